@@ -1,0 +1,125 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using Scriban;
+using Scriban.Runtime;
+
+namespace Assessment.Bulletins;
+
+/// <summary>
+/// Renders bulletins with the Scriban templates of <c>templates/</c>. Templates are parsed once and cached; each render
+/// gets a fresh, escaping context with explicit limits sized to the data.
+/// </summary>
+public sealed class BulletinRenderer
+{
+    private static readonly ConcurrentDictionary<string, Template> Parsed = new(StringComparer.Ordinal);
+    private readonly TimeSpan _timeout;
+
+    public BulletinRenderer(TimeSpan? timeout = null) => _timeout = timeout ?? TimeSpan.FromSeconds(10);
+
+    public RenderedBulletin Render(BulletinInput input, BulletinFormat format)
+    {
+        var name = format == BulletinFormat.Html ? "bulletin.html.sbn" : "bulletin.md.sbn";
+        var template = Parsed.GetOrAdd(name, static n => Parse(n));
+        using var timeout = new CancellationTokenSource(_timeout);
+        var context = new EscapingTemplateContext(format)
+        {
+            // Loops run over counties; size the limit to the data instead of Scriban's default 1,000.
+            LoopLimit = Math.Max(1000, (input.Rows.Count * 4) + 100),
+            RecursiveLimit = 32,
+            LimitToString = 4096,
+            OutputLimit = 64 * 1024 * 1024,
+            OnOutputLimit = ScriptLimitBehavior.Throw,
+            StrictVariables = true,
+            EnableRelaxedMemberAccess = false,
+            CancellationToken = timeout.Token,
+        };
+        context.PushGlobal(BulletinModel.Build(input));
+        var content = template.Render(context);
+        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(content)));
+        return new RenderedBulletin(content, format == BulletinFormat.Html ? "text/html; charset=utf-8" : "text/markdown; charset=utf-8", hash);
+    }
+
+    private static Template Parse(string name)
+    {
+        var resource = "Assessment.Templates." + name;
+        using var stream = typeof(BulletinRenderer).Assembly.GetManifestResourceStream(resource)
+            ?? throw new FileNotFoundException($"Template '{name}' is not embedded.");
+        using var reader = new StreamReader(stream);
+        var template = Template.Parse(reader.ReadToEnd(), name);
+        if (template.HasErrors)
+        {
+            throw new InvalidOperationException($"Template {name} has errors: {string.Join("; ", template.Messages)}");
+        }
+
+        return template;
+    }
+}
+
+/// <summary>Turns bulletin input into the Scriban model: figures are computed here, the template only lays them out.</summary>
+internal static class BulletinModel
+{
+    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    public static ScriptObject Build(BulletinInput input)
+    {
+        var rows = input.Rows;
+        var model = new ScriptObject
+        {
+            ["tenant"] = input.TenantName,
+            ["issuer"] = input.Issuer,
+            ["doc_number"] = $"{input.DocumentPrefix}〔{input.IssuedOn.Year}〕{input.Sequence}号",
+            ["recipients"] = input.Recipients,
+            ["year"] = input.Year.ToString(Inv),
+            ["title"] = $"关于{input.Year}年度法治政府建设考核结果的通报",
+            ["scheme"] = input.SchemeName,
+            ["issued_on"] = $"{input.IssuedOn.Year}年{input.IssuedOn.Month}月{input.IssuedOn.Day}日",
+            ["publish_scores"] = input.PublishScores,
+            ["county_count"] = rows.Count,
+        };
+        if (rows.Count > 0)
+        {
+            var top = rows[0];
+            var bottom = rows[^1];
+            model["highest"] = new ScriptObject { ["name"] = top.Name, ["total"] = F(top.Total) };
+            model["lowest"] = new ScriptObject { ["name"] = bottom.Name, ["total"] = F(bottom.Total) };
+            model["mean"] = F(rows.Average(r => r.Total));
+        }
+
+        var grades = new ScriptArray();
+        foreach (var grade in input.Grades)
+        {
+            var members = rows.Where(r => r.Grade == grade).ToList();
+            grades.Add(new ScriptObject
+            {
+                ["label"] = grade,
+                ["count"] = members.Count,
+                ["counties"] = new ScriptArray(members.Select(m => (object)m.Name)),
+                ["names"] = string.Join("、", members.Select(m => m.Name)),
+            });
+        }
+
+        model["grades"] = grades;
+        model["limited_by_quota"] = new ScriptArray(rows.Where(r => r.LimitedByQuota).Select(r => (object)r.Name));
+        model["dimensions"] = new ScriptArray(input.Dimensions.Select(d => (object)new ScriptObject
+        {
+            ["code"] = d.Code,
+            ["name"] = d.Name,
+            ["weight"] = d.Weight.ToString("0.##", Inv),
+        }));
+        model["rows"] = new ScriptArray(rows.Select(r => (object)new ScriptObject
+        {
+            ["rank"] = r.Rank,
+            ["name"] = r.Name,
+            ["total"] = F(r.Total),
+            ["grade"] = r.Grade,
+            ["scores"] = new ScriptArray(r.Dimensions.Select(d => (object)F(d))),
+            ["limited"] = r.LimitedByQuota,
+            ["vetoed"] = r.Vetoed,
+        }));
+        return model;
+    }
+
+    private static string F(double value) => value.ToString("0.00", Inv);
+}

@@ -1,0 +1,79 @@
+namespace Assessment.Domain.Catalog;
+
+/// <summary>What an indicator measures, which decides how values are validated, summed and scored.</summary>
+public enum IndicatorKind
+{
+    /// <summary>An integer ≥ 0.</summary>
+    Count,
+    /// <summary>A decimal ≥ 0 with a unit (万元, h).</summary>
+    Amount,
+    /// <summary>A percentage 0–100, computed from parts or reported.</summary>
+    Rate,
+    /// <summary>Yes (1) or no (0).</summary>
+    Flag,
+    /// <summary>A count of adverse or notable events, entered by assessors.</summary>
+    Event,
+    /// <summary>A score 0–100 entered by assessors.</summary>
+    Score,
+}
+
+/// <summary>Who supplies an indicator's values.</summary>
+public enum IndicatorSource
+{
+    /// <summary>Any subordinate unit; values are aggregated into the county.</summary>
+    Unit,
+    /// <summary>The county itself; not summed across units.</summary>
+    County,
+    /// <summary>The prefecture's assessor.</summary>
+    Assessor,
+    /// <summary>Computed from other indicators (rates); a reported percentage may still be submitted.</summary>
+    Computed,
+}
+
+/// <summary>How values of several units combine into the county value.</summary>
+public enum AggregationMode
+{
+    /// <summary>Values add up.</summary>
+    Sum,
+    /// <summary>Arithmetic mean over the units that reported.</summary>
+    Mean,
+    /// <summary>Mean weighted by another indicator of the same unit.</summary>
+    Weighted,
+    /// <summary>Flags: yes only when every reporting unit says yes.</summary>
+    All,
+    /// <summary>Flags: yes when any reporting unit says yes.</summary>
+    Any,
+}
+
+/// <summary>One catalog entry. Codes are stable: never renamed once released.</summary>
+public sealed record Indicator(
+    string Code,
+    string Name,
+    IndicatorKind Kind,
+    string Dimension,
+    IndicatorSource Source,
+    AggregationMode Aggregation,
+    string? Unit = null,
+    string? Numerator = null,
+    string? Denominator = null,
+    int MinDenominator = 1,
+    string? Weight = null,
+    string? Note = null)
+{
+    /// <summary>True when the rate is computed from a numerator and a denominator.</summary>
+    public bool IsComputedRate => Kind == IndicatorKind.Rate && Numerator is not null && Denominator is not null;
+
+    /// <summary>True when the indicator's values may come from the given kind of submitter.</summary>
+    public bool AcceptsFrom(IndicatorSource submitter) => Source switch
+    {
+        IndicatorSource.Unit => submitter == IndicatorSource.Unit,
+        IndicatorSource.County => submitter == IndicatorSource.County,
+        IndicatorSource.Assessor => submitter == IndicatorSource.Assessor,
+        // A computed rate may also be reported as a percentage by whoever writes the narrative report.
+        IndicatorSource.Computed => submitter is IndicatorSource.Unit or IndicatorSource.County,
+        _ => false,
+    };
+}
+
+/// <summary>A group of indicators (一级指标).</summary>
+public sealed record Dimension(string Code, string Name);

@@ -1,0 +1,53 @@
+using System.Collections.Frozen;
+
+namespace Assessment.Domain.Catalog;
+
+/// <summary>The validated indicator catalog. Immutable; loaded once at start-up.</summary>
+public sealed class IndicatorCatalog
+{
+    private readonly FrozenDictionary<string, Indicator> _byCode;
+    private readonly FrozenDictionary<string, Dimension> _dimensions;
+
+    internal IndicatorCatalog(int version, IReadOnlyList<Dimension> dimensions, IReadOnlyList<Indicator> indicators)
+    {
+        Version = version;
+        Dimensions = dimensions;
+        Indicators = indicators;
+        _byCode = indicators.ToFrozenDictionary(i => i.Code, StringComparer.Ordinal);
+        _dimensions = dimensions.ToFrozenDictionary(d => d.Code, StringComparer.Ordinal);
+        RatesByPart = indicators
+            .Where(i => i.IsComputedRate)
+            .SelectMany(r => new[] { (Part: r.Numerator!, Rate: r), (Part: r.Denominator!, Rate: r) })
+            .GroupBy(x => x.Part, StringComparer.Ordinal)
+            .ToFrozenDictionary(g => g.Key, g => (IReadOnlyList<Indicator>)g.Select(x => x.Rate).ToArray(), StringComparer.Ordinal);
+    }
+
+    /// <summary>The catalog file's version.</summary>
+    public int Version { get; }
+
+    /// <summary>Dimensions in catalog order.</summary>
+    public IReadOnlyList<Dimension> Dimensions { get; }
+
+    /// <summary>Indicators in catalog order.</summary>
+    public IReadOnlyList<Indicator> Indicators { get; }
+
+    /// <summary>Computed rates that use a code as numerator or denominator.</summary>
+    public FrozenDictionary<string, IReadOnlyList<Indicator>> RatesByPart { get; }
+
+    /// <summary>Looks an indicator up by code.</summary>
+    public bool TryGet(string code, out Indicator indicator) => _byCode.TryGetValue(code, out indicator!);
+
+    /// <summary>The indicator with this code; throws when there is none.</summary>
+    public Indicator this[string code] => _byCode.TryGetValue(code, out var i)
+        ? i
+        : throw new KeyNotFoundException($"Unknown indicator code '{code}'.");
+
+    /// <summary>The dimension with this code.</summary>
+    public Dimension Dimension(string code) => _dimensions[code];
+
+    /// <summary>Loads the catalog shipped with the domain library.</summary>
+    public static IndicatorCatalog Default => DefaultCatalog.Value;
+
+    private static readonly Lazy<IndicatorCatalog> DefaultCatalog =
+        new(() => CatalogLoader.Load(EmbeddedData.Read("catalog.yaml"), "catalog.yaml"));
+}

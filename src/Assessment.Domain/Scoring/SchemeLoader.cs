@@ -1,0 +1,249 @@
+using Assessment.Domain.Catalog;
+
+namespace Assessment.Domain.Scoring;
+
+/// <summary>Loads and validates a scheme file against the catalog.</summary>
+public static class SchemeLoader
+{
+    private static readonly Dictionary<string, RuleKind> Rules = new(StringComparer.Ordinal)
+    {
+        ["yes_no"] = RuleKind.YesNo,
+        ["target_ratio"] = RuleKind.TargetRatio,
+        ["linear"] = RuleKind.Linear,
+        ["min_count"] = RuleKind.MinCount,
+        ["peer_relative"] = RuleKind.PeerRelative,
+    };
+
+    /// <summary>The scheme shipped with the platform (catalog.md's default).</summary>
+    public static Scheme Default(IndicatorCatalog catalog) => Load(EmbeddedData.Read("default-scheme.yaml"), "default-scheme.yaml", catalog);
+
+    /// <summary>Parses and validates scheme YAML; throws <see cref="DataFileException"/> naming line and field.</summary>
+    public static Scheme Load(string yaml, string fileName, IndicatorCatalog catalog)
+    {
+        var r = new YamlReader(fileName);
+        var root = r.Parse(yaml);
+        if (root is null)
+        {
+            r.ThrowIfAny();
+        }
+
+        var code = r.String(root!, "code", "scheme") ?? "";
+        var version = (int)(r.Number(root!, "version", "scheme") ?? 0);
+        var name = r.String(root!, "name", "scheme") ?? "";
+        var dimensions = new List<SchemeDimension>();
+        var usedIndicators = new HashSet<string>(StringComparer.Ordinal);
+
+        foreach (var (node, path) in r.Items(root!, "dimensions", "scheme"))
+        {
+            var dcode = r.String(node, "code", path) ?? "";
+            var dname = r.String(node, "name", path) ?? "";
+            var weight = r.Number(node, "weight", path) ?? 0;
+            var lines = new List<SchemeLine>();
+            foreach (var (ln, lpath) in r.Items(node, "lines", path))
+            {
+                var indicator = Indicator(r, ln, lpath, catalog, usedIndicators);
+                var points = r.Number(ln, "points", lpath) ?? 0;
+                var rule = r.Enum(ln, "rule", lpath, Rules);
+                if (points <= 0)
+                {
+                    r.Problem(YamlReader.Child(ln, "points"), $"{lpath}.points", "must be greater than 0");
+                }
+
+                if (indicator is null || rule is null)
+                {
+                    continue;
+                }
+
+                var line = new SchemeLine(indicator.Code, points, rule.Value,
+                    Target: r.Number(ln, "target", lpath, required: rule == RuleKind.TargetRatio) ?? 100,
+                    Lo: r.Number(ln, "lo", lpath, required: rule == RuleKind.Linear) ?? 0,
+                    Hi: r.Number(ln, "hi", lpath, required: rule == RuleKind.Linear) ?? 100,
+                    N: (int)(r.Number(ln, "n", lpath, required: rule == RuleKind.MinCount) ?? 0),
+                    Deduct: r.Number(ln, "deduct", lpath, required: rule == RuleKind.MinCount) ?? 0,
+                    Inverted: r.Bool(ln, "inverted", lpath) ?? false,
+                    MinDenominator: r.Number(ln, "min_denominator", lpath, required: false) is { } md ? (int)md : null);
+                CheckRuleFits(r, ln, lpath, indicator, line);
+                lines.Add(line);
+            }
+
+            var deductions = EventLines(r, node, "deductions", path, catalog, usedIndicators);
+            var sum = lines.Sum(l => l.Points);
+            if (Math.Abs(sum - weight) > 1e-9)
+            {
+                r.Problem(YamlReader.Child(node, "weight"), $"{path}.weight", $"is {weight:0.##} but its lines add up to {sum:0.##}");
+            }
+
+            dimensions.Add(new SchemeDimension(dcode, dname, weight, lines, deductions));
+        }
+
+        var total = dimensions.Sum(d => d.Weight);
+        if (dimensions.Count > 0 && Math.Abs(total - 100) > 1e-9)
+        {
+            r.Problem(YamlReader.Child(root!, "dimensions"), "scheme.dimensions", $"weights add up to {total:0.##}, not 100");
+        }
+
+        foreach (var group in dimensions.GroupBy(d => d.Code).Where(g => g.Count() > 1))
+        {
+            r.Problem(root, "scheme.dimensions", $"dimension '{group.Key}' appears {group.Count()} times");
+        }
+
+        var bonusNode = YamlReader.Child(root!, "bonus") as YamlDotNet.RepresentationModel.YamlMappingNode;
+        var bonusCap = bonusNode is null ? 0 : r.Number(bonusNode, "cap", "scheme.bonus") ?? 0;
+        var bonus = bonusNode is null ? [] : EventLines(r, bonusNode, "lines", "scheme.bonus", catalog, usedIndicators);
+        var veto = new List<string>();
+        if (YamlReader.Child(root!, "veto") is YamlDotNet.RepresentationModel.YamlSequenceNode vetoes)
+        {
+            foreach (var v in vetoes.Children.OfType<YamlDotNet.RepresentationModel.YamlScalarNode>())
+            {
+                if (v.Value is null || !catalog.TryGet(v.Value, out _))
+                {
+                    r.Problem(v, "scheme.veto", $"unknown indicator code '{v.Value}'");
+                }
+                else
+                {
+                    veto.Add(v.Value);
+                }
+            }
+        }
+
+        var (grades, quota) = Grades(r, root!);
+        r.ThrowIfAny();
+        return new Scheme(code, version, name, dimensions, r.Number(root!, "deductions_cap", "scheme", required: false) ?? double.MaxValue,
+            bonusCap, bonus, veto, grades, quota);
+    }
+
+    private static Indicator? Indicator(YamlReader r, YamlDotNet.RepresentationModel.YamlMappingNode node, string path, IndicatorCatalog catalog, HashSet<string> used)
+    {
+        var code = r.String(node, "indicator", path);
+        if (code is null)
+        {
+            return null;
+        }
+
+        if (!catalog.TryGet(code, out var indicator))
+        {
+            r.Problem(YamlReader.Child(node, "indicator"), $"{path}.indicator", $"unknown indicator code '{code}'");
+            return null;
+        }
+
+        if (!used.Add(code))
+        {
+            r.Problem(YamlReader.Child(node, "indicator"), $"{path}.indicator", $"'{code}' is scored twice");
+        }
+
+        return indicator;
+    }
+
+    private static void CheckRuleFits(YamlReader r, YamlDotNet.RepresentationModel.YamlMappingNode node, string path, Indicator indicator, SchemeLine line)
+    {
+        var fits = line.Rule switch
+        {
+            RuleKind.YesNo => indicator.Kind == IndicatorKind.Flag,
+            RuleKind.MinCount => indicator.Kind is IndicatorKind.Count or IndicatorKind.Event,
+            RuleKind.TargetRatio or RuleKind.Linear or RuleKind.PeerRelative => indicator.Kind is not (IndicatorKind.Flag or IndicatorKind.Event),
+            _ => false,
+        };
+        if (!fits)
+        {
+            r.Problem(YamlReader.Child(node, "rule"), $"{path}.rule", $"{line.Rule} cannot score {indicator.Code}, a {indicator.Kind.ToString().ToLowerInvariant()}");
+        }
+
+        if (line.Rule == RuleKind.Linear && line.Lo == line.Hi)
+        {
+            r.Problem(YamlReader.Child(node, "hi"), $"{path}.hi", "lo and hi must differ");
+        }
+
+        if (line.Rule == RuleKind.TargetRatio && line.Target <= 0)
+        {
+            r.Problem(YamlReader.Child(node, "target"), $"{path}.target", "must be greater than 0");
+        }
+    }
+
+    private static List<EventLine> EventLines(YamlReader r, YamlDotNet.RepresentationModel.YamlMappingNode node, string key, string path, IndicatorCatalog catalog, HashSet<string> used)
+    {
+        var lines = new List<EventLine>();
+        foreach (var (ln, lpath) in r.Items(node, key, path, required: false))
+        {
+            var indicator = Indicator(r, ln, lpath, catalog, used);
+            var per = r.Number(ln, "per", lpath) ?? 0;
+            var cap = r.Number(ln, "cap", lpath, required: false) ?? double.MaxValue;
+            if (indicator is null)
+            {
+                continue;
+            }
+
+            if (indicator.Kind != IndicatorKind.Event)
+            {
+                r.Problem(YamlReader.Child(ln, "indicator"), $"{lpath}.indicator", $"'{indicator.Code}' is not an event indicator");
+            }
+
+            if (per <= 0 || cap <= 0)
+            {
+                r.Problem(ln, $"{lpath}.per", "per and cap must be greater than 0");
+            }
+
+            lines.Add(new EventLine(indicator.Code, per, cap));
+        }
+
+        return lines;
+    }
+
+    private static (List<GradeBand>, GradeQuota?) Grades(YamlReader r, YamlDotNet.RepresentationModel.YamlMappingNode root)
+    {
+        var bands = new List<GradeBand>();
+        if (YamlReader.Child(root, "grades") is not YamlDotNet.RepresentationModel.YamlMappingNode grades)
+        {
+            r.Problem(root, "scheme.grades", "is required");
+            return (bands, null);
+        }
+
+        foreach (var (node, path) in r.Items(grades, "bands", "scheme.grades"))
+        {
+            var label = r.String(node, "label", path);
+            var min = r.Number(node, "min", path);
+            if (label is null || min is null)
+            {
+                continue;
+            }
+
+            if (bands.Count > 0 && min >= bands[^1].Min)
+            {
+                r.Problem(YamlReader.Child(node, "min"), $"{path}.min", $"bands overlap: {min:0.##} is not below the previous band's {bands[^1].Min:0.##}");
+            }
+
+            bands.Add(new GradeBand(label, min.Value));
+        }
+
+        if (bands.Count == 0)
+        {
+            r.Problem(grades, "scheme.grades.bands", "at least one band is required");
+        }
+        else if (bands[^1].Min > 0)
+        {
+            r.Problem(grades, "scheme.grades.bands", "the last band must start at 0 so every score has a grade");
+        }
+
+        GradeQuota? quota = null;
+        if (YamlReader.Child(grades, "quota") is YamlDotNet.RepresentationModel.YamlMappingNode q)
+        {
+            var label = r.String(q, "label", "scheme.grades.quota");
+            var share = r.Number(q, "share", "scheme.grades.quota");
+            if (share is < 0 or > 1)
+            {
+                r.Problem(YamlReader.Child(q, "share"), "scheme.grades.quota.share", $"{share} is not within 0–1 (a share, e.g. 0.30)");
+            }
+
+            if (label is not null && bands.All(b => b.Label != label))
+            {
+                r.Problem(YamlReader.Child(q, "label"), "scheme.grades.quota.label", $"'{label}' is not a grade band");
+            }
+
+            if (label is not null && share is not null)
+            {
+                quota = new GradeQuota(label, share.Value);
+            }
+        }
+
+        return (bands, quota);
+    }
+}

@@ -1,0 +1,219 @@
+using System.Globalization;
+using Assessment.Domain.Catalog;
+
+namespace Assessment.Domain.Scoring;
+
+/// <summary>The range of a peer-relative line's values across a tenant's counties in one year.</summary>
+public readonly record struct PeerRange(double Min, double Max);
+
+/// <summary>The facts of one county that scoring reads: its aggregated values by indicator code.</summary>
+public sealed record CountyFacts(string County, IReadOnlyDictionary<string, double> Values);
+
+/// <summary>Scores counties with a scheme. Pure and deterministic: the same facts always give the same card.</summary>
+public sealed class Scorer(IndicatorCatalog catalog, Scheme scheme)
+{
+    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    /// <summary>Scores every county; peer-relative lines are normalised across exactly these counties.</summary>
+    public IReadOnlyList<ScoreCard> ScoreAll(IReadOnlyList<CountyFacts> counties)
+    {
+        var peers = PeerRanges(counties);
+        return counties.Select(c => Score(c, peers)).ToArray();
+    }
+
+    /// <summary>The ranges of the scheme's peer-relative lines over a set of counties.</summary>
+    public IReadOnlyDictionary<string, PeerRange> PeerRanges(IReadOnlyList<CountyFacts> counties)
+    {
+        var ranges = new Dictionary<string, PeerRange>(StringComparer.Ordinal);
+        foreach (var line in scheme.Dimensions.SelectMany(d => d.Lines).Where(l => l.Rule == RuleKind.PeerRelative))
+        {
+            var indicator = catalog[line.Indicator];
+            var values = counties
+                .Select(c => ResolvedValue.Of(indicator, c.Values, line.MinDenominator))
+                .Where(v => v.Status == LineStatus.Scored)
+                .Select(v => v.Value!.Value)
+                .ToArray();
+            if (values.Length > 0)
+            {
+                ranges[line.Indicator] = new PeerRange(values.Min(), values.Max());
+            }
+        }
+
+        return ranges;
+    }
+
+    /// <summary>Scores one county given the peer ranges of its tenant-year.</summary>
+    public ScoreCard Score(CountyFacts county, IReadOnlyDictionary<string, PeerRange> peers)
+    {
+        var dimensions = new List<DimensionScore>(scheme.Dimensions.Count);
+        var deductionBudget = scheme.DeductionsCap;
+        var totalDeductions = 0.0;
+        foreach (var dimension in scheme.Dimensions)
+        {
+            var lines = dimension.Lines.Select(l => ScoreLine(l, county.Values, peers)).ToList();
+            var scoredMax = lines.Where(l => l.Status != LineStatus.NotScored).Sum(l => l.Max);
+            var earned = lines.Sum(l => l.Points);
+            // Points of lines that cannot be scored are redistributed pro rata over the dimension's other lines.
+            var subtotal = scoredMax > 0 ? earned * dimension.Weight / scoredMax : dimension.Weight;
+            foreach (var deduction in dimension.Deductions)
+            {
+                var line = DeductionLine(deduction, county.Values, Math.Min(subtotal, deductionBudget));
+                if (line is null)
+                {
+                    continue;
+                }
+
+                lines.Add(line);
+                subtotal += line.Points;
+                deductionBudget += line.Points;
+                totalDeductions -= line.Points;
+            }
+
+            dimensions.Add(new DimensionScore(dimension.Code, dimension.Name, dimension.Weight, Round(subtotal), lines));
+        }
+
+        var bonusLines = scheme.Bonus.Select(b => BonusLine(b, county.Values)).OfType<ScoreLine>().ToList();
+        var bonus = Math.Min(scheme.BonusCap, bonusLines.Sum(l => l.Points));
+        var veto = scheme.Veto.FirstOrDefault(code => county.Values.TryGetValue(code, out var v) && v >= 1);
+        var total = Round(dimensions.Sum(d => d.Points) + bonus);
+        return new ScoreCard(county.County, total, Round(bonus), Round(totalDeductions), veto is not null,
+            veto is null ? null : $"{catalog[veto].Name}，一票否决", dimensions, bonusLines);
+    }
+
+    /// <summary>Scores are official at two decimals: what the bulletin prints is what ranks.</summary>
+    public static double Round(double value) => Math.Round(value, 2, MidpointRounding.AwayFromZero);
+
+    private ScoreLine ScoreLine(SchemeLine line, IReadOnlyDictionary<string, double> values, IReadOnlyDictionary<string, PeerRange> peers)
+    {
+        var indicator = catalog[line.Indicator];
+        var resolved = ResolvedValue.Of(indicator, values, line.MinDenominator);
+        var rule = RuleName(line);
+        var max = F(line.Points);
+        switch (resolved.Status)
+        {
+            case LineStatus.Missing:
+                return new(line.Indicator, indicator.Name, rule, LineStatus.Missing, null, null, null, 0, line.Points,
+                    $"{indicator.Name}未填报，得 0/{max} 分");
+            case LineStatus.NotScored:
+                var min = line.MinDenominator ?? indicator.MinDenominator;
+                return new(line.Indicator, indicator.Name, rule, LineStatus.NotScored, null, resolved.Numerator, resolved.Denominator, 0, line.Points,
+                    $"{indicator.Name}的分母（{catalog[indicator.Denominator!].Name}）为 {F(resolved.Denominator!.Value)}，低于计分下限 {min}，不计分，{max} 分按比例计入本维度其他指标");
+        }
+
+        var value = resolved.Value!.Value;
+        var shown = Show(indicator, resolved);
+        double points;
+        string how;
+        switch (line.Rule)
+        {
+            case RuleKind.YesNo:
+                points = value >= 1 ? line.Points : 0;
+                return Line(value >= 1 ? $"{indicator.Name}：是" : $"{indicator.Name}：否", "");
+            case RuleKind.TargetRatio:
+                points = line.Points * Math.Min(1, Math.Max(0, value) / line.Target);
+                how = $"目标 {F(line.Target)}{Suffix(indicator)}，按完成比例计分";
+                break;
+            case RuleKind.Linear:
+                points = line.Points * Linear(value, line.Lo, line.Hi);
+                how = $"按 {F(line.Lo)}{Suffix(indicator)}→{F(line.Hi)}{Suffix(indicator)} 线性计分";
+                break;
+            case RuleKind.MinCount:
+                points = value >= line.N ? line.Points : Math.Max(0, line.Points - line.Deduct * (line.N - value));
+                how = $"要求不少于 {line.N}，每少 1 扣 {F(line.Deduct)} 分";
+                break;
+            case RuleKind.PeerRelative:
+                var range = peers.TryGetValue(line.Indicator, out var r) ? r : new PeerRange(value, value);
+                points = line.Points * PeerShare(value, range, line.Inverted);
+                how = line.Inverted
+                    ? $"与全市（州）各县比较，越低越好（最低 {F(range.Min)}、最高 {F(range.Max)}）"
+                    : $"与全市（州）各县比较（最高 {F(range.Max)}），按相对值计分";
+                break;
+            default:
+                throw new InvalidOperationException($"Unknown rule {line.Rule}.");
+        }
+
+        return Line($"{indicator.Name} {shown}", "，" + how);
+
+        ScoreLine Line(string what, string rule2)
+        {
+            var p = Round(points);
+            return new(line.Indicator, indicator.Name, rule, LineStatus.Scored, value, resolved.Numerator, resolved.Denominator, p, line.Points,
+                $"{what}{rule2}，得 {F(p)}/{max} 分");
+        }
+    }
+
+    private ScoreLine? DeductionLine(EventLine line, IReadOnlyDictionary<string, double> values, double available)
+    {
+        if (!values.TryGetValue(line.Indicator, out var count) || count <= 0)
+        {
+            return null;
+        }
+
+        var indicator = catalog[line.Indicator];
+        var wanted = Math.Min(line.Cap, line.Per * count);
+        var taken = Round(Math.Max(0, Math.Min(wanted, available)));
+        var capNote = wanted < line.Per * count ? $"（单项上限 {F(line.Cap)} 分）" : "";
+        var floorNote = taken < wanted ? "（扣分不超过本维度得分及扣分总上限）" : "";
+        return new(line.Indicator, indicator.Name, "event_deduction", LineStatus.Scored, count, null, null, -taken, 0,
+            $"{indicator.Name} {F(count)} 起，每起扣 {F(line.Per)} 分{capNote}，扣 {F(taken)} 分{floorNote}");
+    }
+
+    private ScoreLine? BonusLine(EventLine line, IReadOnlyDictionary<string, double> values)
+    {
+        if (!values.TryGetValue(line.Indicator, out var count) || count <= 0)
+        {
+            return null;
+        }
+
+        var indicator = catalog[line.Indicator];
+        var points = Round(Math.Min(line.Cap, line.Per * count));
+        return new(line.Indicator, indicator.Name, "bonus", LineStatus.Scored, count, null, null, points, 0,
+            $"{indicator.Name} {F(count)} 项，每项加 {F(line.Per)} 分，加 {F(points)} 分（加分合计不超过 {F(scheme.BonusCap)} 分）");
+    }
+
+    private static double Linear(double value, double lo, double hi)
+    {
+        var share = (value - lo) / (hi - lo); // also right when lo > hi (lower is better)
+        return Math.Clamp(share, 0, 1);
+    }
+
+    private static double PeerShare(double value, PeerRange range, bool inverted)
+    {
+        if (inverted)
+        {
+            return range.Max == range.Min ? 1 : Math.Clamp((range.Max - value) / (range.Max - range.Min), 0, 1);
+        }
+
+        return range.Max <= 0 ? 0 : Math.Clamp(value / range.Max, 0, 1);
+    }
+
+    private static string RuleName(SchemeLine line) => line.Rule switch
+    {
+        RuleKind.YesNo => "yes_no",
+        RuleKind.TargetRatio => "target_ratio",
+        RuleKind.Linear => "linear",
+        RuleKind.MinCount => "min_count",
+        RuleKind.PeerRelative => line.Inverted ? "peer_relative_inverted" : "peer_relative",
+        _ => line.Rule.ToString(),
+    };
+
+    private string Show(Indicator indicator, ResolvedValue v)
+    {
+        var text = F(v.Value!.Value) + Suffix(indicator);
+        if (v.Numerator is { } n && v.Denominator is { } d)
+        {
+            text += $"（{F(n)}/{F(d)}）";
+        }
+        else if (v.Reported && indicator.IsComputedRate)
+        {
+            text += "（填报值）";
+        }
+
+        return text;
+    }
+
+    private static string Suffix(Indicator indicator) => indicator.Kind == IndicatorKind.Rate ? "%" : indicator.Unit ?? "";
+
+    /// <summary>Formats a number the way the bulletin prints it: at most two decimals, no trailing zeros.</summary>
+    public static string F(double value) => value.ToString("0.##", Inv);
+}

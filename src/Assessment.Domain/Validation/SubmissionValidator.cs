@@ -1,0 +1,129 @@
+using Assessment.Domain.Catalog;
+
+namespace Assessment.Domain.Validation;
+
+/// <summary>
+/// The blocking checks on one submission. Pure: the same input always gives the same violations, one per bad value,
+/// so a client can fix everything in one round trip.
+/// </summary>
+public sealed class SubmissionValidator(IndicatorCatalog catalog)
+{
+    /// <summary>Most values one submission may carry.</summary>
+    public const int MaxValues = 500;
+
+    /// <summary>Longest note, in characters.</summary>
+    public const int MaxNoteLength = 2000;
+
+    /// <summary>Largest count any indicator accepts; larger figures are typing errors, not facts.</summary>
+    public const double MaxCount = 1_000_000_000;
+
+    /// <summary>Largest amount accepted.</summary>
+    public const double MaxAmount = 1_000_000_000_000;
+
+    /// <summary>Returns every violation in the submission; empty when it may be stored.</summary>
+    public IReadOnlyList<FieldViolation> Validate(IReadOnlyList<SubmittedValue> values, IndicatorSource submitter)
+    {
+        var violations = new List<FieldViolation>();
+        if (values.Count is 0 or > MaxValues)
+        {
+            violations.Add(new("values", $"一次提交须包含 1–{MaxValues} 个指标值，实际 {values.Count} 个"));
+            return violations;
+        }
+
+        var seen = new Dictionary<string, int>(StringComparer.Ordinal);
+        var accepted = new Dictionary<string, (int Index, double Value)>(StringComparer.Ordinal);
+        for (var i = 0; i < values.Count; i++)
+        {
+            var item = values[i];
+            var field = $"values[{i}]";
+            if (string.IsNullOrEmpty(item.Code) || !catalog.TryGet(item.Code, out var indicator))
+            {
+                violations.Add(new($"{field}.code", $"未知指标代码 '{Truncate(item.Code)}'"));
+                continue;
+            }
+
+            if (!seen.TryAdd(item.Code, i))
+            {
+                violations.Add(new($"{field}.code", $"指标 {item.Code} 在本次提交中重复出现（首次见 values[{seen[item.Code]}]）"));
+                continue;
+            }
+
+            if (!indicator.AcceptsFrom(submitter))
+            {
+                violations.Add(new($"{field}.code", $"指标 {item.Code}（{indicator.Name}）应由{SourceName(indicator.Source)}填报"));
+                continue;
+            }
+
+            if (item.Note is { Length: > MaxNoteLength })
+            {
+                violations.Add(new($"{field}.note", $"备注不得超过 {MaxNoteLength} 字"));
+            }
+
+            if (item.Value is not { } value)
+            {
+                continue; // explicitly not reported
+            }
+
+            var problem = CheckValue(indicator, value);
+            if (problem is not null)
+            {
+                violations.Add(new($"{field}.value", $"{indicator.Name}（{indicator.Code}）{problem}"));
+                continue;
+            }
+
+            accepted[item.Code] = (i, value);
+        }
+
+        // Parts of a rate must be consistent inside one submission: a numerator can never exceed its denominator.
+        foreach (var (code, (index, value)) in accepted)
+        {
+            if (!catalog.RatesByPart.TryGetValue(code, out var rates))
+            {
+                continue;
+            }
+
+            foreach (var rate in rates)
+            {
+                if (rate.Numerator == code && accepted.TryGetValue(rate.Denominator!, out var denominator) && value > denominator.Value)
+                {
+                    var numeratorName = catalog[code].Name;
+                    var denominatorName = catalog[rate.Denominator!].Name;
+                    violations.Add(new($"values[{index}].value",
+                        $"{numeratorName}（{value:0.##}）不能大于{denominatorName}（{denominator.Value:0.##}）"));
+                }
+            }
+        }
+
+        return violations;
+    }
+
+    private static string? CheckValue(Indicator indicator, double value)
+    {
+        if (!double.IsFinite(value))
+        {
+            return "须为有限数值（不接受 NaN 或无穷大）";
+        }
+
+        return indicator.Kind switch
+        {
+            IndicatorKind.Count or IndicatorKind.Event when value < 0 => "不能为负数",
+            IndicatorKind.Count or IndicatorKind.Event when value != Math.Floor(value) => "须为整数",
+            IndicatorKind.Count or IndicatorKind.Event when value > MaxCount => $"超过上限 {MaxCount:0}",
+            IndicatorKind.Amount when value < 0 => "不能为负数",
+            IndicatorKind.Amount when value > MaxAmount => $"超过上限 {MaxAmount:0}",
+            IndicatorKind.Rate or IndicatorKind.Score when value is < 0 or > 100 => "须在 0–100 之间",
+            IndicatorKind.Flag when value is not (0 or 1) => "须为 1（是）或 0（否）",
+            _ => null,
+        };
+    }
+
+    private static string SourceName(IndicatorSource source) => source switch
+    {
+        IndicatorSource.Unit => "下属单位",
+        IndicatorSource.County => "县（区）本级",
+        IndicatorSource.Assessor => "考核人员",
+        _ => "系统计算",
+    };
+
+    private static string Truncate(string? text) => text is null ? "" : text.Length <= 64 ? text : text[..64] + "…";
+}

@@ -1,0 +1,46 @@
+namespace Assessment.Grains.Abstractions;
+
+/// <summary>One invalid field of a request.</summary>
+[GenerateSerializer, Immutable, Alias("assessment.FieldError")]
+public sealed record FieldError([property: Id(0)] string Field, [property: Id(1)] string Description);
+
+/// <summary>Base of the errors grains raise on purpose; each maps to one gRPC status.</summary>
+[GenerateSerializer, Alias("assessment.AssessmentException")]
+public abstract class AssessmentException : Exception
+{
+    protected AssessmentException(string message) : base(message)
+    {
+    }
+}
+
+/// <summary>The request is invalid; nothing was stored. → INVALID_ARGUMENT with field violations.</summary>
+[GenerateSerializer, Alias("assessment.ValidationFailedException")]
+public sealed class ValidationFailedException(FieldError[] violations)
+    : AssessmentException($"{violations.Length} invalid value(s); nothing was stored.")
+{
+    [Id(0)]
+    public FieldError[] Violations { get; } = violations;
+}
+
+/// <summary>The same id was used for a different request. → ALREADY_EXISTS.</summary>
+[GenerateSerializer, Alias("assessment.ConflictException")]
+public sealed class ConflictException(string message) : AssessmentException(message);
+
+/// <summary>The target does not exist (or is outside the caller's scope). → NOT_FOUND.</summary>
+[GenerateSerializer, Alias("assessment.NotFoundException")]
+public sealed class NotFoundException(string message) : AssessmentException(message);
+
+/// <summary>The operation is not allowed in the current state; <see cref="Reason"/> names why. → FAILED_PRECONDITION.</summary>
+[GenerateSerializer, Alias("assessment.PreconditionException")]
+public sealed class PreconditionException(string reason, string message) : AssessmentException(message)
+{
+    [Id(0)]
+    public string Reason { get; } = reason;
+}
+
+/// <summary>
+/// Storage or a dependent grain is unavailable; nothing was acknowledged, retrying with the same id is safe.
+/// Storage driver exceptions never cross the Orleans wire: grains translate them into this. → UNAVAILABLE.
+/// </summary>
+[GenerateSerializer, Alias("assessment.UnavailableException")]
+public sealed class UnavailableException(string message) : AssessmentException(message);

@@ -1,0 +1,71 @@
+namespace Assessment.Grains.Abstractions;
+
+/// <summary>One unit's submissions for one year. Key: <c>tenant/county/unit/year</c>.</summary>
+[Alias("assessment.IUnitGrain")]
+public interface IUnitGrain : IGrainWithStringKey
+{
+    /// <summary>Validates and stores a submission; returns only after the new version is durable.</summary>
+    [Alias("Submit")]
+    Task<SubmissionReceipt> Submit(UnitSubmission submission);
+
+    [Alias("GetSnapshot")]
+    Task<UnitSnapshot> GetSnapshot();
+}
+
+/// <summary>One county's aggregate for one year. Key: <c>tenant/county/year</c>.</summary>
+[Alias("assessment.ICountyGrain")]
+public interface ICountyGrain : IGrainWithStringKey
+{
+    /// <summary>Applies a unit's change; idempotent on (unit, version). Returns the unit's applied version.</summary>
+    [Alias("ApplyUnitChange")]
+    Task<int> ApplyUnitChange(UnitChange change);
+
+    /// <summary>The county's facts, or null when its revision still equals <paramref name="knownRevision"/>.</summary>
+    [Alias("GetFactsIfChanged")]
+    Task<CountyFactsSnapshot?> GetFactsIfChanged(int knownRevision);
+
+    [Alias("GetAggregate")]
+    Task<CountyAggregateView> GetAggregate();
+}
+
+/// <summary>One tenant's assessment of one year. Key: <c>tenant/year</c>.</summary>
+[Alias("assessment.IRoundGrain")]
+public interface IRoundGrain : IGrainWithStringKey
+{
+    /// <summary>Opens the round with a scheme and roster; opening an open round again is a no-op.</summary>
+    [Alias("Open")]
+    Task<RoundInfo> Open(RoundDefinition definition);
+
+    [Alias("GetInfo")]
+    Task<RoundInfo?> GetInfo();
+
+    [Alias("GetRanking")]
+    Task<RankingResult> GetRanking();
+
+    [Alias("GetCountyScore")]
+    Task<CountyScore> GetCountyScore(string county);
+}
+
+/// <summary>A prefecture's profile and roster. Key: <c>tenant</c>.</summary>
+[Alias("assessment.ITenantGrain")]
+public interface ITenantGrain : IGrainWithStringKey
+{
+    /// <summary>Creates the tenant; returns false (and changes nothing) when it already exists.</summary>
+    [Alias("Create")]
+    Task<bool> Create(TenantProfile profile);
+
+    [Alias("GetProfile")]
+    Task<TenantProfile?> GetProfile();
+}
+
+/// <summary>A credential, keyed by the SHA-256 (hex) of its key; the key itself is never stored.</summary>
+[Alias("assessment.ICredentialGrain")]
+public interface ICredentialGrain : IGrainWithStringKey
+{
+    /// <summary>Stores the credential; false when one with this hash exists.</summary>
+    [Alias("Issue")]
+    Task<bool> Issue(Credential credential);
+
+    [Alias("Get")]
+    Task<Credential?> Get();
+}

@@ -1,0 +1,41 @@
+namespace Assessment.Grains.Abstractions;
+
+[GenerateSerializer, Immutable, Alias("assessment.UnitInfo")]
+public sealed record UnitInfo([property: Id(0)] string Id, [property: Id(1)] string Name, [property: Id(2)] string Kind = "department");
+
+[GenerateSerializer, Immutable, Alias("assessment.CountyInfo")]
+public sealed record CountyInfo([property: Id(0)] string Id, [property: Id(1)] string Name, [property: Id(2)] UnitInfo[] Units);
+
+/// <summary>A prefecture: its profile (as printed on bulletins) and its roster of counties and units.</summary>
+[GenerateSerializer, Immutable, Alias("assessment.TenantProfile")]
+public sealed record TenantProfile(
+    [property: Id(0)] string Id,
+    [property: Id(1)] string Name,
+    [property: Id(2)] string Issuer,
+    [property: Id(3)] string DocumentPrefix,
+    [property: Id(4)] string Recipients,
+    [property: Id(5)] CountyInfo[] Counties,
+    [property: Id(6)] bool PublishScores = true)
+{
+    public CountyInfo? County(string id) => Array.Find(Counties, c => c.Id == id);
+}
+
+public enum Role
+{
+    Unit = 1,
+    County = 2,
+    Assessor = 3,
+    Leader = 4,
+    TenantAdmin = 5,
+    Operator = 6,
+}
+
+/// <summary>What a credential may do; the tenant, county and unit of every call come from here only.</summary>
+[GenerateSerializer, Immutable, Alias("assessment.Credential")]
+public sealed record Credential(
+    [property: Id(0)] Role Role,
+    [property: Id(1)] string Tenant,
+    [property: Id(2)] string? County,
+    [property: Id(3)] string? Unit,
+    [property: Id(4)] string Name,
+    [property: Id(5)] bool Revoked = false);

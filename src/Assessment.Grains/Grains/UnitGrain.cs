@@ -1,0 +1,346 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using Assessment.Domain.Catalog;
+using Assessment.Domain.Validation;
+using Assessment.Grains.Abstractions;
+using Microsoft.Extensions.Logging;
+
+namespace Assessment.Grains.Grains;
+
+/// <summary>A unit's stored state for one year: its latest values and what is needed to bring the county up to date.</summary>
+[GenerateSerializer, Alias("assessment.UnitState")]
+public sealed class UnitState
+{
+    [Id(0)] public int Version { get; set; }
+    [Id(1)] public Dictionary<string, double> Values { get; set; } = new(StringComparer.Ordinal);
+    [Id(2)] public Dictionary<string, string> Notes { get; set; } = new(StringComparer.Ordinal);
+    /// <summary>The version the county is known to have applied.</summary>
+    [Id(3)] public int ConfirmedVersion { get; set; }
+    /// <summary>Values of the versions from <see cref="ConfirmedVersion"/> up to (excluding) <see cref="Version"/>:
+    /// the county is at one of them until it confirms.</summary>
+    [Id(4)] public List<VersionValues> Unconfirmed { get; set; } = [];
+    [Id(5)] public List<ReceiptRecord> Receipts { get; set; } = [];
+    [Id(6)] public DateTimeOffset? LastStoredAt { get; set; }
+}
+
+/// <summary>What is kept of an acknowledged submission to answer its retries.</summary>
+[GenerateSerializer, Alias("assessment.ReceiptRecord")]
+public sealed class ReceiptRecord
+{
+    [Id(0)] public Guid Id { get; set; }
+    [Id(1)] public string Hash { get; set; } = "";
+    [Id(2)] public int Version { get; set; }
+    [Id(3)] public int Accepted { get; set; }
+    [Id(4)] public int Updated { get; set; }
+    [Id(5)] public int Unchanged { get; set; }
+    [Id(6)] public int Cleared { get; set; }
+    [Id(7)] public DateTimeOffset StoredAt { get; set; }
+}
+
+/// <summary>
+/// Holds one unit's submissions for a year. A submission is acknowledged only after it is durable; then the change is
+/// pushed to the county. If that push fails the change stays pending and is re-applied on the next submission, by a
+/// timer while active, on activation, and by a reminder, until the county confirms it.
+/// </summary>
+public sealed class UnitGrain(
+    [PersistentState("unit", StorageNames.Default)] IPersistentState<UnitState> state,
+    IndicatorCatalog catalog,
+    TimeProvider clock,
+    ILogger<UnitGrain> logger) : Grain, IUnitGrain, IRemindable
+{
+    /// <summary>Receipts kept for answering retries; older ones are dropped first.</summary>
+    public const int MaxReceipts = 256;
+
+    /// <summary>Unconfirmed versions allowed before new submissions wait for the county (keeps state bounded).</summary>
+    public const int MaxUnconfirmed = 16;
+
+    private const string PushReminder = "push-pending";
+    private readonly SubmissionValidator _validator = new(catalog);
+    private string _unit = "";
+    private ICountyGrain _county = null!;
+    private IndicatorSource _submitter;
+    private IGrainTimer? _retryTimer;
+    private bool _reminderSet;
+
+    private UnitState S => state.State;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        var (tenant, county, unit, year) = GrainKeys.ParseUnit(this.GetPrimaryKeyString());
+        _unit = unit;
+        _submitter = unit switch
+        {
+            GrainKeys.CountySelf => IndicatorSource.County,
+            GrainKeys.AssessorEntry => IndicatorSource.Assessor,
+            _ => IndicatorSource.Unit,
+        };
+        _county = GrainFactory.GetGrain<ICountyGrain>(GrainKeys.County(tenant, county, year));
+        if (IsPending)
+        {
+            StartRetryTimer(TimeSpan.Zero);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private bool IsPending => S.ConfirmedVersion < S.Version;
+
+    public async Task<SubmissionReceipt> Submit(UnitSubmission submission)
+    {
+        var hash = PayloadHash(submission.Values);
+        var previous = S.Receipts.Find(r => r.Id == submission.SubmissionId);
+        if (previous is not null && !submission.DryRun)
+        {
+            if (previous.Hash != hash)
+            {
+                throw new ConflictException($"submission_id {submission.SubmissionId} 已用于另一份不同的提交；新的提交请使用新的 submission_id。");
+            }
+
+            await TryPushAsync();
+            return new SubmissionReceipt(previous.Id, previous.Version, previous.Accepted, previous.Updated, previous.Unchanged,
+                previous.Cleared, 0, [], previous.StoredAt, Replayed: true, DryRun: false);
+        }
+
+        var values = submission.Values.Select(v => new SubmittedValue(v.Code, v.Value, v.Note)).ToArray();
+        var violations = _validator.Validate(values, _submitter);
+        var outcomes = Outcomes(submission.Values, violations);
+        if (submission.DryRun)
+        {
+            return Receipt(submission.SubmissionId, S.Version, outcomes, clock.GetUtcNow(), dryRun: true);
+        }
+
+        if (violations.Count > 0)
+        {
+            throw new ValidationFailedException(violations.Select(v => new FieldError(v.Field, v.Description)).ToArray());
+        }
+
+        // A county that cannot be reached for many versions must not make this state grow without bound.
+        if (IsPending && S.Unconfirmed.Count >= MaxUnconfirmed && !await TryPushAsync())
+        {
+            throw new UnavailableException("县级汇总暂不可用，本次提交未保存；请稍后使用相同的 submission_id 重试。");
+        }
+
+        var now = clock.GetUtcNow();
+        var changed = outcomes.Any(o => o.Outcome is ValueOutcome.Accepted or ValueOutcome.Updated or ValueOutcome.Cleared);
+        if (changed)
+        {
+            if (S.Version > 0)
+            {
+                S.Unconfirmed.Add(new VersionValues(S.Version, new Dictionary<string, double>(S.Values, StringComparer.Ordinal)));
+            }
+
+            foreach (var v in submission.Values)
+            {
+                if (v.Value is { } value)
+                {
+                    S.Values[v.Code] = value;
+                }
+                else
+                {
+                    S.Values.Remove(v.Code);
+                }
+
+                if (string.IsNullOrEmpty(v.Note))
+                {
+                    S.Notes.Remove(v.Code);
+                }
+                else
+                {
+                    S.Notes[v.Code] = v.Note;
+                }
+            }
+
+            S.Version++;
+        }
+
+        var receipt = Receipt(submission.SubmissionId, S.Version, outcomes, now, dryRun: false);
+        S.Receipts.Add(new ReceiptRecord
+        {
+            Id = submission.SubmissionId,
+            Hash = hash,
+            Version = receipt.Version,
+            Accepted = receipt.Accepted,
+            Updated = receipt.Updated,
+            Unchanged = receipt.Unchanged,
+            Cleared = receipt.Cleared,
+            StoredAt = now,
+        });
+        if (S.Receipts.Count > MaxReceipts)
+        {
+            S.Receipts.RemoveRange(0, S.Receipts.Count - MaxReceipts);
+        }
+
+        S.LastStoredAt = now;
+        await state.WriteOrRestoreAsync(GrainContext, logger);
+
+        // Durable from here on: the answer is an acknowledgement whatever happens to the county push.
+        await TryPushAsync();
+        return receipt;
+    }
+
+    public Task<UnitSnapshot> GetSnapshot() => Task.FromResult(new UnitSnapshot(
+        S.Version,
+        S.Values.OrderBy(kv => kv.Key, StringComparer.Ordinal)
+            .Select(kv => new ValueEntry(kv.Key, kv.Value, S.Notes.GetValueOrDefault(kv.Key)))
+            .ToArray(),
+        S.LastStoredAt,
+        IsPending));
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (reminderName == PushReminder && await TryPushAsync())
+        {
+            await ClearReminderAsync();
+        }
+    }
+
+    /// <summary>Brings the county up to the unit's latest version. Returns false (and schedules retries) on failure.</summary>
+    private async Task<bool> TryPushAsync()
+    {
+        if (!IsPending)
+        {
+            return true;
+        }
+
+        var version = S.Version;
+        try
+        {
+            var applied = await _county.ApplyUnitChange(new UnitChange(_unit, version, S.Values, S.Unconfirmed.ToArray()));
+            if (applied >= version && S.Version == version)
+            {
+                // Confirmation is kept in memory only: the persisted state may lag, and a re-push after reactivation
+                // is a no-op at the county. This keeps a submission to one write per grain.
+                S.ConfirmedVersion = version;
+                S.Unconfirmed.Clear();
+                _retryTimer?.Dispose();
+                _retryTimer = null;
+                if (_reminderSet)
+                {
+                    await ClearReminderAsync();
+                }
+
+                return true;
+            }
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning(ex, "Pushing version {Version} of {Unit} to its county failed; will retry", version, this.GetPrimaryKeyString());
+        }
+
+        StartRetryTimer(TimeSpan.FromSeconds(2));
+        await EnsureReminderAsync();
+        return false;
+    }
+
+    private void StartRetryTimer(TimeSpan due)
+    {
+        _retryTimer ??= this.RegisterGrainTimer(
+            static (grain, _) => grain.TryPushAsync(),
+            this,
+            new GrainTimerCreationOptions(due, TimeSpan.FromSeconds(5)) { KeepAlive = true, Interleave = false });
+    }
+
+    private async Task EnsureReminderAsync()
+    {
+        if (_reminderSet)
+        {
+            return;
+        }
+
+        try
+        {
+            await this.RegisterOrUpdateReminder(PushReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+            _reminderSet = true;
+        }
+        catch (Exception ex)
+        {
+            // The timer and the next activation still retry; the reminder only covers a silo that goes away.
+            logger.LogWarning(ex, "Could not register the push reminder for {Unit}", this.GetPrimaryKeyString());
+        }
+    }
+
+    private async Task ClearReminderAsync()
+    {
+        try
+        {
+            var reminder = await this.GetReminder(PushReminder);
+            if (reminder is not null)
+            {
+                await this.UnregisterReminder(reminder);
+            }
+
+            _reminderSet = false;
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning(ex, "Could not remove the push reminder for {Unit}", this.GetPrimaryKeyString());
+        }
+    }
+
+    private List<ValueOutcomeEntry> Outcomes(ValueEntry[] values, IReadOnlyList<FieldViolation> violations)
+    {
+        var rejected = new Dictionary<int, string>();
+        foreach (var v in violations)
+        {
+            var index = IndexOf(v.Field);
+            if (index >= 0)
+            {
+                rejected.TryAdd(index, v.Description);
+            }
+        }
+
+        var outcomes = new List<ValueOutcomeEntry>(values.Length);
+        for (var i = 0; i < values.Length; i++)
+        {
+            var v = values[i];
+            if (rejected.TryGetValue(i, out var reason))
+            {
+                outcomes.Add(new(v.Code, ValueOutcome.Rejected, reason));
+                continue;
+            }
+
+            var had = S.Values.TryGetValue(v.Code, out var old);
+            var outcome = v.Value switch
+            {
+                null => had ? ValueOutcome.Cleared : ValueOutcome.Unchanged,
+                { } x when !had => ValueOutcome.Accepted,
+                { } x when x == old => ValueOutcome.Unchanged,
+                _ => ValueOutcome.Updated,
+            };
+            outcomes.Add(new(v.Code, outcome));
+        }
+
+        return outcomes;
+    }
+
+    private static int IndexOf(string field)
+    {
+        var open = field.IndexOf('[', StringComparison.Ordinal);
+        var close = field.IndexOf(']', StringComparison.Ordinal);
+        return open >= 0 && close > open && int.TryParse(field.AsSpan(open + 1, close - open - 1), NumberStyles.None, CultureInfo.InvariantCulture, out var i) ? i : -1;
+    }
+
+    private static SubmissionReceipt Receipt(Guid id, int version, List<ValueOutcomeEntry> outcomes, DateTimeOffset at, bool dryRun) =>
+        new(id, version,
+            outcomes.Count(o => o.Outcome == ValueOutcome.Accepted),
+            outcomes.Count(o => o.Outcome == ValueOutcome.Updated),
+            outcomes.Count(o => o.Outcome == ValueOutcome.Unchanged),
+            outcomes.Count(o => o.Outcome == ValueOutcome.Cleared),
+            outcomes.Count(o => o.Outcome == ValueOutcome.Rejected),
+            outcomes.ToArray(), at, Replayed: false, DryRun: dryRun);
+
+    /// <summary>A digest of the payload in a canonical order, so a retry matches however the client ordered it.</summary>
+    private static string PayloadHash(ValueEntry[] values)
+    {
+        var text = new StringBuilder();
+        foreach (var v in values.OrderBy(v => v.Code, StringComparer.Ordinal))
+        {
+            text.Append(v.Code).Append('\u001f')
+                .Append(v.Value is { } x ? x.ToString("R", CultureInfo.InvariantCulture) : "-").Append('\u001f')
+                .Append(v.Note).Append('\u001e');
+        }
+
+        return Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())).AsSpan(0, 16));
+    }
+}

@@ -1,0 +1,281 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using System.Text;
+using Npgsql;
+
+namespace Assessment.Server.Hosting;
+
+/// <summary>PostgreSQL server binaries are not installed (or not where they were said to be).</summary>
+public sealed class PostgresNotFoundException(string message) : Exception(message);
+
+/// <summary>
+/// A private PostgreSQL server provisioned from the machine's binaries into a data folder: initdb once, then started
+/// on a free loopback port for the life of the process and stopped on exit. When the process runs as root the server
+/// runs as the <c>postgres</c> user (PostgreSQL refuses root).
+/// </summary>
+public sealed partial class EmbeddedPostgres : IAsyncDisposable
+{
+    public const string DatabaseName = "assessment";
+    private const string SuperUser = "assessment";
+    private readonly string _binDir;
+    private readonly string _root;
+    private readonly bool _asPostgresUser;
+    private readonly Action<string> _log;
+    private bool _stopped;
+
+    private EmbeddedPostgres(string binDir, string root, bool asPostgresUser, int port, string password, Action<string> log)
+    {
+        _binDir = binDir;
+        _root = root;
+        _asPostgresUser = asPostgresUser;
+        _log = log;
+        Port = port;
+        ConnectionString = new NpgsqlConnectionStringBuilder
+        {
+            Host = "127.0.0.1",
+            Port = port,
+            Username = SuperUser,
+            Password = password,
+            Database = DatabaseName,
+            Timeout = 15,
+            CommandTimeout = 30,
+        }.ConnectionString;
+    }
+
+    public int Port { get; }
+
+    public string ConnectionString { get; }
+
+    /// <summary>The folder holding the cluster (<c>data/</c>) and the server log.</summary>
+    public string Root => _root;
+
+    [LibraryImport("libc", EntryPoint = "geteuid")]
+    private static partial uint GetEffectiveUserId();
+
+    private static bool IsRoot => OperatingSystem.IsLinux() && GetEffectiveUserId() == 0;
+
+    /// <summary>Provisions (first time) and starts the server.</summary>
+    public static async Task<EmbeddedPostgres> StartAsync(string dataDir, string? binDir, bool throwaway, Action<string> log, CancellationToken ct = default)
+    {
+        var bin = FindBinaries(binDir);
+        var asPostgres = IsRoot;
+        Directory.CreateDirectory(dataDir);
+        var root = Path.Combine(Path.GetFullPath(dataDir), "postgres");
+        if (asPostgres && !await CanPostgresUserReachAsync(Path.GetFullPath(dataDir), ct))
+        {
+            // The postgres user cannot traverse to the data folder (e.g. it is under /root): keep the cluster in a
+            // folder of its own, named after the data folder so that each data folder keeps its own cluster.
+            var tag = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(root)))[..12];
+            root = Path.Combine("/var/lib/assessment", tag, "postgres");
+            log($"The postgres user cannot reach {dataDir}; keeping the database cluster in {root}.");
+        }
+
+        var passwordFile = Path.Combine(Path.GetFullPath(dataDir), "postgres.password");
+        var instance = new EmbeddedPostgres(bin, root, asPostgres, FreePort(), await PasswordAsync(passwordFile, ct), log);
+        await instance.InitializeAsync(passwordFile, ct);
+        await instance.StartServerAsync(throwaway, ct);
+        await instance.EnsureDatabaseAsync(ct);
+        return instance;
+    }
+
+    /// <summary>Finds pg_ctl, initdb and postgres, or explains exactly how to get them.</summary>
+    public static string FindBinaries(string? configured)
+    {
+        static bool Has(string dir) => File.Exists(Path.Combine(dir, "pg_ctl")) && File.Exists(Path.Combine(dir, "initdb")) && File.Exists(Path.Combine(dir, "postgres"));
+
+        if (!string.IsNullOrWhiteSpace(configured))
+        {
+            return Has(configured)
+                ? configured
+                : throw new PostgresNotFoundException($"Database:PostgresBinDir is '{configured}', but pg_ctl, initdb and postgres are not all there.");
+        }
+
+        var candidates = new List<string>();
+        if (Directory.Exists("/usr/lib/postgresql"))
+        {
+            candidates.AddRange(Directory.GetDirectories("/usr/lib/postgresql")
+                .OrderByDescending(d => int.TryParse(Path.GetFileName(d), out var v) ? v : 0)
+                .Select(d => Path.Combine(d, "bin")));
+        }
+
+        candidates.AddRange((Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries));
+        candidates.AddRange(["/usr/local/pgsql/bin", "/opt/homebrew/bin", "/usr/local/bin"]);
+        return candidates.FirstOrDefault(Has) ?? throw new PostgresNotFoundException(
+            """
+            PostgreSQL server binaries (initdb, pg_ctl, postgres) were not found on this machine.
+            The platform runs a private PostgreSQL for you when they are installed. Either:
+              - install them: sudo apt-get install -y postgresql   (Debian/Ubuntu; `make run` does this when run as root), or
+              - point to them: Database__PostgresBinDir=/path/to/postgresql/bin, or
+              - use an existing server: Database__ConnectionString="Host=...;Username=...;Password=...;Database=assessment"
+            """);
+    }
+
+    private async Task InitializeAsync(string passwordFile, CancellationToken ct)
+    {
+        var data = Path.Combine(_root, "data");
+        if (File.Exists(Path.Combine(data, "PG_VERSION")))
+        {
+            return;
+        }
+
+        Directory.CreateDirectory(_root);
+        if (_asPostgresUser)
+        {
+            await RunAsync("chown", ["-R", "postgres:postgres", _root], asPostgres: false, ct);
+        }
+
+        // initdb reads the password from a file the server's user can read; it is removed right after.
+        var pwfile = Path.Combine(_root, "initdb.pw");
+        await File.WriteAllTextAsync(pwfile, await File.ReadAllTextAsync(passwordFile, ct), ct);
+        if (_asPostgresUser)
+        {
+            await RunAsync("chown", ["postgres:postgres", pwfile], asPostgres: false, ct);
+        }
+
+        try
+        {
+            _log($"Creating a PostgreSQL cluster in {data} (first start)…");
+            await RunAsync(Path.Combine(_binDir, "initdb"),
+                ["-D", data, "-U", SuperUser, "--pwfile", pwfile, "--auth-host=scram-sha-256", "--auth-local=scram-sha-256", "-E", "UTF8", "--no-locale"],
+                _asPostgresUser, ct);
+        }
+        finally
+        {
+            File.Delete(pwfile);
+        }
+    }
+
+    private async Task StartServerAsync(bool throwaway, CancellationToken ct)
+    {
+        var data = Path.Combine(_root, "data");
+        if (File.Exists(Path.Combine(data, "postmaster.pid")))
+        {
+            // A server left running by a process that was killed: stop it so this process owns the one it starts.
+            var status = await RunAsync(Path.Combine(_binDir, "pg_ctl"), ["-D", data, "status"], _asPostgresUser, ct, throwOnError: false);
+            if (status.ExitCode == 0)
+            {
+                _log("Stopping a PostgreSQL server left running by an earlier process…");
+                await RunAsync(Path.Combine(_binDir, "pg_ctl"), ["-D", data, "-m", "fast", "-w", "stop"], _asPostgresUser, ct, throwOnError: false);
+            }
+        }
+
+        var settings = $"-c listen_addresses=127.0.0.1 -c port={Port} -c unix_socket_directories= -c max_connections=200";
+        if (throwaway)
+        {
+            settings += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off";
+        }
+
+        await RunAsync(Path.Combine(_binDir, "pg_ctl"),
+            ["-D", data, "-l", Path.Combine(_root, "postgres.log"), "-w", "-t", "60", "-o", settings, "start"], _asPostgresUser, ct);
+        _log($"PostgreSQL is running on 127.0.0.1:{Port} (data: {data}).");
+    }
+
+    private async Task EnsureDatabaseAsync(CancellationToken ct)
+    {
+        var admin = new NpgsqlConnectionStringBuilder(ConnectionString) { Database = "postgres", Pooling = false }.ConnectionString;
+        await using var connection = new NpgsqlConnection(admin);
+        await connection.OpenAsync(ct);
+        await using var exists = new NpgsqlCommand("SELECT 1 FROM pg_database WHERE datname = @name", connection);
+        exists.Parameters.AddWithValue("name", DatabaseName);
+        if (await exists.ExecuteScalarAsync(ct) is null)
+        {
+            await using var create = new NpgsqlCommand($"CREATE DATABASE {DatabaseName} ENCODING 'UTF8'", connection);
+            await create.ExecuteNonQueryAsync(ct);
+        }
+    }
+
+    /// <summary>Stops the server (fast shutdown: committed work is already durable).</summary>
+    public async Task StopAsync()
+    {
+        if (_stopped)
+        {
+            return;
+        }
+
+        _stopped = true;
+        await RunAsync(Path.Combine(_binDir, "pg_ctl"), ["-D", Path.Combine(_root, "data"), "-m", "fast", "-w", "stop"], _asPostgresUser, CancellationToken.None, throwOnError: false);
+        _log("PostgreSQL stopped.");
+    }
+
+    /// <summary>Stops at once without a checkpoint, as a crash would (for fault tests).</summary>
+    public Task KillAsync() =>
+        RunAsync(Path.Combine(_binDir, "pg_ctl"), ["-D", Path.Combine(_root, "data"), "-m", "immediate", "-w", "stop"], _asPostgresUser, CancellationToken.None, throwOnError: false);
+
+    public async ValueTask DisposeAsync() => await StopAsync();
+
+    private static async Task<bool> CanPostgresUserReachAsync(string dir, CancellationToken ct)
+    {
+        var result = await RunAsync("runuser", ["-u", "postgres", "--", "test", "-x", dir], asPostgres: false, ct, throwOnError: false);
+        if (result.ExitCode != 0 && result.Error.Contains("does not exist", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new PostgresNotFoundException("The process runs as root, but there is no 'postgres' user to run PostgreSQL as. Install Debian's postgresql package (it creates the user) or run as an ordinary user.");
+        }
+
+        return result.ExitCode == 0;
+    }
+
+    private static async Task<string> PasswordAsync(string file, CancellationToken ct)
+    {
+        if (File.Exists(file))
+        {
+            return (await File.ReadAllTextAsync(file, ct)).Trim();
+        }
+
+        var password = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
+        await File.WriteAllTextAsync(file, password, ct);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+
+        return password;
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private readonly record struct RunResult(int ExitCode, string Output, string Error);
+
+    private static async Task<RunResult> RunAsync(string file, IReadOnlyList<string> args, bool asPostgres, CancellationToken ct, bool throwOnError = true)
+    {
+        var start = new ProcessStartInfo
+        {
+            FileName = asPostgres ? "runuser" : file,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = "/",
+        };
+        if (asPostgres)
+        {
+            foreach (var a in new[] { "-u", "postgres", "--", file })
+            {
+                start.ArgumentList.Add(a);
+            }
+        }
+
+        foreach (var a in args)
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {file}.");
+        var output = process.StandardOutput.ReadToEndAsync(ct);
+        var error = process.StandardError.ReadToEndAsync(ct);
+        await process.WaitForExitAsync(ct);
+        var result = new RunResult(process.ExitCode, await output, await error);
+        if (throwOnError && result.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{Path.GetFileName(file)} failed (exit {result.ExitCode}): {result.Error.Trim()} {result.Output.Trim()}");
+        }
+
+        return result;
+    }
+}

@@ -1,0 +1,60 @@
+using System.Net;
+using Assessment.Domain.Catalog;
+using Assessment.Grains.Grains;
+using Orleans.Configuration;
+using Orleans.Serialization;
+
+namespace Assessment.Server.Hosting;
+
+/// <summary>Configures the co-hosted Orleans silo: storage, clustering and reminders all on the one PostgreSQL.</summary>
+public static class SiloSetup
+{
+    public const string Invariant = "Npgsql";
+    public const string ServiceId = "assessment";
+
+    public static void Configure(ISiloBuilder silo, ClusterOptionsSection cluster, PlatformDatabase database)
+    {
+        silo.Configure<ClusterOptions>(o =>
+        {
+            o.ClusterId = cluster.ClusterId;
+            o.ServiceId = ServiceId;
+        });
+        silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = cluster.ResponseTimeout);
+
+        if (cluster.Mode == "adonet")
+        {
+            silo.ConfigureEndpoints(IPAddress.Loopback, cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: false);
+            silo.UseAdoNetClustering(o =>
+            {
+                o.Invariant = Invariant;
+                o.DataSource = database.DataSource;
+            });
+        }
+        else
+        {
+            silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort);
+        }
+
+        silo.AddAdoNetGrainStorage(StorageNames.Default, o =>
+        {
+            o.Invariant = Invariant;
+            o.DataSource = database.DataSource;
+            o.GrainStorageSerializer = new JsonGrainStorageSerializer();
+        });
+        silo.UseAdoNetReminderService(o =>
+        {
+            o.Invariant = Invariant;
+            o.DataSource = database.DataSource;
+        });
+        AddDomainServices(silo.Services);
+    }
+
+    /// <summary>What the grains need besides Orleans; shared with the grain tests' silo.</summary>
+    public static void AddDomainServices(IServiceCollection services)
+    {
+        services.AddSingleton(IndicatorCatalog.Default);
+        services.AddSingleton(TimeProvider.System);
+        // Domain records (score cards) cross grain calls as JSON; the domain library stays free of Orleans.
+        services.AddSerializer(s => s.AddJsonSerializer(isSupported: t => t.Namespace?.StartsWith("Assessment.Domain", StringComparison.Ordinal) == true));
+    }
+}

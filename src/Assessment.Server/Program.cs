@@ -1,0 +1,132 @@
+using System.Net;
+using Assessment.Bulletins;
+using Assessment.Server.Hosting;
+using Assessment.Server.Security;
+using Assessment.Server.Seeding;
+using Assessment.Server.Services;
+using Assessment.Server.Web;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.Logging.AddSimpleConsole(o =>
+{
+    o.SingleLine = true;
+    o.TimestampFormat = "HH:mm:ss ";
+});
+
+var platform = Bind<PlatformOptions>(builder.Configuration, "");
+var databaseOptions = Bind<DatabaseOptions>(builder.Configuration, DatabaseOptions.Section);
+var cluster = Bind<ClusterOptionsSection>(builder.Configuration, ClusterOptionsSection.Section);
+var demo = Bind<DemoOptions>(builder.Configuration, DemoOptions.Section);
+builder.Services.AddOptions<PlatformOptions>().Bind(builder.Configuration).ValidateDataAnnotations().ValidateOnStart();
+builder.Services.AddOptions<DemoOptions>().Bind(builder.Configuration.GetSection(DemoOptions.Section));
+builder.Services.AddOptions<ClusterOptionsSection>().Bind(builder.Configuration.GetSection(ClusterOptionsSection.Section)).ValidateDataAnnotations().ValidateOnStart();
+
+PlatformDatabase database;
+try
+{
+    database = await PlatformDatabase.OpenAsync(databaseOptions, platform.DataDir, Console.WriteLine);
+}
+catch (PostgresNotFoundException ex)
+{
+    Console.Error.WriteLine(ex.Message);
+    return 2;
+}
+catch (InvalidOperationException ex)
+{
+    Console.Error.WriteLine($"Cannot start: {ex.Message}");
+    return 2;
+}
+
+builder.Services.AddSingleton(database);
+builder.Services.AddSingleton(database.DataSource);
+builder.UseOrleans(silo => SiloSetup.Configure(silo, cluster, database));
+
+builder.WebHost.ConfigureKestrel(kestrel =>
+{
+    var address = IPAddress.Parse(platform.Host);
+    kestrel.Listen(address, platform.GrpcPort, o => o.Protocols = HttpProtocols.Http2);
+    kestrel.Listen(address, platform.WebPort, o => o.Protocols = HttpProtocols.Http1);
+    kestrel.AddServerHeader = false;
+});
+
+builder.Services.AddGrpc(o =>
+{
+    o.Interceptors.Add<ErrorInterceptor>();
+    // Sized to the largest legitimate message (500 values with notes), not the 4 MiB default.
+    o.MaxReceiveMessageSize = 2 * 1024 * 1024;
+    o.EnableDetailedErrors = false;
+});
+builder.Services.AddGrpcHealthChecks();
+if (builder.Environment.IsDevelopment())
+{
+    builder.Services.AddGrpcReflection();
+}
+
+builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
+    .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+builder.Services.AddAuthorization();
+
+builder.Services.AddSingleton<BulletinRenderer>();
+builder.Services.AddSingleton<BulletinComposer>();
+builder.Services.AddSingleton<TenantSeeder>();
+if (demo.Enabled)
+{
+    builder.Services.AddHostedService<DemoStartupTask>();
+}
+
+builder.Services.AddOpenTelemetry()
+    .WithTracing(t => t.AddSource("Microsoft.Orleans.Runtime", "Microsoft.Orleans.Application"))
+    .WithMetrics(m => m.AddMeter("Microsoft.Orleans"));
+
+var app = builder.Build();
+app.UseAuthentication();
+app.UseAuthorization();
+app.MapGrpcService<SubmissionGrpcService>();
+app.MapGrpcService<AssessmentGrpcService>();
+app.MapGrpcService<BulletinGrpcService>();
+app.MapGrpcHealthChecksService();
+app.MapGet("/healthz", () => Results.Text("ok"));
+if (app.Environment.IsDevelopment())
+{
+    app.MapGrpcReflectionService();
+}
+
+if (demo.Enabled)
+{
+    app.MapDemoPages();
+}
+
+app.Lifetime.ApplicationStarted.Register(() =>
+{
+    var host = platform.Host == "0.0.0.0" ? "127.0.0.1" : platform.Host;
+    Console.WriteLine($"gRPC:  http://{host}:{platform.GrpcPort}  (h2c; ASSESS_URL for the assess CLI)");
+    if (demo.Enabled)
+    {
+        Console.WriteLine($"Web:   http://{host}:{platform.WebPort}/  (ranking)  http://{host}:{platform.WebPort}/bulletin/2024.html  (bulletin)");
+        Console.WriteLine($"Keys:  {Path.Combine(Path.GetFullPath(platform.DataDir), "demo-credentials.yaml")}");
+    }
+
+    Console.WriteLine("Ready.");
+});
+
+try
+{
+    await app.RunAsync();
+}
+finally
+{
+    await database.DisposeAsync();
+}
+
+return 0;
+
+static T Bind<T>(IConfiguration configuration, string section) where T : new()
+{
+    var options = new T();
+    (section.Length == 0 ? configuration : configuration.GetSection(section)).Bind(options);
+    return options;
+}

@@ -1,0 +1,65 @@
+using YamlDotNet.Serialization;
+using YamlDotNet.Serialization.NamingConventions;
+
+namespace Assessment.Server.Seeding;
+
+/// <summary>
+/// A tenant to create with its roster and first year's figures (the demo prefecture, or a test tenant). Values marked
+/// <c>synthetic</c> are generated; <c>report_values</c> come from a real annual report.
+/// </summary>
+public sealed class SeedFile
+{
+    public SeedTenant Tenant { get; set; } = new();
+    public int Year { get; set; }
+    public List<SeedCounty> Counties { get; set; } = [];
+
+    public static SeedFile Parse(string yaml) => new DeserializerBuilder()
+        .WithNamingConvention(UnderscoredNamingConvention.Instance)
+        .Build()
+        .Deserialize<SeedFile>(yaml);
+
+    /// <summary>The built-in 那曲市 demo.</summary>
+    public static string DemoYaml()
+    {
+        using var stream = typeof(SeedFile).Assembly.GetManifestResourceStream("Assessment.Seeds.demo-naqu.yaml")!;
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+}
+
+public sealed class SeedTenant
+{
+    public string Id { get; set; } = "";
+    public string Name { get; set; } = "";
+    public string Issuer { get; set; } = "";
+    public string DocumentPrefix { get; set; } = "";
+    public string Recipients { get; set; } = "";
+    public bool PublishScores { get; set; } = true;
+}
+
+public class SeedValues
+{
+    public bool Synthetic { get; set; }
+    public string? Provenance { get; set; }
+    public Dictionary<string, double> Values { get; set; } = [];
+    public Dictionary<string, double> ReportValues { get; set; } = [];
+
+    /// <summary>Report figures and synthetic fill-ins together (a report figure wins).</summary>
+    public IEnumerable<KeyValuePair<string, double>> All() =>
+        Values.Where(kv => !ReportValues.ContainsKey(kv.Key)).Concat(ReportValues).OrderBy(kv => kv.Key, StringComparer.Ordinal);
+}
+
+public sealed class SeedUnit : SeedValues
+{
+    public string Id { get; set; } = "";
+    public string Name { get; set; } = "";
+}
+
+public sealed class SeedCounty
+{
+    public string Id { get; set; } = "";
+    public string Name { get; set; } = "";
+    public SeedValues County { get; set; } = new();
+    public SeedValues Assessor { get; set; } = new();
+    public List<SeedUnit> Units { get; set; } = [];
+}

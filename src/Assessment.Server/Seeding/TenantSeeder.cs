@@ -1,0 +1,90 @@
+using System.Security.Cryptography;
+using System.Text;
+using Assessment.Domain;
+using Assessment.Grains.Abstractions;
+using Assessment.Server.Security;
+
+namespace Assessment.Server.Seeding;
+
+/// <summary>
+/// Creates a tenant from a seed file: credentials, figures (through the same unit grains a real submission uses),
+/// and the year's round with the default scheme. Re-running it is safe: submission ids are derived from the seed,
+/// and the tenant itself is created last, as the mark that seeding completed.
+/// </summary>
+public sealed class TenantSeeder(IClusterClient cluster, ILogger<TenantSeeder> logger)
+{
+    /// <summary>Seeds the tenant unless it exists. Returns true when it was created now.</summary>
+    public async Task<bool> SeedAsync(SeedFile seed, string credentialsFile, CancellationToken ct)
+    {
+        var tenant = cluster.GetGrain<ITenantGrain>(GrainKeys.Tenant(seed.Tenant.Id));
+        if (await tenant.GetProfile() is not null)
+        {
+            return false;
+        }
+
+        logger.LogInformation("Creating tenant {Tenant} ({Name}) with {Counties} counties", seed.Tenant.Id, seed.Tenant.Name, seed.Counties.Count);
+        var keys = new StringBuilder();
+        keys.AppendLine("# 演示凭据：每个密钥只在此显示一次，平台只保存其 SHA-256。请勿提交到版本库。");
+        keys.AppendLine($"tenant: {seed.Tenant.Id}");
+        keys.AppendLine($"assessor: {await IssueAsync(new Credential(Role.Assessor, seed.Tenant.Id, null, null, $"{seed.Tenant.Name}考核办"))}");
+        keys.AppendLine($"leader: {await IssueAsync(new Credential(Role.Leader, seed.Tenant.Id, null, null, $"{seed.Tenant.Name}领导"))}");
+        keys.AppendLine("counties:");
+        foreach (var county in seed.Counties)
+        {
+            keys.AppendLine($"  {county.Id}:");
+            keys.AppendLine($"    key: {await IssueAsync(new Credential(Role.County, seed.Tenant.Id, county.Id, null, county.Name))}");
+            keys.AppendLine("    units:");
+            foreach (var unit in county.Units)
+            {
+                keys.AppendLine($"      {unit.Id}: {await IssueAsync(new Credential(Role.Unit, seed.Tenant.Id, county.Id, unit.Id, unit.Name))}");
+            }
+        }
+
+        var directory = Path.GetDirectoryName(Path.GetFullPath(credentialsFile))!;
+        Directory.CreateDirectory(directory);
+        await File.WriteAllTextAsync(credentialsFile, keys.ToString(), ct);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(credentialsFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+
+        foreach (var county in seed.Counties)
+        {
+            await SubmitAsync(seed, county.Id, GrainKeys.CountySelf, county.County);
+            await SubmitAsync(seed, county.Id, GrainKeys.AssessorEntry, county.Assessor);
+            foreach (var unit in county.Units)
+            {
+                await SubmitAsync(seed, county.Id, unit.Id, unit);
+            }
+        }
+
+        var roster = seed.Counties
+            .Select(c => new CountyInfo(c.Id, c.Name, c.Units.Select(u => new UnitInfo(u.Id, u.Name)).ToArray()))
+            .ToArray();
+        await cluster.GetGrain<IRoundGrain>(GrainKeys.Round(seed.Tenant.Id, seed.Year))
+            .Open(new RoundDefinition(EmbeddedData.Read("default-scheme.yaml"), roster));
+        await tenant.Create(new TenantProfile(seed.Tenant.Id, seed.Tenant.Name, seed.Tenant.Issuer, seed.Tenant.DocumentPrefix,
+            seed.Tenant.Recipients, roster, seed.Tenant.PublishScores));
+        return true;
+    }
+
+    private async Task<string> IssueAsync(Credential credential)
+    {
+        var key = ApiKeys.NewKey();
+        await cluster.GetGrain<ICredentialGrain>(ApiKeys.Hash(key)).Issue(credential);
+        return key;
+    }
+
+    private async Task SubmitAsync(SeedFile seed, string county, string unit, SeedValues values)
+    {
+        var entries = values.All().Select(kv => new ValueEntry(kv.Key, kv.Value)).ToArray();
+        if (entries.Length == 0)
+        {
+            return;
+        }
+
+        var key = GrainKeys.Unit(seed.Tenant.Id, county, unit, seed.Year);
+        var id = new Guid(SHA256.HashData(Encoding.UTF8.GetBytes("seed:" + key)).AsSpan(0, 16));
+        await cluster.GetGrain<IUnitGrain>(key).Submit(new UnitSubmission(id, entries));
+    }
+}

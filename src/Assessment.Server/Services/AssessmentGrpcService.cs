@@ -1,0 +1,162 @@
+using Assessment.Contracts.V1;
+using Assessment.Domain.Aggregation;
+using Assessment.Domain.Catalog;
+using Assessment.Domain.Keys;
+using Assessment.Domain.Scoring;
+using Assessment.Grains.Abstractions;
+using Assessment.Server.Security;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using Microsoft.AspNetCore.Authorization;
+
+namespace Assessment.Server.Services;
+
+/// <summary>Scores and rankings. Assessors and leaders see the tenant; a county sees only itself.</summary>
+[Authorize(Roles = $"{Roles.Assessor},{Roles.Leader},{Roles.TenantAdmin},{Roles.County}")]
+public sealed class AssessmentGrpcService(IClusterClient cluster, IndicatorCatalog catalog) : AssessmentService.AssessmentServiceBase
+{
+    public override async Task<County> GetCounty(GetCountyRequest request, ServerCallContext context)
+    {
+        var caller = Caller.From(context.GetHttpContext().User);
+        RequireYear(request.Year);
+        string county;
+        if (caller.Role == Role.County)
+        {
+            // A county may only read itself; naming another county is denied whether or not it exists.
+            if (!string.IsNullOrEmpty(request.County) && request.County != caller.County)
+            {
+                throw new RpcException(new Grpc.Core.Status(StatusCode.PermissionDenied, "无权查看该县（区）。"));
+            }
+
+            county = caller.County!;
+        }
+        else
+        {
+            if (!Slug.IsValid(request.County))
+            {
+                throw new ValidationFailedException([new FieldError("county", "须为县（区）标识，如 suo")]);
+            }
+
+            county = request.County;
+        }
+
+        var round = cluster.GetGrain<IRoundGrain>(GrainKeys.Round(caller.Tenant, request.Year));
+        var info = await round.GetInfo() ?? throw new PreconditionException("ROUND_NOT_OPEN", $"{request.Year} 年度考核尚未开启。");
+        var countyInfo = Array.Find(info.Counties, c => c.Id == county) ?? throw new NotFoundException($"{request.Year} 年度考核名单中没有该县（区）。");
+        var score = await round.GetCountyScore(county);
+        var aggregate = await cluster.GetGrain<ICountyGrain>(GrainKeys.County(caller.Tenant, county, request.Year)).GetAggregate();
+
+        var response = new County
+        {
+            Id = county,
+            Name = countyInfo.Name,
+            Year = request.Year,
+            Total = score.Card.Total,
+            Grade = score.Grade,
+            Rank = score.Rank,
+            Vetoed = score.Card.Vetoed,
+            VetoReason = score.Card.VetoReason ?? "",
+            Bonus = score.Card.Bonus,
+            Deductions = score.Card.Deductions,
+            Scheme = score.SchemeId,
+        };
+        foreach (var indicator in catalog.Indicators)
+        {
+            if (aggregate.Values.TryGetValue(indicator.Code, out var value))
+            {
+                response.Values.Add(new AggregatedValue
+                {
+                    Code = indicator.Code,
+                    Name = indicator.Name,
+                    Value = value,
+                    Reporters = aggregate.Reporters.GetValueOrDefault(indicator.Code),
+                });
+            }
+        }
+
+        response.Units.AddRange(aggregate.UnitVersions.OrderBy(u => u.Key, StringComparer.Ordinal).Select(u => new UnitVersion { Unit = u.Key, Version = u.Value }));
+        response.Dimensions.AddRange(score.Card.Dimensions.Select(d =>
+        {
+            var dimension = new Contracts.V1.DimensionScore { Code = d.Code, Name = d.Name, Weight = d.Weight, Points = d.Points };
+            dimension.Lines.AddRange(d.Lines.Select(ToProto));
+            return dimension;
+        }));
+        response.BonusLines.AddRange(score.Card.BonusLines.Select(ToProto));
+        return response;
+    }
+
+    [Authorize(Roles = $"{Roles.Assessor},{Roles.Leader},{Roles.TenantAdmin}")]
+    public override async Task<Ranking> GetRanking(GetRankingRequest request, ServerCallContext context)
+    {
+        var caller = Caller.From(context.GetHttpContext().User);
+        RequireYear(request.Year);
+        var ranking = await cluster.GetGrain<IRoundGrain>(GrainKeys.Round(caller.Tenant, request.Year)).GetRanking();
+        var response = new Ranking
+        {
+            Year = ranking.Year,
+            Scheme = ranking.SchemeId,
+            ComputedAt = Timestamp.FromDateTimeOffset(ranking.ComputedAt),
+        };
+        response.Dimensions.AddRange(ranking.Dimensions.Select(d => new Contracts.V1.DimensionHeader { Code = d.Code, Name = d.Name, Weight = d.Weight }));
+        foreach (var row in ranking.Rows)
+        {
+            var entry = new RankingEntry
+            {
+                Rank = row.Rank,
+                County = row.County,
+                Name = row.Name,
+                Total = row.Total,
+                Grade = row.Grade,
+                LimitedByQuota = row.LimitedByQuota,
+                Vetoed = row.Vetoed,
+            };
+            entry.Dimensions.AddRange(row.Dimensions.Select((p, i) => new DimensionSubtotal { Code = ranking.Dimensions[i].Code, Points = p }));
+            response.Entries.Add(entry);
+        }
+
+        return response;
+    }
+
+    private static Contracts.V1.ScoreLine ToProto(Domain.Scoring.ScoreLine line)
+    {
+        var proto = new Contracts.V1.ScoreLine
+        {
+            Indicator = line.Indicator,
+            Name = line.Name,
+            Rule = line.Rule,
+            Status = line.Status switch
+            {
+                LineStatus.Missing => "missing",
+                LineStatus.NotScored => "not_scored",
+                _ => "scored",
+            },
+            Points = line.Points,
+            Max = line.Max,
+            Explanation = line.Explanation,
+        };
+        if (line.Value is { } v)
+        {
+            proto.Value = v;
+        }
+
+        if (line.Numerator is { } n)
+        {
+            proto.Numerator = n;
+        }
+
+        if (line.Denominator is { } d)
+        {
+            proto.Denominator = d;
+        }
+
+        return proto;
+    }
+
+    internal static void RequireYear(int year)
+    {
+        if (!GrainKeys.IsValidYear(year))
+        {
+            throw new ValidationFailedException([new FieldError("year", $"年度须在 {GrainKeys.MinYear}–{GrainKeys.MaxYear} 之间")]);
+        }
+    }
+}

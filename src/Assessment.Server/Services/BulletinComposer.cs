@@ -1,0 +1,23 @@
+using Assessment.Bulletins;
+using Assessment.Grains.Abstractions;
+
+namespace Assessment.Server.Services;
+
+/// <summary>Builds a tenant-year's bulletin from its profile and current ranking; one path for gRPC and the web page.</summary>
+public sealed class BulletinComposer(IClusterClient cluster, BulletinRenderer renderer, TimeProvider clock)
+{
+    public async Task<RenderedBulletin> RenderAsync(string tenant, int year, BulletinFormat format)
+    {
+        var profile = await cluster.GetGrain<ITenantGrain>(GrainKeys.Tenant(tenant)).GetProfile()
+            ?? throw new NotFoundException("租户不存在。");
+        var round = cluster.GetGrain<IRoundGrain>(GrainKeys.Round(tenant, year));
+        var info = await round.GetInfo() ?? throw new PreconditionException("ROUND_NOT_OPEN", $"{year} 年度考核尚未开启。");
+        var ranking = await round.GetRanking();
+        var input = new BulletinInput(
+            profile.Name, profile.Issuer, profile.DocumentPrefix, profile.Recipients, year, 1,
+            DateOnly.FromDateTime(clock.GetLocalNow().DateTime), profile.PublishScores, info.SchemeName, ranking.Grades,
+            ranking.Dimensions.Select(d => new BulletinDimension(d.Code, d.Name, d.Weight)).ToArray(),
+            ranking.Rows.Select(r => new BulletinRow(r.Rank, r.County, r.Name, r.Total, r.Grade, r.Dimensions, r.LimitedByQuota, r.Vetoed)).ToArray());
+        return renderer.Render(input, format);
+    }
+}

@@ -1,0 +1,73 @@
+using Assessment.Grains.Abstractions;
+using Google.Protobuf.WellKnownTypes;
+using Google.Rpc;
+using Grpc.Core;
+using Grpc.Core.Interceptors;
+using Status = Google.Rpc.Status;
+
+namespace Assessment.Server.Services;
+
+/// <summary>
+/// Translates the platform's typed errors into gRPC statuses with google.rpc details, once, for every service.
+/// Anything unexpected becomes INTERNAL with no driver names or stack text; the details go to the log only.
+/// </summary>
+public sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger) : Interceptor
+{
+    public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
+        TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
+    {
+        try
+        {
+            return await continuation(request, context);
+        }
+        catch (RpcException)
+        {
+            throw;
+        }
+        catch (Exception ex)
+        {
+            throw Translate(ex, context);
+        }
+    }
+
+    internal RpcException Translate(Exception ex, ServerCallContext context)
+    {
+        switch (ex)
+        {
+            case ValidationFailedException v:
+                var bad = new BadRequest();
+                bad.FieldViolations.AddRange(v.Violations.Select(f => new BadRequest.Types.FieldViolation { Field = f.Field, Description = f.Description }));
+                return Rich(Code.InvalidArgument, v.Message, bad);
+            case ConflictException c:
+                return Rich(Code.AlreadyExists, c.Message);
+            case NotFoundException n:
+                return Rich(Code.NotFound, n.Message);
+            case PreconditionException p:
+                var failure = new PreconditionFailure();
+                failure.Violations.Add(new PreconditionFailure.Types.Violation { Type = p.Reason, Subject = context.Method, Description = p.Message });
+                return Rich(Code.FailedPrecondition, p.Message, failure);
+            case UnavailableException u:
+                return Rich(Code.Unavailable, u.Message, new RetryInfo { RetryDelay = Duration.FromTimeSpan(TimeSpan.FromSeconds(1)) });
+            case TimeoutException or OperationCanceledException when context.CancellationToken.IsCancellationRequested:
+                return new RpcException(new Grpc.Core.Status(StatusCode.DeadlineExceeded, "请求超时"));
+            case TimeoutException or Orleans.Runtime.SiloUnavailableException or Orleans.Runtime.OrleansMessageRejectionException:
+                logger.LogWarning(ex, "{Method}: cluster unavailable", context.Method);
+                return Rich(Code.Unavailable, "服务暂不可用，请稍后重试（使用相同的 submission_id 重试是安全的）。",
+                    new RetryInfo { RetryDelay = Duration.FromTimeSpan(TimeSpan.FromSeconds(1)) });
+            default:
+                logger.LogError(ex, "{Method} failed", context.Method);
+                return Rich(Code.Internal, "内部错误，已记录。");
+        }
+    }
+
+    private static RpcException Rich(Code code, string message, Google.Protobuf.IMessage? detail = null)
+    {
+        var status = new Status { Code = (int)code, Message = message };
+        if (detail is not null)
+        {
+            status.Details.Add(Any.Pack(detail));
+        }
+
+        return status.ToRpcException();
+    }
+}

@@ -1,0 +1,92 @@
+using Assessment.Contracts.V1;
+using Assessment.Grains.Abstractions;
+using Assessment.Server.Security;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using Microsoft.AspNetCore.Authorization;
+
+namespace Assessment.Server.Services;
+
+/// <summary>Units and counties submit their figures. Maps protobuf ↔ grain calls; no business rules here.</summary>
+[Authorize(Roles = $"{Roles.Unit},{Roles.County}")]
+public sealed class SubmissionGrpcService(IClusterClient cluster) : SubmissionService.SubmissionServiceBase
+{
+    public override async Task<SubmitIndicatorsResponse> SubmitIndicators(SubmitIndicatorsRequest request, ServerCallContext context)
+    {
+        var caller = Caller.From(context.GetHttpContext().User);
+        var violations = new List<FieldError>();
+        if (!Guid.TryParse(request.SubmissionId, out var submissionId) || submissionId == Guid.Empty)
+        {
+            violations.Add(new FieldError("submission_id", "须为 UUID（同一份提交重试时使用同一个 UUID）"));
+        }
+
+        if (!GrainKeys.IsValidYear(request.Year))
+        {
+            violations.Add(new FieldError("year", $"年度须在 {GrainKeys.MinYear}–{GrainKeys.MaxYear} 之间"));
+        }
+
+        if (violations.Count > 0)
+        {
+            throw new ValidationFailedException(violations.ToArray());
+        }
+
+        var receipt = await UnitOf(caller, request.Year).Submit(new UnitSubmission(
+            submissionId,
+            request.Values.Select(v => new ValueEntry(v.Code, v.HasValue ? v.Value : null, string.IsNullOrEmpty(v.Note) ? null : v.Note)).ToArray(),
+            request.DryRun));
+        var response = new SubmitIndicatorsResponse
+        {
+            SubmissionId = receipt.SubmissionId.ToString(),
+            Version = receipt.Version,
+            Accepted = receipt.Accepted,
+            Updated = receipt.Updated,
+            Unchanged = receipt.Unchanged,
+            Cleared = receipt.Cleared,
+            Rejected = receipt.Rejected,
+            StoredAt = Timestamp.FromDateTimeOffset(receipt.StoredAt),
+            Replayed = receipt.Replayed,
+            DryRun = receipt.DryRun,
+        };
+        response.Outcomes.AddRange(receipt.Outcomes.Select(o => new Contracts.V1.ValueOutcome
+        {
+            Code = o.Code,
+            Outcome = (ValueOutcomeKind)(int)o.Outcome,
+            Reason = o.Reason ?? "",
+        }));
+        return response;
+    }
+
+    public override async Task<GetMySubmissionsResponse> GetMySubmissions(GetMySubmissionsRequest request, ServerCallContext context)
+    {
+        if (!GrainKeys.IsValidYear(request.Year))
+        {
+            throw new ValidationFailedException([new FieldError("year", $"年度须在 {GrainKeys.MinYear}–{GrainKeys.MaxYear} 之间")]);
+        }
+
+        var snapshot = await UnitOf(Caller.From(context.GetHttpContext().User), request.Year).GetSnapshot();
+        var response = new GetMySubmissionsResponse
+        {
+            Year = request.Year,
+            Version = snapshot.Version,
+            CountyPending = snapshot.CountyPending,
+        };
+        if (snapshot.LastStoredAt is { } at)
+        {
+            response.LastStoredAt = Timestamp.FromDateTimeOffset(at);
+        }
+
+        response.Values.AddRange(snapshot.Values.Select(v => new IndicatorValue { Code = v.Code, Value = v.Value ?? 0, Note = v.Note ?? "" }));
+        return response;
+    }
+
+    private IUnitGrain UnitOf(Caller caller, int year)
+    {
+        var unit = caller.Role == Role.County ? GrainKeys.CountySelf : caller.Unit;
+        if (caller.County is null || unit is null)
+        {
+            throw new RpcException(new Grpc.Core.Status(StatusCode.PermissionDenied, "该凭据不属于任何县（区）或单位。"));
+        }
+
+        return cluster.GetGrain<IUnitGrain>(GrainKeys.Unit(caller.Tenant, caller.County, unit, year));
+    }
+}
