@@ -26,7 +26,7 @@ public readonly record struct ResolvedValue(double? Value, double? Numerator, do
             var min = minDenominator ?? indicator.MinDenominator;
             return den < min
                 ? new(null, num, den, LineStatus.NotScored, false)
-                : new(Math.Round(100.0 * num / den, 2, MidpointRounding.AwayFromZero), num, den, LineStatus.Scored, false);
+                : new(Scorer.Round(100.0 * num / den), num, den, LineStatus.Scored, false);
         }
 
         return hasOwn ? new(own, null, null, LineStatus.Scored, true) : new(null, null, null, LineStatus.Missing, false);

@@ -80,8 +80,12 @@ public sealed class Scorer(IndicatorCatalog catalog, Scheme scheme)
             veto is null ? null : $"{catalog[veto].Name}，一票否决", dimensions, bonusLines);
     }
 
-    /// <summary>Scores are official at two decimals: what the bulletin prints is what ranks.</summary>
-    public static double Round(double value) => Math.Round(value, 2, MidpointRounding.AwayFromZero);
+    /// <summary>
+    /// Scores are official at two decimals: what the bulletin prints is what ranks. Rounding goes through decimal
+    /// (15 significant digits) so that 72.875 computed as 72.87499999… still rounds the way a person checking by hand
+    /// expects.
+    /// </summary>
+    public static double Round(double value) => (double)Math.Round((decimal)value, 2, MidpointRounding.AwayFromZero);
 
     private ScoreLine ScoreLine(SchemeLine line, IReadOnlyDictionary<string, double> values, IReadOnlyDictionary<string, PeerRange> peers)
     {

@@ -16,7 +16,7 @@ public abstract class AssessmentException : Exception
 /// <summary>The request is invalid; nothing was stored. → INVALID_ARGUMENT with field violations.</summary>
 [GenerateSerializer, Alias("assessment.ValidationFailedException")]
 public sealed class ValidationFailedException(FieldError[] violations)
-    : AssessmentException($"{violations.Length} invalid value(s); nothing was stored.")
+    : AssessmentException($"{violations.Length} 个字段无效，本次请求未保存任何数据。")
 {
     [Id(0)]
     public FieldError[] Violations { get; } = violations;

@@ -1,8 +1,7 @@
 using System.Net;
-using Assessment.Domain.Catalog;
+using Assessment.Grains;
 using Assessment.Grains.Grains;
 using Orleans.Configuration;
-using Orleans.Serialization;
 
 namespace Assessment.Server.Hosting;
 
@@ -46,15 +45,6 @@ public static class SiloSetup
             o.Invariant = Invariant;
             o.DataSource = database.DataSource;
         });
-        AddDomainServices(silo.Services);
-    }
-
-    /// <summary>What the grains need besides Orleans; shared with the grain tests' silo.</summary>
-    public static void AddDomainServices(IServiceCollection services)
-    {
-        services.AddSingleton(IndicatorCatalog.Default);
-        services.AddSingleton(TimeProvider.System);
-        // Domain records (score cards) cross grain calls as JSON; the domain library stays free of Orleans.
-        services.AddSerializer(s => s.AddJsonSerializer(isSupported: t => t.Namespace?.StartsWith("Assessment.Domain", StringComparison.Ordinal) == true));
+        silo.Services.AddAssessmentGrains();
     }
 }

@@ -1,0 +1,18 @@
+using Assessment.Domain.Catalog;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Serialization;
+
+namespace Assessment.Grains;
+
+/// <summary>What the grains need from the container besides Orleans itself; used by the server and the grain tests.</summary>
+public static class GrainServices
+{
+    public static IServiceCollection AddAssessmentGrains(this IServiceCollection services)
+    {
+        services.AddSingleton(IndicatorCatalog.Default);
+        services.AddSingleton(TimeProvider.System);
+        // Domain records (score cards) cross grain calls as JSON; the domain library stays free of Orleans.
+        services.AddSerializer(s => s.AddJsonSerializer(isSupported: t => t.Namespace?.StartsWith("Assessment.Domain", StringComparison.Ordinal) == true));
+        return services;
+    }
+}

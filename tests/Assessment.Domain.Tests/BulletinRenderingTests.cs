@@ -1,0 +1,42 @@
+using Assessment.Bulletins;
+
+namespace Assessment.Domain.Tests;
+
+public class BulletinRenderingTests
+{
+    private static BulletinInput Input(params string[] names) => new(
+        "测试市", "测试市全面依法治市委员会办公室", "测法治办", "各县（区）", 2024, 1, new DateOnly(2025, 3, 1), true, "默认细则",
+        ["优秀", "良好", "合格", "不合格"],
+        [new BulletinDimension("org", "组织领导", 12)],
+        names.Select((n, i) => new BulletinRow(i + 1, $"c{i}", n, 90 - i, "良好", [10 - i], false, false)).ToArray());
+
+    [Fact]
+    public void Template_syntax_and_markup_in_names_print_literally_in_html()
+    {
+        var html = new BulletinRenderer().Render(Input("{{ 7*7 }}县", "<script>alert(1)</script>区"), BulletinFormat.Html).Content;
+        Assert.Contains("{{ 7*7 }}县", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("49县", html, StringComparison.Ordinal);
+        Assert.Contains("&lt;script&gt;alert(1)&lt;/script&gt;区", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("<script>", html, StringComparison.Ordinal);
+        Assert.Contains("关于2024年度法治政府建设考核结果的通报", html, StringComparison.Ordinal);
+        Assert.Contains("测法治办〔2025〕1号", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Markdown_escapes_markup_and_table_syntax()
+    {
+        var md = new BulletinRenderer().Render(Input("{{ 7*7 }}县", "<script>|x|</script>"), BulletinFormat.Markdown).Content;
+        Assert.Contains(@"{{ 7\*7 }}县", md, StringComparison.Ordinal);
+        Assert.DoesNotContain("49县", md, StringComparison.Ordinal);
+        Assert.Contains(@"&lt;script&gt;\|x\|&lt;/script&gt;", md, StringComparison.Ordinal);
+        Assert.DoesNotContain("<script>", md, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_table_of_2850_counties_renders_past_scribans_default_loop_limit()
+    {
+        var names = Enumerable.Range(0, 2850).Select(i => $"县{i}").ToArray();
+        var html = new BulletinRenderer().Render(Input(names), BulletinFormat.Html).Content;
+        Assert.Contains("县2849", html, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,68 @@
+using Assessment.Domain.Catalog;
+using Assessment.Domain.Validation;
+
+namespace Assessment.Domain.Tests;
+
+public class ValidationTests
+{
+    private readonly SubmissionValidator _validator = new(IndicatorCatalog.Default);
+
+    private IReadOnlyList<FieldViolation> Validate(params SubmittedValue[] values) => _validator.Validate(values, IndicatorSource.Unit);
+
+    [Fact]
+    public void Good_values_pass()
+    {
+        Assert.Empty(Validate(
+            new("mediation.disputes_received", 72),
+            new("mediation.disputes_resolved", 69),
+            new("mediation.success_rate", 95.83),
+            new("mediation.amount_10k_yuan", 600.5),
+            new("legalaid.cases", null)));
+    }
+
+    [Fact]
+    public void Each_bad_value_gets_its_own_field_violation()
+    {
+        var violations = Validate(
+            new("mediation.disputes_received", -1),
+            new("mediation.mediators", double.NaN),
+            new("no.such_code", 1),
+            new("legalaid.cases", 3),
+            new("legalaid.cases", 4),
+            new("pufa.materials", 2.5),
+            new("mediation.success_rate", 101),
+            new("mediation.amount_10k_yuan", double.PositiveInfinity));
+
+        Assert.Equal(
+            ["values[0].value", "values[1].value", "values[2].code", "values[4].code", "values[5].value", "values[6].value", "values[7].value"],
+            violations.Select(v => v.Field).ToArray());
+        Assert.Contains("不能为负数", violations[0].Description, StringComparison.Ordinal);
+        Assert.Contains("NaN", violations[1].Description, StringComparison.Ordinal);
+        Assert.Contains("重复", violations[3].Description, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_numerator_above_its_denominator_is_rejected_on_the_numerator()
+    {
+        var violations = Validate(new("enforce.issues_found", 3), new("enforce.issues_rectified", 4));
+        var v = Assert.Single(violations);
+        Assert.Equal("values[1].value", v.Field);
+        Assert.Contains("不能大于", v.Description, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Units_cannot_submit_county_or_assessor_indicators()
+    {
+        var violations = Validate(new("org.leading_group", 1), new("satisfaction.survey_score", 90));
+        Assert.Equal(2, violations.Count);
+        Assert.All(violations, v => Assert.EndsWith(".code", v.Field, StringComparison.Ordinal));
+        Assert.Empty(_validator.Validate([new("org.leading_group", 1)], IndicatorSource.County));
+    }
+
+    [Fact]
+    public void Flags_are_one_or_zero_and_submissions_have_one_to_five_hundred_values()
+    {
+        Assert.Single(_validator.Validate([new("org.leading_group", 2)], IndicatorSource.County));
+        Assert.Equal("values", Assert.Single(Validate()).Field);
+    }
+}
