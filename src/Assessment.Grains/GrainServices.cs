@@ -11,8 +11,13 @@ public static class GrainServices
     {
         services.AddSingleton(IndicatorCatalog.Default);
         services.AddSingleton(TimeProvider.System);
-        // Domain records (score cards) cross grain calls as JSON; the domain library stays free of Orleans.
-        services.AddSerializer(s => s.AddJsonSerializer(isSupported: t => t.Namespace?.StartsWith("Assessment.Domain", StringComparison.Ordinal) == true));
-        return services;
+        return services.AddAssessmentSerialization();
     }
+
+    /// <summary>
+    /// Domain records (score cards) cross grain calls as JSON, so the domain library stays free of Orleans. Silos and
+    /// external clients both need this.
+    /// </summary>
+    public static IServiceCollection AddAssessmentSerialization(this IServiceCollection services) =>
+        services.AddSerializer(s => s.AddJsonSerializer(isSupported: t => t.Namespace?.StartsWith("Assessment.Domain", StringComparison.Ordinal) == true));
 }

@@ -1,0 +1,84 @@
+using Assessment.Grains.Abstractions;
+using Assessment.Grains.Grains;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Runtime;
+using Orleans.Storage;
+using Orleans.TestingHost;
+
+namespace Assessment.Grains.Tests;
+
+/// <summary>
+/// An in-process Orleans cluster with memory storage and reminders, plus two switches that inject the faults the
+/// grains must survive: a county that refuses changes, and a storage that refuses writes.
+/// </summary>
+public sealed class ClusterFixture : IAsyncLifetime
+{
+    public TestCluster Cluster { get; private set; } = null!;
+
+    public IGrainFactory Grains => Cluster.GrainFactory;
+
+    public async Task InitializeAsync()
+    {
+        var builder = new TestClusterBuilder(1);
+        builder.AddSiloBuilderConfigurator<SiloConfigurator>();
+        builder.AddClientBuilderConfigurator<ClientConfigurator>();
+        Cluster = builder.Build();
+        await Cluster.DeployAsync();
+    }
+
+    public async Task DisposeAsync() => await Cluster.StopAllSilosAsync();
+
+    private sealed class ClientConfigurator : IClientBuilderConfigurator
+    {
+        public void Configure(Microsoft.Extensions.Configuration.IConfiguration configuration, IClientBuilder client) =>
+            client.Services.AddAssessmentSerialization();
+    }
+
+    private sealed class SiloConfigurator : ISiloConfigurator
+    {
+        public void Configure(ISiloBuilder silo)
+        {
+            silo.AddMemoryGrainStorage("inner");
+            silo.Services.AddKeyedSingleton<IGrainStorage>(StorageNames.Default, (sp, _) => new FlakyStorage(sp.GetRequiredKeyedService<IGrainStorage>("inner")));
+            silo.UseInMemoryReminderService();
+            silo.Services.AddAssessmentGrains();
+            silo.AddIncomingGrainCallFilter(async context =>
+            {
+                if (Faults.CountyDown && context.InterfaceMethod?.Name == nameof(ICountyGrain.ApplyUnitChange))
+                {
+                    throw new UnavailableException("county down (injected)");
+                }
+
+                await context.Invoke();
+            });
+        }
+    }
+}
+
+/// <summary>Fault switches read by the test silo. Tests that flip them share one collection and run in sequence.</summary>
+public static class Faults
+{
+    private static volatile bool _countyDown;
+    private static volatile bool _storageDown;
+
+    public static bool CountyDown { get => _countyDown; set => _countyDown = value; }
+
+    public static bool StorageDown { get => _storageDown; set => _storageDown = value; }
+}
+
+/// <summary>A grain storage that fails writes while <see cref="Faults.StorageDown"/> is set.</summary>
+internal sealed class FlakyStorage(IGrainStorage inner) : IGrainStorage
+{
+    public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) => inner.ReadStateAsync(stateName, grainId, grainState);
+
+    public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
+        Faults.StorageDown ? throw new IOException("storage down (injected)") : inner.WriteStateAsync(stateName, grainId, grainState);
+
+    public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) => inner.ClearStateAsync(stateName, grainId, grainState);
+}
+
+[CollectionDefinition(Name)]
+public sealed class ClusterCollection : ICollectionFixture<ClusterFixture>
+{
+    public const string Name = "cluster";
+}
