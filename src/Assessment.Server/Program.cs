@@ -60,7 +60,7 @@ builder.Services.AddGrpc(o =>
     o.MaxReceiveMessageSize = 2 * 1024 * 1024;
     o.EnableDetailedErrors = false;
 });
-builder.Services.AddGrpcHealthChecks();
+builder.Services.AddGrpcHealthChecks(o => o.UseHealthChecksCache = false).AddCheck<PlatformHealthCheck>("platform");
 if (builder.Environment.IsDevelopment())
 {
     builder.Services.AddGrpcReflection();

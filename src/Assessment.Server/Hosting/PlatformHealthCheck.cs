@@ -1,0 +1,28 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Npgsql;
+using Orleans.Runtime;
+
+namespace Assessment.Server.Hosting;
+
+/// <summary>Healthy when the co-hosted silo is active and the database answers.</summary>
+public sealed class PlatformHealthCheck(ISiloStatusOracle silo, NpgsqlDataSource database) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        if (silo.CurrentStatus != SiloStatus.Active)
+        {
+            return HealthCheckResult.Unhealthy($"silo is {silo.CurrentStatus}");
+        }
+
+        try
+        {
+            await using var command = database.CreateCommand("SELECT 1");
+            await command.ExecuteScalarAsync(cancellationToken);
+            return HealthCheckResult.Healthy();
+        }
+        catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
+        {
+            return HealthCheckResult.Unhealthy("database unreachable");
+        }
+    }
+}

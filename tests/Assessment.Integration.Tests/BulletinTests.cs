@@ -1,0 +1,48 @@
+using Assessment.Contracts.V1;
+using Assessment.Integration.Tests.Infrastructure;
+using static Assessment.Integration.Tests.Infrastructure.ServerProcess;
+
+namespace Assessment.Integration.Tests;
+
+[Collection(PlatformCollection.Name)]
+public sealed class BulletinTests(PlatformFixture platform)
+{
+    private BulletinService.BulletinServiceClient Bulletins => new(platform.Server.Channel);
+
+    [Fact]
+    public async Task County_names_with_template_syntax_or_markup_appear_literally_in_the_html_bulletin()
+    {
+        var html = (await Bulletins.RenderAsync(new RenderBulletinRequest { Year = 2024, Format = BulletinFormat.Html }, As(platform.Keys["assessor"]))).Content;
+
+        Assert.Contains("{{ 7*7 }}县", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("49县", html, StringComparison.Ordinal);
+        Assert.Contains("&lt;script&gt;alert(1)&lt;/script&gt;区", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("<script>", html, StringComparison.Ordinal);
+        Assert.Contains("关于2024年度法治政府建设考核结果的通报", html, StringComparison.Ordinal);
+        Assert.Contains("测试市全面依法治市委员会办公室", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task County_names_with_template_syntax_or_markup_appear_literally_in_the_markdown_bulletin()
+    {
+        var rendered = await Bulletins.RenderAsync(new RenderBulletinRequest { Year = 2024, Format = BulletinFormat.Markdown }, As(platform.Keys["leader"]));
+        var md = rendered.Content;
+
+        Assert.Contains(@"{{ 7\*7 }}县", md, StringComparison.Ordinal);
+        Assert.DoesNotContain("49县", md, StringComparison.Ordinal);
+        Assert.Contains("&lt;script&gt;alert\\(1\\)&lt;/script&gt;区", md, StringComparison.Ordinal);
+        Assert.DoesNotContain("<script>", md, StringComparison.Ordinal);
+        Assert.Equal(64, rendered.Sha256.Length);
+    }
+
+    [Fact]
+    public async Task The_demo_page_lists_the_ranking_and_links_the_bulletin()
+    {
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{platform.Server.Config.WebPort}") };
+        var page = await http.GetStringAsync("/");
+        Assert.Contains("/bulletin/2024.html", page, StringComparison.Ordinal);
+        Assert.Contains("&lt;script&gt;", page, StringComparison.Ordinal);
+        Assert.DoesNotContain("<script>", page, StringComparison.Ordinal);
+        Assert.Contains("{{ 7*7 }}县", await http.GetStringAsync("/bulletin/2024.html"), StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,81 @@
+using Assessment.Server.Hosting;
+using Npgsql;
+
+namespace Assessment.Integration.Tests.Infrastructure;
+
+/// <summary>
+/// One real PostgreSQL for the whole test run, provisioned by the same code as the embedded default (fsync off:
+/// it is a throwaway, and the servers under test are told so). Each server gets a database of its own.
+/// </summary>
+public sealed class PostgresFixture : IAsyncLifetime
+{
+    private static int _databases;
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "assessment-it-" + Guid.NewGuid().ToString("N")[..8]);
+
+    public EmbeddedPostgres Server { get; private set; } = null!;
+
+    public async Task InitializeAsync() =>
+        Server = await EmbeddedPostgres.StartAsync(_root, null, throwaway: true, _ => { });
+
+    public async Task DisposeAsync()
+    {
+        await Server.StopAsync();
+        try
+        {
+            Directory.Delete(_root, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+
+    /// <summary>Creates an empty database and returns its connection string.</summary>
+    public async Task<string> CreateDatabaseAsync()
+    {
+        var name = $"it_{Interlocked.Increment(ref _databases)}";
+        await using (var connection = new NpgsqlConnection(Server.ConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var create = new NpgsqlCommand($"CREATE DATABASE {name}", connection);
+            await create.ExecuteNonQueryAsync();
+        }
+
+        return new NpgsqlConnectionStringBuilder(Server.ConnectionString) { Database = name }.ConnectionString;
+    }
+
+    public static string NewDataDir() => Path.Combine(Path.GetTempPath(), "assessment-it-data-" + Guid.NewGuid().ToString("N")[..8]);
+}
+
+/// <summary>PostgreSQL plus one shared server seeded with the test prefecture; tests needing their own server start one.</summary>
+public sealed class PlatformFixture : IAsyncLifetime
+{
+    public PostgresFixture Postgres { get; } = new();
+
+    public ServerProcess Server { get; private set; } = null!;
+
+    public IReadOnlyDictionary<string, string> Keys { get; private set; } = null!;
+
+    public static string SeedFile => Path.Combine(AppContext.BaseDirectory, "Seeds", "itest.yaml");
+
+    public async Task InitializeAsync()
+    {
+        await Postgres.InitializeAsync();
+        Server = await ServerProcess.StartAsync(new ServerProcess.Settings(await Postgres.CreateDatabaseAsync(), PostgresFixture.NewDataDir(), SeedFile));
+        Keys = Server.Keys();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Server.DisposeAsync();
+        await Postgres.DisposeAsync();
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class PlatformCollection : ICollectionFixture<PlatformFixture>
+{
+    public const string Name = "platform";
+}

@@ -1,0 +1,225 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Grpc.Core;
+using Grpc.Net.Client;
+using YamlDotNet.RepresentationModel;
+
+namespace Assessment.Integration.Tests.Infrastructure;
+
+/// <summary>The real server as a separate process on loopback, talked to over real gRPC.</summary>
+public sealed class ServerProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+    private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private ServerProcess(Process process, Settings settings)
+    {
+        _process = process;
+        Config = settings;
+    }
+
+    public Settings Config { get; }
+
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    public int ExitCode => _process.ExitCode;
+
+    public GrpcChannel Channel { get; private set; } = null!;
+
+    /// <summary>How to start a server; reused to restart the same one.</summary>
+    public sealed record Settings(string ConnectionString, string DataDir, string? SeedFile, bool Throwaway = true, string ClusterMode = "localhost", params string[] Extra)
+    {
+        public int GrpcPort { get; } = FreePort();
+        public int WebPort { get; } = FreePort();
+        public int SiloPort { get; } = FreePort();
+        public int GatewayPort { get; } = FreePort();
+    }
+
+    public static async Task<ServerProcess> StartAsync(Settings settings, bool expectExit = false)
+    {
+        var dll = ServerDll();
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = Path.GetDirectoryName(dll)!,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        string[] args =
+        [
+            "exec", dll,
+            $"--DataDir={settings.DataDir}",
+            $"--GrpcPort={settings.GrpcPort}",
+            $"--WebPort={settings.WebPort}",
+            $"--Cluster:SiloPort={settings.SiloPort}",
+            $"--Cluster:GatewayPort={settings.GatewayPort}",
+            $"--Cluster:Mode={settings.ClusterMode}",
+            $"--Database:Throwaway={settings.Throwaway}",
+            "--Logging:LogLevel:Default=Warning",
+        ];
+        foreach (var a in args)
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        if (settings.ConnectionString.Length > 0)
+        {
+            start.ArgumentList.Add($"--Database:ConnectionString={settings.ConnectionString}");
+        }
+
+        if (settings.SeedFile is not null)
+        {
+            start.ArgumentList.Add("--Demo:Enabled=true");
+            start.ArgumentList.Add($"--Demo:SeedFile={settings.SeedFile}");
+        }
+
+        foreach (var a in settings.Extra)
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        var process = Process.Start(start)!;
+        var server = new ServerProcess(process, settings);
+        process.OutputDataReceived += (_, e) => server.OnLine(e.Data);
+        process.ErrorDataReceived += (_, e) => server.OnLine(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var exited = process.WaitForExitAsync();
+        var finished = await Task.WhenAny(server._ready.Task, exited, Task.Delay(TimeSpan.FromSeconds(90)));
+        if (expectExit)
+        {
+            await exited.WaitAsync(TimeSpan.FromSeconds(60));
+            process.WaitForExit(); // flush redirected output
+            return server;
+        }
+
+        if (finished != server._ready.Task)
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+
+            throw new InvalidOperationException($"The server did not become ready. Output:\n{server.Output}");
+        }
+
+        server.Channel = GrpcChannel.ForAddress($"http://127.0.0.1:{settings.GrpcPort}");
+        return server;
+    }
+
+    private void OnLine(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_output)
+        {
+            _output.AppendLine(line);
+        }
+
+        if (line == "Ready.")
+        {
+            _ready.TrySetResult();
+        }
+    }
+
+    /// <summary>kill -9: no shutdown code runs.</summary>
+    public void Kill()
+    {
+        _process.Kill(entireProcessTree: true);
+        _process.WaitForExit();
+    }
+
+    /// <summary>SIGTERM and wait for a clean exit.</summary>
+    public async Task StopAsync()
+    {
+        if (_process.HasExited)
+        {
+            return;
+        }
+
+        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync();
+        }
+
+        if (!_process.WaitForExit(30_000))
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Channel?.Dispose();
+        if (!_process.HasExited)
+        {
+            await StopAsync();
+        }
+
+        _process.Dispose();
+    }
+
+    /// <summary>The keys the seeder wrote, by path: "assessor", "leader", "alpha" (county), "alpha/u1" (unit).</summary>
+    public IReadOnlyDictionary<string, string> Keys()
+    {
+        var stream = new YamlStream();
+        stream.Load(new StringReader(File.ReadAllText(Path.Combine(Config.DataDir, "demo-credentials.yaml"))));
+        var root = (YamlMappingNode)stream.Documents[0].RootNode;
+        var keys = new Dictionary<string, string>
+        {
+            ["assessor"] = root["assessor"].ToString(),
+            ["leader"] = root["leader"].ToString(),
+        };
+        foreach (var (county, node) in (YamlMappingNode)root["counties"])
+        {
+            var map = (YamlMappingNode)node;
+            keys[county.ToString()] = map["key"].ToString();
+            foreach (var (unit, key) in (YamlMappingNode)map["units"])
+            {
+                keys[$"{county}/{unit}"] = key.ToString();
+            }
+        }
+
+        return keys;
+    }
+
+    public static CallOptions As(string key, int seconds = 30) =>
+        new(new Metadata { { "authorization", "Bearer " + key } }, DateTime.UtcNow.AddSeconds(seconds));
+
+    private static string ServerDll()
+    {
+        var here = AppContext.BaseDirectory;
+        var configuration = here.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
+        var dir = new DirectoryInfo(here);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Assessment.sln")))
+        {
+            dir = dir.Parent;
+        }
+
+        var dll = Path.Combine(dir?.FullName ?? throw new InvalidOperationException("Repository root not found."),
+            "src", "Assessment.Server", "bin", configuration, "net10.0", "Assessment.Server.dll");
+        return File.Exists(dll) ? dll : throw new FileNotFoundException("Build the server first.", dll);
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

@@ -1,0 +1,121 @@
+using System.Collections.Concurrent;
+using Assessment.Contracts.V1;
+using Assessment.Integration.Tests.Infrastructure;
+using Grpc.Core;
+using Npgsql;
+using static Assessment.Integration.Tests.Infrastructure.ServerProcess;
+
+namespace Assessment.Integration.Tests;
+
+[Collection(PlatformCollection.Name)]
+public sealed class LifecycleTests(PlatformFixture platform)
+{
+    private sealed record Ack(int Version, double Value);
+
+    [Fact]
+    public async Task Every_acknowledged_submission_survives_a_kill_and_the_county_equals_the_sum_of_its_units()
+    {
+        var settings = new Settings(await platform.Postgres.CreateDatabaseAsync(), PostgresFixture.NewDataDir(), PlatformFixture.SeedFile);
+        var server = await StartAsync(settings);
+        var keys = server.Keys();
+        string[] units = ["u1", "u2", "u3", "u4", "u5", "u6"];
+        var acked = new ConcurrentDictionary<string, Ack>();
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(4));
+
+        // Twelve units submit rising values as fast as they can; the server is killed while calls are in flight.
+        var workers = new[] { "alpha", "beta" }.SelectMany(c => units.Select(u => $"{c}/{u}")).Select(path => Task.Run(async () =>
+        {
+            var client = new SubmissionService.SubmissionServiceClient(server.Channel);
+            for (var i = 1; !stop.IsCancellationRequested; i++)
+            {
+                var request = new SubmitIndicatorsRequest { SubmissionId = Guid.NewGuid().ToString(), Year = 2024 };
+                request.Values.Add(new IndicatorValue { Code = "legalaid.documents_drafted", Value = i });
+                try
+                {
+                    var response = await client.SubmitIndicatorsAsync(request, As(keys[path], 10));
+                    acked[path] = new Ack(response.Version, i);
+                }
+                catch (RpcException)
+                {
+                    return; // the kill: this outcome is unknown, which the check allows for
+                }
+            }
+        })).ToArray();
+
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        server.Kill();
+        await Task.WhenAll(workers);
+        Assert.True(acked.Values.Sum(a => a.Version) > 50, $"too few acknowledgements to mean anything: {acked.Values.Sum(a => a.Version)}");
+
+        await using var restarted = await StartAsync(settings);
+        var submissions = new SubmissionService.SubmissionServiceClient(restarted.Channel);
+        var latest = new Dictionary<string, double>();
+        foreach (var (path, ack) in acked)
+        {
+            var mine = await submissions.GetMySubmissionsAsync(new GetMySubmissionsRequest { Year = 2024 }, As(keys[path]));
+            Assert.True(mine.Version >= ack.Version, $"{path}: acknowledged version {ack.Version} lost (found {mine.Version})");
+            var value = mine.Values.Single(v => v.Code == "legalaid.documents_drafted").Value;
+            Assert.True(value >= ack.Value, $"{path}: acknowledged value {ack.Value} lost (found {value})");
+            latest[path] = value;
+        }
+
+        // Pending unit → county pushes drain after the restart; then each county equals the sum of its units.
+        var assessment = new AssessmentService.AssessmentServiceClient(restarted.Channel);
+        foreach (var county in new[] { "alpha", "beta" })
+        {
+            var expected = latest.Where(kv => kv.Key.StartsWith(county + "/", StringComparison.Ordinal)).Sum(kv => kv.Value);
+            double actual = -1;
+            for (var attempt = 0; attempt < 60 && actual != expected; attempt++)
+            {
+                var response = await assessment.GetCountyAsync(new GetCountyRequest { Year = 2024, County = county }, As(keys["assessor"]));
+                actual = response.Values.SingleOrDefault(v => v.Code == "legalaid.documents_drafted")?.Value ?? 0;
+                if (actual != expected)
+                {
+                    await Task.Delay(500);
+                }
+            }
+
+            Assert.Equal(expected, actual);
+        }
+    }
+
+    [Fact]
+    public async Task The_server_refuses_a_database_with_fsync_off_unless_told_it_is_a_throwaway()
+    {
+        var settings = new Settings(await platform.Postgres.CreateDatabaseAsync(), PostgresFixture.NewDataDir(), null, Throwaway: false);
+        await using var server = await StartAsync(settings, expectExit: true);
+        Assert.Equal(2, server.ExitCode);
+        Assert.Contains("fsync=off", server.Output, StringComparison.Ordinal);
+        Assert.Contains("Database__Throwaway=true", server.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Without_postgresql_binaries_the_server_says_what_to_install()
+    {
+        var settings = new Settings("", PostgresFixture.NewDataDir(), null, true, "localhost", "--Database:PostgresBinDir=/nonexistent/bin");
+        await using var server = await StartAsync(settings, expectExit: true);
+        Assert.Equal(2, server.ExitCode);
+        Assert.Contains("pg_ctl", server.Output, StringComparison.Ordinal);
+        Assert.Contains("Database:PostgresBinDir", server.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task In_cluster_mode_the_silo_joins_through_the_projects_membership_queries_and_serves()
+    {
+        var connectionString = await platform.Postgres.CreateDatabaseAsync();
+        await using var server = await StartAsync(new Settings(connectionString, PostgresFixture.NewDataDir(), PlatformFixture.SeedFile, ClusterMode: "adonet"));
+        var keys = server.Keys();
+        var request = new SubmitIndicatorsRequest { SubmissionId = Guid.NewGuid().ToString(), Year = 2024 };
+        request.Values.Add(new IndicatorValue { Code = "legalaid.cases", Value = 3 });
+        await new SubmissionService.SubmissionServiceClient(server.Channel).SubmitIndicatorsAsync(request, As(keys["gamma/u1"]));
+        var ranking = await new AssessmentService.AssessmentServiceClient(server.Channel).GetRankingAsync(new GetRankingRequest { Year = 2024 }, As(keys["assessor"]));
+        Assert.Equal(3, ranking.Entries.Count);
+
+        await using var dataSource = NpgsqlDataSource.Create(connectionString);
+        await using var members = dataSource.CreateCommand("SELECT count(*) FROM orleansmembershiptable WHERE status = 3");
+        Assert.Equal(1L, await members.ExecuteScalarAsync());
+        await server.StopAsync();
+        await using var after = dataSource.CreateCommand("SELECT count(*) FROM orleansmembershiptable WHERE status = 3");
+        Assert.Equal(0L, await after.ExecuteScalarAsync());
+    }
+}
