@@ -16,7 +16,7 @@ test: postgres build
 	@mkdir -p artifacts
 	@set -o pipefail; $(DOTNET) test Assessment.sln -c $(CONFIG) --no-build 2>&1 | tee $(TEST_LOG); status=$$?; \
 	  awk '/^(Passed|Failed)!/ { for (i = 1; i <= NF; i++) { if ($$i == "Passed:") p += $$(i+1); if ($$i == "Failed:") f += $$(i+1) } } \
-	       END { printf "Tests: %d passed, %d failed\n", p, f }' $(TEST_LOG) | tr -d ','; exit $$status
+	       END { printf "Tests: %d passed, %d failed\n", p, f }' $(TEST_LOG); exit $$status
 
 build:
 	$(DOTNET) build Assessment.sln -c $(CONFIG)
