@@ -3,7 +3,7 @@ using Assessment.Domain.Scoring;
 namespace Assessment.Domain.Ranking;
 
 /// <summary>A county's place in a round's ranking.</summary>
-public sealed record RankedCounty(int Rank, ScoreCard Card, string Grade, bool LimitedByQuota)
+public sealed record RankedCounty(int Rank, ScoreCard Card, string Grade, bool LimitedByQuota, bool QuotaOverride = false)
 {
     /// <summary>The county code.</summary>
     public string County => Card.County;
@@ -17,10 +17,16 @@ public static class Ranker
 {
     /// <summary>
     /// Orders by total (descending); equal totals share a rank (1, 2, 2, 4) and are listed in county-code order.
-    /// A veto gives the lowest grade. The quota grade goes to at most floor(share × counties); when counties tied at
-    /// the quota line would exceed it, all of them take the next grade (限于比例).
+    /// Grades come from the county's group scale (or the scheme's); a veto gives the lowest grade. The quota grade goes
+    /// to at most floor(share × counties of the group); when counties tied at the quota line would exceed it, all of
+    /// them take the next grade (限于比例) unless the assessor granted some of them the grade with a recorded reason
+    /// (<paramref name="quotaOverrides"/>), which is honoured only while the quota still holds.
     /// </summary>
-    public static IReadOnlyList<RankedCounty> Rank(Scheme scheme, IReadOnlyList<ScoreCard> cards)
+    public static IReadOnlyList<RankedCounty> Rank(
+        Scheme scheme,
+        IReadOnlyList<ScoreCard> cards,
+        IReadOnlyDictionary<string, string>? groups = null,
+        IReadOnlySet<string>? quotaOverrides = null)
     {
         var ordered = cards
             .OrderByDescending(c => c.Total)
@@ -32,33 +38,53 @@ public static class Ranker
             ranks[i] = i > 0 && ordered[i].Total == ordered[i - 1].Total ? ranks[i - 1] : i + 1;
         }
 
-        var grades = ordered.Select(c => c.Vetoed ? scheme.LowestGrade : Band(scheme, c.Total)).ToArray();
+        var grades = new string[ordered.Length];
         var limited = new bool[ordered.Length];
-        if (scheme.Quota is { } quota)
+        var overridden = new bool[ordered.Length];
+        string? GroupOf(string county) => groups is not null && groups.TryGetValue(county, out var g) ? g : null;
+        foreach (var group in Enumerable.Range(0, ordered.Length).GroupBy(i => GroupOf(ordered[i].County) ?? ""))
         {
-            var allowed = (int)Math.Floor(quota.Share * ordered.Length + 1e-9);
-            var holders = Enumerable.Range(0, ordered.Length).Where(i => grades[i] == quota.Label).ToList();
-            if (holders.Count > allowed)
+            var members = group.ToArray(); // in rank order
+            var scale = scheme.Scale(group.Key.Length == 0 ? null : group.Key);
+            foreach (var i in members)
             {
-                // Counties beyond the quota, and any tied with the first county beyond it, drop one grade.
-                var cutScore = ordered[holders[allowed]].Total;
-                foreach (var i in holders.Where((_, k) => k >= allowed || ordered[holders[k]].Total == cutScore))
+                grades[i] = ordered[i].Vetoed ? scale.Lowest : scale.Band(ordered[i].Total);
+            }
+
+            if (scale.Quota is not { } quota)
+            {
+                continue;
+            }
+
+            var allowed = (int)Math.Floor((quota.Share * members.Length) + 1e-9);
+            var holders = members.Where(i => grades[i] == quota.Label).ToList();
+            if (holders.Count <= allowed)
+            {
+                continue;
+            }
+
+            var cutScore = allowed < holders.Count ? ordered[holders[allowed]].Total : double.NaN;
+            var dropped = holders.Where((i, k) => k >= allowed || ordered[i].Total == cutScore).ToList();
+            var kept = holders.Count - dropped.Count;
+            var granted = dropped.Where(i => ordered[i].Total == cutScore && quotaOverrides?.Contains(ordered[i].County) == true).ToList();
+            if (kept + granted.Count > allowed)
+            {
+                granted.Clear();
+            }
+
+            foreach (var i in dropped)
+            {
+                if (granted.Contains(i))
                 {
-                    grades[i] = NextGrade(scheme, quota.Label);
-                    limited[i] = true;
+                    overridden[i] = true;
+                    continue;
                 }
+
+                grades[i] = scale.Below(quota.Label);
+                limited[i] = true;
             }
         }
 
-        return ordered.Select((c, i) => new RankedCounty(ranks[i], c, grades[i], limited[i])).ToArray();
-    }
-
-    private static string Band(Scheme scheme, double total) =>
-        scheme.Grades.First(b => total >= b.Min || b == scheme.Grades[^1]).Label;
-
-    private static string NextGrade(Scheme scheme, string label)
-    {
-        var index = scheme.Grades.ToList().FindIndex(b => b.Label == label);
-        return scheme.Grades[Math.Min(index + 1, scheme.Grades.Count - 1)].Label;
+        return ordered.Select((c, i) => new RankedCounty(ranks[i], c, grades[i], limited[i], overridden[i])).ToArray();
     }
 }

@@ -14,6 +14,13 @@ public static class SchemeLoader
         ["peer_relative"] = RuleKind.PeerRelative,
     };
 
+    private static readonly Dictionary<string, MissingPolicy> MissingPolicies = new(StringComparer.Ordinal)
+    {
+        ["zero"] = MissingPolicy.Zero,
+        ["not_scored"] = MissingPolicy.NotScored,
+        ["full"] = MissingPolicy.Full,
+    };
+
     /// <summary>The scheme shipped with the platform (catalog.md's default).</summary>
     public static Scheme Default(IndicatorCatalog catalog) => Load(EmbeddedData.Read("default-scheme.yaml"), "default-scheme.yaml", catalog);
 
@@ -30,6 +37,7 @@ public static class SchemeLoader
         var code = r.String(root!, "code", "scheme") ?? "";
         var version = (int)(r.Number(root!, "version", "scheme") ?? 0);
         var name = r.String(root!, "name", "scheme") ?? "";
+        var missing = r.Enum(root!, "missing", "scheme", MissingPolicies, required: false) ?? MissingPolicy.Zero;
         var dimensions = new List<SchemeDimension>();
         var usedIndicators = new HashSet<string>(StringComparer.Ordinal);
 
@@ -61,7 +69,9 @@ public static class SchemeLoader
                     N: (int)(r.Number(ln, "n", lpath, required: rule == RuleKind.MinCount) ?? 0),
                     Deduct: r.Number(ln, "deduct", lpath, required: rule == RuleKind.MinCount) ?? 0,
                     Inverted: r.Bool(ln, "inverted", lpath) ?? false,
-                    MinDenominator: r.Number(ln, "min_denominator", lpath, required: false) is { } md ? (int)md : null);
+                    MinDenominator: r.Number(ln, "min_denominator", lpath, required: false) is { } md ? (int)md : null,
+                    Cap: r.Number(ln, "cap", lpath, required: false),
+                    Missing: r.Enum(ln, "missing", lpath, MissingPolicies, required: false));
                 CheckRuleFits(r, ln, lpath, indicator, line);
                 lines.Add(line);
             }
@@ -76,10 +86,17 @@ public static class SchemeLoader
             dimensions.Add(new SchemeDimension(dcode, dname, weight, lines, deductions));
         }
 
+        var bonusNode = YamlReader.Child(root!, "bonus") as YamlDotNet.RepresentationModel.YamlMappingNode;
+        var bonusCap = bonusNode is null ? 0 : r.Number(bonusNode, "cap", "scheme.bonus") ?? 0;
+        var bonusInside = bonusNode is not null && (r.Bool(bonusNode, "inside", "scheme.bonus") ?? false);
         var total = dimensions.Sum(d => d.Weight);
-        if (dimensions.Count > 0 && Math.Abs(total - 100) > 1e-9)
+        var expected = bonusInside ? 100 - bonusCap : 100;
+        if (dimensions.Count > 0 && Math.Abs(total - expected) > 1e-9)
         {
-            r.Problem(YamlReader.Child(root!, "dimensions"), "scheme.dimensions", $"weights add up to {total:0.##}, not 100");
+            r.Problem(YamlReader.Child(root!, "dimensions"), "scheme.dimensions",
+                bonusInside
+                    ? $"weights add up to {total:0.##}; with the bonus band inside the 100 they must add up to {expected:0.##}"
+                    : $"weights add up to {total:0.##}, not 100");
         }
 
         foreach (var group in dimensions.GroupBy(d => d.Code).Where(g => g.Count() > 1))
@@ -87,17 +104,19 @@ public static class SchemeLoader
             r.Problem(root, "scheme.dimensions", $"dimension '{group.Key}' appears {group.Count()} times");
         }
 
-        var bonusNode = YamlReader.Child(root!, "bonus") as YamlDotNet.RepresentationModel.YamlMappingNode;
-        var bonusCap = bonusNode is null ? 0 : r.Number(bonusNode, "cap", "scheme.bonus") ?? 0;
         var bonus = bonusNode is null ? [] : EventLines(r, bonusNode, "lines", "scheme.bonus", catalog, usedIndicators);
         var veto = new List<string>();
         if (YamlReader.Child(root!, "veto") is YamlDotNet.RepresentationModel.YamlSequenceNode vetoes)
         {
             foreach (var v in vetoes.Children.OfType<YamlDotNet.RepresentationModel.YamlScalarNode>())
             {
-                if (v.Value is null || !catalog.TryGet(v.Value, out _))
+                if (v.Value is null || !catalog.TryGet(v.Value, out var vetoIndicator))
                 {
                     r.Problem(v, "scheme.veto", $"unknown indicator code '{v.Value}'");
+                }
+                else if (vetoIndicator.Kind is not (IndicatorKind.Flag or IndicatorKind.Event))
+                {
+                    r.Problem(v, "scheme.veto", $"'{v.Value}' is a {vetoIndicator.Kind.ToString().ToLowerInvariant()}; a veto needs a flag or an event");
                 }
                 else
                 {
@@ -106,10 +125,15 @@ public static class SchemeLoader
             }
         }
 
-        var (grades, quota) = Grades(r, root!);
+        var (grades, quota, groups) = Grades(r, root!);
+        if (version < 1)
+        {
+            r.Problem(YamlReader.Child(root!, "version"), "scheme.version", "must be a whole number ≥ 1");
+        }
+
         r.ThrowIfAny();
         return new Scheme(code, version, name, dimensions, r.Number(root!, "deductions_cap", "scheme", required: false) ?? double.MaxValue,
-            bonusCap, bonus, veto, grades, quota);
+            bonusCap, bonus, veto, grades, quota, missing, bonusInside, groups);
     }
 
     private static Indicator? Indicator(YamlReader r, YamlDotNet.RepresentationModel.YamlMappingNode node, string path, IndicatorCatalog catalog, HashSet<string> used)
@@ -153,6 +177,16 @@ public static class SchemeLoader
             r.Problem(YamlReader.Child(node, "hi"), $"{path}.hi", "lo and hi must differ");
         }
 
+        if (line.Cap is not null && line.Rule != RuleKind.PeerRelative)
+        {
+            r.Problem(YamlReader.Child(node, "cap"), $"{path}.cap", "only peer_relative lines take a cap");
+        }
+
+        if (line.Rule == RuleKind.MinCount && (line.N < 1 || line.Deduct <= 0))
+        {
+            r.Problem(YamlReader.Child(node, "n"), $"{path}.n", "min_count needs n ≥ 1 and deduct > 0");
+        }
+
         if (line.Rule == RuleKind.TargetRatio && line.Target <= 0)
         {
             r.Problem(YamlReader.Child(node, "target"), $"{path}.target", "must be greater than 0");
@@ -188,16 +222,40 @@ public static class SchemeLoader
         return lines;
     }
 
-    private static (List<GradeBand>, GradeQuota?) Grades(YamlReader r, YamlDotNet.RepresentationModel.YamlMappingNode root)
+    private static (List<GradeBand>, GradeQuota?, Dictionary<string, GradeScale>?) Grades(YamlReader r, YamlDotNet.RepresentationModel.YamlMappingNode root)
     {
-        var bands = new List<GradeBand>();
         if (YamlReader.Child(root, "grades") is not YamlDotNet.RepresentationModel.YamlMappingNode grades)
         {
             r.Problem(root, "scheme.grades", "is required");
-            return (bands, null);
+            return ([], null, null);
         }
 
-        foreach (var (node, path) in r.Items(grades, "bands", "scheme.grades"))
+        var (bands, quota) = Scale(r, grades, "scheme.grades");
+        Dictionary<string, GradeScale>? groups = null;
+        if (YamlReader.Child(grades, "groups") is YamlDotNet.RepresentationModel.YamlMappingNode groupNodes)
+        {
+            groups = new Dictionary<string, GradeScale>(StringComparer.Ordinal);
+            foreach (var (key, value) in groupNodes.Children)
+            {
+                var group = ((YamlDotNet.RepresentationModel.YamlScalarNode)key).Value ?? "";
+                if (value is not YamlDotNet.RepresentationModel.YamlMappingNode groupNode)
+                {
+                    r.Problem(value, $"scheme.grades.groups.{group}", "must be a mapping with bands and an optional quota");
+                    continue;
+                }
+
+                var (groupBands, groupQuota) = Scale(r, groupNode, $"scheme.grades.groups.{group}");
+                groups[group] = new GradeScale(groupBands, groupQuota);
+            }
+        }
+
+        return (bands, quota, groups);
+    }
+
+    private static (List<GradeBand>, GradeQuota?) Scale(YamlReader r, YamlDotNet.RepresentationModel.YamlMappingNode grades, string at)
+    {
+        var bands = new List<GradeBand>();
+        foreach (var (node, path) in r.Items(grades, "bands", at))
         {
             var label = r.String(node, "label", path);
             var min = r.Number(node, "min", path);
@@ -211,31 +269,36 @@ public static class SchemeLoader
                 r.Problem(YamlReader.Child(node, "min"), $"{path}.min", $"bands overlap: {min:0.##} is not below the previous band's {bands[^1].Min:0.##}");
             }
 
+            if (bands.Any(b => b.Label == label))
+            {
+                r.Problem(YamlReader.Child(node, "label"), $"{path}.label", $"grade '{label}' appears twice");
+            }
+
             bands.Add(new GradeBand(label, min.Value));
         }
 
         if (bands.Count == 0)
         {
-            r.Problem(grades, "scheme.grades.bands", "at least one band is required");
+            r.Problem(grades, $"{at}.bands", "at least one band is required");
         }
         else if (bands[^1].Min > 0)
         {
-            r.Problem(grades, "scheme.grades.bands", "the last band must start at 0 so every score has a grade");
+            r.Problem(grades, $"{at}.bands", "the last band must start at 0 so every score has a grade");
         }
 
         GradeQuota? quota = null;
         if (YamlReader.Child(grades, "quota") is YamlDotNet.RepresentationModel.YamlMappingNode q)
         {
-            var label = r.String(q, "label", "scheme.grades.quota");
-            var share = r.Number(q, "share", "scheme.grades.quota");
+            var label = r.String(q, "label", $"{at}.quota");
+            var share = r.Number(q, "share", $"{at}.quota");
             if (share is < 0 or > 1)
             {
-                r.Problem(YamlReader.Child(q, "share"), "scheme.grades.quota.share", $"{share} is not within 0–1 (a share, e.g. 0.30)");
+                r.Problem(YamlReader.Child(q, "share"), $"{at}.quota.share", $"{share} is not within 0–1 (a share of counties, e.g. 0.30; over 100% is meaningless)");
             }
 
             if (label is not null && bands.All(b => b.Label != label))
             {
-                r.Problem(YamlReader.Child(q, "label"), "scheme.grades.quota.label", $"'{label}' is not a grade band");
+                r.Problem(YamlReader.Child(q, "label"), $"{at}.quota.label", $"'{label}' is not a grade band");
             }
 
             if (label is not null && share is not null)

@@ -31,7 +31,7 @@ public sealed class Scorer(IndicatorCatalog catalog, Scheme scheme)
             var values = counties
                 .Select(c => ResolvedValue.Of(indicator, c.Values, line.MinDenominator))
                 .Where(v => v.Status == LineStatus.Scored)
-                .Select(v => v.Value!.Value)
+                .Select(v => line.Cap is { } cap ? Math.Min(v.Value!.Value, cap) : v.Value!.Value)
                 .ToArray();
             if (values.Length > 0)
             {
@@ -96,8 +96,15 @@ public sealed class Scorer(IndicatorCatalog catalog, Scheme scheme)
         switch (resolved.Status)
         {
             case LineStatus.Missing:
-                return new(line.Indicator, indicator.Name, rule, LineStatus.Missing, null, null, null, 0, line.Points,
-                    $"{indicator.Name}未填报，得 0/{max} 分");
+                return (line.Missing ?? scheme.Missing) switch
+                {
+                    MissingPolicy.NotScored => new(line.Indicator, indicator.Name, rule, LineStatus.NotScored, null, null, null, 0, line.Points,
+                        $"{indicator.Name}未填报，按细则不计分，{max} 分按比例计入本维度其他指标"),
+                    MissingPolicy.Full => new(line.Indicator, indicator.Name, rule, LineStatus.Missing, null, null, null, line.Points, line.Points,
+                        $"{indicator.Name}未填报，按细则不扣分，得 {max}/{max} 分"),
+                    _ => new(line.Indicator, indicator.Name, rule, LineStatus.Missing, null, null, null, 0, line.Points,
+                        $"{indicator.Name}未填报，得 0/{max} 分"),
+                };
             case LineStatus.NotScored:
                 var min = line.MinDenominator ?? indicator.MinDenominator;
                 return new(line.Indicator, indicator.Name, rule, LineStatus.NotScored, null, resolved.Numerator, resolved.Denominator, 0, line.Points,
@@ -126,11 +133,13 @@ public sealed class Scorer(IndicatorCatalog catalog, Scheme scheme)
                 how = $"要求不少于 {line.N}，每少 1 扣 {F(line.Deduct)} 分";
                 break;
             case RuleKind.PeerRelative:
-                var range = peers.TryGetValue(line.Indicator, out var r) ? r : new PeerRange(value, value);
-                points = line.Points * PeerShare(value, range, line.Inverted);
+                var capped = line.Cap is { } cap ? Math.Min(value, cap) : value;
+                var range = peers.TryGetValue(line.Indicator, out var r) ? r : new PeerRange(capped, capped);
+                points = line.Points * PeerShare(capped, range, line.Inverted);
+                var capNote = line.Cap is { } c && value > c ? $"（超过 {F(c)} 按 {F(c)} 计）" : "";
                 how = line.Inverted
-                    ? $"与全市（州）各县比较，越低越好（最低 {F(range.Min)}、最高 {F(range.Max)}）"
-                    : $"与全市（州）各县比较（最高 {F(range.Max)}），按相对值计分";
+                    ? $"{capNote}与全市（州）各县比较，越低越好（最低 {F(range.Min)}、最高 {F(range.Max)}）"
+                    : $"{capNote}与全市（州）各县比较（最高 {F(range.Max)}），按相对值计分";
                 break;
             default:
                 throw new InvalidOperationException($"Unknown rule {line.Rule}.");
