@@ -123,6 +123,101 @@ public class ScoringTests
     }
 
     [Theory]
+    [InlineData(10, 100)]
+    [InlineData(15, 50)]
+    [InlineData(20, 0)]
+    [InlineData(25, 0)]
+    public void Linear_also_runs_downhill_when_lower_is_better(double rate, double points)
+    {
+        var scheme = OneDimension("      - { indicator: dispute.litigation_loss_rate, points: 100, rule: linear, lo: 20, hi: 10 }");
+        Assert.Equal(points, Line(scheme, new Dictionary<string, double> { ["dispute.litigation_concluded"] = 100, ["dispute.litigation_lost"] = rate }).Points);
+    }
+
+    [Fact]
+    public void Peer_relative_normalises_across_counties_inverted_and_capped()
+    {
+        var higher = OneDimension("      - { indicator: pufa.activities, points: 100, rule: peer_relative, cap: 200 }");
+        var cards = new Scorer(Catalog, higher).ScoreAll([
+            new CountyFacts("a", new Dictionary<string, double> { ["pufa.activities"] = 50 }),
+            new CountyFacts("b", new Dictionary<string, double> { ["pufa.activities"] = 100 }),
+            new CountyFacts("c", new Dictionary<string, double> { ["pufa.activities"] = 900 })]);
+        Assert.Equal([25, 50, 100], cards.Select(c => c.Total));
+        Assert.Contains("超过 200 按 200 计", cards[2].Dimensions[0].Lines[0].Explanation, StringComparison.Ordinal);
+
+        var lower = OneDimension("      - { indicator: dispute.litigation_loss_rate, points: 100, rule: peer_relative, inverted: true }");
+        var inverted = new Scorer(Catalog, lower).ScoreAll([
+            new CountyFacts("a", new Dictionary<string, double> { ["dispute.litigation_concluded"] = 10, ["dispute.litigation_lost"] = 0 }),
+            new CountyFacts("b", new Dictionary<string, double> { ["dispute.litigation_concluded"] = 10, ["dispute.litigation_lost"] = 2 }),
+            new CountyFacts("c", new Dictionary<string, double> { ["dispute.litigation_concluded"] = 10, ["dispute.litigation_lost"] = 4 })]);
+        Assert.Equal([100, 50, 0], inverted.Select(c => c.Total));
+    }
+
+    [Fact]
+    public void The_bonus_band_is_capped_and_a_veto_is_reported()
+    {
+        var scheme = SchemeLoader.Default(Catalog);
+        var card = new Scorer(Catalog, scheme).ScoreAll([new CountyFacts("a", new Dictionary<string, double>
+        {
+            ["bonus.national_honours"] = 2, ["bonus.provincial_honours"] = 1, ["penalty.data_fraud"] = 1,
+        })])[0];
+        Assert.Equal(3, card.Bonus);
+        Assert.True(card.Vetoed);
+        Assert.Equal("考核材料弄虚作假（经认定），一票否决", card.VetoReason);
+    }
+
+    [Fact]
+    public void All_deductions_together_stop_at_the_schemes_cap()
+    {
+        var scheme = SchemeLoader.Load("""
+            code: t
+            version: 1
+            name: 扣分上限
+            deductions_cap: 4
+            dimensions:
+              - code: a
+                name: 甲
+                weight: 50
+                lines:
+                  - { indicator: org.leading_group, points: 50, rule: yes_no }
+                deductions:
+                  - { indicator: decision.unreviewed_issued, per: 1, cap: 3 }
+              - code: b
+                name: 乙
+                weight: 50
+                lines:
+                  - { indicator: satisfaction.survey_score, points: 50, rule: linear, lo: 0, hi: 100 }
+                deductions:
+                  - { indicator: oversight.criticized, per: 1, cap: 3 }
+            grades:
+              bands:
+                - { label: 合格, min: 60 }
+                - { label: 不合格, min: 0 }
+            """, "t.yaml", Catalog);
+        var card = new Scorer(Catalog, scheme).ScoreAll([new CountyFacts("a", new Dictionary<string, double>
+        {
+            ["org.leading_group"] = 1, ["satisfaction.survey_score"] = 100, ["decision.unreviewed_issued"] = 3, ["oversight.criticized"] = 3,
+        })])[0];
+        Assert.Equal(4, card.Deductions);
+        Assert.Equal(96, card.Total);
+    }
+
+    [Theory]
+    [InlineData("zero", 0, 50)]
+    [InlineData("full", 50, 100)]
+    [InlineData("not_scored", 0, 100)]
+    public void The_scheme_decides_what_a_missing_value_scores(string policy, double linePoints, double total)
+    {
+        var scheme = OneDimension($$"""
+                  - { indicator: org.work_plan_issued, points: 50, rule: yes_no, missing: {{policy}} }
+                  - { indicator: org.leading_group, points: 50, rule: yes_no }
+            """);
+        var card = new Scorer(Catalog, scheme).ScoreAll([new CountyFacts("c", new Dictionary<string, double> { ["org.leading_group"] = 1 })])[0];
+        Assert.Equal(total, card.Total);
+        Assert.Contains("未填报", card.Dimensions[0].Lines[0].Explanation, StringComparison.Ordinal);
+        Assert.Equal(linePoints, card.Dimensions[0].Lines[0].Points);
+    }
+
+    [Theory]
     [InlineData("weight: 100", "weight: 90", "lines add up to 100")]
     [InlineData("rule: yes_no", "rule: linear", "Linear cannot score org.leading_group, a flag")]
     [InlineData("org.leading_group", "org.unknown", "unknown indicator code 'org.unknown'")]
@@ -173,6 +268,35 @@ public class RankingTests
         var ranked = Ranker.Rank(Scheme, [Card("a", 98), Card("b", 95), Card("c", 95), Card("d", 95), Card("e", 91), Card("f", 70), Card("g", 50)]);
         Assert.Equal(["优秀", "良好", "良好", "良好", "良好", "合格", "不合格"], ranked.Select(r => r.Grade));
         Assert.Equal([false, true, true, true, true, false, false], ranked.Select(r => r.LimitedByQuota));
+    }
+
+    [Fact]
+    public void An_assessor_override_lets_tied_counties_keep_the_grade_only_within_the_quota()
+    {
+        // 7 counties → 2 优秀. b, c tie at 95 after a: the tie rule drops both unless one is granted.
+        ScoreCard[] cards = [Card("a", 98), Card("b", 95), Card("c", 95), Card("d", 80), Card("e", 70), Card("f", 70), Card("g", 60)];
+        var granted = Ranker.Rank(Scheme, cards, quotaOverrides: new HashSet<string> { "c" });
+        Assert.Equal(["优秀", "良好", "优秀"], granted.Take(3).Select(r => r.Grade));
+        Assert.True(granted[2].QuotaOverride);
+        var both = Ranker.Rank(Scheme, cards, quotaOverrides: new HashSet<string> { "b", "c" });
+        Assert.Equal(["优秀", "良好", "良好"], both.Take(3).Select(r => r.Grade)); // would exceed the quota: ignored
+    }
+
+    [Fact]
+    public void Groups_of_counties_are_graded_on_their_own_scales_and_quotas()
+    {
+        var scheme = SchemeLoader.Default(IndicatorCatalog.Default) with
+        {
+            GroupScales = new Dictionary<string, GradeScale>
+            {
+                ["区"] = new([new GradeBand("优秀", 95), new GradeBand("良好", 85), new GradeBand("不合格", 0)], new GradeQuota("优秀", 0.5)),
+            },
+        };
+        var ranked = Ranker.Rank(scheme, [Card("a", 96), Card("b", 92), Card("c", 91), Card("d", 50)],
+            new Dictionary<string, string> { ["a"] = "区", ["b"] = "区" });
+        // 区: a and b on the 区 scale, one 优秀 allowed; 县: c's 优秀 exceeds floor(30% × 2) = 0.
+        Assert.Equal(["优秀", "良好", "良好", "不合格"], ranked.Select(r => r.Grade));
+        Assert.Equal([false, false, true, false], ranked.Select(r => r.LimitedByQuota));
     }
 
     [Fact]
