@@ -44,6 +44,26 @@ public interface IRoundGrain : IGrainWithStringKey
 
     [Alias("GetCountyScore")]
     Task<CountyScore> GetCountyScore(string county);
+
+    /// <summary>The ranking without last year's comparison (what the next year's round compares against).</summary>
+    [Alias("GetRankingForComparison")]
+    Task<RankingResult?> GetRankingForComparison();
+
+    /// <summary>Scores the round's current data with a draft scheme; changes nothing.</summary>
+    [Alias("Simulate")]
+    Task<SimulationResult> Simulate(string schemeYaml);
+
+    /// <summary>Pins another scheme to an open round (audited); refused once the round is published.</summary>
+    [Alias("RepinScheme")]
+    Task<RoundInfo> RepinScheme(string schemeYaml, string reason, string actor);
+
+    /// <summary>Lets a county tied at the quota line keep the top grade, with a recorded reason, within the quota.</summary>
+    [Alias("OverrideQuota")]
+    Task<RankingResult> OverrideQuota(string county, string reason, string actor);
+
+    /// <summary>Publishes the round: its scheme and overrides are frozen from then on.</summary>
+    [Alias("Publish")]
+    Task<RoundInfo> Publish(string actor);
 }
 
 /// <summary>A prefecture's profile and roster. Key: <c>tenant</c>.</summary>

@@ -12,7 +12,18 @@ public sealed record RoundInfo(
     [property: Id(1)] string SchemeId,
     [property: Id(2)] string SchemeName,
     [property: Id(3)] CountyInfo[] Counties,
-    [property: Id(4)] DateTimeOffset OpenedAt);
+    [property: Id(4)] DateTimeOffset OpenedAt,
+    [property: Id(5)] bool Published = false,
+    [property: Id(6)] RoundAuditEntry[]? Audit = null);
+
+/// <summary>A round-level change (scheme pin, re-pin, quota override, publication): who, when, what, why.</summary>
+[GenerateSerializer, Immutable, Alias("assessment.RoundAuditEntry")]
+public sealed record RoundAuditEntry(
+    [property: Id(0)] DateTimeOffset At,
+    [property: Id(1)] string Actor,
+    [property: Id(2)] string Action,
+    [property: Id(3)] string Detail,
+    [property: Id(4)] string? Reason);
 
 [GenerateSerializer, Immutable, Alias("assessment.DimensionHeader")]
 public sealed record DimensionHeader([property: Id(0)] string Code, [property: Id(1)] string Name, [property: Id(2)] double Weight);
@@ -26,7 +37,10 @@ public sealed record RankingRow(
     [property: Id(4)] string Grade,
     [property: Id(5)] double[] Dimensions,
     [property: Id(6)] bool LimitedByQuota,
-    [property: Id(7)] bool Vetoed);
+    [property: Id(7)] bool Vetoed,
+    [property: Id(8)] int? PreviousRank = null,
+    [property: Id(9)] double? PreviousTotal = null,
+    [property: Id(10)] bool QuotaOverride = false);
 
 /// <summary>A round's ranking as computed from the counties' current aggregates.</summary>
 [GenerateSerializer, Immutable, Alias("assessment.RankingResult")]
@@ -38,6 +52,25 @@ public sealed record RankingResult(
     [property: Id(4)] RankingRow[] Rows,
     [property: Id(5)] DateTimeOffset ComputedAt,
     [property: Id(6)] string[] Grades);
+
+/// <summary>A county whose rank or grade a draft scheme would change.</summary>
+[GenerateSerializer, Immutable, Alias("assessment.CountyMove")]
+public sealed record CountyMove(
+    [property: Id(0)] string County,
+    [property: Id(1)] string Name,
+    [property: Id(2)] int CurrentRank,
+    [property: Id(3)] int DraftRank,
+    [property: Id(4)] string CurrentGrade,
+    [property: Id(5)] string DraftGrade,
+    [property: Id(6)] double CurrentTotal,
+    [property: Id(7)] double DraftTotal);
+
+/// <summary>What a draft scheme would do to a round, computed without touching the round.</summary>
+[GenerateSerializer, Immutable, Alias("assessment.SimulationResult")]
+public sealed record SimulationResult(
+    [property: Id(0)] RankingResult Draft,
+    [property: Id(1)] Dictionary<string, int> GradeCounts,
+    [property: Id(2)] CountyMove[] Moved);
 
 /// <summary>One county's score card (domain type, carried as JSON) with its place in the ranking.</summary>
 [GenerateSerializer, Immutable, Alias("assessment.CountyScore")]

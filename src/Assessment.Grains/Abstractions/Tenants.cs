@@ -3,8 +3,9 @@ namespace Assessment.Grains.Abstractions;
 [GenerateSerializer, Immutable, Alias("assessment.UnitInfo")]
 public sealed record UnitInfo([property: Id(0)] string Id, [property: Id(1)] string Name, [property: Id(2)] string Kind = "department");
 
+/// <summary>A county of the roster; <see cref="Group"/> (e.g. 区 or 县) selects the scheme's grade scale for it.</summary>
 [GenerateSerializer, Immutable, Alias("assessment.CountyInfo")]
-public sealed record CountyInfo([property: Id(0)] string Id, [property: Id(1)] string Name, [property: Id(2)] UnitInfo[] Units);
+public sealed record CountyInfo([property: Id(0)] string Id, [property: Id(1)] string Name, [property: Id(2)] UnitInfo[] Units, [property: Id(3)] string? Group = null);
 
 /// <summary>A prefecture: its profile (as printed on bulletins) and its roster of counties and units.</summary>
 [GenerateSerializer, Immutable, Alias("assessment.TenantProfile")]
