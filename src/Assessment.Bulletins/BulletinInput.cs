@@ -11,7 +11,7 @@ public enum BulletinFormat
 public sealed record BulletinDimension(string Code, string Name, double Weight);
 
 /// <summary>One county's row.</summary>
-public sealed record BulletinRow(int Rank, string County, string Name, double Total, string Grade, IReadOnlyList<double> Dimensions, bool LimitedByQuota, bool Vetoed);
+public sealed record BulletinRow(int Rank, string County, string Name, double Total, string Grade, IReadOnlyList<double> Dimensions, bool LimitedByQuota, bool Vetoed, int? PreviousRank = null);
 
 /// <summary>Everything a bulletin shows; all text in here is data and is escaped on output, never parsed as template.</summary>
 public sealed record BulletinInput(

@@ -76,6 +76,7 @@ internal static class BulletinModel
             ["scheme"] = input.SchemeName,
             ["issued_on"] = $"{input.IssuedOn.Year}年{input.IssuedOn.Month}月{input.IssuedOn.Day}日",
             ["publish_scores"] = input.PublishScores,
+            ["has_previous"] = rows.Any(r => r.PreviousRank is not null),
             ["county_count"] = rows.Count,
         };
         if (rows.Count > 0)
@@ -116,6 +117,7 @@ internal static class BulletinModel
             ["grade"] = r.Grade,
             ["scores"] = new ScriptArray(r.Dimensions.Select(d => (object)F(d))),
             ["limited"] = r.LimitedByQuota,
+            ["change"] = r.PreviousRank is { } p ? (p - r.Rank) switch { > 0 and var up => $"↑{up}", < 0 and var down => $"↓{-down}", _ => "持平" } : "—",
             ["vetoed"] = r.Vetoed,
         }));
         return model;

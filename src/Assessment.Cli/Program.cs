@@ -12,6 +12,7 @@ var root = new RootCommand("assess：法治政府建设考核平台命令行工�
     SubmitCommand.Create(),
     RankingCommand.Create(),
     BulletinCommand.Create(),
+    SchemeCommand.Create(),
 };
 
 try

@@ -33,6 +33,19 @@ public class BulletinRenderingTests
     }
 
     [Fact]
+    public void The_annex_shows_the_rank_change_against_last_year_when_there_is_one()
+    {
+        var input = Input("甲县", "乙县", "丙县");
+        input = input with { Rows = [input.Rows[0] with { PreviousRank = 3 }, input.Rows[1] with { PreviousRank = 1 }, input.Rows[2]] };
+        var md = new BulletinRenderer().Render(input, BulletinFormat.Markdown).Content;
+        Assert.Contains("较上年名次", md, StringComparison.Ordinal);
+        Assert.Contains("| 甲县 | 10.00 | 90.00 | 良好 | ↑2 |", md, StringComparison.Ordinal);
+        Assert.Contains("| 乙县 | 9.00 | 89.00 | 良好 | ↓1 |", md, StringComparison.Ordinal);
+        Assert.Contains("| 丙县 | 8.00 | 88.00 | 良好 | — |", md, StringComparison.Ordinal);
+        Assert.DoesNotContain("较上年", new BulletinRenderer().Render(Input("甲县"), BulletinFormat.Markdown).Content, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_table_of_2850_counties_renders_past_scribans_default_loop_limit()
     {
         var names = Enumerable.Range(0, 2850).Select(i => $"县{i}").ToArray();

@@ -22,12 +22,13 @@ public static class RankingCommand
             {
                 var ranking = await new AssessmentService.AssessmentServiceClient(channel)
                     .GetRankingAsync(new GetRankingRequest { Year = parse.GetValue(Year) }, options);
-                var table = new TextTable(["排名", "县（区）", .. ranking.Dimensions.Select(d => d.Code), "总分", "等次"]);
+                var table = new TextTable(["排名", "县（区）", .. ranking.Dimensions.Select(d => d.Code), "总分", "等次", "较上年"]);
                 foreach (var e in ranking.Entries)
                 {
                     table.Add([e.Rank.ToString(System.Globalization.CultureInfo.InvariantCulture), e.Name,
                         .. e.Dimensions.Select(d => TextTable.Number(d.Points)), TextTable.Number(e.Total),
-                        e.Grade + (e.LimitedByQuota ? "（限于比例）" : "") + (e.Vetoed ? "（一票否决）" : "")]);
+                        e.Grade + (e.LimitedByQuota ? "（限于比例）" : "") + (e.Vetoed ? "（一票否决）" : ""),
+                        e.HasPreviousRank ? Change(e.PreviousRank - e.Rank) : "—"]);
                 }
 
                 Console.WriteLine($"{ranking.Year} 年度考核排名（评分细则 {ranking.Scheme}）");
@@ -38,4 +39,12 @@ public static class RankingCommand
         });
         return command;
     }
+
+    /// <summary>A rank change as a person reads it: ↑2 (up two places), ↓1, or 持平.</summary>
+    public static string Change(int places) => places switch
+    {
+        > 0 => $"↑{places}",
+        < 0 => $"↓{-places}",
+        _ => "持平",
+    };
 }

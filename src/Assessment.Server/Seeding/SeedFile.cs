@@ -59,6 +59,9 @@ public sealed class SeedCounty
 {
     public string Id { get; set; } = "";
     public string Name { get; set; } = "";
+
+    /// <summary>Grade group (e.g. 区 or 县) when the scheme grades groups on their own scales.</summary>
+    public string? Group { get; set; }
     public SeedValues County { get; set; } = new();
     public SeedValues Assessor { get; set; } = new();
     public List<SeedUnit> Units { get; set; } = [];

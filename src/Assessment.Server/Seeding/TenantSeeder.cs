@@ -59,7 +59,7 @@ public sealed class TenantSeeder(IClusterClient cluster, ILogger<TenantSeeder> l
         }
 
         var roster = seed.Counties
-            .Select(c => new CountyInfo(c.Id, c.Name, c.Units.Select(u => new UnitInfo(u.Id, u.Name)).ToArray()))
+            .Select(c => new CountyInfo(c.Id, c.Name, c.Units.Select(u => new UnitInfo(u.Id, u.Name)).ToArray(), c.Group))
             .ToArray();
         await cluster.GetGrain<IRoundGrain>(GrainKeys.Round(seed.Tenant.Id, seed.Year))
             .Open(new RoundDefinition(EmbeddedData.Read("default-scheme.yaml"), roster));

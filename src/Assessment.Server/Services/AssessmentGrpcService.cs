@@ -90,7 +90,106 @@ public sealed class AssessmentGrpcService(IClusterClient cluster, IndicatorCatal
     {
         var caller = Caller.From(context.GetHttpContext().User);
         RequireYear(request.Year);
-        var ranking = await cluster.GetGrain<IRoundGrain>(GrainKeys.Round(caller.Tenant, request.Year)).GetRanking();
+        return ToProto(await Round(caller, request.Year).GetRanking());
+    }
+
+    public override async Task<RoundSummary> GetRound(GetRoundRequest request, ServerCallContext context)
+    {
+        var caller = Caller.From(context.GetHttpContext().User);
+        RequireYear(request.Year);
+        var info = await Round(caller, request.Year).GetInfo() ?? throw new PreconditionException("ROUND_NOT_OPEN", $"{request.Year} 年度考核尚未开启。");
+        return ToProto(info);
+    }
+
+    [Authorize(Roles = $"{Roles.Assessor},{Roles.TenantAdmin}")]
+    public override async Task<SimulateSchemeResponse> SimulateScheme(SimulateSchemeRequest request, ServerCallContext context)
+    {
+        var caller = Caller.From(context.GetHttpContext().User);
+        RequireYear(request.Year);
+        RequireScheme(request.SchemeYaml);
+        var result = await Round(caller, request.Year).Simulate(request.SchemeYaml);
+        var response = new SimulateSchemeResponse { Draft = ToProto(result.Draft) };
+        response.GradeCounts.AddRange(result.GradeCounts.Select(g => new GradeCount { Grade = g.Key, Count = g.Value }));
+        response.Moved.AddRange(result.Moved.Select(m => new Contracts.V1.CountyMove
+        {
+            County = m.County,
+            Name = m.Name,
+            CurrentRank = m.CurrentRank,
+            DraftRank = m.DraftRank,
+            CurrentGrade = m.CurrentGrade,
+            DraftGrade = m.DraftGrade,
+            CurrentTotal = m.CurrentTotal,
+            DraftTotal = m.DraftTotal,
+        }));
+        return response;
+    }
+
+    [Authorize(Roles = $"{Roles.Assessor},{Roles.TenantAdmin}")]
+    public override async Task<RoundSummary> RepinScheme(RepinSchemeRequest request, ServerCallContext context)
+    {
+        var caller = Caller.From(context.GetHttpContext().User);
+        RequireYear(request.Year);
+        RequireScheme(request.SchemeYaml);
+        return ToProto(await Round(caller, request.Year).RepinScheme(request.SchemeYaml, request.Reason, Actor(caller)));
+    }
+
+    [Authorize(Roles = Roles.Assessor)]
+    public override async Task<Ranking> OverrideQuota(OverrideQuotaRequest request, ServerCallContext context)
+    {
+        var caller = Caller.From(context.GetHttpContext().User);
+        RequireYear(request.Year);
+        if (!Slug.IsValid(request.County))
+        {
+            throw new ValidationFailedException([new FieldError("county", "须为县（区）标识，如 suo")]);
+        }
+
+        return ToProto(await Round(caller, request.Year).OverrideQuota(request.County, request.Reason, Actor(caller)));
+    }
+
+    [Authorize(Roles = Roles.Assessor)]
+    public override async Task<RoundSummary> PublishRound(PublishRoundRequest request, ServerCallContext context)
+    {
+        var caller = Caller.From(context.GetHttpContext().User);
+        RequireYear(request.Year);
+        return ToProto(await Round(caller, request.Year).Publish(Actor(caller)));
+    }
+
+    private IRoundGrain Round(Caller caller, int year) => cluster.GetGrain<IRoundGrain>(GrainKeys.Round(caller.Tenant, year));
+
+    private static string Actor(Caller caller) => $"{caller.Name}（{caller.Role}）";
+
+    private static void RequireScheme(string yaml)
+    {
+        if (string.IsNullOrWhiteSpace(yaml) || yaml.Length > 256 * 1024)
+        {
+            throw new ValidationFailedException([new FieldError("scheme_yaml", "须为评分细则文件内容（YAML，不超过 256 KiB）")]);
+        }
+    }
+
+    private static RoundSummary ToProto(RoundInfo info)
+    {
+        var summary = new RoundSummary
+        {
+            Year = info.Year,
+            Scheme = info.SchemeId,
+            SchemeName = info.SchemeName,
+            Published = info.Published,
+            OpenedAt = Timestamp.FromDateTimeOffset(info.OpenedAt),
+            Counties = info.Counties.Length,
+        };
+        summary.Audit.AddRange((info.Audit ?? []).Select(a => new AuditEntry
+        {
+            At = Timestamp.FromDateTimeOffset(a.At),
+            Actor = a.Actor,
+            Action = a.Action,
+            Detail = a.Detail,
+            Reason = a.Reason ?? "",
+        }));
+        return summary;
+    }
+
+    private static Ranking ToProto(RankingResult ranking)
+    {
         var response = new Ranking
         {
             Year = ranking.Year,
@@ -109,7 +208,18 @@ public sealed class AssessmentGrpcService(IClusterClient cluster, IndicatorCatal
                 Grade = row.Grade,
                 LimitedByQuota = row.LimitedByQuota,
                 Vetoed = row.Vetoed,
+                QuotaOverride = row.QuotaOverride,
             };
+            if (row.PreviousRank is { } previousRank)
+            {
+                entry.PreviousRank = previousRank;
+            }
+
+            if (row.PreviousTotal is { } previousTotal)
+            {
+                entry.PreviousTotal = previousTotal;
+            }
+
             entry.Dimensions.AddRange(row.Dimensions.Select((p, i) => new DimensionSubtotal { Code = ranking.Dimensions[i].Code, Points = p }));
             response.Entries.Add(entry);
         }

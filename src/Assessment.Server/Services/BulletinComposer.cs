@@ -17,7 +17,7 @@ public sealed class BulletinComposer(IClusterClient cluster, BulletinRenderer re
             profile.Name, profile.Issuer, profile.DocumentPrefix, profile.Recipients, year, 1,
             DateOnly.FromDateTime(clock.GetLocalNow().DateTime), profile.PublishScores, info.SchemeName, ranking.Grades,
             ranking.Dimensions.Select(d => new BulletinDimension(d.Code, d.Name, d.Weight)).ToArray(),
-            ranking.Rows.Select(r => new BulletinRow(r.Rank, r.County, r.Name, r.Total, r.Grade, r.Dimensions, r.LimitedByQuota, r.Vetoed)).ToArray());
+            ranking.Rows.Select(r => new BulletinRow(r.Rank, r.County, r.Name, r.Total, r.Grade, r.Dimensions, r.LimitedByQuota, r.Vetoed, r.PreviousRank)).ToArray());
         return renderer.Render(input, format);
     }
 }

@@ -201,20 +201,24 @@ public sealed class ServerProcess : IAsyncDisposable
     public static CallOptions As(string key, int seconds = 30) =>
         new(new Metadata { { "authorization", "Bearer " + key } }, DateTime.UtcNow.AddSeconds(seconds));
 
-    private static string ServerDll()
+    /// <summary>The build configuration the tests were built with (the server and CLI are built alongside).</summary>
+    public static string Configuration =>
+        AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
+
+    /// <summary>A file of the repository, found by walking up to Assessment.sln.</summary>
+    public static string RepositoryFile(params string[] parts)
     {
-        var here = AppContext.BaseDirectory;
-        var configuration = here.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
-        var dir = new DirectoryInfo(here);
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
         while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Assessment.sln")))
         {
             dir = dir.Parent;
         }
 
-        var dll = Path.Combine(dir?.FullName ?? throw new InvalidOperationException("Repository root not found."),
-            "src", "Assessment.Server", "bin", configuration, "net10.0", "Assessment.Server.dll");
-        return File.Exists(dll) ? dll : throw new FileNotFoundException("Build the server first.", dll);
+        var path = Path.Combine([dir?.FullName ?? throw new InvalidOperationException("Repository root not found."), .. parts]);
+        return File.Exists(path) ? path : throw new FileNotFoundException("Build the solution first.", path);
     }
+
+    private static string ServerDll() => RepositoryFile("src", "Assessment.Server", "bin", Configuration, "net10.0", "Assessment.Server.dll");
 
     private static int FreePort()
     {
