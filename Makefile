@@ -5,7 +5,7 @@ CONFIG ?= Release
 DATA_DIR ?= $(CURDIR)/.data
 TEST_LOG := $(CURDIR)/artifacts/test.log
 
-.PHONY: run test build postgres format clean
+.PHONY: run test bench build postgres format clean
 
 ## run: start one silo with an embedded PostgreSQL and the 那曲市 demo (data in .data/)
 run: postgres
@@ -17,6 +17,10 @@ test: postgres build
 	@set -o pipefail; $(DOTNET) test Assessment.sln -c $(CONFIG) --no-build 2>&1 | tee $(TEST_LOG); status=$$?; \
 	  awk '/^(Passed|Failed)!/ { for (i = 1; i <= NF; i++) { if ($$i == "Passed:") p += $$(i+1); if ($$i == "Failed:") f += $$(i+1) } } \
 	       END { printf "Tests: %d passed, %d failed\n", p, f }' $(TEST_LOG); exit $$status
+
+## bench: the benchmark harness (prints a Markdown table, writes artifacts/bench.json); QUICK=1 for a short run
+bench:
+	$(DOTNET) run --project tests/Assessment.Benchmarks -c Release -- $(if $(QUICK),--quick) --json $(CURDIR)/artifacts/bench.json
 
 build:
 	$(DOTNET) build Assessment.sln -c $(CONFIG)

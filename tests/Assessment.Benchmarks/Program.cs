@@ -1,0 +1,88 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime;
+using System.Text.Json;
+using Assessment.Benchmarks;
+using Assessment.Domain.Catalog;
+using Assessment.Domain.Ranking;
+using Assessment.Domain.Scoring;
+
+// Figures are only meaningful as ratios against baselines measured in the same run: the machines are shared and noisy.
+var quick = args.Contains("--quick") || Environment.GetEnvironmentVariable("QUICK") == "1";
+var output = args.SkipWhile(a => a != "--json").Skip(1).FirstOrDefault() ?? Path.Combine("artifacts", "bench.json");
+var catalog = IndicatorCatalog.Default;
+var scheme = SchemeLoader.Default(catalog);
+var scorer = new Scorer(catalog, scheme);
+var results = new List<Result>();
+
+foreach (var size in new[] { 20, 2850 })
+{
+    var counties = CountyGenerator.Generate(catalog, size, seed: size);
+    var iterations = quick ? (size == 20 ? 2_000 : 20) : (size == 20 ? 20_000 : 200);
+
+    // Baseline: sorting the same number of precomputed totals in process, the least any ranking can cost.
+    var totals = scorer.ScoreAll(counties).Select(c => c.Total).ToArray();
+    var sort = Measure(iterations, () =>
+    {
+        var copy = (double[])totals.Clone();
+        Array.Sort(copy);
+    });
+
+    // Full: every county rescored (what happens after the peer ranges move, or a scheme change).
+    var full = Measure(iterations, () => Ranker.Rank(scheme, scorer.ScoreAll(counties)));
+
+    // Warm: what the round grain does after one county's figures changed: rescore that county, then sort and grade.
+    var peers = scorer.PeerRanges(counties);
+    var cards = counties.Select(c => scorer.Score(c, peers)).ToArray();
+    var next = 0;
+    var warm = Measure(iterations, () =>
+    {
+        var i = next++ % cards.Length;
+        cards[i] = scorer.Score(counties[i], peers);
+        Ranker.Rank(scheme, cards);
+    });
+
+    results.Add(new Result($"ranking {size} counties, warm (one county changed)", warm, sort, "in-process sort of the totals"));
+    results.Add(new Result($"ranking {size} counties, full rescoring", full, sort, "in-process sort of the totals"));
+}
+
+var load = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "n/a";
+Console.WriteLine($"# Benchmarks ({(quick ? "quick" : "full")}) — {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, load {load}, GC {(GCSettings.IsServerGC ? "server" : "workstation")}");
+Console.WriteLine();
+Console.WriteLine("| scenario | p50 | p99 | baseline | baseline p50 | ratio (p50) |");
+Console.WriteLine("| --- | ---: | ---: | --- | ---: | ---: |");
+foreach (var r in results)
+{
+    Console.WriteLine($"| {r.Scenario} | {Ms(r.Figure.P50)} | {Ms(r.Figure.P99)} | {r.BaselineName} | {Ms(r.Baseline.P50)} | {(r.Figure.P50 / r.Baseline.P50).ToString("0.0", CultureInfo.InvariantCulture)}× |");
+}
+
+Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
+File.WriteAllText(output, JsonSerializer.Serialize(new { date = DateTime.UtcNow, load, cores = Environment.ProcessorCount, quick, results }, new JsonSerializerOptions { WriteIndented = true }));
+Console.WriteLine();
+Console.WriteLine($"JSON: {Path.GetFullPath(output)}");
+return 0;
+
+static Stats Measure(int iterations, Action action)
+{
+    for (var i = 0; i < Math.Max(10, iterations / 10); i++)
+    {
+        action(); // warm-up: JIT, tiering, caches
+    }
+
+    var samples = new double[iterations];
+    for (var i = 0; i < iterations; i++)
+    {
+        var start = Stopwatch.GetTimestamp();
+        action();
+        samples[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+    }
+
+    Array.Sort(samples);
+    return new Stats(samples[iterations / 2], samples[Math.Min(iterations - 1, (int)(iterations * 0.99))]);
+}
+
+static string Ms(double ms) => ms < 1 ? $"{ms * 1000:0.0} µs" : $"{ms:0.00} ms";
+
+internal sealed record Stats(double P50, double P99);
+
+internal sealed record Result(string Scenario, Stats Figure, Stats Baseline, string BaselineName);
