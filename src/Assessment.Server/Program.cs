@@ -69,6 +69,7 @@ if (builder.Environment.IsDevelopment())
 builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
     .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
 builder.Services.AddAuthorization();
+builder.Services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler, GrpcAuthorizationResultHandler>();
 
 builder.Services.AddSingleton<BulletinRenderer>();
 builder.Services.AddSingleton<BulletinComposer>();

@@ -112,10 +112,12 @@ public sealed class SubmissionTests(PlatformFixture platform)
     {
         var none = await Assert.ThrowsAsync<RpcException>(() => Submissions.SubmitIndicatorsAsync(Request(("legalaid.cases", 1))).ResponseAsync);
         Assert.Equal(StatusCode.Unauthenticated, none.StatusCode);
+        Assert.Contains("API 密钥", none.Status.Detail, StringComparison.Ordinal);
         var forged = await Assert.ThrowsAsync<RpcException>(() => Submissions.SubmitIndicatorsAsync(Request(("legalaid.cases", 1)), As("ak_" + new string('a', 52))).ResponseAsync);
         Assert.Equal(StatusCode.Unauthenticated, forged.StatusCode);
         var unitRanking = await Assert.ThrowsAsync<RpcException>(() => Assessment.GetRankingAsync(new GetRankingRequest { Year = 2024 }, As(platform.Keys["alpha/u1"])).ResponseAsync);
         Assert.Equal(StatusCode.PermissionDenied, unitRanking.StatusCode);
+        Assert.Equal("该凭据无权执行此操作。", unitRanking.Status.Detail);
         var otherCounty = await Assert.ThrowsAsync<RpcException>(() => Assessment.GetCountyAsync(new GetCountyRequest { Year = 2024, County = "beta" }, As(platform.Keys["alpha"])).ResponseAsync);
         Assert.Equal(StatusCode.PermissionDenied, otherCounty.StatusCode);
     }
