@@ -113,8 +113,13 @@ public class ScoringTests
         Assert.Equal(100, scheme.Dimensions.Sum(d => d.Weight));
         var values = new Dictionary<string, double>
         {
-            ["org.leading_group"] = 1, ["org.meetings"] = 2, ["mediation.disputes_received"] = 72, ["mediation.disputes_resolved"] = 69,
-            ["satisfaction.survey_score"] = 88.5, ["bonus.provincial_honours"] = 1, ["pufa.activities"] = 10,
+            ["org.leading_group"] = 1,
+            ["org.meetings"] = 2,
+            ["mediation.disputes_received"] = 72,
+            ["mediation.disputes_resolved"] = 69,
+            ["satisfaction.survey_score"] = 88.5,
+            ["bonus.provincial_honours"] = 1,
+            ["pufa.activities"] = 10,
         };
         var cards = new Scorer(Catalog, scheme).ScoreAll([new CountyFacts("a", values), new CountyFacts("b", new Dictionary<string, double> { ["pufa.activities"] = 40 })]);
         Assert.Equal(cards[0].Total, Scorer.Round(cards[0].Dimensions.Sum(d => d.Points) + cards[0].Bonus), 2);
