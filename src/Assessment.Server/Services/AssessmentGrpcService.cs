@@ -18,7 +18,7 @@ public sealed class AssessmentGrpcService(IClusterClient cluster, IndicatorCatal
     public override async Task<County> GetCounty(GetCountyRequest request, ServerCallContext context)
     {
         var caller = Caller.From(context.GetHttpContext().User);
-        RequireYear(request.Year);
+        RequestChecks.Require(RequestChecks.Year(request.Year));
         string county;
         if (caller.Role == Role.County)
         {
@@ -32,10 +32,7 @@ public sealed class AssessmentGrpcService(IClusterClient cluster, IndicatorCatal
         }
         else
         {
-            if (!Slug.IsValid(request.County))
-            {
-                throw new ValidationFailedException([new FieldError("county", "须为县（区）标识，如 suo")]);
-            }
+            RequestChecks.Require(RequestChecks.County(request.County));
 
             county = request.County;
         }
@@ -89,14 +86,14 @@ public sealed class AssessmentGrpcService(IClusterClient cluster, IndicatorCatal
     public override async Task<Ranking> GetRanking(GetRankingRequest request, ServerCallContext context)
     {
         var caller = Caller.From(context.GetHttpContext().User);
-        RequireYear(request.Year);
+        RequestChecks.Require(RequestChecks.Year(request.Year));
         return ToProto(await Round(caller, request.Year).GetRanking());
     }
 
     public override async Task<RoundSummary> GetRound(GetRoundRequest request, ServerCallContext context)
     {
         var caller = Caller.From(context.GetHttpContext().User);
-        RequireYear(request.Year);
+        RequestChecks.Require(RequestChecks.Year(request.Year));
         var info = await Round(caller, request.Year).GetInfo() ?? throw new PreconditionException("ROUND_NOT_OPEN", $"{request.Year} 年度考核尚未开启。");
         return ToProto(info);
     }
@@ -105,7 +102,7 @@ public sealed class AssessmentGrpcService(IClusterClient cluster, IndicatorCatal
     public override async Task<SimulateSchemeResponse> SimulateScheme(SimulateSchemeRequest request, ServerCallContext context)
     {
         var caller = Caller.From(context.GetHttpContext().User);
-        RequireYear(request.Year);
+        RequestChecks.Require(RequestChecks.Year(request.Year));
         RequireScheme(request.SchemeYaml);
         var result = await Round(caller, request.Year).Simulate(request.SchemeYaml);
         var response = new SimulateSchemeResponse { Draft = ToProto(result.Draft) };
@@ -128,7 +125,7 @@ public sealed class AssessmentGrpcService(IClusterClient cluster, IndicatorCatal
     public override async Task<RoundSummary> RepinScheme(RepinSchemeRequest request, ServerCallContext context)
     {
         var caller = Caller.From(context.GetHttpContext().User);
-        RequireYear(request.Year);
+        RequestChecks.Require(RequestChecks.Year(request.Year));
         RequireScheme(request.SchemeYaml);
         return ToProto(await Round(caller, request.Year).RepinScheme(request.SchemeYaml, request.Reason, Actor(caller)));
     }
@@ -137,11 +134,7 @@ public sealed class AssessmentGrpcService(IClusterClient cluster, IndicatorCatal
     public override async Task<Ranking> OverrideQuota(OverrideQuotaRequest request, ServerCallContext context)
     {
         var caller = Caller.From(context.GetHttpContext().User);
-        RequireYear(request.Year);
-        if (!Slug.IsValid(request.County))
-        {
-            throw new ValidationFailedException([new FieldError("county", "须为县（区）标识，如 suo")]);
-        }
+        RequestChecks.Require(RequestChecks.Year(request.Year), RequestChecks.County(request.County));
 
         return ToProto(await Round(caller, request.Year).OverrideQuota(request.County, request.Reason, Actor(caller)));
     }
@@ -150,7 +143,7 @@ public sealed class AssessmentGrpcService(IClusterClient cluster, IndicatorCatal
     public override async Task<RoundSummary> PublishRound(PublishRoundRequest request, ServerCallContext context)
     {
         var caller = Caller.From(context.GetHttpContext().User);
-        RequireYear(request.Year);
+        RequestChecks.Require(RequestChecks.Year(request.Year));
         return ToProto(await Round(caller, request.Year).Publish(Actor(caller)));
     }
 
@@ -260,13 +253,5 @@ public sealed class AssessmentGrpcService(IClusterClient cluster, IndicatorCatal
         }
 
         return proto;
-    }
-
-    internal static void RequireYear(int year)
-    {
-        if (!GrainKeys.IsValidYear(year))
-        {
-            throw new ValidationFailedException([new FieldError("year", $"年度须在 {GrainKeys.MinYear}–{GrainKeys.MaxYear} 之间")]);
-        }
     }
 }

@@ -12,7 +12,7 @@ public sealed class BulletinGrpcService(BulletinComposer composer) : BulletinSer
     public override async Task<RenderedBulletin> Render(RenderBulletinRequest request, ServerCallContext context)
     {
         var caller = Caller.From(context.GetHttpContext().User);
-        AssessmentGrpcService.RequireYear(request.Year);
+        RequestChecks.Require(RequestChecks.Year(request.Year));
         var format = request.Format == BulletinFormat.Markdown ? Bulletins.BulletinFormat.Markdown : Bulletins.BulletinFormat.Html;
         var rendered = await composer.RenderAsync(caller.Tenant, request.Year, format);
         return new RenderedBulletin { Content = rendered.Content, MediaType = rendered.MediaType, Sha256 = rendered.Sha256 };

@@ -14,21 +14,10 @@ public sealed class SubmissionGrpcService(IClusterClient cluster) : SubmissionSe
     public override async Task<SubmitIndicatorsResponse> SubmitIndicators(SubmitIndicatorsRequest request, ServerCallContext context)
     {
         var caller = Caller.From(context.GetHttpContext().User);
-        var violations = new List<FieldError>();
-        if (!Guid.TryParse(request.SubmissionId, out var submissionId) || submissionId == Guid.Empty)
-        {
-            violations.Add(new FieldError("submission_id", "须为 UUID（同一份提交重试时使用同一个 UUID）"));
-        }
-
-        if (!GrainKeys.IsValidYear(request.Year))
-        {
-            violations.Add(new FieldError("year", $"年度须在 {GrainKeys.MinYear}–{GrainKeys.MaxYear} 之间"));
-        }
-
-        if (violations.Count > 0)
-        {
-            throw new ValidationFailedException(violations.ToArray());
-        }
+        var validId = Guid.TryParse(request.SubmissionId, out var submissionId) && submissionId != Guid.Empty;
+        RequestChecks.Require(
+            validId ? null : new FieldError("submission_id", "须为 UUID（同一份提交重试时使用同一个 UUID）"),
+            RequestChecks.Year(request.Year));
 
         var receipt = await UnitOf(caller, request.Year).Submit(new UnitSubmission(
             submissionId,
@@ -58,10 +47,7 @@ public sealed class SubmissionGrpcService(IClusterClient cluster) : SubmissionSe
 
     public override async Task<GetMySubmissionsResponse> GetMySubmissions(GetMySubmissionsRequest request, ServerCallContext context)
     {
-        if (!GrainKeys.IsValidYear(request.Year))
-        {
-            throw new ValidationFailedException([new FieldError("year", $"年度须在 {GrainKeys.MinYear}–{GrainKeys.MaxYear} 之间")]);
-        }
+        RequestChecks.Require(RequestChecks.Year(request.Year));
 
         var snapshot = await UnitOf(Caller.From(context.GetHttpContext().User), request.Year).GetSnapshot();
         var response = new GetMySubmissionsResponse

@@ -1,0 +1,24 @@
+using Assessment.Domain.Keys;
+using Assessment.Grains.Abstractions;
+
+namespace Assessment.Server.Services;
+
+/// <summary>The request-field checks every service shares, with one wording for each.</summary>
+internal static class RequestChecks
+{
+    public static FieldError? Year(int year) =>
+        GrainKeys.IsValidYear(year) ? null : new FieldError("year", $"年度须在 {GrainKeys.MinYear}–{GrainKeys.MaxYear} 之间");
+
+    public static FieldError? County(string county) =>
+        Slug.IsValid(county) ? null : new FieldError("county", "须为县（区）标识，如 suo");
+
+    /// <summary>Throws INVALID_ARGUMENT listing every failed check.</summary>
+    public static void Require(params FieldError?[] checks)
+    {
+        var failed = checks.OfType<FieldError>().ToArray();
+        if (failed.Length > 0)
+        {
+            throw new ValidationFailedException(failed);
+        }
+    }
+}
