@@ -76,6 +76,7 @@ builder.Services.AddSingleton<BulletinComposer>();
 builder.Services.AddSingleton<TenantSeeder>();
 if (demo.Enabled)
 {
+    builder.Services.AddSingleton(SeedFile.Load(demo.SeedFile));
     builder.Services.AddHostedService<DemoStartupTask>();
 }
 

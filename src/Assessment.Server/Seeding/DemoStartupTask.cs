@@ -9,7 +9,7 @@ namespace Assessment.Server.Seeding;
 /// </summary>
 public sealed class DemoStartupTask(
     TenantSeeder seeder,
-    IOptions<DemoOptions> demo,
+    SeedFile seed,
     IOptions<PlatformOptions> platform,
     ILogger<DemoStartupTask> logger) : IHostedService
 {
@@ -17,10 +17,6 @@ public sealed class DemoStartupTask(
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        var yaml = string.IsNullOrWhiteSpace(demo.Value.SeedFile)
-            ? SeedFile.DemoYaml()
-            : await File.ReadAllTextAsync(demo.Value.SeedFile, cancellationToken);
-        var seed = SeedFile.Parse(yaml);
         if (await seeder.SeedAsync(seed, CredentialsFile, cancellationToken))
         {
             logger.LogInformation("Demo tenant {Tenant} created; its keys are in {File} (shown once, readable only by you)", seed.Tenant.Id, CredentialsFile);

@@ -18,12 +18,17 @@ public sealed class SeedFile
         .Build()
         .Deserialize<SeedFile>(yaml);
 
-    /// <summary>The built-in 那曲市 demo.</summary>
-    public static string DemoYaml()
+    /// <summary>The configured seed file, or the built-in 那曲市 demo.</summary>
+    public static SeedFile Load(string? path)
     {
+        if (!string.IsNullOrWhiteSpace(path))
+        {
+            return Parse(File.ReadAllText(path));
+        }
+
         using var stream = typeof(SeedFile).Assembly.GetManifestResourceStream("Assessment.Seeds.demo-naqu.yaml")!;
         using var reader = new StreamReader(stream);
-        return reader.ReadToEnd();
+        return Parse(reader.ReadToEnd());
     }
 }
 

@@ -6,6 +6,9 @@ namespace Assessment.Server.Services;
 /// <summary>Builds a tenant-year's bulletin from its profile and current ranking; one path for gRPC and the web page.</summary>
 public sealed class BulletinComposer(IClusterClient cluster, BulletinRenderer renderer, TimeProvider clock)
 {
+    /// <summary>Bulletins are dated in China Standard Time (UTC+8, no daylight saving), wherever the server runs.</summary>
+    private static readonly TimeSpan ChinaStandardTime = TimeSpan.FromHours(8);
+
     public async Task<RenderedBulletin> RenderAsync(string tenant, int year, BulletinFormat format)
     {
         var profile = await cluster.GetGrain<ITenantGrain>(GrainKeys.Tenant(tenant)).GetProfile()
@@ -15,7 +18,7 @@ public sealed class BulletinComposer(IClusterClient cluster, BulletinRenderer re
         var ranking = await round.GetRanking();
         var input = new BulletinInput(
             profile.Name, profile.Issuer, profile.DocumentPrefix, profile.Recipients, year, 1,
-            DateOnly.FromDateTime(clock.GetLocalNow().DateTime), profile.PublishScores, info.SchemeName, ranking.Grades,
+            DateOnly.FromDateTime(clock.GetUtcNow().ToOffset(ChinaStandardTime).DateTime), profile.PublishScores, info.SchemeName, ranking.Grades,
             ranking.Dimensions.Select(d => new BulletinDimension(d.Code, d.Name, d.Weight)).ToArray(),
             ranking.Rows.Select(r => new BulletinRow(r.Rank, r.County, r.Name, r.Total, r.Grade, r.Dimensions, r.LimitedByQuota, r.Vetoed, r.PreviousRank)).ToArray());
         return renderer.Render(input, format);

@@ -18,15 +18,13 @@ public static class DemoPages
 {
     public static void MapDemoPages(this WebApplication app)
     {
-        app.MapGet("/", async (IClusterClient cluster, IOptions<DemoOptions> demo) =>
+        app.MapGet("/", async (IClusterClient cluster, SeedFile seed) =>
         {
-            var seed = await DemoTenantAsync(demo.Value);
             var ranking = await cluster.GetGrain<IRoundGrain>(GrainKeys.Round(seed.Tenant.Id, seed.Year)).GetRanking();
             return Results.Content(RankingPage(seed, ranking), "text/html; charset=utf-8");
         });
-        app.MapGet("/bulletin/{year:int}.{ext}", async (int year, string ext, BulletinComposer composer, IOptions<DemoOptions> demo) =>
+        app.MapGet("/bulletin/{year:int}.{ext}", async (int year, string ext, BulletinComposer composer, SeedFile seed) =>
         {
-            var seed = await DemoTenantAsync(demo.Value);
             var format = ext switch { "html" => BulletinFormat.Html, "md" => BulletinFormat.Markdown, _ => (BulletinFormat?)null };
             if (format is null || !GrainKeys.IsValidYear(year))
             {
@@ -37,10 +35,6 @@ public static class DemoPages
             return Results.Content(rendered.Content, rendered.MediaType);
         });
     }
-
-    private static async Task<SeedFile> DemoTenantAsync(DemoOptions demo) => SeedFile.Parse(string.IsNullOrWhiteSpace(demo.SeedFile)
-        ? SeedFile.DemoYaml()
-        : await File.ReadAllTextAsync(demo.SeedFile));
 
     private static string RankingPage(SeedFile seed, RankingResult ranking)
     {
