@@ -60,10 +60,14 @@ public static class Faults
 {
     private static volatile bool _countyDown;
     private static volatile bool _storageDown;
+    private static volatile bool _countyStorageDown;
 
     public static bool CountyDown { get => _countyDown; set => _countyDown = value; }
 
     public static bool StorageDown { get => _storageDown; set => _storageDown = value; }
+
+    /// <summary>Fails only the county grains' writes: units store, counties cannot.</summary>
+    public static bool CountyStorageDown { get => _countyStorageDown; set => _countyStorageDown = value; }
 }
 
 /// <summary>A grain storage that fails writes while <see cref="Faults.StorageDown"/> is set.</summary>
@@ -72,7 +76,9 @@ internal sealed class FlakyStorage(IGrainStorage inner) : IGrainStorage
     public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) => inner.ReadStateAsync(stateName, grainId, grainState);
 
     public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
-        Faults.StorageDown ? throw new IOException("storage down (injected)") : inner.WriteStateAsync(stateName, grainId, grainState);
+        Faults.StorageDown || (Faults.CountyStorageDown && stateName == "county")
+            ? throw new IOException("storage down (injected)")
+            : inner.WriteStateAsync(stateName, grainId, grainState);
 
     public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) => inner.ClearStateAsync(stateName, grainId, grainState);
 }

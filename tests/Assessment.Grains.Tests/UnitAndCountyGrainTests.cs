@@ -158,4 +158,50 @@ public sealed class UnitAndCountyGrainTests(ClusterFixture fixture)
         var card = await round.GetCountyScore(b);
         Assert.Contains(card.Card.Dimensions.SelectMany(d => d.Lines), l => l.Explanation.StartsWith("群众满意度测评/第三方评估得分 50", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task Forty_units_submitting_in_parallel_aggregate_exactly_and_keep_gapless_versions()
+    {
+        var county = NewCounty();
+        var units = Enumerable.Range(0, 40).Select(i => $"u{i}").ToArray();
+        await Task.WhenAll(units.Select(async (unit, i) =>
+        {
+            for (var n = 1; n <= 10; n++)
+            {
+                await Unit(county, unit).Submit(Submission(("legalaid.cases", (i * 100) + n), ("mediation.amount_10k_yuan", n * 0.1)));
+            }
+        }));
+
+        var aggregate = await County(county).GetAggregate();
+        Assert.Equal(units.Select((_, i) => (i * 100) + 10.0).Sum(), aggregate.Values["legalaid.cases"]);
+        Assert.Equal(40, aggregate.Values["mediation.amount_10k_yuan"], 9);
+        Assert.All(units, u => Assert.Equal(10, aggregate.UnitVersions[u]));
+    }
+
+    [Fact]
+    public async Task When_the_county_cannot_write_the_units_still_acknowledge_and_the_county_catches_up_exactly()
+    {
+        var county = NewCounty();
+        await Unit(county, "a").Submit(Submission(("legalaid.cases", 1)));
+        try
+        {
+            Faults.CountyStorageDown = true;
+            await Task.WhenAll(Enumerable.Range(0, 8).Select(i => Unit(county, $"b{i}").Submit(Submission(("legalaid.cases", 10)))));
+            Assert.True((await Unit(county, "b0").GetSnapshot()).CountyPending);
+            Assert.Equal(1, (await County(county).GetAggregate()).Values["legalaid.cases"]); // nothing half-applied is visible
+        }
+        finally
+        {
+            Faults.CountyStorageDown = false;
+        }
+
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        double total = 0;
+        while (DateTime.UtcNow < deadline && (total = (await County(county).GetAggregate()).Values["legalaid.cases"]) != 81)
+        {
+            await Task.Delay(200);
+        }
+
+        Assert.Equal(81, total);
+    }
 }
