@@ -65,4 +65,23 @@ public class ValidationTests
         Assert.Single(_validator.Validate([new("org.leading_group", 2)], IndicatorSource.County));
         Assert.Equal("values", Assert.Single(Validate()).Field);
     }
+
+    [Fact]
+    public void A_reported_rate_off_by_more_than_half_a_point_and_broken_part_orders_are_warnings()
+    {
+        var warnings = ConsistencyWarnings.Check(IndicatorCatalog.Default, new Dictionary<string, double>
+        {
+            ["mediation.disputes_received"] = 72,
+            ["mediation.disputes_resolved"] = 69,
+            ["mediation.success_rate"] = 95,       // computed 95.83: 0.83 points off
+            ["enforce.staff_total"] = 200,
+            ["enforce.certified_staff"] = 199,
+            ["enforce.certification_rate"] = 99.6, // computed 99.5: within 0.5
+            ["dispute.litigation_concluded"] = 2,
+            ["dispute.litigation_lost"] = 3,
+        });
+
+        Assert.Equal(["mediation.success_rate", "dispute.litigation_lost"], warnings.Select(w => w.Code));
+        Assert.Contains("计算为 95.83%", warnings[0].Message, StringComparison.Ordinal);
+    }
 }

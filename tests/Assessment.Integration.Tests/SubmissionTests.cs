@@ -50,6 +50,12 @@ public sealed class SubmissionTests(PlatformFixture platform)
         var line = county.Dimensions.SelectMany(d => d.Lines).Single(l => l.Indicator == "mediation.success_rate");
         Assert.Equal(95, line.Value);
         Assert.Equal("调解成功率 95%（19/20），按 90%→98% 线性计分，得 1.88/3 分", line.Explanation);
+
+        // A reported rate that disagrees with the parts is scored from the parts and shown as a warning.
+        await Submissions.SubmitIndicatorsAsync(Request(("mediation.success_rate", 99)), As(key));
+        county = await Assessment.GetCountyAsync(new GetCountyRequest { Year = 2024, County = "gamma" }, As(platform.Keys["assessor"]));
+        Assert.Equal("mediation.success_rate", county.Warnings.Single().Code);
+        Assert.Equal(95, county.Dimensions.SelectMany(d => d.Lines).Single(l => l.Indicator == "mediation.success_rate").Value);
     }
 
     [Fact]

@@ -3,6 +3,7 @@ using Assessment.Domain.Aggregation;
 using Assessment.Domain.Catalog;
 using Assessment.Domain.Keys;
 using Assessment.Domain.Scoring;
+using Assessment.Domain.Validation;
 using Assessment.Grains.Abstractions;
 using Assessment.Server.Security;
 using Google.Protobuf.WellKnownTypes;
@@ -79,6 +80,7 @@ public sealed class AssessmentGrpcService(IClusterClient cluster, IndicatorCatal
             return dimension;
         }));
         response.BonusLines.AddRange(score.Card.BonusLines.Select(ToProto));
+        response.Warnings.AddRange(ConsistencyWarnings.Check(catalog, aggregate.Values).Select(w => new DataWarning { Code = w.Code, Message = w.Message }));
         return response;
     }
 
