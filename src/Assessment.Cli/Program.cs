@@ -13,6 +13,7 @@ var root = new RootCommand("assess：法治政府建设考核平台命令行工�
     RankingCommand.Create(),
     BulletinCommand.Create(),
     SchemeCommand.Create(),
+    ExtractCommand.Create(),
 };
 
 try

@@ -72,6 +72,7 @@ builder.Services.AddAuthorization();
 builder.Services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler, GrpcAuthorizationResultHandler>();
 
 builder.Services.AddSingleton<BulletinRenderer>();
+builder.Services.AddSingleton(Assessment.Domain.Extraction.ReportExtractor.Default);
 builder.Services.AddSingleton<BulletinComposer>();
 builder.Services.AddSingleton<TenantSeeder>();
 if (demo.Enabled)

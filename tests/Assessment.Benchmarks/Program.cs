@@ -46,6 +46,22 @@ foreach (var size in new[] { 20, 2850 })
     results.Add(new Result($"ranking {size} counties, full rescoring (ms)", full.P50, sort.P50, "in-process sort of the totals"));
 }
 
+// Extraction of a 20 KB annual report (the five fixture reports joined and cut to 20 KiB of UTF-8), against one
+// regular expression pass over the same text that finds every figure: the least any extraction must do.
+var reportsDir = Path.Combine(FindRepository(), "tests", "Assessment.Domain.Tests", "Fixtures", "reports");
+var report = string.Concat(Directory.GetFiles(reportsDir, "*.txt").Order(StringComparer.Ordinal).Select(File.ReadAllText));
+var cut = report.Length;
+while (System.Text.Encoding.UTF8.GetByteCount(report.AsSpan(0, cut)) > 20 * 1024)
+{
+    cut -= 10;
+}
+
+report = report[..cut];
+var extractor = Assessment.Domain.Extraction.ReportExtractor.Default;
+var scan = Measure(quick ? 50 : 500, () => System.Text.RegularExpressions.Regex.Count(report, @"\d+(?:\.\d+)?[件次人个项份场]"));
+var extraction = Measure(quick ? 50 : 500, () => extractor.Extract(report));
+results.Add(new Result($"extracting a {System.Text.Encoding.UTF8.GetByteCount(report) / 1024} KiB report (ms)", extraction.P50, scan.P50, "one regex pass finding every figure"));
+
 if (!args.Contains("--domain-only"))
 {
     results.AddRange(await SubmissionBenchmark.RunAsync(quick));
@@ -84,6 +100,17 @@ static Stats Measure(int iterations, Action action)
 
     Array.Sort(samples);
     return new Stats(samples[iterations / 2], samples[Math.Min(iterations - 1, (int)(iterations * 0.99))]);
+}
+
+static string FindRepository()
+{
+    var dir = new DirectoryInfo(AppContext.BaseDirectory);
+    while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Assessment.sln")))
+    {
+        dir = dir.Parent;
+    }
+
+    return dir?.FullName ?? throw new InvalidOperationException("Run the harness from the repository.");
 }
 
 static string N(double value) => value.ToString(value < 1 ? "0.0000" : value < 100 ? "0.00" : "0", CultureInfo.InvariantCulture);

@@ -75,4 +75,35 @@ public sealed class CliTests(PlatformFixture platform)
         var noKey = await Assess("", "ranking", "--year", "2024");
         Assert.NotEqual(0, noKey.Exit);
     }
+
+    [Fact]
+    public async Task Submit_from_report_extracts_shows_and_submits_what_the_unit_may_report()
+    {
+        var report = Path.Combine(Path.GetTempPath(), $"report-{Guid.NewGuid():N}.txt");
+        await File.WriteAllTextAsync(report, "2024年，共受理矛盾纠纷20件，调解成功19件。县政府召开常务会议、法治专题会议3次。");
+        var refused = await Assess(platform.Keys["beta/u5"], "submit", "--from-report", report, "--year", "2024");
+        Assert.Equal(2, refused.Exit); // neither --confirm nor --yes
+
+        var submitted = await Assess(platform.Keys["beta/u5"], "submit", "--from-report", report, "--year", "2024", "--yes");
+        Assert.Equal(0, submitted.Exit);
+        Assert.Contains("受理矛盾纠纷20件", submitted.Out, StringComparison.Ordinal);
+        Assert.Contains("新增 2", submitted.Out, StringComparison.Ordinal); // the county-level meetings figure is left out
+        var again = await Assess(platform.Keys["beta/u5"], "submit", "--from-report", report, "--year", "2024", "--yes");
+        Assert.Contains("重复提交未重复计入", again.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Extract_prints_json_and_evaluates_a_folder_of_labelled_reports()
+    {
+        var fixtures = ServerProcess.RepositoryFile("tests", "Assessment.Domain.Tests", "Fixtures", "reports", "suo-2024.txt");
+        var json = await Assess("", "extract", fixtures, "--json", "--year", "2024");
+        Assert.Equal(0, json.Exit);
+        using var doc = System.Text.Json.JsonDocument.Parse(json.Out);
+        Assert.Equal(72, doc.RootElement.GetProperty("values").GetProperty("mediation.disputes_received").GetDouble());
+        Assert.Equal("受理各类矛盾纠纷72件", doc.RootElement.GetProperty("evidence").GetProperty("mediation.disputes_received").GetString());
+
+        var eval = await Assess("", "extract", "--eval", Path.GetDirectoryName(fixtures)!);
+        Assert.Equal(0, eval.Exit);
+        Assert.Matches(@"precision \d\.\d{3}  recall \d\.\d{3}  F1 \d\.\d{3}", eval.Out);
+    }
 }

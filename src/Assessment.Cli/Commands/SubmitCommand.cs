@@ -11,19 +11,48 @@ public static class SubmitCommand
 {
     public static Command Create()
     {
-        var file = new Argument<FileInfo>("FILE") { Description = "填报文件（YAML）：year、values（指标代码: 数值，~ 表示未填报）、可选 notes 与 submission_id" };
+        var file = new Argument<FileInfo?>("FILE") { Description = "填报文件（YAML）：year、values（指标代码: 数值，~ 表示未填报）、可选 notes 与 submission_id", Arity = ArgumentArity.ZeroOrOne };
         var dryRun = new Option<bool>("--dry-run") { Description = "只校验并显示将发生的变化，不保存" };
-        var command = new Command("submit", "提交本单位某年度的指标数值") { file, dryRun };
+        var fromReport = new Option<FileInfo?>("--from-report") { Description = "从年度报告提取数值后提交（先显示提取结果）" };
+        var year = new Option<int?>("--year") { Description = "与 --from-report 同用：报告所属年度" };
+        var level = new Option<string>("--level") { Description = "与 --from-report 同用：unit（下属单位，默认）或 county（县本级）", DefaultValueFactory = _ => "unit" };
+        level.AcceptOnlyFromAmong("unit", "county");
+        var confirm = new Option<bool>("--confirm") { Description = "与 --from-report 同用：显示提取结果并询问后再提交" };
+        var yes = new Option<bool>("--yes") { Description = "与 --from-report 同用：不询问，直接提交" };
+        var command = new Command("submit", "提交本单位某年度的指标数值") { file, dryRun, fromReport, year, level, confirm, yes };
         command.SetAction(async (parse, ct) =>
         {
-            var path = parse.GetRequiredValue(file);
-            if (!path.Exists)
+            SubmitIndicatorsRequest request;
+            if (parse.GetValue(fromReport) is { } report)
             {
-                throw new UsageException($"找不到文件 {path.FullName}");
+                request = FromReport(report, parse.GetValue(year), parse.GetValue(level) == "county");
+                if (!parse.GetValue(yes))
+                {
+                    if (!parse.GetValue(confirm))
+                    {
+                        throw new UsageException("从报告提交须选择 --confirm（显示后询问）或 --yes（直接提交）。");
+                    }
+
+                    Console.Write("确认提交以上数值？[y/N] ");
+                    if (Console.ReadLine()?.Trim().ToUpperInvariant() is not ("Y" or "YES"))
+                    {
+                        Console.WriteLine("已取消，未提交。");
+                        return 1;
+                    }
+                }
+            }
+            else
+            {
+                var path = parse.GetValue(file) ?? throw new UsageException("请指定填报文件，或用 --from-report 报告文件。");
+                if (!path.Exists)
+                {
+                    throw new UsageException($"找不到文件 {path.FullName}");
+                }
+
+                var bytes = await File.ReadAllBytesAsync(path.FullName, ct);
+                request = Parse(System.Text.Encoding.UTF8.GetString(bytes), bytes);
             }
 
-            var bytes = await File.ReadAllBytesAsync(path.FullName, ct);
-            var request = Parse(System.Text.Encoding.UTF8.GetString(bytes), bytes);
             request.DryRun = parse.GetValue(dryRun);
             var (channel, options) = Connection.Open(parse, ct);
             using (channel)
@@ -41,6 +70,31 @@ public static class SubmitCommand
             return 0;
         });
         return command;
+    }
+
+    /// <summary>
+    /// Extracts a report and builds the submission from what the submitter may report: a unit's indicators (and
+    /// reported rates) or, with <paramref name="county"/>, the county's own. The id derives from the report and year,
+    /// so submitting the same report twice is a retry.
+    /// </summary>
+    public static SubmitIndicatorsRequest FromReport(FileInfo report, int? year, bool county)
+    {
+        var text = ExtractCommand.Read(report);
+        var reportYear = year ?? throw new UsageException("从报告提交须用 --year 指明报告所属年度。");
+        var result = Assessment.Domain.Extraction.ReportExtractor.Default.Extract(text);
+        var submitter = county ? Assessment.Domain.Catalog.IndicatorSource.County : Assessment.Domain.Catalog.IndicatorSource.Unit;
+        var catalog = Assessment.Domain.Catalog.IndicatorCatalog.Default;
+        var usable = result with { Proposals = result.Proposals.Where(p => catalog[p.Code].AcceptsFrom(submitter)).ToList() };
+        ExtractCommand.Print(usable);
+        if (usable.Proposals.Count == 0)
+        {
+            throw new UsageException("报告中没有可由本级填报的指标数值。");
+        }
+
+        var id = new Guid(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{reportYear}\n{(county ? "county" : "unit")}\n{text}")).AsSpan(0, 16));
+        var request = new SubmitIndicatorsRequest { SubmissionId = id.ToString(), Year = reportYear };
+        request.Values.AddRange(usable.Proposals.Select(p => new IndicatorValue { Code = p.Code, Value = p.Value, Note = "摘自年度报告：" + (p.Evidence.Length > 200 ? p.Evidence[..200] : p.Evidence) }));
+        return request;
     }
 
     /// <summary>

@@ -1,4 +1,6 @@
 using Assessment.Contracts.V1;
+using Assessment.Domain.Catalog;
+using Assessment.Domain.Extraction;
 using Assessment.Grains.Abstractions;
 using Assessment.Server.Security;
 using Google.Protobuf.WellKnownTypes;
@@ -9,8 +11,38 @@ namespace Assessment.Server.Services;
 
 /// <summary>Units and counties submit their figures. Maps protobuf ↔ grain calls; no business rules here.</summary>
 [Authorize(Roles = $"{Roles.Unit},{Roles.County}")]
-public sealed class SubmissionGrpcService(IClusterClient cluster) : SubmissionService.SubmissionServiceBase
+public sealed class SubmissionGrpcService(IClusterClient cluster, ReportExtractor extractor, IndicatorCatalog catalog) : SubmissionService.SubmissionServiceBase
 {
+    /// <summary>Largest report text accepted for extraction, in characters.</summary>
+    public const int MaxReportLength = 1024 * 1024;
+
+    public override Task<ExtractReportResponse> ExtractReport(ExtractReportRequest request, ServerCallContext context)
+    {
+        RequestChecks.Require(request.Text.Length is 0 or > MaxReportLength
+            ? new FieldError("text", $"须为报告全文（1–{MaxReportLength} 字符）")
+            : null);
+        var result = extractor.Extract(request.Text);
+        var response = new ExtractReportResponse();
+        response.Warnings.AddRange(result.Warnings);
+        foreach (var p in result.Proposals)
+        {
+            var value = new ExtractedValue
+            {
+                Code = p.Code,
+                Name = catalog[p.Code].Name,
+                Value = p.Value,
+                Evidence = p.Evidence,
+                Start = p.Start,
+                End = p.End,
+                Confidence = p.Confidence,
+            };
+            value.Parts.AddRange(p.Parts);
+            response.Values.Add(value);
+        }
+
+        return Task.FromResult(response);
+    }
+
     public override async Task<SubmitIndicatorsResponse> SubmitIndicators(SubmitIndicatorsRequest request, ServerCallContext context)
     {
         var caller = Caller.From(context.GetHttpContext().User);

@@ -1,0 +1,132 @@
+using System.Globalization;
+using Assessment.Domain;
+using Assessment.Domain.Extraction;
+using Xunit.Abstractions;
+
+namespace Assessment.Domain.Tests;
+
+public class ExtractionTests(ITestOutputHelper output)
+{
+    private static IEnumerable<LabelledReport> Fixtures() => Directory
+        .GetFiles(Path.Combine(AppContext.BaseDirectory, "Fixtures", "reports"), "*.txt")
+        .Order(StringComparer.Ordinal)
+        .Select(LabelledReport.Load);
+
+    [Fact]
+    public void The_five_fixture_reports_are_extracted_with_high_precision_and_recall()
+    {
+        var (overall, reports) = ExtractionEvaluation.Evaluate(ReportExtractor.Default, Fixtures());
+        foreach (var r in reports)
+        {
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{r.Name}: P {r.Precision:0.000} R {r.Recall:0.000} F1 {r.F1:0.000}"));
+            foreach (var e in r.Errors)
+            {
+                output.WriteLine("  " + e);
+            }
+        }
+
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"overall: P {overall.Precision:0.000} R {overall.Recall:0.000} F1 {overall.F1:0.000} ({overall.TruePositives} right, {overall.FalsePositives} wrong, {overall.Misses} missed)"));
+        Assert.True(overall.Precision >= 0.95, $"precision {overall.Precision:0.000}");
+        Assert.True(overall.Recall >= 0.85, $"recall {overall.Recall:0.000}");
+    }
+
+    [Fact]
+    public void Every_evidence_phrase_occurs_verbatim_at_its_offsets()
+    {
+        foreach (var report in Fixtures())
+        {
+            foreach (var p in ReportExtractor.Default.Extract(report.Text).Proposals)
+            {
+                Assert.Equal(p.Evidence, report.Text[p.Start..p.End]);
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData("发放宣传资料8.5万余份", 85000, "份")]
+    [InlineData("开展活动两次", 2, "次")]
+    [InlineData("调解十二件", 12, "件")]
+    [InlineData("培训一百二十人", 120, "人")]
+    [InlineData("受益群众达7.5万余人次", 75000, "人次")]
+    [InlineData("成功率达到99.43%", 99.43, "%")]
+    [InlineData("受理纠纷１２件", 12, "件")]
+    [InlineData("涉及金额600万余元", 600, "万元")]
+    [InlineData("挽回经济损失2150万元", 2150, "万元")]
+    [InlineData("接待法律咨询近1733余人次", 1733, "人次")]
+    public void Numbers_are_read_as_written(string text, double value, string unit)
+    {
+        var token = Assert.Single(NumberParser.Find(NormalizedText.From(text).Text));
+        Assert.Equal(value, token.Value, 6);
+        Assert.Equal(unit, token.Unit);
+    }
+
+    [Fact]
+    public void Spaces_and_line_breaks_inside_sentences_do_not_hide_a_figure()
+    {
+        var result = ReportExtractor.Default.Extract("2024 年，行政应诉案件\n\n2 件，均已撤诉。");
+        var p = Assert.Single(result.Proposals);
+        Assert.Equal(("dispute.litigation_cases", 2.0), (p.Code, p.Value));
+        Assert.Equal("行政应诉案件\n\n2 件", p.Evidence);
+    }
+
+    [Fact]
+    public void Changes_plans_and_narrower_activities_are_not_taken()
+    {
+        Assert.Empty(ReportExtractor.Default.Extract("受理行政复议案件同比增长100%。").Proposals);
+        Assert.Empty(ReportExtractor.Default.Extract("每年组织执法培训不少于4次。").Proposals);
+        Assert.Empty(ReportExtractor.Default.Extract("开展《民法典》专项整治法治宣传活动30场次。").Proposals);
+    }
+
+    [Fact]
+    public void Figures_of_one_indicator_in_one_sentence_add_up_when_the_cue_data_says_so()
+    {
+        var p = Assert.Single(ReportExtractor.Default.Extract("举办习近平法治思想学习宣传讲座8次，开展宪法、民法典等学习讲座5次。").Proposals);
+        Assert.Equal(("study.lectures", 13.0), (p.Code, p.Value));
+        Assert.Equal([8.0, 5.0], p.Parts);
+    }
+
+    [Fact]
+    public void A_reported_rate_that_disagrees_with_its_parts_is_a_warning()
+    {
+        var result = ReportExtractor.Default.Extract("受理各类矛盾纠纷72件，调解成功69件，调解率达95%。");
+        Assert.Equal(3, result.Proposals.Count);
+        Assert.Contains(result.Warnings, w => w.Contains("95.83", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_figure_before_its_cue_is_found_and_qualifiers_that_narrow_an_indicator_exclude_it()
+    {
+        var after = Assert.Single(ReportExtractor.Default.Extract("全县共有145个人民调解委员会。").Proposals);
+        Assert.Equal(("mediation.committees", 145.0, "145个人民调解委员会"), (after.Code, after.Value, after.Evidence));
+        Assert.Empty(ReportExtractor.Default.Extract("配备专职人民调解员225人。").Proposals);
+        Assert.Single(ReportExtractor.Default.Extract("全县有人民调解员780人。").Proposals);
+    }
+
+    [Fact]
+    public void A_bare_verb_cue_needs_its_subject_in_the_sentence()
+    {
+        var p = Assert.Single(ReportExtractor.Default.Extract("共收到行政复议申请39件，受理36件。").Proposals, x => x.Code == "dispute.reconsideration_accepted");
+        Assert.Equal(36, p.Value);
+        Assert.DoesNotContain(ReportExtractor.Default.Extract("热线共受理36件。").Proposals, x => x.Code == "dispute.reconsideration_accepted");
+    }
+
+    [Fact]
+    public void Amounts_in_yuan_become_ten_thousand_yuan_as_the_catalog_keeps_them()
+    {
+        var p = Assert.Single(ReportExtractor.Default.Extract("调解涉及金额600万余元。").Proposals);
+        Assert.Equal(("mediation.amount_10k_yuan", 600.0), (p.Code, p.Value));
+    }
+
+    [Fact]
+    public void The_cue_file_is_checked_against_the_catalog()
+    {
+        var ex = Assert.Throws<DataFileException>(() => CueBook.Load("""
+            version: 1
+            indicators:
+              - { code: org.nothing, cues: ["甲#"], units: [件] }
+              - { code: org.leading_group, cues: ["领导小组#"], units: [个] }
+              - { code: legalaid.cases, cues: ["援助#"], units: [斤] }
+            """, "cues.yaml", Catalog.IndicatorCatalog.Default));
+        Assert.Equal(3, ex.Problems.Count);
+    }
+}

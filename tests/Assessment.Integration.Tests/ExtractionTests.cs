@@ -1,0 +1,40 @@
+using Assessment.Contracts.V1;
+using Assessment.Integration.Tests.Infrastructure;
+using Google.Rpc;
+using Grpc.Core;
+using static Assessment.Integration.Tests.Infrastructure.ServerProcess;
+
+namespace Assessment.Integration.Tests;
+
+[Collection(PlatformCollection.Name)]
+public sealed class ExtractionTests(PlatformFixture platform)
+{
+    private const string Report = "2024年，全乡各级调解组织共受理矛盾纠纷12件，成功调解12件，调解成功率达到100%。全年累计开展各类法治宣传活动32场次，发放宣传资料1000余份。";
+
+    [Fact]
+    public async Task A_unit_gets_proposals_with_verbatim_evidence_and_nothing_is_stored()
+    {
+        var key = platform.Keys["gamma/u1"];
+        var client = new SubmissionService.SubmissionServiceClient(platform.Server.Channel);
+        var before = await client.GetMySubmissionsAsync(new GetMySubmissionsRequest { Year = 2024 }, As(key));
+
+        var response = await client.ExtractReportAsync(new ExtractReportRequest { Text = Report }, As(key));
+
+        Assert.Equal(["mediation.disputes_received", "mediation.disputes_resolved", "mediation.success_rate", "pufa.activities", "pufa.materials"],
+            response.Values.Select(v => v.Code).Order(StringComparer.Ordinal));
+        Assert.All(response.Values, v => Assert.Equal(v.Evidence, Report[v.Start..v.End]));
+        Assert.Equal("发放宣传资料1000余份", response.Values.Single(v => v.Code == "pufa.materials").Evidence);
+        Assert.Equal(before.Version, (await client.GetMySubmissionsAsync(new GetMySubmissionsRequest { Year = 2024 }, As(key))).Version);
+    }
+
+    [Fact]
+    public async Task An_empty_report_is_invalid_and_assessors_have_no_use_for_extraction()
+    {
+        var client = new SubmissionService.SubmissionServiceClient(platform.Server.Channel);
+        var empty = await Assert.ThrowsAsync<RpcException>(() => client.ExtractReportAsync(new ExtractReportRequest(), As(platform.Keys["gamma/u1"])).ResponseAsync);
+        Assert.Equal(StatusCode.InvalidArgument, empty.StatusCode);
+        Assert.Equal("text", empty.GetRpcStatus()!.GetDetail<BadRequest>()!.FieldViolations.Single().Field);
+        var assessor = await Assert.ThrowsAsync<RpcException>(() => client.ExtractReportAsync(new ExtractReportRequest { Text = Report }, As(platform.Keys["assessor"])).ResponseAsync);
+        Assert.Equal(StatusCode.PermissionDenied, assessor.StatusCode);
+    }
+}
