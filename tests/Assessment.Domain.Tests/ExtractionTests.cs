@@ -129,4 +129,12 @@ public class ExtractionTests(ITestOutputHelper output)
             """, "cues.yaml", Catalog.IndicatorCatalog.Default));
         Assert.Equal(3, ex.Problems.Count);
     }
+
+    [Fact]
+    public void The_entitys_total_wins_over_an_earlier_figure_of_a_single_activity()
+    {
+        var p = Assert.Single(ReportExtractor.Default.Extract("在宪法宣传周发放宣传资料1000余份。全年共发放宣传资料8.5万余份。").Proposals);
+        Assert.Equal(85000, p.Value);
+        Assert.Equal("发放宣传资料8.5万余份", p.Evidence);
+    }
 }

@@ -118,9 +118,17 @@ public sealed class ReportExtractor(IndicatorCatalog catalog, CueBook cues)
         foreach (var group in candidates.GroupBy(c => c.Code))
         {
             var settings = cues.Indicators[group.Key];
-            var first = group.First();
+            // One figure per indicator: the most specific cue; among equals, for counts and amounts the largest
+            // (a report names the entity's total and, elsewhere, smaller figures of single activities), for rates the
+            // first. A summing indicator adds the figures of the chosen figure's sentence.
+            var isRate = catalog[group.Key].Kind == IndicatorKind.Rate;
+            var first = group
+                .OrderByDescending(c => c.Weight)
+                .ThenByDescending(c => isRate ? 0 : c.Value)
+                .ThenBy(c => c.Token.Start)
+                .First();
             var chosen = settings.Sum
-                ? group.Where(c => SameSentence(s, first.Token.Start, c.Token.Start)).ToList()
+                ? group.Where(c => SameSentence(s, first.Token.Start, c.Token.Start)).OrderBy(c => c.Token.Start).ToList()
                 : [first];
             var start = chosen.Min(c => c.RegionStart);
             var end = chosen.Max(c => c.RegionEnd);
