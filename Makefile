@@ -11,9 +11,10 @@ TEST_LOG := $(CURDIR)/artifacts/test.log
 run: postgres
 	$(DOTNET) run --project src/Assessment.Server -c $(CONFIG) -- --Demo:Enabled=true --DataDir=$(DATA_DIR)
 
-## test: unit, grain and integration tests (integration tests provision their own PostgreSQL)
+## test: unit, grain and integration tests (integration tests provision their own PostgreSQL), and a benchmark smoke run
 test: postgres build
 	@mkdir -p artifacts
+	$(DOTNET) run --project tests/Assessment.Benchmarks -c $(CONFIG) --no-build -- --smoke --json $(CURDIR)/artifacts/bench-smoke.json > artifacts/bench-smoke.log
 	@set -o pipefail; $(DOTNET) test Assessment.sln -c $(CONFIG) --no-build 2>&1 | tee $(TEST_LOG); status=$$?; \
 	  awk '/^(Passed|Failed)!/ { for (i = 1; i <= NF; i++) { if ($$i == "Passed:") p += $$(i+1); if ($$i == "Failed:") f += $$(i+1) } } \
 	       END { printf "Tests: %d passed, %d failed\n", p, f }' $(TEST_LOG); exit $$status

@@ -25,8 +25,9 @@ public sealed class BulletinRenderer
         using var timeout = new CancellationTokenSource(_timeout);
         var context = new EscapingTemplateContext(format)
         {
-            // Loops run over counties; size the limit to the data instead of Scriban's default 1,000.
-            LoopLimit = Math.Max(1000, (input.Rows.Count * 4) + 100),
+            // Loops run over counties and, nested, over their dimension scores; Scriban counts the iterations of a
+            // loop and the loops inside it together, so the limit is sized to rows × columns, not Scriban's 1,000.
+            LoopLimit = ((input.Rows.Count + 1) * (input.Dimensions.Count + input.Grades.Count + 4)) + 1000,
             RecursiveLimit = 32,
             LimitToString = 4096,
             OutputLimit = 64 * 1024 * 1024,

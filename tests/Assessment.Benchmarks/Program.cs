@@ -8,7 +8,9 @@ using Assessment.Domain.Ranking;
 using Assessment.Domain.Scoring;
 
 // Figures are only meaningful as ratios against baselines measured in the same run: the machines are shared and noisy.
-var quick = args.Contains("--quick") || Environment.GetEnvironmentVariable("QUICK") == "1";
+// --smoke: a few seconds, no server; `make test` runs it so the harness never rots.
+var smoke = args.Contains("--smoke");
+var quick = smoke || args.Contains("--quick") || Environment.GetEnvironmentVariable("QUICK") == "1";
 var output = args.SkipWhile(a => a != "--json").Skip(1).FirstOrDefault() ?? Path.Combine("artifacts", "bench.json");
 var catalog = IndicatorCatalog.Default;
 var scheme = SchemeLoader.Default(catalog);
@@ -18,7 +20,7 @@ var results = new List<Result>();
 foreach (var size in new[] { 20, 2850 })
 {
     var counties = CountyGenerator.Generate(catalog, size, seed: size);
-    var iterations = quick ? (size == 20 ? 2_000 : 20) : (size == 20 ? 20_000 : 200);
+    var iterations = smoke ? (size == 20 ? 50 : 3) : quick ? (size == 20 ? 2_000 : 20) : (size == 20 ? 20_000 : 200);
 
     // Baseline: sorting the same number of precomputed totals in process, the least any ranking can cost.
     var totals = scorer.ScoreAll(counties).Select(c => c.Total).ToArray();
@@ -62,7 +64,17 @@ var scan = Measure(quick ? 50 : 500, () => System.Text.RegularExpressions.Regex.
 var extraction = Measure(quick ? 50 : 500, () => extractor.Extract(report));
 results.Add(new Result($"extracting a {System.Text.Encoding.UTF8.GetByteCount(report) / 1024} KiB report (ms)", extraction.P50, scan.P50, "one regex pass finding every figure"));
 
-if (!args.Contains("--domain-only"))
+// B5: the bulletin of a 20-county tenant and a 2,850-row annex, against writing the same table with a StringBuilder.
+foreach (var size in new[] { 20, 2850 })
+{
+    var input = BulletinData.Input(size);
+    var renderer = new Assessment.Bulletins.BulletinRenderer();
+    var plain = Measure(quick ? 20 : 200, () => BulletinData.Plain(input));
+    var rendered = Measure(quick ? 20 : 200, () => renderer.Render(input, Assessment.Bulletins.BulletinFormat.Html));
+    results.Add(new Result($"B5 bulletin render, {size} counties (ms)", rendered.P50, plain.P50, "StringBuilder table of the same data"));
+}
+
+if (!smoke && !args.Contains("--domain-only"))
 {
     results.AddRange(await SubmissionBenchmark.RunAsync(quick));
 }

@@ -33,7 +33,10 @@ internal static class SubmissionBenchmark
             var client = new SubmissionService.SubmissionServiceClient(server.Channel);
 
             var dryRun = await Load(64, seconds, keys, (key, i) => Submit(client, key, payload, i, dryRun: true));
+            var walBefore = await WalBytes(postgres.ConnectionString);
             var durable = await Load(64, seconds, keys, (key, i) => Submit(client, key, payload, i, dryRun: false));
+            var walPerSubmission = (await WalBytes(postgres.ConnectionString) - walBefore) / durable.Count;
+            var copyWalPerSubmission = await CopyBaseline(postgres.ConnectionString, durable.Count, payload.Count);
             var single = await Load(1, seconds, keys, (key, i) => Submit(client, key, payload, i, dryRun: false));
             var upsert = await UpsertBaseline(postgres.ConnectionString, 32, seconds, payload.Count);
 
@@ -44,6 +47,7 @@ internal static class SubmissionBenchmark
                 new Result("B1 latency p50, 64 clients (ms)", durable.P50, dryRun.P50, "dry run p50"),
                 new Result("B1 latency p99, 64 clients (ms)", durable.P99, dryRun.P99, "dry run p99"),
                 new Result("B1 latency p50, 1 client (ms)", single.P50, upsert.P50, "upsert p50 at 32 clients"),
+                new Result("B7 WAL per durable submission (KB)", walPerSubmission / 1024, copyWalPerSubmission / 1024, "COPY of the same values, a row per value"),
             ];
         }
         finally
@@ -52,7 +56,45 @@ internal static class SubmissionBenchmark
         }
     }
 
-    private sealed record LoadStats(double Rate, double P50, double P99);
+    private sealed record LoadStats(double Rate, double P50, double P99, int Count);
+
+    private static async Task<double> WalBytes(string connectionString)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var cmd = new NpgsqlCommand("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::float8", connection);
+        return (double)(await cmd.ExecuteScalarAsync())!;
+    }
+
+    /// <summary>The same number of submissions' values written with COPY as one row per value: the WAL floor.</summary>
+    private static async Task<double> CopyBaseline(string connectionString, int submissions, int values)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using (var create = new NpgsqlCommand("CREATE TABLE IF NOT EXISTS bench_values (unit text NOT NULL, code text NOT NULL, value float8 NOT NULL)", connection))
+        {
+            await create.ExecuteNonQueryAsync();
+        }
+
+        var before = await WalBytes(connectionString);
+        await using (var writer = await connection.BeginBinaryImportAsync("COPY bench_values (unit, code, value) FROM STDIN (FORMAT BINARY)"))
+        {
+            for (var i = 0; i < submissions; i++)
+            {
+                for (var k = 0; k < values; k++)
+                {
+                    await writer.StartRowAsync();
+                    await writer.WriteAsync($"u{i % (Counties * UnitsPerCounty)}");
+                    await writer.WriteAsync($"indicator.code_{k:D3}");
+                    await writer.WriteAsync((double)(i + k));
+                }
+            }
+
+            await writer.CompleteAsync();
+        }
+
+        return (await WalBytes(connectionString) - before) / submissions;
+    }
 
     private static async Task<LoadStats> Load(int clients, int seconds, string[] keys, Func<string, int, Task> call)
     {
@@ -70,7 +112,7 @@ internal static class SubmissionBenchmark
         }).ToArray();
         await Task.WhenAll(tasks);
         var all = latencies.SelectMany(l => l).Order().ToArray();
-        return new LoadStats(all.Length / stop.Elapsed.TotalSeconds, all[all.Length / 2], all[(int)(all.Length * 0.99)]);
+        return new LoadStats(all.Length / stop.Elapsed.TotalSeconds, all[all.Length / 2], all[(int)(all.Length * 0.99)], all.Length);
     }
 
     private static async Task Submit(SubmissionService.SubmissionServiceClient client, string key, IReadOnlyList<string> codes, int iteration, bool dryRun)

@@ -49,7 +49,11 @@ public class BulletinRenderingTests
     public void A_table_of_2850_counties_renders_past_scribans_default_loop_limit()
     {
         var names = Enumerable.Range(0, 2850).Select(i => $"县{i}").ToArray();
-        var html = new BulletinRenderer().Render(Input(names), BulletinFormat.Html).Content;
+        var input = Input(names);
+        // Nine dimension columns, as the default scheme has: the nested loop runs 2,850 × 9 times.
+        var dimensions = Enumerable.Range(0, 9).Select(i => new BulletinDimension($"d{i}", $"指标{i}", 10)).ToArray();
+        input = input with { Dimensions = dimensions, Rows = input.Rows.Select(r => r with { Dimensions = [.. dimensions.Select(_ => 9.5)] }).ToArray() };
+        var html = new BulletinRenderer().Render(input, BulletinFormat.Html).Content;
         Assert.Contains("县2849", html, StringComparison.Ordinal);
     }
 }
