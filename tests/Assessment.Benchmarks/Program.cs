@@ -77,6 +77,7 @@ foreach (var size in new[] { 20, 2850 })
 if (!smoke && !args.Contains("--domain-only"))
 {
     results.AddRange(await SubmissionBenchmark.RunAsync(quick));
+    results.AddRange(await ServerBenchmarks.RunAsync(quick));
 }
 
 var load = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "n/a";

@@ -1,0 +1,160 @@
+using System.Diagnostics;
+using Assessment.Contracts.V1;
+using Assessment.Integration.Tests.Infrastructure;
+using Assessment.Server.Hosting;
+using Grpc.Health.V1;
+using Npgsql;
+
+namespace Assessment.Benchmarks;
+
+/// <summary>
+/// B3/B4: ranking through the real server (gRPC → round grain → county grains), warm and cold, against a gRPC health
+/// call on the same server (the round-trip floor) and a PostgreSQL read of the county rows. B8: silo start to first
+/// served request, clean and after a kill -9 left a stale membership row, against localhost clustering.
+/// </summary>
+internal static class ServerBenchmarks
+{
+    public static async Task<List<Result>> RunAsync(bool quick)
+    {
+        var results = new List<Result>();
+        var root = Path.Combine(Path.GetTempPath(), "assessment-bench-" + Guid.NewGuid().ToString("N")[..8]);
+        var postgres = await EmbeddedPostgres.StartAsync(Path.Combine(root, "pg"), null, throwaway: false, _ => { });
+        try
+        {
+            foreach (var counties in new[] { 20, 2850 })
+            {
+                results.AddRange(await RankingAsync(postgres, root, counties, quick));
+            }
+
+            results.AddRange(await StartupAsync(postgres, root));
+        }
+        finally
+        {
+            await postgres.StopAsync();
+        }
+
+        return results;
+    }
+
+    private static async Task<IEnumerable<Result>> RankingAsync(EmbeddedPostgres postgres, string root, int counties, bool quick)
+    {
+        var database = await CreateDatabaseAsync(postgres, $"rank{counties}");
+        var seed = Path.Combine(root, $"seed-{counties}.yaml");
+        await File.WriteAllTextAsync(seed, Seed(counties));
+        var settings = new ServerProcess.Settings(database, Path.Combine(root, $"data-{counties}"), seed, Throwaway: false);
+        double cold, coldRestart;
+        Stats warm, echo;
+        await using (var server = await ServerProcess.StartAsync(settings))
+        {
+            var key = server.Keys()["assessor"];
+            var client = new AssessmentService.AssessmentServiceClient(server.Channel);
+            var health = new Health.HealthClient(server.Channel);
+            cold = await Time(() => client.GetRankingAsync(new GetRankingRequest { Year = 2024 }, ServerProcess.As(key, 120)).ResponseAsync);
+            var iterations = counties == 20 ? (quick ? 300 : 3000) : (quick ? 20 : 200);
+            warm = await MeasureAsync(iterations, () => client.GetRankingAsync(new GetRankingRequest { Year = 2024 }, ServerProcess.As(key)).ResponseAsync);
+            echo = await MeasureAsync(iterations, () => health.CheckAsync(new HealthCheckRequest()).ResponseAsync);
+        }
+
+        await using (var restarted = await ServerProcess.StartAsync(settings))
+        {
+            var client = new AssessmentService.AssessmentServiceClient(restarted.Channel);
+            coldRestart = await Time(() => client.GetRankingAsync(new GetRankingRequest { Year = 2024 }, ServerProcess.As(restarted.Keys()["assessor"], 120)).ResponseAsync);
+        }
+
+        var read = await Time(async () =>
+        {
+            await using var dataSource = NpgsqlDataSource.Create(database);
+            await using var cmd = dataSource.CreateCommand("SELECT payloadbinary FROM orleansstorage WHERE graintypestring LIKE '%CountyGrain%'");
+            await using var reader = await cmd.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                _ = reader.GetFieldValue<byte[]>(0);
+            }
+        });
+
+        var tag = counties == 20 ? "B3" : "B4";
+        return
+        [
+            new Result($"{tag} ranking {counties} counties over gRPC, warm p50 (ms)", warm.P50, echo.P50, "gRPC health call p50, same server"),
+            new Result($"{tag} ranking {counties} counties over gRPC, cold: first call after start (ms)", cold, read, "PostgreSQL read of the county rows"),
+            new Result($"{tag} ranking {counties} counties over gRPC, cold after a restart (ms)", coldRestart, read, "PostgreSQL read of the county rows"),
+        ];
+    }
+
+    private static async Task<IEnumerable<Result>> StartupAsync(EmbeddedPostgres postgres, string root)
+    {
+        async Task<double> StartToFirstRequest(ServerProcess.Settings settings, Action<ServerProcess>? end = null)
+        {
+            var watch = Stopwatch.StartNew();
+            var server = await ServerProcess.StartAsync(settings);
+            await new Health.HealthClient(server.Channel).CheckAsync(new HealthCheckRequest());
+            var elapsed = watch.Elapsed.TotalMilliseconds;
+            if (end is null)
+            {
+                await server.DisposeAsync();
+            }
+            else
+            {
+                end(server);
+            }
+
+            return elapsed;
+        }
+
+        var localhost = await StartToFirstRequest(new ServerProcess.Settings(await CreateDatabaseAsync(postgres, "start_local"), Path.Combine(root, "s1"), null, Throwaway: false));
+        var adonetDb = await CreateDatabaseAsync(postgres, "start_adonet");
+        var adonetSettings = new ServerProcess.Settings(adonetDb, Path.Combine(root, "s2"), null, Throwaway: false, ClusterMode: "adonet");
+        var clean = await StartToFirstRequest(adonetSettings, s => s.Kill());
+        var stale = await StartToFirstRequest(adonetSettings);
+        return
+        [
+            new Result("B8 silo start to first served request, ADO.NET clustering, clean (ms)", clean, localhost, "localhost clustering"),
+            new Result("B8 silo start to first served request, after kill -9 left a stale row (ms)", stale, localhost, "localhost clustering"),
+        ];
+    }
+
+    private static async Task<string> CreateDatabaseAsync(EmbeddedPostgres postgres, string name)
+    {
+        await using var connection = new NpgsqlConnection(postgres.ConnectionString);
+        await connection.OpenAsync();
+        await using var create = new NpgsqlCommand($"CREATE DATABASE {name}", connection);
+        await create.ExecuteNonQueryAsync();
+        return new NpgsqlConnectionStringBuilder(postgres.ConnectionString) { Database = name }.ConnectionString;
+    }
+
+    private static async Task<double> Time(Func<Task> call)
+    {
+        var watch = Stopwatch.StartNew();
+        await call();
+        return watch.Elapsed.TotalMilliseconds;
+    }
+
+    private static async Task<Stats> MeasureAsync(int iterations, Func<Task> call)
+    {
+        for (var i = 0; i < Math.Max(5, iterations / 10); i++)
+        {
+            await call();
+        }
+
+        var samples = new double[iterations];
+        for (var i = 0; i < iterations; i++)
+        {
+            samples[i] = await Time(call);
+        }
+
+        Array.Sort(samples);
+        return new Stats(samples[iterations / 2], samples[Math.Min(iterations - 1, (int)(iterations * 0.99))]);
+    }
+
+    /// <summary>A tenant of <paramref name="counties"/> counties with one unit each; county figures make scores differ.</summary>
+    private static string Seed(int counties)
+    {
+        var yaml = new System.Text.StringBuilder("tenant:\n  id: rank\n  name: 排名市\n  issuer: 排名市依法治市办\n  document_prefix: 排法\n  recipients: 各县\nyear: 2024\ncounties:\n");
+        for (var c = 0; c < counties; c++)
+        {
+            yaml.Append($"  - id: c{c}\n    name: 县{c}\n    county: {{ values: {{ org.leading_group: 1, org.meetings: {c % 6} }} }}\n    units:\n      - {{ id: u0, name: 单位 }}\n");
+        }
+
+        return yaml.ToString();
+    }
+}
