@@ -204,4 +204,16 @@ public sealed class UnitAndCountyGrainTests(ClusterFixture fixture)
 
         Assert.Equal(81, total);
     }
+
+    [Fact]
+    public async Task A_note_is_kept_even_when_the_value_it_explains_did_not_change()
+    {
+        var county = NewCounty();
+        await Unit(county, "a").Submit(Submission(("legalaid.cases", 4)));
+        var receipt = await Unit(county, "a").Submit(new UnitSubmission(Guid.NewGuid(), [new ValueEntry("legalaid.cases", 4, "含两件跨年案件")]));
+
+        Assert.Equal(1, receipt.Unchanged);
+        Assert.Equal(1, receipt.Version);
+        Assert.Equal("含两件跨年案件", (await Unit(county, "a").GetSnapshot()).Values.Single().Note);
+    }
 }

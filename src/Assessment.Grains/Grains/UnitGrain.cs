@@ -140,18 +140,22 @@ public sealed class UnitGrain(
                 {
                     S.Values.Remove(v.Code);
                 }
-
-                if (string.IsNullOrEmpty(v.Note))
-                {
-                    S.Notes.Remove(v.Code);
-                }
-                else
-                {
-                    S.Notes[v.Code] = v.Note;
-                }
             }
 
             S.Version++;
+        }
+
+        // Notes do not change the county's figures, but they are the unit's words and are kept even when no value changed.
+        foreach (var v in submission.Values)
+        {
+            if (string.IsNullOrEmpty(v.Note) || !S.Values.ContainsKey(v.Code))
+            {
+                S.Notes.Remove(v.Code);
+            }
+            else
+            {
+                S.Notes[v.Code] = v.Note;
+            }
         }
 
         var receipt = Receipt(submission.SubmissionId, S.Version, outcomes, now, dryRun: false);
