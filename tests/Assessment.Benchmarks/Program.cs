@@ -74,10 +74,24 @@ foreach (var size in new[] { 20, 2850 })
     results.Add(new Result($"B5 bulletin render, {size} counties (ms)", rendered.P50, plain.P50, "StringBuilder table of the same data"));
 }
 
+// --only submissions|server|memory runs one group of the server-level scenarios (handy when working on one of them).
+var only = args.SkipWhile(a => a != "--only").Skip(1).FirstOrDefault();
 if (!smoke && !args.Contains("--domain-only"))
 {
-    results.AddRange(await SubmissionBenchmark.RunAsync(quick));
-    results.AddRange(await ServerBenchmarks.RunAsync(quick));
+    if (only is null or "submissions")
+    {
+        results.AddRange(await SubmissionBenchmark.RunAsync(quick));
+    }
+
+    if (only is null or "server")
+    {
+        results.AddRange(await ServerBenchmarks.RunAsync(quick));
+    }
+
+    if (only is null or "memory")
+    {
+        results.AddRange(await MemoryBenchmark.RunAsync(quick));
+    }
 }
 
 var load = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "n/a";

@@ -1,0 +1,77 @@
+using System.Diagnostics;
+using Assessment.Grains;
+using Assessment.Grains.Abstractions;
+using Assessment.Grains.Grains;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Assessment.Benchmarks;
+
+/// <summary>
+/// B6: managed heap per active county grain (after a full GC) with all 2,850 counties of the country active and holding
+/// a realistic aggregate (40 units × 40 values applied), against the same grain type activated with empty state.
+/// Runs an in-process silo on memory storage: the figure is the grain's footprint, not the database's.
+/// </summary>
+internal static class MemoryBenchmark
+{
+    public static async Task<List<Result>> RunAsync(bool quick)
+    {
+        var counties = quick ? 570 : 2850; // quick: a fifth of the country
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.UseOrleans(silo =>
+        {
+            silo.UseLocalhostClustering(siloPort: 21111, gatewayPort: 40000);
+            silo.AddMemoryGrainStorage(StorageNames.Default);
+            silo.UseInMemoryReminderService();
+            silo.Services.AddAssessmentGrains();
+        });
+        using var host = builder.Build();
+        await host.StartAsync();
+        try
+        {
+            var grains = host.Services.GetRequiredService<IGrainFactory>();
+            var codes = Assessment.Domain.Catalog.IndicatorCatalog.Default.Indicators
+                .Where(i => i.Source == Assessment.Domain.Catalog.IndicatorSource.Unit && i.Kind == Assessment.Domain.Catalog.IndicatorKind.Count)
+                .Select(i => i.Code).Take(40).ToArray();
+            var numerators = Assessment.Domain.Catalog.IndicatorCatalog.Default.Indicators.Where(i => i.IsComputedRate).Select(i => i.Numerator).ToHashSet();
+            codes = codes.Where(c => !numerators.Contains(c)).ToArray();
+
+            var baseline = Heap();
+            await Parallel.ForEachAsync(Enumerable.Range(0, counties), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (c, _) =>
+                await grains.GetGrain<ICountyGrain>(GrainKeys.County("empty", $"c{c}", 2024)).GetAggregate());
+            var empty = (Heap() - baseline) / counties;
+
+            var before = Heap();
+            await Parallel.ForEachAsync(Enumerable.Range(0, counties), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (c, _) =>
+            {
+                var county = grains.GetGrain<ICountyGrain>(GrainKeys.County("full", $"c{c}", 2024));
+                for (var u = 0; u < 40; u++)
+                {
+                    var values = codes.ToDictionary(code => code, code => (double)(u + c));
+                    await county.ApplyUnitChange(new UnitChange($"u{u}", 1, values, []));
+                }
+            });
+            var full = (Heap() - before) / counties;
+            var rss = Process.GetCurrentProcess().WorkingSet64 / (1024.0 * 1024.0);
+            return
+            [
+                new Result($"B6 heap per active county grain, {counties} active, 40 units × {codes.Length} values (KB)", full / 1024, empty / 1024, "the same grain with empty state"),
+                new Result($"B6 process RSS with {counties * 2} county grains active (MB)", rss, 1024, "the 1 GB budget"),
+            ];
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
+    }
+
+    private static double Heap()
+    {
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+        GC.WaitForPendingFinalizers();
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+        return GC.GetTotalMemory(forceFullCollection: true);
+    }
+}
