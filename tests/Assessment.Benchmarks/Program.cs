@@ -74,13 +74,18 @@ foreach (var size in new[] { 20, 2850 })
     results.Add(new Result($"B5 bulletin render, {size} counties (ms)", rendered.P50, plain.P50, "StringBuilder table of the same data"));
 }
 
-// --only submissions|server|memory runs one group of the server-level scenarios (handy when working on one of them).
+// --only submissions|national|server|memory runs one group of the server-level scenarios (handy when working on one of them).
 var only = args.SkipWhile(a => a != "--only").Skip(1).FirstOrDefault();
 if (!smoke && !args.Contains("--domain-only"))
 {
     if (only is null or "submissions")
     {
         results.AddRange(await SubmissionBenchmark.RunAsync(quick));
+    }
+
+    if (only is null or "national")
+    {
+        results.AddRange(await NationalYearBenchmark.RunAsync(quick));
     }
 
     if (only is null or "server")

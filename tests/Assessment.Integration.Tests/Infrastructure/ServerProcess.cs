@@ -47,7 +47,7 @@ public sealed class ServerProcess : IAsyncDisposable
         public int GatewayPort { get; } = FreePort();
     }
 
-    public static async Task<ServerProcess> StartAsync(Settings settings, bool expectExit = false)
+    public static async Task<ServerProcess> StartAsync(Settings settings, bool expectExit = false, TimeSpan? readyTimeout = null)
     {
         var dll = ServerDll();
         var start = new ProcessStartInfo("dotnet")
@@ -97,7 +97,7 @@ public sealed class ServerProcess : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         var exited = process.WaitForExitAsync();
-        var finished = await Task.WhenAny(server._ready.Task, exited, Task.Delay(TimeSpan.FromSeconds(90)));
+        var finished = await Task.WhenAny(server._ready.Task, exited, Task.Delay(readyTimeout ?? TimeSpan.FromSeconds(90)));
         if (expectExit)
         {
             await exited.WaitAsync(TimeSpan.FromSeconds(60));

@@ -1,0 +1,137 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Assessment.Contracts.V1;
+using Assessment.Domain.Catalog;
+using Assessment.Integration.Tests.Infrastructure;
+using Assessment.Server.Hosting;
+using Grpc.Core;
+using Npgsql;
+
+namespace Assessment.Benchmarks;
+
+/// <summary>
+/// B2: a national year, every unit of the country submitting once (2,850 counties × 40 units = 114,000 submissions,
+/// 10–33 values each) from 64 concurrent clients over gRPC, against a COPY of the same values into a table, a row per
+/// value. Afterwards the stored unit grains are counted: exactly one per submission, and no conflicts.
+/// QUICK runs a twentieth of the country.
+/// </summary>
+internal static class NationalYearBenchmark
+{
+    public static async Task<List<Result>> RunAsync(bool quick)
+    {
+        var counties = quick ? 143 : 2850;
+        const int units = 40;
+        var root = Path.Combine(Path.GetTempPath(), "assessment-bench-" + Guid.NewGuid().ToString("N")[..8]);
+        var postgres = await EmbeddedPostgres.StartAsync(Path.Combine(root, "pg"), null, throwaway: false, _ => { });
+        try
+        {
+            var seed = Path.Combine(root, "seed.yaml");
+            await File.WriteAllTextAsync(seed, Seed(counties, units));
+            await using var server = await ServerProcess.StartAsync(
+                new ServerProcess.Settings(postgres.ConnectionString, Path.Combine(root, "data"), seed, Throwaway: false),
+                readyTimeout: TimeSpan.FromMinutes(10));
+            var keys = server.Keys().Where(k => k.Key.Contains('/', StringComparison.Ordinal)).Select(k => k.Value).ToArray();
+            var numerators = IndicatorCatalog.Default.Indicators.Where(i => i.IsComputedRate).Select(i => i.Numerator).ToHashSet();
+            var codes = IndicatorCatalog.Default.Indicators
+                .Where(i => i.Source == IndicatorSource.Unit && i.Kind == IndicatorKind.Count && !numerators.Contains(i.Code))
+                .Select(i => i.Code).ToArray();
+            var queue = new ConcurrentQueue<(string Key, int Index)>(keys.Select((k, i) => (k, i)));
+            var client = new SubmissionService.SubmissionServiceClient(server.Channel);
+            var failures = new ConcurrentDictionary<StatusCode, int>();
+            var values = 0L;
+            var watch = Stopwatch.StartNew();
+            await Task.WhenAll(Enumerable.Range(0, 64).Select(async _ =>
+            {
+                while (queue.TryDequeue(out var item))
+                {
+                    var request = new SubmitIndicatorsRequest { SubmissionId = Guid.NewGuid().ToString(), Year = 2024 };
+                    var count = 10 + (item.Index % (codes.Length - 9));
+                    for (var k = 0; k < count; k++)
+                    {
+                        request.Values.Add(new IndicatorValue { Code = codes[k], Value = item.Index + k });
+                    }
+
+                    Interlocked.Add(ref values, count);
+                    try
+                    {
+                        await client.SubmitIndicatorsAsync(request, ServerProcess.As(item.Key, 60));
+                    }
+                    catch (RpcException ex)
+                    {
+                        failures.AddOrUpdate(ex.StatusCode, 1, (_, n) => n + 1);
+                    }
+                }
+            }));
+            var seconds = watch.Elapsed.TotalSeconds;
+
+            await using var dataSource = NpgsqlDataSource.Create(postgres.ConnectionString);
+            long stored;
+            await using (var count = dataSource.CreateCommand("SELECT count(*) FROM orleansstorage WHERE graintypestring = 'unit' AND grainidextensionstring NOT LIKE '%/\\_%'"))
+            {
+                stored = (long)(await count.ExecuteScalarAsync())!;
+            }
+
+            if (stored == 0)
+            {
+                throw new InvalidOperationException("No unit grain rows found: the count query does not match the stored grain type.");
+            }
+
+            var copySeconds = await CopyAsync(dataSource, keys.Length, values);
+            var conflicts = failures.Values.Sum();
+            return
+            [
+                new Result($"B2 national year: {keys.Length:N0} submissions, 64 clients (s)", seconds, copySeconds, "COPY of the same values, a row per value"),
+                new Result($"B2 unit submissions stored afterwards (of {keys.Length:N0})", stored, keys.Length, "submissions sent", HigherIsBetter: true),
+                new Result("B2 failed or conflicting submissions", conflicts, 0.000001, "none allowed"),
+            ];
+        }
+        finally
+        {
+            await postgres.StopAsync();
+        }
+    }
+
+    private static async Task<double> CopyAsync(NpgsqlDataSource dataSource, int submissions, long values)
+    {
+        await using (var create = dataSource.CreateCommand("CREATE TABLE IF NOT EXISTS bench_national (unit text NOT NULL, code text NOT NULL, value float8 NOT NULL)"))
+        {
+            await create.ExecuteNonQueryAsync();
+        }
+
+        var watch = Stopwatch.StartNew();
+        await using var connection = await dataSource.OpenConnectionAsync();
+        await using (var writer = await connection.BeginBinaryImportAsync("COPY bench_national (unit, code, value) FROM STDIN (FORMAT BINARY)"))
+        {
+            var perSubmission = values / submissions;
+            for (var i = 0; i < submissions; i++)
+            {
+                for (var k = 0; k < perSubmission; k++)
+                {
+                    await writer.StartRowAsync();
+                    await writer.WriteAsync($"u{i}");
+                    await writer.WriteAsync($"indicator.code_{k:D3}");
+                    await writer.WriteAsync((double)(i + k));
+                }
+            }
+
+            await writer.CompleteAsync();
+        }
+
+        return watch.Elapsed.TotalSeconds;
+    }
+
+    private static string Seed(int counties, int units)
+    {
+        var yaml = new System.Text.StringBuilder("tenant:\n  id: nation\n  name: 全国基准\n  issuer: 基准\n  document_prefix: 基\n  recipients: 各县\nyear: 2024\ncounties:\n");
+        for (var c = 0; c < counties; c++)
+        {
+            yaml.Append($"  - id: c{c}\n    name: 县{c}\n    units:\n");
+            for (var u = 0; u < units; u++)
+            {
+                yaml.Append($"      - {{ id: u{u}, name: 单位{u} }}\n");
+            }
+        }
+
+        return yaml.ToString();
+    }
+}
