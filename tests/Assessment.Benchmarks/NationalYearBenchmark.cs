@@ -26,15 +26,12 @@ internal static class NationalYearBenchmark
         try
         {
             var seed = Path.Combine(root, "seed.yaml");
-            await File.WriteAllTextAsync(seed, Seed(counties, units));
+            await File.WriteAllTextAsync(seed, BenchData.Seed("nation", counties, units));
             await using var server = await ServerProcess.StartAsync(
                 new ServerProcess.Settings(postgres.ConnectionString, Path.Combine(root, "data"), seed, Throwaway: false),
                 readyTimeout: TimeSpan.FromMinutes(10));
             var keys = server.Keys().Where(k => k.Key.Contains('/', StringComparison.Ordinal)).Select(k => k.Value).ToArray();
-            var numerators = IndicatorCatalog.Default.Indicators.Where(i => i.IsComputedRate).Select(i => i.Numerator).ToHashSet();
-            var codes = IndicatorCatalog.Default.Indicators
-                .Where(i => i.Source == IndicatorSource.Unit && i.Kind == IndicatorKind.Count && !numerators.Contains(i.Code))
-                .Select(i => i.Code).ToArray();
+            var codes = BenchData.UnitCounts();
             var queue = new ConcurrentQueue<(string Key, int Index)>(keys.Select((k, i) => (k, i)));
             var client = new SubmissionService.SubmissionServiceClient(server.Channel);
             var failures = new ConcurrentDictionary<StatusCode, int>();
@@ -76,7 +73,7 @@ internal static class NationalYearBenchmark
                 throw new InvalidOperationException("No unit grain rows found: the count query does not match the stored grain type.");
             }
 
-            var copySeconds = await CopyAsync(dataSource, keys.Length, values);
+            var copySeconds = (await BenchData.CopyAsync(postgres.ConnectionString, "bench_national", keys.Length, (int)(values / keys.Length))).Seconds;
             var conflicts = failures.Values.Sum();
             return
             [
@@ -89,49 +86,5 @@ internal static class NationalYearBenchmark
         {
             await postgres.StopAsync();
         }
-    }
-
-    private static async Task<double> CopyAsync(NpgsqlDataSource dataSource, int submissions, long values)
-    {
-        await using (var create = dataSource.CreateCommand("CREATE TABLE IF NOT EXISTS bench_national (unit text NOT NULL, code text NOT NULL, value float8 NOT NULL)"))
-        {
-            await create.ExecuteNonQueryAsync();
-        }
-
-        var watch = Stopwatch.StartNew();
-        await using var connection = await dataSource.OpenConnectionAsync();
-        await using (var writer = await connection.BeginBinaryImportAsync("COPY bench_national (unit, code, value) FROM STDIN (FORMAT BINARY)"))
-        {
-            var perSubmission = values / submissions;
-            for (var i = 0; i < submissions; i++)
-            {
-                for (var k = 0; k < perSubmission; k++)
-                {
-                    await writer.StartRowAsync();
-                    await writer.WriteAsync($"u{i}");
-                    await writer.WriteAsync($"indicator.code_{k:D3}");
-                    await writer.WriteAsync((double)(i + k));
-                }
-            }
-
-            await writer.CompleteAsync();
-        }
-
-        return watch.Elapsed.TotalSeconds;
-    }
-
-    private static string Seed(int counties, int units)
-    {
-        var yaml = new System.Text.StringBuilder("tenant:\n  id: nation\n  name: 全国基准\n  issuer: 基准\n  document_prefix: 基\n  recipients: 各县\nyear: 2024\ncounties:\n");
-        for (var c = 0; c < counties; c++)
-        {
-            yaml.Append($"  - id: c{c}\n    name: 县{c}\n    units:\n");
-            for (var u = 0; u < units; u++)
-            {
-                yaml.Append($"      - {{ id: u{u}, name: 单位{u} }}\n");
-            }
-        }
-
-        return yaml.ToString();
     }
 }

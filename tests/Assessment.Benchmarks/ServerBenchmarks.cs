@@ -40,7 +40,7 @@ internal static class ServerBenchmarks
     {
         var database = await CreateDatabaseAsync(postgres, $"rank{counties}");
         var seed = Path.Combine(root, $"seed-{counties}.yaml");
-        await File.WriteAllTextAsync(seed, Seed(counties));
+        await File.WriteAllTextAsync(seed, BenchData.Seed("rank", counties, 1, c => $"org.leading_group: 1, org.meetings: {c % 6}"));
         var settings = new ServerProcess.Settings(database, Path.Combine(root, $"data-{counties}"), seed, Throwaway: false);
         double cold, coldRestart;
         Stats warm, echo;
@@ -152,17 +152,5 @@ internal static class ServerBenchmarks
 
         Array.Sort(samples);
         return new Stats(samples[iterations / 2], samples[Math.Min(iterations - 1, (int)(iterations * 0.99))]);
-    }
-
-    /// <summary>A tenant of <paramref name="counties"/> counties with one unit each; county figures make scores differ.</summary>
-    private static string Seed(int counties)
-    {
-        var yaml = new System.Text.StringBuilder("tenant:\n  id: rank\n  name: 排名市\n  issuer: 排名市依法治市办\n  document_prefix: 排法\n  recipients: 各县\nyear: 2024\ncounties:\n");
-        for (var c = 0; c < counties; c++)
-        {
-            yaml.Append($"  - id: c{c}\n    name: 县{c}\n    county: {{ values: {{ org.leading_group: 1, org.meetings: {c % 6} }} }}\n    units:\n      - {{ id: u0, name: 单位 }}\n");
-        }
-
-        return yaml.ToString();
     }
 }

@@ -26,19 +26,19 @@ internal static class SubmissionBenchmark
         try
         {
             var seed = Path.Combine(root, "seed.yaml");
-            await File.WriteAllTextAsync(seed, SeedYaml());
+            await File.WriteAllTextAsync(seed, BenchData.Seed("bench", Counties, UnitsPerCounty));
             await using var server = await ServerProcess.StartAsync(new ServerProcess.Settings(postgres.ConnectionString, Path.Combine(root, "data"), seed, Throwaway: false));
             var keys = server.Keys().Where(k => k.Key.Contains('/', StringComparison.Ordinal)).Select(k => k.Value).ToArray();
-            var payload = Payload(IndicatorCatalog.Default);
+            var payload = BenchData.UnitCounts().Take(40).ToArray();
             var client = new SubmissionService.SubmissionServiceClient(server.Channel);
 
             var dryRun = await Load(64, seconds, keys, (key, i) => Submit(client, key, payload, i, dryRun: true));
-            var walBefore = await WalBytes(postgres.ConnectionString);
+            var walBefore = await BenchData.WalBytesAsync(postgres.ConnectionString);
             var durable = await Load(64, seconds, keys, (key, i) => Submit(client, key, payload, i, dryRun: false));
-            var walPerSubmission = (await WalBytes(postgres.ConnectionString) - walBefore) / durable.Count;
-            var copyWalPerSubmission = await CopyBaseline(postgres.ConnectionString, durable.Count, payload.Count);
+            var walPerSubmission = (await BenchData.WalBytesAsync(postgres.ConnectionString) - walBefore) / durable.Count;
+            var copyWalPerSubmission = (await BenchData.CopyAsync(postgres.ConnectionString, "bench_values", durable.Count, payload.Length)).WalBytes / durable.Count;
             var single = await Load(1, seconds, keys, (key, i) => Submit(client, key, payload, i, dryRun: false));
-            var upsert = await UpsertBaseline(postgres.ConnectionString, 32, seconds, payload.Count);
+            var upsert = await UpsertBaseline(postgres.ConnectionString, 32, seconds, payload.Length);
 
             return
             [
@@ -57,44 +57,6 @@ internal static class SubmissionBenchmark
     }
 
     private sealed record LoadStats(double Rate, double P50, double P99, int Count);
-
-    private static async Task<double> WalBytes(string connectionString)
-    {
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync();
-        await using var cmd = new NpgsqlCommand("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::float8", connection);
-        return (double)(await cmd.ExecuteScalarAsync())!;
-    }
-
-    /// <summary>The same number of submissions' values written with COPY as one row per value: the WAL floor.</summary>
-    private static async Task<double> CopyBaseline(string connectionString, int submissions, int values)
-    {
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync();
-        await using (var create = new NpgsqlCommand("CREATE TABLE IF NOT EXISTS bench_values (unit text NOT NULL, code text NOT NULL, value float8 NOT NULL)", connection))
-        {
-            await create.ExecuteNonQueryAsync();
-        }
-
-        var before = await WalBytes(connectionString);
-        await using (var writer = await connection.BeginBinaryImportAsync("COPY bench_values (unit, code, value) FROM STDIN (FORMAT BINARY)"))
-        {
-            for (var i = 0; i < submissions; i++)
-            {
-                for (var k = 0; k < values; k++)
-                {
-                    await writer.StartRowAsync();
-                    await writer.WriteAsync($"u{i % (Counties * UnitsPerCounty)}");
-                    await writer.WriteAsync($"indicator.code_{k:D3}");
-                    await writer.WriteAsync((double)(i + k));
-                }
-            }
-
-            await writer.CompleteAsync();
-        }
-
-        return (await WalBytes(connectionString) - before) / submissions;
-    }
 
     private static async Task<LoadStats> Load(int clients, int seconds, string[] keys, Func<string, int, Task> call)
     {
@@ -144,31 +106,5 @@ internal static class SubmissionBenchmark
             cmd.Parameters.AddWithValue(payload);
             await cmd.ExecuteNonQueryAsync();
         });
-    }
-
-    /// <summary>40 unit-level counts that are not the numerator of any rate, so any values are consistent.</summary>
-    private static IReadOnlyList<string> Payload(IndicatorCatalog catalog)
-    {
-        var numerators = catalog.Indicators.Where(i => i.IsComputedRate).Select(i => i.Numerator).ToHashSet();
-        return catalog.Indicators
-            .Where(i => i.Source == IndicatorSource.Unit && i.Kind == IndicatorKind.Count && !numerators.Contains(i.Code))
-            .Select(i => i.Code)
-            .Take(40)
-            .ToArray();
-    }
-
-    private static string SeedYaml()
-    {
-        var yaml = new System.Text.StringBuilder("tenant:\n  id: bench\n  name: 基准市\n  issuer: 基准市依法治市办\n  document_prefix: 基法\n  recipients: 各县\nyear: 2024\ncounties:\n");
-        for (var c = 0; c < Counties; c++)
-        {
-            yaml.Append($"  - id: c{c}\n    name: 县{c}\n    units:\n");
-            for (var u = 0; u < UnitsPerCounty; u++)
-            {
-                yaml.Append($"      - {{ id: u{u}, name: 单位{u} }}\n");
-            }
-        }
-
-        return yaml.ToString();
     }
 }
