@@ -137,4 +137,12 @@ public class ExtractionTests(ITestOutputHelper output)
         Assert.Equal(85000, p.Value);
         Assert.Equal("发放宣传资料8.5万余份", p.Evidence);
     }
+
+    [Fact]
+    public void A_figure_needs_a_measure_word_that_fits_and_its_cue_in_the_same_clause()
+    {
+        Assert.DoesNotContain(ReportExtractor.Default.Extract("受理矛盾纠纷的调解员72人。").Proposals, p => p.Code == "mediation.disputes_received");
+        Assert.Empty(ReportExtractor.Default.Extract("受理矛盾纠纷。72件均已办结。").Proposals);
+        Assert.Empty(ReportExtractor.Default.Extract("受理矛盾纠纷，其余72件转办。").Proposals);
+    }
 }
