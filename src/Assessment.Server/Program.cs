@@ -1,5 +1,6 @@
 using System.Net;
 using Assessment.Bulletins;
+using Assessment.Grains;
 using Assessment.Server.Hosting;
 using Assessment.Server.Security;
 using Assessment.Server.Seeding;
@@ -7,6 +8,7 @@ using Assessment.Server.Services;
 using Assessment.Server.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
 
@@ -81,9 +83,17 @@ if (demo.Enabled)
     builder.Services.AddHostedService<DemoStartupTask>();
 }
 
-builder.Services.AddOpenTelemetry()
+// Traces and metrics of Orleans, the runtime's own meters and the platform's (meter "Assessment"): scraped at /metrics
+// on the web port, and exported over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set.
+var telemetry = builder.Services.AddOpenTelemetry()
     .WithTracing(t => t.AddSource("Microsoft.Orleans.Runtime", "Microsoft.Orleans.Application"))
-    .WithMetrics(m => m.AddMeter("Microsoft.Orleans"));
+    .WithMetrics(m => m
+        .AddMeter("Microsoft.Orleans", PlatformMeter.Name, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "System.Runtime")
+        .AddPrometheusExporter());
+if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+{
+    telemetry.UseOtlpExporter();
+}
 
 var app = builder.Build();
 app.UseAuthentication();
@@ -92,7 +102,9 @@ app.MapGrpcService<SubmissionGrpcService>();
 app.MapGrpcService<AssessmentGrpcService>();
 app.MapGrpcService<BulletinGrpcService>();
 app.MapGrpcHealthChecksService();
-app.MapGet("/healthz", () => Results.Text("ok"));
+app.MapGet("/healthz", () => Results.Text("ok"));                       // liveness: the process answers
+app.MapHealthChecks("/readyz");                                          // readiness: silo active, database reachable
+app.MapPrometheusScrapingEndpoint("/metrics");
 if (app.Environment.IsDevelopment())
 {
     app.MapGrpcReflectionService();

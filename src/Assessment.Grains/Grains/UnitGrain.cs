@@ -62,6 +62,7 @@ public sealed class UnitGrain(
     private IndicatorSource _submitter;
     private IGrainTimer? _retryTimer;
     private bool _reminderSet;
+    private bool _countedPending;
 
     private UnitState S => state.State;
 
@@ -217,6 +218,12 @@ public sealed class UnitGrain(
                 // is a no-op at the county. This keeps a submission to one write per grain.
                 S.ConfirmedVersion = version;
                 S.Unconfirmed.Clear();
+                if (_countedPending)
+                {
+                    PlatformMeter.PendingPushes.Add(-1);
+                    _countedPending = false;
+                }
+
                 _retryTimer?.Dispose();
                 _retryTimer = null;
                 if (_reminderSet)
@@ -230,6 +237,12 @@ public sealed class UnitGrain(
         catch (Exception ex)
         {
             logger.LogWarning(ex, "Pushing version {Version} of {Unit} to its county failed; will retry", version, this.GetPrimaryKeyString());
+        }
+
+        if (!_countedPending)
+        {
+            PlatformMeter.PendingPushes.Add(1);
+            _countedPending = true;
         }
 
         StartRetryTimer(TimeSpan.FromSeconds(2));

@@ -4,6 +4,7 @@ using Assessment.Domain.Catalog;
 using Assessment.Domain.Keys;
 using Assessment.Domain.Scoring;
 using Assessment.Domain.Validation;
+using Assessment.Grains;
 using Assessment.Grains.Abstractions;
 using Assessment.Server.Security;
 using Google.Protobuf.WellKnownTypes;
@@ -89,7 +90,10 @@ public sealed class AssessmentGrpcService(IClusterClient cluster, IndicatorCatal
     {
         var caller = Caller.From(context.GetHttpContext().User);
         RequestChecks.Require(RequestChecks.Year(request.Year));
-        return ToProto(await Round(caller, request.Year).GetRanking());
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var ranking = ToProto(await Round(caller, request.Year).GetRanking());
+        PlatformMeter.RankingDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        return ranking;
     }
 
     public override async Task<RoundSummary> GetRound(GetRoundRequest request, ServerCallContext context)

@@ -1,4 +1,5 @@
 using Assessment.Bulletins;
+using Assessment.Grains;
 using Assessment.Grains.Abstractions;
 
 namespace Assessment.Server.Services;
@@ -21,6 +22,10 @@ public sealed class BulletinComposer(IClusterClient cluster, BulletinRenderer re
             DateOnly.FromDateTime(clock.GetUtcNow().ToOffset(ChinaStandardTime).DateTime), profile.PublishScores, info.SchemeName, ranking.Grades,
             ranking.Dimensions.Select(d => new BulletinDimension(d.Code, d.Name, d.Weight)).ToArray(),
             ranking.Rows.Select(r => new BulletinRow(r.Rank, r.County, r.Name, r.Total, r.Grade, r.Dimensions, r.LimitedByQuota, r.Vetoed, r.PreviousRank)).ToArray());
-        return renderer.Render(input, format);
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var rendered = renderer.Render(input, format);
+        PlatformMeter.BulletinRenderDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds,
+            new KeyValuePair<string, object?>("format", format == BulletinFormat.Html ? "html" : "markdown"));
+        return rendered;
     }
 }

@@ -1,6 +1,7 @@
 using Assessment.Contracts.V1;
 using Assessment.Domain.Catalog;
 using Assessment.Domain.Extraction;
+using Assessment.Grains;
 using Assessment.Grains.Abstractions;
 using Assessment.Server.Security;
 using Google.Protobuf.WellKnownTypes;
@@ -47,14 +48,39 @@ public sealed class SubmissionGrpcService(IClusterClient cluster, ReportExtracto
     {
         var caller = Caller.From(context.GetHttpContext().User);
         var validId = Guid.TryParse(request.SubmissionId, out var submissionId) && submissionId != Guid.Empty;
-        RequestChecks.Require(
-            validId ? null : new FieldError("submission_id", "须为 UUID（同一份提交重试时使用同一个 UUID）"),
-            RequestChecks.Year(request.Year));
+        try
+        {
+            RequestChecks.Require(
+                validId ? null : new FieldError("submission_id", "须为 UUID（同一份提交重试时使用同一个 UUID）"),
+                RequestChecks.Year(request.Year));
+        }
+        catch (ValidationFailedException)
+        {
+            PlatformMeter.Submissions.Add(1, new("outcome", "rejected"), new("reason", "validation"));
+            throw;
+        }
 
-        var receipt = await UnitOf(caller, request.Year).Submit(new UnitSubmission(
-            submissionId,
-            request.Values.Select(v => new ValueEntry(v.Code, v.HasValue ? v.Value : null, string.IsNullOrEmpty(v.Note) ? null : v.Note)).ToArray(),
-            request.DryRun));
+        SubmissionReceipt receipt;
+        try
+        {
+            receipt = await UnitOf(caller, request.Year).Submit(new UnitSubmission(
+                submissionId,
+                request.Values.Select(v => new ValueEntry(v.Code, v.HasValue ? v.Value : null, string.IsNullOrEmpty(v.Note) ? null : v.Note)).ToArray(),
+                request.DryRun));
+        }
+        catch (AssessmentException ex)
+        {
+            PlatformMeter.Submissions.Add(1, new("outcome", "rejected"), new("reason", ex switch
+            {
+                ValidationFailedException => "validation",
+                ConflictException => "conflict",
+                UnavailableException => "unavailable",
+                _ => "other",
+            }));
+            throw;
+        }
+
+        PlatformMeter.Submissions.Add(1, new KeyValuePair<string, object?>("outcome", receipt.DryRun ? "dry_run" : receipt.Replayed ? "replayed" : "accepted"));
         var response = new SubmitIndicatorsResponse
         {
             SubmissionId = receipt.SubmissionId.ToString(),
