@@ -5,7 +5,7 @@ CONFIG ?= Release
 DATA_DIR ?= $(CURDIR)/.data
 TEST_LOG := $(CURDIR)/artifacts/test.log
 
-.PHONY: run test bench build postgres format clean
+.PHONY: run test bench cluster build postgres format clean
 
 ## run: start one silo with an embedded PostgreSQL and the 那曲市 demo (data in .data/)
 run: postgres
@@ -18,6 +18,31 @@ test: postgres build
 	@set -o pipefail; $(DOTNET) test Assessment.sln -c $(CONFIG) --no-build 2>&1 | tee $(TEST_LOG); status=$$?; \
 	  awk '/^(Passed|Failed)!/ { for (i = 1; i <= NF; i++) { if ($$i == "Passed:") p += $$(i+1); if ($$i == "Failed:") f += $$(i+1) } } \
 	       END { printf "Tests: %d passed, %d failed\n", p, f }' $(TEST_LOG); exit $$status
+
+## cluster: three silos on loopback (ADO.NET clustering and reminders) sharing one provisioned PostgreSQL, with the demo
+CLUSTER_DIR ?= $(DATA_DIR)/cluster
+SERVER_DLL = src/Assessment.Server/bin/$(CONFIG)/net10.0/Assessment.Server.dll
+cluster: postgres
+	$(DOTNET) build src/Assessment.Server -c $(CONFIG)
+	@mkdir -p $(CLUSTER_DIR)
+	@silos=""; \
+	trap 'kill $$silos 2>/dev/null; wait $$silos 2>/dev/null; kill $$pg 2>/dev/null; wait $$pg 2>/dev/null; exit 0' INT TERM; \
+	$(DOTNET) $(SERVER_DLL) --Database:ProvisionOnly=true --DataDir=$(CLUSTER_DIR) > $(CLUSTER_DIR)/postgres.out 2>&1 & pg=$$!; \
+	for i in $$(seq 1 120); do cs=$$(grep -m1 '^Connection: ' $(CLUSTER_DIR)/postgres.out | cut -d' ' -f2-); [ -n "$$cs" ] && break; sleep 1; done; \
+	[ -n "$$cs" ] || { cat $(CLUSTER_DIR)/postgres.out; kill $$pg; exit 1; }; \
+	for i in 1 2 3; do \
+	  demo=""; [ $$i = 1 ] && demo="--Demo:Enabled=true"; \
+	  Database__ConnectionString="$$cs" $(DOTNET) $(SERVER_DLL) --Cluster:Mode=adonet --DataDir=$(CLUSTER_DIR)/silo$$i $$demo \
+	    --GrpcPort=510$$i --WebPort=508$$i --Cluster:SiloPort=1111$$i --Cluster:GatewayPort=3000$$i > $(CLUSTER_DIR)/silo$$i.log 2>&1 & \
+	  silos="$$silos $$!"; \
+	  if [ $$i = 1 ]; then for t in $$(seq 1 120); do grep -q '^Ready.' $(CLUSTER_DIR)/silo1.log && break; sleep 1; done; fi; \
+	done; \
+	for i in 2 3; do for t in $$(seq 1 120); do grep -q '^Ready.' $(CLUSTER_DIR)/silo$$i.log && break; sleep 1; done; done; \
+	echo "Three silos on one PostgreSQL (logs in $(CLUSTER_DIR)):"; \
+	for i in 1 2 3; do echo "  silo $$i: gRPC http://127.0.0.1:510$$i  web http://127.0.0.1:508$$i/"; done; \
+	echo "  keys: $(CLUSTER_DIR)/silo1/demo-credentials.yaml   (ASSESS_URL=http://127.0.0.1:5102 ASSESS_KEY=… assess ranking --year 2024)"; \
+	echo "Ctrl+C stops the silos, then PostgreSQL."; \
+	wait
 
 ## bench: the benchmark harness (prints a Markdown table, writes artifacts/bench.json); QUICK=1 for a short run
 bench:

@@ -43,6 +43,26 @@ catch (InvalidOperationException ex)
     return 2;
 }
 
+if (databaseOptions.ProvisionOnly)
+{
+    Console.WriteLine($"Connection: {database.Embedded?.ConnectionString ?? databaseOptions.ConnectionString}");
+    Console.WriteLine("PostgreSQL is ready; press Ctrl+C to stop it.");
+    var stop = new TaskCompletionSource();
+    using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, c =>
+    {
+        c.Cancel = true;
+        stop.TrySetResult();
+    });
+    Console.CancelKeyPress += (_, e) =>
+    {
+        e.Cancel = true;
+        stop.TrySetResult();
+    };
+    await stop.Task;
+    await database.DisposeAsync();
+    return 0;
+}
+
 builder.Services.AddSingleton(database);
 builder.Services.AddSingleton(database.DataSource);
 builder.UseOrleans(silo => SiloSetup.Configure(silo, cluster, database));

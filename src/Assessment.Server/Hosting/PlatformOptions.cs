@@ -15,6 +15,12 @@ public sealed class DatabaseOptions
 
     /// <summary>Allows a database with fsync or synchronous_commit off (tests, benchmarks). Never in production.</summary>
     public bool Throwaway { get; set; }
+
+    /// <summary>
+    /// Provision and run the embedded PostgreSQL only, print its connection string and wait (used by <c>make cluster</c>
+    /// to give several silos one database).
+    /// </summary>
+    public bool ProvisionOnly { get; set; }
 }
 
 /// <summary>Top-level settings.</summary>
