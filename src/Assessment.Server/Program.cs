@@ -43,6 +43,13 @@ catch (InvalidOperationException ex)
     return 2;
 }
 
+if (databaseOptions.MigrateOnly)
+{
+    // Migrations ran in OpenAsync; the Job is done.
+    await database.DisposeAsync();
+    return 0;
+}
+
 if (databaseOptions.ProvisionOnly)
 {
     Console.WriteLine($"Connection: {database.Embedded?.ConnectionString ?? databaseOptions.ConnectionString}");

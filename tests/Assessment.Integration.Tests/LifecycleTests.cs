@@ -118,4 +118,15 @@ public sealed class LifecycleTests(PlatformFixture platform)
         await using var after = dataSource.CreateCommand("SELECT count(*) FROM orleansmembershiptable WHERE status = 3");
         Assert.Equal(0L, await after.ExecuteScalarAsync());
     }
+
+    [Fact]
+    public async Task The_migration_job_mode_applies_the_schema_and_exits()
+    {
+        var connectionString = await platform.Postgres.CreateDatabaseAsync();
+        await using var job = await StartAsync(new Settings(connectionString, PostgresFixture.NewDataDir(), null, true, "localhost", "--Database:MigrateOnly=true"), expectExit: true);
+        Assert.Equal(0, job.ExitCode);
+        await using var dataSource = NpgsqlDataSource.Create(connectionString);
+        await using var count = dataSource.CreateCommand("SELECT count(*) FROM assessment_schema_migrations");
+        Assert.Equal((long)Assessment.Server.Hosting.SchemaMigrator.Scripts().Count, await count.ExecuteScalarAsync());
+    }
 }

@@ -21,6 +21,9 @@ public sealed class DatabaseOptions
     /// to give several silos one database).
     /// </summary>
     public bool ProvisionOnly { get; set; }
+
+    /// <summary>Apply the schema migrations and exit (the Kubernetes migration Job runs this before a rollout).</summary>
+    public bool MigrateOnly { get; set; }
 }
 
 /// <summary>Top-level settings.</summary>
@@ -58,6 +61,12 @@ public sealed class ClusterOptionsSection
 
     [Required]
     public string ClusterId { get; set; } = "assessment";
+
+    /// <summary>
+    /// In a Kubernetes pod: take silo name and endpoints from the pod (POD_NAME, POD_NAMESPACE, POD_IP) and let
+    /// Kubernetes say which silos are gone. Used with <see cref="Mode"/> <c>adonet</c>.
+    /// </summary>
+    public bool Kubernetes { get; set; }
 
     /// <summary>Must be no longer than the gRPC deadline clients use, so a call to a dead silo fails in time.</summary>
     public TimeSpan ResponseTimeout { get; set; } = TimeSpan.FromSeconds(20);

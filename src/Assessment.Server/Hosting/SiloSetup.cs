@@ -22,7 +22,15 @@ public static class SiloSetup
 
         if (cluster.Mode == "adonet")
         {
-            silo.ConfigureEndpoints(IPAddress.Loopback, cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: false);
+            if (cluster.Kubernetes)
+            {
+                silo.UseKubernetesHosting();
+            }
+            else
+            {
+                silo.ConfigureEndpoints(IPAddress.Loopback, cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: false);
+            }
+
             silo.UseAdoNetClustering(o =>
             {
                 o.Invariant = Invariant;

@@ -1,0 +1,100 @@
+using Assessment.Integration.Tests.Infrastructure;
+using YamlDotNet.RepresentationModel;
+
+namespace Assessment.Integration.Tests;
+
+/// <summary>Structural checks of k8s/: no cluster is available here, so the manifests are validated as data.</summary>
+public sealed class ManifestTests
+{
+    private static readonly string Root = Path.GetDirectoryName(ServerProcess.RepositoryFile("k8s", "base", "kustomization.yaml"))! + "/..";
+
+    private static List<YamlMappingNode> Documents(string file)
+    {
+        var stream = new YamlStream();
+        stream.Load(new StringReader(File.ReadAllText(file)));
+        return stream.Documents.Select(d => d.RootNode).OfType<YamlMappingNode>().ToList();
+    }
+
+    private static string? Text(YamlNode node, params string[] path)
+    {
+        foreach (var key in path)
+        {
+            if (node is not YamlMappingNode map || !map.Children.TryGetValue(new YamlScalarNode(key), out var next))
+            {
+                return null;
+            }
+
+            node = next;
+        }
+
+        return (node as YamlScalarNode)?.Value;
+    }
+
+    private static IEnumerable<YamlMappingNode> All() =>
+        Directory.GetFiles(Root, "*.yaml", SearchOption.AllDirectories).Where(f => !f.EndsWith("kustomization.yaml", StringComparison.Ordinal)).SelectMany(Documents);
+
+    [Fact]
+    public void Every_kustomization_names_resources_that_exist_and_every_manifest_has_kind_and_name()
+    {
+        foreach (var kustomization in Directory.GetFiles(Root, "kustomization.yaml", SearchOption.AllDirectories))
+        {
+            var doc = Documents(kustomization).Single();
+            foreach (var resource in ((YamlSequenceNode)doc["resources"]).Children.Select(n => ((YamlScalarNode)n).Value!))
+            {
+                var path = Path.Combine(Path.GetDirectoryName(kustomization)!, resource);
+                Assert.True(File.Exists(path) || File.Exists(Path.Combine(path, "kustomization.yaml")), $"{kustomization}: {resource} is missing");
+            }
+        }
+
+        Assert.All(All(), m =>
+        {
+            Assert.False(string.IsNullOrEmpty(Text(m, "apiVersion")));
+            Assert.False(string.IsNullOrEmpty(Text(m, "kind")));
+            Assert.False(string.IsNullOrEmpty(Text(m, "metadata", "name")));
+        });
+    }
+
+    [Fact]
+    public void The_silo_deployment_probes_the_health_endpoints_and_its_disruption_budget_and_service_select_it()
+    {
+        var manifests = All().ToList();
+        var deployment = manifests.Single(m => Text(m, "kind") == "Deployment");
+        var labels = (YamlMappingNode)deployment["spec"]["template"]["metadata"]["labels"];
+        var container = (YamlMappingNode)((YamlSequenceNode)deployment["spec"]["template"]["spec"]["containers"]).Children[0];
+        Assert.Equal("/healthz", Text(container, "livenessProbe", "httpGet", "path"));
+        Assert.Equal("/readyz", Text(container, "readinessProbe", "httpGet", "path"));
+        Assert.Equal("assessment", Text(labels, "orleans/serviceId"));
+
+        foreach (var selector in new[]
+        {
+            (YamlMappingNode)manifests.Single(m => Text(m, "kind") == "PodDisruptionBudget")["spec"]["selector"]["matchLabels"],
+            (YamlMappingNode)manifests.Single(m => Text(m, "kind") == "Service" && Text(m, "metadata", "name") == "assessment")["spec"]["selector"],
+        })
+        {
+            Assert.All(selector.Children, kv => Assert.Equal(((YamlScalarNode)kv.Value).Value, Text(labels, ((YamlScalarNode)kv.Key).Value!)));
+        }
+
+        var ports = ((YamlSequenceNode)container["ports"]).Children.Select(p => Text(p, "name")).ToHashSet();
+        Assert.Superset(new HashSet<string?> { "grpc", "web" }, ports);
+        var config = manifests.Single(m => Text(m, "kind") == "ConfigMap");
+        Assert.Equal("adonet", Text(config, "data", "Cluster__Mode"));
+        Assert.Equal("true", Text(config, "data", "Cluster__Kubernetes"));
+    }
+
+    [Fact]
+    public void Pods_take_the_connection_string_from_the_secret_and_the_role_grants_what_kubernetes_hosting_needs()
+    {
+        var manifests = All().ToList();
+        foreach (var kind in new[] { "Deployment", "Job" })
+        {
+            var pod = manifests.Single(m => Text(m, "kind") == kind)["spec"]["template"]["spec"];
+            var env = ((YamlSequenceNode)((YamlSequenceNode)pod["containers"]).Children[0]["env"]).Children;
+            var connection = env.Single(e => Text(e, "name") == "Database__ConnectionString");
+            Assert.Equal("assessment-db", Text(connection, "valueFrom", "secretKeyRef", "name"));
+        }
+
+        var role = manifests.Single(m => Text(m, "kind") == "Role");
+        var verbs = ((YamlSequenceNode)((YamlSequenceNode)role["rules"]).Children[0]["verbs"]).Children.Select(v => ((YamlScalarNode)v).Value).ToHashSet();
+        Assert.Superset(new HashSet<string?> { "get", "list", "watch", "delete" }, verbs);
+    }
+}
