@@ -11,11 +11,14 @@ TEST_LOG := $(CURDIR)/artifacts/test.log
 run: postgres
 	$(DOTNET) run --project src/Assessment.Server -c $(CONFIG) -- --Demo:Enabled=true --DataDir=$(DATA_DIR)
 
-## test: unit, grain and integration tests (integration tests provision their own PostgreSQL), and a benchmark smoke run
+## test: unit, grain, integration and chaos tests (they provision their own PostgreSQL), and a benchmark smoke run;
+##       CHAOS_LONG=1 repeats each chaos fault five times over a longer load
 test: postgres build
 	@mkdir -p artifacts
 	$(DOTNET) run --project tests/Assessment.Benchmarks -c $(CONFIG) --no-build -- --smoke --json $(CURDIR)/artifacts/bench-smoke.json > artifacts/bench-smoke.log
+	@rm -f artifacts/chaos.txt
 	@set -o pipefail; $(DOTNET) test Assessment.sln -c $(CONFIG) --no-build 2>&1 | tee $(TEST_LOG); status=$$?; \
+	  if [ -f artifacts/chaos.txt ]; then echo "Chaos runs:"; sed 's/^/  /' artifacts/chaos.txt; fi; \
 	  awk '/^(Passed|Failed)!/ { for (i = 1; i <= NF; i++) { if ($$i == "Passed:") p += $$(i+1); if ($$i == "Failed:") f += $$(i+1) } } \
 	       END { printf "Tests: %d passed, %d failed\n", p, f }' $(TEST_LOG); exit $$status
 

@@ -72,7 +72,7 @@ if (databaseOptions.ProvisionOnly)
 
 builder.Services.AddSingleton(database);
 builder.Services.AddSingleton(database.DataSource);
-builder.UseOrleans(silo => SiloSetup.Configure(silo, cluster, database));
+builder.UseOrleans(silo => SiloSetup.Configure(silo, cluster, builder.Configuration.GetSection(SiloSetup.MembershipSection), database));
 
 builder.WebHost.ConfigureKestrel(kestrel =>
 {

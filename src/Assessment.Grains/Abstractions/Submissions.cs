@@ -47,7 +47,12 @@ public sealed record UnitSnapshot(
     [property: Id(0)] int Version,
     [property: Id(1)] ValueEntry[] Values,
     [property: Id(2)] DateTimeOffset? LastStoredAt,
-    [property: Id(3)] bool CountyPending);
+    [property: Id(3)] bool CountyPending,
+    [property: Id(4)] SubmissionLogEntry[] Recent);
+
+/// <summary>One acknowledged submission as its unit sees it in its history (the most recent ones are kept).</summary>
+[GenerateSerializer, Immutable, Alias("assessment.SubmissionLogEntry")]
+public sealed record SubmissionLogEntry([property: Id(0)] Guid SubmissionId, [property: Id(1)] int Version, [property: Id(2)] DateTimeOffset StoredAt);
 
 /// <summary>
 /// A unit's change as the county applies it: the new values of <see cref="ToVersion"/> and the values of every earlier

@@ -190,7 +190,8 @@ public sealed class UnitGrain(
             .Select(kv => new ValueEntry(kv.Key, kv.Value, S.Notes.GetValueOrDefault(kv.Key)))
             .ToArray(),
         S.LastStoredAt,
-        IsPending));
+        IsPending,
+        S.Receipts.Select(r => new SubmissionLogEntry(r.Id, r.Version, r.StoredAt)).Reverse().ToArray()));
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {

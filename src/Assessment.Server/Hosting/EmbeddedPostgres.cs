@@ -25,6 +25,7 @@ public sealed partial class EmbeddedPostgres : IAsyncDisposable
     private readonly bool _asPostgresUser;
     private readonly Action<string> _log;
     private bool _stopped;
+    private bool _throwaway;
 
     private EmbeddedPostgres(string binDir, string root, bool asPostgresUser, int port, string password, Action<string> log)
     {
@@ -150,6 +151,7 @@ public sealed partial class EmbeddedPostgres : IAsyncDisposable
 
     private async Task StartServerAsync(bool throwaway, CancellationToken ct)
     {
+        _throwaway = throwaway;
         var data = Path.Combine(_root, "data");
         if (File.Exists(Path.Combine(data, "postmaster.pid")))
         {
@@ -203,6 +205,9 @@ public sealed partial class EmbeddedPostgres : IAsyncDisposable
     /// <summary>Stops at once without a checkpoint, as a crash would (for fault tests).</summary>
     public Task KillAsync() =>
         RunAsync(Path.Combine(_binDir, "pg_ctl"), ["-D", Path.Combine(_root, "data"), "-m", "immediate", "-w", "stop"], _asPostgresUser, CancellationToken.None, throwOnError: false);
+
+    /// <summary>Starts the server again on the same port after <see cref="KillAsync"/> (crash recovery runs).</summary>
+    public Task RestartAsync(CancellationToken ct = default) => StartServerAsync(_throwaway, ct);
 
     public async ValueTask DisposeAsync() => await StopAsync();
 

@@ -11,7 +11,14 @@ public static class SiloSetup
     public const string Invariant = "Npgsql";
     public const string ServiceId = "assessment";
 
-    public static void Configure(ISiloBuilder silo, ClusterOptionsSection cluster, PlatformDatabase database)
+    /// <summary>
+    /// Configuration section bound onto Orleans' own <see cref="ClusterMembershipOptions"/> (Orleans' defaults suit
+    /// production; tests shorten ProbeTimeout, NumMissedProbesLimit and TableRefreshTimeout to notice a dead silo in
+    /// seconds).
+    /// </summary>
+    public const string MembershipSection = "Cluster:Membership";
+
+    public static void Configure(ISiloBuilder silo, ClusterOptionsSection cluster, IConfiguration membership, PlatformDatabase database)
     {
         silo.Configure<ClusterOptions>(o =>
         {
@@ -19,6 +26,7 @@ public static class SiloSetup
             o.ServiceId = ServiceId;
         });
         silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = cluster.ResponseTimeout);
+        silo.Configure<ClusterMembershipOptions>(membership);
 
         if (cluster.Mode == "adonet")
         {

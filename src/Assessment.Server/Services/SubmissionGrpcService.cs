@@ -120,6 +120,12 @@ public sealed class SubmissionGrpcService(IClusterClient cluster, ReportExtracto
         }
 
         response.Values.AddRange(snapshot.Values.Select(v => new IndicatorValue { Code = v.Code, Value = v.Value ?? 0, Note = v.Note ?? "" }));
+        response.Submissions.AddRange(snapshot.Recent.Select(r => new SubmissionRecord
+        {
+            SubmissionId = r.SubmissionId.ToString(),
+            Version = r.Version,
+            StoredAt = Timestamp.FromDateTimeOffset(r.StoredAt),
+        }));
         return response;
     }
 

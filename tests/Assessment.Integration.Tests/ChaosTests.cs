@@ -1,0 +1,142 @@
+using Assessment.Contracts.V1;
+using Assessment.Integration.Tests.Chaos;
+using Assessment.Integration.Tests.Infrastructure;
+using Grpc.Core;
+using Xunit.Abstractions;
+
+namespace Assessment.Integration.Tests;
+
+/// <summary>
+/// Faults under steady load, then a full read-back (see <see cref="ChaosChecker"/>). The short runs take about a minute
+/// each; <c>CHAOS_LONG=1</c> repeats the faults five times over a longer load. Each run's figures are printed and
+/// appended to <c>artifacts/chaos.txt</c>, which <c>make test</c> shows at the end.
+/// </summary>
+[Collection(PlatformCollection.Name)] // not in parallel with the other server tests: the timings mean something
+public sealed class ChaosTests(ITestOutputHelper output)
+{
+    private static readonly int Cycles = Environment.GetEnvironmentVariable("CHAOS_LONG") == "1" ? 5 : 1;
+
+    [Fact]
+    public async Task T1_a_silo_killed_with_sigkill_and_restarted_loses_and_doubles_nothing()
+    {
+        await using var cluster = await ChaosCluster.StartAsync(3);
+        var load = NewLoad(cluster);
+        var report = await RunAsync("T1 kill -9 of one of 3 silos", cluster, load, async at =>
+        {
+            for (var cycle = 0; cycle < Cycles; cycle++)
+            {
+                var victim = 1 + (cycle % 2);
+                await at(8);
+                cluster.KillSilo(victim);
+                await at(10);
+                await cluster.StartSiloAsync(victim);
+            }
+
+            await at(10);
+        });
+
+        Assert.True(report.Unknown > 0, "the kill should have left some outcomes unknown: " + report);
+    }
+
+    [Fact]
+    public async Task T2_postgresql_stopped_immediately_and_started_again_loses_and_doubles_nothing()
+    {
+        await using var cluster = await ChaosCluster.StartAsync(2);
+        var load = NewLoad(cluster);
+        var report = await RunAsync("T2 PostgreSQL pg_ctl -m immediate under 2 silos", cluster, load, async at =>
+        {
+            for (var cycle = 0; cycle < Cycles; cycle++)
+            {
+                await at(8);
+                await cluster.KillDatabaseAsync();
+                await at(5);
+                await cluster.StartDatabaseAsync();
+            }
+
+            await at(10);
+        });
+
+        Assert.True(report.Unknown > 0, "the database outage should have left some outcomes unknown: " + report);
+    }
+
+    [Fact]
+    public async Task T3_duplicates_and_retries_with_one_submission_id_are_stored_once_even_across_a_silo_restart()
+    {
+        await using var cluster = await ChaosCluster.StartAsync(2);
+        var load = NewLoad(cluster, duplicateSends: true);
+        await RunAsync("T3 every submission sent twice at once, a silo killed and restarted", cluster, load, async at =>
+        {
+            for (var cycle = 0; cycle < Cycles; cycle++)
+            {
+                await at(8);
+                cluster.KillSilo(1);
+                await at(6);
+                await cluster.StartSiloAsync(1);
+            }
+
+            await at(6);
+        });
+
+        // After the restart every acknowledged submission, sent again, is answered from its receipt: same version.
+        var acknowledged = load.History.Where(o => o.Acknowledged is not null).ToList();
+        var replays = (await Task.WhenAll(acknowledged.GroupBy(o => o.Unit).Select(async unit =>
+        {
+            var answers = new List<(Operation Operation, Attempt Replay)>();
+            foreach (var operation in unit)
+            {
+                answers.Add((operation, await load.SendAsync(operation, operation.Sequence % cluster.Count)));
+            }
+
+            return answers;
+        }))).SelectMany(a => a).ToList();
+        var wrong = replays.Where(p => p.Replay is not { Outcome: AttemptOutcome.Ok, Replayed: true } || p.Replay.Version != p.Operation.Acknowledged!.Version).ToList();
+        output.WriteLine($"T3 replay after the restart: {replays.Count} submissions sent again, {wrong.Count} not answered with their original version");
+        Assert.True(wrong.Count == 0, string.Join("\n", wrong.Take(5).Select(p => $"{p.Operation.Unit} #{p.Operation.Sequence}: {p.Replay}")));
+
+        // The same submission_id with a different payload is refused and changes nothing.
+        var sample = acknowledged[0];
+        var altered = sample.Request.Clone();
+        altered.Values[0].Value += 1000;
+        var submissions = new SubmissionService.SubmissionServiceClient(cluster.Channels[0]);
+        var refusal = await Assert.ThrowsAsync<RpcException>(() => submissions.SubmitIndicatorsAsync(altered, ServerProcess.As(cluster.Keys[sample.Unit])).ResponseAsync);
+        Assert.Equal(StatusCode.AlreadyExists, refusal.StatusCode);
+    }
+
+    /// <summary>Longer runs submit more slowly, so that no unit outgrows the receipt history the checker reads.</summary>
+    private static LoadGenerator NewLoad(ChaosCluster cluster, bool duplicateSends = false) =>
+        new(cluster) { DuplicateSends = duplicateSends, Pace = TimeSpan.FromMilliseconds(150 * Cycles) };
+
+    /// <summary>Runs the load while <paramref name="faults"/> acts (its argument waits the given seconds), then checks.</summary>
+    private async Task<ChaosReport> RunAsync(string name, ChaosCluster cluster, LoadGenerator load, Func<Func<double, Task>, Task> faults)
+    {
+        using var stop = new CancellationTokenSource();
+        using var giveUp = new CancellationTokenSource();
+        var run = load.RunAsync(stop.Token, giveUp.Token);
+        var log = new List<string>();
+        await faults(async seconds =>
+        {
+            await Task.Delay(TimeSpan.FromSeconds(seconds));
+            log.Add($"{load.Now:0.0}s");
+        });
+        stop.Cancel();
+        giveUp.CancelAfter(TimeSpan.FromSeconds(90));
+        await run;
+
+        var report = await ChaosChecker.CheckAsync(name, cluster, load, load.Now);
+        output.WriteLine(report.ToString());
+        output.WriteLine($"fault schedule marks: {string.Join(", ", log)}");
+        Publish(report);
+        Assert.True(report.Passed, $"{report}\n{string.Join("\n", report.Problems.Take(20))}\n{Tail(cluster.Output)}");
+        Assert.True(report.Acknowledged > 200, "too little load to mean anything: " + report);
+        return report;
+    }
+
+    private static void Publish(ChaosReport report)
+    {
+        var artifacts = Path.Combine(Path.GetDirectoryName(ServerProcess.RepositoryFile("Assessment.sln"))!, "artifacts");
+        Directory.CreateDirectory(artifacts);
+        File.AppendAllText(Path.Combine(artifacts, "chaos.txt"), $"{report}\n");
+    }
+
+    private static string Tail(string text) => text.Length <= 6000 ? text : text[^6000..];
+}
