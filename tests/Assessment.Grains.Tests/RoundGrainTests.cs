@@ -25,6 +25,36 @@ public sealed class RoundGrainTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_ranking_asked_after_an_acknowledgement_includes_it_while_rankings_run_concurrently()
+    {
+        var (tenant, round, counties) = await OpenAsync(2024, 50, 50, 50, 50);
+        await round.GetRanking();
+        using var stop = new CancellationTokenSource();
+        var background = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                await round.GetRanking();
+            }
+        });
+
+        // Each county's own notice, not a sweep of all counties, has to bring every acknowledged score into the ranking.
+        for (var i = 0; i < 40; i++)
+        {
+            var county = counties[i % counties.Length];
+            var score = 41 + i;
+            await fixture.Grains.GetGrain<IUnitGrain>(GrainKeys.Unit(tenant, county, GrainKeys.AssessorEntry, 2024))
+                .Submit(new UnitSubmission(Guid.NewGuid(), [new ValueEntry("satisfaction.survey_score", score)]));
+            var card = (await round.GetCountyScore(county)).Card;
+            var line = card.Dimensions.SelectMany(d => d.Lines).Single(l => l.Indicator == "satisfaction.survey_score");
+            Assert.Equal(score, line.Value);
+        }
+
+        await stop.CancelAsync();
+        await background;
+    }
+
+    [Fact]
     public async Task A_draft_scheme_is_simulated_without_touching_the_pinned_one()
     {
         var (_, round, _) = await OpenAsync(2024, 90, 50);

@@ -39,6 +39,13 @@ public interface IRoundGrain : IGrainWithStringKey
     [Alias("GetInfo")]
     Task<RoundInfo?> GetInfo();
 
+    /// <summary>
+    /// A county's facts changed (called by the county after each durable write, before its units are acknowledged), so
+    /// the next ranking asks only the changed counties instead of all of them. Interleaves with a running ranking.
+    /// </summary>
+    [Alias("CountyChanged"), Orleans.Concurrency.AlwaysInterleave]
+    Task CountyChanged(string county);
+
     [Alias("GetRanking")]
     Task<RankingResult> GetRanking();
 

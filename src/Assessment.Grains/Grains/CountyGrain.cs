@@ -59,8 +59,14 @@ public sealed class CountyGrain(
     // while the storage provider runs (off the grain's scheduler) can never race the serializer.
     private CountyState S { get; set; } = new();
 
+    private IRoundGrain _round = null!;
+    private string _county = "";
+
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        var (tenant, county, year) = GrainKeys.ParseCounty(this.GetPrimaryKeyString());
+        _county = county;
+        _round = GrainFactory.GetGrain<IRoundGrain>(GrainKeys.Round(tenant, year));
         S = state.State.Clone();
         _highestRevision = S.Revision;
         return Task.CompletedTask;
@@ -165,6 +171,7 @@ public sealed class CountyGrain(
                 {
                     state.State = S.Clone();
                     await state.WriteStateAsync();
+                    await NotifyRoundAsync();
                     batch.SetResult();
                 }
                 catch (Exception ex)
@@ -177,6 +184,23 @@ public sealed class CountyGrain(
         {
             _writing = false;
             _writingBatch = null;
+        }
+    }
+
+    /// <summary>
+    /// Tells the round before the units hear "applied", so a ranking asked for after an acknowledgement includes it.
+    /// A failed notice is only logged: the round also asks every county on activation and at least every
+    /// <see cref="RoundGrain.SweepInterval"/>.
+    /// </summary>
+    private async Task NotifyRoundAsync()
+    {
+        try
+        {
+            await _round.CountyChanged(_county);
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning(ex, "County {County}: could not tell the round about a change; its next full sweep will find it", this.GetPrimaryKeyString());
         }
     }
 

@@ -32,6 +32,9 @@ public sealed class RoundGrain(
     TimeProvider clock,
     ILogger<RoundGrain> logger) : Grain, IRoundGrain
 {
+    /// <summary>Longest time between rankings that ask every county, not only those that reported a change.</summary>
+    public static readonly TimeSpan SweepInterval = TimeSpan.FromSeconds(30);
+
     private const int MaxAudit = 500;
     private readonly Dictionary<string, CountyFactsSnapshot> _facts = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ScoreCard> _cards = new(StringComparer.Ordinal);
@@ -42,6 +45,8 @@ public sealed class RoundGrain(
     private RankingResult? _ranking;
     private string _tenant = "";
     private int _year;
+    private HashSet<string> _changed = new(StringComparer.Ordinal);
+    private long _lastSweep;
 
     private RoundState S => state.State;
 
@@ -79,6 +84,12 @@ public sealed class RoundGrain(
     }
 
     public Task<RoundInfo?> GetInfo() => Task.FromResult(Info());
+
+    public Task CountyChanged(string county)
+    {
+        _changed.Add(county);
+        return Task.CompletedTask;
+    }
 
     public async Task<RankingResult> GetRanking()
     {
@@ -248,17 +259,39 @@ public sealed class RoundGrain(
             throw new PreconditionException("ROUND_NOT_OPEN", $"{_year} 年度考核尚未开启。");
         }
 
+        // Counties report their changes; all of them are asked only on the first ranking of this activation and every
+        // SweepInterval (a change notice can be lost with a silo). Notices arriving while this runs wait for the next.
         var counties = S.Counties;
-        var updates = await Task.WhenAll(counties.Select(c =>
-            GrainFactory.GetGrain<ICountyGrain>(GrainKeys.County(_tenant, c.Id, _year))
-                .GetFactsIfChanged(_facts.TryGetValue(c.Id, out var known) ? known.Revision : 0)));
-        var changed = new List<string>();
-        for (var i = 0; i < counties.Length; i++)
+        var sweep = _facts.Count < counties.Length || _lastSweep == 0 || clock.GetElapsedTime(_lastSweep) > SweepInterval;
+        var reported = _changed;
+        _changed = new HashSet<string>(StringComparer.Ordinal);
+        if (sweep)
+        {
+            _lastSweep = clock.GetTimestamp();
+        }
+
+        var asked = sweep ? counties : counties.Where(c => reported.Contains(c.Id)).ToArray();
+        CountyFactsSnapshot?[] updates;
+        try
+        {
+            updates = await Task.WhenAll(asked.Select(c =>
+                GrainFactory.GetGrain<ICountyGrain>(GrainKeys.County(_tenant, c.Id, _year))
+                    .GetFactsIfChanged(_facts.TryGetValue(c.Id, out var known) ? known.Revision : 0)));
+        }
+        catch
+        {
+            _changed.UnionWith(reported);
+            _lastSweep = sweep ? 0 : _lastSweep;
+            throw;
+        }
+
+        var changed = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < asked.Length; i++)
         {
             if (updates[i] is { } update)
             {
-                _facts[counties[i].Id] = update;
-                changed.Add(counties[i].Id);
+                _facts[asked[i].Id] = update;
+                changed.Add(asked[i].Id);
             }
         }
 

@@ -91,7 +91,8 @@ public sealed class AssessmentGrpcService(IClusterClient cluster, IndicatorCatal
         var caller = Caller.From(context.GetHttpContext().User);
         RequestChecks.Require(RequestChecks.Year(request.Year));
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        var ranking = ToProto(await Round(caller, request.Year).GetRanking());
+        // The round grain hands out the same immutable result until a county changes; its message is built once.
+        var ranking = BuiltRankings.GetValue(await Round(caller, request.Year).GetRanking(), ToProto);
         PlatformMeter.RankingDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         return ranking;
     }
@@ -186,6 +187,8 @@ public sealed class AssessmentGrpcService(IClusterClient cluster, IndicatorCatal
         }));
         return summary;
     }
+
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<RankingResult, Ranking> BuiltRankings = new();
 
     private static Ranking ToProto(RankingResult ranking)
     {
