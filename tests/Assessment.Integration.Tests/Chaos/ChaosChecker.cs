@@ -116,7 +116,7 @@ public static class ChaosChecker
             }
         }
 
-        var (converged, convergedAt) = await WaitForCountiesAsync(cluster, latest, problems);
+        var (converged, convergedAt) = await WaitForCountiesAsync(cluster, load, latest, problems);
         var acknowledgedAt = attempts.Where(a => a.Outcome == AttemptOutcome.Ok).Select(a => a.StartedAt + a.Latency.TotalSeconds).Order().ToList();
         var longestGap = acknowledgedAt.Zip(acknowledgedAt.Skip(1), (a, b) => b - a).DefaultIfEmpty(0).Max();
         return new ChaosReport(
@@ -136,39 +136,40 @@ public static class ChaosChecker
             Math.Max(0, convergedAt - loadStoppedAt),
             converged,
             problems);
+    }
 
-        async Task<(bool, double)> WaitForCountiesAsync(ChaosCluster cluster, Dictionary<string, Operation> latest, List<string> problems)
+    /// <summary>Waits (at most 90 s) until every county equals the sum of its units' last acknowledged values.</summary>
+    private static async Task<(bool Converged, double At)> WaitForCountiesAsync(ChaosCluster cluster, LoadGenerator load, Dictionary<string, Operation> latest, List<string> problems)
+    {
+        var assessment = new AssessmentService.AssessmentServiceClient(cluster.Channels[0]);
+        var expected = latest.GroupBy(kv => kv.Key.Split('/')[0]).ToDictionary(
+            g => g.Key,
+            g => LoadGenerator.Codes.ToDictionary(c => c, c => g.Sum(kv => kv.Value.Request.Values.Single(v => v.Code == c).Value)));
+        var deadline = Stopwatch.StartNew();
+        var mismatches = new List<string>();
+        while (true)
         {
-            var assessment = new AssessmentService.AssessmentServiceClient(cluster.Channels[0]);
-            var expected = latest.GroupBy(kv => kv.Key.Split('/')[0]).ToDictionary(
-                g => g.Key,
-                g => LoadGenerator.Codes.ToDictionary(c => c, c => g.Sum(kv => kv.Value.Request.Values.Single(v => v.Code == c).Value)));
-            var deadline = Stopwatch.StartNew();
-            var mismatches = new List<string>();
-            while (true)
+            mismatches.Clear();
+            foreach (var (county, sums) in expected)
             {
-                mismatches.Clear();
-                foreach (var (county, sums) in expected)
-                {
-                    var view = await ReadAsync(() => assessment.GetCountyAsync(new GetCountyRequest { Year = 2024, County = county }, As(cluster.Keys["assessor"])).ResponseAsync);
-                    var actual = view.Values.ToDictionary(v => v.Code, v => v.Value);
-                    mismatches.AddRange(sums.Where(s => actual.GetValueOrDefault(s.Key) != s.Value)
-                        .Select(s => $"{county}: {s.Key} is {actual.GetValueOrDefault(s.Key)}, its units add up to {s.Value}"));
-                }
-
-                if (mismatches.Count == 0)
-                {
-                    return (true, load.Now);
-                }
-
-                if (deadline.Elapsed > TimeSpan.FromSeconds(90))
-                {
-                    problems.AddRange(mismatches.Take(5));
-                    return (false, load.Now);
-                }
-
-                await Task.Delay(500);
+                var view = await ReadAsync(() => assessment.GetCountyAsync(new GetCountyRequest { Year = 2024, County = county }, As(cluster.Keys["assessor"])).ResponseAsync);
+                var actual = view.Values.ToDictionary(v => v.Code, v => v.Value);
+                mismatches.AddRange(sums.Where(s => actual.GetValueOrDefault(s.Key) != s.Value)
+                    .Select(s => $"{county}: {s.Key} is {actual.GetValueOrDefault(s.Key)}, its units add up to {s.Value}"));
             }
+
+            if (mismatches.Count == 0)
+            {
+                return (true, load.Now);
+            }
+
+            if (deadline.Elapsed > TimeSpan.FromSeconds(90))
+            {
+                problems.AddRange(mismatches.Take(5));
+                return (false, load.Now);
+            }
+
+            await Task.Delay(500);
         }
     }
 
