@@ -250,6 +250,34 @@ public class ScoringTests
         var ex = Assert.Throws<DataFileException>(() => SchemeLoader.Load(yaml, "s.yaml", Catalog));
         Assert.Contains(ex.Problems, p => p.Contains(expected, StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void Adjustments_change_the_line_dimension_or_total_and_explain_themselves()
+    {
+        var scheme = OneDimension("""
+                  - { indicator: org.work_plan_issued, points: 50, rule: yes_no }
+                  - { indicator: org.leading_group, points: 50, rule: yes_no }
+            """);
+        var values = new Dictionary<string, double> { ["org.leading_group"] = 1, ["org.work_plan_issued"] = 1 };
+        ScoreAdjustment[] adjustments =
+        [
+            new("a1", "org.leading_group", -5, "领导小组未实际运行", "核查记录第3号"),
+            new("a2", "d", -2.5, "台账不全", null),
+            new("a3", "bonus.experience_promoted", 1, "创新做法获省级推广", null),
+        ];
+        var card = new Scorer(Catalog, scheme).ScoreAll([new CountyFacts("c", values, adjustments)])[0];
+        Assert.Equal(100 - 5 - 2.5 + 1, card.Total);
+        Assert.Equal(-6.5, card.Adjusted);
+        var lines = card.Dimensions[0].Lines.Where(l => l.Rule == "adjustment").ToArray();
+        Assert.Equal(2, lines.Length);
+        Assert.Equal("核查扣分 5 分：领导小组未实际运行（依据：核查记录第3号）", lines[0].Explanation);
+        Assert.Contains(card.BonusLines, l => l.Rule == "adjustment" && l.Points == 1);
+
+        // A dimension never goes above its weight or below zero.
+        var capped = new Scorer(Catalog, scheme).ScoreAll([new CountyFacts("c", values, [new("a4", "d", 10, "x", null)])])[0];
+        Assert.Equal(100, capped.Total);
+        Assert.Contains("实际计 0 分", capped.Dimensions[0].Lines[^1].Explanation, StringComparison.Ordinal);
+    }
 }
 
 public class RankingTests
@@ -310,4 +338,5 @@ public class RankingTests
         var ranked = Ranker.Rank(Scheme, [Card("a", 99, veto: true), Card("b", 60)]);
         Assert.Equal("不合格", ranked[0].Grade);
     }
+
 }

@@ -27,7 +27,7 @@ public sealed record ScoreLine(
 /// <summary>A dimension's subtotal and its lines (deductions are lines with negative points).</summary>
 public sealed record DimensionScore(string Code, string Name, double Weight, double Points, IReadOnlyList<ScoreLine> Lines);
 
-/// <summary>A county's full score for one scheme.</summary>
+/// <summary>A county's full score for one scheme. <see cref="Adjusted"/> is the net effect of assessor adjustments.</summary>
 public sealed record ScoreCard(
     string County,
     double Total,
@@ -36,4 +36,5 @@ public sealed record ScoreCard(
     bool Vetoed,
     string? VetoReason,
     IReadOnlyList<DimensionScore> Dimensions,
-    IReadOnlyList<ScoreLine> BonusLines);
+    IReadOnlyList<ScoreLine> BonusLines,
+    double Adjusted = 0);

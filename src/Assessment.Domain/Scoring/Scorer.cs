@@ -7,7 +7,13 @@ namespace Assessment.Domain.Scoring;
 public readonly record struct PeerRange(double Min, double Max);
 
 /// <summary>The facts of one county that scoring reads: its aggregated values by indicator code.</summary>
-public sealed record CountyFacts(string County, IReadOnlyDictionary<string, double> Values);
+public sealed record CountyFacts(string County, IReadOnlyDictionary<string, double> Values, IReadOnlyList<ScoreAdjustment>? Adjustments = null);
+
+/// <summary>
+/// An assessor's verified adjustment (核查扣分/加分): signed points on an indicator line or a dimension, with the reason
+/// and an optional evidence reference. It shows in the score explanation and the bulletin annex.
+/// </summary>
+public sealed record ScoreAdjustment(string Id, string Target, double Points, string Reason, string? Evidence);
 
 /// <summary>Scores counties with a scheme. Pure and deterministic: the same facts always give the same card.</summary>
 public sealed class Scorer(IndicatorCatalog catalog, Scheme scheme)
@@ -48,6 +54,7 @@ public sealed class Scorer(IndicatorCatalog catalog, Scheme scheme)
         var dimensions = new List<DimensionScore>(scheme.Dimensions.Count);
         var deductionBudget = scheme.DeductionsCap;
         var totalDeductions = 0.0;
+        var adjusted = 0.0;
         foreach (var dimension in scheme.Dimensions)
         {
             var lines = dimension.Lines.Select(l => ScoreLine(l, county.Values, peers)).ToList();
@@ -69,15 +76,42 @@ public sealed class Scorer(IndicatorCatalog catalog, Scheme scheme)
                 totalDeductions -= line.Points;
             }
 
+            foreach (var adjustment in county.Adjustments ?? [])
+            {
+                if (adjustment.Target == dimension.Code || dimension.Lines.Any(l => l.Indicator == adjustment.Target))
+                {
+                    var before = subtotal;
+                    subtotal = Math.Clamp(subtotal + adjustment.Points, 0, dimension.Weight);
+                    lines.Add(AdjustmentLine(adjustment, subtotal - before));
+                    adjusted += subtotal - before;
+                }
+            }
+
             dimensions.Add(new DimensionScore(dimension.Code, dimension.Name, dimension.Weight, Round(subtotal), lines));
         }
+
+        // Adjustments on anything else (e.g. a bonus or penalty item) count on the total.
+        var other = (county.Adjustments ?? [])
+            .Where(a => !scheme.Dimensions.Any(d => a.Target == d.Code || d.Lines.Any(l => l.Indicator == a.Target)))
+            .Select(a => AdjustmentLine(a, a.Points))
+            .ToList();
+        adjusted += other.Sum(l => l.Points);
 
         var bonusLines = scheme.Bonus.Select(b => BonusLine(b, county.Values)).OfType<ScoreLine>().ToList();
         var bonus = Math.Min(scheme.BonusCap, bonusLines.Sum(l => l.Points));
         var veto = scheme.Veto.FirstOrDefault(code => county.Values.TryGetValue(code, out var v) && v >= 1);
-        var total = Round(dimensions.Sum(d => d.Points) + bonus);
+        var total = Round(Math.Max(0, dimensions.Sum(d => d.Points) + bonus + other.Sum(l => l.Points)));
         return new ScoreCard(county.County, total, Round(bonus), Round(totalDeductions), veto is not null,
-            veto is null ? null : $"{catalog[veto].Name}，一票否决", dimensions, bonusLines);
+            veto is null ? null : $"{catalog[veto].Name}，一票否决", dimensions, [.. bonusLines, .. other], Round(adjusted));
+    }
+
+    private static ScoreLine AdjustmentLine(ScoreAdjustment a, double applied)
+    {
+        var kind = a.Points < 0 ? "核查扣分" : "核查加分";
+        var evidence = string.IsNullOrEmpty(a.Evidence) ? "" : $"（依据：{a.Evidence}）";
+        var clamped = Math.Abs(applied - a.Points) > 1e-9 ? $"，受该项分值范围限制实际计 {F(applied)} 分" : "";
+        return new ScoreLine(a.Target, kind, "adjustment", LineStatus.Scored, a.Points, null, null, Round(applied), 0,
+            $"{kind} {F(Math.Abs(a.Points))} 分：{a.Reason}{evidence}{clamped}");
     }
 
     /// <summary>
