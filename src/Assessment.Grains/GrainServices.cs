@@ -1,16 +1,22 @@
 using Assessment.Domain.Catalog;
+using Assessment.Grains.Notifications;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Serialization;
 
 namespace Assessment.Grains;
 
-/// <summary>What the grains need from the container besides Orleans itself; used by the server and the grain tests.</summary>
+/// <summary>
+/// What the grains need from the container besides Orleans itself; used by the server and the grain tests. The host
+/// adds the <see cref="Audit.IAuditLog"/> (PostgreSQL in the server).
+/// </summary>
 public static class GrainServices
 {
     public static IServiceCollection AddAssessmentGrains(this IServiceCollection services)
     {
         services.AddSingleton(IndicatorCatalog.Default);
         services.AddSingleton(TimeProvider.System);
+        services.AddOptions<RoundOptions>();
+        services.AddSingleton<INotificationSink, WebhookNotificationSink>();
         return services.AddAssessmentSerialization();
     }
 

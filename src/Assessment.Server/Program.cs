@@ -72,6 +72,7 @@ if (databaseOptions.ProvisionOnly)
 
 builder.Services.AddSingleton(database);
 builder.Services.AddSingleton(database.DataSource);
+builder.Services.Configure<Assessment.Grains.RoundOptions>(builder.Configuration.GetSection("Rounds"));
 builder.UseOrleans(silo => SiloSetup.Configure(silo, cluster, builder.Configuration.GetSection(SiloSetup.MembershipSection), database));
 
 builder.WebHost.ConfigureKestrel(kestrel =>

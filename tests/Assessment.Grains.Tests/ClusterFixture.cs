@@ -42,6 +42,14 @@ public sealed class ClusterFixture : IAsyncLifetime
             silo.Services.AddKeyedSingleton<IGrainStorage>(StorageNames.Default, (sp, _) => new FlakyStorage(sp.GetRequiredKeyedService<IGrainStorage>("inner")));
             silo.UseInMemoryReminderService();
             silo.Services.AddAssessmentGrains();
+            silo.Services.AddSingleton<Assessment.Grains.Audit.IAuditLog, InMemoryAuditLog>();
+            // Reminders every second; one notice two seconds before a deadline and one at it (test rounds set short deadlines).
+            silo.Services.Configure<Orleans.Hosting.ReminderOptions>(o => o.MinimumReminderPeriod = TimeSpan.FromSeconds(1));
+            silo.Services.Configure<RoundOptions>(o =>
+            {
+                o.ReminderPeriod = TimeSpan.FromSeconds(1);
+                o.ReminderOffsets = [TimeSpan.FromSeconds(-2), TimeSpan.Zero];
+            });
             silo.AddIncomingGrainCallFilter(async context =>
             {
                 if (Faults.CountyDown && context.InterfaceMethod?.Name == nameof(ICountyGrain.ApplyUnitChange))

@@ -7,20 +7,19 @@ namespace Assessment.Grains.Tests;
 public sealed class RoundGrainTests(ClusterFixture fixture)
 {
     private static int _next;
-    private static readonly string DefaultScheme = EmbeddedData.Read("default-scheme.yaml");
+    private static readonly string DefaultScheme = TestRounds.DefaultScheme;
 
     private async Task<(string Tenant, IRoundGrain Round, string[] Counties)> OpenAsync(int year, params double[] surveyScores)
     {
         var tenant = $"r{Interlocked.Increment(ref _next)}";
         var counties = surveyScores.Select((_, i) => $"c{i}").ToArray();
+        var round = await TestRounds.OpenAsync(fixture.Grains, tenant, year, counties);
         for (var i = 0; i < counties.Length; i++)
         {
             await fixture.Grains.GetGrain<IUnitGrain>(GrainKeys.Unit(tenant, counties[i], GrainKeys.AssessorEntry, year))
-                .Submit(new UnitSubmission(Guid.NewGuid(), [new ValueEntry("satisfaction.survey_score", surveyScores[i])]));
+                .Submit(TestRounds.Assessor("satisfaction.survey_score", surveyScores[i]));
         }
 
-        var round = fixture.Grains.GetGrain<IRoundGrain>(GrainKeys.Round(tenant, year));
-        await round.Open(new RoundDefinition(DefaultScheme, counties.Select(c => new CountyInfo(c, c + "县", [])).ToArray()));
         return (tenant, round, counties);
     }
 
@@ -44,7 +43,7 @@ public sealed class RoundGrainTests(ClusterFixture fixture)
             var county = counties[i % counties.Length];
             var score = 41 + i;
             await fixture.Grains.GetGrain<IUnitGrain>(GrainKeys.Unit(tenant, county, GrainKeys.AssessorEntry, 2024))
-                .Submit(new UnitSubmission(Guid.NewGuid(), [new ValueEntry("satisfaction.survey_score", score)]));
+                .Submit(TestRounds.Assessor("satisfaction.survey_score", score));
             var card = (await round.GetCountyScore(county)).Card;
             var line = card.Dimensions.SelectMany(d => d.Lines).Single(l => l.Indicator == "satisfaction.survey_score");
             Assert.Equal(score, line.Value);
@@ -89,7 +88,7 @@ public sealed class RoundGrainTests(ClusterFixture fixture)
     [Fact]
     public async Task Re_pinning_is_audited_and_a_published_rounds_scheme_never_changes()
     {
-        var (_, round, _) = await OpenAsync(2024, 90, 50);
+        var (tenant, round, _) = await OpenAsync(2024, 90, 50);
         var other = DefaultScheme.Replace("version: 1", "version: 2", StringComparison.Ordinal);
         await Assert.ThrowsAsync<ValidationFailedException>(() => round.RepinScheme(other, "", "assessor"));
 
@@ -99,7 +98,7 @@ public sealed class RoundGrainTests(ClusterFixture fixture)
         Assert.Equal(("考核办张三", "repin_scheme", "省里调整了满意度口径"), (entry.Actor, entry.Action, entry.Reason));
         Assert.Contains("default@1 → default@2", entry.Detail, StringComparison.Ordinal);
 
-        await round.Publish("考核办张三");
+        await TestRounds.PublishAsync(fixture.Grains, tenant, 2024);
         var ex = await Assert.ThrowsAsync<PreconditionException>(() => round.RepinScheme(DefaultScheme, "再改一次", "考核办张三"));
         Assert.Equal("ROUND_PUBLISHED", ex.Reason);
         Assert.Equal("default@2", (await round.GetInfo())!.SchemeId);
@@ -111,14 +110,12 @@ public sealed class RoundGrainTests(ClusterFixture fixture)
         var tenant = $"p{Interlocked.Increment(ref _next)}";
         foreach (var (year, scores) in new[] { (2023, new[] { 50.0, 90 }), (2024, new[] { 90.0, 50 }) })
         {
+            await TestRounds.OpenAsync(fixture.Grains, tenant, year, ["c0", "c1"]);
             for (var i = 0; i < 2; i++)
             {
                 await fixture.Grains.GetGrain<IUnitGrain>(GrainKeys.Unit(tenant, $"c{i}", GrainKeys.AssessorEntry, year))
-                    .Submit(new UnitSubmission(Guid.NewGuid(), [new ValueEntry("satisfaction.survey_score", scores[i])]));
+                    .Submit(TestRounds.Assessor("satisfaction.survey_score", scores[i]));
             }
-
-            await fixture.Grains.GetGrain<IRoundGrain>(GrainKeys.Round(tenant, year))
-                .Open(new RoundDefinition(DefaultScheme, [new CountyInfo("c0", "甲县", []), new CountyInfo("c1", "乙县", [])]));
         }
 
         var ranking = await fixture.Grains.GetGrain<IRoundGrain>(GrainKeys.Round(tenant, 2024)).GetRanking();
@@ -133,14 +130,7 @@ public sealed class RoundGrainTests(ClusterFixture fixture)
         var tenant = $"q{Interlocked.Increment(ref _next)}";
         double[] scores = [100, 95, 95, 60, 60, 60, 60];
         var counties = scores.Select((_, i) => $"c{i}").ToArray();
-        for (var i = 0; i < counties.Length; i++)
-        {
-            await fixture.Grains.GetGrain<IUnitGrain>(GrainKeys.Unit(tenant, counties[i], GrainKeys.AssessorEntry, 2024))
-                .Submit(new UnitSubmission(Guid.NewGuid(), [new ValueEntry("satisfaction.survey_score", scores[i])]));
-        }
-
-        var round = fixture.Grains.GetGrain<IRoundGrain>(GrainKeys.Round(tenant, 2024));
-        await round.Open(new RoundDefinition("""
+        var round = await TestRounds.OpenAsync(fixture.Grains, tenant, 2024, counties, """
             code: one
             version: 1
             name: 单项细则
@@ -156,7 +146,12 @@ public sealed class RoundGrainTests(ClusterFixture fixture)
                 - { label: 良好, min: 80 }
                 - { label: 合格, min: 0 }
               quota: { label: 优秀, share: 0.30 }
-            """, counties.Select(c => new CountyInfo(c, c, [])).ToArray()));
+            """);
+        for (var i = 0; i < counties.Length; i++)
+        {
+            await fixture.Grains.GetGrain<IUnitGrain>(GrainKeys.Unit(tenant, counties[i], GrainKeys.AssessorEntry, 2024))
+                .Submit(TestRounds.Assessor("satisfaction.survey_score", scores[i]));
+        }
 
         var ranking = await round.GetRanking();
         Assert.Equal(["优秀", "良好", "良好"], ranking.Rows.Take(3).Select(r => r.Grade));

@@ -8,11 +8,17 @@ public sealed class UnitAndCountyGrainTests(ClusterFixture fixture)
 {
     private static int _next;
 
-    private static string NewCounty() => $"c{Interlocked.Increment(ref _next)}";
+    /// <summary>A county in a round of its own (tenant "t" + county), open for submissions.</summary>
+    private async Task<string> NewCountyAsync()
+    {
+        var county = $"c{Interlocked.Increment(ref _next)}";
+        await TestRounds.OpenAsync(fixture.Grains, "t" + county, 2024, [county]);
+        return county;
+    }
 
-    private IUnitGrain Unit(string county, string unit) => fixture.Grains.GetGrain<IUnitGrain>(GrainKeys.Unit("t", county, unit, 2024));
+    private IUnitGrain Unit(string county, string unit) => fixture.Grains.GetGrain<IUnitGrain>(GrainKeys.Unit("t" + county, county, unit, 2024));
 
-    private ICountyGrain County(string county) => fixture.Grains.GetGrain<ICountyGrain>(GrainKeys.County("t", county, 2024));
+    private ICountyGrain County(string county) => fixture.Grains.GetGrain<ICountyGrain>(GrainKeys.County("t" + county, county, 2024));
 
     private static UnitSubmission Submission(params (string Code, double? Value)[] values) =>
         new(Guid.NewGuid(), values.Select(v => new ValueEntry(v.Code, v.Value)).ToArray());
@@ -20,7 +26,7 @@ public sealed class UnitAndCountyGrainTests(ClusterFixture fixture)
     [Fact]
     public async Task Units_submissions_aggregate_into_their_county()
     {
-        var county = NewCounty();
+        var county = await NewCountyAsync();
         await Unit(county, "a").Submit(Submission(("mediation.disputes_received", 10), ("mediation.disputes_resolved", 9)));
         await Unit(county, "b").Submit(Submission(("mediation.disputes_received", 5)));
         var receipt = await Unit(county, "a").Submit(Submission(("mediation.disputes_received", 12), ("mediation.disputes_resolved", null)));
@@ -37,7 +43,7 @@ public sealed class UnitAndCountyGrainTests(ClusterFixture fixture)
     [Fact]
     public async Task Submitting_the_same_id_twice_returns_the_first_answer_and_counts_once()
     {
-        var county = NewCounty();
+        var county = await NewCountyAsync();
         var submission = Submission(("legalaid.cases", 4));
         var first = await Unit(county, "a").Submit(submission);
         var again = await Unit(county, "a").Submit(submission with { Values = [.. submission.Values] });
@@ -51,7 +57,7 @@ public sealed class UnitAndCountyGrainTests(ClusterFixture fixture)
     [Fact]
     public async Task The_same_id_with_a_different_payload_is_a_conflict()
     {
-        var county = NewCounty();
+        var county = await NewCountyAsync();
         var submission = Submission(("legalaid.cases", 4));
         await Unit(county, "a").Submit(submission);
         await Assert.ThrowsAsync<ConflictException>(() => Unit(county, "a").Submit(submission with { Values = [new ValueEntry("legalaid.cases", 5)] }));
@@ -61,7 +67,7 @@ public sealed class UnitAndCountyGrainTests(ClusterFixture fixture)
     [Fact]
     public async Task Invalid_values_are_rejected_whole_and_nothing_is_stored()
     {
-        var county = NewCounty();
+        var county = await NewCountyAsync();
         await Unit(county, "a").Submit(Submission(("legalaid.cases", 4)));
         var ex = await Assert.ThrowsAsync<ValidationFailedException>(() => Unit(county, "a").Submit(Submission(
             ("legalaid.cases", 9), ("mediation.disputes_received", -1), ("unknown.code", 1))));
@@ -75,7 +81,7 @@ public sealed class UnitAndCountyGrainTests(ClusterFixture fixture)
     [Fact]
     public async Task A_dry_run_reports_outcomes_and_rejections_without_storing()
     {
-        var county = NewCounty();
+        var county = await NewCountyAsync();
         var receipt = await Unit(county, "a").Submit(Submission(("legalaid.cases", 4), ("mediation.disputes_received", -1)) with { DryRun = true });
         Assert.True(receipt.DryRun);
         Assert.Equal(1, receipt.Accepted);
@@ -86,7 +92,7 @@ public sealed class UnitAndCountyGrainTests(ClusterFixture fixture)
     [Fact]
     public async Task A_change_the_county_could_not_take_stays_pending_and_is_applied_once_it_can()
     {
-        var county = NewCounty();
+        var county = await NewCountyAsync();
         try
         {
             Faults.CountyDown = true;
@@ -116,7 +122,7 @@ public sealed class UnitAndCountyGrainTests(ClusterFixture fixture)
     [Fact]
     public async Task A_failed_write_is_unavailable_and_its_change_is_never_persisted_later()
     {
-        var county = NewCounty();
+        var county = await NewCountyAsync();
         await Unit(county, "a").Submit(Submission(("legalaid.cases", 4)));
         try
         {
@@ -138,21 +144,20 @@ public sealed class UnitAndCountyGrainTests(ClusterFixture fixture)
     [Fact]
     public async Task A_round_ranks_its_counties_with_the_pinned_scheme()
     {
-        var a = NewCounty();
-        var b = NewCounty();
-        await fixture.Grains.GetGrain<IUnitGrain>(GrainKeys.Unit("t", a, GrainKeys.AssessorEntry, 2024)).Submit(Submission(("satisfaction.survey_score", 90)));
-        await fixture.Grains.GetGrain<IUnitGrain>(GrainKeys.Unit("t", b, GrainKeys.AssessorEntry, 2024)).Submit(Submission(("satisfaction.survey_score", 50)));
-        var round = fixture.Grains.GetGrain<IRoundGrain>(GrainKeys.Round("t" + a, 2024));
+        var tenant = $"t{Interlocked.Increment(ref _next)}";
+        const string a = "ca", b = "cb";
+        var round = fixture.Grains.GetGrain<IRoundGrain>(GrainKeys.Round(tenant, 2024));
         await Assert.ThrowsAsync<PreconditionException>(() => round.GetRanking());
 
-        round = fixture.Grains.GetGrain<IRoundGrain>(GrainKeys.Round("t", 2024));
-        await round.Open(new RoundDefinition(EmbeddedData.Read("default-scheme.yaml"), [new CountyInfo(a, "甲县", []), new CountyInfo(b, "乙县", [])]));
+        round = await TestRounds.OpenAsync(fixture.Grains, tenant, 2024, [a, b]);
+        await fixture.Grains.GetGrain<IUnitGrain>(GrainKeys.Unit(tenant, a, GrainKeys.AssessorEntry, 2024)).Submit(TestRounds.Assessor("satisfaction.survey_score", 90));
+        await fixture.Grains.GetGrain<IUnitGrain>(GrainKeys.Unit(tenant, b, GrainKeys.AssessorEntry, 2024)).Submit(TestRounds.Assessor("satisfaction.survey_score", 50));
         var ranking = await round.GetRanking();
         Assert.Equal([a, b], ranking.Rows.Select(r => r.County));
         Assert.Equal(9, ranking.Rows[0].Total);
 
         // A unit's new figures show up in the next ranking without any write to the round.
-        await Unit(b, "x").Submit(Submission(("pufa.activities", 30)));
+        await fixture.Grains.GetGrain<IUnitGrain>(GrainKeys.Unit(tenant, b, "x", 2024)).Submit(Submission(("pufa.activities", 30)));
         ranking = await round.GetRanking();
         Assert.Equal(8, ranking.Rows.Single(r => r.County == b).Total); // 5 + 3 (the only county with activities)
         var card = await round.GetCountyScore(b);
@@ -162,7 +167,7 @@ public sealed class UnitAndCountyGrainTests(ClusterFixture fixture)
     [Fact]
     public async Task Forty_units_submitting_in_parallel_aggregate_exactly_and_keep_gapless_versions()
     {
-        var county = NewCounty();
+        var county = await NewCountyAsync();
         var units = Enumerable.Range(0, 40).Select(i => $"u{i}").ToArray();
         await Task.WhenAll(units.Select(async (unit, i) =>
         {
@@ -181,7 +186,7 @@ public sealed class UnitAndCountyGrainTests(ClusterFixture fixture)
     [Fact]
     public async Task When_the_county_cannot_write_the_units_still_acknowledge_and_the_county_catches_up_exactly()
     {
-        var county = NewCounty();
+        var county = await NewCountyAsync();
         await Unit(county, "a").Submit(Submission(("legalaid.cases", 1)));
         try
         {
@@ -208,7 +213,7 @@ public sealed class UnitAndCountyGrainTests(ClusterFixture fixture)
     [Fact]
     public async Task A_note_is_kept_even_when_the_value_it_explains_did_not_change()
     {
-        var county = NewCounty();
+        var county = await NewCountyAsync();
         await Unit(county, "a").Submit(Submission(("legalaid.cases", 4)));
         var receipt = await Unit(county, "a").Submit(new UnitSubmission(Guid.NewGuid(), [new ValueEntry("legalaid.cases", 4, "含两件跨年案件")]));
 

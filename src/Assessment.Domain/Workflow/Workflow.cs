@@ -64,7 +64,7 @@ public static class LockReasons
 }
 
 /// <summary>A refused action: the reason code and the sentence a user reads.</summary>
-public sealed record Lock(string Reason, string Message);
+public sealed record Refusal(string Reason, string Message);
 
 /// <summary>What a county's lock decision depends on.</summary>
 public readonly record struct CountyContext(
@@ -88,7 +88,7 @@ public readonly record struct CountyContext(
 public static class CountyWorkflow
 {
     /// <summary>Null when the action is allowed now; otherwise the lock that refuses it.</summary>
-    public static Lock? Check(CountyAction action, in CountyContext c)
+    public static Refusal? Check(CountyAction action, in CountyContext c)
     {
         if (c.Phase == RoundPhase.Published || c.Status == CountyStatus.Published)
         {
@@ -149,7 +149,7 @@ public static class RoundWorkflow
         ChangeScoring,
     }
 
-    public static Lock? Check(Action action, RoundPhase phase) => (action, phase) switch
+    public static Refusal? Check(Action action, RoundPhase phase) => (action, phase) switch
     {
         (_, RoundPhase.Published) => new(LockReasons.RoundPublished, "本年度考核结果已发布，不能再变更。"),
         (Action.Define or Action.Open, RoundPhase.Draft) => null,

@@ -44,3 +44,15 @@ public sealed class PreconditionException(string reason, string message) : Asses
 /// </summary>
 [GenerateSerializer, Alias("assessment.UnavailableException")]
 public sealed class UnavailableException(string message) : AssessmentException(message);
+
+/// <summary>The write was based on a version of the target that is no longer current. → ABORTED.</summary>
+[GenerateSerializer, Alias("assessment.AbortedException")]
+public sealed class AbortedException(int expected, int actual)
+    : AssessmentException($"数据已被他人修改（您依据的版本为 {expected}，当前版本为 {actual}），请刷新后重试。")
+{
+    [Id(0)]
+    public int Expected { get; } = expected;
+
+    [Id(1)]
+    public int Actual { get; } = actual;
+}

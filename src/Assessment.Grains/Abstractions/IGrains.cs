@@ -26,18 +26,72 @@ public interface ICountyGrain : IGrainWithStringKey
 
     [Alias("GetAggregate")]
     Task<CountyAggregateView> GetAggregate();
+
+    /// <summary>
+    /// Asked by a unit before it stores a submission: refuses with the lock's reason (or ABORTED on a stale expected
+    /// version) while the county does not take figures from that unit. A later 上报 waits for admitted submissions.
+    /// </summary>
+    [Alias("Admit")]
+    Task Admit(string unit, int? expectedVersion);
+
+    /// <summary>The round's phase, deadline, scheme and roster; idempotent, phases only move forward. Returns the audit head.</summary>
+    [Alias("SetSchedule")]
+    Task<AuditAnchor> SetSchedule(RoundSchedule schedule);
+
+    /// <summary>上报: the county submits its figures for review.</summary>
+    [Alias("SubmitForReview")]
+    Task<CountyWorkflowView> SubmitForReview(WorkflowCommand command);
+
+    /// <summary>退回: the assessor returns the figures with a reason; units may correct them again.</summary>
+    [Alias("Return")]
+    Task<CountyWorkflowView> Return(WorkflowCommand command);
+
+    /// <summary>审核通过.</summary>
+    [Alias("Approve")]
+    Task<CountyWorkflowView> Approve(WorkflowCommand command);
+
+    /// <summary>Extends this county's submission deadline (audited with the reason).</summary>
+    [Alias("Extend")]
+    Task<CountyWorkflowView> Extend(DateTimeOffset until, WorkflowCommand command);
+
+    /// <summary>Adds, revises or withdraws a score adjustment; only while the county is in review.</summary>
+    [Alias("Adjust")]
+    Task<CountyWorkflowView> Adjust(AdjustmentCommand command);
+
+    [Alias("GetWorkflow")]
+    Task<CountyWorkflowView> GetWorkflow();
+
+    /// <summary>Entries <paramref name="from"/> … of the county's audit chain (at most <paramref name="count"/>).</summary>
+    [Alias("ReadAudit")]
+    Task<AuditPage> ReadAudit(int from, int count);
 }
 
 /// <summary>One tenant's assessment of one year. Key: <c>tenant/year</c>.</summary>
 [Alias("assessment.IRoundGrain")]
 public interface IRoundGrain : IGrainWithStringKey
 {
-    /// <summary>Opens the round with a scheme and roster; opening an open round again is a no-op.</summary>
+    /// <summary>Creates or changes the draft: scheme, roster and deadlines. Only while the round is a draft.</summary>
+    [Alias("Define")]
+    Task<RoundInfo> Define(RoundDefinition definition, string actor);
+
+    /// <summary>Opens the draft: its scheme and roster are pinned and every county starts collecting.</summary>
     [Alias("Open")]
-    Task<RoundInfo> Open(RoundDefinition definition);
+    Task<RoundInfo> Open(string actor, int? expectedVersion = null);
+
+    /// <summary>Closes the round for submissions (counties with an extension may still submit until it ends).</summary>
+    [Alias("Close")]
+    Task<RoundInfo> Close(string actor, int? expectedVersion = null);
 
     [Alias("GetInfo")]
     Task<RoundInfo?> GetInfo();
+
+    /// <summary>Completeness and timeliness over all counties, and what may be done next with the round.</summary>
+    [Alias("GetProgress")]
+    Task<RoundProgress> GetProgress();
+
+    /// <summary>What the reminders recorded (newest first), for the CLI and the dashboard.</summary>
+    [Alias("GetNotifications")]
+    Task<RoundNotification[]> GetNotifications();
 
     /// <summary>
     /// A county's facts changed (called by the county after each durable write, before its units are acknowledged), so
@@ -68,9 +122,12 @@ public interface IRoundGrain : IGrainWithStringKey
     [Alias("OverrideQuota")]
     Task<RankingResult> OverrideQuota(string county, string reason, string actor);
 
-    /// <summary>Publishes the round: its scheme and overrides are frozen from then on.</summary>
+    /// <summary>
+    /// Publishes a closed round whose counties are all reviewed: every county is frozen and its audit head anchored in
+    /// the round (and so in the bulletin).
+    /// </summary>
     [Alias("Publish")]
-    Task<RoundInfo> Publish(string actor);
+    Task<RoundInfo> Publish(string actor, int? expectedVersion = null);
 }
 
 /// <summary>A prefecture's profile and roster. Key: <c>tenant</c>.</summary>

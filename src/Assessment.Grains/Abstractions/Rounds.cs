@@ -1,10 +1,18 @@
 using Assessment.Domain.Scoring;
+using Assessment.Domain.Workflow;
 
 namespace Assessment.Grains.Abstractions;
 
-/// <summary>Opens a round: the scheme text is pinned into the round, so later edits of the file change nothing.</summary>
+/// <summary>
+/// What a round will pin when it opens: the scheme text (later edits of the file change nothing), the roster of
+/// counties and units, the submission deadline and the review deadline.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("assessment.RoundDefinition")]
-public sealed record RoundDefinition([property: Id(0)] string SchemeYaml, [property: Id(1)] CountyInfo[] Counties);
+public sealed record RoundDefinition(
+    [property: Id(0)] string SchemeYaml,
+    [property: Id(1)] CountyInfo[] Counties,
+    [property: Id(2)] DateTimeOffset SubmissionDeadline,
+    [property: Id(3)] DateTimeOffset? ReviewDeadline = null);
 
 [GenerateSerializer, Immutable, Alias("assessment.RoundInfo")]
 public sealed record RoundInfo(
@@ -12,9 +20,16 @@ public sealed record RoundInfo(
     [property: Id(1)] string SchemeId,
     [property: Id(2)] string SchemeName,
     [property: Id(3)] CountyInfo[] Counties,
-    [property: Id(4)] DateTimeOffset OpenedAt,
-    [property: Id(5)] bool Published = false,
-    [property: Id(6)] RoundAuditEntry[]? Audit = null);
+    [property: Id(4)] DateTimeOffset? OpenedAt,
+    [property: Id(5)] RoundPhase Phase,
+    [property: Id(6)] RoundAuditEntry[] Audit,
+    [property: Id(7)] DateTimeOffset SubmissionDeadline,
+    [property: Id(8)] DateTimeOffset? ReviewDeadline,
+    [property: Id(9)] int Version,
+    [property: Id(10)] Dictionary<string, AuditAnchor> PublishedHeads)
+{
+    public bool Published => Phase == RoundPhase.Published;
+}
 
 /// <summary>A round-level change (scheme pin, re-pin, quota override, publication): who, when, what, why.</summary>
 [GenerateSerializer, Immutable, Alias("assessment.RoundAuditEntry")]

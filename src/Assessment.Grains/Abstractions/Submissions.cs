@@ -4,12 +4,18 @@ namespace Assessment.Grains.Abstractions;
 [GenerateSerializer, Immutable, Alias("assessment.ValueEntry")]
 public sealed record ValueEntry([property: Id(0)] string Code, [property: Id(1)] double? Value, [property: Id(2)] string? Note = null);
 
-/// <summary>What a unit sends for one year.</summary>
+/// <summary>
+/// What a unit sends for one year. <see cref="Actor"/> names the submitter in the county's audit chain; assessor entries
+/// also carry a reason and may carry the county version they were based on.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("assessment.UnitSubmission")]
 public sealed record UnitSubmission(
     [property: Id(0)] Guid SubmissionId,
     [property: Id(1)] ValueEntry[] Values,
-    [property: Id(2)] bool DryRun = false);
+    [property: Id(2)] bool DryRun = false,
+    [property: Id(3)] string? Actor = null,
+    [property: Id(4)] string? Reason = null,
+    [property: Id(5)] int? ExpectedVersion = null);
 
 public enum ValueOutcome
 {
@@ -64,7 +70,10 @@ public sealed record UnitChange(
     [property: Id(0)] string Unit,
     [property: Id(1)] int ToVersion,
     [property: Id(2)] Dictionary<string, double> ToValues,
-    [property: Id(3)] VersionValues[] Bases);
+    [property: Id(3)] VersionValues[] Bases,
+    [property: Id(4)] DateTimeOffset StoredAt,
+    [property: Id(5)] string Actor,
+    [property: Id(6)] string? Reason = null);
 
 [GenerateSerializer, Immutable, Alias("assessment.VersionValues")]
 public sealed record VersionValues([property: Id(0)] int Version, [property: Id(1)] Dictionary<string, double> Values);
@@ -73,7 +82,8 @@ public sealed record VersionValues([property: Id(0)] int Version, [property: Id(
 [GenerateSerializer, Immutable, Alias("assessment.CountyFactsSnapshot")]
 public sealed record CountyFactsSnapshot(
     [property: Id(0)] int Revision,
-    [property: Id(1)] Dictionary<string, double> Values);
+    [property: Id(1)] Dictionary<string, double> Values,
+    [property: Id(2)] AdjustmentRecord[] Adjustments);
 
 /// <summary>A county's aggregate with the number of reporters per indicator and each unit's applied version.</summary>
 [GenerateSerializer, Immutable, Alias("assessment.CountyAggregateView")]

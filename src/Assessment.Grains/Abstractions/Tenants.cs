@@ -16,7 +16,8 @@ public sealed record TenantProfile(
     [property: Id(3)] string DocumentPrefix,
     [property: Id(4)] string Recipients,
     [property: Id(5)] CountyInfo[] Counties,
-    [property: Id(6)] bool PublishScores = true)
+    [property: Id(6)] bool PublishScores = true,
+    [property: Id(7)] string? WebhookUrl = null)
 {
     public CountyInfo? County(string id) => Array.Find(Counties, c => c.Id == id);
 }

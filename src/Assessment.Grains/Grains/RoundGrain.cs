@@ -3,35 +3,55 @@ using Assessment.Domain.Catalog;
 using Assessment.Domain.Ranking;
 using Assessment.Domain.Scoring;
 using Assessment.Grains.Abstractions;
+using Assessment.Domain.Workflow;
+using Assessment.Grains.Notifications;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Assessment.Grains.Grains;
 
 [GenerateSerializer, Alias("assessment.RoundState")]
 public sealed class RoundState
 {
-    /// <summary>The scheme text pinned when the round opened (or re-pinned before publication).</summary>
+    /// <summary>The scheme text defined for the round, pinned when it opens (or re-pinned before publication).</summary>
     [Id(0)] public string? SchemeYaml { get; set; }
     [Id(1)] public CountyInfo[] Counties { get; set; } = [];
     [Id(2)] public DateTimeOffset? OpenedAt { get; set; }
-    [Id(3)] public bool Published { get; set; }
+    /// <summary>Rounds stored before the lifecycle existed only knew "published"; read once on activation.</summary>
+    [Id(3)] public bool LegacyPublished { get; set; }
     /// <summary>Counties granted the quota grade at a tie, with the reason (the audit entry holds who and when).</summary>
     [Id(4)] public Dictionary<string, string> QuotaOverrides { get; set; } = new(StringComparer.Ordinal);
     /// <summary>Round-level changes; a handful per year.</summary>
     [Id(5)] public List<RoundAuditEntry> Audit { get; set; } = [];
+    [Id(6)] public RoundPhase Phase { get; set; }
+    [Id(7)] public DateTimeOffset SubmissionDeadline { get; set; }
+    [Id(8)] public DateTimeOffset? ReviewDeadline { get; set; }
+    [Id(9)] public int Version { get; set; }
+    /// <summary>Each county's audit head at publication: the anchor that makes a truncated chain detectable.</summary>
+    [Id(10)] public Dictionary<string, AuditAnchor> PublishedHeads { get; set; } = new(StringComparer.Ordinal);
+    /// <summary>The reminders' outbox, newest last; bounded.</summary>
+    [Id(11)] public List<RoundNotification> Notifications { get; set; } = [];
+    /// <summary>Reminder offsets (ticks) already handled.</summary>
+    [Id(12)] public List<long> RemindersDone { get; set; } = [];
 }
 
 /// <summary>
-/// A tenant's assessment of one year. Ranking pulls each county's facts only when the county's revision changed since
+/// A tenant's assessment of one year: its lifecycle (draft → open → closed → published), which it pushes to its
+/// counties, the deadline reminders, and the ranking. Ranking pulls each county's facts only when the county's revision changed since
 /// the last ranking (a cheap version check), so no submission writes to this grain. Scores are kept per county:
 /// a changed county is rescored, and all counties only when the peer ranges move; ranking is then a sort.
 /// </summary>
 public sealed class RoundGrain(
     [PersistentState("round", StorageNames.Default)] IPersistentState<RoundState> state,
     IndicatorCatalog catalog,
+    INotificationSink notifications,
+    IOptions<RoundOptions> options,
     TimeProvider clock,
-    ILogger<RoundGrain> logger) : Grain, IRoundGrain
+    ILogger<RoundGrain> logger) : Grain, IRoundGrain, IRemindable
 {
+    private const string ReminderName = "deadline-reminders";
+    private const int MaxNotifications = 100;
+
     /// <summary>Longest time between rankings that ask every county, not only those that reported a change.</summary>
     public static readonly TimeSpan SweepInterval = TimeSpan.FromSeconds(30);
 
@@ -53,6 +73,11 @@ public sealed class RoundGrain(
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         (_tenant, _year) = GrainKeys.ParseRound(this.GetPrimaryKeyString());
+        if (S.OpenedAt is not null && S.Phase == RoundPhase.Draft)
+        {
+            S.Phase = S.LegacyPublished ? RoundPhase.Published : RoundPhase.Open;
+        }
+
         if (S.SchemeYaml is { } yaml)
         {
             Pin(SchemeLoader.Load(yaml, $"round {_tenant}/{_year} scheme", catalog));
@@ -61,25 +86,73 @@ public sealed class RoundGrain(
         return Task.CompletedTask;
     }
 
-    public async Task<RoundInfo> Open(RoundDefinition definition)
+    public async Task<RoundInfo> Define(RoundDefinition definition, string actor)
     {
-        if (_scheme is not null)
-        {
-            return Info()!;
-        }
-
+        Require(RoundWorkflow.Action.Define, null);
         var scheme = Parse(definition.SchemeYaml);
+        var violations = new List<FieldError>();
         if (definition.Counties.Length == 0)
         {
-            throw new ValidationFailedException([new FieldError("counties", "考核名单不能为空")]);
+            violations.Add(new FieldError("counties", "考核名单不能为空"));
+        }
+
+        if (definition.Counties.Select(c => c.Id).Distinct(StringComparer.Ordinal).Count() != definition.Counties.Length)
+        {
+            violations.Add(new FieldError("counties", "考核名单中县（区）重复"));
+        }
+
+        if (definition.SubmissionDeadline <= clock.GetUtcNow())
+        {
+            violations.Add(new FieldError("submission_deadline", "填报截止时间须晚于当前时间"));
+        }
+
+        if (definition.ReviewDeadline is { } review && review < definition.SubmissionDeadline)
+        {
+            violations.Add(new FieldError("review_deadline", "审核截止时间不能早于填报截止时间"));
+        }
+
+        if (violations.Count > 0)
+        {
+            throw new ValidationFailedException([.. violations]);
         }
 
         S.SchemeYaml = definition.SchemeYaml;
         S.Counties = definition.Counties;
-        S.OpenedAt = clock.GetUtcNow();
-        AddAudit("system", "open", $"开启 {_year} 年度考核，评分细则 {scheme.Id}，{definition.Counties.Length} 个县（区）", null);
+        S.SubmissionDeadline = definition.SubmissionDeadline;
+        S.ReviewDeadline = definition.ReviewDeadline;
+        S.Version++;
+        AddAudit(actor, "define", $"{_year} 年度考核草案：评分细则 {scheme.Id}，{definition.Counties.Length} 个县（区），填报截止 {CountyWorkflow.Local(definition.SubmissionDeadline)}", null);
         await state.WriteOrRestoreAsync(GrainContext, logger);
         Pin(scheme);
+        return Info()!;
+    }
+
+    public async Task<RoundInfo> Open(string actor, int? expectedVersion = null)
+    {
+        Require(RoundWorkflow.Action.Open, expectedVersion);
+        if (_scheme is null)
+        {
+            throw new PreconditionException("ROUND_NOT_DEFINED", $"{_year} 年度考核尚未设置评分细则、名单与截止时间。");
+        }
+
+        await PushAsync(RoundPhase.Open, actor, _scheme);
+        S.Phase = RoundPhase.Open;
+        S.OpenedAt = clock.GetUtcNow();
+        S.Version++;
+        AddAudit(actor, "open", $"开启 {_year} 年度考核，固定评分细则 {_scheme.Id} 与 {S.Counties.Length} 个县（区）的名单", null);
+        await state.WriteOrRestoreAsync(GrainContext, logger);
+        await this.RegisterOrUpdateReminder(ReminderName, options.Value.ReminderPeriod, options.Value.ReminderPeriod);
+        return Info()!;
+    }
+
+    public async Task<RoundInfo> Close(string actor, int? expectedVersion = null)
+    {
+        Require(RoundWorkflow.Action.Close, expectedVersion);
+        await PushAsync(RoundPhase.Closed, actor, _scheme!);
+        S.Phase = RoundPhase.Closed;
+        S.Version++;
+        AddAudit(actor, "close", $"{_year} 年度考核截止填报", null);
+        await state.WriteOrRestoreAsync(GrainContext, logger);
         return Info()!;
     }
 
@@ -128,7 +201,7 @@ public sealed class RoundGrain(
     {
         var draft = Parse(schemeYaml);
         await RefreshAsync();
-        var facts = S.Counties.Select(c => new CountyFacts(c.Id, _facts[c.Id].Values)).ToArray();
+        var facts = S.Counties.Select(c => Facts(c.Id)).ToArray();
         var ranked = Ranker.Rank(draft, new Scorer(catalog, draft).ScoreAll(facts), Groups(), Overrides());
         var result = Result(ranked, draft, previous: null);
         var current = _ranked!.ToDictionary(r => r.County, StringComparer.Ordinal);
@@ -143,11 +216,13 @@ public sealed class RoundGrain(
 
     public async Task<RoundInfo> RepinScheme(string schemeYaml, string reason, string actor)
     {
-        RequireOpen();
+        Require(RoundWorkflow.Action.ChangeScoring, null);
         RequireReason(reason);
         var scheme = Parse(schemeYaml);
         var before = _scheme!.Id;
+        await PushAsync(S.Phase, actor, scheme);
         S.SchemeYaml = schemeYaml;
+        S.Version++;
         AddAudit(actor, "repin_scheme", $"评分细则 {before} → {scheme.Id}", reason);
         await state.WriteOrRestoreAsync(GrainContext, logger);
         Pin(scheme);
@@ -156,7 +231,7 @@ public sealed class RoundGrain(
 
     public async Task<RankingResult> OverrideQuota(string county, string reason, string actor)
     {
-        RequireOpen();
+        Require(RoundWorkflow.Action.ChangeScoring, null);
         RequireReason(reason);
         await RefreshAsync();
         var row = _ranked!.FirstOrDefault(r => r.County == county) ?? throw new NotFoundException($"{_year} 年度考核名单中没有该县（区）。");
@@ -173,20 +248,148 @@ public sealed class RoundGrain(
         }
 
         S.QuotaOverrides[county] = reason;
+        S.Version++;
         AddAudit(actor, "override_quota", $"{Names()[county]}保留{_scheme!.Scale(GroupOf(county)).Quota!.Label}等次", reason);
         await state.WriteOrRestoreAsync(GrainContext, logger);
         _ranked = null;
         return await GetRanking();
     }
 
-    public async Task<RoundInfo> Publish(string actor)
+    public async Task<RoundInfo> Publish(string actor, int? expectedVersion = null)
     {
-        RequireOpen();
-        S.Published = true;
-        AddAudit(actor, "publish", $"发布 {_year} 年度考核结果（评分细则 {_scheme!.Id}）", null);
+        Require(RoundWorkflow.Action.Publish, expectedVersion);
+        var views = await CountyViewsAsync();
+        var pending = views.Where(v => v.Status is not (CountyStatus.Reviewed or CountyStatus.Published)).ToArray();
+        if (pending.Length > 0)
+        {
+            var names = Names();
+            throw new PreconditionException(LockReasons.CountiesNotReviewed,
+                $"尚有 {pending.Length} 个县（区）未审核通过：{string.Join("、", pending.Take(5).Select(v => names[v.County]))}{(pending.Length > 5 ? " 等" : "")}。");
+        }
+
+        // Every county freezes and answers with its audit head; the round records them all before it says "published".
+        S.PublishedHeads = await PushAsync(RoundPhase.Published, actor, _scheme!);
+        S.Phase = RoundPhase.Published;
+        S.Version++;
+        AddAudit(actor, "publish", $"发布 {_year} 年度考核结果（评分细则 {_scheme!.Id}），锚定 {S.PublishedHeads.Count} 个县（区）的审计链", null);
         await state.WriteOrRestoreAsync(GrainContext, logger);
+        await StopRemindersAsync();
         return Info()!;
     }
+
+    public async Task<RoundProgress> GetProgress()
+    {
+        var views = _scheme is null || S.Phase == RoundPhase.Draft ? [] : await CountyViewsAsync();
+        var byStatus = Enum.GetValues<CountyStatus>().ToDictionary(s => s, s => views.Count(v => v.Status == s));
+        var allReviewed = views.Length == S.Counties.Length && views.All(v => v.Status is CountyStatus.Reviewed or CountyStatus.Published);
+        return new RoundProgress(
+            S.Counties.Length, byStatus,
+            views.Sum(v => v.Progress.UnitsExpected), views.Sum(v => v.Progress.UnitsSubmitted),
+            views.Sum(v => v.Progress.OnTime), views.Sum(v => v.Progress.Late), views.Sum(v => v.Progress.MissingValues),
+            RoundWorkflow.Check(RoundWorkflow.Action.Define, S.Phase) is null,
+            RoundWorkflow.Check(RoundWorkflow.Action.Open, S.Phase) is null && _scheme is not null,
+            RoundWorkflow.Check(RoundWorkflow.Action.Close, S.Phase) is null,
+            RoundWorkflow.Check(RoundWorkflow.Action.Publish, S.Phase) is null && allReviewed);
+    }
+
+    public Task<RoundNotification[]> GetNotifications() => Task.FromResult(Enumerable.Reverse(S.Notifications).ToArray());
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (reminderName != ReminderName)
+        {
+            return;
+        }
+
+        if (S.Phase is RoundPhase.Draft or RoundPhase.Published)
+        {
+            await StopRemindersAsync();
+            return;
+        }
+
+        var now = clock.GetUtcNow();
+        var offsets = options.Value.ReminderOffsets;
+        var due = offsets.Where(o => !S.RemindersDone.Contains(o.Ticks) && S.SubmissionDeadline + o <= now).ToArray();
+        if (due.Length > 0)
+        {
+            // Several points may have passed while no silo ran the reminder: one notice for the latest of them.
+            var offset = due.Max();
+            var views = await CountyViewsAsync();
+            var overdue = views
+                .Where(v => v.Status is CountyStatus.Collecting or CountyStatus.Returned && !(v.Extension is { } e && e > now))
+                .SelectMany(v => v.Progress.Units.Where(u => u.Version == 0).Select(u => $"{v.County}/{u.Unit}"))
+                .ToArray();
+            S.Notifications.Add(new RoundNotification(S.Notifications.LastOrDefault()?.Sequence + 1 ?? 1, now,
+                offset < TimeSpan.Zero ? "due_soon" : "overdue", offset, overdue.Length,
+                overdue.Take(options.Value.MaxUnitsPerNotification).ToArray(), Delivered: false));
+            if (S.Notifications.Count > MaxNotifications)
+            {
+                S.Notifications.RemoveRange(0, S.Notifications.Count - MaxNotifications);
+            }
+
+            S.RemindersDone.AddRange(due.Select(o => o.Ticks));
+            await state.WriteOrRestoreAsync(GrainContext, logger);
+            logger.LogInformation("Round {Round}: reminder at deadline {Offset:+0.##;-0.##} d found {Count} units without a submission",
+                this.GetPrimaryKeyString(), offset.TotalDays, overdue.Length);
+        }
+
+        await DeliverAsync();
+        if (offsets.All(o => S.RemindersDone.Contains(o.Ticks)) && S.Notifications.All(n => n.Delivered))
+        {
+            await StopRemindersAsync();
+        }
+    }
+
+    private async Task DeliverAsync()
+    {
+        var delivered = false;
+        for (var i = 0; i < S.Notifications.Count; i++)
+        {
+            if (!S.Notifications[i].Delivered && await notifications.DeliverAsync(_tenant, _year, S.Notifications[i], CancellationToken.None))
+            {
+                S.Notifications[i] = S.Notifications[i] with { Delivered = true };
+                delivered = true;
+            }
+        }
+
+        if (delivered)
+        {
+            await state.WriteOrRestoreAsync(GrainContext, logger);
+        }
+    }
+
+    private async Task StopRemindersAsync()
+    {
+        if (await this.GetReminder(ReminderName) is { } reminder)
+        {
+            await this.UnregisterReminder(reminder);
+        }
+    }
+
+    /// <summary>
+    /// Tells every county the round's phase, deadline and scheme (idempotent at the county) and returns their audit
+    /// heads. Runs before the round stores its own new phase, so a failure leaves the round where it was and the same
+    /// call can simply be repeated.
+    /// </summary>
+    private async Task<Dictionary<string, AuditAnchor>> PushAsync(RoundPhase phase, string actor, Scheme scheme)
+    {
+        var required = Completeness.RequiredUnitCodes(scheme, catalog);
+        var counties = S.Counties;
+        try
+        {
+            var heads = await Task.WhenAll(counties.Select(c => GrainFactory.GetGrain<ICountyGrain>(GrainKeys.County(_tenant, c.Id, _year))
+                .SetSchedule(new RoundSchedule(phase, S.SubmissionDeadline, scheme.Id, c.Units.Select(u => u.Id).ToArray(), required, actor))));
+            return counties.Select((c, i) => (c.Id, heads[i])).ToDictionary(x => x.Id, x => x.Item2, StringComparer.Ordinal);
+        }
+        catch (Exception ex) when (ex is not AssessmentException)
+        {
+            logger.LogWarning(ex, "Round {Round}: telling the counties about {Phase} failed", this.GetPrimaryKeyString(), phase);
+            throw new UnavailableException("部分县（区）暂不可达，本次操作未完成；重试是安全的。");
+        }
+    }
+
+    private async Task<CountyWorkflowView[]> CountyViewsAsync() =>
+        await Task.WhenAll(S.Counties.Select(c => GrainFactory.GetGrain<ICountyGrain>(GrainKeys.County(_tenant, c.Id, _year)).GetWorkflow()));
 
     private void Pin(Scheme scheme)
     {
@@ -209,16 +412,16 @@ public sealed class RoundGrain(
         }
     }
 
-    private void RequireOpen()
+    private void Require(RoundWorkflow.Action action, int? expectedVersion)
     {
-        if (_scheme is null)
+        if (RoundWorkflow.Check(action, S.Phase) is { } refused)
         {
-            throw new PreconditionException("ROUND_NOT_OPEN", $"{_year} 年度考核尚未开启。");
+            throw new PreconditionException(refused.Reason, refused.Message);
         }
 
-        if (S.Published)
+        if (expectedVersion is { } v && v != S.Version)
         {
-            throw new PreconditionException("ROUND_PUBLISHED", $"{_year} 年度考核结果已发布，评分细则与等次不能再变更。");
+            throw new AbortedException(v, S.Version);
         }
     }
 
@@ -241,7 +444,8 @@ public sealed class RoundGrain(
 
     private RoundInfo? Info() => _scheme is null
         ? null
-        : new RoundInfo(_year, _scheme.Id, _scheme.Name, S.Counties, S.OpenedAt!.Value, S.Published, S.Audit.ToArray());
+        : new RoundInfo(_year, _scheme.Id, _scheme.Name, S.Counties, S.OpenedAt, S.Phase, [.. S.Audit], S.SubmissionDeadline,
+            S.ReviewDeadline, S.Version, new Dictionary<string, AuditAnchor>(S.PublishedHeads, StringComparer.Ordinal));
 
     private string? GroupOf(string county) => Array.Find(S.Counties, c => c.Id == county)?.Group;
 
@@ -301,7 +505,7 @@ public sealed class RoundGrain(
         }
 
         var started = clock.GetTimestamp();
-        var facts = counties.Select(c => new CountyFacts(c.Id, _facts[c.Id].Values)).ToArray();
+        var facts = counties.Select(c => Facts(c.Id)).ToArray();
         var peers = _scorer!.PeerRanges(facts);
         // Peer-relative lines depend on every county: when their ranges move, every card is rescored; otherwise only
         // the counties whose facts changed are.
@@ -318,6 +522,14 @@ public sealed class RoundGrain(
         _ranking = null;
         logger.LogDebug("Ranked {Count} counties of {Round} ({Rescored} rescored) in {Elapsed}",
             counties.Length, this.GetPrimaryKeyString(), rescore.Length, clock.GetElapsedTime(started));
+    }
+
+    private CountyFacts Facts(string county)
+    {
+        var f = _facts[county];
+        return new CountyFacts(county, f.Values, f.Adjustments.Length == 0
+            ? null
+            : f.Adjustments.Select(a => new ScoreAdjustment(a.Id, a.Target, a.Points, a.Reason, a.Evidence)).ToArray());
     }
 
     private static bool SamePeers(IReadOnlyDictionary<string, PeerRange> a, IReadOnlyDictionary<string, PeerRange> b) =>

@@ -22,6 +22,9 @@ public sealed class UnitState
     [Id(4)] public List<VersionValues> Unconfirmed { get; set; } = [];
     [Id(5)] public List<ReceiptRecord> Receipts { get; set; } = [];
     [Id(6)] public DateTimeOffset? LastStoredAt { get; set; }
+    /// <summary>Who made the latest version, and why (assessor entries), for the county's audit chain.</summary>
+    [Id(7)] public string? LastActor { get; set; }
+    [Id(8)] public string? LastReason { get; set; }
 }
 
 /// <summary>What is kept of an acknowledged submission to answer its retries.</summary>
@@ -116,6 +119,14 @@ public sealed class UnitGrain(
             throw new ValidationFailedException(violations.Select(v => new FieldError(v.Field, v.Description)).ToArray());
         }
 
+        if (_submitter == IndicatorSource.Assessor && string.IsNullOrWhiteSpace(submission.Reason))
+        {
+            throw new ValidationFailedException([new FieldError("reason", "考核办录入指标须说明依据（1–2000 字）")]);
+        }
+
+        // The county decides whether it takes figures now (round open, deadline, review); a refusal stores nothing.
+        await _county.Admit(_unit, submission.ExpectedVersion);
+
         // A county that cannot be reached for many versions must not make this state grow without bound.
         if (IsPending && S.Unconfirmed.Count >= MaxUnconfirmed && !await TryPushAsync())
         {
@@ -177,6 +188,12 @@ public sealed class UnitGrain(
         }
 
         S.LastStoredAt = now;
+        if (changed)
+        {
+            S.LastActor = submission.Actor;
+            S.LastReason = submission.Reason;
+        }
+
         await state.WriteOrRestoreAsync(GrainContext, logger);
 
         // Durable from here on: the answer is an acknowledgement whatever happens to the county push.
@@ -212,7 +229,8 @@ public sealed class UnitGrain(
         var version = S.Version;
         try
         {
-            var applied = await _county.ApplyUnitChange(new UnitChange(_unit, version, S.Values, S.Unconfirmed.ToArray()));
+            var applied = await _county.ApplyUnitChange(new UnitChange(_unit, version, S.Values, S.Unconfirmed.ToArray(),
+                S.LastStoredAt ?? clock.GetUtcNow(), S.LastActor ?? _unit, S.LastReason));
             if (applied >= version && S.Version == version)
             {
                 // Confirmation is kept in memory only: the persisted state may lag, and a re-push after reactivation

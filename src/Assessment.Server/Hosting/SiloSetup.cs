@@ -62,5 +62,6 @@ public static class SiloSetup
             o.DataSource = database.DataSource;
         });
         silo.Services.AddAssessmentGrains();
+        silo.Services.AddSingleton<Assessment.Grains.Audit.IAuditLog>(new PostgresAuditLog(database.DataSource));
     }
 }

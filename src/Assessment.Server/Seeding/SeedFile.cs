@@ -11,6 +11,10 @@ public sealed class SeedFile
 {
     public SeedTenant Tenant { get; set; } = new();
     public int Year { get; set; }
+
+    /// <summary>Days from seeding to the round's submission deadline (the round opens when the tenant is seeded).</summary>
+    public int DeadlineDays { get; set; } = 60;
+
     public List<SeedCounty> Counties { get; set; } = [];
 
     public static SeedFile Parse(string yaml) => new DeserializerBuilder()
@@ -40,6 +44,7 @@ public sealed class SeedTenant
     public string DocumentPrefix { get; set; } = "";
     public string Recipients { get; set; } = "";
     public bool PublishScores { get; set; } = true;
+    public string? Webhook { get; set; }
 }
 
 public class SeedValues

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Assessment.Domain;
+using Assessment.Domain.Workflow;
 using Assessment.Grains.Abstractions;
 using Assessment.Server.Security;
 
@@ -13,6 +14,8 @@ namespace Assessment.Server.Seeding;
 /// </summary>
 public sealed class TenantSeeder(IClusterClient cluster, ILogger<TenantSeeder> logger)
 {
+    private const string Actor = "初始化（种子数据）";
+
     /// <summary>Seeds the tenant unless it exists. Returns true when it was created now.</summary>
     public async Task<bool> SeedAsync(SeedFile seed, string credentialsFile, CancellationToken ct)
     {
@@ -65,6 +68,18 @@ public sealed class TenantSeeder(IClusterClient cluster, ILogger<TenantSeeder> l
             File.SetUnixFileMode(credentialsFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         }
 
+        // The round opens first: units submit through the same workflow checks as real submissions.
+        var roster = seed.Counties
+            .Select(c => new CountyInfo(c.Id, c.Name, c.Units.Select(u => new UnitInfo(u.Id, u.Name)).ToArray(), c.Group))
+            .ToArray();
+        var round = cluster.GetGrain<IRoundGrain>(GrainKeys.Round(seed.Tenant.Id, seed.Year));
+        if (await round.GetInfo() is not { Phase: not RoundPhase.Draft })
+        {
+            var deadline = DateTimeOffset.UtcNow.Date.AddDays(seed.DeadlineDays + 1).AddHours(-8); // midnight Beijing time
+            await round.Define(new RoundDefinition(EmbeddedData.Read("default-scheme.yaml"), roster, new DateTimeOffset(deadline, TimeSpan.Zero)), Actor);
+            await round.Open(Actor);
+        }
+
         await Parallel.ForEachAsync(seed.Counties, parallel, async (county, _) =>
         {
             await SubmitAsync(seed, county.Id, GrainKeys.CountySelf, county.County);
@@ -75,13 +90,8 @@ public sealed class TenantSeeder(IClusterClient cluster, ILogger<TenantSeeder> l
             }
         });
 
-        var roster = seed.Counties
-            .Select(c => new CountyInfo(c.Id, c.Name, c.Units.Select(u => new UnitInfo(u.Id, u.Name)).ToArray(), c.Group))
-            .ToArray();
-        await cluster.GetGrain<IRoundGrain>(GrainKeys.Round(seed.Tenant.Id, seed.Year))
-            .Open(new RoundDefinition(EmbeddedData.Read("default-scheme.yaml"), roster));
         await tenant.Create(new TenantProfile(seed.Tenant.Id, seed.Tenant.Name, seed.Tenant.Issuer, seed.Tenant.DocumentPrefix,
-            seed.Tenant.Recipients, roster, seed.Tenant.PublishScores));
+            seed.Tenant.Recipients, roster, seed.Tenant.PublishScores, seed.Tenant.Webhook));
         return true;
     }
 
@@ -102,6 +112,7 @@ public sealed class TenantSeeder(IClusterClient cluster, ILogger<TenantSeeder> l
 
         var key = GrainKeys.Unit(seed.Tenant.Id, county, unit, seed.Year);
         var id = new Guid(SHA256.HashData(Encoding.UTF8.GetBytes("seed:" + key)).AsSpan(0, 16));
-        await cluster.GetGrain<IUnitGrain>(key).Submit(new UnitSubmission(id, entries));
+        await cluster.GetGrain<IUnitGrain>(key).Submit(new UnitSubmission(id, entries, Actor: Actor,
+            Reason: unit == GrainKeys.AssessorEntry ? "初始数据导入" : null));
     }
 }

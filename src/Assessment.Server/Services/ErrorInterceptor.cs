@@ -46,6 +46,13 @@ public sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger) : Interce
                 var failure = new PreconditionFailure();
                 failure.Violations.Add(new PreconditionFailure.Types.Violation { Type = p.Reason, Subject = context.Method, Description = p.Message });
                 return Rich(Code.FailedPrecondition, p.Message, failure);
+            case AbortedException a:
+                return Rich(Code.Aborted, a.Message, new ErrorInfo
+                {
+                    Reason = "STALE_VERSION",
+                    Domain = "assessment.v1",
+                    Metadata = { ["expected_version"] = a.Expected.ToString(System.Globalization.CultureInfo.InvariantCulture), ["current_version"] = a.Actual.ToString(System.Globalization.CultureInfo.InvariantCulture) },
+                });
             case UnavailableException u:
                 return Rich(Code.Unavailable, u.Message, new RetryInfo { RetryDelay = Duration.FromTimeSpan(TimeSpan.FromSeconds(1)) });
             case TimeoutException or OperationCanceledException when context.CancellationToken.IsCancellationRequested:
