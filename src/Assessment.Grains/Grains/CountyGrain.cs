@@ -431,12 +431,12 @@ public sealed class CountyGrain(
     private void Require(CountyAction action, WorkflowCommand command)
     {
         RequireNotRestoring();
+        // A stale version first: the caller's view is outdated, whatever the state it would now meet.
+        RequireVersion(command.ExpectedVersion);
         if (CountyWorkflow.Check(action, Context()) is { } refused)
         {
             throw new PreconditionException(refused.Reason, refused.Message);
         }
-
-        RequireVersion(command.ExpectedVersion);
     }
 
     private void RequireVersion(int? expected)

@@ -414,14 +414,15 @@ public sealed class RoundGrain(
 
     private void Require(RoundWorkflow.Action action, int? expectedVersion)
     {
-        if (RoundWorkflow.Check(action, S.Phase) is { } refused)
-        {
-            throw new PreconditionException(refused.Reason, refused.Message);
-        }
-
+        // A stale version first: the caller's view is outdated, whatever the state it would now meet.
         if (expectedVersion is { } v && v != S.Version)
         {
             throw new AbortedException(v, S.Version);
+        }
+
+        if (RoundWorkflow.Check(action, S.Phase) is { } refused)
+        {
+            throw new PreconditionException(refused.Reason, refused.Message);
         }
     }
 
