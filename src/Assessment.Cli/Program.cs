@@ -14,6 +14,9 @@ var root = new RootCommand("assess：法治政府建设考核平台命令行工�
     BulletinCommand.Create(),
     SchemeCommand.Create(),
     ExtractCommand.Create(),
+    AuditCommand.Create(),
+    WorkflowCommands.Round(),
+    WorkflowCommands.CountyCommand(),
 };
 
 try

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Assessment.Integration.Tests.Infrastructure;
 
 namespace Assessment.Integration.Tests;
@@ -7,24 +6,7 @@ namespace Assessment.Integration.Tests;
 [Collection(PlatformCollection.Name)]
 public sealed class CliTests(PlatformFixture platform)
 {
-    private async Task<(int Exit, string Out, string Err)> Assess(string key, params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add("exec");
-        start.ArgumentList.Add(ServerProcess.RepositoryFile("src", "Assessment.Cli", "bin", ServerProcess.Configuration, "net10.0", "assess.dll"));
-        foreach (var a in args)
-        {
-            start.ArgumentList.Add(a);
-        }
-
-        start.Environment["ASSESS_URL"] = $"http://127.0.0.1:{platform.Server.Config.GrpcPort}";
-        start.Environment["ASSESS_KEY"] = key;
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return (process.ExitCode, await output, await error);
-    }
+    private Task<(int Exit, string Out, string Err)> Assess(string key, params string[] args) => Cli.RunAsync(platform.Server, key, args);
 
     [Fact]
     public async Task Submit_retries_safely_and_reports_bad_values_field_by_field()

@@ -54,24 +54,4 @@ public sealed class SchemeTests(PlatformFixture platform)
         var denied = await Assert.ThrowsAsync<RpcException>(() => Assessment.SimulateSchemeAsync(new SimulateSchemeRequest { Year = 2024, SchemeYaml = Draft }, As(platform.Keys["alpha/u1"])).ResponseAsync);
         Assert.Equal(StatusCode.PermissionDenied, denied.StatusCode);
     }
-
-    [Fact]
-    public async Task Re_pinning_needs_a_reason_is_audited_and_stops_at_publication()
-    {
-        var scheme = Assessment.GetRound(new GetRoundRequest { Year = 2024 }, As(platform.Keys["leader"])).Scheme;
-        var defaultYaml = File.ReadAllText(ServerProcess.RepositoryFile("src", "Assessment.Domain", "Data", "default-scheme.yaml"));
-
-        var noReason = await Assert.ThrowsAsync<RpcException>(() => Assessment.RepinSchemeAsync(new RepinSchemeRequest { Year = 2024, SchemeYaml = defaultYaml }, As(platform.Keys["assessor"])).ResponseAsync);
-        Assert.Equal(StatusCode.InvalidArgument, noReason.StatusCode);
-        var repinned = await Assessment.RepinSchemeAsync(new RepinSchemeRequest { Year = 2024, SchemeYaml = defaultYaml, Reason = "按省厅口径重新固定细则" }, As(platform.Keys["assessor"]));
-        Assert.Equal(scheme, repinned.Scheme);
-        Assert.Contains(repinned.Audit, a => a.Action == "repin_scheme" && a.Reason == "按省厅口径重新固定细则" && a.Actor.Contains("考核办", StringComparison.Ordinal));
-
-        var published = await Assessment.PublishRoundAsync(new PublishRoundRequest { Year = 2024 }, As(platform.Keys["assessor"]));
-        Assert.True(published.Published);
-        var refused = await Assert.ThrowsAsync<RpcException>(() => Assessment.RepinSchemeAsync(new RepinSchemeRequest { Year = 2024, SchemeYaml = Draft, Reason = "改" }, As(platform.Keys["assessor"])).ResponseAsync);
-        Assert.Equal(StatusCode.FailedPrecondition, refused.StatusCode);
-        Assert.Equal("ROUND_PUBLISHED", refused.GetRpcStatus()!.GetDetail<PreconditionFailure>()!.Violations.Single().Type);
-        Assert.Equal(scheme, Assessment.GetRound(new GetRoundRequest { Year = 2024 }, As(platform.Keys["leader"])).Scheme);
-    }
 }
