@@ -66,7 +66,13 @@ public sealed class WorkflowTests(PlatformFixture platform)
         Assert.Equal(StatusCode.PermissionDenied, denied.StatusCode);
         var adjusted = await Assessment.AdjustScoreAsync(new AdjustScoreRequest
         {
-            Year = Year, County = "alpha", Target = "org", Points = 1.5, Reason = "领导小组运行机制获省级推广", Evidence = "核查记录 2026-03", ExpectedVersion = submitted.Version,
+            Year = Year,
+            County = "alpha",
+            Target = "org",
+            Points = 1.5,
+            Reason = "领导小组运行机制获省级推广",
+            Evidence = "核查记录 2026-03",
+            ExpectedVersion = submitted.Version,
         }, Assessor);
         Assert.Equal(1.5, Assert.Single(adjusted.Adjustments).Points);
         var county = await Assessment.GetCountyAsync(new GetCountyRequest { Year = Year, County = "alpha" }, Assessor);
