@@ -26,7 +26,15 @@ public sealed record BulletinInput(
     string SchemeName,
     IReadOnlyList<string> Grades,
     IReadOnlyList<BulletinDimension> Dimensions,
-    IReadOnlyList<BulletinRow> Rows);
+    IReadOnlyList<BulletinRow> Rows,
+    IReadOnlyList<BulletinAdjustment>? Adjustments = null,
+    IReadOnlyList<BulletinAnchor>? Anchors = null);
+
+/// <summary>An assessor's adjustment as the annex lists it.</summary>
+public sealed record BulletinAdjustment(string County, string Target, double Points, string Reason, string? Evidence);
+
+/// <summary>A county's audit chain head at publication: anyone holding the bulletin can check the chain against it.</summary>
+public sealed record BulletinAnchor(string County, int Count, string Hash);
 
 /// <summary>A rendered bulletin.</summary>
 public sealed record RenderedBulletin(string Content, string MediaType, string Sha256);

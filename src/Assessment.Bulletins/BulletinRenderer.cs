@@ -121,6 +121,20 @@ internal static class BulletinModel
             ["change"] = r.PreviousRank is { } p ? (p - r.Rank) switch { > 0 and var up => $"↑{up}", < 0 and var down => $"↓{-down}", _ => "持平" } : "—",
             ["vetoed"] = r.Vetoed,
         }));
+        model["adjustments"] = new ScriptArray((input.Adjustments ?? []).Select(a => (object)new ScriptObject
+        {
+            ["county"] = a.County,
+            ["target"] = a.Target,
+            ["points"] = a.Points.ToString("+0.##;-0.##", Inv),
+            ["reason"] = a.Reason,
+            ["evidence"] = a.Evidence ?? "—",
+        }));
+        model["anchors"] = new ScriptArray((input.Anchors ?? []).Select(a => (object)new ScriptObject
+        {
+            ["county"] = a.County,
+            ["count"] = a.Count,
+            ["hash"] = a.Hash,
+        }));
         return model;
     }
 

@@ -107,6 +107,13 @@ public sealed class WorkflowTests(PlatformFixture platform)
         await RefusedAsync("ROUND_PUBLISHED", () => Assessment.RepinSchemeAsync(new RepinSchemeRequest { Year = Year, SchemeYaml = defaultYaml, Reason = "改" }, Assessor).ResponseAsync);
         await RefusedAsync("ROUND_PUBLISHED", () => SubmitAsync("alpha/u1", 5));
 
+        // The bulletin carries the adjustment in its annex and each county's chain head as published.
+        var bulletin = (await new BulletinService.BulletinServiceClient(platform.Server.Channel)
+            .RenderAsync(new RenderBulletinRequest { Year = Year, Format = BulletinFormat.Markdown }, Assessor)).Content;
+        var alphaHead = (await Assessment.ListAuditAsync(new ListAuditRequest { Year = Year, County = "alpha", PageSize = 1 }, Assessor)).AnchoredHead;
+        Assert.Contains($"| {alphaHead.Count} | {alphaHead.Hash} |", bulletin, StringComparison.Ordinal);
+        Assert.Contains("| +1.5 | 领导小组运行机制获省级推广 | 核查记录 2026-03 |", bulletin, StringComparison.Ordinal);
+
         // The anchored chains verify on the user's machine.
         var verify = await Cli.RunAsync(platform.Server, platform.Keys["assessor"], "audit", "verify", "--year", "2026");
         Assert.True(verify.Exit == 0, verify.Out + verify.Err);

@@ -55,7 +55,8 @@ public sealed record RankingRow(
     [property: Id(7)] bool Vetoed,
     [property: Id(8)] int? PreviousRank = null,
     [property: Id(9)] double? PreviousTotal = null,
-    [property: Id(10)] bool QuotaOverride = false);
+    [property: Id(10)] bool QuotaOverride = false,
+    [property: Id(11)] AdjustmentRecord[]? Adjustments = null);
 
 /// <summary>A round's ranking as computed from the counties' current aggregates.</summary>
 [GenerateSerializer, Immutable, Alias("assessment.RankingResult")]

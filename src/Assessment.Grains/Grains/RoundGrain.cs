@@ -548,7 +548,8 @@ public sealed class RoundGrain(
                 var last = before is not null && before.TryGetValue(r.County, out var p) ? p : null;
                 return new RankingRow(r.Rank, r.County, names[r.County], r.Total, r.Grade,
                     r.Card.Dimensions.Select(d => d.Points).ToArray(), r.LimitedByQuota, r.Card.Vetoed,
-                    last?.Rank, last?.Total, r.QuotaOverride);
+                    last?.Rank, last?.Total, r.QuotaOverride,
+                    _facts.TryGetValue(r.County, out var f) && f.Adjustments.Length > 0 ? f.Adjustments : null);
             }).ToArray(),
             clock.GetUtcNow(),
             scheme.AllGrades.ToArray());

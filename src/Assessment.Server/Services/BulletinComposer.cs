@@ -1,11 +1,12 @@
 using Assessment.Bulletins;
+using Assessment.Domain.Catalog;
 using Assessment.Grains;
 using Assessment.Grains.Abstractions;
 
 namespace Assessment.Server.Services;
 
 /// <summary>Builds a tenant-year's bulletin from its profile and current ranking; one path for gRPC and the web page.</summary>
-public sealed class BulletinComposer(IClusterClient cluster, BulletinRenderer renderer, TimeProvider clock)
+public sealed class BulletinComposer(IClusterClient cluster, BulletinRenderer renderer, IndicatorCatalog catalog, TimeProvider clock)
 {
     /// <summary>Bulletins are dated in China Standard Time (UTC+8, no daylight saving), wherever the server runs.</summary>
     private static readonly TimeSpan ChinaStandardTime = TimeSpan.FromHours(8);
@@ -21,11 +22,17 @@ public sealed class BulletinComposer(IClusterClient cluster, BulletinRenderer re
             profile.Name, profile.Issuer, profile.DocumentPrefix, profile.Recipients, year, 1,
             DateOnly.FromDateTime(clock.GetUtcNow().ToOffset(ChinaStandardTime).DateTime), profile.PublishScores, info.SchemeName, ranking.Grades,
             ranking.Dimensions.Select(d => new BulletinDimension(d.Code, d.Name, d.Weight)).ToArray(),
-            ranking.Rows.Select(r => new BulletinRow(r.Rank, r.County, r.Name, r.Total, r.Grade, r.Dimensions, r.LimitedByQuota, r.Vetoed, r.PreviousRank)).ToArray());
+            ranking.Rows.Select(r => new BulletinRow(r.Rank, r.County, r.Name, r.Total, r.Grade, r.Dimensions, r.LimitedByQuota, r.Vetoed, r.PreviousRank)).ToArray(),
+            ranking.Rows.SelectMany(r => (r.Adjustments ?? []).Select(a => new BulletinAdjustment(r.Name, TargetName(a.Target), a.Points, a.Reason, a.Evidence))).ToArray(),
+            info.Counties.Where(c => info.PublishedHeads.ContainsKey(c.Id))
+                .Select(c => new BulletinAnchor(c.Name, info.PublishedHeads[c.Id].Count, info.PublishedHeads[c.Id].Hash)).ToArray());
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var rendered = renderer.Render(input, format);
         PlatformMeter.BulletinRenderDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds,
             new KeyValuePair<string, object?>("format", format == BulletinFormat.Html ? "html" : "markdown"));
         return rendered;
     }
+
+    private string TargetName(string code) =>
+        catalog.TryGet(code, out var indicator) ? indicator.Name : catalog.Dimensions.FirstOrDefault(d => d.Code == code)?.Name ?? code;
 }
