@@ -88,4 +88,46 @@ public sealed class CompletenessAndReminderTests(ClusterFixture fixture)
         Assert.True(overdue.Delivered); // the tenant has no webhook: nothing to deliver to
         Assert.Equal(TimeSpan.FromSeconds(-2), notes[1].Offset);
     }
+
+    [Fact]
+    public async Task A_reminder_is_posted_to_the_tenants_webhook()
+    {
+        using var listener = new System.Net.HttpListener();
+        var port = FreePort();
+        listener.Prefixes.Add($"http://127.0.0.1:{port}/hook/");
+        listener.Start();
+        var received = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _ = Task.Run(async () =>
+        {
+            var context = await listener.GetContextAsync();
+            using var reader = new StreamReader(context.Request.InputStream);
+            received.TrySetResult(await reader.ReadToEndAsync());
+            context.Response.StatusCode = 204;
+            context.Response.Close();
+        });
+
+        var tenant = $"h{Guid.NewGuid():N}"[..16];
+        await fixture.Grains.GetGrain<ITenantGrain>(GrainKeys.Tenant(tenant)).Create(new TenantProfile(tenant, "测试市", "测试市法治办", "测", "各县",
+            [new CountyInfo("c1", "甲县", [new UnitInfo("a", "甲单位")])], WebhookUrl: $"http://127.0.0.1:{port}/hook/"));
+        var round = await TestRounds.OpenAsync(fixture.Grains, tenant, 2025, ["c1"], units: ["a"], deadline: DateTimeOffset.UtcNow.AddSeconds(1));
+
+        var body = await received.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        using var json = JsonDocument.Parse(body);
+        Assert.Equal(tenant, json.RootElement.GetProperty("tenant").GetString());
+        Assert.Equal(["c1/a"], json.RootElement.GetProperty("overdue").EnumerateArray().Select(e => e.GetString()));
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!(await round.GetNotifications()).Any(n => n.Delivered) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+        }
+
+        Assert.Contains(await round.GetNotifications(), n => n.Delivered);
+    }
+
+    private static int FreePort()
+    {
+        using var socket = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        socket.Start();
+        return ((System.Net.IPEndPoint)socket.LocalEndpoint).Port;
+    }
 }

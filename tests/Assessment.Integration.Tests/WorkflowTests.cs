@@ -75,6 +75,23 @@ public sealed class WorkflowTests(PlatformFixture platform)
             ExpectedVersion = submitted.Version,
         }, Assessor);
         Assert.Equal(1.5, Assert.Single(adjusted.Adjustments).Points);
+        // Assessor-entered indicators take the same audited path, with a reason and the version they were based on.
+        EnterAssessorValuesRequest Survey(int version, string reason) => new()
+        {
+            Year = Year,
+            County = "alpha",
+            SubmissionId = Guid.NewGuid().ToString(),
+            Reason = reason,
+            ExpectedVersion = version,
+            Values = { new IndicatorValue { Code = "satisfaction.survey_score", Value = 85 } },
+        };
+        var staleEntry = await Assert.ThrowsAsync<RpcException>(() => Assessment.EnterAssessorValuesAsync(Survey(submitted.Version, "第三方测评"), Assessor).ResponseAsync);
+        Assert.Equal(StatusCode.Aborted, staleEntry.StatusCode);
+        var noReasonEntry = await Assert.ThrowsAsync<RpcException>(() => Assessment.EnterAssessorValuesAsync(Survey(adjusted.Version, ""), Assessor).ResponseAsync);
+        Assert.Equal(StatusCode.InvalidArgument, noReasonEntry.StatusCode);
+        var entered = await Assessment.EnterAssessorValuesAsync(Survey(adjusted.Version, "第三方测评"), Assessor);
+        Assert.Equal(adjusted.Version + 1, entered.Version);
+
         var county = await Assessment.GetCountyAsync(new GetCountyRequest { Year = Year, County = "alpha" }, Assessor);
         Assert.Equal(1.5, county.Adjusted);
         Assert.Contains(county.Dimensions.SelectMany(d => d.Lines), l => l.Rule == "adjustment" && l.Explanation.Contains("领导小组运行机制获省级推广", StringComparison.Ordinal));
