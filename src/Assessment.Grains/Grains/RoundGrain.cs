@@ -67,23 +67,58 @@ public sealed class RoundGrain(
     private int _year;
     private HashSet<string> _changed = new(StringComparer.Ordinal);
     private long _lastSweep;
+    private IGrainTimer? _upgrade;
 
     private RoundState S => state.State;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         (_tenant, _year) = GrainKeys.ParseRound(this.GetPrimaryKeyString());
-        if (S.OpenedAt is not null && S.Phase == RoundPhase.Draft)
-        {
-            S.Phase = S.LegacyPublished ? RoundPhase.Published : RoundPhase.Open;
-        }
-
         if (S.SchemeYaml is { } yaml)
         {
             Pin(SchemeLoader.Load(yaml, $"round {_tenant}/{_year} scheme", catalog));
         }
 
+        if (S.OpenedAt is not null && S.Phase == RoundPhase.Draft)
+        {
+            // Not during activation: the counties' change notices could not reach a grain that is still activating.
+            S.Phase = S.LegacyPublished ? RoundPhase.Published : RoundPhase.Open;
+            S.SubmissionDeadline = clock.GetUtcNow().AddDays(60);
+            _upgrade = this.RegisterGrainTimer(static (grain, _) => grain.UpgradeLegacyRoundAsync(), this,
+                new GrainTimerCreationOptions(TimeSpan.Zero, Timeout.InfiniteTimeSpan));
+        }
+
         return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// A round stored before the lifecycle existed was open (or published) without a deadline, and its counties never
+    /// heard of it: it becomes open with a deadline 60 days from now (or published), and its counties are told.
+    /// </summary>
+    private async Task UpgradeLegacyRoundAsync()
+    {
+        _upgrade?.Dispose();
+        logger.LogWarning("Round {Round} was stored before rounds had a lifecycle; now {Phase} with deadline {Deadline}",
+            this.GetPrimaryKeyString(), S.Phase, S.SubmissionDeadline);
+        try
+        {
+            if (S.Phase == RoundPhase.Published)
+            {
+                S.PublishedHeads = await PushAsync(RoundPhase.Published, "system", _scheme!);
+            }
+            else
+            {
+                await PushAsync(RoundPhase.Open, "system", _scheme!);
+            }
+
+            AddAudit("system", "upgrade", $"按新的考核流程转换：{S.Phase}，填报截止 {CountyWorkflow.Local(S.SubmissionDeadline)}", null);
+            await state.WriteOrRestoreAsync(GrainContext, logger);
+        }
+        catch (UnavailableException ex)
+        {
+            // Stays a legacy round in storage; the next activation tries again.
+            logger.LogWarning(ex, "Round {Round}: upgrade could not reach every county yet", this.GetPrimaryKeyString());
+        }
     }
 
     public async Task<RoundInfo> Define(RoundDefinition definition, string actor)
