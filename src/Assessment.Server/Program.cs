@@ -86,8 +86,10 @@ builder.WebHost.ConfigureKestrel(kestrel =>
 builder.Services.AddGrpc(o =>
 {
     o.Interceptors.Add<ErrorInterceptor>();
-    // Sized to the largest legitimate message (500 values with notes), not the 4 MiB default.
-    o.MaxReceiveMessageSize = 2 * 1024 * 1024;
+    // Sized to the largest legitimate message (a scheme file of up to 200 KiB; a report of 80,000 characters), not the
+    // 4 MiB default: anything larger is RESOURCE_EXHAUSTED before it is parsed.
+    o.MaxReceiveMessageSize = Assessment.Server.Services.RequestChecks.MaxMessageBytes;
+    o.Interceptors.Add<TenantContextInterceptor>();
     o.EnableDetailedErrors = false;
 });
 builder.Services.AddGrpcHealthChecks(o => o.UseHealthChecksCache = false).AddCheck<PlatformHealthCheck>("platform");

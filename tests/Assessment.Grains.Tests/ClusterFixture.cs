@@ -43,6 +43,7 @@ public sealed class ClusterFixture : IAsyncLifetime
             silo.UseInMemoryReminderService();
             silo.Services.AddAssessmentGrains();
             silo.Services.AddSingleton<Assessment.Grains.Audit.IAuditLog, InMemoryAuditLog>();
+            silo.AddIncomingGrainCallFilter<TenantGuard>();
             // Reminders every second; one notice two seconds before a deadline and one at it (test rounds set short deadlines).
             silo.Services.Configure<Orleans.Hosting.ReminderOptions>(o => o.MinimumReminderPeriod = TimeSpan.FromSeconds(1));
             silo.Services.Configure<RoundOptions>(o =>

@@ -56,3 +56,11 @@ public sealed class AbortedException(int expected, int actual)
     [Id(1)]
     public int Actual { get; } = actual;
 }
+
+/// <summary>The caller may not touch this target; the same answer whether it exists or not. → PERMISSION_DENIED.</summary>
+[GenerateSerializer, Alias("assessment.PermissionDeniedException")]
+public sealed class PermissionDeniedException() : AssessmentException(Denied)
+{
+    /// <summary>The one message every denial carries, so that a denial reveals nothing about the target.</summary>
+    public const string Denied = "无权访问该对象。";
+}

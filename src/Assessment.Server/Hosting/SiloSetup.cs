@@ -62,6 +62,7 @@ public static class SiloSetup
             o.DataSource = database.DataSource;
         });
         silo.Services.AddAssessmentGrains();
+        silo.AddIncomingGrainCallFilter<TenantGuard>();
         silo.Services.AddSingleton<Assessment.Grains.Audit.IAuditLog>(new PostgresAuditLog(database.DataSource));
     }
 }

@@ -379,9 +379,9 @@ public sealed class AssessmentGrpcService(IClusterClient cluster, IndicatorCatal
 
     private static void RequireScheme(string yaml)
     {
-        if (string.IsNullOrWhiteSpace(yaml) || yaml.Length > 256 * 1024)
+        if (string.IsNullOrWhiteSpace(yaml) || System.Text.Encoding.UTF8.GetByteCount(yaml) > RequestChecks.MaxSchemeBytes)
         {
-            throw new ValidationFailedException([new FieldError("scheme_yaml", "须为评分细则文件内容（YAML，不超过 256 KiB）")]);
+            throw new ValidationFailedException([new FieldError("scheme_yaml", "须为评分细则文件内容（YAML，不超过 200 KiB）")]);
         }
     }
 

@@ -46,6 +46,8 @@ public sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger) : Interce
                 var failure = new PreconditionFailure();
                 failure.Violations.Add(new PreconditionFailure.Types.Violation { Type = p.Reason, Subject = context.Method, Description = p.Message });
                 return Rich(Code.FailedPrecondition, p.Message, failure);
+            case PermissionDeniedException d:
+                return new RpcException(new Grpc.Core.Status(StatusCode.PermissionDenied, d.Message));
             case AbortedException a:
                 return Rich(Code.Aborted, a.Message, new ErrorInfo
                 {

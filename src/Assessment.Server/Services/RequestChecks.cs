@@ -6,6 +6,12 @@ namespace Assessment.Server.Services;
 /// <summary>The request-field checks every service shares, with one wording for each.</summary>
 internal static class RequestChecks
 {
+    /// <summary>The gRPC receive limit: the largest legitimate request with room for its framing.</summary>
+    public const int MaxMessageBytes = 256 * 1024;
+
+    /// <summary>Largest scheme file accepted (UTF-8 bytes).</summary>
+    public const int MaxSchemeBytes = 200 * 1024;
+
     public static FieldError? Year(int year) =>
         GrainKeys.IsValidYear(year) ? null : new FieldError("year", $"年度须在 {GrainKeys.MinYear}–{GrainKeys.MaxYear} 之间");
 

@@ -14,8 +14,8 @@ namespace Assessment.Server.Services;
 [Authorize(Roles = $"{Roles.Unit},{Roles.County}")]
 public sealed class SubmissionGrpcService(IClusterClient cluster, ReportExtractor extractor, IndicatorCatalog catalog) : SubmissionService.SubmissionServiceBase
 {
-    /// <summary>Largest report text accepted for extraction, in characters.</summary>
-    public const int MaxReportLength = 1024 * 1024;
+    /// <summary>Largest report text accepted for extraction, in characters (an annual report runs to 5,000–20,000).</summary>
+    public const int MaxReportLength = 80_000;
 
     public override Task<ExtractReportResponse> ExtractReport(ExtractReportRequest request, ServerCallContext context)
     {
