@@ -106,6 +106,8 @@ builder.Services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationM
 builder.Services.AddSingleton<BulletinRenderer>();
 builder.Services.AddSingleton(Assessment.Domain.Extraction.ReportExtractor.Default);
 builder.Services.AddSingleton<BulletinComposer>();
+builder.Services.AddSingleton<CredentialService>();
+builder.Services.AddHostedService<OperatorBootstrap>();
 builder.Services.AddSingleton<TenantSeeder>();
 if (demo.Enabled)
 {
@@ -131,6 +133,7 @@ app.UseAuthorization();
 app.MapGrpcService<SubmissionGrpcService>();
 app.MapGrpcService<AssessmentGrpcService>();
 app.MapGrpcService<BulletinGrpcService>();
+app.MapGrpcService<AdminGrpcService>();
 app.MapGrpcHealthChecksService();
 app.MapGet("/healthz", () => Results.Text("ok"));                       // liveness: the process answers
 app.MapHealthChecks("/readyz");                                          // readiness: silo active, database reachable

@@ -140,6 +140,14 @@ public interface ITenantGrain : IGrainWithStringKey
 
     [Alias("GetProfile")]
     Task<TenantProfile?> GetProfile();
+
+    /// <summary>Adds a county to the roster (rounds already defined keep the roster they pinned).</summary>
+    [Alias("AddCounty")]
+    Task<TenantProfile> AddCounty(CountyInfo county);
+
+    /// <summary>Adds a unit to a county of the roster.</summary>
+    [Alias("AddUnit")]
+    Task<TenantProfile> AddUnit(string county, UnitInfo unit);
 }
 
 /// <summary>A credential, keyed by the SHA-256 (hex) of its key; the key itself is never stored.</summary>
@@ -152,4 +160,8 @@ public interface ICredentialGrain : IGrainWithStringKey
 
     [Alias("Get")]
     Task<Credential?> Get();
+
+    /// <summary>Revokes the credential; every silo refuses it from the next call on. Returns it, or null if unknown.</summary>
+    [Alias("Revoke")]
+    Task<Credential?> Revoke();
 }

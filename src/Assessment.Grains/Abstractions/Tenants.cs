@@ -40,4 +40,18 @@ public sealed record Credential(
     [property: Id(2)] string? County,
     [property: Id(3)] string? Unit,
     [property: Id(4)] string Name,
-    [property: Id(5)] bool Revoked = false);
+    [property: Id(5)] bool Revoked = false,
+    [property: Id(6)] DateTimeOffset? ExpiresAt = null,
+    [property: Id(7)] DateTimeOffset? CreatedAt = null)
+{
+    /// <summary>Whether the credential may be used at <paramref name="now"/>.</summary>
+    public bool IsActive(DateTimeOffset now) => !Revoked && (ExpiresAt is not { } until || now < until);
+}
+
+/// <summary>
+/// What is listed of a credential: never the key, only its id (the first 16 hex digits of the key's SHA-256).
+/// </summary>
+[GenerateSerializer, Immutable, Alias("assessment.CredentialSummary")]
+public sealed record CredentialSummary(
+    [property: Id(0)] string Id,
+    [property: Id(1)] Credential Credential);

@@ -29,4 +29,15 @@ public sealed class CredentialGrain(
     }
 
     public Task<Credential?> Get() => Task.FromResult(state.State.Credential);
+
+    public async Task<Credential?> Revoke()
+    {
+        if (state.State.Credential is { Revoked: false } credential)
+        {
+            state.State.Credential = credential with { Revoked = true };
+            await state.WriteOrRestoreAsync(GrainContext, logger);
+        }
+
+        return state.State.Credential;
+    }
 }

@@ -32,4 +32,32 @@ public sealed class TenantGrain(
     }
 
     public Task<TenantProfile?> GetProfile() => Task.FromResult(state.State.Profile);
+
+    public async Task<TenantProfile> AddCounty(CountyInfo county)
+    {
+        var profile = state.State.Profile ?? throw new NotFoundException("租户不存在。");
+        if (profile.County(county.Id) is not null)
+        {
+            throw new ConflictException($"县（区）{county.Id} 已存在。");
+        }
+
+        state.State.Profile = profile with { Counties = [.. profile.Counties, county with { Units = county.Units ?? [] }] };
+        await state.WriteOrRestoreAsync(GrainContext, logger);
+        return state.State.Profile;
+    }
+
+    public async Task<TenantProfile> AddUnit(string county, UnitInfo unit)
+    {
+        var profile = state.State.Profile ?? throw new NotFoundException("租户不存在。");
+        var target = profile.County(county) ?? throw new NotFoundException("没有该县（区）。");
+        if (Array.Exists(target.Units, u => u.Id == unit.Id))
+        {
+            throw new ConflictException($"单位 {unit.Id} 已存在。");
+        }
+
+        var updated = target with { Units = [.. target.Units, unit] };
+        state.State.Profile = profile with { Counties = profile.Counties.Select(c => c.Id == county ? updated : c).ToArray() };
+        await state.WriteOrRestoreAsync(GrainContext, logger);
+        return state.State.Profile;
+    }
 }

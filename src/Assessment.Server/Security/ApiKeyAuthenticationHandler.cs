@@ -10,7 +10,8 @@ public sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory logger,
     UrlEncoder encoder,
-    IClusterClient cluster) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+    IClusterClient cluster,
+    TimeProvider clock) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "ApiKey";
 
@@ -29,9 +30,9 @@ public sealed class ApiKeyAuthenticationHandler(
         }
 
         var credential = await cluster.GetGrain<ICredentialGrain>(ApiKeys.Hash(header[prefix.Length..].Trim())).Get();
-        if (credential is null || credential.Revoked)
+        if (credential is null || !credential.IsActive(clock.GetUtcNow()))
         {
-            return AuthenticateResult.Fail("Unknown or revoked credential.");
+            return AuthenticateResult.Fail("Unknown, revoked or expired credential.");
         }
 
         return AuthenticateResult.Success(new AuthenticationTicket(Caller.ToPrincipal(credential, SchemeName), SchemeName));

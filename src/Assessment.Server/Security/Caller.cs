@@ -54,4 +54,5 @@ public static class Roles
     public const string Assessor = nameof(Role.Assessor);
     public const string Leader = nameof(Role.Leader);
     public const string TenantAdmin = nameof(Role.TenantAdmin);
+    public const string Operator = nameof(Role.Operator);
 }

@@ -12,7 +12,7 @@ namespace Assessment.Server.Seeding;
 /// and the year's round with the default scheme. Re-running it is safe: submission ids are derived from the seed,
 /// and the tenant itself is created last, as the mark that seeding completed.
 /// </summary>
-public sealed class TenantSeeder(IClusterClient cluster, ILogger<TenantSeeder> logger)
+public sealed class TenantSeeder(IClusterClient cluster, CredentialService credentials, ILogger<TenantSeeder> logger)
 {
     private const string Actor = "初始化（种子数据）";
 
@@ -95,12 +95,7 @@ public sealed class TenantSeeder(IClusterClient cluster, ILogger<TenantSeeder> l
         return true;
     }
 
-    private async Task<string> IssueAsync(Credential credential)
-    {
-        var key = ApiKeys.NewKey();
-        await cluster.GetGrain<ICredentialGrain>(ApiKeys.Hash(key)).Issue(credential);
-        return key;
-    }
+    private async Task<string> IssueAsync(Credential credential) => (await credentials.IssueAsync(credential)).Key;
 
     private async Task SubmitAsync(SeedFile seed, string county, string unit, SeedValues values)
     {

@@ -18,6 +18,17 @@ internal static class RequestChecks
     public static FieldError? County(string county) =>
         Slug.IsValid(county) ? null : new FieldError("county", "须为县（区）标识，如 suo");
 
+    public static FieldError? SlugField(string field, string value) =>
+        Slug.IsValid(value) ? null : new FieldError(field, "须为标识：小写字母或数字开头，由小写字母、数字和连字符组成，至多 40 个字符");
+
+    /// <summary>A display name: NFC-normalised on the way in; refused with the reason.</summary>
+    public static FieldError? Name(string field, string value, out string normalized)
+    {
+        var (name, problem) = DisplayName.Check(value);
+        normalized = name ?? "";
+        return problem is null ? null : new FieldError(field, problem);
+    }
+
     /// <summary>Throws INVALID_ARGUMENT listing every failed check.</summary>
     public static void Require(params FieldError?[] checks)
     {

@@ -15,7 +15,9 @@ public sealed class TenantContextInterceptor : Interceptor
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
         TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
     {
-        var tenant = context.GetHttpContext().User.FindFirst(Caller.TenantClaim)?.Value;
+        // Operators act across tenants (the admin service checks what they name); everyone else for their own.
+        var user = context.GetHttpContext().User;
+        var tenant = user.IsInRole(Roles.Operator) ? null : user.FindFirst(Caller.TenantClaim)?.Value;
         if (tenant is null)
         {
             return await continuation(request, context);

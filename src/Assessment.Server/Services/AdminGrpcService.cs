@@ -1,0 +1,205 @@
+using Assessment.Contracts.V1;
+using Assessment.Grains.Abstractions;
+using Assessment.Server.Security;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using Microsoft.AspNetCore.Authorization;
+
+namespace Assessment.Server.Services;
+
+/// <summary>
+/// Tenants, rosters and credentials. Operators act on the tenant a request names; tenant admins only on their own
+/// (naming another tenant is denied whether it exists or not).
+/// </summary>
+[Authorize(Roles = $"{Roles.Operator},{Roles.TenantAdmin}")]
+public sealed class AdminGrpcService(IClusterClient cluster, CredentialService credentials) : AdminService.AdminServiceBase
+{
+    [Authorize(Roles = Roles.Operator)]
+    public override async Task<TenantInfo> CreateTenant(CreateTenantRequest request, ServerCallContext context)
+    {
+        RequestChecks.Require(
+            RequestChecks.SlugField("tenant", request.Tenant),
+            RequestChecks.Name("name", request.Name, out var name),
+            RequestChecks.Name("issuer", request.Issuer, out var issuer),
+            RequestChecks.Name("document_prefix", request.DocumentPrefix, out var prefix),
+            RequestChecks.Name("recipients", request.Recipients, out var recipients));
+        var profile = new TenantProfile(request.Tenant, name, issuer, prefix, recipients, [], request.PublishScores);
+        if (!await cluster.GetGrain<ITenantGrain>(GrainKeys.Tenant(request.Tenant)).Create(profile))
+        {
+            throw new ConflictException($"租户 {request.Tenant} 已存在。");
+        }
+
+        return ToProto(profile);
+    }
+
+    public override async Task<TenantInfo> GetTenant(GetTenantRequest request, ServerCallContext context)
+    {
+        var tenant = TargetTenant(context, request.Tenant);
+        return ToProto(await cluster.GetGrain<ITenantGrain>(GrainKeys.Tenant(tenant)).GetProfile() ?? throw new NotFoundException("租户不存在。"));
+    }
+
+    public override async Task<TenantInfo> AddCounty(AddCountyRequest request, ServerCallContext context)
+    {
+        var tenant = TargetTenant(context, request.Tenant);
+        RequestChecks.Require(
+            RequestChecks.SlugField("county", request.County),
+            RequestChecks.Name("name", request.Name, out var name),
+            request.Group.Length == 0 ? null : RequestChecks.Name("group", request.Group, out _));
+        return ToProto(await cluster.GetGrain<ITenantGrain>(GrainKeys.Tenant(tenant))
+            .AddCounty(new CountyInfo(request.County, name, [], request.Group.Length == 0 ? null : request.Group)));
+    }
+
+    public override async Task<TenantInfo> AddUnit(AddUnitRequest request, ServerCallContext context)
+    {
+        var tenant = TargetTenant(context, request.Tenant);
+        RequestChecks.Require(
+            RequestChecks.SlugField("county", request.County),
+            RequestChecks.SlugField("unit", request.Unit),
+            RequestChecks.Name("name", request.Name, out var name));
+        return ToProto(await cluster.GetGrain<ITenantGrain>(GrainKeys.Tenant(tenant)).AddUnit(request.County, new UnitInfo(request.Unit, name)));
+    }
+
+    public override async Task<IssuedCredential> IssueCredential(IssueCredentialRequest request, ServerCallContext context)
+    {
+        var caller = Caller.From(context.GetHttpContext().User);
+        var tenant = TargetTenant(context, request.Tenant);
+        var role = ParseRole(request.Role);
+        if (role is Role.Operator && caller.Role != Role.Operator)
+        {
+            throw new PermissionDeniedException();
+        }
+
+        RequestChecks.Require(
+            role is null ? new FieldError("role", "须为 unit、county、assessor、leader、tenant_admin、operator 之一") : null,
+            role is Role.Unit or Role.County ? RequestChecks.SlugField("county", request.County) : request.County.Length > 0 ? new FieldError("county", "只有县级与单位凭据有县（区）") : null,
+            role is Role.Unit ? RequestChecks.SlugField("unit", request.Unit) : request.Unit.Length > 0 ? new FieldError("unit", "只有单位凭据有单位") : null,
+            RequestChecks.Name("name", request.Name, out var name),
+            request.ExpiresAt is { } e && e.ToDateTimeOffset() <= DateTimeOffset.UtcNow ? new FieldError("expires_at", "须晚于当前时间") : null);
+        if (role is Role.Operator)
+        {
+            tenant = CredentialService.PlatformTenant;
+        }
+        else if (await cluster.GetGrain<ITenantGrain>(GrainKeys.Tenant(tenant)).GetProfile() is not { } profile)
+        {
+            throw new NotFoundException("租户不存在。");
+        }
+        else if (role is Role.Unit or Role.County && (profile.County(request.County) is not { } county
+            || (role is Role.Unit && !Array.Exists(county.Units, u => u.Id == request.Unit))))
+        {
+            throw new NotFoundException("名单中没有该县（区）或单位。");
+        }
+
+        var (key, summary) = await credentials.IssueAsync(new Credential(role!.Value, tenant,
+            role is Role.Unit or Role.County ? request.County : null, role is Role.Unit ? request.Unit : null, name,
+            ExpiresAt: request.ExpiresAt?.ToDateTimeOffset()));
+        return new IssuedCredential { Key = key, Credential = ToProto(summary) };
+    }
+
+    public override async Task<ListCredentialsResponse> ListCredentials(ListCredentialsRequest request, ServerCallContext context)
+    {
+        var tenant = TargetTenant(context, request.Tenant);
+        var offset = 0;
+        RequestChecks.Require(
+            request.PageSize is < 0 or > 500 ? new FieldError("page_size", "须在 1–500 之间（0 为默认 100）") : null,
+            request.PageToken.Length == 0 || (int.TryParse(request.PageToken, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out offset) && offset >= 0)
+                ? null
+                : new FieldError("page_token", "须为上一页返回的 next_page_token"));
+        var size = request.PageSize == 0 ? 100 : request.PageSize;
+        var page = await credentials.ListAsync(tenant, offset, size + 1);
+        var response = new ListCredentialsResponse
+        {
+            NextPageToken = page.Count > size ? (offset + size).ToString(System.Globalization.CultureInfo.InvariantCulture) : "",
+        };
+        response.Credentials.AddRange(page.Take(size).Select(ToProto));
+        return response;
+    }
+
+    public override async Task<IssuedCredential> RotateCredential(CredentialRef request, ServerCallContext context)
+    {
+        var tenant = TargetTenant(context, request.Tenant);
+        var (key, summary) = await credentials.RotateAsync(tenant, request.Id) ?? throw new NotFoundException("没有该凭据，或它已被撤销。");
+        return new IssuedCredential { Key = key, Credential = ToProto(summary) };
+    }
+
+    public override async Task<Contracts.V1.CredentialSummary> RevokeCredential(CredentialRef request, ServerCallContext context)
+    {
+        var tenant = TargetTenant(context, request.Tenant);
+        return ToProto(await credentials.RevokeAsync(tenant, request.Id) ?? throw new NotFoundException("没有该凭据。"));
+    }
+
+    /// <summary>An operator's request names the tenant; anyone else acts on their own tenant only.</summary>
+    private static string TargetTenant(ServerCallContext context, string requested)
+    {
+        var caller = Caller.From(context.GetHttpContext().User);
+        if (caller.Role == Role.Operator)
+        {
+            RequestChecks.Require(RequestChecks.SlugField("tenant", requested));
+            return requested;
+        }
+
+        return requested.Length == 0 || requested == caller.Tenant ? caller.Tenant : throw new PermissionDeniedException();
+    }
+
+    private static Role? ParseRole(string role) => role switch
+    {
+        "unit" => Role.Unit,
+        "county" => Role.County,
+        "assessor" => Role.Assessor,
+        "leader" => Role.Leader,
+        "tenant_admin" => Role.TenantAdmin,
+        "operator" => Role.Operator,
+        _ => null,
+    };
+
+    private static string RoleName(Role role) => role switch
+    {
+        Role.TenantAdmin => "tenant_admin",
+        _ => role.ToString().ToLowerInvariant(),
+    };
+
+    private static Contracts.V1.CredentialSummary ToProto(Grains.Abstractions.CredentialSummary s)
+    {
+        var c = s.Credential;
+        var proto = new Contracts.V1.CredentialSummary
+        {
+            Id = s.Id,
+            Tenant = c.Tenant,
+            Role = RoleName(c.Role),
+            County = c.County ?? "",
+            Unit = c.Unit ?? "",
+            Name = c.Name,
+            Revoked = c.Revoked,
+        };
+        if (c.CreatedAt is { } created)
+        {
+            proto.CreatedAt = Timestamp.FromDateTimeOffset(created);
+        }
+
+        if (c.ExpiresAt is { } expires)
+        {
+            proto.ExpiresAt = Timestamp.FromDateTimeOffset(expires);
+        }
+
+        return proto;
+    }
+
+    private static TenantInfo ToProto(TenantProfile p)
+    {
+        var info = new TenantInfo
+        {
+            Tenant = p.Id,
+            Name = p.Name,
+            Issuer = p.Issuer,
+            DocumentPrefix = p.DocumentPrefix,
+            Recipients = p.Recipients,
+            PublishScores = p.PublishScores,
+        };
+        info.Counties.AddRange(p.Counties.Select(c =>
+        {
+            var county = new RosterCounty { Id = c.Id, Name = c.Name, Group = c.Group ?? "" };
+            county.Units.AddRange(c.Units.Select(u => new RosterUnit { Id = u.Id, Name = u.Name }));
+            return county;
+        }));
+        return info;
+    }
+}

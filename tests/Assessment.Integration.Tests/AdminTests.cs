@@ -1,0 +1,103 @@
+using Assessment.Contracts.V1;
+using Assessment.Integration.Tests.Infrastructure;
+using Google.Protobuf;
+using Grpc.Core;
+using static Assessment.Integration.Tests.Infrastructure.ServerProcess;
+
+namespace Assessment.Integration.Tests;
+
+/// <summary>Tenants, rosters and credentials through AdminService, starting from the bootstrap operator key.</summary>
+[Collection(PlatformCollection.Name)]
+public sealed class AdminTests(PlatformFixture platform)
+{
+    private AdminService.AdminServiceClient Admin => new(platform.Server.Channel);
+
+    private string OperatorKey => File.ReadAllText(Path.Combine(platform.Server.Config.DataDir, "operator.key")).Trim();
+
+    private async Task<StatusCode> StatusOf(Func<Task> call)
+    {
+        try
+        {
+            await call();
+            return StatusCode.OK;
+        }
+        catch (RpcException ex)
+        {
+            return ex.StatusCode;
+        }
+    }
+
+    private Task<StatusCode> ReadAsUnit(string key) =>
+        StatusOf(() => new SubmissionService.SubmissionServiceClient(platform.Server.Channel)
+            .GetMySubmissionsAsync(new GetMySubmissionsRequest { Year = 2024 }, As(key)).ResponseAsync);
+
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public void The_bootstrap_operator_key_is_private_and_never_printed()
+    {
+        var file = Path.Combine(platform.Server.Config.DataDir, "operator.key");
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
+        Assert.StartsWith("ak_", OperatorKey, StringComparison.Ordinal);
+        Assert.DoesNotContain(OperatorKey, platform.Server.Output, StringComparison.Ordinal);
+        Assert.Contains(file, platform.Server.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Tenants_rosters_and_credentials_are_managed_and_revocation_and_expiry_apply_on_the_next_call()
+    {
+        var op = As(OperatorKey);
+        var tenant = $"t{Guid.NewGuid():N}"[..12];
+        var created = await Admin.CreateTenantAsync(new CreateTenantRequest { Tenant = tenant, Name = "第二市", Issuer = "第二市法治办", DocumentPrefix = "二法办", Recipients = "各县（区）" }, op);
+        Assert.Equal("第二市", created.Name);
+        Assert.Equal(StatusCode.AlreadyExists, await StatusOf(() => Admin.CreateTenantAsync(new CreateTenantRequest { Tenant = tenant, Name = "x", Issuer = "x", DocumentPrefix = "x", Recipients = "x" }, op).ResponseAsync));
+        var bad = await Assert.ThrowsAsync<RpcException>(() => Admin.CreateTenantAsync(new CreateTenantRequest { Tenant = "Bad/Slug", Name = "<b>市", Issuer = "x", DocumentPrefix = "x", Recipients = "x" }, op).ResponseAsync);
+        Assert.Equal(StatusCode.InvalidArgument, bad.StatusCode);
+        Assert.Equal(["tenant", "name"], bad.GetRpcStatus()!.GetDetail<Google.Rpc.BadRequest>()!.FieldViolations.Select(v => v.Field));
+
+        // The operator makes a tenant admin; the tenant admin builds the roster and issues a unit key.
+        var admin = (await Admin.IssueCredentialAsync(new IssueCredentialRequest { Tenant = tenant, Role = "tenant_admin", Name = "第二市管理员" }, op)).Key;
+        await Admin.AddCountyAsync(new AddCountyRequest { County = "c1", Name = "e\u0301县" }, As(admin)); // NFC: é
+        var roster = await Admin.AddUnitAsync(new AddUnitRequest { County = "c1", Unit = "u1", Name = "一号单位" }, As(admin));
+        Assert.Equal("\u00e9县", roster.Counties.Single().Name);
+        var unit = await Admin.IssueCredentialAsync(new IssueCredentialRequest { Role = "unit", County = "c1", Unit = "u1", Name = "一号单位填报员" }, As(admin));
+        Assert.StartsWith("ak_", unit.Key, StringComparison.Ordinal);
+        Assert.Equal(StatusCode.NotFound, await StatusOf(() => Admin.IssueCredentialAsync(new IssueCredentialRequest { Role = "unit", County = "c1", Unit = "nope", Name = "x" }, As(admin)).ResponseAsync));
+        Assert.Equal(StatusCode.PermissionDenied, await StatusOf(() => Admin.IssueCredentialAsync(new IssueCredentialRequest { Role = "operator", Name = "x" }, As(admin)).ResponseAsync));
+
+        // Listing never carries a key.
+        var list = await Admin.ListCredentialsAsync(new ListCredentialsRequest(), As(admin));
+        Assert.Equal(["tenant_admin", "unit"], list.Credentials.Select(c => c.Role).Order());
+        Assert.DoesNotContain("ak_", list.ToByteString().ToStringUtf8(), StringComparison.Ordinal);
+        Assert.Equal(unit.Credential.Id, list.Credentials.Single(c => c.Role == "unit").Id);
+
+        // Revocation applies to the very next call.
+        Assert.Equal(StatusCode.OK, await ReadAsUnit(unit.Key));
+        Assert.True((await Admin.RevokeCredentialAsync(new CredentialRef { Id = unit.Credential.Id }, As(admin))).Revoked);
+        Assert.Equal(StatusCode.Unauthenticated, await ReadAsUnit(unit.Key));
+
+        // Rotation: the new key works, the old one no longer does.
+        var rotated = await Admin.RotateCredentialAsync(new CredentialRef { Id = (await Admin.ListCredentialsAsync(new ListCredentialsRequest(), As(admin))).Credentials.Single(c => c.Role == "tenant_admin").Id }, As(admin));
+        Assert.Equal(StatusCode.Unauthenticated, await StatusOf(() => Admin.GetTenantAsync(new GetTenantRequest(), As(admin)).ResponseAsync));
+        Assert.Equal(tenant, (await Admin.GetTenantAsync(new GetTenantRequest(), As(rotated.Key))).Tenant);
+
+        // Expiry.
+        var brief = await Admin.IssueCredentialAsync(new IssueCredentialRequest
+        {
+            Role = "unit",
+            County = "c1",
+            Unit = "u1",
+            Name = "临时",
+            ExpiresAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddSeconds(2)),
+        }, As(rotated.Key));
+        Assert.Equal(StatusCode.OK, await ReadAsUnit(brief.Key));
+        await Task.Delay(2500);
+        Assert.Equal(StatusCode.Unauthenticated, await ReadAsUnit(brief.Key));
+
+        // A tenant admin cannot reach another tenant, existing or not, and cannot tell which.
+        var other = await Assert.ThrowsAsync<RpcException>(() => Admin.ListCredentialsAsync(new ListCredentialsRequest { Tenant = "itest" }, As(rotated.Key)).ResponseAsync);
+        var missing = await Assert.ThrowsAsync<RpcException>(() => Admin.ListCredentialsAsync(new ListCredentialsRequest { Tenant = "no-such-tenant" }, As(rotated.Key)).ResponseAsync);
+        Assert.Equal(StatusCode.PermissionDenied, other.StatusCode);
+        Assert.Equal((other.StatusCode, other.Status.Detail), (missing.StatusCode, missing.Status.Detail));
+        Assert.Equal(StatusCode.PermissionDenied, await StatusOf(() => Admin.GetTenantAsync(new GetTenantRequest(), As(platform.Keys["assessor"])).ResponseAsync));
+    }
+}
