@@ -247,7 +247,7 @@ public sealed class AssessmentGrpcService(IClusterClient cluster, IndicatorCatal
             // A county may only act on itself; naming another county is denied whether or not it exists.
             return string.IsNullOrEmpty(requested) || requested == caller.County
                 ? caller.County!
-                : throw new RpcException(new Grpc.Core.Status(StatusCode.PermissionDenied, "无权查看或操作该县（区）。"));
+                : throw new PermissionDeniedException();
         }
 
         RequestChecks.Require(RequestChecks.County(requested));

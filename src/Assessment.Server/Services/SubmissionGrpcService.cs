@@ -134,7 +134,7 @@ public sealed class SubmissionGrpcService(IClusterClient cluster, ReportExtracto
         var unit = caller.Role == Role.County ? GrainKeys.CountySelf : caller.Unit;
         if (caller.County is null || unit is null)
         {
-            throw new RpcException(new Grpc.Core.Status(StatusCode.PermissionDenied, "该凭据不属于任何县（区）或单位。"));
+            throw new PermissionDeniedException();
         }
 
         return cluster.GetGrain<IUnitGrain>(GrainKeys.Unit(caller.Tenant, caller.County, unit, year));

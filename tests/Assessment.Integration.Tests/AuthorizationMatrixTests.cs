@@ -1,0 +1,215 @@
+using Assessment.Contracts.V1;
+using Assessment.Integration.Tests.Infrastructure;
+using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using Grpc.Net.Client;
+using static Assessment.Integration.Tests.Infrastructure.ServerProcess;
+
+namespace Assessment.Integration.Tests;
+
+/// <summary>
+/// Every RPC in the protos × ten principals × five targets, against the live server. Each cell's expected outcome
+/// follows from the RPC's roles and scope; an RPC without a row fails the test. Year 2027 is used so that the writes
+/// an allowed principal makes touch nothing the other tests read.
+/// </summary>
+[Collection(PlatformCollection.Name)]
+public sealed class AuthorizationMatrixTests(PlatformFixture platform)
+{
+    private const int Year = 2027;
+
+    public enum Target { Own, SiblingUnit, OtherCounty, OtherTenantExisting, OtherTenantMissing }
+
+    /// <summary>What a request may name: a county within the caller's tenant, or (admin) a tenant.</summary>
+    private enum Scope { None, CountyField, TenantField }
+
+    private sealed record Row(string Method, string[] Roles, Scope Scope, Func<GrpcChannel, CallOptions, string, string, Task<IMessage>> Call);
+
+    private sealed record Principal(string Name, string? Role, string? Key);
+
+    private const string Assessor = "Assessor", Leader = "Leader", TenantAdmin = "TenantAdmin", County = "County", Unit = "Unit", Operator = "Operator";
+
+    private static async Task<IMessage> Run<T>(AsyncUnaryCall<T> call) where T : IMessage => await call.ResponseAsync;
+
+    private static Row[] Rows(string schemeYaml) =>
+    [
+        // SubmissionService: the credential is the target; nothing in the request names one.
+        new("assessment.v1.SubmissionService/SubmitIndicators", [Unit, County], Scope.None, (ch, o, _, _) => Run(new SubmissionService.SubmissionServiceClient(ch)
+            .SubmitIndicatorsAsync(new SubmitIndicatorsRequest { SubmissionId = Guid.NewGuid().ToString(), Year = Year, Values = { new IndicatorValue { Code = "legalaid.cases", Value = 1 } } }, o))),
+        new("assessment.v1.SubmissionService/GetMySubmissions", [Unit, County], Scope.None, (ch, o, _, _) => Run(new SubmissionService.SubmissionServiceClient(ch)
+            .GetMySubmissionsAsync(new GetMySubmissionsRequest { Year = Year }, o))),
+        new("assessment.v1.SubmissionService/ExtractReport", [Unit, County], Scope.None, (ch, o, _, _) => Run(new SubmissionService.SubmissionServiceClient(ch)
+            .ExtractReportAsync(new ExtractReportRequest { Text = "本年度办理法律援助案件12件。" }, o))),
+        // AssessmentService.
+        new("assessment.v1.AssessmentService/GetCounty", [Assessor, Leader, TenantAdmin, County], Scope.CountyField, (ch, o, c, _) => Run(A(ch).GetCountyAsync(new GetCountyRequest { Year = 2024, County = c }, o))),
+        new("assessment.v1.AssessmentService/GetRanking", [Assessor, Leader, TenantAdmin], Scope.None, (ch, o, _, _) => Run(A(ch).GetRankingAsync(new GetRankingRequest { Year = 2024 }, o))),
+        new("assessment.v1.AssessmentService/GetRound", [Assessor, Leader, TenantAdmin, County], Scope.None, (ch, o, _, _) => Run(A(ch).GetRoundAsync(new GetRoundRequest { Year = 2024 }, o))),
+        new("assessment.v1.AssessmentService/SimulateScheme", [Assessor, TenantAdmin], Scope.None, (ch, o, _, _) => Run(A(ch).SimulateSchemeAsync(new SimulateSchemeRequest { Year = 2024, SchemeYaml = schemeYaml }, o))),
+        new("assessment.v1.AssessmentService/RepinScheme", [Assessor, TenantAdmin], Scope.None, (ch, o, _, _) => Run(A(ch).RepinSchemeAsync(new RepinSchemeRequest { Year = Year, SchemeYaml = schemeYaml, Reason = "矩阵测试" }, o))),
+        new("assessment.v1.AssessmentService/OverrideQuota", [Assessor], Scope.CountyField, (ch, o, c, _) => Run(A(ch).OverrideQuotaAsync(new OverrideQuotaRequest { Year = Year, County = c, Reason = "矩阵测试" }, o))),
+        new("assessment.v1.AssessmentService/PublishRound", [Assessor], Scope.None, (ch, o, _, _) => Run(A(ch).PublishRoundAsync(new PublishRoundRequest { Year = Year }, o))),
+        new("assessment.v1.AssessmentService/DefineRound", [Assessor], Scope.None, (ch, o, _, _) => Run(A(ch).DefineRoundAsync(new DefineRoundRequest { Year = Year, SubmissionDeadline = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddDays(30)) }, o))),
+        new("assessment.v1.AssessmentService/OpenRound", [Assessor], Scope.None, (ch, o, _, _) => Run(A(ch).OpenRoundAsync(new RoundTransitionRequest { Year = Year }, o))),
+        new("assessment.v1.AssessmentService/CloseRound", [Assessor], Scope.None, (ch, o, _, _) => Run(A(ch).CloseRoundAsync(new RoundTransitionRequest { Year = Year, ExpectedVersion = -1 }, o))),
+        new("assessment.v1.AssessmentService/SubmitForReview", [County], Scope.CountyField, (ch, o, c, _) => Run(A(ch).SubmitForReviewAsync(new CountyTransitionRequest { Year = Year, County = c, ExpectedVersion = -1 }, o))),
+        new("assessment.v1.AssessmentService/ReturnCounty", [Assessor], Scope.CountyField, (ch, o, c, _) => Run(A(ch).ReturnCountyAsync(new CountyTransitionRequest { Year = Year, County = c, Reason = "矩阵测试" }, o))),
+        new("assessment.v1.AssessmentService/ApproveCounty", [Assessor], Scope.CountyField, (ch, o, c, _) => Run(A(ch).ApproveCountyAsync(new CountyTransitionRequest { Year = Year, County = c, ExpectedVersion = -1 }, o))),
+        new("assessment.v1.AssessmentService/ExtendDeadline", [Assessor], Scope.CountyField, (ch, o, c, _) => Run(A(ch).ExtendDeadlineAsync(new ExtendDeadlineRequest { Year = Year, County = c, Until = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddDays(40)), Reason = "矩阵测试", ExpectedVersion = -1 }, o))),
+        new("assessment.v1.AssessmentService/AdjustScore", [Assessor], Scope.CountyField, (ch, o, c, _) => Run(A(ch).AdjustScoreAsync(new AdjustScoreRequest { Year = Year, County = c, Target = "org", Points = -1, Reason = "矩阵测试", ExpectedVersion = -1 }, o))),
+        new("assessment.v1.AssessmentService/EnterAssessorValues", [Assessor], Scope.CountyField, (ch, o, c, _) => Run(A(ch).EnterAssessorValuesAsync(new EnterAssessorValuesRequest { Year = Year, County = c, SubmissionId = Guid.NewGuid().ToString(), Reason = "矩阵测试", ExpectedVersion = -1, Values = { new IndicatorValue { Code = "satisfaction.survey_score", Value = 80 } } }, o))),
+        new("assessment.v1.AssessmentService/ListAudit", [Assessor, Leader, TenantAdmin, County], Scope.CountyField, (ch, o, c, _) => Run(A(ch).ListAuditAsync(new ListAuditRequest { Year = 2024, County = c }, o))),
+        new("assessment.v1.AssessmentService/ListNotifications", [Assessor, Leader, TenantAdmin], Scope.None, (ch, o, _, _) => Run(A(ch).ListNotificationsAsync(new ListNotificationsRequest { Year = 2024 }, o))),
+        // BulletinService.
+        new("assessment.v1.BulletinService/Render", [Assessor, Leader, TenantAdmin], Scope.None, (ch, o, _, _) => Run(new BulletinService.BulletinServiceClient(ch)
+            .RenderAsync(new RenderBulletinRequest { Year = 2024, Format = BulletinFormat.Markdown }, o))),
+        // AdminService: the request names a tenant (operators) or must name the caller's own. Writes aim at names that
+        // exist already, so an allowed call changes no roster.
+        new("assessment.v1.AdminService/CreateTenant", [Operator], Scope.TenantField, (ch, o, _, t) => Run(Admin(ch).CreateTenantAsync(new CreateTenantRequest { Tenant = t, Name = "矩阵", Issuer = "矩阵", DocumentPrefix = "矩", Recipients = "各县" }, o))),
+        new("assessment.v1.AdminService/GetTenant", [Operator, TenantAdmin], Scope.TenantField, (ch, o, _, t) => Run(Admin(ch).GetTenantAsync(new GetTenantRequest { Tenant = t }, o))),
+        new("assessment.v1.AdminService/AddCounty", [Operator, TenantAdmin], Scope.TenantField, (ch, o, _, t) => Run(Admin(ch).AddCountyAsync(new AddCountyRequest { Tenant = t, County = "alpha", Name = "重复" }, o))),
+        new("assessment.v1.AdminService/AddUnit", [Operator, TenantAdmin], Scope.TenantField, (ch, o, _, t) => Run(Admin(ch).AddUnitAsync(new AddUnitRequest { Tenant = t, County = "alpha", Unit = "u1", Name = "重复" }, o))),
+        new("assessment.v1.AdminService/IssueCredential", [Operator, TenantAdmin], Scope.TenantField, (ch, o, _, t) => Run(Admin(ch).IssueCredentialAsync(new IssueCredentialRequest { Tenant = t, Role = "leader", Name = "矩阵测试" }, o))),
+        new("assessment.v1.AdminService/ListCredentials", [Operator, TenantAdmin], Scope.TenantField, (ch, o, _, t) => Run(Admin(ch).ListCredentialsAsync(new ListCredentialsRequest { Tenant = t, PageSize = 5 }, o))),
+        new("assessment.v1.AdminService/RotateCredential", [Operator, TenantAdmin], Scope.TenantField, (ch, o, _, t) => Run(Admin(ch).RotateCredentialAsync(new CredentialRef { Tenant = t, Id = "0000000000000000" }, o))),
+        new("assessment.v1.AdminService/RevokeCredential", [Operator, TenantAdmin], Scope.TenantField, (ch, o, _, t) => Run(Admin(ch).RevokeCredentialAsync(new CredentialRef { Tenant = t, Id = "0000000000000000" }, o))),
+    ];
+
+    private static AssessmentService.AssessmentServiceClient A(GrpcChannel channel) => new(channel);
+
+    private static AdminService.AdminServiceClient Admin(GrpcChannel channel) => new(channel);
+
+    [Fact]
+    public async Task Every_rpc_answers_every_principal_and_target_as_its_roles_and_scope_say()
+    {
+        var scheme = File.ReadAllText(RepositoryFile("src", "Assessment.Domain", "Data", "default-scheme.yaml"));
+        var rows = Rows(scheme);
+
+        // Every RPC of every service in the protos has exactly one row.
+        var methods = new[] { SubmissionService.Descriptor, AssessmentService.Descriptor, BulletinService.Descriptor, AdminService.Descriptor }
+            .SelectMany(s => s.Methods.Select(m => $"{s.FullName}/{m.Name}")).Order(StringComparer.Ordinal);
+        Assert.Equal(methods, rows.Select(r => r.Method).Order(StringComparer.Ordinal));
+
+        // The other tenant, with names that must never appear in an answer to this tenant.
+        var channel = platform.Server.Channel;
+        var op = As(File.ReadAllText(Path.Combine(platform.Server.Config.DataDir, "operator.key")).Trim());
+        var other = $"other-{Guid.NewGuid():N}"[..14];
+        var missing = $"none-{Guid.NewGuid():N}"[..13];
+        await Admin(channel).CreateTenantAsync(new CreateTenantRequest { Tenant = other, Name = "他市", Issuer = "他市法治办", DocumentPrefix = "他法办", Recipients = "他市各县" }, op);
+        await Admin(channel).AddCountyAsync(new AddCountyRequest { Tenant = other, County = "oc1", Name = "他市甲县" }, op);
+        var issue = (string role, string? county, string? unit, Timestamp? expires) => Admin(channel).IssueCredentialAsync(new IssueCredentialRequest
+        {
+            Tenant = "itest",
+            Role = role,
+            County = county ?? "",
+            Unit = unit ?? "",
+            Name = "矩阵" + role,
+            ExpiresAt = expires,
+        }, op).ResponseAsync;
+        var revoked = await issue("unit", "alpha", "u1", null);
+        await Admin(channel).RevokeCredentialAsync(new CredentialRef { Tenant = "itest", Id = revoked.Credential.Id }, op);
+        var expired = await issue("unit", "alpha", "u1", Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddSeconds(1)));
+        var tenantAdmin = await issue("tenant_admin", null, null, null);
+        await Task.Delay(1200);
+
+        Principal[] principals =
+        [
+            new("anonymous", null, null),
+            new("garbage", null, "ak_" + new string('q', 52)),
+            new("revoked", null, revoked.Key),
+            new("expired", null, expired.Key),
+            new("unit", Unit, platform.Keys["alpha/u1"]),
+            new("county", County, platform.Keys["alpha"]),
+            new("assessor", Assessor, platform.Keys["assessor"]),
+            new("leader", Leader, platform.Keys["leader"]),
+            new("tenant-admin", TenantAdmin, tenantAdmin.Key),
+            new("operator", Operator, File.ReadAllText(Path.Combine(platform.Server.Config.DataDir, "operator.key")).Trim()),
+        ];
+
+        var failures = new List<string>();
+        var cells = 0;
+        foreach (var row in rows)
+        {
+            foreach (var p in principals)
+            {
+                var answers = new Dictionary<Target, (StatusCode Code, byte[] Bytes)>();
+                foreach (var target in System.Enum.GetValues<Target>())
+                {
+                    var county = target switch
+                    {
+                        Target.OtherCounty => "beta",
+                        Target.OtherTenantExisting => "oc1",
+                        Target.OtherTenantMissing => "zz-missing",
+                        _ => "alpha",
+                    };
+                    var tenant = target switch
+                    {
+                        Target.OtherTenantExisting => other,
+                        Target.OtherTenantMissing => missing,
+                        _ => "itest",
+                    };
+                    var options = p.Key is null ? new CallOptions(deadline: DateTime.UtcNow.AddSeconds(30)) : As(p.Key);
+                    (StatusCode Code, byte[] Bytes) answer;
+                    try
+                    {
+                        answer = (StatusCode.OK, (await row.Call(channel, options, county, tenant)).ToByteArray());
+                    }
+                    catch (RpcException ex)
+                    {
+                        answer = (ex.StatusCode, [.. System.Text.Encoding.UTF8.GetBytes(ex.Status.Detail), .. ex.Trailers.GetValueBytes("grpc-status-details-bin") ?? []]);
+                    }
+
+                    cells++;
+                    answers[target] = answer;
+                    var expected = Expect(row, p, target);
+                    var ok = expected switch
+                    {
+                        StatusCode.OK => answer.Code is not (StatusCode.Unauthenticated or StatusCode.PermissionDenied or StatusCode.Internal or StatusCode.Unknown),
+                        _ => answer.Code == expected,
+                    };
+                    if (!ok)
+                    {
+                        failures.Add($"{row.Method} as {p.Name} on {target}: expected {(expected == StatusCode.OK ? "allowed" : expected)}, got {answer.Code} {System.Text.Encoding.UTF8.GetString(answer.Bytes)}");
+                    }
+
+                    // No answer to this tenant's principals carries the other tenant's data.
+                    if (p.Role != Operator && System.Text.Encoding.UTF8.GetString(answer.Bytes) is var text && (text.Contains("他市", StringComparison.Ordinal) || text.Contains(other, StringComparison.Ordinal)))
+                    {
+                        failures.Add($"{row.Method} as {p.Name} on {target}: answer contains the other tenant's data");
+                    }
+                }
+
+                // Another tenant's object that exists and one that does not: the same answer, byte for byte. (Where nothing
+                // in the request names a target, the two calls are the same request and only their status is compared:
+                // answers carry times and versions.)
+                var (existing, absent) = (answers[Target.OtherTenantExisting], answers[Target.OtherTenantMissing]);
+                if (p.Role != Operator && (row.Scope == Scope.None ? existing.Code != absent.Code : !existing.Bytes.AsSpan().SequenceEqual(absent.Bytes)))
+                {
+                    failures.Add($"{row.Method} as {p.Name}: other tenant existing ({answers[Target.OtherTenantExisting].Code}) and missing ({answers[Target.OtherTenantMissing].Code}) answer differently");
+                }
+            }
+        }
+
+        Assert.True(failures.Count == 0, $"{failures.Count} of {cells} cells wrong:\n{string.Join('\n', failures.Take(40))}");
+        Assert.Equal(rows.Length * principals.Length * 5, cells);
+    }
+
+    private static StatusCode Expect(Row row, Principal p, Target target)
+    {
+        if (p.Role is null)
+        {
+            return StatusCode.Unauthenticated;
+        }
+
+        if (!row.Roles.Contains(p.Role))
+        {
+            return StatusCode.PermissionDenied;
+        }
+
+        return row.Scope switch
+        {
+            Scope.CountyField when p.Role == County && target is Target.OtherCounty or Target.OtherTenantExisting or Target.OtherTenantMissing => StatusCode.PermissionDenied,
+            Scope.TenantField when p.Role != Operator && target is Target.OtherTenantExisting or Target.OtherTenantMissing => StatusCode.PermissionDenied,
+            _ => StatusCode.OK,
+        };
+    }
+}
