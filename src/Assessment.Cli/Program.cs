@@ -17,6 +17,7 @@ var root = new RootCommand("assess：法治政府建设考核平台命令行工�
     AuditCommand.Create(),
     WorkflowCommands.Round(),
     WorkflowCommands.CountyCommand(),
+    AdminCommands.Create(),
 };
 
 try

@@ -101,6 +101,7 @@ if (builder.Environment.IsDevelopment())
 builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
     .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
 builder.Services.AddAuthorization();
+builder.Services.AddPlatformRateLimits(Bind<RateLimitOptions>(builder.Configuration, "RateLimits"));
 builder.Services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler, GrpcAuthorizationResultHandler>();
 
 builder.Services.AddSingleton<BulletinRenderer>();
@@ -129,6 +130,7 @@ if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOIN
 
 var app = builder.Build();
 app.UseAuthentication();
+app.UseRateLimiter();
 app.UseAuthorization();
 app.MapGrpcService<SubmissionGrpcService>();
 app.MapGrpcService<AssessmentGrpcService>();

@@ -88,4 +88,30 @@ public sealed class CliTests(PlatformFixture platform)
         Assert.Equal(0, eval.Exit);
         Assert.Matches(@"precision \d\.\d{3}  recall \d\.\d{3}  F1 \d\.\d{3}", eval.Out);
     }
+
+    [Fact]
+    public async Task An_operator_key_manages_tenants_and_keys_from_the_command_line()
+    {
+        var op = File.ReadAllText(Path.Combine(platform.Server.Config.DataDir, "operator.key")).Trim();
+        var tenant = $"cli{Guid.NewGuid():N}"[..12];
+        var created = await Assess(op, "admin", "tenant", "create", "--id", tenant, "--name", "命令行市", "--issuer", "命令行市法治办", "--prefix", "命法办");
+        Assert.True(created.Exit == 0, created.Err);
+        Assert.Equal(0, (await Assess(op, "admin", "county", "add", "--tenant", tenant, "--county", "c1", "--name", "甲县")).Exit);
+        Assert.Equal(0, (await Assess(op, "admin", "unit", "add", "--tenant", tenant, "--county", "c1", "--unit", "u1", "--name", "甲单位")).Exit);
+        var issued = await Assess(op, "admin", "key", "issue", "--tenant", tenant, "--role", "unit", "--county", "c1", "--unit", "u1", "--name", "填报员");
+        Assert.Contains("只显示这一次", issued.Out, StringComparison.Ordinal);
+        var key = System.Text.RegularExpressions.Regex.Match(issued.Out, "ak_[a-z2-7]+").Value;
+        var id = System.Text.RegularExpressions.Regex.Match(issued.Out, "编号 ([0-9a-f]{16})").Groups[1].Value;
+
+        var list = await Assess(op, "admin", "key", "list", "--tenant", tenant);
+        Assert.Contains(id, list.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain("ak_", list.Out, StringComparison.Ordinal);
+        Assert.Equal(0, (await Assess(key, "submit", "--help")).Exit);
+        Assert.Equal(0, (await Assess(op, "admin", "key", "revoke", id, "--tenant", tenant)).Exit);
+        var refused = await Assess(op, "admin", "key", "revoke", "0123456789abcdef", "--tenant", tenant);
+        Assert.Equal(1, refused.Exit);
+        Assert.Contains("NotFound", refused.Err, StringComparison.Ordinal);
+        var duplicate = await Assess(op, "admin", "tenant", "create", "--id", tenant, "--name", "x", "--issuer", "x", "--prefix", "x");
+        Assert.Equal(3, duplicate.Exit);
+    }
 }

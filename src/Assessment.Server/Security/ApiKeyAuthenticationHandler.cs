@@ -29,12 +29,13 @@ public sealed class ApiKeyAuthenticationHandler(
             return AuthenticateResult.Fail("Malformed credential.");
         }
 
-        var credential = await cluster.GetGrain<ICredentialGrain>(ApiKeys.Hash(header[prefix.Length..].Trim())).Get();
+        var hash = ApiKeys.Hash(header[prefix.Length..].Trim());
+        var credential = await cluster.GetGrain<ICredentialGrain>(hash).Get();
         if (credential is null || !credential.IsActive(clock.GetUtcNow()))
         {
             return AuthenticateResult.Fail("Unknown, revoked or expired credential.");
         }
 
-        return AuthenticateResult.Success(new AuthenticationTicket(Caller.ToPrincipal(credential, SchemeName), SchemeName));
+        return AuthenticateResult.Success(new AuthenticationTicket(Caller.ToPrincipal(credential, hash[..16], SchemeName), SchemeName));
     }
 }

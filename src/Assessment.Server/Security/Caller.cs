@@ -12,6 +12,7 @@ public sealed record Caller(Role Role, string Tenant, string? County, string? Un
     public const string TenantClaim = "assessment:tenant";
     public const string CountyClaim = "assessment:county";
     public const string UnitClaim = "assessment:unit";
+    public const string CredentialClaim = "assessment:credential";
 
     public static Caller From(ClaimsPrincipal user)
     {
@@ -24,13 +25,15 @@ public sealed record Caller(Role Role, string Tenant, string? County, string? Un
             user.FindFirstValue(ClaimTypes.Name) ?? "");
     }
 
-    public static ClaimsPrincipal ToPrincipal(Credential credential, string scheme)
+    /// <param name="credentialId">The credential's id (first 16 hex digits of its hash): what rate limits count by.</param>
+    public static ClaimsPrincipal ToPrincipal(Credential credential, string credentialId, string scheme)
     {
         var claims = new List<Claim>
         {
             new(ClaimTypes.Role, credential.Role.ToString()),
             new(ClaimTypes.Name, credential.Name),
             new(TenantClaim, credential.Tenant),
+            new(CredentialClaim, credentialId),
         };
         if (credential.County is not null)
         {

@@ -68,6 +68,9 @@ public sealed class ServerProcess : IAsyncDisposable
             $"--Cluster:Mode={settings.ClusterMode}",
             $"--Database:Throwaway={settings.Throwaway}",
             "--Logging:LogLevel:Default=Warning",
+            // Tests and benchmarks drive a few keys much harder than any real client; the rate-limit test sets its own.
+            "--RateLimits:PerCredentialPerSecond=1000000",
+            "--RateLimits:PerTenantPerSecond=1000000",
         ];
         foreach (var a in args)
         {

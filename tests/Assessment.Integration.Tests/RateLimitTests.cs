@@ -1,0 +1,54 @@
+using Assessment.Contracts.V1;
+using Assessment.Integration.Tests.Infrastructure;
+using Grpc.Core;
+using static Assessment.Integration.Tests.Infrastructure.ServerProcess;
+
+namespace Assessment.Integration.Tests;
+
+/// <summary>Rate limits per credential and per tenant, on a server of its own with low limits.</summary>
+[Collection(PlatformCollection.Name)]
+public sealed class RateLimitTests(PlatformFixture platform)
+{
+    [Fact]
+    public async Task A_credential_or_a_tenant_over_its_rate_gets_RESOURCE_EXHAUSTED_and_other_tenants_are_unaffected()
+    {
+        await using var server = await ServerProcess.StartAsync(new ServerProcess.Settings(
+            await platform.Postgres.CreateDatabaseAsync(), PostgresFixture.NewDataDir(), PlatformFixture.SeedFile, Extra:
+            ["--RateLimits:PerCredentialPerSecond=5", "--RateLimits:PerTenantPerSecond=12"]));
+        var keys = server.Keys();
+        var operatorKey = File.ReadAllText(Path.Combine(server.Config.DataDir, "operator.key")).Trim();
+        var admin = new AdminService.AdminServiceClient(server.Channel);
+        await admin.CreateTenantAsync(new CreateTenantRequest { Tenant = "calm", Name = "安静市", Issuer = "安静市法治办", DocumentPrefix = "静", Recipients = "各县" }, As(operatorKey));
+        var calm = (await admin.IssueCredentialAsync(new IssueCredentialRequest { Tenant = "calm", Role = "tenant_admin", Name = "安静市管理员" }, As(operatorKey))).Key;
+
+        async Task<StatusCode[]> Burst(string key, int calls) => await Task.WhenAll(Enumerable.Range(0, calls).Select(async _ =>
+        {
+            try
+            {
+                await new SubmissionService.SubmissionServiceClient(server.Channel).GetMySubmissionsAsync(new GetMySubmissionsRequest { Year = 2024 }, As(key));
+                return StatusCode.OK;
+            }
+            catch (RpcException ex)
+            {
+                Assert.Equal("请求过于频繁，请稍后重试。", ex.Status.Detail);
+                return ex.StatusCode;
+            }
+        }));
+
+        // One credential: a burst of 5 passes, the rest are refused at once.
+        var one = await Burst(keys["alpha/u1"], 20);
+        Assert.InRange(one.Count(s => s == StatusCode.OK), 5, 8);
+        Assert.All(one.Where(s => s != StatusCode.OK), s => Assert.Equal(StatusCode.ResourceExhausted, s));
+
+        // The tenant: six credentials within their own limits together exceed the tenant's 12; another tenant still passes.
+        await Task.Delay(1100);
+        var all = (await Task.WhenAll(new[] { "alpha/u2", "beta/u4", "beta/u5", "beta/u6", "gamma/u1", "alpha/u3" }.Select(k => Burst(keys[k], 4)))).SelectMany(s => s).ToArray();
+        Assert.InRange(all.Count(s => s == StatusCode.OK), 12, 16);
+        Assert.Contains(StatusCode.ResourceExhausted, all);
+        Assert.Equal("calm", (await admin.GetTenantAsync(new GetTenantRequest(), As(calm))).Tenant);
+
+        // Buckets refill.
+        await Task.Delay(1100);
+        Assert.Equal([StatusCode.OK], await Burst(keys["alpha/u1"], 1));
+    }
+}
