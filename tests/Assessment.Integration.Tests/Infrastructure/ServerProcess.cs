@@ -36,6 +36,8 @@ public sealed class ServerProcess : IAsyncDisposable
 
     public int ExitCode => _process.ExitCode;
 
+    public bool IsRunning => !_process.HasExited;
+
     public GrpcChannel Channel { get; private set; } = null!;
 
     /// <summary>How to start a server; reused to restart the same one.</summary>
