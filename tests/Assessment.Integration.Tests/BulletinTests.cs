@@ -2,6 +2,7 @@ using Assessment.Contracts.V1;
 using Assessment.Integration.Tests.Infrastructure;
 using static Assessment.Integration.Tests.Infrastructure.ServerProcess;
 
+
 namespace Assessment.Integration.Tests;
 
 [Collection(PlatformCollection.Name)]
@@ -20,6 +21,25 @@ public sealed class BulletinTests(PlatformFixture platform)
         Assert.DoesNotContain("<script>", html, StringComparison.Ordinal);
         Assert.Contains("关于2024年度法治政府建设考核结果的通报", html, StringComparison.Ordinal);
         Assert.Contains("测试市全面依法治市委员会办公室", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Parsed_as_html_the_bulletin_has_only_the_templates_elements_and_attributes()
+    {
+        var html = (await Bulletins.RenderAsync(new RenderBulletinRequest { Year = 2024, Format = BulletinFormat.Html }, As(platform.Keys["assessor"]))).Content;
+        var template = await File.ReadAllTextAsync(RepositoryFile("templates", "bulletin.html.sbn"));
+        var allowedTags = System.Text.RegularExpressions.Regex.Matches(template, "<([a-z0-9]+)").Select(m => m.Groups[1].Value).ToHashSet();
+        var allowedAttributes = System.Text.RegularExpressions.Regex.Matches(template, @"\s([a-z-]+)=""").Select(m => m.Groups[1].Value).ToHashSet();
+
+        var document = new AngleSharp.Html.Parser.HtmlParser().ParseDocument(html);
+        var elements = document.All.ToArray();
+        Assert.All(elements, e => Assert.Contains(e.LocalName, allowedTags));
+        Assert.All(elements.SelectMany(e => e.Attributes), a => Assert.Contains(a.Name, allowedAttributes));
+        Assert.Empty(document.QuerySelectorAll("script, img, iframe, a, form"));
+        // The hostile names are text, whole, inside the cells the template made for them.
+        var cells = document.QuerySelectorAll("td").Select(td => td.TextContent).ToArray();
+        Assert.Contains("<script>alert(1)</script>区", cells);
+        Assert.Contains("{{ 7*7 }}县", cells);
     }
 
     [Fact]
