@@ -38,3 +38,6 @@ public sealed record BulletinAnchor(string County, int Count, string Hash);
 
 /// <summary>A rendered bulletin.</summary>
 public sealed record RenderedBulletin(string Content, string MediaType, string Sha256);
+
+/// <summary>A tenant's template broke a limit or failed; the message says how (never internals).</summary>
+public sealed class BulletinTemplateException(string message) : Exception(message);

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Scriban;
+using Scriban.Parsing;
 using Scriban.Runtime;
 
 namespace Assessment.Bulletins;
@@ -11,17 +12,57 @@ namespace Assessment.Bulletins;
 /// Renders bulletins with the Scriban templates of <c>templates/</c>. Templates are parsed once and cached; each render
 /// gets a fresh, escaping context with explicit limits sized to the data.
 /// </summary>
-public sealed class BulletinRenderer
+public sealed partial class BulletinRenderer
 {
     private static readonly ConcurrentDictionary<string, Template> Parsed = new(StringComparer.Ordinal);
     private readonly TimeSpan _timeout;
 
     public BulletinRenderer(TimeSpan? timeout = null) => _timeout = timeout ?? TimeSpan.FromSeconds(10);
 
-    public RenderedBulletin Render(BulletinInput input, BulletinFormat format)
+    /// <summary>Largest tenant template accepted (UTF-8 bytes).</summary>
+    public const int MaxTemplateBytes = 64 * 1024;
+
+    private static readonly ParserOptions TenantParserOptions = new() { ExpressionDepthLimit = 64 };
+    private static readonly ConcurrentDictionary<string, Template> TenantTemplates = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Checks a tenant's template at upload: size, syntax, nesting depth, no <c>include</c>/<c>import</c> (no loader is
+    /// ever configured), and a trial render of a small sample within the render budget. Empty when acceptable.
+    /// </summary>
+    public IReadOnlyList<string> Check(string source, BulletinFormat format)
+    {
+        if (Encoding.UTF8.GetByteCount(source) > MaxTemplateBytes)
+        {
+            return [$"模板不超过 {MaxTemplateBytes / 1024} KiB"];
+        }
+
+        var template = Template.Parse(source, "tenant", TenantParserOptions);
+        if (template.HasErrors)
+        {
+            return template.Messages.Select(m => $"模板语法错误：{m}").Take(10).ToArray();
+        }
+
+        if (IncludePattern().IsMatch(source))
+        {
+            return ["模板不能使用 include 或 import"];
+        }
+
+        try
+        {
+            Render(BulletinModel.Sample, format, source);
+            return [];
+        }
+        catch (BulletinTemplateException ex)
+        {
+            return [ex.Message];
+        }
+    }
+
+    /// <summary>Renders with the built-in template, or with <paramref name="tenantTemplate"/> when given (checked at upload).</summary>
+    public RenderedBulletin Render(BulletinInput input, BulletinFormat format, string? tenantTemplate = null)
     {
         var name = format == BulletinFormat.Html ? "bulletin.html.sbn" : "bulletin.md.sbn";
-        var template = Parsed.GetOrAdd(name, static n => Parse(n));
+        var template = tenantTemplate is null ? Parsed.GetOrAdd(name, static n => Parse(n)) : TenantTemplate(tenantTemplate);
         using var timeout = new CancellationTokenSource(_timeout);
         var context = new EscapingTemplateContext(format)
         {
@@ -30,6 +71,7 @@ public sealed class BulletinRenderer
             LoopLimit = ((input.Rows.Count + 1) * (input.Dimensions.Count + input.Grades.Count + 4)) + 1000,
             RecursiveLimit = 32,
             LimitToString = 4096,
+            OnStringLimit = ScriptLimitBehavior.Throw,
             OutputLimit = 64 * 1024 * 1024,
             OnOutputLimit = ScriptLimitBehavior.Throw,
             StrictVariables = true,
@@ -37,10 +79,45 @@ public sealed class BulletinRenderer
             CancellationToken = timeout.Token,
         };
         context.PushGlobal(BulletinModel.Build(input));
-        var content = template.Render(context);
+        string content;
+        try
+        {
+            content = template.Render(context);
+        }
+        catch (Exception ex) when (tenantTemplate is not null && ex is Scriban.Syntax.ScriptRuntimeException or OperationCanceledException or InvalidOperationException or OutOfMemoryException)
+        {
+            // A tenant's template that breaks a limit fails this render only; the message says which limit.
+            throw new BulletinTemplateException(ex is OperationCanceledException ? $"模板渲染超过 {_timeout.TotalSeconds:0} 秒" : $"模板渲染失败：{ex.Message}");
+        }
+
         var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(content)));
         return new RenderedBulletin(content, format == BulletinFormat.Html ? "text/html; charset=utf-8" : "text/markdown; charset=utf-8", hash);
     }
+
+    private static Template TenantTemplate(string source)
+    {
+        var key = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(source)));
+        if (TenantTemplates.TryGetValue(key, out var cached))
+        {
+            return cached;
+        }
+
+        var template = Template.Parse(source, "tenant", TenantParserOptions);
+        if (template.HasErrors)
+        {
+            throw new BulletinTemplateException("模板语法错误");
+        }
+
+        if (TenantTemplates.Count > 256)
+        {
+            TenantTemplates.Clear(); // bounded: a few templates per tenant, re-parsed on demand
+        }
+
+        return TenantTemplates[key] = template;
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"\b(include|import)\b")]
+    private static partial System.Text.RegularExpressions.Regex IncludePattern();
 
     private static Template Parse(string name)
     {
@@ -62,6 +139,14 @@ public sealed class BulletinRenderer
 internal static class BulletinModel
 {
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    /// <summary>Two counties of made-up figures: what a tenant's template is tried on at upload.</summary>
+    public static readonly BulletinInput Sample = new(
+        "样例市", "样例市法治办", "样法办", "各县（区）", 2025, 1, new DateOnly(2026, 1, 15), true, "样例细则", ["优秀", "合格"],
+        [new BulletinDimension("org", "组织领导", 10)],
+        [new BulletinRow(1, "a", "甲县", 91.5, "优秀", [9.5], false, false, 2), new BulletinRow(2, "b", "乙县", 80, "合格", [8], false, false, 1)],
+        [new BulletinAdjustment("乙县", "组织领导", -1, "样例", null)],
+        [new BulletinAnchor("甲县", 3, new string('0', 64))]);
 
     public static ScriptObject Build(BulletinInput input)
     {

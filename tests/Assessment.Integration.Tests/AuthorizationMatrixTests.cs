@@ -71,6 +71,7 @@ public sealed class AuthorizationMatrixTests(PlatformFixture platform)
         new("assessment.v1.AdminService/IssueCredential", [Operator, TenantAdmin], Scope.TenantField, (ch, o, _, t) => Run(Admin(ch).IssueCredentialAsync(new IssueCredentialRequest { Tenant = t, Role = "leader", Name = "矩阵测试" }, o))),
         new("assessment.v1.AdminService/ListCredentials", [Operator, TenantAdmin], Scope.TenantField, (ch, o, _, t) => Run(Admin(ch).ListCredentialsAsync(new ListCredentialsRequest { Tenant = t, PageSize = 5 }, o))),
         new("assessment.v1.AdminService/RotateCredential", [Operator, TenantAdmin], Scope.TenantField, (ch, o, _, t) => Run(Admin(ch).RotateCredentialAsync(new CredentialRef { Tenant = t, Id = "0000000000000000" }, o))),
+        new("assessment.v1.AdminService/UploadTemplate", [Operator, TenantAdmin], Scope.TenantField, (ch, o, _, t) => Run(Admin(ch).UploadTemplateAsync(new UploadTemplateRequest { Tenant = t, Format = "markdown", Source = "" }, o))),
         new("assessment.v1.AdminService/RevokeCredential", [Operator, TenantAdmin], Scope.TenantField, (ch, o, _, t) => Run(Admin(ch).RevokeCredentialAsync(new CredentialRef { Tenant = t, Id = "0000000000000000" }, o))),
     ];
 

@@ -145,6 +145,14 @@ public interface ITenantGrain : IGrainWithStringKey
     [Alias("AddCounty")]
     Task<TenantProfile> AddCounty(CountyInfo county);
 
+    /// <summary>The tenant's own bulletin template for a format ("html", "markdown"), or null for the built-in one.</summary>
+    [Alias("GetTemplate")]
+    Task<string?> GetTemplate(string format);
+
+    /// <summary>Stores (or, with null, removes) the tenant's template; the caller has checked it.</summary>
+    [Alias("SetTemplate")]
+    Task SetTemplate(string format, string? source);
+
     /// <summary>Adds a unit to a county of the roster.</summary>
     [Alias("AddUnit")]
     Task<TenantProfile> AddUnit(string county, UnitInfo unit);

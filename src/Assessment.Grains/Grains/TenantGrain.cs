@@ -7,6 +7,8 @@ namespace Assessment.Grains.Grains;
 public sealed class TenantState
 {
     [Id(0)] public TenantProfile? Profile { get; set; }
+    /// <summary>The tenant's own bulletin templates by format ("html", "markdown"), checked at upload.</summary>
+    [Id(1)] public Dictionary<string, string> Templates { get; set; } = new(StringComparer.Ordinal);
 }
 
 /// <summary>A prefecture's profile and roster of counties and units.</summary>
@@ -32,6 +34,23 @@ public sealed class TenantGrain(
     }
 
     public Task<TenantProfile?> GetProfile() => Task.FromResult(state.State.Profile);
+
+    public Task<string?> GetTemplate(string format) => Task.FromResult(state.State.Templates.GetValueOrDefault(format));
+
+    public async Task SetTemplate(string format, string? source)
+    {
+        _ = state.State.Profile ?? throw new NotFoundException("租户不存在。");
+        if (source is null)
+        {
+            state.State.Templates.Remove(format);
+        }
+        else
+        {
+            state.State.Templates[format] = source;
+        }
+
+        await state.WriteOrRestoreAsync(GrainContext, logger);
+    }
 
     public async Task<TenantProfile> AddCounty(CountyInfo county)
     {

@@ -12,8 +12,33 @@ namespace Assessment.Server.Services;
 /// (naming another tenant is denied whether it exists or not).
 /// </summary>
 [Authorize(Roles = $"{Roles.Operator},{Roles.TenantAdmin}")]
-public sealed class AdminGrpcService(IClusterClient cluster, CredentialService credentials) : AdminService.AdminServiceBase
+public sealed class AdminGrpcService(IClusterClient cluster, CredentialService credentials, Bulletins.BulletinRenderer renderer) : AdminService.AdminServiceBase
 {
+    public override async Task<UploadTemplateResponse> UploadTemplate(UploadTemplateRequest request, ServerCallContext context)
+    {
+        var tenant = TargetTenant(context, request.Tenant);
+        Bulletins.BulletinFormat? format = request.Format switch { "html" => Bulletins.BulletinFormat.Html, "markdown" => Bulletins.BulletinFormat.Markdown, _ => null };
+        RequestChecks.Require(format is null ? new FieldError("format", "须为 html 或 markdown") : null);
+        var grain = cluster.GetGrain<ITenantGrain>(GrainKeys.Tenant(tenant));
+        if (request.Source.Length == 0)
+        {
+            await grain.SetTemplate(request.Format, null);
+            return new UploadTemplateResponse { Builtin = true };
+        }
+
+        var problems = renderer.Check(request.Source, format!.Value);
+        if (problems.Count > 0)
+        {
+            throw new ValidationFailedException(problems.Select(p => new FieldError("source", p)).ToArray());
+        }
+
+        await grain.SetTemplate(request.Format, request.Source);
+        return new UploadTemplateResponse
+        {
+            Sha256 = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(request.Source))),
+        };
+    }
+
     [Authorize(Roles = Roles.Operator)]
     public override async Task<TenantInfo> CreateTenant(CreateTenantRequest request, ServerCallContext context)
     {

@@ -27,7 +27,17 @@ public sealed class BulletinComposer(IClusterClient cluster, BulletinRenderer re
             info.Counties.Where(c => info.PublishedHeads.ContainsKey(c.Id))
                 .Select(c => new BulletinAnchor(c.Name, info.PublishedHeads[c.Id].Count, info.PublishedHeads[c.Id].Hash)).ToArray());
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        var rendered = renderer.Render(input, format);
+        var custom = await cluster.GetGrain<ITenantGrain>(GrainKeys.Tenant(tenant)).GetTemplate(format == BulletinFormat.Html ? "html" : "markdown");
+        RenderedBulletin rendered;
+        try
+        {
+            rendered = renderer.Render(input, format, custom);
+        }
+        catch (BulletinTemplateException ex)
+        {
+            throw new PreconditionException("TEMPLATE_FAILED", $"本市（州）自定义通报模板无法渲染：{ex.Message}（可上传空模板恢复默认模板）");
+        }
+
         PlatformMeter.BulletinRenderDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds,
             new KeyValuePair<string, object?>("format", format == BulletinFormat.Html ? "html" : "markdown"));
         return rendered;

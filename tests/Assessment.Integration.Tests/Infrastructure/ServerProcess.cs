@@ -38,6 +38,8 @@ public sealed class ServerProcess : IAsyncDisposable
 
     public bool IsRunning => !_process.HasExited;
 
+    public int ProcessId => _process.Id;
+
     public GrpcChannel Channel { get; private set; } = null!;
 
     /// <summary>How to start a server; reused to restart the same one.</summary>
