@@ -112,6 +112,7 @@ builder.Services.AddHostedService<OperatorBootstrap>();
 builder.Services.AddSingleton<TenantSeeder>();
 if (demo.Enabled)
 {
+    builder.Services.AddWebSessions(platform.DataDir);
     builder.Services.AddSingleton(SeedFile.Load(demo.SeedFile));
     builder.Services.AddHostedService<DemoStartupTask>();
 }

@@ -56,13 +56,36 @@ public sealed class BulletinTests(PlatformFixture platform)
     }
 
     [Fact]
-    public async Task The_demo_page_lists_the_ranking_and_links_the_bulletin()
+    public async Task The_web_pages_need_a_signed_in_key_and_a_revoked_keys_session_ends()
     {
-        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{platform.Server.Config.WebPort}") };
+        using var handler = new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = new System.Net.CookieContainer() };
+        using var http = new HttpClient(handler) { BaseAddress = new Uri($"http://127.0.0.1:{platform.Server.Config.WebPort}") };
+        var anonymous = await http.GetAsync("/");
+        Assert.Equal(System.Net.HttpStatusCode.Redirect, anonymous.StatusCode);
+        Assert.StartsWith("/login", anonymous.Headers.Location!.PathAndQuery, StringComparison.Ordinal);
+        Assert.Equal(System.Net.HttpStatusCode.Redirect, (await http.GetAsync("/bulletin/2024.html")).StatusCode);
+
+        // A unit's key cannot sign in; an assessor's can.
+        var refused = await http.PostAsync("/login", new FormUrlEncodedContent(new Dictionary<string, string> { ["key"] = platform.Keys["alpha/u1"] }));
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, refused.StatusCode);
+        var op = As(File.ReadAllText(Path.Combine(platform.Server.Config.DataDir, "operator.key")).Trim());
+        var admin = new AdminService.AdminServiceClient(platform.Server.Channel);
+        var leader = await admin.IssueCredentialAsync(new IssueCredentialRequest { Tenant = "itest", Role = "leader", Name = "网页测试" }, op);
+        var signedIn = await http.PostAsync("/login", new FormUrlEncodedContent(new Dictionary<string, string> { ["key"] = leader.Key }));
+        Assert.Equal(System.Net.HttpStatusCode.Redirect, signedIn.StatusCode);
+        var cookie = signedIn.Headers.GetValues("Set-Cookie").Single(c => c.StartsWith("assess_session=", StringComparison.Ordinal));
+        Assert.Contains("httponly", cookie, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("samesite=strict", cookie, StringComparison.OrdinalIgnoreCase);
+
         var page = await http.GetStringAsync("/");
+        Assert.Contains("测试市", page, StringComparison.Ordinal);
         Assert.Contains("/bulletin/2024.html", page, StringComparison.Ordinal);
         Assert.Contains("&lt;script&gt;", page, StringComparison.Ordinal);
         Assert.DoesNotContain("<script>", page, StringComparison.Ordinal);
         Assert.Contains("{{ 7*7 }}县", await http.GetStringAsync("/bulletin/2024.html"), StringComparison.Ordinal);
+
+        // Revoking the key ends the session on the next page.
+        await admin.RevokeCredentialAsync(new CredentialRef { Tenant = "itest", Id = leader.Credential.Id }, op);
+        Assert.Equal(System.Net.HttpStatusCode.Redirect, (await http.GetAsync("/")).StatusCode);
     }
 }

@@ -21,8 +21,8 @@ public sealed class AssessmentGrpcService(IClusterClient cluster, IndicatorCatal
     public override async Task<County> GetCounty(GetCountyRequest request, ServerCallContext context)
     {
         var caller = Caller.From(context.GetHttpContext().User);
+        var county = TargetCounty(caller, request.County); // authorize before validating
         RequestChecks.Require(RequestChecks.Year(request.Year));
-        var county = TargetCounty(caller, request.County);
         var round = cluster.GetGrain<IRoundGrain>(GrainKeys.Round(caller.Tenant, request.Year));
         var info = await round.GetInfo() ?? throw new PreconditionException(LockReasons.RoundNotOpen, $"{request.Year} 年度考核尚未开启。");
         var countyInfo = Array.Find(info.Counties, c => c.Id == county) ?? throw new NotFoundException($"{request.Year} 年度考核名单中没有该县（区）。");
@@ -167,6 +167,7 @@ public sealed class AssessmentGrpcService(IClusterClient cluster, IndicatorCatal
     public override async Task<ListAuditResponse> ListAudit(ListAuditRequest request, ServerCallContext context)
     {
         var caller = Caller.From(context.GetHttpContext().User);
+        var countyId = TargetCounty(caller, request.County); // authorize before validating
         var from = 0;
         RequestChecks.Require(
             RequestChecks.Year(request.Year),
@@ -174,7 +175,6 @@ public sealed class AssessmentGrpcService(IClusterClient cluster, IndicatorCatal
             request.PageToken.Length == 0 || (int.TryParse(request.PageToken, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out from) && from >= 0)
                 ? null
                 : new FieldError("page_token", "须为上一页返回的 next_page_token"));
-        var countyId = TargetCounty(caller, request.County);
         var info = await RosterAsync(caller, request.Year, countyId);
         var page = await cluster.GetGrain<ICountyGrain>(GrainKeys.County(caller.Tenant, countyId, request.Year))
             .ReadAudit(from, request.PageSize == 0 ? 200 : request.PageSize);
@@ -227,8 +227,8 @@ public sealed class AssessmentGrpcService(IClusterClient cluster, IndicatorCatal
         Func<ICountyGrain, Caller, Task<CountyWorkflowView>> command)
     {
         var caller = Caller.From(context.GetHttpContext().User);
+        var countyId = TargetCounty(caller, requested); // authorize before validating
         RequestChecks.Require(RequestChecks.Year(year));
-        var countyId = TargetCounty(caller, requested);
         var info = await RosterAsync(caller, year, countyId);
         var view = await command(cluster.GetGrain<ICountyGrain>(GrainKeys.County(caller.Tenant, countyId, year)), caller);
         return ToProto(view, caller, info.Counties.First(c => c.Id == countyId));

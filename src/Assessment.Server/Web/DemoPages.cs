@@ -3,27 +3,87 @@ using System.Net;
 using System.Text;
 using Assessment.Bulletins;
 using Assessment.Grains.Abstractions;
-using Assessment.Server.Hosting;
+using Assessment.Server.Security;
 using Assessment.Server.Seeding;
 using Assessment.Server.Services;
-using Microsoft.Extensions.Options;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.DataProtection;
 
 namespace Assessment.Server.Web;
 
 /// <summary>
-/// The plain HTML pages of the demo: the ranking of the demo prefecture and its bulletin. They exist only with
-/// Demo:Enabled and listen on loopback; the signed-in dashboard is a later piece of work.
+/// The plain HTML pages of the demo: a tenant's ranking and its bulletin, behind a sign-in where an assessor, leader or
+/// tenant administrator exchanges an API key for a session cookie (HttpOnly, SameSite=Strict). The session is checked
+/// against the credential on every request, so a revoked key's session ends on its next page. The tenant shown is the
+/// credential's; nothing here is anonymous.
 /// </summary>
 public static class DemoPages
 {
+    public const string Scheme = "WebSession";
+    private const string HashClaim = "assessment:credential-hash";
+
+    public static void AddWebSessions(this IServiceCollection services, string dataDir)
+    {
+        services.AddDataProtection().PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(Path.GetFullPath(dataDir), "web-keys")));
+        services.AddAuthentication().AddCookie(Scheme, o =>
+        {
+            o.Cookie.Name = "assess_session";
+            o.Cookie.HttpOnly = true;
+            o.Cookie.SameSite = SameSiteMode.Strict;
+            o.LoginPath = "/login";
+            o.ExpireTimeSpan = TimeSpan.FromHours(8);
+            o.SlidingExpiration = true;
+            o.Events.OnValidatePrincipal = async context =>
+            {
+                var hash = context.Principal?.FindFirst(HashClaim)?.Value;
+                var cluster = context.HttpContext.RequestServices.GetRequiredService<IClusterClient>();
+                var clock = context.HttpContext.RequestServices.GetRequiredService<TimeProvider>();
+                if (hash is null || await cluster.GetGrain<ICredentialGrain>(hash).Get() is not { } credential || !credential.IsActive(clock.GetUtcNow()))
+                {
+                    context.RejectPrincipal();
+                    await context.HttpContext.SignOutAsync(Scheme);
+                }
+            };
+        });
+        services.AddAuthorizationBuilder().AddPolicy(Scheme, p => p
+            .AddAuthenticationSchemes(Scheme)
+            .RequireRole(nameof(Role.Assessor), nameof(Role.Leader), nameof(Role.TenantAdmin)));
+    }
+
     public static void MapDemoPages(this WebApplication app)
     {
-        app.MapGet("/", async (IClusterClient cluster, SeedFile seed) =>
+        app.MapGet("/login", () => Results.Content(LoginPage(null), "text/html; charset=utf-8"));
+        app.MapPost("/login", async (HttpContext http, IClusterClient cluster, TimeProvider clock) =>
         {
-            var ranking = await cluster.GetGrain<IRoundGrain>(GrainKeys.Round(seed.Tenant.Id, seed.Year)).GetRanking();
-            return Results.Content(RankingPage(seed, ranking), "text/html; charset=utf-8");
+            var form = await http.Request.ReadFormAsync();
+            var key = form["key"].ToString().Trim();
+            var credential = ApiKeys.LooksValid(key) ? await cluster.GetGrain<ICredentialGrain>(ApiKeys.Hash(key)).Get() : null;
+            if (credential is null || !credential.IsActive(clock.GetUtcNow()) || credential.Role is not (Role.Assessor or Role.Leader or Role.TenantAdmin))
+            {
+                return Results.Content(LoginPage("密钥无效，或该密钥无权查看考核结果。"), "text/html; charset=utf-8", statusCode: 401);
+            }
+
+            var hash = ApiKeys.Hash(key);
+            var principal = Caller.ToPrincipal(credential, hash[..16], Scheme);
+            ((System.Security.Claims.ClaimsIdentity)principal.Identity!).AddClaim(new(HashClaim, hash));
+            await http.SignInAsync(Scheme, principal);
+            return Results.Redirect("/");
         });
-        app.MapGet("/bulletin/{year:int}.{ext}", async (int year, string ext, BulletinComposer composer, SeedFile seed) =>
+        app.MapPost("/logout", async (HttpContext http) =>
+        {
+            await http.SignOutAsync(Scheme);
+            return Results.Redirect("/login");
+        });
+
+        var pages = app.MapGroup("").RequireAuthorization(Scheme);
+        pages.MapGet("/", async (HttpContext http, IClusterClient cluster, SeedFile seed, int? year) =>
+        {
+            var caller = Caller.From(http.User);
+            var profile = await cluster.GetGrain<ITenantGrain>(GrainKeys.Tenant(caller.Tenant)).GetProfile();
+            var ranking = await cluster.GetGrain<IRoundGrain>(GrainKeys.Round(caller.Tenant, year is { } y && GrainKeys.IsValidYear(y) ? y : seed.Year)).GetRanking();
+            return Results.Content(RankingPage(profile?.Name ?? caller.Tenant, ranking), "text/html; charset=utf-8");
+        });
+        pages.MapGet("/bulletin/{year:int}.{ext}", async (int year, string ext, HttpContext http, BulletinComposer composer) =>
         {
             var format = ext switch { "html" => BulletinFormat.Html, "md" => BulletinFormat.Markdown, _ => (BulletinFormat?)null };
             if (format is null || !GrainKeys.IsValidYear(year))
@@ -31,20 +91,28 @@ public static class DemoPages
                 return Results.NotFound();
             }
 
-            var rendered = await composer.RenderAsync(seed.Tenant.Id, year, format.Value);
+            var rendered = await composer.RenderAsync(Caller.From(http.User).Tenant, year, format.Value);
             return Results.Content(rendered.Content, rendered.MediaType);
         });
     }
 
-    private static string RankingPage(SeedFile seed, RankingResult ranking)
+    private static string LoginPage(string? error) =>
+        "<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>登录 · 法治政府建设考核平台</title>"
+        + "<style>body{font-family:sans-serif;max-width:480px;margin:4em auto}input{width:100%;padding:6px}</style></head><body>"
+        + "<h1>法治政府建设考核平台</h1><form method=\"post\" action=\"/login\"><p><label>API 密钥（考核办、领导或租户管理员）"
+        + "<input name=\"key\" type=\"password\" autocomplete=\"off\" required></label></p>"
+        + (error is null ? "" : $"<p role=\"alert\">{WebUtility.HtmlEncode(error)}</p>")
+        + "<p><button type=\"submit\">登录</button></p></form></body></html>";
+
+    private static string RankingPage(string tenantName, RankingResult ranking)
     {
         static string E(string s) => WebUtility.HtmlEncode(s);
         var inv = CultureInfo.InvariantCulture;
         var html = new StringBuilder();
         html.Append("<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>")
-            .Append(E(seed.Tenant.Name)).Append(ranking.Year).Append("年度法治政府建设考核排名</title>")
+            .Append(E(tenantName)).Append(ranking.Year).Append("年度法治政府建设考核排名</title>")
             .Append("<style>body{font-family:sans-serif;max-width:1100px;margin:2em auto}table{border-collapse:collapse}th,td{border:1px solid #999;padding:3px 8px;text-align:center}</style></head><body>")
-            .Append("<h1>").Append(E(seed.Tenant.Name)).Append(' ').Append(ranking.Year).Append("年度法治政府建设考核排名</h1>")
+            .Append("<h1>").Append(E(tenantName)).Append(' ').Append(ranking.Year).Append("年度法治政府建设考核排名</h1>")
             .Append("<p>评分细则：").Append(E(ranking.SchemeName)).Append('（').Append(E(ranking.SchemeId)).Append("）；计算时间：")
             .Append(ranking.ComputedAt.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", inv)).Append("</p>")
             .Append("<p><a href=\"/bulletin/").Append(ranking.Year).Append(".html\">考核结果通报（HTML）</a> · <a href=\"/bulletin/")
