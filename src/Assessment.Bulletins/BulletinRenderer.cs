@@ -70,7 +70,8 @@ public sealed partial class BulletinRenderer
             // loop and the loops inside it together, so the limit is sized to rows × columns, not Scriban's 1,000.
             LoopLimit = ((input.Rows.Count + 1) * (input.Dimensions.Count + input.Grades.Count + 4)) + 1000,
             RecursiveLimit = 32,
-            LimitToString = 4096,
+            // One printed value is at most a list of county names (e.g. every county of a grade): sized to the data.
+            LimitToString = 64 * 1024 + (input.Rows.Count * 128),
             OnStringLimit = ScriptLimitBehavior.Throw,
             OutputLimit = 64 * 1024 * 1024,
             OnOutputLimit = ScriptLimitBehavior.Throw,
