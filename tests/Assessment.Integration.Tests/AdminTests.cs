@@ -33,13 +33,16 @@ public sealed class AdminTests(PlatformFixture platform)
 
     [Fact]
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
-    public void The_bootstrap_operator_key_is_private_and_never_printed()
+    public void The_bootstrap_operator_key_and_the_session_keys_are_private_and_the_key_is_never_printed()
     {
         var file = Path.Combine(platform.Server.Config.DataDir, "operator.key");
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
         Assert.StartsWith("ak_", OperatorKey, StringComparison.Ordinal);
         Assert.DoesNotContain(OperatorKey, platform.Server.Output, StringComparison.Ordinal);
         Assert.Contains(file, platform.Server.Output, StringComparison.Ordinal);
+        // The keys protecting web session cookies are private too.
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute,
+            File.GetUnixFileMode(Path.Combine(platform.Server.Config.DataDir, "web-keys")));
     }
 
     [Fact]

@@ -24,7 +24,19 @@ public static class DemoPages
 
     public static void AddWebSessions(this IServiceCollection services, string dataDir)
     {
-        services.AddDataProtection().PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(Path.GetFullPath(dataDir), "web-keys")));
+        // The keys that protect session cookies: in the data folder, readable only by the server's user.
+        var keys = Path.Combine(Path.GetFullPath(dataDir), "web-keys");
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(keys);
+        }
+        else
+        {
+            Directory.CreateDirectory(keys, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            File.SetUnixFileMode(keys, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+
+        services.AddDataProtection().PersistKeysToFileSystem(new DirectoryInfo(keys));
         services.AddAuthentication().AddCookie(Scheme, o =>
         {
             o.Cookie.Name = "assess_session";
