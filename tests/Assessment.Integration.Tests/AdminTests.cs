@@ -12,7 +12,7 @@ public sealed class AdminTests(PlatformFixture platform)
 {
     private AdminService.AdminServiceClient Admin => new(platform.Server.Channel);
 
-    private string OperatorKey => File.ReadAllText(Path.Combine(platform.Server.Config.DataDir, "operator.key")).Trim();
+    private string OperatorKey => platform.Server.OperatorKey();
 
     private async Task<StatusCode> StatusOf(Func<Task> call)
     {

@@ -92,7 +92,7 @@ public sealed class AuthorizationMatrixTests(PlatformFixture platform)
 
         // The other tenant, with names that must never appear in an answer to this tenant.
         var channel = platform.Server.Channel;
-        var op = As(File.ReadAllText(Path.Combine(platform.Server.Config.DataDir, "operator.key")).Trim());
+        var op = As(platform.Server.OperatorKey());
         var other = $"other-{Guid.NewGuid():N}"[..14];
         var missing = $"none-{Guid.NewGuid():N}"[..13];
         await Admin(channel).CreateTenantAsync(new CreateTenantRequest { Tenant = other, Name = "他市", Issuer = "他市法治办", DocumentPrefix = "他法办", Recipients = "他市各县" }, op);
@@ -123,7 +123,7 @@ public sealed class AuthorizationMatrixTests(PlatformFixture platform)
             new("assessor", Assessor, platform.Keys["assessor"]),
             new("leader", Leader, platform.Keys["leader"]),
             new("tenant-admin", TenantAdmin, tenantAdmin.Key),
-            new("operator", Operator, File.ReadAllText(Path.Combine(platform.Server.Config.DataDir, "operator.key")).Trim()),
+            new("operator", Operator, platform.Server.OperatorKey()),
         ];
 
         var failures = new List<string>();

@@ -68,7 +68,7 @@ public sealed class BulletinTests(PlatformFixture platform)
         // A unit's key cannot sign in; an assessor's can.
         var refused = await http.PostAsync("/login", new FormUrlEncodedContent(new Dictionary<string, string> { ["key"] = platform.Keys["alpha/u1"] }));
         Assert.Equal(System.Net.HttpStatusCode.Unauthorized, refused.StatusCode);
-        var op = As(File.ReadAllText(Path.Combine(platform.Server.Config.DataDir, "operator.key")).Trim());
+        var op = As(platform.Server.OperatorKey());
         var admin = new AdminService.AdminServiceClient(platform.Server.Channel);
         var leader = await admin.IssueCredentialAsync(new IssueCredentialRequest { Tenant = "itest", Role = "leader", Name = "网页测试" }, op);
         var signedIn = await http.PostAsync("/login", new FormUrlEncodedContent(new Dictionary<string, string> { ["key"] = leader.Key }));

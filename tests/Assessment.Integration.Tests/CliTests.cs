@@ -92,7 +92,7 @@ public sealed class CliTests(PlatformFixture platform)
     [Fact]
     public async Task An_operator_key_manages_tenants_and_keys_from_the_command_line()
     {
-        var op = File.ReadAllText(Path.Combine(platform.Server.Config.DataDir, "operator.key")).Trim();
+        var op = platform.Server.OperatorKey();
         var tenant = $"cli{Guid.NewGuid():N}"[..12];
         var created = await Assess(op, "admin", "tenant", "create", "--id", tenant, "--name", "命令行市", "--issuer", "命令行市法治办", "--prefix", "命法办");
         Assert.True(created.Exit == 0, created.Err);

@@ -41,7 +41,7 @@ public sealed class HostileInputTests(PlatformFixture platform)
         return string.Join('\n', mine.Version, mine.Values, county.Values, county.Units, string.Join(',', ranking.Entries.Select(e => $"{e.County}:{e.Total}")), tenant);
     }
 
-    private string OperatorKey => File.ReadAllText(Path.Combine(platform.Server.Config.DataDir, "operator.key")).Trim();
+    private string OperatorKey => platform.Server.OperatorKey();
 
     [Fact]
     public async Task Every_hostile_request_gets_its_precise_status_and_changes_nothing()

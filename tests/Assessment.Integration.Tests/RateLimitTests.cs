@@ -16,7 +16,7 @@ public sealed class RateLimitTests(PlatformFixture platform)
             await platform.Postgres.CreateDatabaseAsync(), PostgresFixture.NewDataDir(), PlatformFixture.SeedFile, Extra:
             ["--RateLimits:PerCredentialPerSecond=5", "--RateLimits:PerTenantPerSecond=12"]));
         var keys = server.Keys();
-        var operatorKey = File.ReadAllText(Path.Combine(server.Config.DataDir, "operator.key")).Trim();
+        var operatorKey = server.OperatorKey();
         var admin = new AdminService.AdminServiceClient(server.Channel);
         await admin.CreateTenantAsync(new CreateTenantRequest { Tenant = "calm", Name = "安静市", Issuer = "安静市法治办", DocumentPrefix = "静", Recipients = "各县" }, As(operatorKey));
         var calm = (await admin.IssueCredentialAsync(new IssueCredentialRequest { Tenant = "calm", Role = "tenant_admin", Name = "安静市管理员" }, As(operatorKey))).Key;

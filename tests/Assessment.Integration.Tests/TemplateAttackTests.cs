@@ -13,7 +13,7 @@ public sealed class TemplateAttackTests(PlatformFixture platform)
     [Fact]
     public async Task Hostile_templates_are_rejected_at_upload_or_fail_within_the_budget_and_the_server_keeps_serving()
     {
-        var op = As(File.ReadAllText(Path.Combine(platform.Server.Config.DataDir, "operator.key")).Trim());
+        var op = As(platform.Server.OperatorKey());
         var admin = new AdminService.AdminServiceClient(platform.Server.Channel);
         var bulletins = new BulletinService.BulletinServiceClient(platform.Server.Channel);
         var tenantAdmin = As((await admin.IssueCredentialAsync(new IssueCredentialRequest { Tenant = "itest", Role = "tenant_admin", Name = "模板测试" }, op)).Key);

@@ -74,7 +74,7 @@ public static class AdminCommands
             };
             if (parse.GetValue(expires) is { } until)
             {
-                request.ExpiresAt = Timestamp.FromDateTimeOffset(WorkflowCommands.ParseBeijing(until, "--expires"));
+                request.ExpiresAt = Timestamp.FromDateTimeOffset(BeijingTime.Parse(until, "--expires"));
             }
 
             PrintIssued(await client.IssueCredentialAsync(request, options));
@@ -90,7 +90,7 @@ public static class AdminCommands
                 var page = await client.ListCredentialsAsync(new ListCredentialsRequest { Tenant = parse.GetValue(Tenant) ?? "", PageSize = 500, PageToken = token }, options);
                 foreach (var c in page.Credentials)
                 {
-                    table.Add([c.Id, c.Role, c.County, c.Unit, c.Name, Beijing(c.CreatedAt), Beijing(c.ExpiresAt), c.Revoked ? "已撤销" : "有效"]);
+                    table.Add([c.Id, c.Role, c.County, c.Unit, c.Name, BeijingTime.Format(c.CreatedAt), BeijingTime.Format(c.ExpiresAt), c.Revoked ? "已撤销" : "有效"]);
                 }
 
                 token = page.NextPageToken;
@@ -148,7 +148,4 @@ public static class AdminCommands
 
         Console.Write(table);
     }
-
-    private static string Beijing(Timestamp? at) =>
-        at is null ? "—" : at.ToDateTimeOffset().ToOffset(TimeSpan.FromHours(8)).ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture);
 }

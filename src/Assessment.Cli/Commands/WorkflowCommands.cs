@@ -28,12 +28,12 @@ public static class WorkflowCommands
             var request = new DefineRoundRequest
             {
                 Year = parse.GetValue(Year),
-                SubmissionDeadline = Timestamp.FromDateTimeOffset(ParseBeijing(parse.GetValue(deadline)!, "--deadline")),
+                SubmissionDeadline = Timestamp.FromDateTimeOffset(BeijingTime.Parse(parse.GetValue(deadline)!, "--deadline")),
                 SchemeYaml = parse.GetValue(scheme) is { } file ? await File.ReadAllTextAsync(file.FullName) : "",
             };
             if (parse.GetValue(reviewDeadline) is { } review)
             {
-                request.ReviewDeadline = Timestamp.FromDateTimeOffset(ParseBeijing(review, "--review-deadline"));
+                request.ReviewDeadline = Timestamp.FromDateTimeOffset(BeijingTime.Parse(review, "--review-deadline"));
             }
 
             Print(await client.DefineRoundAsync(request, options));
@@ -58,7 +58,7 @@ public static class WorkflowCommands
             var table = new TextTable(["序号", "时间", "类型", "未填报单位数", "已推送", "单位（前 10 个）"]);
             foreach (var n in response.Notifications)
             {
-                table.Add([n.Sequence.ToString(CultureInfo.InvariantCulture), Beijing(n.At), n.Kind == "overdue" ? "逾期未报" : "即将截止",
+                table.Add([n.Sequence.ToString(CultureInfo.InvariantCulture), BeijingTime.Format(n.At), n.Kind == "overdue" ? "逾期未报" : "即将截止",
                     n.OverdueCount.ToString(CultureInfo.InvariantCulture), n.Delivered ? "是" : "否", string.Join("、", n.Overdue.Take(10))]);
             }
 
@@ -110,7 +110,7 @@ public static class WorkflowCommands
             {
                 Year = parse.GetValue(Year),
                 County = parse.GetValue(County) ?? "",
-                Until = Timestamp.FromDateTimeOffset(ParseBeijing(parse.GetValue(until)!, "--until")),
+                Until = Timestamp.FromDateTimeOffset(BeijingTime.Parse(parse.GetValue(until)!, "--until")),
                 Reason = parse.GetValue(Reason) ?? "",
             };
             if (parse.GetValue(ExpectedVersion) is { } v)
@@ -192,23 +192,6 @@ public static class WorkflowCommands
         return 0;
     }
 
-    /// <summary>A Beijing-time date (end of that day) or date and time, as deadlines are announced.</summary>
-    public static DateTimeOffset ParseBeijing(string text, string option)
-    {
-        var beijing = TimeSpan.FromHours(8);
-        if (DateTime.TryParseExact(text, "yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture, DateTimeStyles.None, out var at))
-        {
-            return new DateTimeOffset(at, beijing);
-        }
-
-        return DateTime.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day)
-            ? new DateTimeOffset(day.AddDays(1).AddSeconds(-1), beijing)
-            : throw new UsageException($"{option} 须为北京时间 yyyy-MM-dd 或 yyyy-MM-dd HH:mm，例如 2025-03-31。");
-    }
-
-    private static string Beijing(Timestamp? at) =>
-        at is null ? "—" : at.ToDateTimeOffset().ToOffset(TimeSpan.FromHours(8)).ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture);
-
     private static readonly Dictionary<string, string> Phases = new(StringComparer.Ordinal)
     {
         ["draft"] = "草案",
@@ -230,7 +213,7 @@ public static class WorkflowCommands
     {
         var c = round.Completeness;
         Console.WriteLine($"{round.Year} 年度考核：{Phases.GetValueOrDefault(round.Phase, round.Phase)}（版本 {round.Version}，评分细则 {round.Scheme}）");
-        Console.WriteLine($"填报截止 {Beijing(round.SubmissionDeadline)}；审核截止 {Beijing(round.ReviewDeadline)}");
+        Console.WriteLine($"填报截止 {BeijingTime.Format(round.SubmissionDeadline)}；审核截止 {BeijingTime.Format(round.ReviewDeadline)}");
         Console.WriteLine($"县（区）{c.Counties} 个：填报中 {c.Collecting}，已上报 {c.Submitted}，已退回 {c.Returned}，审核通过 {c.Reviewed}，已发布 {c.Published}");
         Console.WriteLine($"单位：应报 {c.UnitsExpected}，已报 {c.UnitsSubmitted}（按时 {c.OnTime}，逾期 {c.Late}），缺报数值 {c.MissingValues} 项");
         Console.WriteLine($"可执行：{May(("设置", round.MayDefine), ("开启", round.MayOpen), ("截止填报", round.MayClose), ("发布", round.MayPublish))}");
@@ -240,7 +223,7 @@ public static class WorkflowCommands
     {
         var c = w.Completeness;
         Console.WriteLine($"{(name.Length > 0 ? name : w.County)}：{Statuses.GetValueOrDefault(w.Status, w.Status)}（版本 {w.Version}）");
-        Console.WriteLine($"填报截止 {Beijing(w.Deadline)}{(w.Extension is null ? "" : $"，已延期至 {Beijing(w.Extension)}")}");
+        Console.WriteLine($"填报截止 {BeijingTime.Format(w.Deadline)}{(w.Extension is null ? "" : $"，已延期至 {BeijingTime.Format(w.Extension)}")}");
         if (w.ReturnReason.Length > 0)
         {
             Console.WriteLine($"退回理由：{w.ReturnReason}");
@@ -250,7 +233,7 @@ public static class WorkflowCommands
         var units = new TextTable(["单位", "版本", "最近提交", "逾期", "缺报数值"]);
         foreach (var u in c.Units)
         {
-            units.Add([u.Name, u.Version.ToString(CultureInfo.InvariantCulture), Beijing(u.LastStoredAt), u.Late ? "是" : "", u.MissingValues.ToString(CultureInfo.InvariantCulture)]);
+            units.Add([u.Name, u.Version.ToString(CultureInfo.InvariantCulture), BeijingTime.Format(u.LastStoredAt), u.Late ? "是" : "", u.MissingValues.ToString(CultureInfo.InvariantCulture)]);
         }
 
         Console.Write(units);

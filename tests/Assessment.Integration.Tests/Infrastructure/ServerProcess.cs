@@ -181,6 +181,9 @@ public sealed class ServerProcess : IAsyncDisposable
         _process.Dispose();
     }
 
+    /// <summary>The bootstrap operator key the server wrote into its data folder on first start.</summary>
+    public string OperatorKey() => File.ReadAllText(Path.Combine(Config.DataDir, "operator.key")).Trim();
+
     /// <summary>The keys the seeder wrote, by path: "assessor", "leader", "alpha" (county), "alpha/u1" (unit).</summary>
     public IReadOnlyDictionary<string, string> Keys()
     {
