@@ -31,6 +31,12 @@ internal sealed class YamlReader
 
     public YamlMappingNode? Parse(string text)
     {
+        if (YamlLimits.Default.Check(text) is { } limit)
+        {
+            _problems.Add(limit);
+            return null;
+        }
+
         try
         {
             var stream = new YamlStream();

@@ -98,6 +98,8 @@ if (builder.Environment.IsDevelopment())
     builder.Services.AddGrpcReflection();
 }
 
+builder.Services.AddOptions<AuthenticationLimitOptions>().Bind(builder.Configuration.GetSection("Authentication"));
+builder.Services.AddSingleton<CredentialLookup>();
 builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
     .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
 builder.Services.AddAuthorization();
@@ -130,6 +132,7 @@ if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOIN
 }
 
 var app = builder.Build();
+app.UseMiddleware<ClusterFaultMiddleware>();
 app.UseAuthentication();
 app.UseRateLimiter();
 app.UseAuthorization();

@@ -44,6 +44,7 @@ public sealed class ClusterFixture : IAsyncLifetime
             silo.Services.AddAssessmentGrains();
             silo.Services.AddSingleton<Assessment.Grains.Audit.IAuditLog, InMemoryAuditLog>();
             silo.AddIncomingGrainCallFilter<TenantGuard>();
+            silo.AddIncomingGrainCallFilter<Assessment.Grains.Grains.BrokenActivationFilter>();
             // Reminders every second; one notice two seconds before a deadline and one at it (test rounds set short deadlines).
             silo.Services.Configure<Orleans.Hosting.ReminderOptions>(o => o.MinimumReminderPeriod = TimeSpan.FromSeconds(1));
             silo.Services.Configure<RoundOptions>(o =>

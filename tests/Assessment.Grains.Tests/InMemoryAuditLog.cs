@@ -9,14 +9,30 @@ public sealed class InMemoryAuditLog : IAuditLog
 {
     private readonly ConcurrentDictionary<string, SortedDictionary<int, AuditRecord>> _chains = new(StringComparer.Ordinal);
 
+    /// <summary>When set, the next append fails (a database that went away).</summary>
+    public Func<string, bool>? FailNext { get; set; }
+
     public Task AppendAsync(string chain, IReadOnlyList<AuditRecord> records)
     {
+        if (FailNext?.Invoke(chain) == true)
+        {
+            throw new InvalidOperationException("audit log unavailable (test)");
+        }
+
         var entries = _chains.GetOrAdd(chain, _ => []);
         lock (entries)
         {
             foreach (var r in records)
             {
-                entries[r.Index] = r;
+                if (entries.TryGetValue(r.Index, out var stored) && stored.Hash != r.Hash)
+                {
+                    throw new AuditConflictException(chain, r.Index);
+                }
+            }
+
+            foreach (var r in records)
+            {
+                entries.TryAdd(r.Index, r);
             }
         }
 

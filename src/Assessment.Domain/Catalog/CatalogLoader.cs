@@ -32,7 +32,7 @@ public static partial class CatalogLoader
         ["any"] = AggregationMode.Any,
     };
 
-    [GeneratedRegex("^[a-z][a-z0-9]*\\.[a-z][a-z0-9_]*$")]
+    [GeneratedRegex(@"\A[a-z][a-z0-9]*\.[a-z][a-z0-9_]*\z")]
     private static partial Regex CodePattern();
 
     /// <summary>Loads a catalog from a file on disk.</summary>

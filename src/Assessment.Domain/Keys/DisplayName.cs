@@ -24,9 +24,16 @@ public static class DisplayName
             return (null, "名称含无效字符");
         }
 
+        // A bound on code points as well as on what a reader sees: one letter with 10,000 combining marks is a single
+        // text element but 10,001 code points.
+        if (text.Length > MaxLength * 4)
+        {
+            return (null, $"名称不超过 {MaxLength} 个字符");
+        }
+
         var name = text.Trim().Normalize(NormalizationForm.FormC);
         var length = new StringInfo(name).LengthInTextElements;
-        if (length > MaxLength)
+        if (length > MaxLength || !FreeText.FitsCodePoints(name, MaxLength * 2) || FreeText.Utf8Bytes(name) > MaxLength * 4)
         {
             return (null, $"名称不超过 {MaxLength} 个字符");
         }

@@ -8,7 +8,8 @@ namespace Assessment.Domain.Keys;
 /// </summary>
 public static partial class Slug
 {
-    [GeneratedRegex("^[a-z0-9][a-z0-9-]{0,39}$", RegexOptions.CultureInvariant)]
+    // \A…\z, not ^…$: in .NET "$" also matches before a final "\n", which would let "suo\n" through.
+    [GeneratedRegex(@"\A[a-z0-9][a-z0-9-]{0,39}\z", RegexOptions.CultureInvariant)]
     private static partial Regex Pattern();
 
     /// <summary>True when the text is a valid slug.</summary>

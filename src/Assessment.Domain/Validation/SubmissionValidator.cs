@@ -54,9 +54,9 @@ public sealed class SubmissionValidator(IndicatorCatalog catalog)
                 continue;
             }
 
-            if (item.Note is { Length: > MaxNoteLength })
+            if (Keys.FreeText.Problem(item.Note, MaxNoteLength) is { } noteProblem)
             {
-                violations.Add(new($"{field}.note", $"备注不得超过 {MaxNoteLength} 字"));
+                violations.Add(new($"{field}.note", $"备注{noteProblem}"));
             }
 
             if (item.Value is not { } value)

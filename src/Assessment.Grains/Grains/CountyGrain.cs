@@ -42,6 +42,8 @@ public sealed class CountyState
     [Id(16)] public int AuditCount { get; set; }
     [Id(17)] public string AuditHash { get; set; } = AuditChain.Genesis;
     [Id(18)] public int NextAdjustment { get; set; } = 1;
+    /// <summary>Audit entries stored with this state but not yet appended to the audit log (see <see cref="IAuditLog"/>).</summary>
+    [Id(19)] public List<AuditRecord> PendingAudit { get; set; } = [];
 
     /// <summary>A deep copy: what a write serializes must not change under it.</summary>
     public CountyState Clone() => new()
@@ -65,6 +67,7 @@ public sealed class CountyState
         AuditCount = AuditCount,
         AuditHash = AuditHash,
         NextAdjustment = NextAdjustment,
+        PendingAudit = [.. PendingAudit],
     };
 }
 
@@ -79,8 +82,9 @@ public sealed class CountyState
 /// state is restored.
 /// </para>
 /// <para>
-/// Every change is also an entry of the county-year's hash chain. Entries are made in memory with the change and
-/// written to the audit log just before the state that records the new head, in the same group write.
+/// Every change is also an entry of the county-year's hash chain. Entries are made in memory with the change, stored
+/// inside the state that records the new head (so both are durable together or not at all), and appended to the
+/// insert-only audit log once that write has succeeded. An activation that finds pending entries appends them first.
 /// </para>
 /// </summary>
 [Reentrant]
@@ -101,7 +105,6 @@ public sealed class CountyGrain(
     private Dictionary<string, double>? _values;
     private TaskCompletionSource? _unwritten; // changes applied since the current write started; done when durable
     private TaskCompletionSource? _writingBatch; // the changes the current write carries
-    private List<AuditRecord> _unwrittenAudit = []; // entries of the changes in _unwritten
     private readonly Dictionary<string, long> _admitted = new(StringComparer.Ordinal); // unit → when admitted
     private bool _writing;
     private bool _restoring;
@@ -123,7 +126,7 @@ public sealed class CountyGrain(
         _round = GrainFactory.GetGrain<IRoundGrain>(GrainKeys.Round(_tenant, _year));
         S = state.State.Clone();
         _highestRevision = S.Revision;
-        return Task.CompletedTask;
+        return FlushAuditAsync();
     }
 
     private string Chain => this.GetPrimaryKeyString();
@@ -278,26 +281,10 @@ public sealed class CountyGrain(
         AdjustmentRecord? next = null;
         if (!command.Withdraw)
         {
-            RequireReason(reason);
-            var violations = new List<FieldError>();
-            if (catalog.Dimensions.All(d => d.Code != command.Target) && !catalog.TryGet(command.Target, out _))
-            {
-                violations.Add(new FieldError("target", "须为指标目录中的指标代码或一级指标代码"));
-            }
-
-            if (!double.IsFinite(command.Points) || command.Points == 0 || Math.Abs(command.Points) > 100)
-            {
-                violations.Add(new FieldError("points", "须为非零分值，扣分为负、加分为正，绝对值不超过 100"));
-            }
-
-            if (command.Evidence is { Length: > 500 })
-            {
-                violations.Add(new FieldError("evidence", "不超过 500 字"));
-            }
-
+            var violations = WorkflowText.Adjustment(catalog, command.Target, command.Points, reason, command.Evidence);
             if (violations.Count > 0)
             {
-                throw new ValidationFailedException([.. violations]);
+                throw new ValidationFailedException([.. violations.Select(v => new FieldError(v.Field, v.Description))]);
             }
 
             if (existing is null && S.Adjustments.Count >= MaxAdjustments)
@@ -341,6 +328,11 @@ public sealed class CountyGrain(
     public async Task<AuditPage> ReadAudit(int from, int count)
     {
         await DurableAsync();
+        if (!_writing)
+        {
+            await FlushAuditAsync();
+        }
+
         var head = Head();
         var start = Math.Clamp(from, 0, head.Count);
         var records = await auditLog.ReadAsync(Chain, start, Math.Min(head.Count, start + Math.Clamp(count, 0, 1000)));
@@ -369,6 +361,10 @@ public sealed class CountyGrain(
         if (reasonRequired)
         {
             RequireReason(command.Reason);
+        }
+        else if (WorkflowText.OptionalReason(command.Reason) is { } problem)
+        {
+            throw new ValidationFailedException([new FieldError(problem.Field, problem.Description)]);
         }
 
         if (action == CountyAction.SubmitForReview)
@@ -457,9 +453,9 @@ public sealed class CountyGrain(
 
     private static void RequireReason(string? reason)
     {
-        if (string.IsNullOrWhiteSpace(reason) || reason.Length > 2000)
+        if (WorkflowText.Reason(reason) is { } problem)
         {
-            throw new ValidationFailedException([new FieldError("reason", "须说明理由（1–2000 字）")]);
+            throw new ValidationFailedException([new FieldError(problem.Field, problem.Description)]);
         }
     }
 
@@ -474,7 +470,7 @@ public sealed class CountyGrain(
     private void Audit(AuditEvent e)
     {
         var record = AuditChain.Next(new AuditHead(S.AuditCount, S.AuditHash), e);
-        _unwrittenAudit.Add(record);
+        S.PendingAudit.Add(record);
         S.AuditCount = record.Index + 1;
         S.AuditHash = record.Hash;
     }
@@ -564,18 +560,12 @@ public sealed class CountyGrain(
             {
                 _unwritten = null;
                 _writingBatch = batch;
-                var entries = _unwrittenAudit;
-                _unwrittenAudit = [];
                 try
                 {
-                    // Entries first: the state written next records them as the chain's head.
-                    if (entries.Count > 0)
-                    {
-                        await auditLog.AppendAsync(Chain, entries);
-                    }
-
                     state.State = S.Clone();
                     await state.WriteStateAsync();
+                    // Durable from here on, entries included; appending them to the log may wait for a later write.
+                    await FlushAuditAsync();
                     await NotifyRoundAsync();
                     batch.SetResult();
                 }
@@ -589,6 +579,31 @@ public sealed class CountyGrain(
         {
             _writing = false;
             _writingBatch = null;
+        }
+    }
+
+    /// <summary>
+    /// Appends the stored pending entries to the audit log and forgets them in memory (the stored state may keep them
+    /// until the next write: appending them again is a no-op). A failure is logged; the next write or activation retries.
+    /// </summary>
+    private async Task FlushAuditAsync()
+    {
+        var pending = state.State.PendingAudit;
+        if (pending.Count == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            await auditLog.AppendAsync(Chain, pending);
+            var flushed = pending[^1].Index;
+            S.PendingAudit.RemoveAll(r => r.Index <= flushed);
+            state.State.PendingAudit = [];
+        }
+        catch (Exception ex)
+        {
+            logger.LogError(ex, "County {County}: appending {Count} stored audit entries failed; will retry with the next write", Chain, pending.Count);
         }
     }
 
@@ -615,7 +630,6 @@ public sealed class CountyGrain(
         _restoring = true;
         var later = _unwritten;
         _unwritten = null;
-        _unwrittenAudit = [];
         var error = new UnavailableException("存储暂不可用，本次变更未保存；单位的提交已保存，将自动重试汇总。");
         try
         {
@@ -625,15 +639,15 @@ public sealed class CountyGrain(
             S.Revision = _highestRevision + 1;
             _highestRevision = S.Revision;
             _values = null;
+            _restoring = false;
         }
         catch (Exception readError)
         {
+            // Memory now holds changes (and audit entries past the stored head) that were never stored: this
+            // activation refuses everything from here on (interleaved calls too) and goes away; the next one reads
+            // the stored state.
             logger.LogWarning(readError, "County {County}: re-read failed; deactivating", Chain);
-            DeactivateOnIdle();
-        }
-        finally
-        {
-            _restoring = false;
+            StateWriter.MarkBroken(GrainContext);
         }
 
         batch.SetException(error);

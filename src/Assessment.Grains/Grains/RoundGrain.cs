@@ -463,9 +463,9 @@ public sealed class RoundGrain(
 
     private static void RequireReason(string reason)
     {
-        if (string.IsNullOrWhiteSpace(reason) || reason.Length > 2000)
+        if (WorkflowText.Reason(reason) is { } problem)
         {
-            throw new ValidationFailedException([new FieldError("reason", "须说明理由（1–2000 字）")]);
+            throw new ValidationFailedException([new FieldError(problem.Field, problem.Description)]);
         }
     }
 

@@ -119,9 +119,9 @@ public sealed class UnitGrain(
             throw new ValidationFailedException(violations.Select(v => new FieldError(v.Field, v.Description)).ToArray());
         }
 
-        if (_submitter == IndicatorSource.Assessor && string.IsNullOrWhiteSpace(submission.Reason))
+        if (_submitter == IndicatorSource.Assessor && Domain.Workflow.WorkflowText.Reason(submission.Reason) is { } reasonProblem)
         {
-            throw new ValidationFailedException([new FieldError("reason", "考核办录入指标须说明依据（1–2000 字）")]);
+            throw new ValidationFailedException([new FieldError(reasonProblem.Field, "考核办录入指标须说明依据：" + reasonProblem.Description)]);
         }
 
         // The county decides whether it takes figures now (round open, deadline, review); a refusal stores nothing.

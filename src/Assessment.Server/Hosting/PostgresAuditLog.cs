@@ -5,24 +5,35 @@ using NpgsqlTypes;
 
 namespace Assessment.Server.Hosting;
 
-/// <summary>The audit chains in PostgreSQL: one row per entry, written in one statement per group write.</summary>
+/// <summary>The audit chains in PostgreSQL: one row per entry, inserted (never updated) in one statement per group write.</summary>
 public sealed class PostgresAuditLog(NpgsqlDataSource dataSource) : IAuditLog
 {
     public async Task AppendAsync(string chain, IReadOnlyList<AuditRecord> records)
     {
+        // Insert-only. The SELECT sees the table as it was before this statement's insert, so it returns exactly the
+        // indexes that were already stored, and of those the ones whose hash differs: a conflict, never overwritten.
         await using var command = dataSource.CreateCommand("""
-            INSERT INTO audit_entries (chain, idx, prev_hash, body, hash)
-            SELECT @chain, e.idx, e.prev_hash, e.body, e.hash
-              FROM unnest(@idx, @prev, @body, @hash) AS e(idx, prev_hash, body, hash)
-            ON CONFLICT (chain, idx) DO UPDATE
-               SET prev_hash = EXCLUDED.prev_hash, body = EXCLUDED.body, hash = EXCLUDED.hash
+            WITH incoming AS (
+                SELECT e.idx, e.prev_hash, e.body, e.hash
+                  FROM unnest(@idx, @prev, @body, @hash) AS e(idx, prev_hash, body, hash)),
+            inserted AS (
+                INSERT INTO audit_entries (chain, idx, prev_hash, body, hash)
+                SELECT @chain, idx, prev_hash, body, hash FROM incoming
+                ON CONFLICT (chain, idx) DO NOTHING
+                RETURNING idx)
+            SELECT min(i.idx)
+              FROM incoming i JOIN audit_entries a ON a.chain = @chain AND a.idx = i.idx
+             WHERE a.hash <> i.hash
             """);
         command.Parameters.Add(new NpgsqlParameter<string>("chain", chain));
         command.Parameters.Add(new NpgsqlParameter<int[]>("idx", records.Select(r => r.Index).ToArray()));
         command.Parameters.Add(new NpgsqlParameter<string[]>("prev", records.Select(r => r.PrevHash).ToArray()) { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
         command.Parameters.Add(new NpgsqlParameter<string[]>("body", records.Select(r => r.Body).ToArray()) { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
         command.Parameters.Add(new NpgsqlParameter<string[]>("hash", records.Select(r => r.Hash).ToArray()) { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
-        await command.ExecuteNonQueryAsync();
+        if (await command.ExecuteScalarAsync() is int conflict)
+        {
+            throw new AuditConflictException(chain, conflict);
+        }
     }
 
     public async Task<IReadOnlyList<AuditRecord>> ReadAsync(string chain, int from, int to)

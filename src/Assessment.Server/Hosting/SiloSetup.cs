@@ -63,6 +63,7 @@ public static class SiloSetup
         });
         silo.Services.AddAssessmentGrains();
         silo.AddIncomingGrainCallFilter<TenantGuard>();
+        silo.AddIncomingGrainCallFilter<Assessment.Grains.Grains.BrokenActivationFilter>();
         silo.Services.AddSingleton<Assessment.Grains.Audit.IAuditLog>(new PostgresAuditLog(database.DataSource));
     }
 }

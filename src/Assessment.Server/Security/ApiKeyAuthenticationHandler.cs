@@ -1,19 +1,20 @@
 using System.Text.Encodings.Web;
-using Assessment.Grains.Abstractions;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 
 namespace Assessment.Server.Security;
 
-/// <summary>Authenticates <c>authorization: Bearer ak_…</c> against the credential grains.</summary>
+/// <summary>Authenticates <c>authorization: Bearer ak_…</c> through <see cref="CredentialLookup"/>.</summary>
 public sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory logger,
     UrlEncoder encoder,
-    IClusterClient cluster,
-    TimeProvider clock) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+    CredentialLookup lookup) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "ApiKey";
+
+    /// <summary>Set on the request when a peer has failed too often: the answer is RESOURCE_EXHAUSTED, not UNAUTHENTICATED.</summary>
+    public const string ThrottledItem = "assessment.auth.throttled";
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
@@ -24,18 +25,17 @@ public sealed class ApiKeyAuthenticationHandler(
         }
 
         const string prefix = "Bearer ";
-        if (!header.StartsWith(prefix, StringComparison.OrdinalIgnoreCase) || !ApiKeys.LooksValid(header[prefix.Length..].Trim()))
+        var key = header.StartsWith(prefix, StringComparison.OrdinalIgnoreCase) ? header[prefix.Length..].Trim() : null;
+        var (outcome, credential, hash) = await lookup.FindAsync(key, Context.Connection.RemoteIpAddress);
+        switch (outcome)
         {
-            return AuthenticateResult.Fail("Malformed credential.");
+            case LookupOutcome.Found:
+                return AuthenticateResult.Success(new AuthenticationTicket(Caller.ToPrincipal(credential!, hash![..16], SchemeName), SchemeName));
+            case LookupOutcome.Throttled:
+                Context.Items[ThrottledItem] = true;
+                return AuthenticateResult.Fail("Too many failed attempts from this address.");
+            default:
+                return AuthenticateResult.Fail("Unknown, revoked or expired credential.");
         }
-
-        var hash = ApiKeys.Hash(header[prefix.Length..].Trim());
-        var credential = await cluster.GetGrain<ICredentialGrain>(hash).Get();
-        if (credential is null || !credential.IsActive(clock.GetUtcNow()))
-        {
-            return AuthenticateResult.Fail("Unknown, revoked or expired credential.");
-        }
-
-        return AuthenticateResult.Success(new AuthenticationTicket(Caller.ToPrincipal(credential, hash[..16], SchemeName), SchemeName));
     }
 }

@@ -20,7 +20,9 @@ public sealed class GrpcAuthorizationResultHandler : IAuthorizationMiddlewareRes
             return;
         }
 
-        var (code, message) = authorizeResult.Challenged
+        var (code, message) = context.Items.ContainsKey(ApiKeyAuthenticationHandler.ThrottledItem)
+            ? (8, "认证失败次数过多，请稍后再试。")                              // RESOURCE_EXHAUSTED
+            : authorizeResult.Challenged
             ? (16, "缺少或无效的 API 密钥（authorization: Bearer ak_…）。")   // UNAUTHENTICATED
             : (7, "该凭据无权执行此操作。");                                  // PERMISSION_DENIED
         context.Response.StatusCode = StatusCodes.Status200OK;

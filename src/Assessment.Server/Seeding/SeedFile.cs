@@ -1,3 +1,4 @@
+using Assessment.Domain;
 using YamlDotNet.Serialization;
 using YamlDotNet.Serialization.NamingConventions;
 
@@ -17,10 +18,12 @@ public sealed class SeedFile
 
     public List<SeedCounty> Counties { get; set; } = [];
 
-    public static SeedFile Parse(string yaml) => new DeserializerBuilder()
-        .WithNamingConvention(UnderscoredNamingConvention.Instance)
-        .Build()
-        .Deserialize<SeedFile>(yaml);
+    public static SeedFile Parse(string yaml) => YamlLimits.Default.Check(yaml) is { } limit
+        ? throw new DataFileException("seed", [limit])
+        : new DeserializerBuilder()
+            .WithNamingConvention(UnderscoredNamingConvention.Instance)
+            .Build()
+            .Deserialize<SeedFile>(yaml);
 
     /// <summary>The configured seed file, or the built-in 那曲市 demo.</summary>
     public static SeedFile Load(string? path)

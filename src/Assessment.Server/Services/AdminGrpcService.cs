@@ -99,7 +99,8 @@ public sealed class AdminGrpcService(IClusterClient cluster, CredentialService c
             role is Role.Unit or Role.County ? RequestChecks.SlugField("county", request.County) : request.County.Length > 0 ? new FieldError("county", "只有县级与单位凭据有县（区）") : null,
             role is Role.Unit ? RequestChecks.SlugField("unit", request.Unit) : request.Unit.Length > 0 ? new FieldError("unit", "只有单位凭据有单位") : null,
             RequestChecks.Name("name", request.Name, out var name),
-            request.ExpiresAt is { } e && e.ToDateTimeOffset() <= DateTimeOffset.UtcNow ? new FieldError("expires_at", "须晚于当前时间") : null);
+            RequestChecks.Time("expires_at", request.ExpiresAt, out var expiresAt)
+                ?? (expiresAt <= DateTimeOffset.UtcNow ? new FieldError("expires_at", "须晚于当前时间") : null));
         if (role is Role.Operator)
         {
             tenant = CredentialService.PlatformTenant;
@@ -116,7 +117,7 @@ public sealed class AdminGrpcService(IClusterClient cluster, CredentialService c
 
         var (key, summary) = await credentials.IssueAsync(new Credential(role!.Value, tenant,
             role is Role.Unit or Role.County ? request.County : null, role is Role.Unit ? request.Unit : null, name,
-            ExpiresAt: request.ExpiresAt?.ToDateTimeOffset()));
+            ExpiresAt: expiresAt));
         return new IssuedCredential { Key = key, Credential = ToProto(summary) };
     }
 

@@ -100,14 +100,15 @@ public sealed class AssessmentGrpcService(IClusterClient cluster, IndicatorCatal
         var caller = Caller.From(context.GetHttpContext().User);
         RequestChecks.Require(
             RequestChecks.Year(request.Year),
-            request.SubmissionDeadline is null ? new FieldError("submission_deadline", "须设置填报截止时间") : null);
+            request.SubmissionDeadline is null ? new FieldError("submission_deadline", "须设置填报截止时间") : null,
+            RequestChecks.Time("submission_deadline", request.SubmissionDeadline, out var submissionDeadline),
+            RequestChecks.Time("review_deadline", request.ReviewDeadline, out var reviewDeadline));
         var yaml = string.IsNullOrWhiteSpace(request.SchemeYaml) ? Domain.EmbeddedData.Read("default-scheme.yaml") : request.SchemeYaml;
         RequireScheme(yaml);
         var profile = await cluster.GetGrain<ITenantGrain>(GrainKeys.Tenant(caller.Tenant)).GetProfile()
             ?? throw new NotFoundException("租户不存在。");
         var round = Round(caller, request.Year);
-        var info = await round.Define(new RoundDefinition(yaml, profile.Counties, request.SubmissionDeadline!.ToDateTimeOffset(),
-            request.ReviewDeadline?.ToDateTimeOffset()), Actor(caller));
+        var info = await round.Define(new RoundDefinition(yaml, profile.Counties, submissionDeadline!.Value, reviewDeadline), Actor(caller));
         return ToProto(info, await round.GetProgress(), caller);
     }
 
@@ -137,9 +138,11 @@ public sealed class AssessmentGrpcService(IClusterClient cluster, IndicatorCatal
     [Authorize(Roles = Roles.Assessor)]
     public override Task<Contracts.V1.CountyWorkflow> ExtendDeadline(ExtendDeadlineRequest request, ServerCallContext context)
     {
-        RequestChecks.Require(request.Until is null ? new FieldError("until", "须设置延期截止时间") : null);
+        RequestChecks.Require(
+            request.Until is null ? new FieldError("until", "须设置延期截止时间") : null,
+            RequestChecks.Time("until", request.Until, out var until));
         return CountyCommand(context, request.Year, request.County, (county, caller) =>
-            county.Extend(request.Until!.ToDateTimeOffset(), new WorkflowCommand(Actor(caller), request.Reason, Expected(request.HasExpectedVersion, request.ExpectedVersion))));
+            county.Extend(until!.Value, new WorkflowCommand(Actor(caller), request.Reason, Expected(request.HasExpectedVersion, request.ExpectedVersion))));
     }
 
     [Authorize(Roles = Roles.Assessor)]

@@ -35,9 +35,14 @@ public sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger) : Interce
         switch (ex)
         {
             case ValidationFailedException v:
+                // The details travel in a trailer, and clients refuse trailers past 8–16 KiB: the first violations name
+                // what to fix, the message counts the rest.
                 var bad = new BadRequest();
-                bad.FieldViolations.AddRange(v.Violations.Select(f => new BadRequest.Types.FieldViolation { Field = f.Field, Description = f.Description }));
-                return Rich(Code.InvalidArgument, v.Message, bad);
+                bad.FieldViolations.AddRange(v.Violations.Take(MaxViolations).Select(f => new BadRequest.Types.FieldViolation { Field = Clip(f.Field, 100), Description = Clip(f.Description, 200) }));
+                var message = v.Violations.Length > MaxViolations
+                    ? $"{v.Violations.Length} 个字段无效（仅列出前 {MaxViolations} 个），本次请求未保存任何数据。"
+                    : v.Message;
+                return Rich(Code.InvalidArgument, message, bad);
             case ConflictException c:
                 return Rich(Code.AlreadyExists, c.Message);
             case NotFoundException n:
@@ -59,17 +64,21 @@ public sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger) : Interce
                 return Rich(Code.Unavailable, u.Message, new RetryInfo { RetryDelay = Duration.FromTimeSpan(TimeSpan.FromSeconds(1)) });
             case TimeoutException or OperationCanceledException when context.CancellationToken.IsCancellationRequested:
                 return new RpcException(new Grpc.Core.Status(StatusCode.DeadlineExceeded, "请求超时"));
-            case TimeoutException or Orleans.Runtime.SiloUnavailableException or Orleans.Runtime.OrleansMessageRejectionException:
+            case var _ when ClusterFaults.IsTransient(ex):
                 logger.LogWarning(ex, "{Method}: cluster unavailable", context.Method);
-                return Rich(Code.Unavailable, "服务暂不可用，请稍后重试（使用相同的 submission_id 重试是安全的）。",
-                    new RetryInfo { RetryDelay = Duration.FromTimeSpan(TimeSpan.FromSeconds(1)) });
+                return ClusterFaults.Unavailable();
             default:
                 logger.LogError(ex, "{Method} failed", context.Method);
                 return Rich(Code.Internal, "内部错误，已记录。");
         }
     }
 
-    private static RpcException Rich(Code code, string message, Google.Protobuf.IMessage? detail = null)
+    /// <summary>Field violations sent with one INVALID_ARGUMENT.</summary>
+    public const int MaxViolations = 50;
+
+    private static string Clip(string text, int max) => text.Length <= max ? text : text[..max] + "…";
+
+    internal static RpcException Rich(Code code, string message, Google.Protobuf.IMessage? detail = null)
     {
         var status = new Status { Code = (int)code, Message = message };
         if (detail is not null)

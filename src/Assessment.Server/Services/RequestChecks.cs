@@ -29,6 +29,29 @@ internal static class RequestChecks
         return problem is null ? null : new FieldError(field, problem);
     }
 
+    /// <summary>
+    /// A timestamp within what protobuf defines (0001-01-01 to 9999-12-31, nanos in [0, 1e9)); anything else would
+    /// throw in the conversion. Null (absent) is acceptable here; callers that need one say so.
+    /// </summary>
+    public static FieldError? Time(string field, Google.Protobuf.WellKnownTypes.Timestamp? at, out DateTimeOffset? value)
+    {
+        value = null;
+        if (at is null)
+        {
+            return null;
+        }
+
+        const long MinSeconds = -62_135_596_800; // 0001-01-01T00:00:00Z
+        const long MaxSeconds = 253_402_300_799; // 9999-12-31T23:59:59Z
+        if (at.Seconds is < MinSeconds or > MaxSeconds || at.Nanos is < 0 or >= 1_000_000_000)
+        {
+            return new FieldError(field, "时间无效：须在 0001-01-01 至 9999-12-31 之间，纳秒在 0–999999999 之间");
+        }
+
+        value = at.ToDateTimeOffset();
+        return null;
+    }
+
     /// <summary>Throws INVALID_ARGUMENT listing every failed check.</summary>
     public static void Require(params FieldError?[] checks)
     {

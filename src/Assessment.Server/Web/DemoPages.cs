@@ -48,9 +48,8 @@ public static class DemoPages
             o.Events.OnValidatePrincipal = async context =>
             {
                 var hash = context.Principal?.FindFirst(HashClaim)?.Value;
-                var cluster = context.HttpContext.RequestServices.GetRequiredService<IClusterClient>();
-                var clock = context.HttpContext.RequestServices.GetRequiredService<TimeProvider>();
-                if (hash is null || await cluster.GetGrain<ICredentialGrain>(hash).Get() is not { } credential || !credential.IsActive(clock.GetUtcNow()))
+                var lookup = context.HttpContext.RequestServices.GetRequiredService<CredentialLookup>();
+                if (hash is null || await lookup.FindByHashAsync(hash) is null)
                 {
                     context.RejectPrincipal();
                     await context.HttpContext.SignOutAsync(Scheme);
@@ -65,17 +64,20 @@ public static class DemoPages
     public static void MapDemoPages(this WebApplication app)
     {
         app.MapGet("/login", () => Results.Content(LoginPage(null), "text/html; charset=utf-8"));
-        app.MapPost("/login", async (HttpContext http, IClusterClient cluster, TimeProvider clock) =>
+        app.MapPost("/login", async (HttpContext http, CredentialLookup lookup) =>
         {
             var form = await http.Request.ReadFormAsync();
-            var key = form["key"].ToString().Trim();
-            var credential = ApiKeys.LooksValid(key) ? await cluster.GetGrain<ICredentialGrain>(ApiKeys.Hash(key)).Get() : null;
-            if (credential is null || !credential.IsActive(clock.GetUtcNow()) || credential.Role is not (Role.Assessor or Role.Leader or Role.TenantAdmin))
+            var (outcome, credential, hash) = await lookup.FindAsync(form["key"].ToString().Trim(), http.Connection.RemoteIpAddress);
+            if (outcome == LookupOutcome.Throttled)
+            {
+                return Results.Content(LoginPage("登录失败次数过多，请稍后再试。"), "text/html; charset=utf-8", statusCode: 429);
+            }
+
+            if (credential is null || hash is null || credential.Role is not (Role.Assessor or Role.Leader or Role.TenantAdmin))
             {
                 return Results.Content(LoginPage("密钥无效，或该密钥无权查看考核结果。"), "text/html; charset=utf-8", statusCode: 401);
             }
 
-            var hash = ApiKeys.Hash(key);
             var principal = Caller.ToPrincipal(credential, hash[..16], Scheme);
             ((System.Security.Claims.ClaimsIdentity)principal.Identity!).AddClaim(new(HashClaim, hash));
             await http.SignInAsync(Scheme, principal);
