@@ -94,6 +94,19 @@ public static class CountyAggregate
         return w0 != w1;
     }
 
+    /// <summary>
+    /// The decimal a double was written as: its shortest round-trip text, not the explicit conversion, which keeps only
+    /// 15 significant digits.
+    /// </summary>
+    public static decimal Exact(double value)
+    {
+        Span<char> text = stackalloc char[32];
+        return value.TryFormat(text, out var written, "R", System.Globalization.CultureInfo.InvariantCulture)
+            && decimal.TryParse(text[..written], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var exact)
+            ? exact
+            : (decimal)value;
+    }
+
     private static void Contribute(
         IndicatorCatalog catalog,
         IDictionary<string, AggregateCell> cells,
@@ -113,10 +126,10 @@ public static class CountyAggregate
             cells[code] = cell;
         }
 
-        var amount = (decimal)value;
+        var amount = Exact(value);
         if (indicator.Aggregation == AggregationMode.Weighted)
         {
-            var weight = unitValues.TryGetValue(indicator.Weight!, out var w) ? (decimal)w : 0m;
+            var weight = unitValues.TryGetValue(indicator.Weight!, out var w) ? Exact(w) : 0m;
             cell.Sum += sign * amount * weight;
             cell.WeightSum += sign * weight;
         }

@@ -20,6 +20,15 @@ public sealed class SubmissionValidator(IndicatorCatalog catalog)
     /// <summary>Largest amount accepted.</summary>
     public const double MaxAmount = 1_000_000_000_000;
 
+    /// <summary>
+    /// Decimals an amount may carry. With at most 10¹² that is at most 15 significant digits, which a double carries
+    /// exactly from the wire to the county's decimal sums and back: what a unit sends is what the county shows.
+    /// </summary>
+    public const int AmountDecimals = 2;
+
+    /// <summary>The value as stored: -0 becomes 0 (the same figure, one representation).</summary>
+    public static double Normalize(double value) => value == 0 ? 0 : value;
+
     /// <summary>Returns every violation in the submission; empty when it may be stored.</summary>
     public IReadOnlyList<FieldViolation> Validate(IReadOnlyList<SubmittedValue> values, IndicatorSource submitter)
     {
@@ -111,6 +120,7 @@ public sealed class SubmissionValidator(IndicatorCatalog catalog)
             IndicatorKind.Count or IndicatorKind.Event when value > MaxCount => $"超过上限 {MaxCount:0}",
             IndicatorKind.Amount when value < 0 => "不能为负数",
             IndicatorKind.Amount when value > MaxAmount => $"超过上限 {MaxAmount:0}",
+            IndicatorKind.Amount when value != Math.Round(value, AmountDecimals) => $"最多保留 {AmountDecimals} 位小数",
             IndicatorKind.Rate or IndicatorKind.Score when value is < 0 or > 100 => "须在 0–100 之间",
             IndicatorKind.Flag when value is not (0 or 1) => "须为 1（是）或 0（否）",
             _ => null,

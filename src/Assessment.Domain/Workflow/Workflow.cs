@@ -131,6 +131,26 @@ public static class CountyWorkflow
         };
     }
 
+    /// <summary>
+    /// Whether a change admitted earlier may still land in the county's figures now. The deadline does not matter (the
+    /// change was admitted before it); what the county has sent up for review, or what was published, never changes
+    /// under the assessors' and leaders' eyes.
+    /// </summary>
+    public static Refusal? CheckLanding(bool assessorEntry, in CountyContext c)
+    {
+        if (c.Phase == RoundPhase.Published || c.Status == CountyStatus.Published)
+        {
+            return new(LockReasons.RoundPublished, "本年度考核结果已发布，数据与评分均不能再变更。");
+        }
+
+        return c.Status switch
+        {
+            CountyStatus.Reviewed => new(LockReasons.CountyReviewed, "本县（区）已审核通过，数据不能再修改。"),
+            CountyStatus.Submitted when !assessorEntry => new(LockReasons.CountySubmitted, "本县（区）已上报，单位数据须待退回后才能汇总。"),
+            _ => null,
+        };
+    }
+
     /// <summary>Beijing time, as deadlines are announced.</summary>
     public static string Local(DateTimeOffset at) =>
         at.ToOffset(TimeSpan.FromHours(8)).ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture);

@@ -10,6 +10,13 @@ public interface IUnitGrain : IGrainWithStringKey
 
     [Alias("GetSnapshot")]
     Task<UnitSnapshot> GetSnapshot();
+
+    /// <summary>
+    /// Runs after any submission in progress (the grain takes one call at a time), pushes what the county lacks and
+    /// answers whether the county now has the unit's latest version. A county calls it for 上报.
+    /// </summary>
+    [Alias("Sync")]
+    Task<bool> Sync();
 }
 
 /// <summary>One county's aggregate for one year. Key: <c>tenant/county/year</c>.</summary>
@@ -29,7 +36,8 @@ public interface ICountyGrain : IGrainWithStringKey
 
     /// <summary>
     /// Asked by a unit before it stores a submission: refuses with the lock's reason (or ABORTED on a stale expected
-    /// version) while the county does not take figures from that unit. A later 上报 waits for admitted submissions.
+    /// version) while the county does not take figures from that unit. A later 上报 first brings every unit's stored
+    /// submissions into the county (<see cref="IUnitGrain.Sync"/>).
     /// </summary>
     [Alias("Admit")]
     Task Admit(string unit, int? expectedVersion);

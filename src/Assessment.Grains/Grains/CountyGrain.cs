@@ -98,14 +98,10 @@ public sealed class CountyGrain(
     /// <summary>Adjustments kept per county-year (keeps the state bounded).</summary>
     public const int MaxAdjustments = 100;
 
-    /// <summary>How long a 上报 waits for submissions admitted just before it to arrive.</summary>
-    public static readonly TimeSpan AdmissionWindow = TimeSpan.FromSeconds(10);
-
     private static readonly Dictionary<string, double> Empty = new(StringComparer.Ordinal);
     private Dictionary<string, double>? _values;
     private TaskCompletionSource? _unwritten; // changes applied since the current write started; done when durable
     private TaskCompletionSource? _writingBatch; // the changes the current write carries
-    private readonly Dictionary<string, long> _admitted = new(StringComparer.Ordinal); // unit → when admitted
     private bool _writing;
     private bool _restoring;
     private bool _submitting;
@@ -158,7 +154,6 @@ public sealed class CountyGrain(
         }
 
         RequireVersion(expectedVersion);
-        _admitted[unit] = clock.GetTimestamp();
         return Task.CompletedTask;
     }
 
@@ -169,7 +164,6 @@ public sealed class CountyGrain(
             throw new UnavailableException("县级汇总正在恢复，请稍后重试。");
         }
 
-        _admitted.Remove(change.Unit);
         var current = S.UnitVersions.GetValueOrDefault(change.Unit);
         if (current >= change.ToVersion)
         {
@@ -191,8 +185,15 @@ public sealed class CountyGrain(
             throw new UnavailableException("县级汇总与单位版本不一致，已记录待处理。");
         }
 
-        // Applied in memory without any await in between, so interleaved calls never see half a change. An admitted
-        // submission is always applied, whatever the workflow state is now: it was acknowledged to its unit.
+        // A change admitted before 上报 lands before 上报 completes (it syncs every unit); one that arrives later (a push
+        // retried after a failure) waits, pending at its unit, until the county is returned — it never changes figures
+        // under review or published.
+        if (CountyWorkflow.CheckLanding(change.Unit == GrainKeys.AssessorEntry, Context()) is { } late)
+        {
+            throw new PreconditionException(late.Reason, late.Message);
+        }
+
+        // Applied in memory without any await in between, so interleaved calls never see half a change.
         CountyAggregate.Apply(catalog, S.Cells, baseValues, change.ToValues);
         S.UnitVersions[change.Unit] = change.ToVersion;
         S.UnitStoredAt[change.Unit] = change.StoredAt;
@@ -369,12 +370,12 @@ public sealed class CountyGrain(
 
         if (action == CountyAction.SubmitForReview)
         {
-            // New submissions are refused from here on; those admitted just before are awaited, so the figures under
-            // review are the ones their units were told were stored.
+            // New submissions are refused from here on; every unit then finishes what it was doing and pushes what the
+            // county lacks, so the figures under review are exactly the ones the units were told were stored.
             _submitting = true;
             try
             {
-                await DrainAdmittedAsync();
+                await SyncUnitsAsync();
             }
             finally
             {
@@ -397,15 +398,25 @@ public sealed class CountyGrain(
         return View();
     }
 
-    private async Task DrainAdmittedAsync()
+    private async Task SyncUnitsAsync()
     {
-        var started = clock.GetTimestamp();
-        while (_admitted.Values.Any(at => clock.GetElapsedTime(at) < AdmissionWindow) && clock.GetElapsedTime(started) < AdmissionWindow)
+        var units = S.Units.Concat(S.UnitVersions.Keys).Append(GrainKeys.CountySelf).Append(GrainKeys.AssessorEntry).Distinct(StringComparer.Ordinal);
+        var synced = await Task.WhenAll(units.Select(async u =>
         {
-            await Task.Delay(TimeSpan.FromMilliseconds(10), clock);
+            try
+            {
+                return await GrainFactory.GetGrain<IUnitGrain>(GrainKeys.Unit(_tenant, _county, u, _year)).Sync();
+            }
+            catch (Exception ex)
+            {
+                logger.LogWarning(ex, "County {County}: unit {Unit} could not sync for 上报", Chain, u);
+                return false;
+            }
+        }));
+        if (synced.Contains(false))
+        {
+            throw new UnavailableException("部分单位已保存的数据尚未汇总到县级，本次上报未完成，请稍后重试。");
         }
-
-        _admitted.Clear();
     }
 
     /// <summary>After a scheme change, counts each unit's missing values again from the unit's own latest values.</summary>

@@ -36,6 +36,17 @@ public sealed class RoundState
 }
 
 /// <summary>
+/// What a published round shows, frozen at publication: the ranking and every county's score. Kept apart from the
+/// round's small working state because it is written once and can be large (2,850 score cards).
+/// </summary>
+[GenerateSerializer, Alias("assessment.PublishedRoundState")]
+public sealed class PublishedRoundState
+{
+    [Id(0)] public RankingResult? Ranking { get; set; }
+    [Id(1)] public List<CountyScore> Scores { get; set; } = [];
+}
+
+/// <summary>
 /// A tenant's assessment of one year: its lifecycle (draft → open → closed → published), which it pushes to its
 /// counties, the deadline reminders, and the ranking. Ranking pulls each county's facts only when the county's revision changed since
 /// the last ranking (a cheap version check), so no submission writes to this grain. Scores are kept per county:
@@ -43,6 +54,7 @@ public sealed class RoundState
 /// </summary>
 public sealed class RoundGrain(
     [PersistentState("round", StorageNames.Default)] IPersistentState<RoundState> state,
+    [PersistentState("published", StorageNames.Default)] IPersistentState<PublishedRoundState> published,
     IndicatorCatalog catalog,
     INotificationSink notifications,
     IOptions<RoundOptions> options,
@@ -201,6 +213,11 @@ public sealed class RoundGrain(
 
     public async Task<RankingResult> GetRanking()
     {
+        if (await FrozenAsync() is { } frozen)
+        {
+            return frozen.Ranking!;
+        }
+
         await RefreshAsync();
         if (_ranking is null)
         {
@@ -220,12 +237,23 @@ public sealed class RoundGrain(
             return null;
         }
 
+        if (await FrozenAsync() is { } frozen)
+        {
+            return frozen.Ranking;
+        }
+
         await RefreshAsync();
         return Result(_ranked!, _scheme, previous: null);
     }
 
     public async Task<CountyScore> GetCountyScore(string county)
     {
+        if (await FrozenAsync() is { } frozen)
+        {
+            return frozen.Scores.Find(c => c.Card.County == county)
+                ?? throw new NotFoundException($"{_year} 年度考核名单中没有该县（区）。");
+        }
+
         await RefreshAsync();
         var ranked = _ranked!.FirstOrDefault(r => r.County == county)
             ?? throw new NotFoundException($"{_year} 年度考核名单中没有该县（区）。");
@@ -302,8 +330,10 @@ public sealed class RoundGrain(
                 $"尚有 {pending.Length} 个县（区）未审核通过：{string.Join("、", pending.Take(5).Select(v => names[v.County]))}{(pending.Length > 5 ? " 等" : "")}。");
         }
 
-        // Every county freezes and answers with its audit head; the round records them all before it says "published".
+        // Every county freezes and answers with its audit head; the round records them all, and the ranking and
+        // scores as they stand now, before it says "published". From then on nothing is recomputed from the counties.
         S.PublishedHeads = await PushAsync(RoundPhase.Published, actor, _scheme!);
+        await FreezeAsync();
         S.Phase = RoundPhase.Published;
         S.Version++;
         AddAudit(actor, "publish", $"发布 {_year} 年度考核结果（评分细则 {_scheme!.Id}），锚定 {S.PublishedHeads.Count} 个县（区）的审计链", null);
@@ -491,6 +521,39 @@ public sealed class RoundGrain(
     private HashSet<string> Overrides() => new(S.QuotaOverrides.Keys, StringComparer.Ordinal);
 
     private Dictionary<string, string> Names() => S.Counties.ToDictionary(c => c.Id, c => c.Name, StringComparer.Ordinal);
+
+    /// <summary>The frozen publication, or null while the round is not published (a legacy one is frozen on first read).</summary>
+    private async Task<PublishedRoundState?> FrozenAsync()
+    {
+        if (S.Phase != RoundPhase.Published)
+        {
+            return null;
+        }
+
+        if (published.State.Ranking is null)
+        {
+            await FreezeAsync();
+        }
+
+        return published.State;
+    }
+
+    private async Task FreezeAsync()
+    {
+        _ranking = null;
+        _changed.Clear();
+        _lastSweep = 0; // ask every county once more: they are frozen now
+        await RefreshAsync();
+        var previous = _year > GrainKeys.MinYear
+            ? await GrainFactory.GetGrain<IRoundGrain>(GrainKeys.Round(_tenant, _year - 1)).GetRankingForComparison()
+            : null;
+        published.State = new PublishedRoundState
+        {
+            Ranking = Result(_ranked!, _scheme!, previous),
+            Scores = [.. _ranked!.Select(r => new CountyScore(r.Card, r.Rank, r.Grade, _scheme!.Id))],
+        };
+        await published.WriteOrRestoreAsync(GrainContext, logger);
+    }
 
     private async Task RefreshAsync()
     {

@@ -146,7 +146,7 @@ public sealed class UnitGrain(
             {
                 if (v.Value is { } value)
                 {
-                    S.Values[v.Code] = value;
+                    S.Values[v.Code] = SubmissionValidator.Normalize(value);
                 }
                 else
                 {
@@ -210,6 +210,8 @@ public sealed class UnitGrain(
         IsPending,
         S.Receipts.Select(r => new SubmissionLogEntry(r.Id, r.Version, r.StoredAt)).Reverse().ToArray()));
 
+    public Task<bool> Sync() => TryPushAsync();
+
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
         if (reminderName == PushReminder && await TryPushAsync())
@@ -252,6 +254,22 @@ public sealed class UnitGrain(
 
                 return true;
             }
+        }
+        catch (PreconditionException locked)
+        {
+            // The county is under review or published: the change waits here (reported as pending) until the county is
+            // returned; the reminder tries again each minute, the fast timer stops.
+            logger.LogInformation("Version {Version} of {Unit} waits: the county does not take changes now ({Reason})", version, this.GetPrimaryKeyString(), locked.Reason);
+            _retryTimer?.Dispose();
+            _retryTimer = null;
+            if (locked.Reason == Domain.Workflow.LockReasons.RoundPublished)
+            {
+                await ClearReminderAsync();
+                return false;
+            }
+
+            await EnsureReminderAsync();
+            return false;
         }
         catch (Exception ex)
         {
