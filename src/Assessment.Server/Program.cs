@@ -28,8 +28,17 @@ builder.Services.AddOptions<DemoOptions>().Bind(builder.Configuration.GetSection
 builder.Services.AddOptions<ClusterOptionsSection>().Bind(builder.Configuration.GetSection(ClusterOptionsSection.Section)).ValidateDataAnnotations().ValidateOnStart();
 
 PlatformDatabase database;
+DataFolderLock folderLock;
 try
 {
+    // First the data folder (a second server on it must not touch the live one's PostgreSQL), then the ports.
+    folderLock = DataFolderLock.Acquire(platform.DataDir);
+    if (!databaseOptions.ProvisionOnly && !databaseOptions.MigrateOnly)
+    {
+        Ports.RequireFree(platform.Host, platform.GrpcPort, "GrpcPort");
+        Ports.RequireFree(platform.Host, platform.WebPort, "WebPort");
+    }
+
     database = await PlatformDatabase.OpenAsync(databaseOptions, platform.DataDir, Console.WriteLine);
 }
 catch (PostgresNotFoundException ex)
@@ -174,6 +183,7 @@ try
 finally
 {
     await database.DisposeAsync();
+    folderLock.Dispose();
 }
 
 return 0;

@@ -26,8 +26,19 @@ public sealed class SubmissionValidator(IndicatorCatalog catalog)
     /// </summary>
     public const int AmountDecimals = 2;
 
-    /// <summary>The value as stored: -0 becomes 0 (the same figure, one representation).</summary>
-    public static double Normalize(double value) => value == 0 ? 0 : value;
+    /// <summary>
+    /// The value as stored, once it passed validation: -0 becomes 0, and an amount is rounded to its
+    /// <see cref="AmountDecimals"/> (a client computing 3 × 0.1 sends 0.30000000000000004 and means 0.3).
+    /// </summary>
+    public static double Normalize(Indicator? indicator, double value)
+    {
+        if (indicator?.Kind == IndicatorKind.Amount)
+        {
+            value = Math.Round(value, AmountDecimals, MidpointRounding.AwayFromZero);
+        }
+
+        return value == 0 ? 0 : value;
+    }
 
     /// <summary>Returns every violation in the submission; empty when it may be stored.</summary>
     public IReadOnlyList<FieldViolation> Validate(IReadOnlyList<SubmittedValue> values, IndicatorSource submitter)
@@ -120,7 +131,7 @@ public sealed class SubmissionValidator(IndicatorCatalog catalog)
             IndicatorKind.Count or IndicatorKind.Event when value > MaxCount => $"超过上限 {MaxCount:0}",
             IndicatorKind.Amount when value < 0 => "不能为负数",
             IndicatorKind.Amount when value > MaxAmount => $"超过上限 {MaxAmount:0}",
-            IndicatorKind.Amount when value != Math.Round(value, AmountDecimals) => $"最多保留 {AmountDecimals} 位小数",
+            IndicatorKind.Amount when Math.Abs(value - Math.Round(value, AmountDecimals)) > 1e-9 * Math.Max(1, Math.Abs(value)) => $"最多保留 {AmountDecimals} 位小数",
             IndicatorKind.Rate or IndicatorKind.Score when value is < 0 or > 100 => "须在 0–100 之间",
             IndicatorKind.Flag when value is not (0 or 1) => "须为 1（是）或 0（否）",
             _ => null,

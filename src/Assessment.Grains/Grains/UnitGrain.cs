@@ -108,6 +108,15 @@ public sealed class UnitGrain(
 
         var values = submission.Values.Select(v => new SubmittedValue(v.Code, v.Value, v.Note)).ToArray();
         var violations = _validator.Validate(values, _submitter);
+        if (violations.Count == 0)
+        {
+            // Validated as sent, stored in the one representation the platform keeps (see SubmissionValidator.Normalize).
+            submission = submission with
+            {
+                Values = [.. submission.Values.Select(v => v.Value is { } x ? v with { Value = SubmissionValidator.Normalize(catalog.TryGet(v.Code, out var i) ? i : null, x) } : v)],
+            };
+        }
+
         var outcomes = Outcomes(submission.Values, violations);
         if (submission.DryRun)
         {
@@ -146,7 +155,7 @@ public sealed class UnitGrain(
             {
                 if (v.Value is { } value)
                 {
-                    S.Values[v.Code] = SubmissionValidator.Normalize(value);
+                    S.Values[v.Code] = value;
                 }
                 else
                 {

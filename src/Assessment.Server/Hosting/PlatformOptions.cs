@@ -53,11 +53,13 @@ public sealed class ClusterOptionsSection
     [RegularExpression("^(localhost|adonet)$")]
     public string Mode { get; set; } = "localhost";
 
-    [Range(1, 65535)]
-    public int SiloPort { get; set; } = 11111;
+    /// <summary>Orleans silo-to-silo port; 0 = a free port (single silo) or 11111 (adonet).</summary>
+    [Range(0, 65535)]
+    public int SiloPort { get; set; }
 
-    [Range(1, 65535)]
-    public int GatewayPort { get; set; } = 30000;
+    /// <summary>Orleans client gateway port; 0 = a free port (single silo) or 30000 (adonet).</summary>
+    [Range(0, 65535)]
+    public int GatewayPort { get; set; }
 
     [Required]
     public string ClusterId { get; set; } = "assessment";

@@ -36,7 +36,7 @@ public static class SiloSetup
             }
             else
             {
-                silo.ConfigureEndpoints(IPAddress.Loopback, cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: false);
+                silo.ConfigureEndpoints(IPAddress.Loopback, cluster.SiloPort is 0 ? 11111 : cluster.SiloPort, cluster.GatewayPort is 0 ? 30000 : cluster.GatewayPort, listenOnAnyHostAddress: false);
             }
 
             silo.UseAdoNetClustering(o =>
@@ -47,7 +47,8 @@ public static class SiloSetup
         }
         else
         {
-            silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort);
+            // One silo: ports nobody else holds (a user's other server, a benchmark beside it), unless configured.
+            silo.UseLocalhostClustering(cluster.SiloPort is 0 ? Ports.Free() : cluster.SiloPort, cluster.GatewayPort is 0 ? Ports.Free() : cluster.GatewayPort);
         }
 
         silo.AddAdoNetGrainStorage(StorageNames.Default, o =>
