@@ -27,13 +27,13 @@ public static class Connection
         Recursive = true,
     };
 
-    public static (GrpcChannel Channel, CallOptions Options) Open(ParseResult parse, CancellationToken ct)
+    public static (ClientChannel Channel, CallOptions Options) Open(ParseResult parse, CancellationToken ct)
     {
         var url = parse.GetValue(Url) ?? Environment.GetEnvironmentVariable("ASSESS_URL") ?? "http://127.0.0.1:5100";
         var key = parse.GetValue(Key) ?? Environment.GetEnvironmentVariable("ASSESS_KEY")
             ?? throw new UsageException("缺少 API 密钥：请用 --key 指定，或设置环境变量 ASSESS_KEY。");
         var headers = new Metadata { { "authorization", "Bearer " + key.Trim() } };
-        var channel = GrpcChannel.ForAddress(url);
+        var channel = new ClientChannel(GrpcChannel.ForAddress(url));
         return (channel, new CallOptions(headers, DateTime.UtcNow.AddSeconds(parse.GetValue(Timeout)), ct));
     }
 

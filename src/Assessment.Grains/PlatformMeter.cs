@@ -17,5 +17,11 @@ public static class PlatformMeter
 
     public static readonly Histogram<double> RankingDuration = Meter.CreateHistogram<double>("assessment.ranking.duration", "ms", "Time to answer a ranking request");
 
+    /// <summary>Failed authentication attempts (gRPC keys and web sign-ins), counted instead of logged one by one.</summary>
+    public static readonly Counter<long> AuthFailures = Meter.CreateCounter<long>("assessment.auth.failures", description: "Failed authentication attempts");
+
+    /// <summary>Credential lookups that reached the cluster (the rest were answered from the unknown-key cache or refused).</summary>
+    public static readonly Counter<long> AuthLookups = Meter.CreateCounter<long>("assessment.auth.lookups", description: "Credential lookups that reached the cluster");
+
     public static readonly Histogram<double> BulletinRenderDuration = Meter.CreateHistogram<double>("assessment.bulletin.render.duration", "ms", "Time to render a bulletin");
 }

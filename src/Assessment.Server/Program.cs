@@ -119,6 +119,7 @@ builder.Services.AddSingleton<BulletinRenderer>();
 builder.Services.AddSingleton(Assessment.Domain.Extraction.ReportExtractor.Default);
 builder.Services.AddSingleton<BulletinComposer>();
 builder.Services.AddSingleton<CredentialService>();
+builder.Services.AddSingleton<RequestLedger>();
 builder.Services.AddHostedService<OperatorBootstrap>();
 builder.Services.AddSingleton<TenantSeeder>();
 if (demo.Enabled)

@@ -38,7 +38,8 @@ public sealed class ClusterFixture : IAsyncLifetime
     {
         public void Configure(ISiloBuilder silo)
         {
-            silo.AddMemoryGrainStorage("inner");
+            // The same storage format as the server (System.Text.Json), so what a grain stores is what production can store.
+            silo.AddMemoryGrainStorage("inner", o => o.GrainStorageSerializer = new JsonGrainStorageSerializer());
             silo.Services.AddKeyedSingleton<IGrainStorage>(StorageNames.Default, (sp, _) => new FlakyStorage(sp.GetRequiredKeyedService<IGrainStorage>("inner")));
             silo.UseInMemoryReminderService();
             silo.Services.AddAssessmentGrains();
@@ -71,6 +72,7 @@ public static class Faults
     private static volatile bool _countyDown;
     private static volatile bool _storageDown;
     private static volatile bool _countyStorageDown;
+    private static volatile bool _countyReadDown;
 
     public static bool CountyDown { get => _countyDown; set => _countyDown = value; }
 
@@ -78,12 +80,18 @@ public static class Faults
 
     /// <summary>Fails only the county grains' writes: units store, counties cannot.</summary>
     public static bool CountyStorageDown { get => _countyStorageDown; set => _countyStorageDown = value; }
+
+    /// <summary>Fails the county grains' reads too: a failed write cannot be repaired by re-reading.</summary>
+    public static bool CountyReadDown { get => _countyReadDown; set => _countyReadDown = value; }
 }
 
 /// <summary>A grain storage that fails writes while <see cref="Faults.StorageDown"/> is set.</summary>
 internal sealed class FlakyStorage(IGrainStorage inner) : IGrainStorage
 {
-    public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) => inner.ReadStateAsync(stateName, grainId, grainState);
+    public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
+        Faults.CountyReadDown && stateName == "county"
+            ? throw new IOException("storage read down (injected)")
+            : inner.ReadStateAsync(stateName, grainId, grainState);
 
     public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
         Faults.StorageDown || (Faults.CountyStorageDown && stateName == "county")

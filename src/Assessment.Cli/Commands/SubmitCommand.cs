@@ -23,8 +23,10 @@ public static class SubmitCommand
         command.SetAction(async (parse, ct) =>
         {
             SubmitIndicatorsRequest request;
+            byte[] content;
             if (parse.GetValue(fromReport) is { } report)
             {
+                content = await File.ReadAllBytesAsync(report.FullName, ct);
                 request = FromReport(report, parse.GetValue(year), parse.GetValue(level) == "county");
                 if (!parse.GetValue(yes))
                 {
@@ -49,15 +51,24 @@ public static class SubmitCommand
                     throw new UsageException($"找不到文件 {path.FullName}");
                 }
 
-                var bytes = await File.ReadAllBytesAsync(path.FullName, ct);
-                request = Parse(System.Text.Encoding.UTF8.GetString(bytes), bytes);
+                content = await File.ReadAllBytesAsync(path.FullName, ct);
+                request = Parse(System.Text.Encoding.UTF8.GetString(content));
             }
 
             request.DryRun = parse.GetValue(dryRun);
             var (channel, options) = Connection.Open(parse, ct);
             using (channel)
             {
-                var response = await new SubmissionService.SubmissionServiceClient(channel).SubmitIndicatorsAsync(request, options);
+                var client = new SubmissionService.SubmissionServiceClient(channel);
+                if (request.SubmissionId.Length == 0)
+                {
+                    // The file's bytes and the version the unit is at now: sending the same file again right away is a
+                    // retry (stored once), while sending yesterday's file after other changes stores it as a new version.
+                    var current = await client.GetMySubmissionsAsync(new GetMySubmissionsRequest { Year = request.Year }, options);
+                    request.SubmissionId = DeriveId(content, parse.GetValue(fromReport) is null ? "file" : parse.GetValue(level)!, current.Version).ToString();
+                }
+
+                var response = await client.SubmitIndicatorsAsync(request, options);
                 Console.WriteLine(response.DryRun ? "试提交（未保存）：" : response.Replayed ? "该提交此前已受理（重复提交未重复计入）：" : "已受理并持久保存：");
                 Console.WriteLine($"  submission_id {response.SubmissionId}，版本 {response.Version}");
                 Console.WriteLine($"  新增 {response.Accepted}，更新 {response.Updated}，未变 {response.Unchanged}，清除 {response.Cleared}，拒绝 {response.Rejected}");
@@ -91,17 +102,23 @@ public static class SubmitCommand
             throw new UsageException("报告中没有可由本级填报的指标数值。");
         }
 
-        var id = new Guid(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{reportYear}\n{(county ? "county" : "unit")}\n{text}")).AsSpan(0, 16));
-        var request = new SubmitIndicatorsRequest { SubmissionId = id.ToString(), Year = reportYear };
+        var request = new SubmitIndicatorsRequest { Year = reportYear };
         request.Values.AddRange(usable.Proposals.Select(p => new IndicatorValue { Code = p.Code, Value = p.Value, Note = "摘自年度报告：" + (p.Evidence.Length > 200 ? p.Evidence[..200] : p.Evidence) }));
         return request;
     }
 
     /// <summary>
-    /// Reads a submission file. Without a submission_id, the id is derived from the file's bytes, so running the same
-    /// file twice is a retry and never counts twice.
+    /// The submission id of a file without one: from its bytes and the unit's current version, so an unchanged resend
+    /// is a replay and a resend after the unit moved on (a revert to yesterday's figures) is a new version.
     /// </summary>
-    public static SubmitIndicatorsRequest Parse(string yaml, byte[] bytes)
+    public static Guid DeriveId(byte[] content, string level, int currentVersion)
+    {
+        var digest = SHA256.HashData([.. content, .. System.Text.Encoding.UTF8.GetBytes($"\n{level}@{currentVersion.ToString(CultureInfo.InvariantCulture)}")]);
+        return new Guid(digest.AsSpan(0, 16));
+    }
+
+    /// <summary>Reads a submission file; without a submission_id in it the id is derived when sending (<see cref="DeriveId"/>).</summary>
+    public static SubmitIndicatorsRequest Parse(string yaml)
     {
         var stream = new YamlStream();
         stream.Load(new StringReader(yaml));
@@ -116,8 +133,7 @@ public static class SubmitCommand
             throw new UsageException("填报文件缺少有效的 year（如 year: 2024）。");
         }
 
-        var id = Scalar("submission_id") ?? new Guid(SHA256.HashData(bytes).AsSpan(0, 16)).ToString();
-        var request = new SubmitIndicatorsRequest { SubmissionId = id, Year = year };
+        var request = new SubmitIndicatorsRequest { SubmissionId = Scalar("submission_id") ?? "", Year = year };
         var notes = root.Children.TryGetValue(new YamlScalarNode("notes"), out var nn) && nn is YamlMappingNode nm ? nm : null;
         if (!root.Children.TryGetValue(new YamlScalarNode("values"), out var vn) || vn is not YamlMappingNode values)
         {

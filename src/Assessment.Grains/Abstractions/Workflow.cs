@@ -2,12 +2,16 @@ using Assessment.Domain.Workflow;
 
 namespace Assessment.Grains.Abstractions;
 
-/// <summary>Who asks for a workflow change, why, and at which version of the county they looked (null: no check).</summary>
+/// <summary>
+/// Who asks for a workflow change, why, and at which version of the county they looked (null: no check).
+/// <see cref="RequestId"/> names the request: a county applies a request id once (it keeps the recent ones).
+/// </summary>
 [GenerateSerializer, Immutable, Alias("assessment.WorkflowCommand")]
 public sealed record WorkflowCommand(
     [property: Id(0)] string Actor,
     [property: Id(1)] string? Reason = null,
-    [property: Id(2)] int? ExpectedVersion = null);
+    [property: Id(2)] int? ExpectedVersion = null,
+    [property: Id(3)] Guid? RequestId = null);
 
 /// <summary>Adds (no <see cref="Id"/>), revises or withdraws an assessor's score adjustment.</summary>
 [GenerateSerializer, Immutable, Alias("assessment.AdjustmentCommand")]

@@ -44,6 +44,8 @@ public sealed class CountyState
     [Id(18)] public int NextAdjustment { get; set; } = 1;
     /// <summary>Audit entries stored with this state but not yet appended to the audit log (see <see cref="IAuditLog"/>).</summary>
     [Id(19)] public List<AuditRecord> PendingAudit { get; set; } = [];
+    /// <summary>Request ids of the latest assessor/county writes, so a retried write is applied once.</summary>
+    [Id(20)] public List<Guid> RecentRequests { get; set; } = [];
 
     /// <summary>A deep copy: what a write serializes must not change under it.</summary>
     public CountyState Clone() => new()
@@ -68,6 +70,7 @@ public sealed class CountyState
         AuditHash = AuditHash,
         NextAdjustment = NextAdjustment,
         PendingAudit = [.. PendingAudit],
+        RecentRequests = [.. RecentRequests],
     };
 }
 
@@ -97,6 +100,9 @@ public sealed class CountyGrain(
 {
     /// <summary>Adjustments kept per county-year (keeps the state bounded).</summary>
     public const int MaxAdjustments = 100;
+
+    /// <summary>Request ids remembered for retries (the request ledger keeps answers far longer; this covers a lost answer).</summary>
+    public const int MaxRecentRequests = 64;
 
     private static readonly Dictionary<string, double> Empty = new(StringComparer.Ordinal);
     private Dictionary<string, double>? _values;
@@ -258,6 +264,11 @@ public sealed class CountyGrain(
 
     public async Task<CountyWorkflowView> Extend(DateTimeOffset until, WorkflowCommand command)
     {
+        if (await AlreadyAppliedAsync(command))
+        {
+            return View();
+        }
+
         Require(CountyAction.Extend, command);
         RequireReason(command.Reason);
         if (until <= clock.GetUtcNow())
@@ -268,6 +279,7 @@ public sealed class CountyGrain(
         var before = S.Extension is { } e ? CountyWorkflow.Local(e) : null;
         S.Extension = until;
         S.Version++;
+        Remember(command);
         Audit(new AuditEvent(clock.GetUtcNow(), command.Actor, "extend", "deadline", before, CountyWorkflow.Local(until), command.Reason));
         await PersistAsync();
         return View();
@@ -275,6 +287,11 @@ public sealed class CountyGrain(
 
     public async Task<CountyWorkflowView> Adjust(AdjustmentCommand command)
     {
+        if (await AlreadyAppliedAsync(command.Command))
+        {
+            return View();
+        }
+
         Require(CountyAction.Adjust, command.Command);
         var reason = command.Command.Reason;
         var existing = command.Id is null ? null : S.Adjustments.Find(a => a.Id == command.Id)
@@ -312,6 +329,7 @@ public sealed class CountyGrain(
         }
 
         S.Version++;
+        Remember(command.Command);
         Audit(new AuditEvent(clock.GetUtcNow(), command.Command.Actor,
             command.Withdraw ? "adjust_withdraw" : existing is null ? "adjust" : "adjust_revise",
             (next ?? existing)!.Id, Describe(existing), Describe(next), reason));
@@ -358,6 +376,11 @@ public sealed class CountyGrain(
 
     private async Task<CountyWorkflowView> TransitionAsync(CountyAction action, CountyStatus to, string name, WorkflowCommand command, bool reasonRequired)
     {
+        if (await AlreadyAppliedAsync(command))
+        {
+            return View();
+        }
+
         Require(action, command);
         if (reasonRequired)
         {
@@ -388,6 +411,7 @@ public sealed class CountyGrain(
         var before = S.Status;
         S.Status = to;
         S.Version++;
+        Remember(command);
         if (to == CountyStatus.Returned)
         {
             S.ReturnReason = command.Reason;
@@ -443,6 +467,30 @@ public sealed class CountyGrain(
         if (CountyWorkflow.Check(action, Context()) is { } refused)
         {
             throw new PreconditionException(refused.Reason, refused.Message);
+        }
+    }
+
+    /// <summary>A write whose request id this county already applied answers with the current view, once it is durable.</summary>
+    private async Task<bool> AlreadyAppliedAsync(WorkflowCommand command)
+    {
+        if (command.RequestId is not { } id || !S.RecentRequests.Contains(id))
+        {
+            return false;
+        }
+
+        await DurableAsync();
+        return S.RecentRequests.Contains(id);
+    }
+
+    private void Remember(WorkflowCommand command)
+    {
+        if (command.RequestId is { } id)
+        {
+            S.RecentRequests.Add(id);
+            if (S.RecentRequests.Count > MaxRecentRequests)
+            {
+                S.RecentRequests.RemoveRange(0, S.RecentRequests.Count - MaxRecentRequests);
+            }
         }
     }
 

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics.Metrics;
 using System.Net;
 using Assessment.Grains;
 using Assessment.Grains.Abstractions;
@@ -37,9 +36,6 @@ public enum LookupOutcome
 public sealed class CredentialLookup(IClusterClient cluster, TimeProvider clock, Microsoft.Extensions.Options.IOptions<AuthenticationLimitOptions> options, ILogger<CredentialLookup> logger) : IDisposable
 {
     private const int MaxPeers = 10_000;
-    private static readonly Meter Meter = new(PlatformMeter.Name + ".Authentication");
-    private static readonly Counter<long> Failures = Meter.CreateCounter<long>("assessment.auth.failures", description: "Failed authentication attempts");
-    private static readonly Counter<long> Lookups = Meter.CreateCounter<long>("assessment.auth.lookups", description: "Credential lookups that reached the cluster");
 
     private readonly AuthenticationLimitOptions _limits = options.Value;
     private readonly MemoryCache _unknown = new(new MemoryCacheOptions { SizeLimit = 100_000 });
@@ -47,11 +43,6 @@ public sealed class CredentialLookup(IClusterClient cluster, TimeProvider clock,
     private readonly ConcurrentDictionary<string, PeerBudget> _peers = new(StringComparer.Ordinal);
     private long _failuresSinceLog;
     private long _lastLog;
-
-    /// <summary>Lookups that reached the cluster since start (also the <c>assessment.auth.lookups</c> metric).</summary>
-    public long LookupCount => Interlocked.Read(ref _lookups);
-
-    private long _lookups;
 
     public async Task<(LookupOutcome Outcome, Credential? Credential, string? Hash)> FindAsync(string? key, IPAddress? peer)
     {
@@ -78,8 +69,7 @@ public sealed class CredentialLookup(IClusterClient cluster, TimeProvider clock,
             return (LookupOutcome.Unknown, null, null);
         }
 
-        Interlocked.Increment(ref _lookups);
-        Lookups.Add(1);
+        PlatformMeter.AuthLookups.Add(1);
         var credential = await cluster.GetGrain<ICredentialGrain>(hash).Get();
         if (credential is null)
         {
@@ -99,8 +89,7 @@ public sealed class CredentialLookup(IClusterClient cluster, TimeProvider clock,
     /// <summary>Re-checks a web session's credential by its stored hash (no key, so no failure accounting).</summary>
     public async Task<Credential?> FindByHashAsync(string hash)
     {
-        Interlocked.Increment(ref _lookups);
-        Lookups.Add(1);
+        PlatformMeter.AuthLookups.Add(1);
         var credential = await cluster.GetGrain<ICredentialGrain>(hash).Get();
         return credential is not null && credential.IsActive(clock.GetUtcNow()) ? credential : null;
     }
@@ -110,7 +99,7 @@ public sealed class CredentialLookup(IClusterClient cluster, TimeProvider clock,
 
     private void Fail(string peer)
     {
-        Failures.Add(1);
+        PlatformMeter.AuthFailures.Add(1);
         if (_peers.Count >= MaxPeers)
         {
             _peers.Clear(); // bounded memory; a flood from many addresses only resets the budgets

@@ -4,6 +4,7 @@ using Assessment.Server.Security;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Microsoft.AspNetCore.Authorization;
+using static Assessment.Server.Services.AdminProtoMapping;
 
 namespace Assessment.Server.Services;
 
@@ -12,9 +13,15 @@ namespace Assessment.Server.Services;
 /// (naming another tenant is denied whether it exists or not).
 /// </summary>
 [Authorize(Roles = $"{Roles.Operator},{Roles.TenantAdmin}")]
-public sealed class AdminGrpcService(IClusterClient cluster, CredentialService credentials, Bulletins.BulletinRenderer renderer) : AdminService.AdminServiceBase
+public sealed class AdminGrpcService(IClusterClient cluster, CredentialService credentials, Bulletins.BulletinRenderer renderer, RequestLedger ledger) : AdminService.AdminServiceBase
 {
-    public override async Task<UploadTemplateResponse> UploadTemplate(UploadTemplateRequest request, ServerCallContext context)
+    public override Task<UploadTemplateResponse> UploadTemplate(UploadTemplateRequest request, ServerCallContext context)
+    {
+        TargetTenant(context, request.Tenant); // authorize before anything else
+        return ledger.RunAsync(context, request.RequestId, request, () => UploadTemplateOnce(request, context));
+    }
+
+    private async Task<UploadTemplateResponse> UploadTemplateOnce(UploadTemplateRequest request, ServerCallContext context)
     {
         var tenant = TargetTenant(context, request.Tenant);
         Bulletins.BulletinFormat? format = request.Format switch { "html" => Bulletins.BulletinFormat.Html, "markdown" => Bulletins.BulletinFormat.Markdown, _ => null };
@@ -40,7 +47,12 @@ public sealed class AdminGrpcService(IClusterClient cluster, CredentialService c
     }
 
     [Authorize(Roles = Roles.Operator)]
-    public override async Task<TenantInfo> CreateTenant(CreateTenantRequest request, ServerCallContext context)
+    public override Task<TenantInfo> CreateTenant(CreateTenantRequest request, ServerCallContext context)
+    {
+        return ledger.RunAsync(context, request.RequestId, request, () => CreateTenantOnce(request, context));
+    }
+
+    private async Task<TenantInfo> CreateTenantOnce(CreateTenantRequest request, ServerCallContext context)
     {
         RequestChecks.Require(
             RequestChecks.SlugField("tenant", request.Tenant),
@@ -63,7 +75,13 @@ public sealed class AdminGrpcService(IClusterClient cluster, CredentialService c
         return ToProto(await cluster.GetGrain<ITenantGrain>(GrainKeys.Tenant(tenant)).GetProfile() ?? throw new NotFoundException("租户不存在。"));
     }
 
-    public override async Task<TenantInfo> AddCounty(AddCountyRequest request, ServerCallContext context)
+    public override Task<TenantInfo> AddCounty(AddCountyRequest request, ServerCallContext context)
+    {
+        TargetTenant(context, request.Tenant); // authorize before anything else
+        return ledger.RunAsync(context, request.RequestId, request, () => AddCountyOnce(request, context));
+    }
+
+    private async Task<TenantInfo> AddCountyOnce(AddCountyRequest request, ServerCallContext context)
     {
         var tenant = TargetTenant(context, request.Tenant);
         RequestChecks.Require(
@@ -74,7 +92,13 @@ public sealed class AdminGrpcService(IClusterClient cluster, CredentialService c
             .AddCounty(new CountyInfo(request.County, name, [], request.Group.Length == 0 ? null : request.Group)));
     }
 
-    public override async Task<TenantInfo> AddUnit(AddUnitRequest request, ServerCallContext context)
+    public override Task<TenantInfo> AddUnit(AddUnitRequest request, ServerCallContext context)
+    {
+        TargetTenant(context, request.Tenant); // authorize before anything else
+        return ledger.RunAsync(context, request.RequestId, request, () => AddUnitOnce(request, context));
+    }
+
+    private async Task<TenantInfo> AddUnitOnce(AddUnitRequest request, ServerCallContext context)
     {
         var tenant = TargetTenant(context, request.Tenant);
         RequestChecks.Require(
@@ -84,7 +108,13 @@ public sealed class AdminGrpcService(IClusterClient cluster, CredentialService c
         return ToProto(await cluster.GetGrain<ITenantGrain>(GrainKeys.Tenant(tenant)).AddUnit(request.County, new UnitInfo(request.Unit, name)));
     }
 
-    public override async Task<IssuedCredential> IssueCredential(IssueCredentialRequest request, ServerCallContext context)
+    public override Task<IssuedCredential> IssueCredential(IssueCredentialRequest request, ServerCallContext context)
+    {
+        TargetTenant(context, request.Tenant); // authorize before anything else
+        return ledger.RunAsync(context, request.RequestId, request, () => IssueCredentialOnce(request, context));
+    }
+
+    private async Task<IssuedCredential> IssueCredentialOnce(IssueCredentialRequest request, ServerCallContext context)
     {
         var caller = Caller.From(context.GetHttpContext().User);
         var tenant = TargetTenant(context, request.Tenant);
@@ -140,14 +170,26 @@ public sealed class AdminGrpcService(IClusterClient cluster, CredentialService c
         return response;
     }
 
-    public override async Task<IssuedCredential> RotateCredential(CredentialRef request, ServerCallContext context)
+    public override Task<IssuedCredential> RotateCredential(CredentialRef request, ServerCallContext context)
+    {
+        TargetTenant(context, request.Tenant); // authorize before anything else
+        return ledger.RunAsync(context, request.RequestId, request, () => RotateCredentialOnce(request, context));
+    }
+
+    private async Task<IssuedCredential> RotateCredentialOnce(CredentialRef request, ServerCallContext context)
     {
         var tenant = TargetTenant(context, request.Tenant);
         var (key, summary) = await credentials.RotateAsync(tenant, request.Id) ?? throw new NotFoundException("没有该凭据，或它已被撤销。");
         return new IssuedCredential { Key = key, Credential = ToProto(summary) };
     }
 
-    public override async Task<Contracts.V1.CredentialSummary> RevokeCredential(CredentialRef request, ServerCallContext context)
+    public override Task<Contracts.V1.CredentialSummary> RevokeCredential(CredentialRef request, ServerCallContext context)
+    {
+        TargetTenant(context, request.Tenant); // authorize before anything else
+        return ledger.RunAsync(context, request.RequestId, request, () => RevokeCredentialOnce(request, context));
+    }
+
+    private async Task<Contracts.V1.CredentialSummary> RevokeCredentialOnce(CredentialRef request, ServerCallContext context)
     {
         var tenant = TargetTenant(context, request.Tenant);
         return ToProto(await credentials.RevokeAsync(tenant, request.Id) ?? throw new NotFoundException("没有该凭据。"));
@@ -176,56 +218,4 @@ public sealed class AdminGrpcService(IClusterClient cluster, CredentialService c
         "operator" => Role.Operator,
         _ => null,
     };
-
-    private static string RoleName(Role role) => role switch
-    {
-        Role.TenantAdmin => "tenant_admin",
-        _ => role.ToString().ToLowerInvariant(),
-    };
-
-    private static Contracts.V1.CredentialSummary ToProto(Grains.Abstractions.CredentialSummary s)
-    {
-        var c = s.Credential;
-        var proto = new Contracts.V1.CredentialSummary
-        {
-            Id = s.Id,
-            Tenant = c.Tenant,
-            Role = RoleName(c.Role),
-            County = c.County ?? "",
-            Unit = c.Unit ?? "",
-            Name = c.Name,
-            Revoked = c.Revoked,
-        };
-        if (c.CreatedAt is { } created)
-        {
-            proto.CreatedAt = Timestamp.FromDateTimeOffset(created);
-        }
-
-        if (c.ExpiresAt is { } expires)
-        {
-            proto.ExpiresAt = Timestamp.FromDateTimeOffset(expires);
-        }
-
-        return proto;
-    }
-
-    private static TenantInfo ToProto(TenantProfile p)
-    {
-        var info = new TenantInfo
-        {
-            Tenant = p.Id,
-            Name = p.Name,
-            Issuer = p.Issuer,
-            DocumentPrefix = p.DocumentPrefix,
-            Recipients = p.Recipients,
-            PublishScores = p.PublishScores,
-        };
-        info.Counties.AddRange(p.Counties.Select(c =>
-        {
-            var county = new RosterCounty { Id = c.Id, Name = c.Name, Group = c.Group ?? "" };
-            county.Units.AddRange(c.Units.Select(u => new RosterUnit { Id = u.Id, Name = u.Name }));
-            return county;
-        }));
-        return info;
-    }
 }

@@ -11,13 +11,17 @@ using Assessment.Server.Security;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Microsoft.AspNetCore.Authorization;
+using static Assessment.Server.Services.AssessmentProtoMapping;
 
 namespace Assessment.Server.Services;
 
 /// <summary>Scores and rankings. Assessors and leaders see the tenant; a county sees only itself.</summary>
 [Authorize(Roles = $"{Roles.Assessor},{Roles.Leader},{Roles.TenantAdmin},{Roles.County}")]
-public sealed class AssessmentGrpcService(IClusterClient cluster, IndicatorCatalog catalog) : AssessmentService.AssessmentServiceBase
+public sealed class AssessmentGrpcService(IClusterClient cluster, IndicatorCatalog catalog, RequestLedger ledger) : AssessmentService.AssessmentServiceBase
 {
+    /// <summary>A ranking result is immutable; its protobuf message is built once and shared.</summary>
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<RankingResult, Ranking> BuiltRankings = new();
+
     public override async Task<County> GetCounty(GetCountyRequest request, ServerCallContext context)
     {
         var caller = Caller.From(context.GetHttpContext().User);
@@ -95,76 +99,97 @@ public sealed class AssessmentGrpcService(IClusterClient cluster, IndicatorCatal
     }
 
     [Authorize(Roles = Roles.Assessor)]
-    public override async Task<RoundSummary> DefineRound(DefineRoundRequest request, ServerCallContext context)
-    {
-        var caller = Caller.From(context.GetHttpContext().User);
-        RequestChecks.Require(
-            RequestChecks.Year(request.Year),
-            request.SubmissionDeadline is null ? new FieldError("submission_deadline", "须设置填报截止时间") : null,
-            RequestChecks.Time("submission_deadline", request.SubmissionDeadline, out var submissionDeadline),
-            RequestChecks.Time("review_deadline", request.ReviewDeadline, out var reviewDeadline));
-        var yaml = string.IsNullOrWhiteSpace(request.SchemeYaml) ? Domain.EmbeddedData.Read("default-scheme.yaml") : request.SchemeYaml;
-        RequireScheme(yaml);
-        var profile = await cluster.GetGrain<ITenantGrain>(GrainKeys.Tenant(caller.Tenant)).GetProfile()
-            ?? throw new NotFoundException("租户不存在。");
-        var round = Round(caller, request.Year);
-        var info = await round.Define(new RoundDefinition(yaml, profile.Counties, submissionDeadline!.Value, reviewDeadline), Actor(caller));
-        return ToProto(info, await round.GetProgress(), caller);
-    }
+    public override Task<RoundSummary> DefineRound(DefineRoundRequest request, ServerCallContext context) =>
+        ledger.RunAsync(context, request.RequestId, request, async () =>
+        {
+            var caller = Caller.From(context.GetHttpContext().User);
+            RequestChecks.Require(
+                RequestChecks.Year(request.Year),
+                request.SubmissionDeadline is null ? new FieldError("submission_deadline", "须设置填报截止时间") : null,
+                RequestChecks.Time("submission_deadline", request.SubmissionDeadline, out var submissionDeadline),
+                RequestChecks.Time("review_deadline", request.ReviewDeadline, out var reviewDeadline));
+            var yaml = string.IsNullOrWhiteSpace(request.SchemeYaml) ? Domain.EmbeddedData.Read("default-scheme.yaml") : request.SchemeYaml;
+            RequireScheme(yaml);
+            var profile = await cluster.GetGrain<ITenantGrain>(GrainKeys.Tenant(caller.Tenant)).GetProfile()
+                ?? throw new NotFoundException("租户不存在。");
+            var round = Round(caller, request.Year);
+            var info = await round.Define(new RoundDefinition(yaml, profile.Counties, submissionDeadline!.Value, reviewDeadline), Actor(caller));
+            return ToProto(info, await round.GetProgress(), caller);
+        });
 
     [Authorize(Roles = Roles.Assessor)]
     public override Task<RoundSummary> OpenRound(RoundTransitionRequest request, ServerCallContext context) =>
-        RoundTransition(request, context, (round, actor, version) => round.Open(actor, version));
+        RoundCommand(context, request, request.RequestId, request.Year, (round, actor) => round.Open(actor, Expected(request.HasExpectedVersion, request.ExpectedVersion)));
 
     [Authorize(Roles = Roles.Assessor)]
     public override Task<RoundSummary> CloseRound(RoundTransitionRequest request, ServerCallContext context) =>
-        RoundTransition(request, context, (round, actor, version) => round.Close(actor, version));
+        RoundCommand(context, request, request.RequestId, request.Year, (round, actor) => round.Close(actor, Expected(request.HasExpectedVersion, request.ExpectedVersion)));
+
+    [Authorize(Roles = Roles.Assessor)]
+    public override Task<RoundSummary> PublishRound(PublishRoundRequest request, ServerCallContext context) =>
+        RoundCommand(context, request, request.RequestId, request.Year, (round, actor) => round.Publish(actor, Expected(request.HasExpectedVersion, request.ExpectedVersion)));
+
+    [Authorize(Roles = $"{Roles.Assessor},{Roles.TenantAdmin}")]
+    public override Task<RoundSummary> RepinScheme(RepinSchemeRequest request, ServerCallContext context)
+    {
+        RequireScheme(request.SchemeYaml);
+        return RoundCommand(context, request, request.RequestId, request.Year, (round, actor) => round.RepinScheme(request.SchemeYaml, request.Reason, actor));
+    }
+
+    [Authorize(Roles = Roles.Assessor)]
+    public override Task<Ranking> OverrideQuota(OverrideQuotaRequest request, ServerCallContext context) =>
+        ledger.RunAsync(context, request.RequestId, request, async () =>
+        {
+            var caller = Caller.From(context.GetHttpContext().User);
+            RequestChecks.Require(RequestChecks.Year(request.Year), RequestChecks.County(request.County));
+            return ToProto(await Round(caller, request.Year).OverrideQuota(request.County, request.Reason, Actor(caller)));
+        });
 
     [Authorize(Roles = Roles.County)]
     public override Task<Contracts.V1.CountyWorkflow> SubmitForReview(CountyTransitionRequest request, ServerCallContext context) =>
-        CountyCommand(context, request.Year, request.County, (county, caller) =>
-            county.SubmitForReview(new WorkflowCommand(Actor(caller), NullIfEmpty(request.Reason), Expected(request.HasExpectedVersion, request.ExpectedVersion))));
+        CountyCommand(context, request, request.RequestId, request.Year, request.County, (county, command) =>
+            county.SubmitForReview(command(NullIfEmpty(request.Reason), request.HasExpectedVersion ? request.ExpectedVersion : null)));
 
     [Authorize(Roles = Roles.Assessor)]
     public override Task<Contracts.V1.CountyWorkflow> ReturnCounty(CountyTransitionRequest request, ServerCallContext context) =>
-        CountyCommand(context, request.Year, request.County, (county, caller) =>
-            county.Return(new WorkflowCommand(Actor(caller), request.Reason, Expected(request.HasExpectedVersion, request.ExpectedVersion))));
+        CountyCommand(context, request, request.RequestId, request.Year, request.County, (county, command) =>
+            county.Return(command(request.Reason, request.HasExpectedVersion ? request.ExpectedVersion : null)));
 
     [Authorize(Roles = Roles.Assessor)]
     public override Task<Contracts.V1.CountyWorkflow> ApproveCounty(CountyTransitionRequest request, ServerCallContext context) =>
-        CountyCommand(context, request.Year, request.County, (county, caller) =>
-            county.Approve(new WorkflowCommand(Actor(caller), NullIfEmpty(request.Reason), Expected(request.HasExpectedVersion, request.ExpectedVersion))));
+        CountyCommand(context, request, request.RequestId, request.Year, request.County, (county, command) =>
+            county.Approve(command(NullIfEmpty(request.Reason), request.HasExpectedVersion ? request.ExpectedVersion : null)));
 
     [Authorize(Roles = Roles.Assessor)]
-    public override Task<Contracts.V1.CountyWorkflow> ExtendDeadline(ExtendDeadlineRequest request, ServerCallContext context)
-    {
-        RequestChecks.Require(
-            request.Until is null ? new FieldError("until", "须设置延期截止时间") : null,
-            RequestChecks.Time("until", request.Until, out var until));
-        return CountyCommand(context, request.Year, request.County, (county, caller) =>
-            county.Extend(until!.Value, new WorkflowCommand(Actor(caller), request.Reason, Expected(request.HasExpectedVersion, request.ExpectedVersion))));
-    }
+    public override Task<Contracts.V1.CountyWorkflow> ExtendDeadline(ExtendDeadlineRequest request, ServerCallContext context) =>
+        CountyCommand(context, request, request.RequestId, request.Year, request.County, (county, command) =>
+        {
+            RequestChecks.Require(
+                request.Until is null ? new FieldError("until", "须设置延期截止时间") : null,
+                RequestChecks.Time("until", request.Until, out var until));
+            return county.Extend(until!.Value, command(request.Reason, request.HasExpectedVersion ? request.ExpectedVersion : null));
+        });
 
     [Authorize(Roles = Roles.Assessor)]
     public override Task<Contracts.V1.CountyWorkflow> AdjustScore(AdjustScoreRequest request, ServerCallContext context) =>
-        CountyCommand(context, request.Year, request.County, (county, caller) =>
+        CountyCommand(context, request, request.RequestId, request.Year, request.County, (county, command) =>
             county.Adjust(new AdjustmentCommand(NullIfEmpty(request.AdjustmentId), request.Target, request.Points, NullIfEmpty(request.Evidence), request.Withdraw,
-                new WorkflowCommand(Actor(caller), NullIfEmpty(request.Reason), Expected(request.HasExpectedVersion, request.ExpectedVersion)))));
+                command(NullIfEmpty(request.Reason), request.HasExpectedVersion ? request.ExpectedVersion : null))));
 
     [Authorize(Roles = Roles.Assessor)]
-    public override Task<Contracts.V1.CountyWorkflow> EnterAssessorValues(EnterAssessorValuesRequest request, ServerCallContext context)
-    {
-        var validId = Guid.TryParse(request.SubmissionId, out var submissionId) && submissionId != Guid.Empty;
-        RequestChecks.Require(validId ? null : new FieldError("submission_id", "须为 UUID（同一份录入重试时使用同一个 UUID）"));
-        return CountyCommand(context, request.Year, request.County, async (county, caller) =>
+    public override Task<Contracts.V1.CountyWorkflow> EnterAssessorValues(EnterAssessorValuesRequest request, ServerCallContext context) =>
+        CountyCommand(context, request, request.RequestId, request.Year, request.County, async (county, command) =>
         {
-            var unit = cluster.GetGrain<IUnitGrain>(GrainKeys.Unit(caller.Tenant, TargetCounty(caller, request.County), GrainKeys.AssessorEntry, request.Year));
+            var validId = Guid.TryParse(request.SubmissionId, out var submissionId) && submissionId != Guid.Empty;
+            RequestChecks.Require(validId ? null : new FieldError("submission_id", "须为 UUID（同一份录入重试时使用同一个 UUID）"));
+            var entry = command(NullIfEmpty(request.Reason), request.HasExpectedVersion ? request.ExpectedVersion : null);
+            var (tenant, countyId, _) = GrainKeys.ParseCounty(county.GetPrimaryKeyString());
+            var unit = cluster.GetGrain<IUnitGrain>(GrainKeys.Unit(tenant, countyId, GrainKeys.AssessorEntry, request.Year));
             await unit.Submit(new UnitSubmission(submissionId,
                 request.Values.Select(v => new ValueEntry(v.Code, v.HasValue ? v.Value : null, NullIfEmpty(v.Note))).ToArray(),
-                Actor: Actor(caller), Reason: NullIfEmpty(request.Reason), ExpectedVersion: Expected(request.HasExpectedVersion, request.ExpectedVersion)));
+                Actor: entry.Actor, Reason: entry.Reason, ExpectedVersion: entry.ExpectedVersion));
             return await county.GetWorkflow();
         });
-    }
 
     [Authorize(Roles = $"{Roles.Assessor},{Roles.Leader},{Roles.TenantAdmin},{Roles.County}")]
     public override async Task<ListAuditResponse> ListAudit(ListAuditRequest request, ServerCallContext context)
@@ -216,25 +241,37 @@ public sealed class AssessmentGrpcService(IClusterClient cluster, IndicatorCatal
         return response;
     }
 
-    private async Task<RoundSummary> RoundTransition(RoundTransitionRequest request, ServerCallContext context, Func<IRoundGrain, string, int?, Task<RoundInfo>> transition)
-    {
-        var caller = Caller.From(context.GetHttpContext().User);
-        RequestChecks.Require(RequestChecks.Year(request.Year));
-        var round = Round(caller, request.Year);
-        var info = await transition(round, Actor(caller), Expected(request.HasExpectedVersion, request.ExpectedVersion));
-        return ToProto(info, await round.GetProgress(), caller);
-    }
+    /// <summary>A round write: once per request_id, its answer the round's summary as the caller may see it.</summary>
+    private Task<RoundSummary> RoundCommand(ServerCallContext context, Google.Protobuf.IMessage request, string requestId, int year,
+        Func<IRoundGrain, string, Task<RoundInfo>> command) =>
+        ledger.RunAsync(context, requestId, request, async () =>
+        {
+            var caller = Caller.From(context.GetHttpContext().User);
+            RequestChecks.Require(RequestChecks.Year(year));
+            var round = Round(caller, year);
+            var info = await command(round, Actor(caller));
+            return ToProto(info, await round.GetProgress(), caller);
+        });
 
-    /// <summary>Resolves the target county from the credential (a county only ever acts on itself) and checks the roster.</summary>
-    private async Task<Contracts.V1.CountyWorkflow> CountyCommand(ServerCallContext context, int year, string requested,
-        Func<ICountyGrain, Caller, Task<CountyWorkflowView>> command)
+    /// <summary>
+    /// A county write: the target county comes from the credential (a county only ever acts on itself) and must be in
+    /// the round's roster; authorized before anything is validated; once per request_id, which the county also keeps,
+    /// so even a retry that finds no stored answer (its first call's silo died) does not apply twice.
+    /// </summary>
+    private Task<Contracts.V1.CountyWorkflow> CountyCommand(ServerCallContext context, Google.Protobuf.IMessage request, string requestId,
+        int year, string requested, Func<ICountyGrain, Func<string?, int?, WorkflowCommand>, Task<CountyWorkflowView>> command)
     {
         var caller = Caller.From(context.GetHttpContext().User);
         var countyId = TargetCounty(caller, requested); // authorize before validating
-        RequestChecks.Require(RequestChecks.Year(year));
-        var info = await RosterAsync(caller, year, countyId);
-        var view = await command(cluster.GetGrain<ICountyGrain>(GrainKeys.County(caller.Tenant, countyId, year)), caller);
-        return ToProto(view, caller, info.Counties.First(c => c.Id == countyId));
+        return ledger.RunAsync(context, requestId, request, async () =>
+        {
+            RequestChecks.Require(RequestChecks.Year(year));
+            var info = await RosterAsync(caller, year, countyId);
+            Guid? once = Guid.TryParse(requestId, out var id) ? id : null;
+            var view = await command(cluster.GetGrain<ICountyGrain>(GrainKeys.County(caller.Tenant, countyId, year)),
+                (reason, expected) => new WorkflowCommand(Actor(caller), reason, expected, once));
+            return ToProto(view, caller, info.Counties.First(c => c.Id == countyId));
+        });
     }
 
     private async Task<RoundInfo> RosterAsync(Caller caller, int year, string county)
@@ -261,68 +298,6 @@ public sealed class AssessmentGrpcService(IClusterClient cluster, IndicatorCatal
 
     private static string? NullIfEmpty(string value) => string.IsNullOrEmpty(value) ? null : value;
 
-    private static string Lower<T>(T value) where T : struct, System.Enum => value.ToString().ToLowerInvariant();
-
-    private static Contracts.V1.CountyWorkflow ToProto(CountyWorkflowView view, Caller caller, CountyInfo county)
-    {
-        var assessor = caller.Role == Role.Assessor;
-        var names = county.Units.ToDictionary(u => u.Id, u => u.Name, StringComparer.Ordinal);
-        var proto = new Contracts.V1.CountyWorkflow
-        {
-            County = view.County,
-            Status = Lower(view.Status),
-            Phase = Lower(view.Phase),
-            Version = view.Version,
-            ReturnReason = view.ReturnReason ?? "",
-            AuditHead = new Contracts.V1.AuditHead { Count = view.AuditHead.Count, Hash = view.AuditHead.Hash },
-            MaySubmit = view.May.MaySubmit && caller.Role is Role.Unit or Role.County,
-            MaySubmitForReview = view.May.MaySubmitForReview && caller.Role == Role.County,
-            MayReturn = view.May.MayReturn && assessor,
-            MayApprove = view.May.MayApprove && assessor,
-            MayAdjust = view.May.MayAdjust && assessor,
-            MayExtend = view.May.MayExtend && assessor,
-            MayEnterAssessorValues = view.May.MayEnterAssessorValues && assessor,
-            Completeness = new Contracts.V1.Completeness
-            {
-                UnitsExpected = view.Progress.UnitsExpected,
-                UnitsSubmitted = view.Progress.UnitsSubmitted,
-                OnTime = view.Progress.OnTime,
-                Late = view.Progress.Late,
-                MissingValues = view.Progress.MissingValues,
-            },
-        };
-        if (view.Deadline is { } deadline)
-        {
-            proto.Deadline = Timestamp.FromDateTimeOffset(deadline);
-        }
-
-        if (view.Extension is { } extension)
-        {
-            proto.Extension = Timestamp.FromDateTimeOffset(extension);
-        }
-
-        proto.Adjustments.AddRange(view.Adjustments.Select(a => new Contracts.V1.Adjustment
-        {
-            Id = a.Id,
-            Target = a.Target,
-            Points = a.Points,
-            Reason = a.Reason,
-            Evidence = a.Evidence ?? "",
-            Actor = a.Actor,
-            At = Timestamp.FromDateTimeOffset(a.At),
-        }));
-        proto.Completeness.Units.AddRange(view.Progress.Units.Select(u =>
-        {
-            var unit = new UnitCompleteness { Unit = u.Unit, Name = names.GetValueOrDefault(u.Unit, u.Unit), Version = u.Version, Late = u.Late, MissingValues = u.MissingValues };
-            if (u.LastStoredAt is { } at)
-            {
-                unit.LastStoredAt = Timestamp.FromDateTimeOffset(at);
-            }
-
-            return unit;
-        }));
-        return proto;
-    }
 
 
     [Authorize(Roles = $"{Roles.Assessor},{Roles.TenantAdmin}")]
@@ -348,34 +323,6 @@ public sealed class AssessmentGrpcService(IClusterClient cluster, IndicatorCatal
         return response;
     }
 
-    [Authorize(Roles = $"{Roles.Assessor},{Roles.TenantAdmin}")]
-    public override async Task<RoundSummary> RepinScheme(RepinSchemeRequest request, ServerCallContext context)
-    {
-        var caller = Caller.From(context.GetHttpContext().User);
-        RequestChecks.Require(RequestChecks.Year(request.Year));
-        RequireScheme(request.SchemeYaml);
-        var round = Round(caller, request.Year);
-        return ToProto(await round.RepinScheme(request.SchemeYaml, request.Reason, Actor(caller)), await round.GetProgress(), caller);
-    }
-
-    [Authorize(Roles = Roles.Assessor)]
-    public override async Task<Ranking> OverrideQuota(OverrideQuotaRequest request, ServerCallContext context)
-    {
-        var caller = Caller.From(context.GetHttpContext().User);
-        RequestChecks.Require(RequestChecks.Year(request.Year), RequestChecks.County(request.County));
-
-        return ToProto(await Round(caller, request.Year).OverrideQuota(request.County, request.Reason, Actor(caller)));
-    }
-
-    [Authorize(Roles = Roles.Assessor)]
-    public override async Task<RoundSummary> PublishRound(PublishRoundRequest request, ServerCallContext context)
-    {
-        var caller = Caller.From(context.GetHttpContext().User);
-        RequestChecks.Require(RequestChecks.Year(request.Year));
-        var round = Round(caller, request.Year);
-        return ToProto(await round.Publish(Actor(caller), Expected(request.HasExpectedVersion, request.ExpectedVersion)), await round.GetProgress(), caller);
-    }
-
     private IRoundGrain Round(Caller caller, int year) => cluster.GetGrain<IRoundGrain>(GrainKeys.Round(caller.Tenant, year));
 
     private static string Actor(Caller caller) => $"{caller.Name}（{caller.Role}）";
@@ -386,134 +333,5 @@ public sealed class AssessmentGrpcService(IClusterClient cluster, IndicatorCatal
         {
             throw new ValidationFailedException([new FieldError("scheme_yaml", "须为评分细则文件内容（YAML，不超过 200 KiB）")]);
         }
-    }
-
-    private static RoundSummary ToProto(RoundInfo info, RoundProgress progress, Caller caller)
-    {
-        var assessor = caller.Role == Role.Assessor;
-        var summary = new RoundSummary
-        {
-            Year = info.Year,
-            Scheme = info.SchemeId,
-            SchemeName = info.SchemeName,
-            Published = info.Published,
-            Counties = info.Counties.Length,
-            Phase = Lower(info.Phase),
-            Version = info.Version,
-            SubmissionDeadline = Timestamp.FromDateTimeOffset(info.SubmissionDeadline),
-            MayDefine = progress.MayDefine && assessor,
-            MayOpen = progress.MayOpen && assessor,
-            MayClose = progress.MayClose && assessor,
-            MayPublish = progress.MayPublish && assessor,
-            Completeness = new RoundCompleteness
-            {
-                Counties = progress.Counties,
-                Collecting = progress.ByStatus[CountyStatus.Collecting],
-                Submitted = progress.ByStatus[CountyStatus.Submitted],
-                Returned = progress.ByStatus[CountyStatus.Returned],
-                Reviewed = progress.ByStatus[CountyStatus.Reviewed],
-                Published = progress.ByStatus[CountyStatus.Published],
-                UnitsExpected = progress.UnitsExpected,
-                UnitsSubmitted = progress.UnitsSubmitted,
-                OnTime = progress.OnTime,
-                Late = progress.Late,
-                MissingValues = progress.MissingValues,
-            },
-        };
-        if (info.OpenedAt is { } opened)
-        {
-            summary.OpenedAt = Timestamp.FromDateTimeOffset(opened);
-        }
-
-        if (info.ReviewDeadline is { } review)
-        {
-            summary.ReviewDeadline = Timestamp.FromDateTimeOffset(review);
-        }
-
-        summary.Audit.AddRange(info.Audit.Select(a => new AuditEntry
-        {
-            At = Timestamp.FromDateTimeOffset(a.At),
-            Actor = a.Actor,
-            Action = a.Action,
-            Detail = a.Detail,
-            Reason = a.Reason ?? "",
-        }));
-        return summary;
-    }
-
-    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<RankingResult, Ranking> BuiltRankings = new();
-
-    private static Ranking ToProto(RankingResult ranking)
-    {
-        var response = new Ranking
-        {
-            Year = ranking.Year,
-            Scheme = ranking.SchemeId,
-            ComputedAt = Timestamp.FromDateTimeOffset(ranking.ComputedAt),
-        };
-        response.Dimensions.AddRange(ranking.Dimensions.Select(d => new Contracts.V1.DimensionHeader { Code = d.Code, Name = d.Name, Weight = d.Weight }));
-        foreach (var row in ranking.Rows)
-        {
-            var entry = new RankingEntry
-            {
-                Rank = row.Rank,
-                County = row.County,
-                Name = row.Name,
-                Total = row.Total,
-                Grade = row.Grade,
-                LimitedByQuota = row.LimitedByQuota,
-                Vetoed = row.Vetoed,
-                QuotaOverride = row.QuotaOverride,
-            };
-            if (row.PreviousRank is { } previousRank)
-            {
-                entry.PreviousRank = previousRank;
-            }
-
-            if (row.PreviousTotal is { } previousTotal)
-            {
-                entry.PreviousTotal = previousTotal;
-            }
-
-            entry.Dimensions.AddRange(row.Dimensions.Select((p, i) => new DimensionSubtotal { Code = ranking.Dimensions[i].Code, Points = p }));
-            response.Entries.Add(entry);
-        }
-
-        return response;
-    }
-
-    private static Contracts.V1.ScoreLine ToProto(Domain.Scoring.ScoreLine line)
-    {
-        var proto = new Contracts.V1.ScoreLine
-        {
-            Indicator = line.Indicator,
-            Name = line.Name,
-            Rule = line.Rule,
-            Status = line.Status switch
-            {
-                LineStatus.Missing => "missing",
-                LineStatus.NotScored => "not_scored",
-                _ => "scored",
-            },
-            Points = line.Points,
-            Max = line.Max,
-            Explanation = line.Explanation,
-        };
-        if (line.Value is { } v)
-        {
-            proto.Value = v;
-        }
-
-        if (line.Numerator is { } n)
-        {
-            proto.Numerator = n;
-        }
-
-        if (line.Denominator is { } d)
-        {
-            proto.Denominator = d;
-        }
-
-        return proto;
     }
 }

@@ -17,6 +17,8 @@ public static class ClusterFaults
     public static bool IsTransient(Exception ex) => ex switch
     {
         SiloUnavailableException or OrleansMessageRejectionException or TimeoutException or Orleans.Runtime.Messaging.ConnectionFailedException => true,
+        // A grain that cannot read its state while activating: the database is away, not the request wrong.
+        OrleansException { InnerException: System.Data.Common.DbException or IOException or System.Net.Sockets.SocketException } => true,
         OrleansException { InnerException: { } inner } => IsTransient(inner),
         AggregateException { InnerExceptions: [var only] } => IsTransient(only),
         _ => false,

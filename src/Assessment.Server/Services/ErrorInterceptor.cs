@@ -26,11 +26,11 @@ public sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger) : Interce
         }
         catch (Exception ex)
         {
-            throw Translate(ex, context);
+            throw Translate(ex, context, logger);
         }
     }
 
-    internal RpcException Translate(Exception ex, ServerCallContext context)
+    internal static RpcException Translate(Exception ex, ServerCallContext context, ILogger logger)
     {
         switch (ex)
         {

@@ -75,6 +75,10 @@ public sealed class ServerProcess : IAsyncDisposable
             // Tests and benchmarks drive a few keys much harder than any real client; the rate-limit test sets its own.
             "--RateLimits:PerCredentialPerSecond=1000000",
             "--RateLimits:PerTenantPerSecond=1000000",
+            // The authorization matrix fails authentication on purpose hundreds of times from one address; the
+            // authentication-flood test runs a server with the default budget.
+            "--Authentication:FailuresPerPeerBurst=1000000",
+            "--Authentication:FailuresPerPeerPerSecond=1000000",
         ];
         foreach (var a in args)
         {

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Orleans.Storage;
 
-namespace Assessment.Server.Hosting;
+namespace Assessment.Grains;
 
 /// <summary>
 /// Stores grain state as compact System.Text.Json UTF-8: readable in the database, independent of the Orleans wire

@@ -1,0 +1,107 @@
+using Google.Protobuf;
+using Google.Protobuf.Reflection;
+using Grpc.Core;
+using Grpc.Core.Interceptors;
+using Grpc.Net.Client;
+
+namespace Assessment.Cli;
+
+/// <summary>
+/// The CLI's connection to the server: every write that carries a <c>request_id</c> gets one (a new UUID per command)
+/// and is retried with that same id while the server answers UNAVAILABLE, so a retry can never apply a write twice;
+/// submissions retry with their <c>submission_id</c> the same way.
+/// </summary>
+public sealed class ClientChannel(GrpcChannel channel) : CallInvoker, IDisposable
+{
+    private readonly CallInvoker _invoker = channel.Intercept(new RetryWithSameIdInterceptor());
+
+    public override TResponse BlockingUnaryCall<TRequest, TResponse>(Method<TRequest, TResponse> method, string? host, CallOptions options, TRequest request) =>
+        _invoker.BlockingUnaryCall(method, host, options, request);
+
+    public override AsyncUnaryCall<TResponse> AsyncUnaryCall<TRequest, TResponse>(Method<TRequest, TResponse> method, string? host, CallOptions options, TRequest request) =>
+        _invoker.AsyncUnaryCall(method, host, options, request);
+
+    public override AsyncServerStreamingCall<TResponse> AsyncServerStreamingCall<TRequest, TResponse>(Method<TRequest, TResponse> method, string? host, CallOptions options, TRequest request) =>
+        _invoker.AsyncServerStreamingCall(method, host, options, request);
+
+    public override AsyncClientStreamingCall<TRequest, TResponse> AsyncClientStreamingCall<TRequest, TResponse>(Method<TRequest, TResponse> method, string? host, CallOptions options) =>
+        _invoker.AsyncClientStreamingCall(method, host, options);
+
+    public override AsyncDuplexStreamingCall<TRequest, TResponse> AsyncDuplexStreamingCall<TRequest, TResponse>(Method<TRequest, TResponse> method, string? host, CallOptions options) =>
+        _invoker.AsyncDuplexStreamingCall(method, host, options);
+
+    public void Dispose() => channel.Dispose();
+}
+
+/// <summary>Stamps a request_id on writes that have the field, and retries calls that carry an id after UNAVAILABLE.</summary>
+internal sealed class RetryWithSameIdInterceptor : Interceptor
+{
+    private static readonly TimeSpan[] Backoff = [TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2)];
+
+    public override AsyncUnaryCall<TResponse> AsyncUnaryCall<TRequest, TResponse>(TRequest request, ClientInterceptorContext<TRequest, TResponse> context,
+        AsyncUnaryCallContinuation<TRequest, TResponse> continuation)
+    {
+        if (!CarriesId(request))
+        {
+            return continuation(request, context);
+        }
+
+        AsyncUnaryCall<TResponse> last = continuation(request, context);
+        async Task<TResponse> WithRetries()
+        {
+            for (var attempt = 0; ; attempt++)
+            {
+                try
+                {
+                    return await last.ResponseAsync;
+                }
+                catch (RpcException ex) when (ex.StatusCode == StatusCode.Unavailable && attempt < Backoff.Length
+                    && (context.Options.Deadline is not { } deadline || DateTime.UtcNow + Backoff[attempt] < deadline))
+                {
+                    await Task.Delay(Backoff[attempt], context.Options.CancellationToken);
+                    last.Dispose();
+                    last = continuation(request, context);
+                }
+            }
+        }
+
+        var response = WithRetries();
+        async Task<Metadata> Headers()
+        {
+            try
+            {
+                await response;
+            }
+            catch (RpcException)
+            {
+            }
+
+            return await last.ResponseHeadersAsync;
+        }
+
+        return new AsyncUnaryCall<TResponse>(response, Headers(), () => last.GetStatus(), () => last.GetTrailers(), () => last.Dispose());
+    }
+
+    /// <summary>Gives an empty request_id a new UUID; true when the request is safe to send again (it names itself).</summary>
+    private static bool CarriesId<TRequest>(TRequest request)
+    {
+        if (request is not IMessage message)
+        {
+            return false;
+        }
+
+        var fields = message.Descriptor.Fields;
+        if (fields.InDeclarationOrder().FirstOrDefault(f => f.Name == "request_id" && f.FieldType == FieldType.String) is { } requestId)
+        {
+            if (string.IsNullOrEmpty((string)requestId.Accessor.GetValue(message)))
+            {
+                requestId.Accessor.SetValue(message, Guid.NewGuid().ToString());
+            }
+
+            return true;
+        }
+
+        return fields.InDeclarationOrder().FirstOrDefault(f => f.Name == "submission_id" && f.FieldType == FieldType.String) is { } submission
+            && !string.IsNullOrEmpty((string)submission.Accessor.GetValue(message));
+    }
+}

@@ -1,0 +1,61 @@
+using Assessment.Contracts.V1;
+using Assessment.Grains.Abstractions;
+using Google.Protobuf.WellKnownTypes;
+
+namespace Assessment.Server.Services;
+
+/// <summary>Protobuf messages of the admin service from the grains' records.</summary>
+internal static class AdminProtoMapping
+{
+    public static string RoleName(Role role) => role switch
+    {
+        Role.TenantAdmin => "tenant_admin",
+        _ => role.ToString().ToLowerInvariant(),
+    };
+
+    public static Contracts.V1.CredentialSummary ToProto(Grains.Abstractions.CredentialSummary s)
+    {
+        var c = s.Credential;
+        var proto = new Contracts.V1.CredentialSummary
+        {
+            Id = s.Id,
+            Tenant = c.Tenant,
+            Role = RoleName(c.Role),
+            County = c.County ?? "",
+            Unit = c.Unit ?? "",
+            Name = c.Name,
+            Revoked = c.Revoked,
+        };
+        if (c.CreatedAt is { } created)
+        {
+            proto.CreatedAt = Timestamp.FromDateTimeOffset(created);
+        }
+
+        if (c.ExpiresAt is { } expires)
+        {
+            proto.ExpiresAt = Timestamp.FromDateTimeOffset(expires);
+        }
+
+        return proto;
+    }
+
+    public static TenantInfo ToProto(TenantProfile p)
+    {
+        var info = new TenantInfo
+        {
+            Tenant = p.Id,
+            Name = p.Name,
+            Issuer = p.Issuer,
+            DocumentPrefix = p.DocumentPrefix,
+            Recipients = p.Recipients,
+            PublishScores = p.PublishScores,
+        };
+        info.Counties.AddRange(p.Counties.Select(c =>
+        {
+            var county = new RosterCounty { Id = c.Id, Name = c.Name, Group = c.Group ?? "" };
+            county.Units.AddRange(c.Units.Select(u => new RosterUnit { Id = u.Id, Name = u.Name }));
+            return county;
+        }));
+        return info;
+    }
+}
