@@ -14,4 +14,7 @@ public sealed class RoundOptions
 
     /// <summary>Units named in one notification; the count is always complete.</summary>
     public int MaxUnitsPerNotification { get; set; } = 1000;
+
+    /// <summary>Whether webhooks may post over plain http to loopback (development and tests only).</summary>
+    public bool AllowLoopbackWebhooks { get; set; }
 }

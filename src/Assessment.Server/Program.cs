@@ -84,11 +84,38 @@ builder.Services.AddSingleton(database.DataSource);
 builder.Services.Configure<Assessment.Grains.RoundOptions>(builder.Configuration.GetSection("Rounds"));
 builder.UseOrleans(silo => SiloSetup.Configure(silo, cluster, builder.Configuration.GetSection(SiloSetup.MembershipSection), database));
 
+System.Security.Cryptography.X509Certificates.X509Certificate2? certificate = null;
+try
+{
+    certificate = platform.Tls.Enabled ? platform.Tls.Load() : null;
+}
+catch (InvalidOperationException ex)
+{
+    Console.Error.WriteLine($"Cannot start: {ex.Message}");
+    await database.DisposeAsync();
+    folderLock.Dispose();
+    return 2;
+}
+
 builder.WebHost.ConfigureKestrel(kestrel =>
 {
     var address = IPAddress.Parse(platform.Host);
-    kestrel.Listen(address, platform.GrpcPort, o => o.Protocols = HttpProtocols.Http2);
-    kestrel.Listen(address, platform.WebPort, o => o.Protocols = HttpProtocols.Http1);
+    kestrel.Listen(address, platform.GrpcPort, o =>
+    {
+        o.Protocols = HttpProtocols.Http2;
+        if (certificate is not null)
+        {
+            o.UseHttps(certificate);
+        }
+    });
+    kestrel.Listen(address, platform.WebPort, o =>
+    {
+        o.Protocols = certificate is null ? HttpProtocols.Http1 : HttpProtocols.Http1AndHttp2;
+        if (certificate is not null)
+        {
+            o.UseHttps(certificate);
+        }
+    });
     kestrel.AddServerHeader = false;
 });
 
@@ -124,7 +151,13 @@ builder.Services.AddHostedService<OperatorBootstrap>();
 builder.Services.AddSingleton<TenantSeeder>();
 if (demo.Enabled)
 {
-    builder.Services.AddWebSessions(platform.DataDir);
+    builder.Services.AddWebSessions(platform.DataDir, secureCookies: certificate is not null);
+    builder.Services.AddAntiforgery(o =>
+    {
+        o.Cookie.Name = "assess_af";
+        o.Cookie.SameSite = SameSiteMode.Strict;
+        o.Cookie.SecurePolicy = certificate is null ? CookieSecurePolicy.SameAsRequest : CookieSecurePolicy.Always;
+    });
     builder.Services.AddSingleton(SeedFile.Load(demo.SeedFile));
     builder.Services.AddHostedService<DemoStartupTask>();
 }
@@ -143,6 +176,7 @@ if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOIN
 
 var app = builder.Build();
 app.UseMiddleware<ClusterFaultMiddleware>();
+app.UseMiddleware<SecurityHeaders>();
 app.UseAuthentication();
 app.UseRateLimiter();
 app.UseAuthorization();
@@ -167,10 +201,11 @@ if (demo.Enabled)
 app.Lifetime.ApplicationStarted.Register(() =>
 {
     var host = platform.Host == "0.0.0.0" ? "127.0.0.1" : platform.Host;
-    Console.WriteLine($"gRPC:  http://{host}:{platform.GrpcPort}  (h2c; ASSESS_URL for the assess CLI)");
+    var scheme = certificate is null ? "http" : "https";
+    Console.WriteLine($"gRPC:  {scheme}://{host}:{platform.GrpcPort}  ({(certificate is null ? "h2c" : "TLS")}; ASSESS_URL for the assess CLI)");
     if (demo.Enabled)
     {
-        Console.WriteLine($"Web:   http://{host}:{platform.WebPort}/  (ranking)  http://{host}:{platform.WebPort}/bulletin/2024.html  (bulletin)");
+        Console.WriteLine($"Web:   {scheme}://{host}:{platform.WebPort}/  (ranking)  {scheme}://{host}:{platform.WebPort}/bulletin/2024.html  (bulletin)");
         Console.WriteLine($"Keys:  {Path.Combine(Path.GetFullPath(platform.DataDir), "demo-credentials.yaml")}");
     }
 

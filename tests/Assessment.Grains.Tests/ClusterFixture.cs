@@ -52,6 +52,7 @@ public sealed class ClusterFixture : IAsyncLifetime
             {
                 o.ReminderPeriod = TimeSpan.FromSeconds(1);
                 o.ReminderOffsets = [TimeSpan.FromSeconds(-2), TimeSpan.Zero];
+                o.AllowLoopbackWebhooks = true; // the test's listener is on loopback
             });
             silo.AddIncomingGrainCallFilter(async context =>
             {

@@ -247,7 +247,9 @@ public sealed class CountyGrain(
         await PersistAsync();
         if (recount)
         {
+            // Counted again from the units' own values, and stored: completeness survives the next activation.
             await RecountMissingAsync();
+            await PersistAsync();
         }
 
         return Head();

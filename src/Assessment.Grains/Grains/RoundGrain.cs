@@ -282,6 +282,18 @@ public sealed class RoundGrain(
         Require(RoundWorkflow.Action.ChangeScoring, null);
         RequireReason(reason);
         var scheme = Parse(schemeYaml);
+        if (scheme.Id == _scheme!.Id)
+        {
+            // code@version names one text: the counties, the ranking and the bulletin all go by the name.
+            if (string.Equals(schemeYaml, S.SchemeYaml, StringComparison.Ordinal))
+            {
+                return Info()!;
+            }
+
+            throw new ValidationFailedException([new FieldError("scheme_yaml",
+                $"评分细则 {scheme.Id} 已固定为另一份内容；修改后的细则须提高 version（如 {scheme.Code}@{scheme.Version + 1}）")]);
+        }
+
         var before = _scheme!.Id;
         await PushAsync(S.Phase, actor, scheme);
         S.SchemeYaml = schemeYaml;

@@ -1,17 +1,60 @@
 using System.Net.Http.Json;
+using Assessment.Domain.Keys;
 using Assessment.Grains.Abstractions;
 using Microsoft.Extensions.Logging;
 
 namespace Assessment.Grains.Notifications;
 
-/// <summary>Posts a notification as JSON to the tenant's webhook URL, when the tenant has one.</summary>
-public sealed class WebhookNotificationSink(IGrainFactory grains, ILogger<WebhookNotificationSink> logger) : INotificationSink, IDisposable
+/// <summary>
+/// Posts a notification as JSON to the tenant's webhook URL, when the tenant has one. The address is checked again
+/// here (<see cref="WebhookAddress"/>), every address a name resolves to is checked as the connection is made (no
+/// rebinding to an internal address), and redirects are not followed.
+/// </summary>
+public sealed class WebhookNotificationSink : INotificationSink, IDisposable
 {
-    // One client for the process; pooled connections are renewed so that DNS changes are picked up.
-    private readonly HttpClient http = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
+    private readonly IGrainFactory grains;
+    private readonly ILogger<WebhookNotificationSink> logger;
+    private readonly bool allowLoopback;
+    private readonly HttpClient http;
+
+    public WebhookNotificationSink(IGrainFactory grains, Microsoft.Extensions.Options.IOptions<RoundOptions> options, ILogger<WebhookNotificationSink> logger)
     {
-        Timeout = TimeSpan.FromSeconds(10),
-    };
+        this.grains = grains;
+        this.logger = logger;
+        allowLoopback = options.Value.AllowLoopbackWebhooks;
+        // One client for the process; pooled connections are renewed so that DNS changes are picked up.
+        http = new HttpClient(new SocketsHttpHandler
+        {
+            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+            AllowAutoRedirect = false,
+            ConnectCallback = ConnectAsync,
+        })
+        {
+            Timeout = TimeSpan.FromSeconds(10),
+        };
+    }
+
+    private async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken ct)
+    {
+        var addresses = await System.Net.Dns.GetHostAddressesAsync(context.DnsEndPoint.Host, ct);
+        var allowed = addresses.Where(a => !WebhookAddress.IsForbidden(a, allowLoopback)).ToArray();
+        if (allowed.Length == 0 || allowed.Length != addresses.Length)
+        {
+            throw new HttpRequestException($"webhook host {context.DnsEndPoint.Host} resolves to a forbidden address");
+        }
+
+        var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            await socket.ConnectAsync(allowed, context.DnsEndPoint.Port, ct);
+            return new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
 
     public void Dispose() => http.Dispose();
 
@@ -20,6 +63,13 @@ public sealed class WebhookNotificationSink(IGrainFactory grains, ILogger<Webhoo
         var url = (await grains.GetGrain<ITenantGrain>(GrainKeys.Tenant(tenant)).GetProfile())?.WebhookUrl;
         if (string.IsNullOrEmpty(url))
         {
+            return true;
+        }
+
+        if (WebhookAddress.Problem(url, allowLoopback) is { } problem)
+        {
+            // Nothing to retry: the address itself is refused (set before these rules, or the rules changed).
+            logger.LogWarning("Webhook of tenant {Tenant} refused: {Problem}", tenant, problem);
             return true;
         }
 

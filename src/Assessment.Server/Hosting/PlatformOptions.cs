@@ -33,7 +33,7 @@ public sealed class PlatformOptions
     [Required]
     public string DataDir { get; set; } = ".data";
 
-    /// <summary>Loopback by default; set to 0.0.0.0 only behind a proxy that terminates TLS.</summary>
+    /// <summary>Loopback by default; 0.0.0.0 only with TLS (<see cref="Tls"/>) or behind a proxy that terminates it.</summary>
     [Required]
     public string Host { get; set; } = "127.0.0.1";
 
@@ -42,6 +42,42 @@ public sealed class PlatformOptions
 
     [Range(1, 65535)]
     public int WebPort { get; set; } = 5080;
+
+    /// <summary>Serve gRPC and web over TLS with this certificate (section <c>Tls</c>); absent: plain HTTP (h2c).</summary>
+    public TlsOptions Tls { get; set; } = new();
+}
+
+/// <summary>
+/// A certificate and its private key as PEM files (what cert-manager or any CA hands out). API keys are bearer tokens:
+/// whoever reads one on the wire can use it, so they must not cross an untrusted network without TLS.
+/// </summary>
+public sealed class TlsOptions
+{
+    public string? CertificateFile { get; set; }
+
+    public string? KeyFile { get; set; }
+
+    public bool Enabled => !string.IsNullOrWhiteSpace(CertificateFile);
+
+    /// <summary>The certificate, loaded and checked at start (a bad path or key fails the start with a clear message).</summary>
+    public System.Security.Cryptography.X509Certificates.X509Certificate2 Load()
+    {
+        if (string.IsNullOrWhiteSpace(KeyFile))
+        {
+            throw new InvalidOperationException("Tls:CertificateFile is set but Tls:KeyFile is not; both PEM files are needed.");
+        }
+
+        try
+        {
+            using var pem = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPemFile(CertificateFile!, KeyFile);
+            // Exported and re-imported so that the key is usable by the TLS stack on every platform.
+            return System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadPkcs12(pem.Export(System.Security.Cryptography.X509Certificates.X509ContentType.Pkcs12), null);
+        }
+        catch (Exception ex) when (ex is IOException or System.Security.Cryptography.CryptographicException or UnauthorizedAccessException)
+        {
+            throw new InvalidOperationException($"cannot load the TLS certificate {CertificateFile} with key {KeyFile}: {ex.Message}");
+        }
+    }
 }
 
 /// <summary>Orleans cluster settings.</summary>

@@ -12,7 +12,7 @@ namespace Assessment.Server.Seeding;
 /// and the year's round with the default scheme. Re-running it is safe: submission ids are derived from the seed,
 /// and the tenant itself is created last, as the mark that seeding completed.
 /// </summary>
-public sealed class TenantSeeder(IClusterClient cluster, CredentialService credentials, ILogger<TenantSeeder> logger)
+public sealed class TenantSeeder(IClusterClient cluster, CredentialService credentials, Microsoft.Extensions.Options.IOptions<Assessment.Grains.RoundOptions> rounds, ILogger<TenantSeeder> logger)
 {
     private const string Actor = "初始化（种子数据）";
 
@@ -23,6 +23,11 @@ public sealed class TenantSeeder(IClusterClient cluster, CredentialService crede
         if (await tenant.GetProfile() is not null)
         {
             return false;
+        }
+
+        if (seed.Tenant.Webhook is { Length: > 0 } webhook && Domain.Keys.WebhookAddress.Problem(webhook, rounds.Value.AllowLoopbackWebhooks) is { } problem)
+        {
+            throw new DataFileException("seed", [$"tenant.webhook: {problem}"]);
         }
 
         logger.LogInformation("Creating tenant {Tenant} ({Name}) with {Counties} counties", seed.Tenant.Id, seed.Tenant.Name, seed.Counties.Count);

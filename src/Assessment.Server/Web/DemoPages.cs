@@ -6,6 +6,7 @@ using Assessment.Grains.Abstractions;
 using Assessment.Server.Security;
 using Assessment.Server.Seeding;
 using Assessment.Server.Services;
+using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.DataProtection;
 
@@ -22,7 +23,7 @@ public static class DemoPages
     public const string Scheme = "WebSession";
     private const string HashClaim = "assessment:credential-hash";
 
-    public static void AddWebSessions(this IServiceCollection services, string dataDir)
+    public static void AddWebSessions(this IServiceCollection services, string dataDir, bool secureCookies)
     {
         // The keys that protect session cookies: in the data folder, readable only by the server's user.
         var keys = Path.Combine(Path.GetFullPath(dataDir), "web-keys");
@@ -42,6 +43,7 @@ public static class DemoPages
             o.Cookie.Name = "assess_session";
             o.Cookie.HttpOnly = true;
             o.Cookie.SameSite = SameSiteMode.Strict;
+            o.Cookie.SecurePolicy = secureCookies ? CookieSecurePolicy.Always : CookieSecurePolicy.SameAsRequest;
             o.LoginPath = "/login";
             o.ExpireTimeSpan = TimeSpan.FromHours(8);
             o.SlidingExpiration = true;
@@ -63,19 +65,24 @@ public static class DemoPages
 
     public static void MapDemoPages(this WebApplication app)
     {
-        app.MapGet("/login", () => Results.Content(LoginPage(null), "text/html; charset=utf-8"));
-        app.MapPost("/login", async (HttpContext http, CredentialLookup lookup) =>
+        app.MapGet("/login", (HttpContext http, IAntiforgery antiforgery) => Results.Content(LoginPage(null, Token(http, antiforgery)), "text/html; charset=utf-8"));
+        app.MapPost("/login", async (HttpContext http, CredentialLookup lookup, IAntiforgery antiforgery) =>
         {
+            if (!await antiforgery.IsRequestValidAsync(http))
+            {
+                return Results.Content(LoginPage("页面已过期，请重新登录。", Token(http, antiforgery)), "text/html; charset=utf-8", statusCode: 400);
+            }
+
             var form = await http.Request.ReadFormAsync();
             var (outcome, credential, hash) = await lookup.FindAsync(form["key"].ToString().Trim(), http.Connection.RemoteIpAddress);
             if (outcome == LookupOutcome.Throttled)
             {
-                return Results.Content(LoginPage("登录失败次数过多，请稍后再试。"), "text/html; charset=utf-8", statusCode: 429);
+                return Results.Content(LoginPage("登录失败次数过多，请稍后再试。", Token(http, antiforgery)), "text/html; charset=utf-8", statusCode: 429);
             }
 
             if (credential is null || hash is null || credential.Role is not (Role.Assessor or Role.Leader or Role.TenantAdmin))
             {
-                return Results.Content(LoginPage("密钥无效，或该密钥无权查看考核结果。"), "text/html; charset=utf-8", statusCode: 401);
+                return Results.Content(LoginPage("密钥无效，或该密钥无权查看考核结果。", Token(http, antiforgery)), "text/html; charset=utf-8", statusCode: 401);
             }
 
             var principal = Caller.ToPrincipal(credential, hash[..16], Scheme);
@@ -83,19 +90,24 @@ public static class DemoPages
             await http.SignInAsync(Scheme, principal);
             return Results.Redirect("/");
         });
-        app.MapPost("/logout", async (HttpContext http) =>
+        app.MapPost("/logout", async (HttpContext http, IAntiforgery antiforgery) =>
         {
+            if (!await antiforgery.IsRequestValidAsync(http))
+            {
+                return Results.BadRequest();
+            }
+
             await http.SignOutAsync(Scheme);
             return Results.Redirect("/login");
         });
 
         var pages = app.MapGroup("").RequireAuthorization(Scheme);
-        pages.MapGet("/", async (HttpContext http, IClusterClient cluster, SeedFile seed, int? year) =>
+        pages.MapGet("/", async (HttpContext http, IClusterClient cluster, SeedFile seed, IAntiforgery antiforgery, int? year) =>
         {
             var caller = Caller.From(http.User);
             var profile = await cluster.GetGrain<ITenantGrain>(GrainKeys.Tenant(caller.Tenant)).GetProfile();
             var ranking = await cluster.GetGrain<IRoundGrain>(GrainKeys.Round(caller.Tenant, year is { } y && GrainKeys.IsValidYear(y) ? y : seed.Year)).GetRanking();
-            return Results.Content(RankingPage(profile?.Name ?? caller.Tenant, ranking), "text/html; charset=utf-8");
+            return Results.Content(RankingPage(profile?.Name ?? caller.Tenant, ranking, Token(http, antiforgery)), "text/html; charset=utf-8");
         });
         pages.MapGet("/bulletin/{year:int}.{ext}", async (int year, string ext, HttpContext http, BulletinComposer composer) =>
         {
@@ -110,15 +122,22 @@ public static class DemoPages
         });
     }
 
-    private static string LoginPage(string? error) =>
+    /// <summary>The hidden field that proves a form was served by this server (antiforgery).</summary>
+    private static string Token(HttpContext http, IAntiforgery antiforgery)
+    {
+        var tokens = antiforgery.GetAndStoreTokens(http);
+        return $"<input type=\"hidden\" name=\"{WebUtility.HtmlEncode(tokens.FormFieldName)}\" value=\"{WebUtility.HtmlEncode(tokens.RequestToken)}\">";
+    }
+
+    private static string LoginPage(string? error, string token) =>
         "<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>登录 · 法治政府建设考核平台</title>"
         + "<style>body{font-family:sans-serif;max-width:480px;margin:4em auto}input{width:100%;padding:6px}</style></head><body>"
-        + "<h1>法治政府建设考核平台</h1><form method=\"post\" action=\"/login\"><p><label>API 密钥（考核办、领导或租户管理员）"
+        + "<h1>法治政府建设考核平台</h1><form method=\"post\" action=\"/login\">" + token + "<p><label>API 密钥（考核办、领导或租户管理员）"
         + "<input name=\"key\" type=\"password\" autocomplete=\"off\" required></label></p>"
         + (error is null ? "" : $"<p role=\"alert\">{WebUtility.HtmlEncode(error)}</p>")
         + "<p><button type=\"submit\">登录</button></p></form></body></html>";
 
-    private static string RankingPage(string tenantName, RankingResult ranking)
+    private static string RankingPage(string tenantName, RankingResult ranking, string token)
     {
         static string E(string s) => WebUtility.HtmlEncode(s);
         var inv = CultureInfo.InvariantCulture;
@@ -149,6 +168,7 @@ public static class DemoPages
                 .Append(row.LimitedByQuota ? "（限于比例）" : "").Append("</td></tr>");
         }
 
-        return html.Append("</tbody></table><p>数据说明：除索县、阿索乡取自其年度报告的数值外，演示数据均为合成数据。</p></body></html>").ToString();
+        html.Append("</tbody></table><form method=\"post\" action=\"/logout\">").Append(token).Append("<button type=\"submit\">退出登录</button></form>");
+        return html.Append("<p>数据说明：除索县、阿索乡取自其年度报告的数值外，演示数据均为合成数据。</p></body></html>").ToString();
     }
 }

@@ -79,6 +79,7 @@ public sealed class ServerProcess : IAsyncDisposable
             // authentication-flood test runs a server with the default budget.
             "--Authentication:FailuresPerPeerBurst=1000000",
             "--Authentication:FailuresPerPeerPerSecond=1000000",
+            "--Rounds:AllowLoopbackWebhooks=true",
         ];
         foreach (var a in args)
         {
