@@ -65,19 +65,32 @@ public sealed class BulletinTests(PlatformFixture platform)
         Assert.StartsWith("/login", anonymous.Headers.Location!.PathAndQuery, StringComparison.Ordinal);
         Assert.Equal(System.Net.HttpStatusCode.Redirect, (await http.GetAsync("/bulletin/2024.html")).StatusCode);
 
+        // A sign-in without the form's antiforgery token is refused whatever the key.
+        var forged = await http.PostAsync("/login", new FormUrlEncodedContent(new Dictionary<string, string> { ["key"] = platform.Keys["assessor"] }));
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, forged.StatusCode);
+
         // A unit's key cannot sign in; an assessor's can.
-        var refused = await http.PostAsync("/login", new FormUrlEncodedContent(new Dictionary<string, string> { ["key"] = platform.Keys["alpha/u1"] }));
+        var refused = await WebSignIn.PostLoginAsync(http, platform.Keys["alpha/u1"]);
         Assert.Equal(System.Net.HttpStatusCode.Unauthorized, refused.StatusCode);
         var op = As(platform.Server.OperatorKey());
         var admin = new AdminService.AdminServiceClient(platform.Server.Channel);
         var leader = await admin.IssueCredentialAsync(new IssueCredentialRequest { Tenant = "itest", Role = "leader", Name = "网页测试" }, op);
-        var signedIn = await http.PostAsync("/login", new FormUrlEncodedContent(new Dictionary<string, string> { ["key"] = leader.Key }));
+        var signedIn = await WebSignIn.PostLoginAsync(http, leader.Key);
         Assert.Equal(System.Net.HttpStatusCode.Redirect, signedIn.StatusCode);
         var cookie = signedIn.Headers.GetValues("Set-Cookie").Single(c => c.StartsWith("assess_session=", StringComparison.Ordinal));
         Assert.Contains("httponly", cookie, StringComparison.OrdinalIgnoreCase);
         Assert.Contains("samesite=strict", cookie, StringComparison.OrdinalIgnoreCase);
 
-        var page = await http.GetStringAsync("/");
+        var response = await http.GetAsync("/");
+        var csp = string.Join(' ', response.Headers.GetValues("Content-Security-Policy"));
+        Assert.Contains("frame-ancestors 'none'", csp, StringComparison.Ordinal);
+        Assert.DoesNotContain("script-src", csp, StringComparison.Ordinal); // default-src 'none': no script at all
+        Assert.Equal("nosniff", response.Headers.GetValues("X-Content-Type-Options").Single());
+        Assert.Equal("no-referrer", response.Headers.GetValues("Referrer-Policy").Single());
+        Assert.True(response.Headers.CacheControl?.NoStore);
+        var page = await response.Content.ReadAsStringAsync();
+        var bulletin = await http.GetAsync("/bulletin/2024.html");
+        Assert.Contains("sandbox", string.Join(' ', bulletin.Headers.GetValues("Content-Security-Policy")), StringComparison.Ordinal);
         Assert.Contains("测试市", page, StringComparison.Ordinal);
         Assert.Contains("/bulletin/2024.html", page, StringComparison.Ordinal);
         Assert.Contains("&lt;script&gt;", page, StringComparison.Ordinal);

@@ -102,6 +102,52 @@ public sealed class ChaosTests(ITestOutputHelper output)
         Assert.Equal(StatusCode.AlreadyExists, refusal.StatusCode);
     }
 
+    [Fact]
+    public async Task T4_calls_through_the_survivors_while_a_killed_silo_is_declared_dead_are_unavailable_never_unknown()
+    {
+        await using var cluster = await ChaosCluster.StartAsync(3);
+        var admin = new AdminService.AdminServiceClient(cluster.Channels[0]);
+        var operatorKey = ServerProcess.As(cluster.Silo(0)!.OperatorKey());
+        const string tenant = "chaos";
+
+        // Credentials issued once all three silos are up: their grains (looked up on every call) spread over the silos.
+        var keys = new List<string>();
+        for (var i = 0; i < 30; i++)
+        {
+            keys.Add((await admin.IssueCredentialAsync(new IssueCredentialRequest { Tenant = tenant, Role = "leader", Name = $"故障测试{i}" }, operatorKey)).Key);
+        }
+
+        var statuses = new List<(StatusCode Code, string Detail)>();
+        async Task CallAllAsync(int silo)
+        {
+            var client = new AssessmentService.AssessmentServiceClient(cluster.Channels[silo]);
+            foreach (var key in keys)
+            {
+                try
+                {
+                    await client.GetRoundAsync(new GetRoundRequest { Year = 2024 }, ServerProcess.As(key, seconds: 15));
+                    statuses.Add((StatusCode.OK, ""));
+                }
+                catch (RpcException ex)
+                {
+                    statuses.Add((ex.StatusCode, ex.Status.Detail));
+                }
+            }
+        }
+
+        await CallAllAsync(0);
+        cluster.KillSilo(1);
+        var until = DateTime.UtcNow.AddSeconds(10);
+        while (DateTime.UtcNow < until)
+        {
+            await Task.WhenAll(CallAllAsync(0), CallAllAsync(2));
+        }
+
+        var wrong = statuses.Where(s => s.Code is not (StatusCode.OK or StatusCode.Unavailable)).ToList();
+        output.WriteLine($"T4 {statuses.Count} calls through the survivors: {string.Join(", ", statuses.GroupBy(s => s.Code).Select(g => $"{g.Key} {g.Count()}"))}");
+        Assert.True(wrong.Count == 0, string.Join("\n", wrong.Take(5).Select(w => $"{w.Code}: {w.Detail}")));
+    }
+
     /// <summary>Longer runs submit more slowly, so that no unit outgrows the receipt history the checker reads.</summary>
     private static LoadGenerator NewLoad(ChaosCluster cluster, bool duplicateSends = false) =>
         new(cluster) { DuplicateSends = duplicateSends, Pace = TimeSpan.FromMilliseconds(150 * Cycles) };

@@ -62,6 +62,7 @@ public sealed class ManifestTests
         var labels = (YamlMappingNode)deployment["spec"]["template"]["metadata"]["labels"];
         var container = (YamlMappingNode)((YamlSequenceNode)deployment["spec"]["template"]["spec"]["containers"]).Children[0];
         Assert.Equal("/healthz", Text(container, "livenessProbe", "httpGet", "path"));
+        Assert.All(new[] { "startupProbe", "livenessProbe", "readinessProbe" }, p => Assert.Equal("HTTPS", Text(container, p, "httpGet", "scheme")));
         Assert.Equal("/readyz", Text(container, "readinessProbe", "httpGet", "path"));
         Assert.Equal("assessment", Text(labels, "orleans/serviceId"));
 
@@ -92,6 +93,15 @@ public sealed class ManifestTests
             var connection = env.Single(e => Text(e, "name") == "Database__ConnectionString");
             Assert.Equal("assessment-db", Text(connection, "valueFrom", "secretKeyRef", "name"));
         }
+
+        // Keys are bearer tokens: the silos serve TLS from a mounted kubernetes.io/tls secret.
+        var silo = manifests.Single(m => Text(m, "kind") == "Deployment")["spec"]["template"]["spec"];
+        var container = ((YamlSequenceNode)silo["containers"]).Children[0];
+        var mount = ((YamlSequenceNode)container["volumeMounts"]).Children.Single(v => Text(v, "name") == "tls");
+        var siloEnv = ((YamlSequenceNode)container["env"]).Children;
+        Assert.All(new[] { "Tls__CertificateFile", "Tls__KeyFile" }, name =>
+            Assert.StartsWith(Text(mount, "mountPath")! + "/", Text(siloEnv.Single(e => Text(e, "name") == name), "value")));
+        Assert.Equal("assessment-tls", Text(((YamlSequenceNode)silo["volumes"]).Children.Single(v => Text(v, "name") == "tls"), "secret", "secretName"));
 
         var role = manifests.Single(m => Text(m, "kind") == "Role");
         var verbs = ((YamlSequenceNode)((YamlSequenceNode)role["rules"]).Children[0]["verbs"]).Children.Select(v => ((YamlScalarNode)v).Value).ToHashSet();

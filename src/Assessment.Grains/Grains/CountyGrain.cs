@@ -271,8 +271,8 @@ public sealed class CountyGrain(
             return View();
         }
 
-        Require(CountyAction.Extend, command);
         RequireReason(command.Reason);
+        Require(CountyAction.Extend, command);
         if (until <= clock.GetUtcNow())
         {
             throw new ValidationFailedException([new FieldError("until", "延期截止时间须晚于当前时间")]);
@@ -383,7 +383,7 @@ public sealed class CountyGrain(
             return View();
         }
 
-        Require(action, command);
+        // What was written is checked before the state it meets: a bad reason is a bad request in any state.
         if (reasonRequired)
         {
             RequireReason(command.Reason);
@@ -392,6 +392,8 @@ public sealed class CountyGrain(
         {
             throw new ValidationFailedException([new FieldError(problem.Field, problem.Description)]);
         }
+
+        Require(action, command);
 
         if (action == CountyAction.SubmitForReview)
         {

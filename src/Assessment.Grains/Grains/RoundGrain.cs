@@ -485,7 +485,7 @@ public sealed class RoundGrain(
         }
         catch (DataFileException ex)
         {
-            throw new ValidationFailedException(ex.Problems.Select(p => new FieldError("scheme", p)).ToArray());
+            throw new ValidationFailedException(ex.Problems.Select(p => new FieldError("scheme_yaml", p)).ToArray());
         }
     }
 

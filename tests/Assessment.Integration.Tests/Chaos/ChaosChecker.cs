@@ -23,6 +23,7 @@ public sealed record ChaosReport(
     double LongestOutageSeconds,
     double ConvergenceSeconds,
     bool Converged,
+    bool AuditIntact,
     IReadOnlyList<string> Problems)
 {
     public bool Passed => Problems.Count == 0;
@@ -32,7 +33,7 @@ public sealed record ChaosReport(
         $"(unresolved {Unresolved}), refused {Refused}; lost {Lost}, doubled {Doubled}; deadline exceeded {DeadlineExceeded}, " +
         $"longest wait {MaxWaitSeconds:0.0} s (deadline {LoadGenerator.DeadlineSeconds} s); leaked internals {LeakedInternals}; " +
         $"longest gap without an acknowledgement {LongestOutageSeconds:0.0} s; counties equal the sums of their units " +
-        $"{(Converged ? $"{ConvergenceSeconds:0.0} s" : "NEVER")} after the load stopped");
+        $"{(Converged ? $"{ConvergenceSeconds:0.0} s" : "NEVER")} after the load stopped; audit chains {(AuditIntact ? "verified intact" : "BROKEN")}");
 }
 
 /// <summary>
@@ -117,6 +118,15 @@ public static class ChaosChecker
         }
 
         var (converged, convergedAt) = await WaitForCountiesAsync(cluster, load, latest, problems);
+
+        // Every county's hash chain, recomputed by the CLI as a user would: no entry lost or overwritten by the faults.
+        var verifier = Enumerable.Range(0, cluster.Count).Select(cluster.Silo).First(s => s is not null)!;
+        var (exit, stdout, stderr) = await Infrastructure.Cli.RunAsync(verifier, cluster.Keys["assessor"], "audit", "verify", "--year", "2024");
+        if (exit != 0)
+        {
+            problems.Add($"assess audit verify exited {exit}: {stdout} {stderr}");
+        }
+
         var acknowledgedAt = attempts.Where(a => a.Outcome == AttemptOutcome.Ok).Select(a => a.StartedAt + a.Latency.TotalSeconds).Order().ToList();
         var longestGap = acknowledgedAt.Zip(acknowledgedAt.Skip(1), (a, b) => b - a).DefaultIfEmpty(0).Max();
         return new ChaosReport(
@@ -135,6 +145,7 @@ public static class ChaosChecker
             longestGap,
             Math.Max(0, convergedAt - loadStoppedAt),
             converged,
+            exit == 0,
             problems);
     }
 

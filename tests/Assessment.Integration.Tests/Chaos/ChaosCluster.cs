@@ -72,6 +72,9 @@ public sealed class ChaosCluster : IAsyncDisposable
 
     public int Count => _silos.Length;
 
+    /// <summary>The running silo at <paramref name="index"/> (null while it is down).</summary>
+    public ServerProcess? Silo(int index) => _silos[index];
+
     /// <summary>kill -9 of one silo: its activations vanish, its in-flight calls get no answer.</summary>
     public void KillSilo(int index)
     {

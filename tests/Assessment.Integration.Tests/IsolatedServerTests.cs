@@ -1,0 +1,117 @@
+using System.Globalization;
+using System.Net;
+using System.Text.RegularExpressions;
+using Assessment.Contracts.V1;
+using Assessment.Domain.Workflow;
+using Assessment.Integration.Tests.Infrastructure;
+using Grpc.Core;
+using static Assessment.Integration.Tests.Infrastructure.ServerProcess;
+
+namespace Assessment.Integration.Tests;
+
+/// <summary>Servers of their own: the default authentication budget, a shared data folder, two clusters on one database.</summary>
+[Collection(PlatformCollection.Name)]
+public sealed partial class IsolatedServerTests(PlatformFixture platform)
+{
+    [GeneratedRegex(@"^assessment_auth_lookups_total\{[^}]*\} (\d+)", RegexOptions.Multiline)]
+    private static partial Regex LookupsMetric();
+
+    private static async Task<long> LookupsAsync(HttpClient web)
+    {
+        var match = LookupsMetric().Match(await web.GetStringAsync("/metrics"));
+        return match.Success ? long.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture) : 0;
+    }
+
+    private static string RandomKey() => "ak_" + string.Concat(Enumerable.Range(0, 52).Select(_ => "abcdefghijklmnopqrstuvwxyz234567"[Random.Shared.Next(32)]));
+
+    [Fact]
+    public async Task A_flood_of_random_keys_costs_no_lookup_per_attempt_and_known_keys_keep_working()
+    {
+        // The default budget: 20 failures in a burst per address, 2 a second after that.
+        await using var server = await StartAsync(new Settings(await platform.Postgres.CreateDatabaseAsync(), PostgresFixture.NewDataDir(), PlatformFixture.SeedFile,
+            Extra: ["--Authentication:FailuresPerPeerBurst=20", "--Authentication:FailuresPerPeerPerSecond=2"]));
+        var keys = server.Keys();
+        using var web = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{server.Config.WebPort}") };
+        var submissions = new SubmissionService.SubmissionServiceClient(server.Channel);
+        await submissions.GetMySubmissionsAsync(new GetMySubmissionsRequest { Year = 2024 }, As(keys["alpha/u1"])); // known from here on
+
+        var before = await LookupsAsync(web);
+        var statuses = new List<StatusCode>();
+        foreach (var key in Enumerable.Range(0, 300).Select(_ => RandomKey()).Concat(Enumerable.Repeat(RandomKey(), 50)))
+        {
+            var ex = await Assert.ThrowsAsync<RpcException>(() => submissions.GetMySubmissionsAsync(new GetMySubmissionsRequest { Year = 2024 }, As(key)).ResponseAsync);
+            statuses.Add(ex.StatusCode);
+        }
+
+        await Task.Delay(1500); // metrics are collected, not pushed
+        var lookups = await LookupsAsync(web) - before;
+        Assert.True(lookups <= 30, $"{lookups} credential lookups for 350 failed attempts");
+        Assert.All(statuses, s => Assert.True(s is StatusCode.Unauthenticated or StatusCode.ResourceExhausted, s.ToString()));
+        Assert.Contains(StatusCode.ResourceExhausted, statuses);
+
+        // A key that authenticated before still works from the throttled address; the server logged no line per attempt.
+        await submissions.GetMySubmissionsAsync(new GetMySubmissionsRequest { Year = 2024 }, As(keys["alpha/u1"]));
+        Assert.True(server.Output.Split('\n').Count(l => l.Contains("failed authentication", StringComparison.Ordinal)) <= 3, server.Output);
+
+        // The web sign-in shares the budget: a guessed key is turned away before any lookup.
+        using var handler = new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = new CookieContainer() };
+        using var browser = new HttpClient(handler) { BaseAddress = web.BaseAddress };
+        var answer = await WebSignIn.PostLoginAsync(browser, RandomKey());
+        Assert.Equal((HttpStatusCode)429, answer.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_second_server_on_the_same_data_folder_refuses_to_start_and_leaves_the_first_running()
+    {
+        // Both with the embedded PostgreSQL the server provisions in its data folder, as `make run` does.
+        var dataDir = PostgresFixture.NewDataDir();
+        await using var first = await StartAsync(new Settings("", dataDir, PlatformFixture.SeedFile, Throwaway: true));
+        var second = await StartAsync(new Settings("", dataDir, PlatformFixture.SeedFile, Throwaway: true), expectExit: true);
+        Assert.Equal(2, second.ExitCode);
+        Assert.Contains("already running", second.Output, StringComparison.Ordinal);
+        Assert.Contains($"PID {first.ProcessId}", second.Output, StringComparison.Ordinal);
+
+        // The first one's database was not touched: it still answers from PostgreSQL.
+        var mine = await new SubmissionService.SubmissionServiceClient(first.Channel)
+            .GetMySubmissionsAsync(new GetMySubmissionsRequest { Year = 2024 }, As(first.Keys()["alpha/u1"]));
+        Assert.Equal(1, mine.Version);
+        await second.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_stale_duplicate_activation_never_overwrites_committed_audit_entries()
+    {
+        // Two single-silo clusters on one database: each activates the same county, as a duplicate activation would.
+        var database = await platform.Postgres.CreateDatabaseAsync();
+        await using var a = await StartAsync(new Settings(database, PostgresFixture.NewDataDir(), PlatformFixture.SeedFile));
+        var keys = a.Keys();
+        await using var b = await StartAsync(new Settings(database, PostgresFixture.NewDataDir(), null));
+
+        async Task SubmitAsync(ServerProcess server, string unit, double cases) =>
+            await new SubmissionService.SubmissionServiceClient(server.Channel).SubmitIndicatorsAsync(new SubmitIndicatorsRequest
+            {
+                SubmissionId = Guid.NewGuid().ToString(),
+                Year = 2024,
+                Values = { new IndicatorValue { Code = "legalaid.cases", Value = cases } },
+            }, As(keys[unit]));
+
+        await SubmitAsync(a, "alpha/u3", 11);   // county alpha active in A
+        await SubmitAsync(b, "alpha/u4", 12);   // ... and in B, which reads A's state and commits the next entry
+        try
+        {
+            await SubmitAsync(a, "alpha/u5", 13); // A's county is stale: its entry lands on B's index, its state write fails
+        }
+        catch (RpcException ex) when (ex.StatusCode == StatusCode.Unavailable)
+        {
+        }
+
+        // B's committed entries are intact: the chain verifies against the head B stored.
+        var verify = await Cli.RunAsync(b, keys["assessor"], "audit", "verify", "--year", "2024");
+        Assert.True(verify.Exit == 0, verify.Out + verify.Err);
+        var audit = await new AssessmentService.AssessmentServiceClient(b.Channel)
+            .ListAuditAsync(new ListAuditRequest { Year = 2024, County = "alpha", PageSize = 1000 }, As(keys["assessor"]));
+        Assert.Contains(audit.Entries, e => e.Body.Contains("u4@", StringComparison.Ordinal));
+        var records = audit.Entries.Select(e => new Assessment.Domain.Workflow.AuditRecord(e.Index, e.PrevHash, e.Body, e.Hash)).ToArray();
+        Assert.True(AuditChain.Verify(records, new Assessment.Domain.Workflow.AuditHead(audit.Head.Count, audit.Head.Hash)).Intact);
+    }
+}
