@@ -27,6 +27,28 @@ public sealed class CliTests(PlatformFixture platform)
     }
 
     [Fact]
+    public async Task Sending_yesterdays_file_again_after_a_change_stores_it_as_a_new_version()
+    {
+        var key = platform.Keys["alpha/u6"];
+        var monday = Path.Combine(Path.GetTempPath(), $"assess-{Guid.NewGuid():N}.yaml");
+        var tuesday = Path.Combine(Path.GetTempPath(), $"assess-{Guid.NewGuid():N}.yaml");
+        await File.WriteAllTextAsync(monday, "year: 2024\nvalues:\n  legalaid.cases: 7\n");
+        await File.WriteAllTextAsync(tuesday, "year: 2024\nvalues:\n  legalaid.cases: 8\n");
+
+        Assert.Contains("已受理并持久保存", (await Assess(key, "submit", monday)).Out, StringComparison.Ordinal);
+        Assert.Contains("重复提交未重复计入", (await Assess(key, "submit", monday)).Out, StringComparison.Ordinal); // still the latest: a replay
+        Assert.Contains("已受理并持久保存", (await Assess(key, "submit", tuesday)).Out, StringComparison.Ordinal);
+        var revert = await Assess(key, "submit", monday); // Monday's figures again, on purpose
+        Assert.Contains("已受理并持久保存", revert.Out, StringComparison.Ordinal);
+        Assert.Contains("更新 1", revert.Out, StringComparison.Ordinal);
+
+        var mine = await new Contracts.V1.SubmissionService.SubmissionServiceClient(platform.Server.Channel)
+            .GetMySubmissionsAsync(new Contracts.V1.GetMySubmissionsRequest { Year = 2024 }, ServerProcess.As(key));
+        Assert.Equal(7, mine.Values.Single(v => v.Code == "legalaid.cases").Value);
+        Assert.Equal(3, mine.Version);
+    }
+
+    [Fact]
     public async Task Ranking_and_scheme_simulate_print_tables()
     {
         var ranking = await Assess(platform.Keys["assessor"], "ranking", "--year", "2024");

@@ -104,7 +104,12 @@ public sealed class WorkflowTests(PlatformFixture platform)
         var defaultYaml = File.ReadAllText(RepositoryFile("src", "Assessment.Domain", "Data", "default-scheme.yaml"));
         var noReason = await Assert.ThrowsAsync<RpcException>(() => Assessment.RepinSchemeAsync(new RepinSchemeRequest { Year = Year, SchemeYaml = defaultYaml }, Assessor).ResponseAsync);
         Assert.Equal(StatusCode.InvalidArgument, noReason.StatusCode);
-        var repinned = await Assessment.RepinSchemeAsync(new RepinSchemeRequest { Year = Year, SchemeYaml = defaultYaml, Reason = "按省厅口径重新固定细则" }, Assessor);
+        // The same code@version with other text is refused (the name stands for one text); a new version is re-pinned.
+        var edited = defaultYaml.Replace("name: ", "name: 修订 ", StringComparison.Ordinal);
+        var sameName = await Assert.ThrowsAsync<RpcException>(() => Assessment.RepinSchemeAsync(new RepinSchemeRequest { Year = Year, SchemeYaml = edited, Reason = "修订" }, Assessor).ResponseAsync);
+        Assert.Equal(StatusCode.InvalidArgument, sameName.StatusCode);
+        var nextVersion = System.Text.RegularExpressions.Regex.Replace(edited, @"(?m)^version: \d+", "version: 2");
+        var repinned = await Assessment.RepinSchemeAsync(new RepinSchemeRequest { Year = Year, SchemeYaml = nextVersion, Reason = "按省厅口径重新固定细则" }, Assessor);
         Assert.Contains(repinned.Audit, a => a.Action == "repin_scheme" && a.Reason == "按省厅口径重新固定细则" && a.Actor.Contains("考核办", StringComparison.Ordinal));
 
         // Publication needs a closed round whose counties all passed review.

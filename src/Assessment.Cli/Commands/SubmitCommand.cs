@@ -65,7 +65,11 @@ public static class SubmitCommand
                     // The file's bytes and the version the unit is at now: sending the same file again right away is a
                     // retry (stored once), while sending yesterday's file after other changes stores it as a new version.
                     var current = await client.GetMySubmissionsAsync(new GetMySubmissionsRequest { Year = request.Year }, options);
-                    request.SubmissionId = DeriveId(content, parse.GetValue(fromReport) is null ? "file" : parse.GetValue(level)!, current.Version).ToString();
+                    var kind = parse.GetValue(fromReport) is null ? "file" : parse.GetValue(level)!;
+                    // If this very file made the unit's latest version, sending it again is a replay of that submission.
+                    var latest = current.Submissions.Where(s => s.Version == current.Version).Select(s => s.SubmissionId).ToHashSet();
+                    var previous = DeriveId(content, kind, current.Version - 1).ToString();
+                    request.SubmissionId = current.Version > 0 && latest.Contains(previous) ? previous : DeriveId(content, kind, current.Version).ToString();
                 }
 
                 var response = await client.SubmitIndicatorsAsync(request, options);
@@ -108,8 +112,9 @@ public static class SubmitCommand
     }
 
     /// <summary>
-    /// The submission id of a file without one: from its bytes and the unit's current version, so an unchanged resend
-    /// is a replay and a resend after the unit moved on (a revert to yesterday's figures) is a new version.
+    /// The submission id of a file without one: from its bytes and the version the unit was at when it was sent. Sent
+    /// again while it is still the unit's latest, it is a replay; sent again after the unit moved on (a revert to
+    /// yesterday's figures), it is a new submission and stores a new version.
     /// </summary>
     public static Guid DeriveId(byte[] content, string level, int currentVersion)
     {

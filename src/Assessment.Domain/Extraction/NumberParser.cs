@@ -12,6 +12,8 @@ public sealed record NumberToken(int Start, int End, double Value, string Unit, 
 /// </summary>
 public static partial class NumberParser
 {
+    private const string ChineseNumerals = "零〇一二两三四五六七八九十百千";
+
     /// <summary>Measure words and units a figure may carry, longest first so 人次 wins over 人.</summary>
     public static readonly string[] Units =
     [
@@ -19,16 +21,26 @@ public static partial class NumberParser
         "件", "起", "次", "场", "人", "名", "个", "家", "项", "份", "本", "条", "篇", "期", "批", "所", "户", "元", "节", "天", "部", "册", "套", "张", "卷",
     ];
 
-    [GeneratedRegex(@"(?<lead>近|约|超过|逾)?(?<num>\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百千]+)(?<mult>万|亿)?(?<tail>余|多|以上|左右)?(?<unit>万元|亿元|人次|场次|学时|小时|%|‰|件|起|次|场|人|名|个|家|项|份|本|条|篇|期|批|所|户|元|节|天|部|册|套|张|卷)", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"(?<lead>近|约|超过|逾)?(?<num>\d{1,15}(?:\.\d{1,6})?|[零〇一二两三四五六七八九十百千]{1,12})(?<mult>万|亿)?(?<tail>余|多|以上|左右)?(?<unit>万元|亿元|人次|场次|学时|小时|%|‰|件|起|次|场|人|名|个|家|项|份|本|条|篇|期|批|所|户|元|节|天|部|册|套|张|卷)", RegexOptions.CultureInvariant)]
     private static partial Regex Pattern();
 
-    /// <summary>All figures with a unit, in text order.</summary>
-    public static IReadOnlyList<NumberToken> Find(string text)
+    /// <summary>
+    /// Figures with a unit, in text order, at most <paramref name="max"/>. The numeral runs the pattern accepts are
+    /// bounded (15 digits, 12 Chinese numerals), so no run of digits makes the search quadratic; a match that starts
+    /// inside a longer run is not a figure.
+    /// </summary>
+    public static IReadOnlyList<NumberToken> Find(string text, int max = int.MaxValue)
     {
         var tokens = new List<NumberToken>();
-        foreach (Match m in Pattern().Matches(text))
+        for (var m = Pattern().Match(text); m.Success && tokens.Count < max; m = m.NextMatch())
         {
             var raw = m.Groups["num"].Value;
+            var at = m.Groups["num"].Index;
+            if (at > 0 && (char.IsAsciiDigit(text[at - 1]) || text[at - 1] == '.' || (!char.IsAsciiDigit(raw[0]) && ChineseNumerals.Contains(text[at - 1]))))
+            {
+                continue;
+            }
+
             var value = char.IsAsciiDigit(raw[0]) ? double.Parse(raw, CultureInfo.InvariantCulture) : Chinese(raw);
             if (value is null)
             {

@@ -19,36 +19,38 @@ public sealed class ReportExtractor(IndicatorCatalog catalog, CueBook cues)
 
     public static ReportExtractor Default { get; } = new(IndicatorCatalog.Default, CueBook.Default);
 
+    /// <summary>Figures examined in one report; a real report states a few hundred (a longer list is not a report).</summary>
+    public const int MaxFigures = 3_000;
+
+    /// <summary>How far a clause or sentence reaches from a figure; real clauses are far shorter.</summary>
+    private const int ClauseReach = 80;
+    private const int SentenceReach = 240;
+
+    /// <remarks>
+    /// Linear in the text: clause and sentence bounds are found once for the whole text, a figure only looks at a
+    /// bounded window around it, and at most <see cref="MaxFigures"/> figures are examined, so no text (80,000 digits,
+    /// one endless sentence, a cue repeated to the end) can hold a request for long.
+    /// </remarks>
     public ExtractionResult Extract(string report)
     {
         var text = NormalizedText.From(report);
         var s = text.Text;
+        var bounds = new Bounds(s);
         var candidates = new List<Candidate>();
-        foreach (var token in NumberParser.Find(s))
+        var tokens = NumberParser.Find(s, MaxFigures + 1);
+        var warnings = new List<string>();
+        if (tokens.Count > MaxFigures)
         {
-            var clauseStart = token.Start;
-            while (clauseStart > 0 && !CueBook.IsBreak(s[clauseStart - 1]))
-            {
-                clauseStart--;
-            }
+            warnings.Add($"报告中的数字超过 {MaxFigures} 个，只分析了前 {MaxFigures} 个。");
+            tokens = tokens.Take(MaxFigures).ToList();
+        }
 
-            var clauseEnd = token.End;
-            while (clauseEnd < s.Length && !CueBook.IsBreak(s[clauseEnd]))
-            {
-                clauseEnd++;
-            }
-
-            var sentenceStart = clauseStart;
-            while (sentenceStart > 0 && !IsSentenceEnd(s[sentenceStart - 1]))
-            {
-                sentenceStart--;
-            }
-
-            var sentenceEnd = clauseEnd;
-            while (sentenceEnd < s.Length && !IsSentenceEnd(s[sentenceEnd]))
-            {
-                sentenceEnd++;
-            }
+        foreach (var token in tokens)
+        {
+            var clauseStart = Math.Max(bounds.ClauseStart[token.Start], token.Start - ClauseReach);
+            var clauseEnd = Math.Min(bounds.ClauseEnd(token.End), token.End + ClauseReach);
+            var sentenceStart = Math.Max(bounds.SentenceStart[clauseStart], token.Start - SentenceReach);
+            var sentenceEnd = Math.Min(bounds.SentenceEnd(clauseEnd), token.End + SentenceReach);
 
             var sentence = s[sentenceStart..sentenceEnd];
             var before = s[clauseStart..token.Start];
@@ -128,7 +130,7 @@ public sealed class ReportExtractor(IndicatorCatalog catalog, CueBook cues)
                 .ThenBy(c => c.Token.Start)
                 .First();
             var chosen = settings.Sum
-                ? group.Where(c => SameSentence(s, first.Token.Start, c.Token.Start)).OrderBy(c => c.Token.Start).ToList()
+                ? group.Where(c => bounds.Sentence(first.Token.Start) == bounds.Sentence(c.Token.Start)).OrderBy(c => c.Token.Start).ToList()
                 : [first];
             var start = chosen.Min(c => c.RegionStart);
             var end = chosen.Max(c => c.RegionEnd);
@@ -139,7 +141,7 @@ public sealed class ReportExtractor(IndicatorCatalog catalog, CueBook cues)
         }
 
         var ordered = catalog.Indicators.Select(i => proposals.Find(p => p.Code == i.Code)).OfType<Proposal>().ToList();
-        return new ExtractionResult(ordered, RateWarnings(ordered));
+        return new ExtractionResult(ordered, [.. warnings, .. RateWarnings(ordered)]);
     }
 
     private static double Convert(Indicator indicator, NumberToken token)
@@ -159,12 +161,67 @@ public sealed class ReportExtractor(IndicatorCatalog catalog, CueBook cues)
 
     private static readonly System.Buffers.SearchValues<char> SentenceEnds = System.Buffers.SearchValues.Create("。；;！？!?");
 
-    private static bool IsSentenceEnd(char c) => SentenceEnds.Contains(c);
-
-    private static bool SameSentence(string s, int a, int b)
+    /// <summary>Clause and sentence bounds of a text, computed once in one pass each way.</summary>
+    private sealed class Bounds
     {
-        var (from, to) = a < b ? (a, b) : (b, a);
-        return s.AsSpan(from, to - from).IndexOfAny(SentenceEnds) < 0;
+        private readonly int[] _clauseEnd;
+        private readonly int[] _sentenceEnd;
+        private readonly int[] _sentence;
+
+        public Bounds(string s)
+        {
+            ClauseStart = new int[s.Length + 1];
+            SentenceStart = new int[s.Length + 1];
+            _sentence = new int[s.Length + 1];
+            for (int i = 1, clause = 0, sentence = 0, id = 0; i <= s.Length; i++)
+            {
+                if (CueBook.IsBreak(s[i - 1]))
+                {
+                    clause = i;
+                }
+
+                if (SentenceEnds.Contains(s[i - 1]))
+                {
+                    sentence = i;
+                    id++;
+                }
+
+                ClauseStart[i] = clause;
+                SentenceStart[i] = sentence;
+                _sentence[i] = id;
+            }
+
+            _clauseEnd = new int[s.Length + 1];
+            _sentenceEnd = new int[s.Length + 1];
+            for (int i = s.Length, clause = s.Length, sentence = s.Length; i >= 0; i--)
+            {
+                if (i < s.Length && CueBook.IsBreak(s[i]))
+                {
+                    clause = i;
+                }
+
+                if (i < s.Length && SentenceEnds.Contains(s[i]))
+                {
+                    sentence = i;
+                }
+
+                _clauseEnd[i] = clause;
+                _sentenceEnd[i] = sentence;
+            }
+        }
+
+        /// <summary>Where the clause holding position i starts (after the last break before i).</summary>
+        public int[] ClauseStart { get; }
+
+        public int[] SentenceStart { get; }
+
+        /// <summary>Where the clause holding position i ends (at the next break from i on).</summary>
+        public int ClauseEnd(int i) => _clauseEnd[i];
+
+        public int SentenceEnd(int i) => _sentenceEnd[i];
+
+        /// <summary>The sentence a position belongs to, as a number.</summary>
+        public int Sentence(int i) => _sentence[i];
     }
 
     private List<string> RateWarnings(List<Proposal> proposals)

@@ -19,6 +19,7 @@ public sealed class DataFolderLock : IDisposable
     {
         Directory.CreateDirectory(dataDir);
         var path = Path.Combine(Path.GetFullPath(dataDir), "server.lock");
+        var pidFile = Path.Combine(Path.GetFullPath(dataDir), "server.pid");
         FileStream file;
         try
         {
@@ -26,20 +27,15 @@ public sealed class DataFolderLock : IDisposable
         }
         catch (IOException)
         {
-            var owner = ReadOwner(path);
+            var owner = ReadOwner(pidFile);
             throw new InvalidOperationException(
                 $"another server is already running on the data folder {Path.GetFullPath(dataDir)}"
                 + (owner is { } pid ? $" (PID {pid})" : "")
                 + ". Stop it first (Ctrl+C in its terminal), or give this one its own folder: --DataDir=/another/folder.");
         }
 
-        file.SetLength(0);
-        using (var writer = new StreamWriter(file, leaveOpen: true))
-        {
-            writer.Write(Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        }
-
-        file.Flush(flushToDisk: true);
+        // The PID goes into a file of its own: the locked file cannot be read by another process on Linux.
+        File.WriteAllText(pidFile, Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
         return new DataFolderLock(file);
     }
 
@@ -47,10 +43,8 @@ public sealed class DataFolderLock : IDisposable
     {
         try
         {
-            // Reading is allowed on Linux (the lock is advisory); a PID is only named if that process is alive.
-            using var read = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-            using var reader = new StreamReader(read);
-            if (int.TryParse(reader.ReadToEnd().Trim(), out var pid))
+            // A PID is only named if that process is alive.
+            if (int.TryParse(File.ReadAllText(path).Trim(), out var pid))
             {
                 using var process = Process.GetProcessById(pid);
                 return process.HasExited ? null : pid;
