@@ -16,8 +16,15 @@ public sealed partial class BulletinRenderer
 {
     private static readonly ConcurrentDictionary<string, Template> Parsed = new(StringComparer.Ordinal);
     private readonly TimeSpan _timeout;
+    private readonly TimeSpan _tenantTimeout;
 
-    public BulletinRenderer(TimeSpan? timeout = null) => _timeout = timeout ?? TimeSpan.FromSeconds(10);
+    /// <param name="timeout">Budget of a render with the built-in templates (our code, sized for 2,850 counties).</param>
+    /// <param name="tenantTimeout">Budget of a render with a tenant's own template: its work is the tenant's, its time is everyone's.</param>
+    public BulletinRenderer(TimeSpan? timeout = null, TimeSpan? tenantTimeout = null)
+    {
+        _timeout = timeout ?? TimeSpan.FromSeconds(30);
+        _tenantTimeout = tenantTimeout ?? TimeSpan.FromSeconds(5);
+    }
 
     /// <summary>Largest tenant template accepted (UTF-8 bytes).</summary>
     public const int MaxTemplateBytes = 64 * 1024;
@@ -63,7 +70,8 @@ public sealed partial class BulletinRenderer
     {
         var name = format == BulletinFormat.Html ? "bulletin.html.sbn" : "bulletin.md.sbn";
         var template = tenantTemplate is null ? Parsed.GetOrAdd(name, static n => Parse(n)) : TenantTemplate(tenantTemplate);
-        using var timeout = new CancellationTokenSource(_timeout);
+        var budget = tenantTemplate is null ? _timeout : _tenantTimeout;
+        using var timeout = new CancellationTokenSource(budget);
         var context = new EscapingTemplateContext(format)
         {
             // Loops run over counties and, nested, over their dimension scores; Scriban counts the iterations of a
@@ -73,11 +81,14 @@ public sealed partial class BulletinRenderer
             // One printed value is at most a list of county names (e.g. every county of a grade): sized to the data.
             LimitToString = 64 * 1024 + (input.Rows.Count * 128),
             OnStringLimit = ScriptLimitBehavior.Throw,
-            OutputLimit = 64 * 1024 * 1024,
+            // Output is bounded by the data too: a tenant's 60 KB template may not print 60 million characters.
+            OutputLimit = OutputLimit(input, tenantTemplate),
             OnOutputLimit = ScriptLimitBehavior.Throw,
             StrictVariables = true,
             EnableRelaxedMemberAccess = false,
             CancellationToken = timeout.Token,
+            // A regular expression cannot be cancelled by the token: its own time-out bounds each match.
+            RegexTimeOut = TimeSpan.FromMilliseconds(100),
         };
         context.PushGlobal(BulletinModel.Build(input));
         string content;
@@ -88,11 +99,23 @@ public sealed partial class BulletinRenderer
         catch (Exception ex) when (tenantTemplate is not null && ex is Scriban.Syntax.ScriptRuntimeException or OperationCanceledException or InvalidOperationException or OutOfMemoryException)
         {
             // A tenant's template that breaks a limit fails this render only; the message says which limit.
-            throw new BulletinTemplateException(ex is OperationCanceledException ? $"模板渲染超过 {_timeout.TotalSeconds:0} 秒" : $"模板渲染失败：{ex.Message}");
+            throw new BulletinTemplateException(ex is OperationCanceledException ? $"模板渲染超过 {budget.TotalSeconds:0} 秒" : $"模板渲染失败：{ex.Message}");
         }
 
         var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(content)));
         return new RenderedBulletin(content, format == BulletinFormat.Html ? "text/html; charset=utf-8" : "text/markdown; charset=utf-8", hash);
+    }
+
+    /// <summary>
+    /// Characters a render may write: room for every row with every column and the fixed text, plus the template's own
+    /// length a few times over (a tenant's boilerplate), and no more.
+    /// </summary>
+    public static int OutputLimit(BulletinInput input, string? tenantTemplate)
+    {
+        long perRow = 160 + (48L * (input.Dimensions.Count + 4));
+        long annexes = 512L * ((input.Adjustments?.Count ?? 0) + (input.Anchors?.Count ?? 0));
+        long limit = (256L * 1024) + (input.Rows.Count * perRow * (input.Grades.Count + 3)) + annexes + (4L * (tenantTemplate?.Length ?? 64 * 1024));
+        return (int)Math.Min(limit, 256L * 1024 * 1024);
     }
 
     private static Template TenantTemplate(string source)

@@ -52,6 +52,19 @@ public sealed class TemplateAttackTests(PlatformFixture platform)
             Assert.Contains("自定义通报模板", failed.Status.Detail, StringComparison.Ordinal);
             Assert.True(watch.Elapsed < TimeSpan.FromSeconds(12), $"render took {watch.Elapsed}");
 
+            // Passes the trial, then prints 60,000 characters 900 times on the real data: the output limit, sized to the
+            // data, stops it long before 54 million characters.
+            await admin.UploadTemplateAsync(new UploadTemplateRequest { Format = "markdown", Source = "{{ if county_count > 2; s = \"x\" | string.pad_right 60000; for i in 1..900; s; end; end }}ok" }, tenantAdmin);
+            var flood = await Assert.ThrowsAsync<RpcException>(() => bulletins.RenderAsync(new RenderBulletinRequest { Year = 2024, Format = BulletinFormat.Markdown }, As(platform.Keys["assessor"])).ResponseAsync);
+            Assert.Equal(StatusCode.FailedPrecondition, flood.StatusCode);
+
+            // Catastrophic backtracking in a loop: each match is cut by the regex time-out, the loop by the budget.
+            await admin.UploadTemplateAsync(new UploadTemplateRequest { Format = "markdown", Source = "{{ if county_count > 2; for i in 1..900; \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!\" | regex.match \"(a+)+$\"; end; end }}ok" }, tenantAdmin);
+            watch.Restart();
+            var regex = await Assert.ThrowsAsync<RpcException>(() => bulletins.RenderAsync(new RenderBulletinRequest { Year = 2024, Format = BulletinFormat.Markdown }, As(platform.Keys["assessor"])).ResponseAsync);
+            Assert.Equal(StatusCode.FailedPrecondition, regex.StatusCode);
+            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(12), $"render took {watch.Elapsed}");
+
             // A benign tenant template is used, and escapes data like the built-in one.
             await admin.UploadTemplateAsync(new UploadTemplateRequest { Format = "markdown", Source = "# {{ title }}\n{{ for row in rows }}- {{ row.name }} {{ row.total }}\n{{ end }}" }, tenantAdmin);
             var custom = (await bulletins.RenderAsync(new RenderBulletinRequest { Year = 2024, Format = BulletinFormat.Markdown }, As(platform.Keys["assessor"]))).Content;

@@ -45,6 +45,10 @@ public sealed class PreconditionException(string reason, string message) : Asses
 [GenerateSerializer, Alias("assessment.UnavailableException")]
 public sealed class UnavailableException(string message) : AssessmentException(message);
 
+/// <summary>A limit on concurrent or costly work was reached; retry later. → RESOURCE_EXHAUSTED.</summary>
+[GenerateSerializer, Alias("assessment.ResourceExhaustedException")]
+public sealed class ResourceExhaustedException(string message) : AssessmentException(message);
+
 /// <summary>The write was based on a version of the target that is no longer current. → ABORTED.</summary>
 [GenerateSerializer, Alias("assessment.AbortedException")]
 public sealed class AbortedException(int expected, int actual)

@@ -5,9 +5,19 @@ using Assessment.Grains.Abstractions;
 
 namespace Assessment.Server.Services;
 
-/// <summary>Builds a tenant-year's bulletin from its profile and current ranking; one path for gRPC and the web page.</summary>
-public sealed class BulletinComposer(IClusterClient cluster, BulletinRenderer renderer, IndicatorCatalog catalog, TimeProvider clock)
+/// <summary>
+/// Builds a tenant-year's bulletin from its profile and current ranking; one path for gRPC and the web page. Renders with
+/// a tenant's own template are rationed: at most <see cref="PerTenant"/> at a time per tenant, a quarter of one core
+/// over time per tenant, and across all tenants at most half the cores, so one tenant's slow template cannot take the
+/// machine from the others.
+/// </summary>
+public sealed class BulletinComposer(IClusterClient cluster, BulletinRenderer renderer, IndicatorCatalog catalog, TimeProvider clock) : IDisposable
 {
+    public const int PerTenant = 2;
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(2);
+    private readonly SemaphoreSlim _tenantRenders = new(Math.Max(1, Environment.ProcessorCount / 2));
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, TenantSlot> _perTenant = new(StringComparer.Ordinal);
+
     /// <summary>Bulletins are dated in China Standard Time (UTC+8, no daylight saving), wherever the server runs.</summary>
     private static readonly TimeSpan ChinaStandardTime = TimeSpan.FromHours(8);
 
@@ -31,7 +41,7 @@ public sealed class BulletinComposer(IClusterClient cluster, BulletinRenderer re
         RenderedBulletin rendered;
         try
         {
-            rendered = renderer.Render(input, format, custom);
+            rendered = custom is null ? renderer.Render(input, format) : await RenderRationedAsync(tenant, input, format, custom);
         }
         catch (BulletinTemplateException ex)
         {
@@ -41,6 +51,73 @@ public sealed class BulletinComposer(IClusterClient cluster, BulletinRenderer re
         PlatformMeter.BulletinRenderDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds,
             new KeyValuePair<string, object?>("format", format == BulletinFormat.Html ? "html" : "markdown"));
         return rendered;
+    }
+
+    private async Task<RenderedBulletin> RenderRationedAsync(string tenant, BulletinInput input, BulletinFormat format, string template)
+    {
+        var slot = _perTenant.GetOrAdd(tenant, _ => new TenantSlot());
+        if (!await slot.Gate.WaitAsync(Wait))
+        {
+            throw new ResourceExhaustedException($"本市（州）已有 {PerTenant} 份通报正在按自定义模板生成，请稍后重试。");
+        }
+
+        try
+        {
+            // A tenant's own templates get a quarter of one core over time: after a render of t, its next starts t × 3
+            // later. A template that burns CPU slows only its own tenant's bulletins.
+            var rest = slot.NextStart - clock.GetUtcNow();
+            if (rest > Wait)
+            {
+                throw new ResourceExhaustedException($"本市（州）自定义模板的通报生成过于频繁，请 {Math.Ceiling(rest.TotalSeconds):0} 秒后重试。");
+            }
+
+            if (rest > TimeSpan.Zero)
+            {
+                await Task.Delay(rest, clock);
+            }
+
+            if (!await _tenantRenders.WaitAsync(Wait))
+            {
+                throw new ResourceExhaustedException("通报生成繁忙，请稍后重试。");
+            }
+
+            var started = clock.GetTimestamp();
+            try
+            {
+                return await Task.Run(() => renderer.Render(input, format, template));
+            }
+            finally
+            {
+                var took = clock.GetElapsedTime(started);
+                _tenantRenders.Release();
+                lock (slot)
+                {
+                    var next = clock.GetUtcNow() + (took * 3);
+                    slot.NextStart = next > slot.NextStart ? next : slot.NextStart;
+                }
+            }
+        }
+        finally
+        {
+            slot.Gate.Release();
+        }
+    }
+
+    /// <summary>A tenant's share of custom-template rendering: how many at once, and when the next may start.</summary>
+    private sealed class TenantSlot
+    {
+        public SemaphoreSlim Gate { get; } = new(PerTenant);
+
+        public DateTimeOffset NextStart { get; set; }
+    }
+
+    public void Dispose()
+    {
+        _tenantRenders.Dispose();
+        foreach (var slot in _perTenant.Values)
+        {
+            slot.Gate.Dispose();
+        }
     }
 
     private string TargetName(string code) =>

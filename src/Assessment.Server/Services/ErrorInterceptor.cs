@@ -60,6 +60,8 @@ public sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger) : Interce
                     Domain = "assessment.v1",
                     Metadata = { ["expected_version"] = a.Expected.ToString(System.Globalization.CultureInfo.InvariantCulture), ["current_version"] = a.Actual.ToString(System.Globalization.CultureInfo.InvariantCulture) },
                 });
+            case ResourceExhaustedException r:
+                return Rich(Code.ResourceExhausted, r.Message, new RetryInfo { RetryDelay = Duration.FromTimeSpan(TimeSpan.FromSeconds(2)) });
             case UnavailableException u:
                 return Rich(Code.Unavailable, u.Message, new RetryInfo { RetryDelay = Duration.FromTimeSpan(TimeSpan.FromSeconds(1)) });
             case TimeoutException or OperationCanceledException when context.CancellationToken.IsCancellationRequested:
