@@ -11,70 +11,6 @@ using Orleans.Concurrency;
 namespace Assessment.Grains.Grains;
 
 /// <summary>
-/// A county's stored state for a year: one small aggregate cell per indicator and the version of each unit it has
-/// applied, its workflow state and adjustments, and the head of its audit chain (the entries live in the audit log).
-/// It never holds the units' values, so its size does not grow with the number of units' submissions.
-/// </summary>
-[GenerateSerializer, Alias("assessment.CountyState")]
-public sealed class CountyState
-{
-    [Id(0)] public Dictionary<string, AggregateCell> Cells { get; set; } = new(StringComparer.Ordinal);
-    [Id(1)] public Dictionary<string, int> UnitVersions { get; set; } = new(StringComparer.Ordinal);
-    /// <summary>Increases with every change of the county's facts or adjustments; lets readers skip unchanged counties.</summary>
-    [Id(2)] public int Revision { get; set; }
-    [Id(3)] public DateTimeOffset? UpdatedAt { get; set; }
-    [Id(4)] public RoundPhase Phase { get; set; }
-    [Id(5)] public CountyStatus Status { get; set; }
-    /// <summary>Increases with every assessor-side change (status, adjustment, extension, assessor entry): expected_version.</summary>
-    [Id(6)] public int Version { get; set; }
-    [Id(7)] public DateTimeOffset? Deadline { get; set; }
-    [Id(8)] public DateTimeOffset? Extension { get; set; }
-    [Id(9)] public string? ReturnReason { get; set; }
-    [Id(10)] public string SchemeId { get; set; } = "";
-    /// <summary>The pinned roster of this county's units.</summary>
-    [Id(11)] public string[] Units { get; set; } = [];
-    [Id(12)] public string[] RequiredUnitCodes { get; set; } = [];
-    /// <summary>Durable time of each unit's latest applied submission (timeliness).</summary>
-    [Id(13)] public Dictionary<string, DateTimeOffset> UnitStoredAt { get; set; } = new(StringComparer.Ordinal);
-    /// <summary>Values each unit has not reported of those the scheme needs (completeness).</summary>
-    [Id(14)] public Dictionary<string, int> UnitMissing { get; set; } = new(StringComparer.Ordinal);
-    [Id(15)] public List<AdjustmentRecord> Adjustments { get; set; } = [];
-    [Id(16)] public int AuditCount { get; set; }
-    [Id(17)] public string AuditHash { get; set; } = AuditChain.Genesis;
-    [Id(18)] public int NextAdjustment { get; set; } = 1;
-    /// <summary>Audit entries stored with this state but not yet appended to the audit log (see <see cref="IAuditLog"/>).</summary>
-    [Id(19)] public List<AuditRecord> PendingAudit { get; set; } = [];
-    /// <summary>Request ids of the latest assessor/county writes, so a retried write is applied once.</summary>
-    [Id(20)] public List<Guid> RecentRequests { get; set; } = [];
-
-    /// <summary>A deep copy: what a write serializes must not change under it.</summary>
-    public CountyState Clone() => new()
-    {
-        Cells = Cells.ToDictionary(kv => kv.Key, kv => new AggregateCell { Sum = kv.Value.Sum, Reporters = kv.Value.Reporters, WeightSum = kv.Value.WeightSum }, StringComparer.Ordinal),
-        UnitVersions = new Dictionary<string, int>(UnitVersions, StringComparer.Ordinal),
-        Revision = Revision,
-        UpdatedAt = UpdatedAt,
-        Phase = Phase,
-        Status = Status,
-        Version = Version,
-        Deadline = Deadline,
-        Extension = Extension,
-        ReturnReason = ReturnReason,
-        SchemeId = SchemeId,
-        Units = Units,
-        RequiredUnitCodes = RequiredUnitCodes,
-        UnitStoredAt = new Dictionary<string, DateTimeOffset>(UnitStoredAt, StringComparer.Ordinal),
-        UnitMissing = new Dictionary<string, int>(UnitMissing, StringComparer.Ordinal),
-        Adjustments = [.. Adjustments],
-        AuditCount = AuditCount,
-        AuditHash = AuditHash,
-        NextAdjustment = NextAdjustment,
-        PendingAudit = [.. PendingAudit],
-        RecentRequests = [.. RecentRequests],
-    };
-}
-
-/// <summary>
 /// Aggregates a county's units and runs its review workflow. Applying a unit's change is idempotent on (unit, version).
 /// <para>
 /// Every unit of a county funnels into this one grain, so one write per change would cap a county at one change per
@@ -91,7 +27,7 @@ public sealed class CountyState
 /// </para>
 /// </summary>
 [Reentrant]
-public sealed class CountyGrain(
+public sealed partial class CountyGrain(
     [PersistentState("county", StorageNames.Default)] IPersistentState<CountyState> state,
     IndicatorCatalog catalog,
     IAuditLog auditLog,
@@ -106,9 +42,9 @@ public sealed class CountyGrain(
 
     private static readonly Dictionary<string, double> Empty = new(StringComparer.Ordinal);
     private Dictionary<string, double>? _values;
-    private TaskCompletionSource? _unwritten; // changes applied since the current write started; done when durable
-    private TaskCompletionSource? _writingBatch; // the changes the current write carries
-    private bool _writing;
+    private GroupCommit _commit = null!;
+    private CountyState _durable = new(); // the state as last stored or read: what the round is told
+    private Dictionary<string, double>? _durableValues;
     private bool _restoring;
     private bool _submitting;
     private int _highestRevision;
@@ -128,6 +64,8 @@ public sealed class CountyGrain(
         _round = GrainFactory.GetGrain<IRoundGrain>(GrainKeys.Round(_tenant, _year));
         S = state.State.Clone();
         _highestRevision = S.Revision;
+        _commit = new GroupCommit(WriteAsync, RestoreAsync);
+        Durable(state.State);
         return FlushAuditAsync();
     }
 
@@ -210,7 +148,7 @@ public sealed class CountyGrain(
             S.Version++;
         }
 
-        var (before, after) = Diff(baseValues, change.ToValues);
+        var (before, after) = AuditText.Diff(baseValues, change.ToValues);
         Audit(new AuditEvent(change.StoredAt, change.Actor, assessor ? "assessor_entry" : "submission",
             $"{change.Unit}@{change.ToVersion}", before, after, change.Reason));
         FactsChanged();
@@ -255,91 +193,6 @@ public sealed class CountyGrain(
         return Head();
     }
 
-    public Task<CountyWorkflowView> SubmitForReview(WorkflowCommand command) =>
-        TransitionAsync(CountyAction.SubmitForReview, CountyStatus.Submitted, "submit_for_review", command, reasonRequired: false);
-
-    public Task<CountyWorkflowView> Return(WorkflowCommand command) =>
-        TransitionAsync(CountyAction.Return, CountyStatus.Returned, "return", command, reasonRequired: true);
-
-    public Task<CountyWorkflowView> Approve(WorkflowCommand command) =>
-        TransitionAsync(CountyAction.Approve, CountyStatus.Reviewed, "approve", command, reasonRequired: false);
-
-    public async Task<CountyWorkflowView> Extend(DateTimeOffset until, WorkflowCommand command)
-    {
-        if (await AlreadyAppliedAsync(command))
-        {
-            return View();
-        }
-
-        RequireReason(command.Reason);
-        Require(CountyAction.Extend, command);
-        if (until <= clock.GetUtcNow())
-        {
-            throw new ValidationFailedException([new FieldError("until", "延期截止时间须晚于当前时间")]);
-        }
-
-        var before = S.Extension is { } e ? CountyWorkflow.Local(e) : null;
-        S.Extension = until;
-        S.Version++;
-        Remember(command);
-        Audit(new AuditEvent(clock.GetUtcNow(), command.Actor, "extend", "deadline", before, CountyWorkflow.Local(until), command.Reason));
-        await PersistAsync();
-        return View();
-    }
-
-    public async Task<CountyWorkflowView> Adjust(AdjustmentCommand command)
-    {
-        if (await AlreadyAppliedAsync(command.Command))
-        {
-            return View();
-        }
-
-        Require(CountyAction.Adjust, command.Command);
-        var reason = command.Command.Reason;
-        var existing = command.Id is null ? null : S.Adjustments.Find(a => a.Id == command.Id)
-            ?? throw new NotFoundException("没有该调整项。");
-        AdjustmentRecord? next = null;
-        if (!command.Withdraw)
-        {
-            var violations = WorkflowText.Adjustment(catalog, command.Target, command.Points, reason, command.Evidence);
-            if (violations.Count > 0)
-            {
-                throw new ValidationFailedException([.. violations.Select(v => new FieldError(v.Field, v.Description))]);
-            }
-
-            if (existing is null && S.Adjustments.Count >= MaxAdjustments)
-            {
-                throw new PreconditionException("TOO_MANY_ADJUSTMENTS", $"每个县（区）最多 {MaxAdjustments} 项调整。");
-            }
-
-            next = new AdjustmentRecord(existing?.Id ?? $"adj-{S.NextAdjustment++}", command.Target, command.Points, reason!,
-                string.IsNullOrWhiteSpace(command.Evidence) ? null : command.Evidence, command.Command.Actor, clock.GetUtcNow());
-        }
-        else if (existing is null)
-        {
-            throw new ValidationFailedException([new FieldError("id", "撤销调整须指明调整项")]);
-        }
-
-        if (existing is not null)
-        {
-            S.Adjustments.Remove(existing);
-        }
-
-        if (next is not null)
-        {
-            S.Adjustments.Add(next);
-        }
-
-        S.Version++;
-        Remember(command.Command);
-        Audit(new AuditEvent(clock.GetUtcNow(), command.Command.Actor,
-            command.Withdraw ? "adjust_withdraw" : existing is null ? "adjust" : "adjust_revise",
-            (next ?? existing)!.Id, Describe(existing), Describe(next), reason));
-        FactsChanged();
-        await PersistAsync();
-        return View();
-    }
-
     public async Task<CountyWorkflowView> GetWorkflow()
     {
         await DurableAsync();
@@ -349,7 +202,7 @@ public sealed class CountyGrain(
     public async Task<AuditPage> ReadAudit(int from, int count)
     {
         await DurableAsync();
-        if (!_writing)
+        if (!_commit.Busy)
         {
             await FlushAuditAsync();
         }
@@ -360,10 +213,21 @@ public sealed class CountyGrain(
         return new AuditPage(records.Select(AuditEntryRecord.From).ToArray(), head);
     }
 
+    /// <remarks>
+    /// Answers from the last durable state, never from memory: a revision the round caches always stands for stored
+    /// facts, so no revision can ever mean two different sets of facts (changes applied in memory may still fail).
+    /// </remarks>
     public async Task<CountyFactsSnapshot?> GetFactsIfChanged(int knownRevision)
     {
         await DurableAsync();
-        return knownRevision == S.Revision && knownRevision != 0 ? null : new CountyFactsSnapshot(S.Revision, Values(), [.. S.Adjustments]);
+        var durable = _durable;
+        if (knownRevision == durable.Revision && knownRevision != 0)
+        {
+            return null;
+        }
+
+        _durableValues ??= CountyAggregate.Values(catalog, durable.Cells);
+        return new CountyFactsSnapshot(durable.Revision, _durableValues, [.. durable.Adjustments]);
     }
 
     public async Task<CountyAggregateView> GetAggregate()
@@ -374,77 +238,6 @@ public sealed class CountyGrain(
             Values(),
             S.Cells.ToDictionary(kv => kv.Key, kv => kv.Value.Reporters, StringComparer.Ordinal),
             new Dictionary<string, int>(S.UnitVersions, StringComparer.Ordinal));
-    }
-
-    private async Task<CountyWorkflowView> TransitionAsync(CountyAction action, CountyStatus to, string name, WorkflowCommand command, bool reasonRequired)
-    {
-        if (await AlreadyAppliedAsync(command))
-        {
-            return View();
-        }
-
-        // What was written is checked before the state it meets: a bad reason is a bad request in any state.
-        if (reasonRequired)
-        {
-            RequireReason(command.Reason);
-        }
-        else if (WorkflowText.OptionalReason(command.Reason) is { } problem)
-        {
-            throw new ValidationFailedException([new FieldError(problem.Field, problem.Description)]);
-        }
-
-        Require(action, command);
-
-        if (action == CountyAction.SubmitForReview)
-        {
-            // New submissions are refused from here on; every unit then finishes what it was doing and pushes what the
-            // county lacks, so the figures under review are exactly the ones the units were told were stored.
-            _submitting = true;
-            try
-            {
-                await SyncUnitsAsync();
-            }
-            finally
-            {
-                _submitting = false;
-            }
-
-            Require(action, command);
-        }
-
-        var before = S.Status;
-        S.Status = to;
-        S.Version++;
-        Remember(command);
-        if (to == CountyStatus.Returned)
-        {
-            S.ReturnReason = command.Reason;
-        }
-
-        Audit(new AuditEvent(clock.GetUtcNow(), command.Actor, name, "status", before.ToString(), to.ToString(), command.Reason));
-        await PersistAsync();
-        return View();
-    }
-
-    private async Task SyncUnitsAsync()
-    {
-        var units = S.Units.Concat(S.UnitVersions.Keys).Append(GrainKeys.CountySelf).Append(GrainKeys.AssessorEntry).Distinct(StringComparer.Ordinal);
-        var synced = await Task.WhenAll(units.Select(async u =>
-        {
-            try
-            {
-                return await GrainFactory.GetGrain<IUnitGrain>(GrainKeys.Unit(_tenant, _county, u, _year)).Sync();
-            }
-            catch (Exception ex)
-            {
-                logger.LogWarning(ex, "County {County}: unit {Unit} could not sync for 上报", Chain, u);
-                return false;
-            }
-        }));
-        if (synced.Contains(false))
-        {
-            throw new UnavailableException("部分单位已保存的数据尚未汇总到县级，本次上报未完成，请稍后重试。");
-        }
     }
 
     /// <summary>After a scheme change, counts each unit's missing values again from the unit's own latest values.</summary>
@@ -474,30 +267,6 @@ public sealed class CountyGrain(
         }
     }
 
-    /// <summary>A write whose request id this county already applied answers with the current view, once it is durable.</summary>
-    private async Task<bool> AlreadyAppliedAsync(WorkflowCommand command)
-    {
-        if (command.RequestId is not { } id || !S.RecentRequests.Contains(id))
-        {
-            return false;
-        }
-
-        await DurableAsync();
-        return S.RecentRequests.Contains(id);
-    }
-
-    private void Remember(WorkflowCommand command)
-    {
-        if (command.RequestId is { } id)
-        {
-            S.RecentRequests.Add(id);
-            if (S.RecentRequests.Count > MaxRecentRequests)
-            {
-                S.RecentRequests.RemoveRange(0, S.RecentRequests.Count - MaxRecentRequests);
-            }
-        }
-    }
-
     private void RequireVersion(int? expected)
     {
         if (expected is { } v && v != S.Version)
@@ -511,14 +280,6 @@ public sealed class CountyGrain(
         if (_restoring)
         {
             throw new UnavailableException("县级数据正在恢复，请稍后重试。");
-        }
-    }
-
-    private static void RequireReason(string? reason)
-    {
-        if (WorkflowText.Reason(reason) is { } problem)
-        {
-            throw new ValidationFailedException([new FieldError(problem.Field, problem.Description)]);
         }
     }
 
@@ -553,96 +314,38 @@ public sealed class CountyGrain(
 
     private CountyProgress Progress()
     {
-        var units = S.Units.Select(u =>
-        {
-            var version = S.UnitVersions.GetValueOrDefault(u);
-            var at = S.UnitStoredAt.TryGetValue(u, out var t) ? t : (DateTimeOffset?)null;
-            var missing = version == 0 ? S.RequiredUnitCodes.Length : S.UnitMissing.GetValueOrDefault(u);
-            return new UnitProgress(u, version, at, at is { } stored && S.Deadline is { } deadline && stored > deadline, missing);
-        }).ToArray();
+        var units = Standing.Of(S.Units, S.UnitVersions, S.UnitStoredAt, S.UnitMissing, S.RequiredUnitCodes.Length, S.Deadline)
+            .Select(u => new UnitProgress(u.Unit, u.Version, u.StoredAt, u.Late, u.Missing)).ToArray();
         var submitted = units.Count(u => u.Version > 0);
         var late = units.Count(u => u.Late);
         return new CountyProgress(units.Length, submitted, submitted - late, late, units.Sum(u => u.MissingValues), units);
     }
 
-    private static (string? Before, string? After) Diff(IReadOnlyDictionary<string, double> from, IReadOnlyDictionary<string, double> to)
-    {
-        var codes = from.Keys.Union(to.Keys).Where(c => !(from.TryGetValue(c, out var a) && to.TryGetValue(c, out var b) && a == b))
-            .Order(StringComparer.Ordinal).ToArray();
-        if (codes.Length == 0)
-        {
-            return (null, null);
-        }
-
-        static string Text(IReadOnlyDictionary<string, double> values, string[] codes) => string.Join("; ",
-            codes.Select(c => values.TryGetValue(c, out var v) ? $"{c}={v.ToString("R", CultureInfo.InvariantCulture)}" : $"{c}=未填报"));
-        return (Text(from, codes), Text(to, codes));
-    }
-
-    private static string? Describe(AdjustmentRecord? a) => a is null
-        ? null
-        : $"{a.Target} {a.Points.ToString("+0.##;-0.##", CultureInfo.InvariantCulture)} 分：{a.Reason}{(a.Evidence is null ? "" : $"（依据：{a.Evidence}）")}";
+    private static string? Describe(AdjustmentRecord? a) => a is null ? null : AuditText.Adjustment(a.Target, a.Points, a.Reason, a.Evidence);
 
     private Dictionary<string, double> Values() => _values ??= CountyAggregate.Values(catalog, S.Cells);
 
-    /// <summary>Joins the next group write and returns when it is durable.</summary>
-    private Task PersistAsync()
+    private void Durable(CountyState stored)
     {
-        _unwritten ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var durable = _unwritten.Task;
-        if (!_writing)
-        {
-            _ = WriteLoopAsync();
-        }
-
-        return durable;
+        _durable = stored;
+        _durableValues = null;
     }
+
+    /// <summary>Joins the next group write and returns when it is durable.</summary>
+    private Task PersistAsync() => _commit.JoinAsync();
 
     /// <summary>Waits until everything applied so far has been written or has failed; readers then see stored state.</summary>
-    private async Task DurableAsync()
-    {
-        if ((_unwritten ?? _writingBatch) is { } pending)
-        {
-            try
-            {
-                await pending.Task;
-            }
-            catch (UnavailableException)
-            {
-                // The failed changes were rolled back; what is in memory now is the stored state.
-            }
-        }
-    }
+    private Task DurableAsync() => _commit.SettledAsync();
 
-    private async Task WriteLoopAsync()
+    /// <summary>One group write: the state (with its pending audit entries), then the audit log and the round's notice.</summary>
+    private async Task WriteAsync()
     {
-        _writing = true;
-        try
-        {
-            while (_unwritten is { } batch)
-            {
-                _unwritten = null;
-                _writingBatch = batch;
-                try
-                {
-                    state.State = S.Clone();
-                    await state.WriteStateAsync();
-                    // Durable from here on, entries included; appending them to the log may wait for a later write.
-                    await FlushAuditAsync();
-                    await NotifyRoundAsync();
-                    batch.SetResult();
-                }
-                catch (Exception ex)
-                {
-                    await FailAsync(batch, ex);
-                }
-            }
-        }
-        finally
-        {
-            _writing = false;
-            _writingBatch = null;
-        }
+        state.State = S.Clone();
+        await state.WriteStateAsync();
+        Durable(state.State);
+        // Durable from here on, entries included; appending them to the log may wait for a later write.
+        await FlushAuditAsync();
+        await NotifyRoundAsync();
     }
 
     /// <summary>
@@ -687,16 +390,15 @@ public sealed class CountyGrain(
         }
     }
 
-    private async Task FailAsync(TaskCompletionSource batch, Exception writeError)
+    private async Task<Exception> RestoreAsync(Exception writeError)
     {
         logger.LogWarning(writeError, "County {County}: write failed; restoring the stored state", Chain);
         _restoring = true;
-        var later = _unwritten;
-        _unwritten = null;
         var error = new UnavailableException("存储暂不可用，本次变更未保存；单位的提交已保存，将自动重试汇总。");
         try
         {
             await state.ReadStateAsync();
+            Durable(state.State);
             S = state.State.Clone();
             // Revisions only grow, so no reader can mistake the restored state for one it has cached.
             S.Revision = _highestRevision + 1;
@@ -713,7 +415,6 @@ public sealed class CountyGrain(
             StateWriter.MarkBroken(GrainContext);
         }
 
-        batch.SetException(error);
-        later?.SetException(error);
+        return error;
     }
 }

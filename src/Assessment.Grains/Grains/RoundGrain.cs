@@ -10,42 +10,6 @@ using Microsoft.Extensions.Options;
 
 namespace Assessment.Grains.Grains;
 
-[GenerateSerializer, Alias("assessment.RoundState")]
-public sealed class RoundState
-{
-    /// <summary>The scheme text defined for the round, pinned when it opens (or re-pinned before publication).</summary>
-    [Id(0)] public string? SchemeYaml { get; set; }
-    [Id(1)] public CountyInfo[] Counties { get; set; } = [];
-    [Id(2)] public DateTimeOffset? OpenedAt { get; set; }
-    /// <summary>Rounds stored before the lifecycle existed only knew "published"; read once on activation.</summary>
-    [Id(3)] public bool LegacyPublished { get; set; }
-    /// <summary>Counties granted the quota grade at a tie, with the reason (the audit entry holds who and when).</summary>
-    [Id(4)] public Dictionary<string, string> QuotaOverrides { get; set; } = new(StringComparer.Ordinal);
-    /// <summary>Round-level changes; a handful per year.</summary>
-    [Id(5)] public List<RoundAuditEntry> Audit { get; set; } = [];
-    [Id(6)] public RoundPhase Phase { get; set; }
-    [Id(7)] public DateTimeOffset SubmissionDeadline { get; set; }
-    [Id(8)] public DateTimeOffset? ReviewDeadline { get; set; }
-    [Id(9)] public int Version { get; set; }
-    /// <summary>Each county's audit head at publication: the anchor that makes a truncated chain detectable.</summary>
-    [Id(10)] public Dictionary<string, AuditAnchor> PublishedHeads { get; set; } = new(StringComparer.Ordinal);
-    /// <summary>The reminders' outbox, newest last; bounded.</summary>
-    [Id(11)] public List<RoundNotification> Notifications { get; set; } = [];
-    /// <summary>Reminder offsets (ticks) already handled.</summary>
-    [Id(12)] public List<long> RemindersDone { get; set; } = [];
-}
-
-/// <summary>
-/// What a published round shows, frozen at publication: the ranking and every county's score. Kept apart from the
-/// round's small working state because it is written once and can be large (2,850 score cards).
-/// </summary>
-[GenerateSerializer, Alias("assessment.PublishedRoundState")]
-public sealed class PublishedRoundState
-{
-    [Id(0)] public RankingResult? Ranking { get; set; }
-    [Id(1)] public List<CountyScore> Scores { get; set; } = [];
-}
-
 /// <summary>
 /// A tenant's assessment of one year: its lifecycle (draft → open → closed → published), which it pushes to its
 /// counties, the deadline reminders, and the ranking. Ranking pulls each county's facts only when the county's revision changed since
@@ -65,20 +29,12 @@ public sealed class RoundGrain(
     private const int MaxNotifications = 100;
 
     /// <summary>Longest time between rankings that ask every county, not only those that reported a change.</summary>
-    public static readonly TimeSpan SweepInterval = TimeSpan.FromSeconds(30);
+    public static TimeSpan SweepInterval => RankingCache.SweepInterval;
 
     private const int MaxAudit = 500;
-    private readonly Dictionary<string, CountyFactsSnapshot> _facts = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, ScoreCard> _cards = new(StringComparer.Ordinal);
-    private IReadOnlyDictionary<string, PeerRange> _peers = new Dictionary<string, PeerRange>();
-    private Scheme? _scheme;
-    private Scorer? _scorer;
-    private IReadOnlyList<RankedCounty>? _ranked;
-    private RankingResult? _ranking;
+    private readonly RankingCache _cache = new(catalog, clock);
     private string _tenant = "";
     private int _year;
-    private HashSet<string> _changed = new(StringComparer.Ordinal);
-    private long _lastSweep;
     private IGrainTimer? _upgrade;
 
     private RoundState S => state.State;
@@ -116,11 +72,11 @@ public sealed class RoundGrain(
         {
             if (S.Phase == RoundPhase.Published)
             {
-                S.PublishedHeads = await PushAsync(RoundPhase.Published, "system", _scheme!);
+                S.PublishedHeads = await PushAsync(RoundPhase.Published, "system", PinnedScheme!);
             }
             else
             {
-                await PushAsync(RoundPhase.Open, "system", _scheme!);
+                await PushAsync(RoundPhase.Open, "system", PinnedScheme!);
             }
 
             AddAudit("system", "upgrade", $"按新的考核流程转换：{S.Phase}，填报截止 {CountyWorkflow.Local(S.SubmissionDeadline)}", null);
@@ -177,16 +133,16 @@ public sealed class RoundGrain(
     public async Task<RoundInfo> Open(string actor, int? expectedVersion = null)
     {
         Require(RoundWorkflow.Action.Open, expectedVersion);
-        if (_scheme is null)
+        if (PinnedScheme is null)
         {
             throw new PreconditionException("ROUND_NOT_DEFINED", $"{_year} 年度考核尚未设置评分细则、名单与截止时间。");
         }
 
-        await PushAsync(RoundPhase.Open, actor, _scheme);
+        await PushAsync(RoundPhase.Open, actor, PinnedScheme);
         S.Phase = RoundPhase.Open;
         S.OpenedAt = clock.GetUtcNow();
         S.Version++;
-        AddAudit(actor, "open", $"开启 {_year} 年度考核，固定评分细则 {_scheme.Id} 与 {S.Counties.Length} 个县（区）的名单", null);
+        AddAudit(actor, "open", $"开启 {_year} 年度考核，固定评分细则 {PinnedScheme.Id} 与 {S.Counties.Length} 个县（区）的名单", null);
         await state.WriteOrRestoreAsync(GrainContext, logger);
         await this.RegisterOrUpdateReminder(ReminderName, options.Value.ReminderPeriod, options.Value.ReminderPeriod);
         return Info()!;
@@ -195,7 +151,7 @@ public sealed class RoundGrain(
     public async Task<RoundInfo> Close(string actor, int? expectedVersion = null)
     {
         Require(RoundWorkflow.Action.Close, expectedVersion);
-        await PushAsync(RoundPhase.Closed, actor, _scheme!);
+        await PushAsync(RoundPhase.Closed, actor, PinnedScheme!);
         S.Phase = RoundPhase.Closed;
         S.Version++;
         AddAudit(actor, "close", $"{_year} 年度考核截止填报", null);
@@ -207,7 +163,7 @@ public sealed class RoundGrain(
 
     public Task CountyChanged(string county)
     {
-        _changed.Add(county);
+        _cache.Changed(county);
         return Task.CompletedTask;
     }
 
@@ -219,20 +175,20 @@ public sealed class RoundGrain(
         }
 
         await RefreshAsync();
-        if (_ranking is null)
+        if (_cache.Latest is null)
         {
             var previous = _year > GrainKeys.MinYear
                 ? await GrainFactory.GetGrain<IRoundGrain>(GrainKeys.Round(_tenant, _year - 1)).GetRankingForComparison()
                 : null;
-            _ranking = Result(_ranked!, _scheme!, previous);
+            _cache.Latest = Result(_cache.Ranked!, PinnedScheme!, previous);
         }
 
-        return _ranking;
+        return _cache.Latest;
     }
 
     public async Task<RankingResult?> GetRankingForComparison()
     {
-        if (_scheme is null)
+        if (PinnedScheme is null)
         {
             return null;
         }
@@ -243,7 +199,7 @@ public sealed class RoundGrain(
         }
 
         await RefreshAsync();
-        return Result(_ranked!, _scheme, previous: null);
+        return Result(_cache.Ranked!, PinnedScheme, previous: null);
     }
 
     public async Task<CountyScore> GetCountyScore(string county)
@@ -255,19 +211,19 @@ public sealed class RoundGrain(
         }
 
         await RefreshAsync();
-        var ranked = _ranked!.FirstOrDefault(r => r.County == county)
+        var ranked = _cache.Ranked!.FirstOrDefault(r => r.County == county)
             ?? throw new NotFoundException($"{_year} 年度考核名单中没有该县（区）。");
-        return new CountyScore(ranked.Card, ranked.Rank, ranked.Grade, _scheme!.Id);
+        return new CountyScore(ranked.Card, ranked.Rank, ranked.Grade, PinnedScheme!.Id);
     }
 
     public async Task<SimulationResult> Simulate(string schemeYaml)
     {
         var draft = Parse(schemeYaml);
         await RefreshAsync();
-        var facts = S.Counties.Select(c => Facts(c.Id)).ToArray();
+        var facts = S.Counties.Select(c => _cache.Facts(c.Id)).ToArray();
         var ranked = Ranker.Rank(draft, new Scorer(catalog, draft).ScoreAll(facts), Groups(), Overrides());
         var result = Result(ranked, draft, previous: null);
-        var current = _ranked!.ToDictionary(r => r.County, StringComparer.Ordinal);
+        var current = _cache.Ranked!.ToDictionary(r => r.County, StringComparer.Ordinal);
         var names = Names();
         var moved = ranked
             .Where(r => current[r.County].Rank != r.Rank || current[r.County].Grade != r.Grade)
@@ -282,7 +238,7 @@ public sealed class RoundGrain(
         Require(RoundWorkflow.Action.ChangeScoring, null);
         RequireReason(reason);
         var scheme = Parse(schemeYaml);
-        if (scheme.Id == _scheme!.Id)
+        if (scheme.Id == PinnedScheme!.Id)
         {
             // code@version names one text: the counties, the ranking and the bulletin all go by the name.
             if (string.Equals(schemeYaml, S.SchemeYaml, StringComparison.Ordinal))
@@ -294,7 +250,7 @@ public sealed class RoundGrain(
                 $"评分细则 {scheme.Id} 已固定为另一份内容；修改后的细则须提高 version（如 {scheme.Code}@{scheme.Version + 1}）")]);
         }
 
-        var before = _scheme!.Id;
+        var before = PinnedScheme!.Id;
         await PushAsync(S.Phase, actor, scheme);
         S.SchemeYaml = schemeYaml;
         S.Version++;
@@ -309,14 +265,14 @@ public sealed class RoundGrain(
         Require(RoundWorkflow.Action.ChangeScoring, null);
         RequireReason(reason);
         await RefreshAsync();
-        var row = _ranked!.FirstOrDefault(r => r.County == county) ?? throw new NotFoundException($"{_year} 年度考核名单中没有该县（区）。");
+        var row = _cache.Ranked!.FirstOrDefault(r => r.County == county) ?? throw new NotFoundException($"{_year} 年度考核名单中没有该县（区）。");
         if (!row.LimitedByQuota)
         {
             throw new PreconditionException("NOT_LIMITED_BY_QUOTA", "该县（区）未因比例限制降等，无需调整。");
         }
 
         var overrides = new HashSet<string>(S.QuotaOverrides.Keys, StringComparer.Ordinal) { county };
-        var trial = Ranker.Rank(_scheme!, _ranked!.Select(r => r.Card).ToArray(), Groups(), overrides);
+        var trial = Ranker.Rank(PinnedScheme!, _cache.Ranked!.Select(r => r.Card).ToArray(), Groups(), overrides);
         if (!trial.Single(r => r.County == county).QuotaOverride)
         {
             throw new PreconditionException("QUOTA_EXCEEDED", "该县（区）不在比例分界线上的并列名次中，或保留等次将超出比例，不能调整。");
@@ -324,9 +280,9 @@ public sealed class RoundGrain(
 
         S.QuotaOverrides[county] = reason;
         S.Version++;
-        AddAudit(actor, "override_quota", $"{Names()[county]}保留{_scheme!.Scale(GroupOf(county)).Quota!.Label}等次", reason);
+        AddAudit(actor, "override_quota", $"{Names()[county]}保留{PinnedScheme!.Scale(GroupOf(county)).Quota!.Label}等次", reason);
         await state.WriteOrRestoreAsync(GrainContext, logger);
-        _ranked = null;
+        _cache.Invalidate();
         return await GetRanking();
     }
 
@@ -344,11 +300,11 @@ public sealed class RoundGrain(
 
         // Every county freezes and answers with its audit head; the round records them all, and the ranking and
         // scores as they stand now, before it says "published". From then on nothing is recomputed from the counties.
-        S.PublishedHeads = await PushAsync(RoundPhase.Published, actor, _scheme!);
+        S.PublishedHeads = await PushAsync(RoundPhase.Published, actor, PinnedScheme!);
         await FreezeAsync();
         S.Phase = RoundPhase.Published;
         S.Version++;
-        AddAudit(actor, "publish", $"发布 {_year} 年度考核结果（评分细则 {_scheme!.Id}），锚定 {S.PublishedHeads.Count} 个县（区）的审计链", null);
+        AddAudit(actor, "publish", $"发布 {_year} 年度考核结果（评分细则 {PinnedScheme!.Id}），锚定 {S.PublishedHeads.Count} 个县（区）的审计链", null);
         await state.WriteOrRestoreAsync(GrainContext, logger);
         await StopRemindersAsync();
         return Info()!;
@@ -356,7 +312,7 @@ public sealed class RoundGrain(
 
     public async Task<RoundProgress> GetProgress()
     {
-        var views = _scheme is null || S.Phase == RoundPhase.Draft ? [] : await CountyViewsAsync();
+        var views = PinnedScheme is null || S.Phase == RoundPhase.Draft ? [] : await CountyViewsAsync();
         var byStatus = Enum.GetValues<CountyStatus>().ToDictionary(s => s, s => views.Count(v => v.Status == s));
         var allReviewed = views.Length == S.Counties.Length && views.All(v => v.Status is CountyStatus.Reviewed or CountyStatus.Published);
         return new RoundProgress(
@@ -364,7 +320,7 @@ public sealed class RoundGrain(
             views.Sum(v => v.Progress.UnitsExpected), views.Sum(v => v.Progress.UnitsSubmitted),
             views.Sum(v => v.Progress.OnTime), views.Sum(v => v.Progress.Late), views.Sum(v => v.Progress.MissingValues),
             RoundWorkflow.Check(RoundWorkflow.Action.Define, S.Phase) is null,
-            RoundWorkflow.Check(RoundWorkflow.Action.Open, S.Phase) is null && _scheme is not null,
+            RoundWorkflow.Check(RoundWorkflow.Action.Open, S.Phase) is null && PinnedScheme is not null,
             RoundWorkflow.Check(RoundWorkflow.Action.Close, S.Phase) is null,
             RoundWorkflow.Check(RoundWorkflow.Action.Publish, S.Phase) is null && allReviewed);
     }
@@ -386,18 +342,18 @@ public sealed class RoundGrain(
 
         var now = clock.GetUtcNow();
         var offsets = options.Value.ReminderOffsets;
-        var due = offsets.Where(o => !S.RemindersDone.Contains(o.Ticks) && S.SubmissionDeadline + o <= now).ToArray();
+        var due = DeadlineReminders.Due(offsets, S.RemindersDone, S.SubmissionDeadline, now);
         if (due.Length > 0)
         {
             // Several points may have passed while no silo ran the reminder: one notice for the latest of them.
             var offset = due.Max();
             var views = await CountyViewsAsync();
             var overdue = views
-                .Where(v => v.Status is CountyStatus.Collecting or CountyStatus.Returned && !(v.Extension is { } e && e > now))
+                .Where(v => DeadlineReminders.StillExpected(v.Status, v.Extension, now))
                 .SelectMany(v => v.Progress.Units.Where(u => u.Version == 0).Select(u => $"{v.County}/{u.Unit}"))
                 .ToArray();
             S.Notifications.Add(new RoundNotification(S.Notifications.LastOrDefault()?.Sequence + 1 ?? 1, now,
-                offset < TimeSpan.Zero ? "due_soon" : "overdue", offset, overdue.Length,
+                DeadlineReminders.Kind(offset), offset, overdue.Length,
                 overdue.Take(options.Value.MaxUnitsPerNotification).ToArray(), Delivered: false));
             if (S.Notifications.Count > MaxNotifications)
             {
@@ -468,14 +424,9 @@ public sealed class RoundGrain(
     private async Task<CountyWorkflowView[]> CountyViewsAsync() =>
         await Task.WhenAll(S.Counties.Select(c => GrainFactory.GetGrain<ICountyGrain>(GrainKeys.County(_tenant, c.Id, _year)).GetWorkflow()));
 
-    private void Pin(Scheme scheme)
-    {
-        _scheme = scheme;
-        _scorer = new Scorer(catalog, scheme);
-        _cards.Clear();
-        _ranked = null;
-        _ranking = null;
-    }
+    private Scheme? PinnedScheme => _cache.Scheme;
+
+    private void Pin(Scheme scheme) => _cache.Pin(scheme);
 
     private Scheme Parse(string yaml)
     {
@@ -520,9 +471,9 @@ public sealed class RoundGrain(
         }
     }
 
-    private RoundInfo? Info() => _scheme is null
+    private RoundInfo? Info() => PinnedScheme is null
         ? null
-        : new RoundInfo(_year, _scheme.Id, _scheme.Name, S.Counties, S.OpenedAt, S.Phase, [.. S.Audit], S.SubmissionDeadline,
+        : new RoundInfo(_year, PinnedScheme.Id, PinnedScheme.Name, S.Counties, S.OpenedAt, S.Phase, [.. S.Audit], S.SubmissionDeadline,
             S.ReviewDeadline, S.Version, new Dictionary<string, AuditAnchor>(S.PublishedHeads, StringComparer.Ordinal));
 
     private string? GroupOf(string county) => Array.Find(S.Counties, c => c.Id == county)?.Group;
@@ -552,116 +503,33 @@ public sealed class RoundGrain(
 
     private async Task FreezeAsync()
     {
-        _ranking = null;
-        _changed.Clear();
-        _lastSweep = 0; // ask every county once more: they are frozen now
+        _cache.SweepNext(); // ask every county once more: they are frozen now
         await RefreshAsync();
         var previous = _year > GrainKeys.MinYear
             ? await GrainFactory.GetGrain<IRoundGrain>(GrainKeys.Round(_tenant, _year - 1)).GetRankingForComparison()
             : null;
         published.State = new PublishedRoundState
         {
-            Ranking = Result(_ranked!, _scheme!, previous),
-            Scores = [.. _ranked!.Select(r => new CountyScore(r.Card, r.Rank, r.Grade, _scheme!.Id))],
+            Ranking = Result(_cache.Ranked!, PinnedScheme!, previous),
+            Scores = [.. _cache.Ranked!.Select(r => new CountyScore(r.Card, r.Rank, r.Grade, PinnedScheme!.Id))],
         };
         await published.WriteOrRestoreAsync(GrainContext, logger);
     }
 
     private async Task RefreshAsync()
     {
-        if (_scheme is null)
+        if (PinnedScheme is null)
         {
             throw new PreconditionException("ROUND_NOT_OPEN", $"{_year} 年度考核尚未开启。");
         }
 
-        // Counties report their changes; all of them are asked only on the first ranking of this activation and every
-        // SweepInterval (a change notice can be lost with a silo). Notices arriving while this runs wait for the next.
-        var counties = S.Counties;
-        var sweep = _facts.Count < counties.Length || _lastSweep == 0 || clock.GetElapsedTime(_lastSweep) > SweepInterval;
-        var reported = _changed;
-        _changed = new HashSet<string>(StringComparer.Ordinal);
-        if (sweep)
-        {
-            _lastSweep = clock.GetTimestamp();
-        }
-
-        var asked = sweep ? counties : counties.Where(c => reported.Contains(c.Id)).ToArray();
-        CountyFactsSnapshot?[] updates;
-        try
-        {
-            updates = await Task.WhenAll(asked.Select(c =>
-                GrainFactory.GetGrain<ICountyGrain>(GrainKeys.County(_tenant, c.Id, _year))
-                    .GetFactsIfChanged(_facts.TryGetValue(c.Id, out var known) ? known.Revision : 0)));
-        }
-        catch
-        {
-            _changed.UnionWith(reported);
-            _lastSweep = sweep ? 0 : _lastSweep;
-            throw;
-        }
-
-        var changed = new HashSet<string>(StringComparer.Ordinal);
-        for (var i = 0; i < asked.Length; i++)
-        {
-            if (updates[i] is { } update)
-            {
-                _facts[asked[i].Id] = update;
-                changed.Add(asked[i].Id);
-            }
-        }
-
-        if (changed.Count == 0 && _ranked is not null && _cards.Count == counties.Length)
-        {
-            return;
-        }
-
         var started = clock.GetTimestamp();
-        var facts = counties.Select(c => Facts(c.Id)).ToArray();
-        var peers = _scorer!.PeerRanges(facts);
-        // Peer-relative lines depend on every county: when their ranges move, every card is rescored; otherwise only
-        // the counties whose facts changed are.
-        var rescore = !SamePeers(peers, _peers) || _cards.Count != counties.Length
-            ? facts
-            : facts.Where(f => changed.Contains(f.County)).ToArray();
-        foreach (var county in rescore)
-        {
-            _cards[county.County] = _scorer.Score(county, peers);
-        }
-
-        _peers = peers;
-        _ranked = Ranker.Rank(_scheme, counties.Select(c => _cards[c.Id]).ToArray(), Groups(), Overrides());
-        _ranking = null;
-        logger.LogDebug("Ranked {Count} counties of {Round} ({Rescored} rescored) in {Elapsed}",
-            counties.Length, this.GetPrimaryKeyString(), rescore.Length, clock.GetElapsedTime(started));
+        await _cache.RefreshAsync(S.Counties,
+            (county, known) => GrainFactory.GetGrain<ICountyGrain>(GrainKeys.County(_tenant, county, _year)).GetFactsIfChanged(known),
+            Groups(), Overrides());
+        logger.LogDebug("Ranked {Count} counties of {Round} in {Elapsed}", S.Counties.Length, this.GetPrimaryKeyString(), clock.GetElapsedTime(started));
     }
 
-    private CountyFacts Facts(string county)
-    {
-        var f = _facts[county];
-        return new CountyFacts(county, f.Values, f.Adjustments.Length == 0
-            ? null
-            : f.Adjustments.Select(a => new ScoreAdjustment(a.Id, a.Target, a.Points, a.Reason, a.Evidence)).ToArray());
-    }
-
-    private static bool SamePeers(IReadOnlyDictionary<string, PeerRange> a, IReadOnlyDictionary<string, PeerRange> b) =>
-        a.Count == b.Count && a.All(kv => b.TryGetValue(kv.Key, out var other) && other == kv.Value);
-
-    private RankingResult Result(IReadOnlyList<RankedCounty> ranked, Scheme scheme, RankingResult? previous)
-    {
-        var names = Names();
-        var before = previous?.Rows.ToDictionary(r => r.County, StringComparer.Ordinal);
-        return new RankingResult(
-            _year, scheme.Id, scheme.Name,
-            scheme.Dimensions.Select(d => new DimensionHeader(d.Code, d.Name, d.Weight)).ToArray(),
-            ranked.Select(r =>
-            {
-                var last = before is not null && before.TryGetValue(r.County, out var p) ? p : null;
-                return new RankingRow(r.Rank, r.County, names[r.County], r.Total, r.Grade,
-                    r.Card.Dimensions.Select(d => d.Points).ToArray(), r.LimitedByQuota, r.Card.Vetoed,
-                    last?.Rank, last?.Total, r.QuotaOverride,
-                    _facts.TryGetValue(r.County, out var f) && f.Adjustments.Length > 0 ? f.Adjustments : null);
-            }).ToArray(),
-            clock.GetUtcNow(),
-            scheme.AllGrades.ToArray());
-    }
+    private RankingResult Result(IReadOnlyList<RankedCounty> ranked, Scheme scheme, RankingResult? previous) =>
+        _cache.Result(ranked, scheme, _year, Names(), previous);
 }

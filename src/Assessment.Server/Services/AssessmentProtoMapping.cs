@@ -127,7 +127,7 @@ internal static class AssessmentProtoMapping
         return summary;
     }
 
-        public static Ranking ToProto(RankingResult ranking)
+    public static Ranking ToProto(RankingResult ranking)
     {
         var response = new Ranking
         {

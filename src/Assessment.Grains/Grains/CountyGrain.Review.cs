@@ -1,0 +1,206 @@
+using System.Globalization;
+using Assessment.Domain.Aggregation;
+using Assessment.Domain.Catalog;
+using Assessment.Domain.Scoring;
+using Assessment.Domain.Workflow;
+using Assessment.Grains.Abstractions;
+using Assessment.Grains.Audit;
+using Microsoft.Extensions.Logging;
+using Orleans.Concurrency;
+
+namespace Assessment.Grains.Grains;
+
+/// <summary>
+/// The county's review workflow (上报, 退回, 审核通过, 延期, 核查调整): each write checks the request it names, then the
+/// lock table, applies once per request id, records its audit entry and joins the group write.
+/// </summary>
+public sealed partial class CountyGrain
+{
+    public Task<CountyWorkflowView> SubmitForReview(WorkflowCommand command) =>
+        TransitionAsync(CountyAction.SubmitForReview, CountyStatus.Submitted, "submit_for_review", command, reasonRequired: false);
+
+    public Task<CountyWorkflowView> Return(WorkflowCommand command) =>
+        TransitionAsync(CountyAction.Return, CountyStatus.Returned, "return", command, reasonRequired: true);
+
+    public Task<CountyWorkflowView> Approve(WorkflowCommand command) =>
+        TransitionAsync(CountyAction.Approve, CountyStatus.Reviewed, "approve", command, reasonRequired: false);
+
+    public async Task<CountyWorkflowView> Extend(DateTimeOffset until, WorkflowCommand command)
+    {
+        if (await AlreadyAppliedAsync(command))
+        {
+            return View();
+        }
+
+        RequireReason(command.Reason);
+        Require(CountyAction.Extend, command);
+        if (until <= clock.GetUtcNow())
+        {
+            throw new ValidationFailedException([new FieldError("until", "延期截止时间须晚于当前时间")]);
+        }
+
+        var before = S.Extension is { } e ? CountyWorkflow.Local(e) : null;
+        S.Extension = until;
+        S.Version++;
+        Remember(command);
+        Audit(new AuditEvent(clock.GetUtcNow(), command.Actor, "extend", "deadline", before, CountyWorkflow.Local(until), command.Reason));
+        await PersistAsync();
+        return View();
+    }
+
+    public async Task<CountyWorkflowView> Adjust(AdjustmentCommand command)
+    {
+        if (await AlreadyAppliedAsync(command.Command))
+        {
+            return View();
+        }
+
+        Require(CountyAction.Adjust, command.Command);
+        var reason = command.Command.Reason;
+        var existing = command.Id is null ? null : S.Adjustments.Find(a => a.Id == command.Id)
+            ?? throw new NotFoundException("没有该调整项。");
+        AdjustmentRecord? next = null;
+        if (!command.Withdraw)
+        {
+            var violations = WorkflowText.Adjustment(catalog, command.Target, command.Points, reason, command.Evidence);
+            if (violations.Count > 0)
+            {
+                throw new ValidationFailedException([.. violations.Select(v => new FieldError(v.Field, v.Description))]);
+            }
+
+            if (existing is null && S.Adjustments.Count >= MaxAdjustments)
+            {
+                throw new PreconditionException("TOO_MANY_ADJUSTMENTS", $"每个县（区）最多 {MaxAdjustments} 项调整。");
+            }
+
+            next = new AdjustmentRecord(existing?.Id ?? $"adj-{S.NextAdjustment++}", command.Target, command.Points, reason!,
+                string.IsNullOrWhiteSpace(command.Evidence) ? null : command.Evidence, command.Command.Actor, clock.GetUtcNow());
+        }
+        else if (existing is null)
+        {
+            throw new ValidationFailedException([new FieldError("id", "撤销调整须指明调整项")]);
+        }
+
+        if (existing is not null)
+        {
+            S.Adjustments.Remove(existing);
+        }
+
+        if (next is not null)
+        {
+            S.Adjustments.Add(next);
+        }
+
+        S.Version++;
+        Remember(command.Command);
+        Audit(new AuditEvent(clock.GetUtcNow(), command.Command.Actor,
+            command.Withdraw ? "adjust_withdraw" : existing is null ? "adjust" : "adjust_revise",
+            (next ?? existing)!.Id, Describe(existing), Describe(next), reason));
+        FactsChanged();
+        await PersistAsync();
+        return View();
+    }
+
+    private async Task<CountyWorkflowView> TransitionAsync(CountyAction action, CountyStatus to, string name, WorkflowCommand command, bool reasonRequired)
+    {
+        if (await AlreadyAppliedAsync(command))
+        {
+            return View();
+        }
+
+        // What was written is checked before the state it meets: a bad reason is a bad request in any state.
+        if (reasonRequired)
+        {
+            RequireReason(command.Reason);
+        }
+        else if (WorkflowText.OptionalReason(command.Reason) is { } problem)
+        {
+            throw new ValidationFailedException([new FieldError(problem.Field, problem.Description)]);
+        }
+
+        Require(action, command);
+
+        if (action == CountyAction.SubmitForReview)
+        {
+            // New submissions are refused from here on; every unit then finishes what it was doing and pushes what the
+            // county lacks, so the figures under review are exactly the ones the units were told were stored.
+            _submitting = true;
+            try
+            {
+                await SyncUnitsAsync();
+            }
+            finally
+            {
+                _submitting = false;
+            }
+
+            Require(action, command);
+        }
+
+        var before = S.Status;
+        S.Status = to;
+        S.Version++;
+        Remember(command);
+        if (to == CountyStatus.Returned)
+        {
+            S.ReturnReason = command.Reason;
+        }
+
+        Audit(new AuditEvent(clock.GetUtcNow(), command.Actor, name, "status", before.ToString(), to.ToString(), command.Reason));
+        await PersistAsync();
+        return View();
+    }
+
+    private async Task SyncUnitsAsync()
+    {
+        var units = S.Units.Concat(S.UnitVersions.Keys).Append(GrainKeys.CountySelf).Append(GrainKeys.AssessorEntry).Distinct(StringComparer.Ordinal);
+        var synced = await Task.WhenAll(units.Select(async u =>
+        {
+            try
+            {
+                return await GrainFactory.GetGrain<IUnitGrain>(GrainKeys.Unit(_tenant, _county, u, _year)).Sync();
+            }
+            catch (Exception ex)
+            {
+                logger.LogWarning(ex, "County {County}: unit {Unit} could not sync for 上报", Chain, u);
+                return false;
+            }
+        }));
+        if (synced.Contains(false))
+        {
+            throw new UnavailableException("部分单位已保存的数据尚未汇总到县级，本次上报未完成，请稍后重试。");
+        }
+    }
+
+    /// <summary>A write whose request id this county already applied answers with the current view, once it is durable.</summary>
+    private async Task<bool> AlreadyAppliedAsync(WorkflowCommand command)
+    {
+        if (command.RequestId is not { } id || !S.RecentRequests.Contains(id))
+        {
+            return false;
+        }
+
+        await DurableAsync();
+        return S.RecentRequests.Contains(id);
+    }
+
+    private void Remember(WorkflowCommand command)
+    {
+        if (command.RequestId is { } id)
+        {
+            S.RecentRequests.Add(id);
+            if (S.RecentRequests.Count > MaxRecentRequests)
+            {
+                S.RecentRequests.RemoveRange(0, S.RecentRequests.Count - MaxRecentRequests);
+            }
+        }
+    }
+
+    private static void RequireReason(string? reason)
+    {
+        if (WorkflowText.Reason(reason) is { } problem)
+        {
+            throw new ValidationFailedException([new FieldError(problem.Field, problem.Description)]);
+        }
+    }
+}

@@ -1,0 +1,69 @@
+using Assessment.Domain.Aggregation;
+using Assessment.Domain.Workflow;
+using Assessment.Grains.Abstractions;
+
+namespace Assessment.Grains.Grains;
+
+/// <summary>
+/// A county's stored state for a year: one small aggregate cell per indicator and the version of each unit it has
+/// applied, its workflow state and adjustments, and the head of its audit chain (the entries live in the audit log).
+/// It never holds the units' values, so its size does not grow with the number of units' submissions.
+/// </summary>
+[GenerateSerializer, Alias("assessment.CountyState")]
+public sealed class CountyState
+{
+    [Id(0)] public Dictionary<string, AggregateCell> Cells { get; set; } = new(StringComparer.Ordinal);
+    [Id(1)] public Dictionary<string, int> UnitVersions { get; set; } = new(StringComparer.Ordinal);
+    /// <summary>Increases with every change of the county's facts or adjustments; lets readers skip unchanged counties.</summary>
+    [Id(2)] public int Revision { get; set; }
+    [Id(3)] public DateTimeOffset? UpdatedAt { get; set; }
+    [Id(4)] public RoundPhase Phase { get; set; }
+    [Id(5)] public CountyStatus Status { get; set; }
+    /// <summary>Increases with every assessor-side change (status, adjustment, extension, assessor entry): expected_version.</summary>
+    [Id(6)] public int Version { get; set; }
+    [Id(7)] public DateTimeOffset? Deadline { get; set; }
+    [Id(8)] public DateTimeOffset? Extension { get; set; }
+    [Id(9)] public string? ReturnReason { get; set; }
+    [Id(10)] public string SchemeId { get; set; } = "";
+    /// <summary>The pinned roster of this county's units.</summary>
+    [Id(11)] public string[] Units { get; set; } = [];
+    [Id(12)] public string[] RequiredUnitCodes { get; set; } = [];
+    /// <summary>Durable time of each unit's latest applied submission (timeliness).</summary>
+    [Id(13)] public Dictionary<string, DateTimeOffset> UnitStoredAt { get; set; } = new(StringComparer.Ordinal);
+    /// <summary>Values each unit has not reported of those the scheme needs (completeness).</summary>
+    [Id(14)] public Dictionary<string, int> UnitMissing { get; set; } = new(StringComparer.Ordinal);
+    [Id(15)] public List<AdjustmentRecord> Adjustments { get; set; } = [];
+    [Id(16)] public int AuditCount { get; set; }
+    [Id(17)] public string AuditHash { get; set; } = AuditChain.Genesis;
+    [Id(18)] public int NextAdjustment { get; set; } = 1;
+    /// <summary>Audit entries stored with this state but not yet appended to the audit log (see <see cref="IAuditLog"/>).</summary>
+    [Id(19)] public List<AuditRecord> PendingAudit { get; set; } = [];
+    /// <summary>Request ids of the latest assessor/county writes, so a retried write is applied once.</summary>
+    [Id(20)] public List<Guid> RecentRequests { get; set; } = [];
+
+    /// <summary>A deep copy: what a write serializes must not change under it.</summary>
+    public CountyState Clone() => new()
+    {
+        Cells = Cells.ToDictionary(kv => kv.Key, kv => new AggregateCell { Sum = kv.Value.Sum, Reporters = kv.Value.Reporters, WeightSum = kv.Value.WeightSum }, StringComparer.Ordinal),
+        UnitVersions = new Dictionary<string, int>(UnitVersions, StringComparer.Ordinal),
+        Revision = Revision,
+        UpdatedAt = UpdatedAt,
+        Phase = Phase,
+        Status = Status,
+        Version = Version,
+        Deadline = Deadline,
+        Extension = Extension,
+        ReturnReason = ReturnReason,
+        SchemeId = SchemeId,
+        Units = Units,
+        RequiredUnitCodes = RequiredUnitCodes,
+        UnitStoredAt = new Dictionary<string, DateTimeOffset>(UnitStoredAt, StringComparer.Ordinal),
+        UnitMissing = new Dictionary<string, int>(UnitMissing, StringComparer.Ordinal),
+        Adjustments = [.. Adjustments],
+        AuditCount = AuditCount,
+        AuditHash = AuditHash,
+        NextAdjustment = NextAdjustment,
+        PendingAudit = [.. PendingAudit],
+        RecentRequests = [.. RecentRequests],
+    };
+}
