@@ -97,6 +97,12 @@ public sealed class BulletinTests(PlatformFixture platform)
         Assert.DoesNotContain("<script>", page, StringComparison.Ordinal);
         Assert.Contains("{{ 7*7 }}县", await http.GetStringAsync("/bulletin/2024.html"), StringComparison.Ordinal);
 
+        // A year without a round says so in Chinese, never an empty 500.
+        var noRound = await http.GetAsync("/?year=2035");
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, noRound.StatusCode);
+        Assert.Contains("2035 年度尚未开启考核", await noRound.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, (await http.GetAsync("/bulletin/2035.html")).StatusCode);
+
         // Revoking the key ends the session on the next page.
         await admin.RevokeCredentialAsync(new CredentialRef { Tenant = "itest", Id = leader.Credential.Id }, op);
         Assert.Equal(System.Net.HttpStatusCode.Redirect, (await http.GetAsync("/")).StatusCode);

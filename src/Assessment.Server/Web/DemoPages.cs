@@ -106,8 +106,16 @@ public static class DemoPages
         {
             var caller = Caller.From(http.User);
             var profile = await cluster.GetGrain<ITenantGrain>(GrainKeys.Tenant(caller.Tenant)).GetProfile();
-            var ranking = await cluster.GetGrain<IRoundGrain>(GrainKeys.Round(caller.Tenant, year is { } y && GrainKeys.IsValidYear(y) ? y : seed.Year)).GetRanking();
-            return Results.Content(RankingPage(profile?.Name ?? caller.Tenant, ranking, Token(http, antiforgery)), "text/html; charset=utf-8");
+            var shown = year is { } y && GrainKeys.IsValidYear(y) ? y : seed.Year;
+            try
+            {
+                var ranking = await cluster.GetGrain<IRoundGrain>(GrainKeys.Round(caller.Tenant, shown)).GetRanking();
+                return Results.Content(RankingPage(profile?.Name ?? caller.Tenant, ranking, Token(http, antiforgery)), "text/html; charset=utf-8");
+            }
+            catch (PreconditionException)
+            {
+                return NoRound(shown);
+            }
         });
         pages.MapGet("/bulletin/{year:int}.{ext}", async (int year, string ext, HttpContext http, BulletinComposer composer) =>
         {
@@ -117,10 +125,23 @@ public static class DemoPages
                 return Results.NotFound();
             }
 
-            var rendered = await composer.RenderAsync(Caller.From(http.User).Tenant, year, format.Value);
-            return Results.Content(rendered.Content, rendered.MediaType);
+            try
+            {
+                var rendered = await composer.RenderAsync(Caller.From(http.User).Tenant, year, format.Value);
+                return Results.Content(rendered.Content, rendered.MediaType);
+            }
+            catch (PreconditionException ex) when (ex.Reason == Domain.Workflow.LockReasons.RoundNotOpen)
+            {
+                return NoRound(year);
+            }
         });
     }
+
+    /// <summary>A year without a round: said so, in Chinese, with the way back — never an empty error.</summary>
+    private static IResult NoRound(int year) => Results.Content(
+        "<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>尚无考核</title></head><body>"
+        + $"<h1>{year} 年度尚未开启考核</h1><p>该年度还没有考核轮次，暂无排名与通报。考核办可先定义并开启该年度考核。</p>"
+        + "<p><a href=\"/\">返回首页</a></p></body></html>", "text/html; charset=utf-8", statusCode: 404);
 
     /// <summary>The hidden field that proves a form was served by this server (antiforgery).</summary>
     private static string Token(HttpContext http, IAntiforgery antiforgery)
