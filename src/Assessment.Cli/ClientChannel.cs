@@ -34,7 +34,7 @@ public sealed class ClientChannel(GrpcChannel channel) : CallInvoker, IDisposabl
 }
 
 /// <summary>Stamps a request_id on writes that have the field, and retries calls that carry an id after UNAVAILABLE.</summary>
-internal sealed class RetryWithSameIdInterceptor : Interceptor
+public sealed class RetryWithSameIdInterceptor : Interceptor
 {
     private static readonly TimeSpan[] Backoff = [TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2)];
 

@@ -134,4 +134,37 @@ public sealed class LateChangeAndStorageFaultTests(ClusterFixture fixture)
         Assert.True(AuditChain.Verify(records, new AuditHead(chain.Head.Count, chain.Head.Hash)).Intact);
         Assert.Equal(before.Head.Count + 1, chain.Head.Count);
     }
+
+    [Fact]
+    public async Task The_missing_values_counted_again_after_a_re_pin_are_stored()
+    {
+        var tenant = NewTenant();
+        var round = await TestRounds.OpenAsync(fixture.Grains, tenant, 2025, ["c1"], units: ["a"]);
+        await Unit(tenant, "a").Submit(Cases(3));
+        var before = (await County(tenant).GetWorkflow()).Progress.MissingValues;
+        Assert.True(before > 0); // the default scheme needs more than legal-aid cases from a unit
+
+        // A scheme that needs nothing from units but legal-aid cases: unit a now lacks nothing.
+        const string small = """
+            code: small
+            version: 1
+            name: 小细则
+            dimensions:
+              - code: mediation
+                name: 矛盾纠纷化解
+                weight: 100
+                lines:
+                  - { indicator: legalaid.cases, points: 100, rule: peer_relative }
+            grades:
+              bands:
+                - { label: 优秀, min: 90 }
+                - { label: 不合格, min: 0 }
+            """;
+        await round.RepinScheme(small, "改用小细则", TestRounds.Actor);
+        Assert.Equal(0, (await County(tenant).GetWorkflow()).Progress.MissingValues);
+
+        // Stored, not only in memory: a new activation reads the recount.
+        await fixture.Cluster.Client.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
+        Assert.Equal(0, (await County(tenant).GetWorkflow()).Progress.MissingValues);
+    }
 }

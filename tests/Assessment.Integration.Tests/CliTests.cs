@@ -6,7 +6,7 @@ namespace Assessment.Integration.Tests;
 [Collection(PlatformCollection.Name)]
 public sealed class CliTests(PlatformFixture platform)
 {
-    private Task<(int Exit, string Out, string Err)> Assess(string key, params string[] args) => Cli.RunAsync(platform.Server, key, args);
+    private Task<(int Exit, string Out, string Err)> Assess(string key, params string[] args) => AssessCli.RunAsync(platform.Server, key, args);
 
     [Fact]
     public async Task Submit_retries_safely_and_reports_bad_values_field_by_field()

@@ -112,7 +112,7 @@ public sealed partial class IsolatedServerTests(PlatformFixture platform)
         }
 
         // B's committed entries are intact: the chain verifies against the head B stored.
-        var verify = await Cli.RunAsync(b, keys["assessor"], "audit", "verify", "--year", "2024");
+        var verify = await AssessCli.RunAsync(b, keys["assessor"], "audit", "verify", "--year", "2024");
         Assert.True(verify.Exit == 0, verify.Out + verify.Err);
         var audit = await new AssessmentService.AssessmentServiceClient(b.Channel)
             .ListAuditAsync(new ListAuditRequest { Year = 2024, County = "alpha", PageSize = 1000 }, As(keys["assessor"]));

@@ -137,10 +137,10 @@ public sealed class WorkflowTests(PlatformFixture platform)
         Assert.Contains("| +1.5 | 领导小组运行机制获省级推广 | 核查记录 2026-03 |", bulletin, StringComparison.Ordinal);
 
         // The anchored chains verify on the user's machine.
-        var verify = await Cli.RunAsync(platform.Server, platform.Keys["assessor"], "audit", "verify", "--year", "2026");
+        var verify = await AssessCli.RunAsync(platform.Server, platform.Keys["assessor"], "audit", "verify", "--year", "2026");
         Assert.True(verify.Exit == 0, verify.Out + verify.Err);
         Assert.Contains("全部 3 条审计链完整", verify.Out, StringComparison.Ordinal);
-        var list = await Cli.RunAsync(platform.Server, platform.Keys["alpha"], "audit", "list", "--year", "2026");
+        var list = await AssessCli.RunAsync(platform.Server, platform.Keys["alpha"], "audit", "list", "--year", "2026");
         Assert.Contains("领导小组运行机制获省级推广", list.Out, StringComparison.Ordinal);
 
         await TamperingIsFoundAtTheExactEntryAsync();
@@ -172,7 +172,7 @@ public sealed class WorkflowTests(PlatformFixture platform)
                 Assert.True(await tamper.ExecuteNonQueryAsync() > 0, sql);
             }
 
-            var result = await Cli.RunAsync(platform.Server, platform.Keys["assessor"], "audit", "verify", "--year", "2026", "--county", "alpha");
+            var result = await AssessCli.RunAsync(platform.Server, platform.Keys["assessor"], "audit", "verify", "--year", "2026", "--county", "alpha");
             Assert.True(result.Exit == 6, $"{sql}\n{result.Out}{result.Err}");
             Assert.Contains($"第 {index} 条起不可信", result.Out, StringComparison.Ordinal);
             if (problem is not null)
@@ -214,7 +214,7 @@ public sealed class WorkflowTests(PlatformFixture platform)
         // Removing the tail leaves a valid shorter chain: only the anchored head reveals it.
         await ExpectBrokenAtAsync(last - 1, $"DELETE FROM audit_entries WHERE chain = '{chain}' AND idx >= {last - 1}", "截断");
 
-        var intact = await Cli.RunAsync(platform.Server, platform.Keys["assessor"], "audit", "verify", "--year", "2026", "--county", "alpha");
+        var intact = await AssessCli.RunAsync(platform.Server, platform.Keys["assessor"], "audit", "verify", "--year", "2026", "--county", "alpha");
         Assert.Equal(0, intact.Exit);
     }
 }

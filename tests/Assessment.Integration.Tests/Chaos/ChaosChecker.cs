@@ -121,7 +121,7 @@ public static class ChaosChecker
 
         // Every county's hash chain, recomputed by the CLI as a user would: no entry lost or overwritten by the faults.
         var verifier = Enumerable.Range(0, cluster.Count).Select(cluster.Silo).First(s => s is not null)!;
-        var (exit, stdout, stderr) = await Infrastructure.Cli.RunAsync(verifier, cluster.Keys["assessor"], "audit", "verify", "--year", "2024");
+        var (exit, stdout, stderr) = await Infrastructure.AssessCli.RunAsync(verifier, cluster.Keys["assessor"], "audit", "verify", "--year", "2024");
         if (exit != 0)
         {
             problems.Add($"assess audit verify exited {exit}: {stdout} {stderr}");

@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace Assessment.Integration.Tests.Infrastructure;
 
 /// <summary>Runs the built <c>assess</c> CLI as a user would, against a test server.</summary>
-public static class Cli
+public static class AssessCli
 {
     public static async Task<(int Exit, string Out, string Err)> RunAsync(ServerProcess server, string key, params string[] args)
     {
