@@ -1,6 +1,7 @@
 using Assessment.Domain.Catalog;
 using Assessment.Grains.Notifications;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orleans.Serialization;
 
 namespace Assessment.Grains;
@@ -17,6 +18,7 @@ public static class GrainServices
         services.AddSingleton(TimeProvider.System);
         services.AddOptions<RoundOptions>();
         services.AddSingleton<INotificationSink, WebhookNotificationSink>();
+        services.TryAddSingleton<ICountyFactsStore, NoCountyFactsStore>();
         return services.AddAssessmentSerialization();
     }
 

@@ -15,7 +15,16 @@ var output = args.SkipWhile(a => a != "--json").Skip(1).FirstOrDefault() ?? Path
 var catalog = IndicatorCatalog.Default;
 var scheme = SchemeLoader.Default(catalog);
 var scorer = new Scorer(catalog, scheme);
-var results = new List<Result>();
+var results = new Results();
+var commit = GitCommit();
+var loadAtStart = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "n/a";
+
+// The header first and every row as soon as it is measured: a long run shows where it is.
+Console.WriteLine($"# Benchmarks ({(quick ? "quick" : "full")}) — {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, commit {commit}, {Environment.ProcessorCount} cores, load {loadAtStart} at start, GC {(GCSettings.IsServerGC ? "server" : "workstation")}");
+Console.WriteLine();
+Console.WriteLine("| scenario | figure | baseline (same run) | baseline | ratio |");
+Console.WriteLine("| --- | ---: | --- | ---: | ---: |");
+Progress("ranking in process");
 
 foreach (var size in new[] { 20, 2850 })
 {
@@ -47,6 +56,8 @@ foreach (var size in new[] { 20, 2850 })
     results.Add(new Result($"ranking {size} counties, warm, one county changed (ms)", warm.P50, sort.P50, "in-process sort of the totals"));
     results.Add(new Result($"ranking {size} counties, full rescoring (ms)", full.P50, sort.P50, "in-process sort of the totals"));
 }
+
+Progress("report extraction");
 
 // Extraction of a 20 KB annual report (the five fixture reports joined and cut to 20 KiB of UTF-8), against one
 // regular expression pass over the same text that finds every figure: the least any extraction must do.
@@ -80,6 +91,8 @@ foreach (var (name, hostile) in new[]
     results.Add(new Result($"extracting {name} (ms; target ≤ 50)", hostileExtraction.P50, hostileScan.P50, "one regex pass finding every figure"));
 }
 
+Progress("bulletin rendering");
+
 // B5: the bulletin of a 20-county tenant and a 2,850-row annex, against writing the same table with a StringBuilder.
 foreach (var size in new[] { 20, 2850 })
 {
@@ -96,42 +109,40 @@ if (!smoke && !args.Contains("--domain-only"))
 {
     if (only is null or "submissions")
     {
+        Progress("B1/B7 durable submissions against the dry run and a plain upsert (starts servers)");
         results.AddRange(await SubmissionBenchmark.RunAsync(quick));
     }
 
     if (only is null or "national")
     {
+        Progress("B2 a national year against COPY");
         results.AddRange(await NationalYearBenchmark.RunAsync(quick));
     }
 
     if (only is null or "server")
     {
+        Progress("B3/B4/B8 rankings over gRPC, cold and warm; silo start; a noisy tenant");
         results.AddRange(await ServerBenchmarks.RunAsync(quick));
     }
 
     if (only is "noisy")
     {
+        Progress("a noisy tenant's template renders beside another tenant's rankings");
         results.AddRange(await ServerBenchmarks.NoisyOnlyAsync(quick));
     }
 
     if (only is null or "memory")
     {
+        Progress("B6 heap per active county grain");
         results.AddRange(await MemoryBenchmark.RunAsync(quick));
     }
 }
 
 var load = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "n/a";
-Console.WriteLine($"# Benchmarks ({(quick ? "quick" : "full")}) — {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, load {load}, GC {(GCSettings.IsServerGC ? "server" : "workstation")}");
 Console.WriteLine();
-Console.WriteLine("| scenario | figure | baseline (same run) | baseline | ratio |");
-Console.WriteLine("| --- | ---: | --- | ---: | ---: |");
-foreach (var r in results)
-{
-    Console.WriteLine($"| {r.Scenario} | {N(r.Figure)} | {r.BaselineName} | {N(r.Baseline)} | {(r.Figure / r.Baseline).ToString(r.HigherIsBetter ? "0.00" : "0.0", CultureInfo.InvariantCulture)}× |");
-}
-
+Console.WriteLine($"Load {load} at the end.");
 Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
-File.WriteAllText(output, JsonSerializer.Serialize(new { date = DateTime.UtcNow, load, cores = Environment.ProcessorCount, quick, results }, new JsonSerializerOptions { WriteIndented = true }));
+File.WriteAllText(output, JsonSerializer.Serialize(new { date = DateTime.UtcNow, commit, loadAtStart, loadAtEnd = load, cores = Environment.ProcessorCount, quick, results = results.All }, new JsonSerializerOptions { WriteIndented = true }));
 Console.WriteLine();
 Console.WriteLine($"JSON: {Path.GetFullPath(output)}");
 return 0;
@@ -166,9 +177,49 @@ static string FindRepository()
     return dir?.FullName ?? throw new InvalidOperationException("Run the harness from the repository.");
 }
 
-static string N(double value) => value.ToString(value < 1 ? "0.0000" : value < 100 ? "0.00" : "0", CultureInfo.InvariantCulture);
+static void Progress(string scenario) => Console.Error.WriteLine($"[{DateTime.UtcNow:HH:mm:ss}] {scenario}…");
+
+static string GitCommit()
+{
+    try
+    {
+        using var git = Process.Start(new ProcessStartInfo("git", "rev-parse --short HEAD") { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        var text = git.StandardOutput.ReadToEnd().Trim();
+        git.WaitForExit();
+        return git.ExitCode == 0 && text.Length > 0 ? text : "unknown";
+    }
+    catch (System.ComponentModel.Win32Exception)
+    {
+        return "unknown";
+    }
+}
 
 internal sealed record Stats(double P50, double P99);
 
 /// <summary>One figure and the baseline it is compared with, both measured in this run.</summary>
-internal sealed record Result(string Scenario, double Figure, double Baseline, string BaselineName, bool HigherIsBetter = false);
+internal sealed record Result(string Scenario, double Figure, double Baseline, string BaselineName, bool HigherIsBetter = false)
+{
+    public string Row => $"| {Scenario} | {Format(Figure)} | {BaselineName} | {Format(Baseline)} | {(Figure / Baseline).ToString(HigherIsBetter ? "0.00" : "0.0", CultureInfo.InvariantCulture)}× |";
+
+    private static string Format(double value) => value.ToString(value < 1 ? "0.0000" : value < 100 ? "0.00" : "0", CultureInfo.InvariantCulture);
+}
+
+/// <summary>The rows of a run, each printed as a table row the moment it is added.</summary>
+internal sealed class Results
+{
+    public List<Result> All { get; } = [];
+
+    public void Add(Result result)
+    {
+        All.Add(result);
+        Console.WriteLine(result.Row);
+    }
+
+    public void AddRange(IEnumerable<Result> results)
+    {
+        foreach (var r in results)
+        {
+            Add(r);
+        }
+    }
+}

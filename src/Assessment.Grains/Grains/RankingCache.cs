@@ -60,8 +60,9 @@ internal sealed class RankingCache(IndicatorCatalog catalog, TimeProvider clock)
         _lastSweep = 0;
     }
 
+    /// <param name="stored">On a sweep, every county's stored facts in one read (null: ask each county).</param>
     public async Task RefreshAsync(CountyInfo[] counties, Func<string, int, Task<CountyFactsSnapshot?>> factsIfChanged,
-        Dictionary<string, string> groups, HashSet<string> overrides)
+        Func<Task<IReadOnlyDictionary<string, CountyFactsSnapshot>?>> stored, Dictionary<string, string> groups, HashSet<string> overrides)
     {
         var scheme = Scheme ?? throw new InvalidOperationException("No scheme pinned.");
         var sweep = _facts.Count < counties.Length || _lastSweep == 0 || clock.GetElapsedTime(_lastSweep) > SweepInterval;
@@ -76,7 +77,11 @@ internal sealed class RankingCache(IndicatorCatalog catalog, TimeProvider clock)
         CountyFactsSnapshot?[] updates;
         try
         {
-            updates = await Task.WhenAll(asked.Select(c => factsIfChanged(c.Id, _facts.TryGetValue(c.Id, out var known) ? known.Revision : 0)));
+            var read = sweep ? await stored() : null;
+            int Known(string county) => _facts.TryGetValue(county, out var known) ? known.Revision : 0;
+            updates = await Task.WhenAll(asked.Select(c => read is not null && read.TryGetValue(c.Id, out var row)
+                ? Task.FromResult(row.Revision == Known(c.Id) && row.Revision != 0 ? null : row)
+                : factsIfChanged(c.Id, Known(c.Id))));
         }
         catch
         {

@@ -62,6 +62,8 @@ public static class SiloSetup
             o.Invariant = Invariant;
             o.DataSource = database.DataSource;
         });
+        // Before the grains' defaults: rankings read the counties' stored facts in one query.
+        silo.Services.AddSingleton<ICountyFactsStore>(sp => new PostgresCountyFacts(database.DataSource, sp.GetRequiredService<Assessment.Domain.Catalog.IndicatorCatalog>()));
         silo.Services.AddAssessmentGrains();
         silo.AddIncomingGrainCallFilter<TenantGuard>();
         silo.AddIncomingGrainCallFilter<Assessment.Grains.Grains.BrokenActivationFilter>();
