@@ -90,7 +90,8 @@ public interface IRoundGrain : IGrainWithStringKey
     [Alias("Close")]
     Task<RoundInfo> Close(string actor, int? expectedVersion = null);
 
-    [Alias("GetInfo")]
+    /// <remarks>Interleaves: a read of the round's small state never waits behind a cold ranking or a publication fan-out.</remarks>
+    [Alias("GetInfo"), Orleans.Concurrency.AlwaysInterleave]
     Task<RoundInfo?> GetInfo();
 
     /// <summary>Completeness and timeliness over all counties, and what may be done next with the round.</summary>
@@ -98,8 +99,12 @@ public interface IRoundGrain : IGrainWithStringKey
     Task<RoundProgress> GetProgress();
 
     /// <summary>What the reminders recorded (newest first), for the CLI and the dashboard.</summary>
-    [Alias("GetNotifications")]
+    [Alias("GetNotifications"), Orleans.Concurrency.AlwaysInterleave]
     Task<RoundNotification[]> GetNotifications();
+
+    /// <summary>A webhook post of the notification succeeded (posts run off the round's turn).</summary>
+    [Alias("MarkDelivered")]
+    Task MarkDelivered(int sequence);
 
     /// <summary>
     /// A county's facts changed (called by the county after each durable write, before its units are acknowledged), so

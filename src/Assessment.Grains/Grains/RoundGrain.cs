@@ -20,6 +20,7 @@ public sealed class RoundGrain(
     [PersistentState("round", StorageNames.Default)] IPersistentState<RoundState> state,
     [PersistentState("published", StorageNames.Default)] IPersistentState<PublishedRoundState> published,
     IndicatorCatalog catalog,
+    ICountyFactsStore countyFacts,
     INotificationSink notifications,
     IOptions<RoundOptions> options,
     TimeProvider clock,
@@ -33,6 +34,7 @@ public sealed class RoundGrain(
 
     private const int MaxAudit = 500;
     private readonly RankingCache _cache = new(catalog, clock);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<int, bool> _delivering = new(); // posts in flight, off the turn
     private string _tenant = "";
     private int _year;
     private IGrainTimer? _upgrade;
@@ -373,21 +375,51 @@ public sealed class RoundGrain(
         }
     }
 
-    private async Task DeliverAsync()
+    /// <summary>
+    /// Posts undelivered notifications without holding the round's turn: a slow or unreachable webhook (10 s time-out)
+    /// never delays the round's other calls. A post that succeeds comes back as <see cref="MarkDelivered"/>.
+    /// </summary>
+    private Task DeliverAsync()
     {
-        var delivered = false;
-        for (var i = 0; i < S.Notifications.Count; i++)
+        var self = this.AsReference<IRoundGrain>();
+        foreach (var notification in S.Notifications.Where(n => !n.Delivered && _delivering.TryAdd(n.Sequence, true)))
         {
-            if (!S.Notifications[i].Delivered && await notifications.DeliverAsync(_tenant, _year, S.Notifications[i], CancellationToken.None))
+            _ = Task.Run(async () =>
             {
-                S.Notifications[i] = S.Notifications[i] with { Delivered = true };
-                delivered = true;
-            }
+                try
+                {
+                    if (await notifications.DeliverAsync(_tenant, _year, notification, CancellationToken.None))
+                    {
+                        await self.MarkDelivered(notification.Sequence);
+                    }
+                }
+                catch (Exception ex)
+                {
+                    logger.LogWarning(ex, "Round {Round}: notification {Sequence} not delivered yet", _tenant + "/" + _year, notification.Sequence);
+                }
+                finally
+                {
+                    _delivering.TryRemove(notification.Sequence, out _);
+                }
+            });
         }
 
-        if (delivered)
+        return Task.CompletedTask;
+    }
+
+    public async Task MarkDelivered(int sequence)
+    {
+        var index = S.Notifications.FindIndex(n => n.Sequence == sequence);
+        if (index < 0 || S.Notifications[index].Delivered)
         {
-            await state.WriteOrRestoreAsync(GrainContext, logger);
+            return;
+        }
+
+        S.Notifications[index] = S.Notifications[index] with { Delivered = true };
+        await state.WriteOrRestoreAsync(GrainContext, logger);
+        if (options.Value.ReminderOffsets.All(o => S.RemindersDone.Contains(o.Ticks)) && S.Notifications.All(n => n.Delivered))
+        {
+            await StopRemindersAsync();
         }
     }
 
@@ -526,6 +558,7 @@ public sealed class RoundGrain(
         var started = clock.GetTimestamp();
         await _cache.RefreshAsync(S.Counties,
             (county, known) => GrainFactory.GetGrain<ICountyGrain>(GrainKeys.County(_tenant, county, _year)).GetFactsIfChanged(known),
+            () => countyFacts.ReadAsync(_tenant, _year),
             Groups(), Overrides());
         logger.LogDebug("Ranked {Count} counties of {Round} in {Elapsed}", S.Counties.Length, this.GetPrimaryKeyString(), clock.GetElapsedTime(started));
     }
