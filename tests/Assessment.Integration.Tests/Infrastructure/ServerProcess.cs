@@ -49,11 +49,14 @@ public sealed class ServerProcess : IAsyncDisposable
         public int WebPort { get; } = FreePort();
         public int SiloPort { get; } = FreePort();
         public int GatewayPort { get; } = FreePort();
+
+        /// <summary>Another build of the server to run (a published one); the solution's build when null.</summary>
+        public string? Dll { get; init; }
     }
 
     public static async Task<ServerProcess> StartAsync(Settings settings, bool expectExit = false, TimeSpan? readyTimeout = null)
     {
-        var dll = ServerDll();
+        var dll = settings.Dll ?? ServerDll();
         var start = new ProcessStartInfo("dotnet")
         {
             WorkingDirectory = Path.GetDirectoryName(dll)!,
