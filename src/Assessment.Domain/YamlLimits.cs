@@ -11,8 +11,14 @@ namespace Assessment.Domain;
 /// </summary>
 public sealed record YamlLimits(int MaxDepth = 64, int MaxNodes = 20_000, int MaxScalarLength = 20_000, int MaxDocuments = 1)
 {
-    /// <summary>The limits for every YAML the platform reads (schemes, catalogs, cue books, seed files).</summary>
+    /// <summary>The limits for the YAML the platform reads from users (schemes) and its own data (catalog, cue book).</summary>
     public static YamlLimits Default { get; } = new();
+
+    /// <summary>
+    /// Seed files describe a whole prefecture, or a whole country in the benchmarks (2,850 counties × 40 units): many
+    /// nodes, but the same bounds on depth, scalars and alias expansion.
+    /// </summary>
+    public static YamlLimits Seed { get; } = new(MaxNodes: 50_000_000);
 
     /// <summary>
     /// The first limit the text breaks, as a message that names it and its line, or null when it is within all of them

@@ -63,6 +63,15 @@ public class HardeningTests
         Assert.Null(YamlLimits.Default.Check("base: &b {a: 1}\nuse: *b\n"));
     }
 
+    [Fact]
+    public void A_seed_file_may_describe_a_country_but_not_expand_aliases_or_nest_deeply()
+    {
+        var country = "counties:\n" + string.Concat(Enumerable.Range(0, 30_000).Select(i => $"  - {{ id: c{i}, name: 县{i} }}\n"));
+        Assert.Null(YamlLimits.Seed.Check(country)); // 90,000 nodes: over the scheme limit, a normal seed
+        Assert.NotNull(YamlLimits.Default.Check(country));
+        Assert.Contains("nesting", YamlLimits.Seed.Check(new string('[', 100) + new string(']', 100)), StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("suo\n")]
     [InlineData("suo\r\n")]

@@ -21,13 +21,14 @@ public static partial class NumberParser
         "件", "起", "次", "场", "人", "名", "个", "家", "项", "份", "本", "条", "篇", "期", "批", "所", "户", "元", "节", "天", "部", "册", "套", "张", "卷",
     ];
 
-    [GeneratedRegex(@"(?<lead>近|约|超过|逾)?(?<num>\d{1,15}(?:\.\d{1,6})?|[零〇一二两三四五六七八九十百千]{1,12})(?<mult>万|亿)?(?<tail>余|多|以上|左右)?(?<unit>万元|亿元|人次|场次|学时|小时|%|‰|件|起|次|场|人|名|个|家|项|份|本|条|篇|期|批|所|户|元|节|天|部|册|套|张|卷)", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"(?<lead>近|约|超过|逾)?(?<num>(?>\d{1,15})(?:\.(?>\d{1,6}))?|(?>[零〇一二两三四五六七八九十百千]{1,12}))(?<mult>万|亿)?(?<tail>余|多|以上|左右)?(?<unit>万元|亿元|人次|场次|学时|小时|%|‰|件|起|次|场|人|名|个|家|项|份|本|条|篇|期|批|所|户|元|节|天|部|册|套|张|卷)", RegexOptions.CultureInvariant)]
     private static partial Regex Pattern();
 
     /// <summary>
     /// Figures with a unit, in text order, at most <paramref name="max"/>. The numeral runs the pattern accepts are
     /// bounded (15 digits, 12 Chinese numerals), so no run of digits makes the search quadratic; a match that starts
-    /// inside a longer run is not a figure.
+    /// inside a longer run is not a figure. The runs are atomic: no unit is itself a numeral, so giving characters back
+    /// could never find another figure, and not trying keeps a text of numerals fast.
     /// </summary>
     public static IReadOnlyList<NumberToken> Find(string text, int max = int.MaxValue)
     {

@@ -1,12 +1,6 @@
-using System.Globalization;
-using Assessment.Domain.Aggregation;
-using Assessment.Domain.Catalog;
-using Assessment.Domain.Scoring;
 using Assessment.Domain.Workflow;
 using Assessment.Grains.Abstractions;
-using Assessment.Grains.Audit;
 using Microsoft.Extensions.Logging;
-using Orleans.Concurrency;
 
 namespace Assessment.Grains.Grains;
 

@@ -18,7 +18,7 @@ public sealed class SeedFile
 
     public List<SeedCounty> Counties { get; set; } = [];
 
-    public static SeedFile Parse(string yaml) => YamlLimits.Default.Check(yaml) is { } limit
+    public static SeedFile Parse(string yaml) => YamlLimits.Seed.Check(yaml) is { } limit
         ? throw new DataFileException("seed", [limit])
         : new DeserializerBuilder()
             .WithNamingConvention(UnderscoredNamingConvention.Instance)
