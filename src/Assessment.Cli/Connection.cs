@@ -27,44 +27,29 @@ public static class Connection
         Recursive = true,
     };
 
+    public static readonly Option<bool> Verbose = new("--verbose")
+    {
+        Description = "出错时显示详细的技术信息（供运维排查）",
+        Recursive = true,
+    };
+
+    /// <summary>The gRPC address the command will use.</summary>
+    public static string ResolveUrl(ParseResult parse) =>
+        parse.GetValue(Url) ?? Environment.GetEnvironmentVariable("ASSESS_URL") ?? "http://127.0.0.1:5100";
+
     public static (ClientChannel Channel, CallOptions Options) Open(ParseResult parse, CancellationToken ct)
     {
-        var url = parse.GetValue(Url) ?? Environment.GetEnvironmentVariable("ASSESS_URL") ?? "http://127.0.0.1:5100";
+        var url = ResolveUrl(parse);
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var address) || address.Scheme is not ("http" or "https"))
+        {
+            throw new UsageException($"服务器地址“{url}”无效：须为 http://主机:端口 或 https://主机:端口（如 http://127.0.0.1:5100）。");
+        }
+
         var key = parse.GetValue(Key) ?? Environment.GetEnvironmentVariable("ASSESS_KEY")
             ?? throw new UsageException("缺少 API 密钥：请用 --key 指定，或设置环境变量 ASSESS_KEY。");
         var headers = new Metadata { { "authorization", "Bearer " + key.Trim() } };
         var channel = new ClientChannel(GrpcChannel.ForAddress(url));
         return (channel, new CallOptions(headers, DateTime.UtcNow.AddSeconds(parse.GetValue(Timeout)), ct));
-    }
-
-    /// <summary>Prints a gRPC error the way a user can act on it, with every field violation.</summary>
-    public static int Report(RpcException ex, TextWriter error)
-    {
-        error.WriteLine($"错误（{ex.StatusCode}）：{ex.Status.Detail}");
-        var status = ex.GetRpcStatus();
-        if (status?.GetDetail<BadRequest>() is { } bad)
-        {
-            foreach (var v in bad.FieldViolations)
-            {
-                error.WriteLine($"  {v.Field}: {v.Description}");
-            }
-        }
-
-        if (status?.GetDetail<PreconditionFailure>() is { } pre)
-        {
-            foreach (var v in pre.Violations)
-            {
-                error.WriteLine($"  [{v.Type}] {v.Description}");
-            }
-        }
-
-        return ex.StatusCode switch
-        {
-            StatusCode.InvalidArgument or StatusCode.AlreadyExists or StatusCode.FailedPrecondition => 3,
-            StatusCode.Unauthenticated or StatusCode.PermissionDenied => 4,
-            StatusCode.Unavailable or StatusCode.DeadlineExceeded => 5,
-            _ => 1,
-        };
     }
 }
 

@@ -1,14 +1,14 @@
 using System.CommandLine;
 using Assessment.Cli;
 using Assessment.Cli.Commands;
-using Grpc.Core;
 
 Console.OutputEncoding = System.Text.Encoding.UTF8;
-var root = new RootCommand("assess：法治政府建设考核平台命令行工具（填报、排名、通报）")
+var root = new RootCommand("assess：法治政府建设考核平台命令行工具（填报、排名、通报）。" + Failures.ExitCodesHelp)
 {
     Connection.Url,
     Connection.Key,
     Connection.Timeout,
+    Connection.Verbose,
     SubmitCommand.Create(),
     RankingCommand.Create(),
     BulletinCommand.Create(),
@@ -20,16 +20,12 @@ var root = new RootCommand("assess：法治政府建设考核平台命令行工�
     AdminCommands.Create(),
 };
 
+var parse = root.Parse(args);
 try
 {
-    return await root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+    return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
 }
-catch (RpcException ex)
+catch (Exception ex)
 {
-    return Connection.Report(ex, Console.Error);
-}
-catch (UsageException ex)
-{
-    Console.Error.WriteLine(ex.Message);
-    return 2;
+    return Failures.Report(ex, Connection.ResolveUrl(parse), parse.GetValue(Connection.Verbose), Console.Error);
 }

@@ -21,9 +21,50 @@ public sealed class CliTests(PlatformFixture platform)
 
         await File.WriteAllTextAsync(file, "year: 2024\nvalues:\n  legalaid.documents_drafted: -5\n  bogus.code: 1\n");
         var bad = await Assess(platform.Keys["beta/u6"], "submit", file);
-        Assert.Equal(3, bad.Exit);
+        Assert.Equal(4, bad.Exit);
         Assert.Contains("values[0].value", bad.Err, StringComparison.Ordinal);
         Assert.Contains("values[1].code", bad.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Every_failure_is_one_or_two_chinese_lines_with_its_exit_code_and_no_stack_trace()
+    {
+        var unit = platform.Keys["gamma/u1"];
+        int freePort;
+        using (var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0))
+        {
+            listener.Start();
+            freePort = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        }
+
+        var file = Path.Combine(Path.GetTempPath(), $"assess-{Guid.NewGuid():N}.yaml");
+        var broken = Path.Combine(Path.GetTempPath(), $"assess-{Guid.NewGuid():N}.yaml");
+        await File.WriteAllTextAsync(file, "year: 2033\nvalues:\n  legalaid.cases: 3\n");
+        await File.WriteAllTextAsync(broken, "year: 2024\nvalues: [1, 2\n");
+        (string Why, int Exit, string Says, Task<(int Exit, string Out, string Err)> Run)[] cases =
+        [
+            ("server down", 7, $"127.0.0.1:{freePort}", Assess(unit, "ranking", "--year", "2024", "--url", $"http://127.0.0.1:{freePort}")),
+            ("address without a scheme", 2, "http://", Assess(unit, "ranking", "--year", "2024", "--url", "127.0.0.1:5100")),
+            ("the web port named", 2, "网页端口", Assess(unit, "submit", file, "--url", $"http://127.0.0.1:{platform.Server.Config.WebPort}")),
+            ("an unknown key", 3, "密钥", Assess("ak_" + new string('a', 52), "ranking", "--year", "2024")),
+            ("a unit asking for the ranking", 3, "无权", Assess(unit, "ranking", "--year", "2024")),
+            ("malformed YAML", 2, "YAML", Assess(unit, "submit", broken)),
+            ("a round that is already open", 5, "ROUND_ALREADY_OPEN", Assess(platform.Keys["assessor"], "round", "open", "--year", "2024")),
+            ("a year without a round", 5, "ROUND_NOT_OPEN", Assess(unit, "submit", file)),
+            ("the same, as a dry run", 5, "ROUND_NOT_OPEN", Assess(unit, "submit", file, "--dry-run")),
+        ];
+        foreach (var (why, exit, says, run) in cases)
+        {
+            var result = await run;
+            Assert.True(result.Exit == exit, $"{why}: exit {result.Exit}, expected {exit}\n{result.Out}{result.Err}");
+            Assert.True((result.Out + result.Err).Contains(says, StringComparison.Ordinal), $"{why}: does not say {says}\n{result.Out}{result.Err}");
+            Assert.DoesNotContain("   at ", result.Out + result.Err, StringComparison.Ordinal);
+            Assert.DoesNotContain("Exception", result.Out + result.Err, StringComparison.Ordinal);
+        }
+
+        // --verbose shows the technical detail for the operator.
+        var verbose = await Assess(unit, "ranking", "--year", "2024", "--url", $"http://127.0.0.1:{freePort}", "--verbose");
+        Assert.Contains("Exception", verbose.Err, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -131,9 +172,9 @@ public sealed class CliTests(PlatformFixture platform)
         Assert.Equal(0, (await Assess(key, "submit", "--help")).Exit);
         Assert.Equal(0, (await Assess(op, "admin", "key", "revoke", id, "--tenant", tenant)).Exit);
         var refused = await Assess(op, "admin", "key", "revoke", "0123456789abcdef", "--tenant", tenant);
-        Assert.Equal(1, refused.Exit);
-        Assert.Contains("NotFound", refused.Err, StringComparison.Ordinal);
+        Assert.Equal(4, refused.Exit);
+        Assert.Contains("没有该凭据", refused.Err, StringComparison.Ordinal);
         var duplicate = await Assess(op, "admin", "tenant", "create", "--id", tenant, "--name", "x", "--issuer", "x", "--prefix", "x");
-        Assert.Equal(3, duplicate.Exit);
+        Assert.Equal(4, duplicate.Exit);
     }
 }

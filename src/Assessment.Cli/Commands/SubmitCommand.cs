@@ -60,11 +60,11 @@ public static class SubmitCommand
             using (channel)
             {
                 var client = new SubmissionService.SubmissionServiceClient(channel);
+                var current = await client.GetMySubmissionsAsync(new GetMySubmissionsRequest { Year = request.Year }, options);
                 if (request.SubmissionId.Length == 0)
                 {
                     // The file's bytes and the version the unit is at now: sending the same file again right away is a
                     // retry (stored once), while sending yesterday's file after other changes stores it as a new version.
-                    var current = await client.GetMySubmissionsAsync(new GetMySubmissionsRequest { Year = request.Year }, options);
                     var kind = parse.GetValue(fromReport) is null ? "file" : parse.GetValue(level)!;
                     // If this very file made the unit's latest version, sending it again is a replay of that submission.
                     var latest = current.Submissions.Where(s => s.Version == current.Version).Select(s => s.SubmissionId).ToHashSet();
@@ -76,9 +76,27 @@ public static class SubmitCommand
                 Console.WriteLine(response.DryRun ? "试提交（未保存）：" : response.Replayed ? "该提交此前已受理（重复提交未重复计入）：" : "已受理并持久保存：");
                 Console.WriteLine($"  submission_id {response.SubmissionId}，版本 {response.Version}");
                 Console.WriteLine($"  新增 {response.Accepted}，更新 {response.Updated}，未变 {response.Unchanged}，清除 {response.Cleared}，拒绝 {response.Rejected}");
-                foreach (var o in response.Outcomes.Where(o => o.Outcome == ValueOutcomeKind.Rejected))
+                var before = current.Values.ToDictionary(v => v.Code, v => v.Value, StringComparer.Ordinal);
+                var sent = request.Values.ToDictionary(v => v.Code, StringComparer.Ordinal);
+                foreach (var o in response.Outcomes)
                 {
-                    Console.WriteLine($"  拒绝 {o.Code}：{o.Reason}");
+                    var was = before.TryGetValue(o.Code, out var old) ? old.ToString("0.##", CultureInfo.InvariantCulture) : "未填报";
+                    var now = sent.TryGetValue(o.Code, out var value) && value.HasValue ? value.Value.ToString("0.##", CultureInfo.InvariantCulture) : "未填报";
+                    Console.WriteLine(o.Outcome switch
+                    {
+                        ValueOutcomeKind.Rejected => $"  拒绝 {o.Code}：{o.Reason}",
+                        ValueOutcomeKind.Accepted => $"  新增 {o.Code}：{now}",
+                        ValueOutcomeKind.Updated => $"  更新 {o.Code}：{was} → {now}",
+                        ValueOutcomeKind.Cleared => $"  清除 {o.Code}：{was} → 未填报",
+                        _ => $"  未变 {o.Code}：{was}",
+                    });
+                }
+
+                // A dry run answers like the real call would: rejected values are a validation failure (exit 4).
+                if (response.DryRun && response.Rejected > 0)
+                {
+                    Console.Error.WriteLine("试提交发现无效数值（见上）；正式提交将被拒绝，本次未保存任何数据。");
+                    return Failures.Validation;
                 }
             }
 

@@ -120,6 +120,13 @@ public sealed class UnitGrain(
         var outcomes = Outcomes(submission.Values, violations);
         if (submission.DryRun)
         {
+            // Every check the real call makes: values above, and whether the county takes figures now (round open,
+            // deadline, review, roster, expected version) — a dry run that passes means the real call will.
+            if (violations.Count == 0)
+            {
+                await _county.Admit(_unit, submission.ExpectedVersion);
+            }
+
             return Receipt(submission.SubmissionId, S.Version, outcomes, clock.GetUtcNow(), dryRun: true);
         }
 
