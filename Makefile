@@ -5,11 +5,22 @@ CONFIG ?= Release
 DATA_DIR ?= $(CURDIR)/.data
 TEST_LOG := $(CURDIR)/artifacts/test.log
 
-.PHONY: run test bench cluster build postgres format clean
+.PHONY: run test bench cluster build postgres format clean cli
 
-## run: start one silo with an embedded PostgreSQL and the 那曲市 demo (data in .data/)
+## run: start one silo with an embedded PostgreSQL and the 那曲市 demo (data in .data/); Ctrl+C stops both
 run: postgres
-	$(DOTNET) run --project src/Assessment.Server -c $(CONFIG) -- --Demo:Enabled=true --DataDir=$(DATA_DIR)
+	@echo "Building the platform (the first build restores packages and takes a minute or two)…"
+	$(DOTNET) build src/Assessment.Server -c $(CONFIG) -nologo -v minimal
+	@echo "Starting the server and its PostgreSQL…"
+	$(DOTNET) run --project src/Assessment.Server -c $(CONFIG) --no-build -- --Demo:Enabled=true --DataDir=$(DATA_DIR)
+
+## cli: pack the `assess` command as a .NET tool and install (or update) it for this user in ~/.dotnet/tools
+CLI_VERSION := 0.1.0-local.$(shell date +%Y%m%d%H%M%S)
+cli:
+	$(DOTNET) pack src/Assessment.Cli -c Release -nologo -v minimal -o artifacts/cli -p:PackageVersion=$(CLI_VERSION)
+	$(DOTNET) tool update --global --add-source artifacts/cli --version $(CLI_VERSION) Assessment.Cli
+	@case ":$$PATH:" in *":$$HOME/.dotnet/tools:"*) echo "assess is installed: try  assess --help";; \
+	  *) echo "assess is installed in $$HOME/.dotnet/tools; put it on your PATH:"; echo '  export PATH="$$PATH:$$HOME/.dotnet/tools"';; esac
 
 ## test: unit, grain, integration and chaos tests (they provision their own PostgreSQL), and a benchmark smoke run;
 ##       CHAOS_LONG=1 repeats each chaos fault five times over a longer load

@@ -1,43 +1,40 @@
 using System.Globalization;
-using System.Text;
+using Spectre.Console;
+using Spectre.Console.Rendering;
 
 namespace Assessment.Cli;
 
-/// <summary>A plain-text table that aligns Chinese text (two columns wide in a terminal).</summary>
-public sealed class TextTable(params string[] headers)
+/// <summary>
+/// A table for the terminal, drawn by Spectre.Console (which measures Chinese characters as two columns). Cell text is
+/// printed as given, never read as markup. Redirected output gets plain characters, no colours.
+/// </summary>
+public sealed class TextTable
 {
-    private readonly List<string[]> _rows = [];
+    private readonly Table _table = new Table().Border(TableBorder.Simple);
 
-    public void Add(params string[] cells) => _rows.Add(cells);
+    public TextTable(params string[] headers)
+    {
+        foreach (var header in headers)
+        {
+            _table.AddColumn(new TableColumn(new Text(header)));
+        }
+    }
+
+    public void Add(params string[] cells) => _table.AddRow(cells.Select(c => (IRenderable)new Text(c ?? "")).ToArray());
 
     public override string ToString()
     {
-        var widths = headers.Select((h, i) => Math.Max(Width(h), _rows.Count == 0 ? 0 : _rows.Max(r => Width(r[i])))).ToArray();
-        var sb = new StringBuilder();
-        Line(headers);
-        sb.AppendLine(string.Join("  ", widths.Select(w => new string('-', w))));
-        foreach (var row in _rows)
+        var writer = new StringWriter();
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
         {
-            Line(row);
-        }
-
-        return sb.ToString();
-
-        void Line(string[] cells) => sb.AppendLine(string.Join("  ", cells.Select((c, i) => c + new string(' ', widths[i] - Width(c)))).TrimEnd());
-    }
-
-    private static int Width(string text)
-    {
-        var width = 0;
-        foreach (var rune in text.EnumerateRunes())
-        {
-            width += rune.Value >= 0x1100 && (rune.Value <= 0x115F || (rune.Value >= 0x2E80 && rune.Value <= 0xA4CF) ||
-                (rune.Value >= 0xAC00 && rune.Value <= 0xD7A3) || (rune.Value >= 0xF900 && rune.Value <= 0xFAFF) ||
-                (rune.Value >= 0xFE30 && rune.Value <= 0xFE4F) || (rune.Value >= 0xFF00 && rune.Value <= 0xFF60) ||
-                (rune.Value >= 0xFFE0 && rune.Value <= 0xFFE6) || rune.Value >= 0x20000) ? 2 : 1;
-        }
-
-        return width;
+            Ansi = AnsiSupport.No,
+            ColorSystem = ColorSystemSupport.NoColors,
+            Out = new AnsiConsoleOutput(writer),
+            Interactive = InteractionSupport.No,
+        });
+        console.Profile.Width = 400; // tables are as wide as their content; a terminal scrolls, a file keeps them whole
+        console.Write(_table);
+        return string.Join('\n', writer.ToString().Split('\n').Select(l => l.TrimEnd())).TrimStart('\n');
     }
 
     public static string Number(double value) => value.ToString("0.00", CultureInfo.InvariantCulture);

@@ -22,7 +22,7 @@ public static class RankingCommand
             {
                 var ranking = await new AssessmentService.AssessmentServiceClient(channel)
                     .GetRankingAsync(new GetRankingRequest { Year = parse.GetValue(Year) }, options);
-                var table = new TextTable(["排名", "县（区）", .. ranking.Dimensions.Select(d => d.Code), "总分", "等次", "较上年"]);
+                var table = new TextTable(["排名", "县（区）", .. ranking.Dimensions.Select(d => d.Name), "总分", "等次", "较上年"]);
                 foreach (var e in ranking.Entries)
                 {
                     table.Add([e.Rank.ToString(System.Globalization.CultureInfo.InvariantCulture), e.Name,
