@@ -18,6 +18,8 @@ var root = new RootCommand("assess：法治政府建设考核平台命令行工�
     WorkflowCommands.Round(),
     WorkflowCommands.CountyCommand(),
     AdminCommands.Create(),
+    IdentityCommands.WhoAmI(),
+    IdentityCommands.Catalog(),
 };
 
 var parse = root.Parse(args);

@@ -184,6 +184,7 @@ app.MapGrpcService<SubmissionGrpcService>();
 app.MapGrpcService<AssessmentGrpcService>();
 app.MapGrpcService<BulletinGrpcService>();
 app.MapGrpcService<AdminGrpcService>();
+app.MapGrpcService<AccountGrpcService>();
 app.MapGrpcHealthChecksService();
 app.MapGet("/healthz", () => Results.Text("ok"));                       // liveness: the process answers
 app.MapHealthChecks("/readyz");                                          // readiness: silo active, database reachable

@@ -72,6 +72,9 @@ public sealed class AuthorizationMatrixTests(PlatformFixture platform)
         new("assessment.v1.AdminService/ListCredentials", [Operator, TenantAdmin], Scope.TenantField, (ch, o, _, t) => Run(Admin(ch).ListCredentialsAsync(new ListCredentialsRequest { Tenant = t, PageSize = 5 }, o))),
         new("assessment.v1.AdminService/RotateCredential", [Operator, TenantAdmin], Scope.TenantField, (ch, o, _, t) => Run(Admin(ch).RotateCredentialAsync(new CredentialRef { Tenant = t, Id = "0000000000000000" }, o))),
         new("assessment.v1.AdminService/UploadTemplate", [Operator, TenantAdmin], Scope.TenantField, (ch, o, _, t) => Run(Admin(ch).UploadTemplateAsync(new UploadTemplateRequest { Tenant = t, Format = "markdown", Source = "" }, o))),
+        // AccountService: any valid key asks about itself.
+        new("assessment.v1.AccountService/WhoAmI", [Unit, County, Assessor, Leader, TenantAdmin, Operator], Scope.None, (ch, o, _, _) => Run(new AccountService.AccountServiceClient(ch)
+            .WhoAmIAsync(new WhoAmIRequest(), o))),
         new("assessment.v1.AdminService/RevokeCredential", [Operator, TenantAdmin], Scope.TenantField, (ch, o, _, t) => Run(Admin(ch).RevokeCredentialAsync(new CredentialRef { Tenant = t, Id = "0000000000000000" }, o))),
     ];
 
@@ -86,7 +89,7 @@ public sealed class AuthorizationMatrixTests(PlatformFixture platform)
         var rows = Rows(scheme);
 
         // Every RPC of every service in the protos has exactly one row.
-        var methods = new[] { SubmissionService.Descriptor, AssessmentService.Descriptor, BulletinService.Descriptor, AdminService.Descriptor }
+        var methods = new[] { SubmissionService.Descriptor, AssessmentService.Descriptor, BulletinService.Descriptor, AdminService.Descriptor, AccountService.Descriptor }
             .SelectMany(s => s.Methods.Select(m => $"{s.FullName}/{m.Name}")).Order(StringComparer.Ordinal);
         Assert.Equal(methods, rows.Select(r => r.Method).Order(StringComparer.Ordinal));
 

@@ -68,6 +68,27 @@ public sealed class CliTests(PlatformFixture platform)
     }
 
     [Fact]
+    public async Task Whoami_names_the_keys_role_and_scope_and_catalog_lists_what_a_unit_reports()
+    {
+        var me = await Assess(platform.Keys["gamma/u1"], "whoami");
+        Assert.Equal(0, me.Exit);
+        Assert.Contains("单位填报员", me.Out, StringComparison.Ordinal);
+        Assert.Contains("平安县（gamma）", me.Out, StringComparison.Ordinal);
+        Assert.Contains("一号单位（u1）", me.Out, StringComparison.Ordinal);
+        Assert.Contains("测试市（itest）", me.Out, StringComparison.Ordinal);
+
+        var all = await Assess("", "catalog");
+        Assert.Equal(0, all.Exit);
+        Assert.Contains("org.leading_group", all.Out, StringComparison.Ordinal);
+        Assert.Contains("法律援助案件数", all.Out, StringComparison.Ordinal);
+        var mine = await Assess(platform.Keys["gamma/u1"], "catalog", "--mine");
+        Assert.Equal(0, mine.Exit);
+        Assert.Contains("legalaid.cases", mine.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain("org.leading_group", mine.Out, StringComparison.Ordinal); // the county reports it, not a unit
+        Assert.Equal(2, (await Assess(platform.Keys["assessor"], "catalog", "--mine")).Exit);
+    }
+
+    [Fact]
     public async Task Sending_yesterdays_file_again_after_a_change_stores_it_as_a_new_version()
     {
         var key = platform.Keys["alpha/u6"];

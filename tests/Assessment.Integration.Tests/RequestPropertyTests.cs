@@ -25,6 +25,7 @@ public sealed class RequestPropertyTests(PlatformFixture platform)
         AssessmentReflection.Descriptor.Services[0],
         BulletinReflection.Descriptor.Services[0],
         AdminReflection.Descriptor.Services[0],
+        AccountReflection.Descriptor.Services[0],
     ];
 
     private static readonly MethodDescriptor[] Methods = [.. Services.SelectMany(s => s.Methods)];
@@ -58,6 +59,7 @@ public sealed class RequestPropertyTests(PlatformFixture platform)
             ["AssessmentService"] = keys["assessor"],
             ["BulletinService"] = keys["assessor"],
             ["AdminService"] = server.OperatorKey(),
+            ["AccountService"] = keys["alpha/u1"],
         };
         var pid = server.ProcessId;
         var invoker = server.Channel.CreateCallInvoker();

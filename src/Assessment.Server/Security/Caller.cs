@@ -13,6 +13,7 @@ public sealed record Caller(Role Role, string Tenant, string? County, string? Un
     public const string CountyClaim = "assessment:county";
     public const string UnitClaim = "assessment:unit";
     public const string CredentialClaim = "assessment:credential";
+    public const string ExpiresClaim = "assessment:expires";
 
     public static Caller From(ClaimsPrincipal user)
     {
@@ -35,6 +36,10 @@ public sealed record Caller(Role Role, string Tenant, string? County, string? Un
             new(TenantClaim, credential.Tenant),
             new(CredentialClaim, credentialId),
         };
+        if (credential.ExpiresAt is { } expires)
+        {
+            claims.Add(new(ExpiresClaim, expires.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        }
         if (credential.County is not null)
         {
             claims.Add(new(CountyClaim, credential.County));

@@ -50,18 +50,18 @@ public sealed class TenantSeeder(IClusterClient cluster, CredentialService crede
 
         var keys = new StringBuilder();
         keys.AppendLine("# 演示凭据：每个密钥只在此显示一次，平台只保存其 SHA-256。请勿提交到版本库。");
-        keys.AppendLine($"tenant: {seed.Tenant.Id}");
-        keys.AppendLine($"assessor: {assessor}");
-        keys.AppendLine($"leader: {leader}");
+        keys.AppendLine($"tenant: {seed.Tenant.Id}   # {seed.Tenant.Name}");
+        keys.AppendLine($"assessor: {assessor}   # 考核办（排名、审核、发布）");
+        keys.AppendLine($"leader: {leader}   # 领导（只读）");
         keys.AppendLine("counties:");
         for (var i = 0; i < seed.Counties.Count; i++)
         {
-            keys.AppendLine($"  {seed.Counties[i].Id}:");
-            keys.AppendLine($"    key: {countyKeys[i]}");
+            keys.AppendLine($"  {seed.Counties[i].Id}:   # {seed.Counties[i].Name}");
+            keys.AppendLine($"    key: {countyKeys[i]}   # 县级（上报）");
             keys.AppendLine("    units:");
             for (var u = 0; u < seed.Counties[i].Units.Count; u++)
             {
-                keys.AppendLine($"      {seed.Counties[i].Units[u].Id}: {unitKeys[i][u]}");
+                keys.AppendLine($"      {seed.Counties[i].Units[u].Id}: {unitKeys[i][u]}   # {seed.Counties[i].Units[u].Name}");
             }
         }
 
