@@ -20,6 +20,7 @@ var root = new RootCommand("assess：法治政府建设考核平台命令行工�
     AdminCommands.Create(),
     IdentityCommands.WhoAmI(),
     IdentityCommands.Catalog(),
+    ExportCommand.Create(),
 };
 
 var parse = root.Parse(args);

@@ -61,3 +61,20 @@ public sealed class CliRetryTests
         Assert.Equal(id, ((RoundTransitionRequest)writes.Seen.Single()).RequestId);
     }
 }
+
+/// <summary>CSV as spreadsheets read it: quoted where needed, and never a formula.</summary>
+public sealed class CsvExportTests
+{
+    [Fact]
+    public void Fields_with_separators_are_quoted_and_text_that_looks_like_a_formula_stays_text()
+    {
+        var csv = Assessment.Cli.Commands.ExportCommand.Csv(["县（区）", "总分"],
+            [["甲,乙县", 91.5], ["他说\"好\"", 80.0], ["=HYPERLINK(\"http://x\")", -1.0], ["第一行\n第二行", 0.0]]);
+        var lines = csv.Split("\r\n");
+        Assert.Equal("县（区）,总分", lines[0]);
+        Assert.Equal("\"甲,乙县\",91.5", lines[1]);
+        Assert.Equal("\"他说\"\"好\"\"\",80", lines[2]);
+        Assert.Equal("\"'=HYPERLINK(\"\"http://x\"\")\",-1", lines[3]);
+        Assert.StartsWith("\"第一行\n第二行\",0", lines[4], StringComparison.Ordinal);
+    }
+}

@@ -89,6 +89,36 @@ public sealed class CliTests(PlatformFixture platform)
     }
 
     [Fact]
+    public async Task Exports_open_again_as_the_ranking_with_chinese_headers_numbers_as_numbers_and_a_frozen_header()
+    {
+        var xlsx = Path.Combine(Path.GetTempPath(), $"ranking-{Guid.NewGuid():N}.xlsx");
+        var csv = Path.Combine(Path.GetTempPath(), $"ranking-{Guid.NewGuid():N}.csv");
+        Assert.Equal(0, (await Assess(platform.Keys["assessor"], "export", "ranking", "--year", "2024", "-o", xlsx)).Exit);
+        Assert.Equal(0, (await Assess(platform.Keys["assessor"], "export", "ranking", "--year", "2024", "--format", "csv", "-o", csv)).Exit);
+        var ranking = await new Contracts.V1.AssessmentService.AssessmentServiceClient(platform.Server.Channel)
+            .GetRankingAsync(new Contracts.V1.GetRankingRequest { Year = 2024 }, ServerProcess.As(platform.Keys["assessor"]));
+
+        var rows = MiniExcelLibs.MiniExcel.Query(xlsx, useHeaderRow: true).Cast<IDictionary<string, object>>().ToList();
+        Assert.Equal(ranking.Entries.Select(e => e.Name), rows.Select(r => (string)r["县（区）"]));
+        Assert.Equal(ranking.Entries.Select(e => e.Total), rows.Select(r => Assert.IsType<double>(r["总分"])));
+        Assert.Contains(ranking.Dimensions[0].Name, rows[0].Keys);
+        using (var zip = System.IO.Compression.ZipFile.OpenRead(xlsx))
+        {
+            using var sheet = new StreamReader(zip.Entries.First(e => e.FullName.StartsWith("xl/worksheets/sheet", StringComparison.Ordinal)).Open());
+            var xml = await sheet.ReadToEndAsync();
+            Assert.Contains("ySplit=\"1\"", xml, StringComparison.Ordinal); // the header row stays in view
+            Assert.Matches("<(\\w+:)?col [^>]*width=", xml);                  // widths set for CJK text
+        }
+
+        var bytes = await File.ReadAllBytesAsync(csv);
+        Assert.True(bytes.AsSpan().StartsWith(new byte[] { 0xEF, 0xBB, 0xBF }), "CSV starts with a UTF-8 BOM so Excel reads it as UTF-8");
+        var lines = System.Text.Encoding.UTF8.GetString(bytes.AsSpan(3)).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+        Assert.StartsWith("排名,县（区）,", lines[0], StringComparison.Ordinal);
+        Assert.Equal(ranking.Entries.Count + 1, lines.Length);
+        Assert.Contains(",<script>alert(1)</script>区,", string.Join('\n', lines), StringComparison.Ordinal); // hostile names stay text
+    }
+
+    [Fact]
     public async Task Sending_yesterdays_file_again_after_a_change_stores_it_as_a_new_version()
     {
         var key = platform.Keys["alpha/u6"];
