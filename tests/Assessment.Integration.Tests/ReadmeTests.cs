@@ -1,0 +1,48 @@
+using System.Text.RegularExpressions;
+using Assessment.Integration.Tests.Infrastructure;
+
+namespace Assessment.Integration.Tests;
+
+/// <summary>
+/// The README's walkthrough, run as written against a server with the built-in 那曲市 demo: every <c>assess</c>
+/// command of its shell blocks, with the YAML block as the submission file. A README that drifts from the product
+/// fails here.
+/// </summary>
+[Collection(PlatformCollection.Name)]
+public sealed partial class ReadmeTests(PlatformFixture platform)
+{
+    [GeneratedRegex(@"```(?<lang>sh|yaml)\n(?<body>.*?)```", RegexOptions.Singleline)]
+    private static partial Regex Block();
+
+    [Fact]
+    public async Task Every_assess_command_of_the_readme_walkthrough_succeeds_on_the_demo()
+    {
+        var readme = await File.ReadAllTextAsync(ServerProcess.RepositoryFile("README.md"));
+        var blocks = Block().Matches(readme).Select(m => (Lang: m.Groups["lang"].Value, Body: m.Groups["body"].Value)).ToList();
+        var commands = blocks.Where(b => b.Lang == "sh")
+            .SelectMany(b => b.Body.Split('\n'))
+            .Select(l => (l.Contains('#', StringComparison.Ordinal) ? l[..l.IndexOf('#', StringComparison.Ordinal)] : l).Trim())
+            .Where(l => l.StartsWith("assess ", StringComparison.Ordinal))
+            .ToList();
+        Assert.True(commands.Count >= 4, string.Join('\n', commands));
+        var values = blocks.Single(b => b.Lang == "yaml").Body.Replace("\n   ", "\n", StringComparison.Ordinal).Trim() + "\n";
+
+        await using var server = await ServerProcess.StartAsync(new ServerProcess.Settings(await platform.Postgres.CreateDatabaseAsync(), PostgresFixture.NewDataDir(),
+            ServerProcess.RepositoryFile("src", "Assessment.Server", "Seeding", "demo-naqu.yaml")));
+        var keys = server.Keys();
+        var unit = keys.First(k => k.Key.Count(c => c == '/') == 1).Value;
+        var work = Directory.CreateTempSubdirectory("assess-readme-").FullName;
+        await File.WriteAllTextAsync(Path.Combine(work, "values.yaml"), values);
+
+        foreach (var command in commands)
+        {
+            var args = command.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1..]
+                .Select(a => a is "values.yaml" or "bulletin.html" ? Path.Combine(work, a) : a).ToArray();
+            var key = args[0] == "submit" ? unit : keys["assessor"];
+            var result = await AssessCli.RunAsync(server, key, args);
+            Assert.True(result.Exit == 0, $"README: {command}\nexit {result.Exit}\n{result.Out}{result.Err}");
+        }
+
+        Assert.True(File.Exists(Path.Combine(work, "bulletin.html")));
+    }
+}
