@@ -152,7 +152,7 @@ public static class DemoPages
 
     private static string LoginPage(string? error, string token) =>
         "<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>登录 · 法治政府建设考核平台</title>"
-        + "<style>body{font-family:sans-serif;max-width:480px;margin:4em auto}input{width:100%;padding:6px}</style></head><body>"
+        + "<style>body{font-family:\"Noto Sans CJK SC\",\"Microsoft YaHei\",\"PingFang SC\",sans-serif;max-width:480px;margin:4em auto}input{width:100%;padding:6px}</style></head><body>"
         + "<h1>法治政府建设考核平台</h1><form method=\"post\" action=\"/login\">" + token + "<p><label>API 密钥（考核办、领导或租户管理员）"
         + "<input name=\"key\" type=\"password\" autocomplete=\"off\" required></label></p>"
         + (error is null ? "" : $"<p role=\"alert\">{WebUtility.HtmlEncode(error)}</p>")
@@ -165,7 +165,7 @@ public static class DemoPages
         var html = new StringBuilder();
         html.Append("<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>")
             .Append(E(tenantName)).Append(ranking.Year).Append("年度法治政府建设考核排名</title>")
-            .Append("<style>body{font-family:sans-serif;max-width:1100px;margin:2em auto}table{border-collapse:collapse}th,td{border:1px solid #999;padding:3px 8px;text-align:center}</style></head><body>")
+            .Append("<style>body{font-family:\"Noto Sans CJK SC\",\"Microsoft YaHei\",\"PingFang SC\",sans-serif;max-width:1100px;margin:2em auto}table{border-collapse:collapse}th,td{border:1px solid #999;padding:3px 8px;text-align:center}</style></head><body>")
             .Append("<h1>").Append(E(tenantName)).Append(' ').Append(ranking.Year).Append("年度法治政府建设考核排名</h1>")
             .Append("<p>评分细则：").Append(E(ranking.SchemeName)).Append('（').Append(E(ranking.SchemeId)).Append("）；计算时间：")
             .Append(ranking.ComputedAt.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", inv)).Append("</p>")
