@@ -47,14 +47,33 @@ public sealed class ServerProcess : IAsyncDisposable
     {
         public int GrpcPort { get; } = FreePort();
         public int WebPort { get; } = FreePort();
-        public int SiloPort { get; } = FreePort();
-        public int GatewayPort { get; } = FreePort();
+        public int SiloPort { get; init; } = FreePort();
+        public int GatewayPort { get; init; } = FreePort();
 
         /// <summary>Another build of the server to run (a published one); the solution's build when null.</summary>
         public string? Dll { get; init; }
     }
 
     public static async Task<ServerProcess> StartAsync(Settings settings, bool expectExit = false, TimeSpan? readyTimeout = null)
+    {
+        // A port asked of the OS is free when asked, not necessarily when the server binds it a moment later (another
+        // test process may have been handed the same one): a silo that lost that race starts again on new ports.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await StartOnceAsync(settings, expectExit, readyTimeout);
+            }
+            catch (PortTakenException) when (attempt < 4)
+            {
+                settings = settings with { SiloPort = FreePort(), GatewayPort = FreePort() };
+            }
+        }
+    }
+
+    private sealed class PortTakenException(string output) : InvalidOperationException($"A silo port was taken. Output:\n{output}");
+
+    private static async Task<ServerProcess> StartOnceAsync(Settings settings, bool expectExit, TimeSpan? readyTimeout)
     {
         var dll = settings.Dll ?? ServerDll();
         var start = new ProcessStartInfo("dotnet")
@@ -125,6 +144,12 @@ public sealed class ServerProcess : IAsyncDisposable
             if (!process.HasExited)
             {
                 process.Kill(entireProcessTree: true);
+            }
+
+            process.WaitForExit(); // flush redirected output
+            if (server.Output.Contains("AddressInUseException", StringComparison.Ordinal) && server.Output.Contains("Orleans", StringComparison.Ordinal))
+            {
+                throw new PortTakenException(server.Output);
             }
 
             throw new InvalidOperationException($"The server did not become ready. Output:\n{server.Output}");
