@@ -106,6 +106,7 @@ public sealed class LateChangeAndStorageFaultTests(ClusterFixture fixture)
         await Unit(tenant, "a").Submit(Cases(5));
         var county = County(tenant);
         var before = await county.ReadAudit(0, 1000);
+        var factsBefore = (await county.GetFactsIfChanged(0))!;
         try
         {
             Faults.CountyStorageDown = true;
@@ -133,6 +134,12 @@ public sealed class LateChangeAndStorageFaultTests(ClusterFixture fixture)
         var records = chain.Entries.Select(e => new AuditRecord(e.Index, e.PrevHash, e.Body, e.Hash)).ToArray();
         Assert.True(AuditChain.Verify(records, new AuditHead(chain.Head.Count, chain.Head.Hash)).Intact);
         Assert.Equal(before.Head.Count + 1, chain.Head.Count);
+
+        // The round is told a revision only for stored facts: the revision it knew stands for 5 cases, the new one for 12.
+        var factsAfter = await county.GetFactsIfChanged(factsBefore.Revision);
+        Assert.NotNull(factsAfter);
+        Assert.NotEqual(factsBefore.Revision, factsAfter.Revision);
+        Assert.Equal((5.0, 12.0), (factsBefore.Values["legalaid.cases"], factsAfter.Values["legalaid.cases"]));
     }
 
     [Fact]
