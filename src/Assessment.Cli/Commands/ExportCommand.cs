@@ -69,7 +69,7 @@ public static class ExportCommand
     {
         var round = await client.GetRankingAsync(new GetRankingRequest { Year = year }, options);
         var rows = new List<object?[]>();
-        foreach (var entry in round.Entries)
+        await LongWork.ForEachAsync(round.Entries, $"读取 {round.Entries.Count} 个县（区）", async entry =>
         {
             if (kind == "audit")
             {
@@ -81,7 +81,7 @@ public static class ExportCommand
                     token = page.NextPageToken;
                 }
                 while (token.Length > 0);
-                continue;
+                return;
             }
 
             var county = await client.GetCountyAsync(new GetCountyRequest { Year = year, County = entry.County }, options);
@@ -97,7 +97,7 @@ public static class ExportCommand
                     rows.AddRange(county.Workflow.Completeness.Units.Select(u => (object?[])[county.Name, u.Name, u.Version, u.LastStoredAt is null ? "" : BeijingTime.Format(u.LastStoredAt), u.Late ? "是" : "否", u.MissingValues]));
                     break;
             }
-        }
+        });
 
         return kind switch
         {
