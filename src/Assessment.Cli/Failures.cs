@@ -25,8 +25,6 @@ public static class Failures
             UsageException usage => Line(error, usage.Message, Usage),
             Assessment.Domain.DataFileException data => Line(error, $"{data.File} 无效：{Environment.NewLine}  " + string.Join(Environment.NewLine + "  ", data.Problems), Validation),
             YamlDotNet.Core.YamlException yaml => Line(error, $"文件不是有效的 YAML（第 {yaml.Start.Line} 行，第 {yaml.Start.Column} 列）：{yaml.Message}", Usage),
-            UriFormatException or ArgumentException when ex.Message.Contains("address", StringComparison.OrdinalIgnoreCase) || ex is UriFormatException =>
-                Line(error, $"服务器地址“{url}”无效：须为 http://主机:端口 或 https://主机:端口（如 http://127.0.0.1:5100）。", Usage),
             IOException io => Line(error, $"读写文件失败：{io.Message}", Usage),
             UnauthorizedAccessException denied => Line(error, $"没有权限读写该文件：{denied.Message}", Usage),
             OperationCanceledException => Line(error, "已取消。", Other),

@@ -22,7 +22,7 @@ internal static class MemoryBenchmark
         builder.Logging.ClearProviders();
         builder.UseOrleans(silo =>
         {
-            silo.UseLocalhostClustering(siloPort: FreePort(), gatewayPort: FreePort()); // beside a user's running server
+            silo.UseLocalhostClustering(siloPort: Assessment.Server.Hosting.Ports.Free(), gatewayPort: Assessment.Server.Hosting.Ports.Free()); // beside a user's running server
             silo.AddMemoryGrainStorage(StorageNames.Default);
             silo.UseInMemoryReminderService();
             silo.Services.AddAssessmentGrains();
@@ -75,13 +75,6 @@ internal static class MemoryBenchmark
         GC.WaitForPendingFinalizers();
         GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
         return GC.GetTotalMemory(forceFullCollection: true);
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
 

@@ -376,7 +376,7 @@ public sealed partial class CountyGrain(
     /// <summary>
     /// Tells the round before the callers hear "done", so a ranking asked for after an acknowledgement includes it.
     /// A failed notice is only logged: the round also asks every county on activation and at least every
-    /// <see cref="RoundGrain.SweepInterval"/>.
+    /// <see cref="RankingCache.SweepInterval"/>.
     /// </summary>
     private async Task NotifyRoundAsync()
     {

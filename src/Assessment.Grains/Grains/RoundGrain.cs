@@ -29,9 +29,6 @@ public sealed class RoundGrain(
     private const string ReminderName = "deadline-reminders";
     private const int MaxNotifications = 100;
 
-    /// <summary>Longest time between rankings that ask every county, not only those that reported a change.</summary>
-    public static TimeSpan SweepInterval => RankingCache.SweepInterval;
-
     private const int MaxAudit = 500;
     private readonly RankingCache _cache = new(catalog, clock);
     private readonly System.Collections.Concurrent.ConcurrentDictionary<int, bool> _delivering = new(); // posts in flight, off the turn

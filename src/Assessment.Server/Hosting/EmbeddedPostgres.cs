@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
@@ -75,7 +73,7 @@ public sealed partial class EmbeddedPostgres : IAsyncDisposable
         }
 
         var passwordFile = Path.Combine(Path.GetFullPath(dataDir), "postgres.password");
-        var instance = new EmbeddedPostgres(bin, root, asPostgres, FreePort(), await PasswordAsync(passwordFile, ct), log);
+        var instance = new EmbeddedPostgres(bin, root, asPostgres, Ports.Free(), await PasswordAsync(passwordFile, ct), log);
         await instance.InitializeAsync(passwordFile, ct);
         await instance.StartServerAsync(throwaway, ct);
         await instance.EnsureDatabaseAsync(ct);
@@ -237,13 +235,6 @@ public sealed partial class EmbeddedPostgres : IAsyncDisposable
         }
 
         return password;
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private readonly record struct RunResult(int ExitCode, string Output, string Error);
