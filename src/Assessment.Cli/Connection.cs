@@ -55,3 +55,6 @@ public static class Connection
 
 /// <summary>The command line was usable but incomplete (missing key, unreadable file).</summary>
 public sealed class UsageException(string message) : Exception(message);
+
+/// <summary>The input file was read but its content cannot be sent (the problems were printed); nothing was sent.</summary>
+public sealed class InvalidInputException(string message) : Exception(message);

@@ -34,4 +34,24 @@ public static class LongWork
                 }
             });
     }
+
+    /// <summary>Work of a known size that reports its own progress (a stream of answers): <paramref name="work"/> calls the step action once per item done.</summary>
+    public static async Task RunAsync(int total, string label, Func<Action, Task> work)
+    {
+        if (Console.IsErrorRedirected || total < 3)
+        {
+            await work(() => { });
+            return;
+        }
+
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+        await console.Progress()
+            .AutoClear(true)
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+            .StartAsync(async context =>
+            {
+                var task = context.AddTask(Markup.Escape(label), maxValue: total);
+                await work(() => task.Increment(1));
+            });
+    }
 }

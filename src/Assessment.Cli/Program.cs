@@ -21,6 +21,8 @@ var root = new RootCommand("assess：法治政府建设考核平台命令行工�
     IdentityCommands.WhoAmI(),
     IdentityCommands.Catalog(),
     ExportCommand.Create(),
+    WorkbookCommands.Template(),
+    WorkbookCommands.Import(),
 };
 
 var parse = root.Parse(args);

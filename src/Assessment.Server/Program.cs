@@ -145,6 +145,8 @@ builder.Services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationM
 builder.Services.AddSingleton<BulletinRenderer>();
 builder.Services.AddSingleton(Assessment.Domain.Extraction.ReportExtractor.Default);
 builder.Services.AddSingleton<BulletinComposer>();
+builder.Services.AddSingleton<FillInForms>();
+builder.Services.AddSingleton<ValueImport>();
 builder.Services.AddSingleton<CredentialService>();
 builder.Services.AddSingleton<RequestLedger>();
 builder.Services.AddHostedService<OperatorBootstrap>();

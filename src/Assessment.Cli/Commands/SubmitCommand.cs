@@ -11,10 +11,10 @@ public static class SubmitCommand
 {
     public static Command Create()
     {
-        var file = new Argument<FileInfo?>("FILE") { Description = "填报文件（YAML）：year、values（指标代码: 数值，~ 表示未填报）、可选 notes 与 submission_id", Arity = ArgumentArity.ZeroOrOne };
+        var file = new Argument<FileInfo?>("FILE") { Description = "填报文件：assess template 生成的 Excel 填报表（.xlsx），或 YAML（year、values（指标代码: 数值，~ 表示未填报）、可选 notes 与 submission_id）", Arity = ArgumentArity.ZeroOrOne };
         var dryRun = new Option<bool>("--dry-run") { Description = "只校验并显示将发生的变化，不保存" };
         var fromReport = new Option<FileInfo?>("--from-report") { Description = "从年度报告提取数值后提交（先显示提取结果）" };
-        var year = new Option<int?>("--year") { Description = "与 --from-report 同用：报告所属年度" };
+        var year = new Option<int?>("--year") { Description = "与 --from-report 同用：报告所属年度（Excel 填报表自带年度，无需指定）" };
         var level = new Option<string>("--level") { Description = "与 --from-report 同用：unit（下属单位，默认）或 county（县本级）", DefaultValueFactory = _ => "unit" };
         level.AcceptOnlyFromAmong("unit", "county");
         var confirm = new Option<bool>("--confirm") { Description = "与 --from-report 同用：显示提取结果并询问后再提交" };
@@ -52,7 +52,15 @@ public static class SubmitCommand
                 }
 
                 content = await File.ReadAllBytesAsync(path.FullName, ct);
-                request = Parse(System.Text.Encoding.UTF8.GetString(content));
+                if (WorkbookCommands.IsWorkbook(path))
+                {
+                    // The id derives from what the workbook says, not its bytes: Excel re-saves change the bytes only.
+                    request = WorkbookCommands.ReadForm(content, parse.GetValue(year), out content);
+                }
+                else
+                {
+                    request = Parse(System.Text.Encoding.UTF8.GetString(content));
+                }
             }
 
             request.DryRun = parse.GetValue(dryRun);

@@ -61,6 +61,7 @@ public static class LockReasons
     public const string CountyNotInReview = "COUNTY_NOT_IN_REVIEW";
     public const string CountiesNotReviewed = "COUNTIES_NOT_REVIEWED";
     public const string UnitNotInRoster = "UNIT_NOT_IN_ROSTER";
+    public const string FormOutdated = "FORM_OUTDATED";
 }
 
 /// <summary>A refused action: the reason code and the sentence a user reads.</summary>

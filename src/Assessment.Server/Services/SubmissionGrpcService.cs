@@ -10,13 +10,17 @@ using Microsoft.AspNetCore.Authorization;
 
 namespace Assessment.Server.Services;
 
-/// <summary>Units and counties submit their figures. Maps protobuf ↔ grain calls; no business rules here.</summary>
-[Authorize(Roles = $"{Roles.Unit},{Roles.County}")]
-public sealed class SubmissionGrpcService(IClusterClient cluster, ReportExtractor extractor, IndicatorCatalog catalog) : SubmissionService.SubmissionServiceBase
+/// <summary>
+/// Units and counties submit their figures; assessors import a prefecture's table. Maps protobuf ↔ grain calls; no
+/// business rules here. Roles are per method (ASP.NET Core requires every [Authorize] on the path).
+/// </summary>
+public sealed class SubmissionGrpcService(IClusterClient cluster, ReportExtractor extractor, IndicatorCatalog catalog, FillInForms forms, ValueImport import)
+    : SubmissionService.SubmissionServiceBase
 {
     /// <summary>Largest report text accepted for extraction, in characters (an annual report runs to 5,000–20,000).</summary>
     public const int MaxReportLength = 80_000;
 
+    [Authorize(Roles = $"{Roles.Unit},{Roles.County}")]
     public override Task<ExtractReportResponse> ExtractReport(ExtractReportRequest request, ServerCallContext context)
     {
         RequestChecks.Require(request.Text.Length is 0 or > MaxReportLength
@@ -44,6 +48,7 @@ public sealed class SubmissionGrpcService(IClusterClient cluster, ReportExtracto
         return Task.FromResult(response);
     }
 
+    [Authorize(Roles = $"{Roles.Unit},{Roles.County}")]
     public override async Task<SubmitIndicatorsResponse> SubmitIndicators(SubmitIndicatorsRequest request, ServerCallContext context)
     {
         var caller = Caller.From(context.GetHttpContext().User);
@@ -63,6 +68,11 @@ public sealed class SubmissionGrpcService(IClusterClient cluster, ReportExtracto
         SubmissionReceipt receipt;
         try
         {
+            if (request.FormId.Length > 0)
+            {
+                await forms.RequireCurrentAsync(caller.Tenant, FillInForms.OwnUnit(caller), request.Year, request.FormId);
+            }
+
             receipt = await UnitOf(caller, request.Year).Submit(new UnitSubmission(
                 submissionId,
                 request.Values.Select(v => new ValueEntry(v.Code, v.HasValue ? v.Value : null, string.IsNullOrEmpty(v.Note) ? null : v.Note)).ToArray(),
@@ -103,6 +113,7 @@ public sealed class SubmissionGrpcService(IClusterClient cluster, ReportExtracto
         return response;
     }
 
+    [Authorize(Roles = $"{Roles.Unit},{Roles.County}")]
     public override async Task<GetMySubmissionsResponse> GetMySubmissions(GetMySubmissionsRequest request, ServerCallContext context)
     {
         RequestChecks.Require(RequestChecks.Year(request.Year));
@@ -129,14 +140,18 @@ public sealed class SubmissionGrpcService(IClusterClient cluster, ReportExtracto
         return response;
     }
 
-    private IUnitGrain UnitOf(Caller caller, int year)
+    [Authorize(Roles = $"{Roles.Unit},{Roles.County}")]
+    public override Task<Form> GetForm(GetFormRequest request, ServerCallContext context)
     {
-        var unit = caller.Role == Role.County ? GrainKeys.CountySelf : caller.Unit;
-        if (caller.County is null || unit is null)
-        {
-            throw new PermissionDeniedException();
-        }
-
-        return cluster.GetGrain<IUnitGrain>(GrainKeys.Unit(caller.Tenant, caller.County, unit, year));
+        RequestChecks.Require(RequestChecks.Year(request.Year));
+        var caller = Caller.From(context.GetHttpContext().User);
+        return forms.BuildAsync(caller.Tenant, caller.County!, FillInForms.OwnUnit(caller), request.Year);
     }
+
+    [Authorize(Roles = Roles.Assessor)]
+    public override Task ImportValues(IAsyncStreamReader<ImportRow> requestStream, IServerStreamWriter<ImportRowResult> responseStream, ServerCallContext context) =>
+        import.RunAsync(Caller.From(context.GetHttpContext().User), requestStream, responseStream, context);
+
+    private IUnitGrain UnitOf(Caller caller, int year) =>
+        cluster.GetGrain<IUnitGrain>(GrainKeys.Unit(caller.Tenant, caller.County!, FillInForms.OwnUnit(caller), year));
 }

@@ -1,0 +1,95 @@
+using Assessment.Contracts.V1;
+using Assessment.Domain.Catalog;
+using Assessment.Domain.Forms;
+using Assessment.Domain.Workflow;
+using Assessment.Grains.Abstractions;
+using Assessment.Server.Security;
+
+namespace Assessment.Server.Services;
+
+/// <summary>
+/// The caller's fill-in form: which indicators it reports this year, under which scheme, with last year's and this
+/// year's values. The same identity checks a workbook coming back, so a form made for another year or scheme is refused.
+/// </summary>
+public sealed class FillInForms(IClusterClient cluster, IndicatorCatalog catalog)
+{
+    /// <summary>The form of a unit (or a county's own figures, <paramref name="unit"/> = <see cref="GrainKeys.CountySelf"/>).</summary>
+    public async Task<Form> BuildAsync(string tenant, string county, string unit, int year)
+    {
+        var rows = FillInForm.Rows(catalog, Submitter(unit));
+        var round = await cluster.GetGrain<IRoundGrain>(GrainKeys.Round(tenant, year)).GetInfo();
+        var profile = await cluster.GetGrain<ITenantGrain>(GrainKeys.Tenant(tenant)).GetProfile();
+        var current = await cluster.GetGrain<IUnitGrain>(GrainKeys.Unit(tenant, county, unit, year)).GetSnapshot();
+        var last = GrainKeys.IsValidYear(year - 1)
+            ? await cluster.GetGrain<IUnitGrain>(GrainKeys.Unit(tenant, county, unit, year - 1)).GetSnapshot()
+            : null;
+        var countyInfo = profile?.County(county);
+        var form = new Form
+        {
+            Year = year,
+            FormId = FillInForm.Identity(year, round?.SchemeId, rows.Select(r => r.Code)),
+            TenantName = profile?.Name ?? "",
+            County = county,
+            CountyName = countyInfo?.Name ?? "",
+            Unit = unit == GrainKeys.CountySelf ? "" : unit,
+            UnitName = unit == GrainKeys.CountySelf ? "县（区）本级" : countyInfo?.Units.FirstOrDefault(u => u.Id == unit)?.Name ?? "",
+            Scheme = round?.SchemeId ?? "",
+            SchemeName = round?.SchemeName ?? "",
+        };
+        var now = current.Values.Where(v => v.Value.HasValue).ToDictionary(v => v.Code, v => v.Value!.Value, StringComparer.Ordinal);
+        var before = last?.Values.Where(v => v.Value.HasValue).ToDictionary(v => v.Code, v => v.Value!.Value, StringComparer.Ordinal) ?? [];
+        foreach (var indicator in rows)
+        {
+            var row = new FormRow
+            {
+                Code = indicator.Code,
+                Name = indicator.Name,
+                Kind = KindName(indicator.Kind),
+                Measure = indicator.Unit ?? (indicator.Kind == IndicatorKind.Rate ? "%" : ""),
+                Dimension = catalog.Dimension(indicator.Dimension).Name,
+            };
+            if (before.TryGetValue(indicator.Code, out var previous))
+            {
+                row.LastYear = previous;
+            }
+
+            if (now.TryGetValue(indicator.Code, out var value))
+            {
+                row.Current = value;
+            }
+
+            form.Rows.Add(row);
+        }
+
+        return form;
+    }
+
+    /// <summary>Refuses (FAILED_PRECONDITION, FORM_OUTDATED) a workbook whose form is not this year's current one.</summary>
+    public async Task RequireCurrentAsync(string tenant, string unit, int year, string sent)
+    {
+        var round = await cluster.GetGrain<IRoundGrain>(GrainKeys.Round(tenant, year)).GetInfo();
+        var current = FillInForm.Identity(year, round?.SchemeId, FillInForm.Rows(catalog, Submitter(unit)).Select(r => r.Code));
+        if (FillInForm.Mismatch(sent, current) is { } problem)
+        {
+            throw new PreconditionException(LockReasons.FormOutdated, problem);
+        }
+    }
+
+    /// <summary>The caller's own submission target: a unit key reports for its unit, a county key for the county itself.</summary>
+    public static string OwnUnit(Caller caller) =>
+        (caller.Role == Role.County ? GrainKeys.CountySelf : caller.Unit) is { } unit && caller.County is not null
+            ? unit
+            : throw new PermissionDeniedException();
+
+    private static IndicatorSource Submitter(string unit) => unit == GrainKeys.CountySelf ? IndicatorSource.County : IndicatorSource.Unit;
+
+    public static string KindName(IndicatorKind kind) => kind switch
+    {
+        IndicatorKind.Count => "count",
+        IndicatorKind.Amount => "amount",
+        IndicatorKind.Rate => "rate",
+        IndicatorKind.Flag => "flag",
+        IndicatorKind.Event => "event",
+        _ => "score",
+    };
+}

@@ -1,0 +1,152 @@
+using System.Globalization;
+using DocumentFormat.OpenXml;
+using DocumentFormat.OpenXml.Packaging;
+using DocumentFormat.OpenXml.Spreadsheet;
+
+namespace Assessment.Workbooks;
+
+/// <summary>The cell styles the platform's workbooks use, by their index in the stylesheet.</summary>
+public enum CellStyle : uint
+{
+    Plain = 0,
+    Title = 1,
+    Header = 2,
+    Text = 3,
+    Number = 4,
+    Input = 5,
+    Note = 6,
+}
+
+/// <summary>
+/// Builds the platform's workbooks with the Open XML SDK: one stylesheet (title, header, bordered text and numbers,
+/// unlocked yellow input cells), inline strings, column widths sized for CJK text, a frozen header.
+/// </summary>
+public sealed class SheetBuilder
+{
+    private readonly SheetData _data = new();
+    private readonly List<double> _widths = [];
+
+    public SheetData Data => _data;
+
+    /// <summary>Appends a row of cells from column A; null leaves a cell empty but styled.</summary>
+    public Row Add(uint number, CellStyle style, params object?[] values) => Add(number, values.Select(v => (v, style)).ToArray());
+
+    public Row Add(uint number, params (object? Value, CellStyle Style)[] cells)
+    {
+        var row = new Row { RowIndex = number };
+        for (var i = 0; i < cells.Length; i++)
+        {
+            var (value, style) = cells[i];
+            var reference = WorkbookReader.ColumnName(i + 1) + number.ToString(CultureInfo.InvariantCulture);
+            var cell = new Cell { CellReference = reference, StyleIndex = (uint)style };
+            switch (value)
+            {
+                case null:
+                    break;
+                case double or int or long or decimal:
+                    cell.CellValue = new CellValue(Convert.ToDouble(value, CultureInfo.InvariantCulture).ToString("R", CultureInfo.InvariantCulture));
+                    break;
+                default:
+                    var text = Convert.ToString(value, CultureInfo.InvariantCulture) ?? "";
+                    cell.DataType = CellValues.InlineString;
+                    cell.InlineString = new InlineString(new Text(text) { Space = SpaceProcessingModeValues.Preserve });
+                    Fit(i, text, style);
+                    break;
+            }
+
+            row.Append(cell);
+        }
+
+        _data.Append(row);
+        return row;
+    }
+
+    /// <summary>Sets a column's width in characters (CJK characters count twice).</summary>
+    public void Width(int column, double width)
+    {
+        while (_widths.Count <= column)
+        {
+            _widths.Add(8);
+        }
+
+        _widths[column] = width;
+    }
+
+    private void Fit(int column, string text, CellStyle style)
+    {
+        if (style is CellStyle.Title or CellStyle.Note)
+        {
+            return; // spans several columns
+        }
+
+        var width = Math.Min(60, 2 + text.Sum(c => c > 0x2E80 ? 2.1 : 1.1));
+        while (_widths.Count <= column)
+        {
+            _widths.Add(8);
+        }
+
+        _widths[column] = Math.Max(_widths[column], width);
+    }
+
+    public Columns Columns()
+    {
+        var columns = new Columns();
+        for (var i = 0; i < _widths.Count; i++)
+        {
+            columns.Append(new Column { Min = (uint)(i + 1), Max = (uint)(i + 1), Width = _widths[i], CustomWidth = true });
+        }
+
+        return columns;
+    }
+
+    /// <summary>A view with every row above <paramref name="firstDataRow"/> frozen.</summary>
+    public static SheetViews FrozenAbove(uint firstDataRow) => new(new SheetView(new Pane
+    {
+        VerticalSplit = firstDataRow - 1,
+        TopLeftCell = "A" + firstDataRow.ToString(CultureInfo.InvariantCulture),
+        ActivePane = PaneValues.BottomLeft,
+        State = PaneStateValues.Frozen,
+    })
+    { WorkbookViewId = 0 });
+
+    /// <summary>Creates the workbook part with the platform's stylesheet.</summary>
+    public static WorkbookPart NewWorkbook(SpreadsheetDocument document)
+    {
+        var workbook = document.AddWorkbookPart();
+        workbook.Workbook = new Workbook();
+        var styles = workbook.AddNewPart<WorkbookStylesPart>();
+        styles.Stylesheet = new Stylesheet(
+            new Fonts(
+                new Font(new FontSize { Val = 11 }, new FontName { Val = "等线" }),
+                new Font(new Bold(), new FontSize { Val = 14 }, new FontName { Val = "等线" }),
+                new Font(new Bold(), new FontSize { Val = 11 }, new FontName { Val = "等线" }),
+                new Font(new FontSize { Val = 10 }, new Color { Rgb = "FF595959" }, new FontName { Val = "等线" }))
+            { Count = 4 },
+            new Fills(
+                new Fill(new PatternFill { PatternType = PatternValues.None }),
+                new Fill(new PatternFill { PatternType = PatternValues.Gray125 }),
+                new Fill(new PatternFill(new ForegroundColor { Rgb = "FFD9E1F2" }) { PatternType = PatternValues.Solid }),
+                new Fill(new PatternFill(new ForegroundColor { Rgb = "FFFFF2CC" }) { PatternType = PatternValues.Solid }))
+            { Count = 4 },
+            new Borders(
+                new Border(),
+                new Border(
+                    new LeftBorder { Style = BorderStyleValues.Thin },
+                    new RightBorder { Style = BorderStyleValues.Thin },
+                    new TopBorder { Style = BorderStyleValues.Thin },
+                    new BottomBorder { Style = BorderStyleValues.Thin },
+                    new DiagonalBorder()))
+            { Count = 2 },
+            new CellFormats(
+                new CellFormat(),
+                new CellFormat { FontId = 1, ApplyFont = true },
+                new CellFormat(new Alignment { WrapText = true, Vertical = VerticalAlignmentValues.Center, Horizontal = HorizontalAlignmentValues.Center })
+                { FontId = 2, FillId = 2, BorderId = 1, ApplyFont = true, ApplyFill = true, ApplyBorder = true, ApplyAlignment = true },
+                new CellFormat(new Alignment { WrapText = true, Vertical = VerticalAlignmentValues.Center }) { BorderId = 1, ApplyBorder = true, ApplyAlignment = true },
+                new CellFormat { BorderId = 1, ApplyBorder = true },
+                new CellFormat(new Protection { Locked = false }) { FillId = 3, BorderId = 1, ApplyFill = true, ApplyBorder = true, ApplyProtection = true },
+                new CellFormat(new Alignment { WrapText = false }) { FontId = 3, ApplyFont = true })
+            { Count = 7 });
+        return workbook;
+    }
+}
