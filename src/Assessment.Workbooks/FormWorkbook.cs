@@ -40,24 +40,24 @@ public static class FormWorkbook
         using var document = SpreadsheetDocument.Create(output, SpreadsheetDocumentType.Workbook);
         var workbook = SheetBuilder.NewWorkbook(document);
         var sheet = new SheetBuilder();
-        sheet.Add(1, (form.Year.ToString(CultureInfo.InvariantCulture) + " 年度法治政府建设考核 填报表", CellStyle.Title));
-        sheet.Add(2, ($"填报单位：{form.Submitter}　　考核细则：{(form.Scheme.Length == 0 ? "（本年度考核尚未定义）" : form.Scheme)}", CellStyle.Note));
-        sheet.Add(3, ("只填黄色的“本年数值”和“说明”两列。是/否类选“是”或“否”；留空表示不改变已报数值；确无此项填“未填报”。填好后用 assess submit 本文件 提交。", CellStyle.Note));
-        sheet.Add(HeaderRow, CellStyle.Header, "序号", "一级指标", "指标代码", "指标名称", "计量单位", "上年数值", "本年数值", "说明（可选）");
+        sheet.Add(1, (form.Year.ToString(CultureInfo.InvariantCulture) + " 年度法治政府建设考核 填报表", SheetStyle.Title));
+        sheet.Add(2, ($"填报单位：{form.Submitter}　　考核细则：{(form.Scheme.Length == 0 ? "（本年度考核尚未定义）" : form.Scheme)}", SheetStyle.Note));
+        sheet.Add(3, ("只填黄色的“本年数值”和“说明”两列。是/否类选“是”或“否”；留空表示不改变已报数值；确无此项填“未填报”。填好后用 assess submit 本文件 提交。", SheetStyle.Note));
+        sheet.Add(HeaderRow, SheetStyle.Header, "序号", "一级指标", "指标代码", "指标名称", "计量单位", "上年数值", "本年数值", "说明（可选）");
         var validations = new DataValidations();
         for (var i = 0; i < form.Rows.Count; i++)
         {
             var r = form.Rows[i];
             var number = HeaderRow + 1 + (uint)i;
             sheet.Add(number,
-                (i + 1, CellStyle.Number),
-                (r.Dimension, CellStyle.Text),
-                (r.Code, CellStyle.Text),
-                (r.Name, CellStyle.Text),
-                (r.Measure, CellStyle.Text),
-                (Shown(r.Kind, r.LastYear), CellStyle.Number),
-                (Shown(r.Kind, r.Current), CellStyle.Input),
-                (null, CellStyle.Input));
+                (i + 1, SheetStyle.Number),
+                (r.Dimension, SheetStyle.Text),
+                (r.Code, SheetStyle.Text),
+                (r.Name, SheetStyle.Text),
+                (r.Measure, SheetStyle.Text),
+                (Shown(r.Kind, r.LastYear), SheetStyle.Number),
+                (Shown(r.Kind, r.Current), SheetStyle.Input),
+                (null, SheetStyle.Input));
             validations.Append(Validation(r, "G" + number.ToString(CultureInfo.InvariantCulture)));
         }
 
@@ -77,12 +77,12 @@ public static class FormWorkbook
 
         var identity = workbook.AddNewPart<WorksheetPart>();
         var hidden = new SheetBuilder();
-        hidden.Add(1, CellStyle.Plain, "form_id", form.FormId);
-        hidden.Add(2, CellStyle.Plain, "layout", FillInForm.Layout);
-        hidden.Add(3, CellStyle.Plain, "year", form.Year);
+        hidden.Add(1, SheetStyle.Plain, "form_id", form.FormId);
+        hidden.Add(2, SheetStyle.Plain, "layout", FillInForm.Layout);
+        hidden.Add(3, SheetStyle.Plain, "year", form.Year);
         for (var i = 0; i < form.Rows.Count; i++)
         {
-            hidden.Add(4 + (uint)i, CellStyle.Plain, (double)(HeaderRow + 1 + i), form.Rows[i].Code);
+            hidden.Add(4 + (uint)i, SheetStyle.Plain, (double)(HeaderRow + 1 + i), form.Rows[i].Code);
         }
 
         identity.Worksheet = new Worksheet(hidden.Data);

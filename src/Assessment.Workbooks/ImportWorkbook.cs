@@ -31,8 +31,8 @@ public static partial class ImportWorkbook
         var workbook = SheetBuilder.NewWorkbook(document);
         var sheet = new SheetBuilder();
         var indicators = catalog.Indicators.Where(i => i.AcceptsFrom(IndicatorSource.Unit) || i.AcceptsFrom(IndicatorSource.County)).ToList();
-        sheet.Add(1, ($"{year.ToString(CultureInfo.InvariantCulture)} 年度全市汇总表：每行一个单位；“单位”填单位标识或名称，县（区）自身的数值填“本级”；留空的单元格不改变已报数值。", CellStyle.Note));
-        sheet.Add(2, CellStyle.Header, [CountyHeader, UnitHeader, .. indicators.Select(i => $"{i.Name}（{i.Code}）")]);
+        sheet.Add(1, ($"{year.ToString(CultureInfo.InvariantCulture)} 年度全市汇总表：每行一个单位；“单位”填单位标识或名称，县（区）自身的数值填“本级”；留空的单元格不改变已报数值。", SheetStyle.Note));
+        sheet.Add(2, SheetStyle.Header, [CountyHeader, UnitHeader, .. indicators.Select(i => $"{i.Name}（{i.Code}）")]);
         for (var c = 0; c < indicators.Count + 2; c++)
         {
             sheet.Width(c, c < 2 ? 14 : 16);
@@ -161,11 +161,11 @@ public static partial class ImportWorkbook
         using var document = SpreadsheetDocument.Create(output, DocumentFormat.OpenXml.SpreadsheetDocumentType.Workbook);
         var workbook = SheetBuilder.NewWorkbook(document);
         var sheet = new SheetBuilder();
-        sheet.Add(1, CellStyle.Header, "行号", "列", CountyHeader, UnitHeader, "问题");
+        sheet.Add(1, SheetStyle.Header, "行号", "列", CountyHeader, UnitHeader, "问题");
         uint n = 2;
         foreach (var p in problems.OrderBy(p => p.Row).ThenBy(p => p.Column.Length).ThenBy(p => p.Column, StringComparer.Ordinal))
         {
-            sheet.Add(n++, (p.Row, CellStyle.Number), (p.Column, CellStyle.Text), (p.County, CellStyle.Text), (p.Unit, CellStyle.Text), (p.Message, CellStyle.Text));
+            sheet.Add(n++, (p.Row, SheetStyle.Number), (p.Column, SheetStyle.Text), (p.County, SheetStyle.Text), (p.Unit, SheetStyle.Text), (p.Message, SheetStyle.Text));
         }
 
         sheet.Width(4, 80);

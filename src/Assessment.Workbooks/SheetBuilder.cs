@@ -6,7 +6,7 @@ using DocumentFormat.OpenXml.Spreadsheet;
 namespace Assessment.Workbooks;
 
 /// <summary>The cell styles the platform's workbooks use, by their index in the stylesheet.</summary>
-public enum CellStyle : uint
+public enum SheetStyle : uint
 {
     Plain = 0,
     Title = 1,
@@ -29,9 +29,9 @@ public sealed class SheetBuilder
     public SheetData Data => _data;
 
     /// <summary>Appends a row of cells from column A; null leaves a cell empty but styled.</summary>
-    public Row Add(uint number, CellStyle style, params object?[] values) => Add(number, values.Select(v => (v, style)).ToArray());
+    public Row Add(uint number, SheetStyle style, params object?[] values) => Add(number, values.Select(v => (v, style)).ToArray());
 
-    public Row Add(uint number, params (object? Value, CellStyle Style)[] cells)
+    public Row Add(uint number, params (object? Value, SheetStyle Style)[] cells)
     {
         var row = new Row { RowIndex = number };
         for (var i = 0; i < cells.Length; i++)
@@ -72,9 +72,9 @@ public sealed class SheetBuilder
         _widths[column] = width;
     }
 
-    private void Fit(int column, string text, CellStyle style)
+    private void Fit(int column, string text, SheetStyle style)
     {
-        if (style is CellStyle.Title or CellStyle.Note)
+        if (style is SheetStyle.Title or SheetStyle.Note)
         {
             return; // spans several columns
         }

@@ -117,7 +117,7 @@ foreach (var size in new[] { 20, 2850 })
     results.Add(new Result($"B5 bulletin render, {size} counties (ms)", rendered.P50, plain.P50, "StringBuilder table of the same data"));
 }
 
-// --only submissions|national|server|noisy|memory runs one group of the server-level scenarios (handy when working on one of them).
+// --only submissions|national|server|noisy|import|memory runs one group of the server-level scenarios (handy when working on one of them).
 var only = args.SkipWhile(a => a != "--only").Skip(1).FirstOrDefault();
 if (!smoke && !args.Contains("--domain-only"))
 {
@@ -143,6 +143,12 @@ if (!smoke && !args.Contains("--domain-only"))
     {
         Progress("a noisy tenant's template renders beside another tenant's rankings");
         results.AddRange(await ServerBenchmarks.NoisyOnlyAsync(quick));
+    }
+
+    if (only is null or "import")
+    {
+        Progress("B9 a prefecture table of 1,000 units imported with assess import");
+        results.AddRange(await ImportBenchmark.RunAsync());
     }
 
     if (only is null or "memory")

@@ -31,6 +31,37 @@ public sealed class AuthorizationMatrixTests(PlatformFixture platform)
 
     private static async Task<IMessage> Run<T>(AsyncUnaryCall<T> call) where T : IMessage => await call.ResponseAsync;
 
+    private static async Task<IMessage> Import(GrpcChannel channel, CallOptions options)
+    {
+        using var call = new SubmissionService.SubmissionServiceClient(channel).ImportValues(options);
+        try
+        {
+            await call.RequestStream.WriteAsync(new ImportRow
+            {
+                Row = 1,
+                Year = Year,
+                County = "alpha",
+                Unit = "u1",
+                SubmissionId = Guid.NewGuid().ToString(),
+                DryRun = true,
+                Values = { new IndicatorValue { Code = "legalaid.cases", Value = 1 } },
+            });
+            await call.RequestStream.CompleteAsync();
+        }
+        catch (Exception ex) when (ex is RpcException or InvalidOperationException)
+        {
+            // Refused before the row went out; the status comes with the answers below.
+        }
+
+        ImportRowResult last = new();
+        await foreach (var answer in call.ResponseStream.ReadAllAsync())
+        {
+            last = answer;
+        }
+
+        return last;
+    }
+
     private static Row[] Rows(string schemeYaml) =>
     [
         // SubmissionService: the credential is the target; nothing in the request names one.
@@ -40,6 +71,10 @@ public sealed class AuthorizationMatrixTests(PlatformFixture platform)
             .GetMySubmissionsAsync(new GetMySubmissionsRequest { Year = Year }, o))),
         new("assessment.v1.SubmissionService/ExtractReport", [Unit, County], Scope.None, (ch, o, _, _) => Run(new SubmissionService.SubmissionServiceClient(ch)
             .ExtractReportAsync(new ExtractReportRequest { Text = "本年度办理法律援助案件12件。" }, o))),
+        new("assessment.v1.SubmissionService/GetForm", [Unit, County], Scope.None, (ch, o, _, _) => Run(new SubmissionService.SubmissionServiceClient(ch)
+            .GetFormAsync(new GetFormRequest { Year = Year }, o))),
+        // A dry-run row of the caller's tenant: allowed, it stores nothing.
+        new("assessment.v1.SubmissionService/ImportValues", [Assessor], Scope.None, (ch, o, _, _) => Import(ch, o)),
         // AssessmentService.
         new("assessment.v1.AssessmentService/GetCounty", [Assessor, Leader, TenantAdmin, County], Scope.CountyField, (ch, o, c, _) => Run(A(ch).GetCountyAsync(new GetCountyRequest { Year = 2024, County = c }, o))),
         new("assessment.v1.AssessmentService/GetRanking", [Assessor, Leader, TenantAdmin], Scope.None, (ch, o, _, _) => Run(A(ch).GetRankingAsync(new GetRankingRequest { Year = 2024 }, o))),
