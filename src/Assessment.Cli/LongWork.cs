@@ -8,32 +8,15 @@ namespace Assessment.Cli;
 /// </summary>
 public static class LongWork
 {
-    public static async Task ForEachAsync<T>(IReadOnlyList<T> items, string label, Func<T, Task> work)
-    {
-        if (Console.IsErrorRedirected || items.Count < 3)
+    public static Task ForEachAsync<T>(IReadOnlyList<T> items, string label, Func<T, Task> work) =>
+        RunAsync(items.Count, label, async step =>
         {
             foreach (var item in items)
             {
                 await work(item);
+                step();
             }
-
-            return;
-        }
-
-        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
-        await console.Progress()
-            .AutoClear(true)
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
-            .StartAsync(async context =>
-            {
-                var task = context.AddTask(Markup.Escape(label), maxValue: items.Count);
-                foreach (var item in items)
-                {
-                    await work(item);
-                    task.Increment(1);
-                }
-            });
-    }
+        });
 
     /// <summary>Work of a known size that reports its own progress (a stream of answers): <paramref name="work"/> calls the step action once per item done.</summary>
     public static async Task RunAsync(int total, string label, Func<Action, Task> work)
