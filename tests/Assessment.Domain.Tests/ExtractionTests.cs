@@ -77,6 +77,15 @@ public class ExtractionTests(ITestOutputHelper output)
         Assert.Empty(ReportExtractor.Default.Extract("开展《民法典》专项整治法治宣传活动30场次。").Proposals);
     }
 
+    [Theory]
+    [InlineData("本年度新增持证执法人员3名。", "enforce.certified_staff")]       // a new part, not the total
+    [InlineData("开展干部作风专项检查，发现问题15个，整改问题12项。", "enforce.issues_rectified")] // not enforcement
+    [InlineData("举办“宪法进万家”普法专场宣传活动2场。", "pufa.activities")]    // one event
+    [InlineData("全市共开展普法宣传活动300场次。", "pufa.activities")]          // another entity's figure
+    [InlineData("配合上级开展法治宣传活动5场次。", "pufa.activities")]
+    public void Narrower_figures_and_other_entities_figures_are_never_taken_as_the_entity_wide_value(string text, string code) =>
+        Assert.DoesNotContain(ReportExtractor.Default.Extract(text).Proposals, p => p.Code == code);
+
     [Fact]
     public void Figures_of_one_indicator_in_one_sentence_add_up_when_the_cue_data_says_so()
     {
