@@ -12,4 +12,17 @@ public static class EmbeddedData
         using var reader = new StreamReader(stream);
         return reader.ReadToEnd();
     }
+
+    /// <summary>The text of an embedded data file, or null when this build carries none.</summary>
+    public static string? TryRead(string fileName)
+    {
+        using var stream = typeof(EmbeddedData).Assembly.GetManifestResourceStream("Assessment.Domain.Data." + fileName);
+        if (stream is null)
+        {
+            return null;
+        }
+
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
 }

@@ -1,3 +1,4 @@
+using Assessment.Domain.Catalog;
 using System.Text.Json;
 
 namespace Assessment.Domain.Extraction;
@@ -5,6 +6,12 @@ namespace Assessment.Domain.Extraction;
 /// <summary>One labelled report: the values a correct extractor gives and the other numbers that also count.</summary>
 public sealed record LabelledReport(string Name, string Text, IReadOnlyDictionary<string, double> Values, IReadOnlyDictionary<string, double[]> Alternatives)
 {
+    /// <summary>The phrase of the report that states each labelled value (verbatim).</summary>
+    public IReadOnlyDictionary<string, string> Evidence { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Phrases with clear figures that no catalog code covers: what an extractor must not take.</summary>
+    public IReadOnlyList<string> Uncatalogued { get; init; } = [];
+
     /// <summary>Reads a <c>name.txt</c> + <c>name.expected.json</c> pair (the fixture format).</summary>
     public static LabelledReport Load(string textFile)
     {
@@ -14,7 +21,13 @@ public sealed record LabelledReport(string Name, string Text, IReadOnlyDictionar
         var alternatives = doc.RootElement.TryGetProperty("alternatives", out var alt)
             ? alt.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.EnumerateArray().Select(v => v.GetDouble()).ToArray(), StringComparer.Ordinal)
             : [];
-        return new LabelledReport(name, File.ReadAllText(textFile), values, alternatives);
+        var evidence = doc.RootElement.TryGetProperty("evidence", out var ev)
+            ? ev.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString() ?? "", StringComparer.Ordinal)
+            : [];
+        var uncatalogued = doc.RootElement.TryGetProperty("uncatalogued", out var un)
+            ? un.EnumerateArray().Select(u => u.TryGetProperty("phrase", out var phrase) ? phrase.GetString() ?? "" : "").Where(p => p.Length > 0).ToList()
+            : [];
+        return new LabelledReport(name, File.ReadAllText(textFile), values, alternatives) { Evidence = evidence, Uncatalogued = uncatalogued };
     }
 
     public bool IsCorrect(string code, double value) =>
@@ -63,5 +76,87 @@ public static class ExtractionEvaluation
 
         var overall = new EvaluationScore("overall", scores.Sum(s => s.TruePositives), scores.Sum(s => s.FalsePositives), scores.Sum(s => s.Misses), []);
         return (overall, scores);
+    }
+}
+
+/// <summary>
+/// Cross-validation of the extractor with its context model: the labelled reports are dealt into K folds; each fold is
+/// extracted by a model fitted on the other folds only, whose threshold is itself chosen by an inner K-fold on those
+/// reports (the lowest score at which the model's own proposals keep the target precision). No report is ever read by
+/// a model fitted on it.
+/// </summary>
+public static class CrossValidation
+{
+    public sealed record Result(EvaluationScore Overall, IReadOnlyList<EvaluationScore> Reports, IReadOnlyList<double> Thresholds);
+
+    public static Result Run(IReadOnlyList<LabelledReport> reports, int k, IndicatorCatalog catalog, CueBook cues, double targetPrecision = 0.95)
+    {
+        var folds = Deal(reports, k);
+        var scores = new List<EvaluationScore>();
+        var thresholds = new List<double>();
+        for (var f = 0; f < folds.Count; f++)
+        {
+            var training = folds.Where((_, i) => i != f).SelectMany(x => x).ToList();
+            var threshold = ChooseThreshold(training, k, catalog, cues, targetPrecision);
+            thresholds.Add(threshold);
+            var model = ContextModel.Train(training, catalog, cues, threshold);
+            scores.AddRange(ExtractionEvaluation.Evaluate(new ReportExtractor(catalog, cues, model), folds[f]).Reports);
+        }
+
+        var ordered = reports.Select(r => scores.First(s => s.Name == r.Name)).ToList();
+        var overall = new EvaluationScore("overall", ordered.Sum(s => s.TruePositives), ordered.Sum(s => s.FalsePositives), ordered.Sum(s => s.Misses), []);
+        return new Result(overall, ordered, thresholds);
+    }
+
+    /// <summary>The lowest model score whose proposals, in an inner K-fold over <paramref name="reports"/>, keep the target precision.</summary>
+    public static double ChooseThreshold(IReadOnlyList<LabelledReport> reports, int k, IndicatorCatalog catalog, CueBook cues, double targetPrecision)
+    {
+        var scored = ModelProposals(reports, k, catalog, cues).Select(p => (p.Proposal.ModelScore!.Value, p.Right)).ToList();
+
+        // Walk down from the highest score; the threshold is the lowest score at which precision still holds.
+        var best = double.PositiveInfinity;
+        int right = 0, all = 0;
+        foreach (var (score, ok) in scored.OrderByDescending(s => s.Item1))
+        {
+            all++;
+            right += ok ? 1 : 0;
+            if ((double)right / all >= targetPrecision)
+            {
+                best = score;
+            }
+        }
+
+        return best;
+    }
+
+    /// <summary>What the model alone proposes for each report when fitted on the other folds, with whether it is right.</summary>
+    public static List<(string Report, Proposal Proposal, bool Right)> ModelProposals(IReadOnlyList<LabelledReport> reports, int k, IndicatorCatalog catalog, CueBook cues)
+    {
+        var scored = new List<(string, Proposal, bool)>();
+        var folds = Deal(reports, Math.Min(k, reports.Count));
+        for (var f = 0; f < folds.Count; f++)
+        {
+            var model = ContextModel.Train(folds.Where((_, i) => i != f).SelectMany(x => x).ToList(), catalog, cues, threshold: 0);
+            var extractor = new ReportExtractor(catalog, cues, model);
+            foreach (var report in folds[f])
+            {
+                scored.AddRange(extractor.Extract(report.Text).Proposals.Where(p => p.ModelScore is not null)
+                    .Select(p => (report.Name, p, report.IsCorrect(p.Code, p.Value))));
+            }
+        }
+
+        return scored;
+    }
+
+    private static List<List<LabelledReport>> Deal(IReadOnlyList<LabelledReport> reports, int k)
+    {
+        var folds = Enumerable.Range(0, Math.Max(1, Math.Min(k, reports.Count))).Select(_ => new List<LabelledReport>()).ToList();
+        var i = 0;
+        foreach (var report in reports.OrderBy(r => r.Name, StringComparer.Ordinal))
+        {
+            folds[i++ % folds.Count].Add(report);
+        }
+
+        return folds;
     }
 }

@@ -3,7 +3,11 @@ using Assessment.Domain.Catalog;
 namespace Assessment.Domain.Extraction;
 
 /// <summary>A proposed value for one indicator with the exact phrase of the report that states it.</summary>
-public sealed record Proposal(string Code, double Value, string Evidence, int Start, int End, double Confidence, IReadOnlyList<double> Parts);
+public sealed record Proposal(string Code, double Value, string Evidence, int Start, int End, double Confidence, IReadOnlyList<double> Parts)
+{
+    /// <summary>The context model's score when the model, not a cue, named the figure.</summary>
+    public double? ModelScore { get; init; }
+}
 
 /// <summary>What a report yields: proposals in catalog order and warnings for the person confirming them.</summary>
 public sealed record ExtractionResult(IReadOnlyList<Proposal> Proposals, IReadOnlyList<string> Warnings);
@@ -13,11 +17,18 @@ public sealed record ExtractionResult(IReadOnlyList<Proposal> Proposals, IReadOn
 /// the cue book in the same clause, right before it or right after it, names the indicator; the longest cue wins, and a
 /// figure that is a change (同比增长…), a plan (不少于…) or narrower than the whole entity is not taken.
 /// </summary>
-public sealed class ReportExtractor(IndicatorCatalog catalog, CueBook cues)
+public sealed class ReportExtractor(IndicatorCatalog catalog, CueBook cues, ContextModel? model = null)
 {
-    private sealed record Candidate(string Code, NumberToken Token, int RegionStart, int RegionEnd, int Weight, double Value);
+    /// <summary>A figure named by a cue (<see cref="Score"/> 0) or, failing any cue, by the learned context model.</summary>
+    private sealed record Candidate(string Code, NumberToken Token, int RegionStart, int RegionEnd, int Weight, double Value, double Score = 0);
 
-    public static ReportExtractor Default { get; } = new(IndicatorCatalog.Default, CueBook.Default);
+    public static ReportExtractor Default { get; } = new(IndicatorCatalog.Default, CueBook.Default, ContextModel.Default);
+
+    /// <summary>Proposals below this confidence are suggestions to check, never pre-filled into a submission.</summary>
+    public const double PrefillConfidence = 0.8;
+
+    /// <summary>The same cue book with another context model (null: cues only), for training and cross-validation.</summary>
+    public ReportExtractor WithModel(ContextModel? other) => new(catalog, cues, other);
 
     /// <summary>Figures examined in one report; a real report states a few hundred (a longer list is not a report).</summary>
     public const int MaxFigures = 3_000;
@@ -107,6 +118,15 @@ public sealed class ReportExtractor(IndicatorCatalog catalog, CueBook cues)
                 found.Add(new Candidate(cue.Code, token, regionStart, regionEnd, cue.Weight, Convert(catalog[cue.Code], token)));
             }
 
+            if (found.Count == 0 && model?.Classify(ContextModel.Features(s, token), token.Unit) is var (code, score)
+                && !cues.NarrowWords.Any(w => clause.Contains(w, StringComparison.Ordinal))
+                && (!cues.Indicators.TryGetValue(code, out var own)
+                    || (!own.Exclude.Any(w => clause.Contains(w, StringComparison.Ordinal))
+                        && (own.Context.Count == 0 || own.Context.Any(w => sentence.Contains(w, StringComparison.Ordinal))))))
+            {
+                candidates.Add(new Candidate(code, token, clauseStart, token.End, 0, Convert(catalog[code], token), score));
+            }
+
             if (found.Count > 0)
             {
                 // The most specific cue names the figure; equally specific cues of different indicators all take it
@@ -117,13 +137,24 @@ public sealed class ReportExtractor(IndicatorCatalog catalog, CueBook cues)
         }
 
         var proposals = new List<Proposal>();
-        foreach (var group in candidates.GroupBy(c => c.Code))
+        foreach (var all in candidates.GroupBy(c => c.Code))
         {
-            var settings = cues.Indicators[group.Key];
+            // A cue outranks the model: the model speaks only for indicators no cue found in this report.
+            var learned = all.All(c => c.Weight == 0);
+            if (learned)
+            {
+                var pick = all.MaxBy(c => c.Score)!;
+                var (from, to) = text.Original(pick.RegionStart, pick.RegionEnd);
+                proposals.Add(new Proposal(all.Key, pick.Value, report[from..to], from, to, ModelConfidence(pick.Score), []) { ModelScore = pick.Score });
+                continue;
+            }
+
+            var group = all.Where(c => c.Weight > 0).ToList();
+            var settings = cues.Indicators[all.Key];
             // One figure per indicator: the most specific cue; among equals, for counts and amounts the largest
             // (a report names the entity's total and, elsewhere, smaller figures of single activities), for rates the
             // first. A summing indicator adds the figures of the chosen figure's sentence.
-            var isRate = catalog[group.Key].Kind == IndicatorKind.Rate;
+            var isRate = catalog[all.Key].Kind == IndicatorKind.Rate;
             var first = group
                 .OrderByDescending(c => c.Weight)
                 .ThenByDescending(c => isRate ? 0 : c.Value)
@@ -136,13 +167,17 @@ public sealed class ReportExtractor(IndicatorCatalog catalog, CueBook cues)
             var end = chosen.Max(c => c.RegionEnd);
             var (originalStart, originalEnd) = text.Original(start, end);
             var confidence = Math.Min(0.99, 0.6 + (0.05 * first.Weight)) * (first.Token.Hedged ? 0.95 : 1);
-            proposals.Add(new Proposal(group.Key, chosen.Sum(c => c.Value), report[originalStart..originalEnd], originalStart, originalEnd,
+            proposals.Add(new Proposal(all.Key, chosen.Sum(c => c.Value), report[originalStart..originalEnd], originalStart, originalEnd,
                 Math.Round(confidence, 2), chosen.Count > 1 ? chosen.Select(c => c.Value).ToArray() : []));
         }
 
         var ordered = catalog.Indicators.Select(i => proposals.Find(p => p.Code == i.Code)).OfType<Proposal>().ToList();
         return new ExtractionResult(ordered, [.. warnings, .. RateWarnings(ordered)]);
     }
+
+    /// <summary>A learned proposal is a suggestion to check unless its score clears the threshold by far.</summary>
+    private double ModelConfidence(double score) =>
+        Math.Round(Math.Min(0.9, 0.5 + (0.3 * (score - model!.Threshold) / Math.Max(1, model.Threshold))), 2);
 
     private static double Convert(Indicator indicator, NumberToken token)
     {
