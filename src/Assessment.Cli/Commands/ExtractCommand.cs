@@ -73,7 +73,7 @@ public static class ExtractCommand
         foreach (var p in result.Proposals)
         {
             var evidence = string.Join(" ", p.Evidence.Split((char[])['\r', '\n'], StringSplitOptions.RemoveEmptyEntries));
-            table.Add(p.Code, catalog[p.Code].Name, p.Value.ToString("0.##", CultureInfo.InvariantCulture), evidence.Length > 40 ? evidence[..40] + "…" : evidence);
+            table.Add(p.Code, catalog[p.Code].Name, p.Value.ToString("0.##", CultureInfo.InvariantCulture) + (p.Suggestion ? "（待核实）" : ""), evidence.Length > 40 ? evidence[..40] + "…" : evidence);
         }
 
         Console.Write(table);

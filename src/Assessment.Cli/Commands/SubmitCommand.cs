@@ -125,7 +125,7 @@ public static class SubmitCommand
         var result = Assessment.Domain.Extraction.ReportExtractor.Default.Extract(text);
         var submitter = county ? Assessment.Domain.Catalog.IndicatorSource.County : Assessment.Domain.Catalog.IndicatorSource.Unit;
         var catalog = Assessment.Domain.Catalog.IndicatorCatalog.Default;
-        var usable = result with { Proposals = result.Proposals.Where(p => catalog[p.Code].AcceptsFrom(submitter)).ToList() };
+        var usable = result with { Proposals = result.Proposals.Where(p => catalog[p.Code].AcceptsFrom(submitter) && !p.Suggestion).ToList() };
         ExtractCommand.Print(usable);
         if (usable.Proposals.Count == 0)
         {

@@ -7,6 +7,9 @@ public sealed record Proposal(string Code, double Value, string Evidence, int St
 {
     /// <summary>The context model's score when the model, not a cue, named the figure.</summary>
     public double? ModelScore { get; init; }
+
+    /// <summary>A learned proposal below <see cref="ReportExtractor.PrefillConfidence"/>: shown to check, never pre-filled.</summary>
+    public bool Suggestion => ModelScore is not null && Confidence < ReportExtractor.PrefillConfidence;
 }
 
 /// <summary>What a report yields: proposals in catalog order and warnings for the person confirming them.</summary>
