@@ -5,7 +5,7 @@ CONFIG ?= Release
 DATA_DIR ?= $(CURDIR)/.data
 TEST_LOG := $(CURDIR)/artifacts/test.log
 
-.PHONY: run test bench cluster build postgres format clean cli
+.PHONY: run test bench cluster build postgres packages format clean cli
 
 ## run: start one silo with an embedded PostgreSQL and the 那曲市 demo (data in .data/); Ctrl+C stops both
 run: postgres
@@ -24,7 +24,7 @@ cli:
 
 ## test: unit, grain, integration and chaos tests (they provision their own PostgreSQL), and a benchmark smoke run;
 ##       CHAOS_LONG=1 repeats each chaos fault five times over a longer load
-test: postgres build
+test: packages build
 	@mkdir -p artifacts
 	$(DOTNET) run --project tests/Assessment.Benchmarks -c $(CONFIG) --no-build -- --smoke --json $(CURDIR)/artifacts/bench-smoke.json > artifacts/bench-smoke.log
 	@rm -f artifacts/chaos.txt
@@ -64,6 +64,19 @@ bench:
 
 build:
 	$(DOTNET) build Assessment.sln -c $(CONFIG)
+
+## packages: what the tests need besides the SDK: PostgreSQL, and Chromium with CJK fonts (reports and bulletins as PDF,
+##           browser tests); installs the Debian packages when run as root
+packages: postgres
+	@if command -v chromium >/dev/null 2>&1 && fc-list :lang=zh 2>/dev/null | grep -q .; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "Installing Chromium and CJK fonts (Debian packages chromium, fonts-noto-cjk)…"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	else \
+	  echo "Chromium and CJK fonts are missing (the tests print reports to PDF with them)."; \
+	  echo "Install them with:  sudo apt-get install -y chromium fonts-noto-cjk   (Debian/Ubuntu)"; \
+	  exit 1; \
+	fi
 
 ## postgres: make sure PostgreSQL server binaries exist (installs Debian's package when run as root)
 postgres:

@@ -24,6 +24,7 @@ public static class Failures
             RpcException rpc => ReportRpc(rpc, url, error),
             UsageException usage => Line(error, usage.Message, Usage),
             Assessment.Workbooks.WorkbookException workbook => Line(error, workbook.Message, Validation),
+            Assessment.Documents.DocumentException document => Line(error, document.Message, Validation),
             InvalidInputException invalid => Line(error, invalid.Message, Validation),
             Assessment.Domain.DataFileException data => Line(error, $"{data.File} 无效：{Environment.NewLine}  " + string.Join(Environment.NewLine + "  ", data.Problems), Validation),
             YamlDotNet.Core.YamlException yaml => Line(error, $"文件不是有效的 YAML（第 {yaml.Start.Line} 行，第 {yaml.Start.Column} 列）：{yaml.Message}", Usage),

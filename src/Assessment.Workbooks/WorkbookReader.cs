@@ -1,4 +1,3 @@
-using System.IO.Compression;
 using DocumentFormat.OpenXml;
 using DocumentFormat.OpenXml.Packaging;
 using DocumentFormat.OpenXml.Spreadsheet;
@@ -74,7 +73,7 @@ public sealed class WorkbookReader : IDisposable
     /// <summary>Opens a workbook from its bytes after checking the package; throws <see cref="WorkbookException"/>.</summary>
     public static WorkbookReader Open(byte[] bytes, WorkbookLimits limits)
     {
-        CheckPackage(bytes, limits);
+        OfficePackage.Check(bytes, limits.MaxFileBytes, limits.MaxEntries, limits.MaxUnpackedBytes, "Excel 工作簿（.xlsx）");
         try
         {
             var document = SpreadsheetDocument.Open(new MemoryStream(bytes, writable: false), false, new OpenSettings
@@ -197,61 +196,6 @@ public sealed class WorkbookReader : IDisposable
             : new SheetCell(row, column, CellKind.Error, raw, 0, false, false, formula, external);
 
         SheetCell Text(string text) => new(row, column, text.Length == 0 ? CellKind.Empty : CellKind.Text, text, 0, false, false, formula, external);
-    }
-
-    /// <summary>Refuses what must never reach the XML parser: not a zip, macros, too many or too large entries, a zip bomb.</summary>
-    private static void CheckPackage(byte[] bytes, WorkbookLimits limits)
-    {
-        if (bytes.Length > limits.MaxFileBytes)
-        {
-            throw new WorkbookException($"文件过大（{bytes.Length / 1024 / 1024} MB，上限 {limits.MaxFileBytes / 1024 / 1024} MB）。");
-        }
-
-        if (bytes.Length < 4 || bytes[0] != (byte)'P' || bytes[1] != (byte)'K')
-        {
-            throw new WorkbookException(bytes.Length >= 8 && bytes[0] == 0xD0 && bytes[1] == 0xCF
-                ? "这是旧版 .xls 文件（或加密的工作簿），请在 Excel 中另存为 .xlsx 后再提交。"
-                : "文件不是 Excel 工作簿（.xlsx）。");
-        }
-
-        try
-        {
-            using var zip = new ZipArchive(new MemoryStream(bytes, writable: false), ZipArchiveMode.Read);
-            if (zip.Entries.Count > limits.MaxEntries)
-            {
-                throw new WorkbookException($"工作簿包含的部件过多（{zip.Entries.Count} 个），不予读取。");
-            }
-
-            long unpacked = 0;
-            foreach (var entry in zip.Entries)
-            {
-                var name = entry.FullName;
-                if (name.Contains("vbaProject", StringComparison.OrdinalIgnoreCase) || name.EndsWith(".bin", StringComparison.OrdinalIgnoreCase) && name.Contains("activeX", StringComparison.OrdinalIgnoreCase))
-                {
-                    throw new WorkbookException("工作簿含有宏（.xlsm），为安全起见不予受理：请另存为“Excel 工作簿（.xlsx）”后再提交。");
-                }
-
-                unpacked += entry.Length;
-                // Spreadsheet XML compresses well, but not a thousandfold: beyond that the entry is built to exhaust memory.
-                if (unpacked > limits.MaxUnpackedBytes || entry.CompressedLength > 0 && entry.Length / entry.CompressedLength > 1000 && entry.Length > 10 * 1024 * 1024)
-                {
-                    throw new WorkbookException("工作簿解压后过大（疑似压缩炸弹），不予读取。");
-                }
-            }
-
-            if (zip.GetEntry("[Content_Types].xml") is { } types && types.Length < 1024 * 1024)
-            {
-                using var reader = new StreamReader(types.Open());
-                if (reader.ReadToEnd().Contains("macroEnabled", StringComparison.OrdinalIgnoreCase))
-                {
-                    throw new WorkbookException("工作簿含有宏（.xlsm），为安全起见不予受理：请另存为“Excel 工作簿（.xlsx）”后再提交。");
-                }
-            }
-        }
-        catch (InvalidDataException ex)
-        {
-            throw new WorkbookException($"文件已损坏，无法解压：{ex.Message}");
-        }
     }
 
     private string[] ReadStrings(SharedStringTablePart? part)

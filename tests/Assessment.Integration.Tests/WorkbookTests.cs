@@ -3,7 +3,6 @@ using Assessment.Domain.Tests;
 using Assessment.Integration.Tests.Infrastructure;
 using Assessment.Workbooks;
 using DocumentFormat.OpenXml.Spreadsheet;
-using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using static Assessment.Integration.Tests.Infrastructure.ServerProcess;
 
@@ -20,24 +19,8 @@ public sealed class WorkbookTests(PlatformFixture platform) : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Directory.CreateDirectory(_dir);
-        var admin = new AdminService.AdminServiceClient(platform.Server.Channel);
-        var op = As(platform.Server.OperatorKey());
-        var tenant = $"xl-{Guid.NewGuid():N}"[..12];
-        await admin.CreateTenantAsync(new CreateTenantRequest { Tenant = tenant, Name = "表格市", Issuer = "表格市法治办", DocumentPrefix = "表法办", Recipients = "各县（区）" }, op);
-        await admin.AddCountyAsync(new AddCountyRequest { Tenant = tenant, County = "c1", Name = "甲县" }, op);
-        foreach (var (id, name) in new[] { ("u1", "司法局"), ("u2", "二号单位"), ("u3", "三号单位") })
-        {
-            await admin.AddUnitAsync(new AddUnitRequest { Tenant = tenant, County = "c1", Unit = id, Name = name }, op);
-        }
-
-        async Task<string> Key(string role, string county = "", string unit = "") =>
-            (await admin.IssueCredentialAsync(new IssueCredentialRequest { Tenant = tenant, Role = role, County = county, Unit = unit, Name = "表格测试" + role + unit }, op)).Key;
-        _assessor = await Key("assessor");
-        _u1 = await Key("unit", "c1", "u1");
-        _u2 = await Key("unit", "c1", "u2");
-        var rounds = new AssessmentService.AssessmentServiceClient(platform.Server.Channel);
-        await rounds.DefineRoundAsync(new DefineRoundRequest { Year = Year, SubmissionDeadline = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddDays(30)) }, As(_assessor));
-        await rounds.OpenRoundAsync(new RoundTransitionRequest { Year = Year }, As(_assessor));
+        var tenant = await TestTenant.CreateAsync(platform.Server, Year);
+        (_assessor, _u1, _u2) = (tenant.Assessor, tenant.Units["u1"], tenant.Units["u2"]);
     }
 
     public Task DisposeAsync()

@@ -22,7 +22,7 @@ public static class ExtractCommand
 
     public static Command Create()
     {
-        var report = new Argument<FileInfo?>("REPORT") { Description = "年度报告文本文件（UTF-8）", Arity = ArgumentArity.ZeroOrOne };
+        var report = new Argument<FileInfo?>("REPORT") { Description = "年度报告：文本（UTF-8/UTF-16/GB18030）、PDF（含文字层）、Word（.docx）或网页（.html）", Arity = ArgumentArity.ZeroOrOne };
         var json = new Option<bool>("--json") { Description = "以 JSON 输出：{\"values\": {代码: 数值}, \"evidence\": {代码: 原文}, \"warnings\": [...]}" };
         var year = new Option<int?>("--year") { Description = "报告所属年度（写入 JSON 输出）" };
         var eval = new Option<DirectoryInfo[]>("--eval") { Description = "评测：对目录中的 *.txt 与 *.expected.json 计算准确率、召回率与 F1（可多次指定目录）", AllowMultipleArgumentsPerToken = true };
@@ -43,7 +43,8 @@ public static class ExtractCommand
             }
 
             var file = parse.GetValue(report) ?? throw new UsageException("请指定报告文件，或用 --eval 目录 进行评测。");
-            var result = ReportExtractor.Default.Extract(Read(file));
+            var document = ReadReport(file);
+            var result = ReportExtractor.Default.Extract(document.Text);
             if (parse.GetValue(json))
             {
                 Console.WriteLine(JsonSerializer.Serialize(new
@@ -56,24 +57,30 @@ public static class ExtractCommand
                 return 0;
             }
 
-            Print(result);
+            Print(result, document);
             return 0;
         });
         return command;
     }
 
-    public static string Read(FileInfo file) =>
-        file.Exists ? File.ReadAllText(file.FullName) : throw new UsageException($"找不到文件 {file.FullName}");
+    /// <summary>A report file in any format counties have (text, PDF, Word, web page), read with limits.</summary>
+    public static Assessment.Documents.ReportText ReadReport(FileInfo file) =>
+        file.Exists
+            ? Assessment.Documents.ReportReader.Read(File.ReadAllBytes(file.FullName), file.Name)
+            : throw new UsageException($"找不到文件 {file.FullName}");
+
+    public static string Read(FileInfo file) => ReadReport(file).Text;
 
     /// <summary>The proposals as a table a person checks against the report.</summary>
-    public static void Print(ExtractionResult result)
+    public static void Print(ExtractionResult result, Assessment.Documents.ReportText? document = null)
     {
         var catalog = IndicatorCatalog.Default;
-        var table = new TextTable("代码", "名称", "数值", "依据（原文）");
+        var paged = document?.Format == "pdf";
+        var table = new TextTable("代码", "名称", "数值", paged ? "依据（原文，页码）" : "依据（原文）");
         foreach (var p in result.Proposals)
         {
             var evidence = string.Join(" ", p.Evidence.Split((char[])['\r', '\n'], StringSplitOptions.RemoveEmptyEntries));
-            table.Add(p.Code, catalog[p.Code].Name, p.Value.ToString("0.##", CultureInfo.InvariantCulture) + (p.Suggestion ? "（待核实）" : ""), evidence.Length > 40 ? evidence[..40] + "…" : evidence);
+            table.Add(p.Code, catalog[p.Code].Name, p.Value.ToString("0.##", CultureInfo.InvariantCulture) + (p.Suggestion ? "（待核实）" : ""), (evidence.Length > 40 ? evidence[..40] + "…" : evidence) + (paged ? $"（第 {document!.PageOf(p.Start)} 页）" : ""));
         }
 
         Console.Write(table);

@@ -120,13 +120,14 @@ public static class SubmitCommand
     /// </summary>
     public static SubmitIndicatorsRequest FromReport(FileInfo report, int? year, bool county)
     {
-        var text = ExtractCommand.Read(report);
+        var document = ExtractCommand.ReadReport(report);
+        var text = document.Text;
         var reportYear = year ?? throw new UsageException("从报告提交须用 --year 指明报告所属年度。");
         var result = Assessment.Domain.Extraction.ReportExtractor.Default.Extract(text);
         var submitter = county ? Assessment.Domain.Catalog.IndicatorSource.County : Assessment.Domain.Catalog.IndicatorSource.Unit;
         var catalog = Assessment.Domain.Catalog.IndicatorCatalog.Default;
         var usable = result with { Proposals = result.Proposals.Where(p => catalog[p.Code].AcceptsFrom(submitter) && !p.Suggestion).ToList() };
-        ExtractCommand.Print(usable);
+        ExtractCommand.Print(usable, document);
         if (usable.Proposals.Count == 0)
         {
             throw new UsageException("报告中没有可由本级填报的指标数值。");

@@ -1,5 +1,5 @@
-using Assessment.Domain.Catalog;
 using System.Text.Json;
+using Assessment.Domain.Catalog;
 
 namespace Assessment.Domain.Extraction;
 
