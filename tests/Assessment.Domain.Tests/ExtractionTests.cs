@@ -46,6 +46,12 @@ public class ExtractionTests(ITestOutputHelper output)
     [InlineData("对本局所有32份行政合同进行法治审查。", "decision.contracts_reviewed", 32)]
     [InlineData("全年办理各类便民服务事项1500余件。", "service.cases_handled", 1500)]
     [InlineData("实际参加考试人数为53人,参考率为100%。", "study.exam_participation_rate", 100)]
+    [InlineData("全年共办理依申请公开政府信息46件。", "oversight.disclosure_requests", 46)]
+    [InlineData("承办人大代表建议35件、政协提案42件。", "oversight.proposals", 77)]
+    [InlineData("行政机关负责人出庭应诉12件。", "dispute.head_appearances", 12)]
+    [InlineData("评查行政执法案卷80卷，案卷合格率96.5%。", "enforce.case_file_pass_rate", 96.5)]
+    [InlineData("全县行政执法人员持证率达100%。", "enforce.certification_rate", 100)]
+    [InlineData("法治副校长覆盖全县56所学校。", "pufa.schools_covered", 56)]
     public void Common_wordings_of_the_genre_are_read(string text, string code, double value) =>
         Assert.Contains(ReportExtractor.Default.Extract(text).Proposals, p => p.Code == code && p.Value == value);
 
