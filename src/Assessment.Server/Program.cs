@@ -12,6 +12,12 @@ using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
 
+if (args is [ReportReaderProcess.Argument, var reportName])
+{
+    // A child of the server reading one uploaded report file (see ReportFiles); nothing else runs in this process.
+    Environment.Exit(ReportReaderProcess.Run(reportName));
+}
+
 var builder = WebApplication.CreateBuilder(args);
 builder.Logging.AddSimpleConsole(o =>
 {
@@ -127,7 +133,7 @@ builder.Services.AddGrpc(o =>
     o.MaxReceiveMessageSize = Assessment.Server.Services.RequestChecks.MaxMessageBytes;
     o.Interceptors.Add<TenantContextInterceptor>();
     o.EnableDetailedErrors = false;
-});
+}).AddServiceOptions<ReportGrpcService>(o => o.MaxReceiveMessageSize = ReportGrpcService.MaxMessageBytes);
 builder.Services.AddGrpcHealthChecks(o => o.UseHealthChecksCache = false).AddCheck<PlatformHealthCheck>("platform");
 if (builder.Environment.IsDevelopment())
 {
@@ -146,6 +152,7 @@ builder.Services.AddSingleton<BulletinRenderer>();
 builder.Services.AddSingleton(Assessment.Domain.Extraction.ReportExtractor.Default);
 builder.Services.AddSingleton<BulletinComposer>();
 builder.Services.AddSingleton<FillInForms>();
+builder.Services.AddSingleton<ReportFiles>();
 builder.Services.AddSingleton<ValueImport>();
 builder.Services.AddSingleton<CredentialService>();
 builder.Services.AddSingleton<RequestLedger>();
@@ -187,6 +194,7 @@ app.MapGrpcService<AssessmentGrpcService>();
 app.MapGrpcService<BulletinGrpcService>();
 app.MapGrpcService<AdminGrpcService>();
 app.MapGrpcService<AccountGrpcService>();
+app.MapGrpcService<ReportGrpcService>();
 app.MapGrpcHealthChecksService();
 app.MapGet("/healthz", () => Results.Text("ok"));                       // liveness: the process answers
 app.MapHealthChecks("/readyz");                                          // readiness: silo active, database reachable

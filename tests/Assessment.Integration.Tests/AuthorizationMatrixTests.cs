@@ -75,6 +75,8 @@ public sealed class AuthorizationMatrixTests(PlatformFixture platform)
             .GetFormAsync(new GetFormRequest { Year = Year }, o))),
         // A dry-run row of the caller's tenant: allowed, it stores nothing.
         new("assessment.v1.SubmissionService/ImportValues", [Assessor], Scope.None, (ch, o, _, _) => Import(ch, o)),
+        new("assessment.v1.ReportService/ExtractReportFile", [Unit, County], Scope.None, (ch, o, _, _) => Run(new ReportService.ReportServiceClient(ch)
+            .ExtractReportFileAsync(new ExtractReportFileRequest { Content = Google.Protobuf.ByteString.CopyFromUtf8("本年度办理法律援助案件12件。"), FileName = "report.txt" }, o))),
         // AssessmentService.
         new("assessment.v1.AssessmentService/GetCounty", [Assessor, Leader, TenantAdmin, County], Scope.CountyField, (ch, o, c, _) => Run(A(ch).GetCountyAsync(new GetCountyRequest { Year = 2024, County = c }, o))),
         new("assessment.v1.AssessmentService/GetRanking", [Assessor, Leader, TenantAdmin], Scope.None, (ch, o, _, _) => Run(A(ch).GetRankingAsync(new GetRankingRequest { Year = 2024 }, o))),
@@ -124,7 +126,7 @@ public sealed class AuthorizationMatrixTests(PlatformFixture platform)
         var rows = Rows(scheme);
 
         // Every RPC of every service in the protos has exactly one row.
-        var methods = new[] { SubmissionService.Descriptor, AssessmentService.Descriptor, BulletinService.Descriptor, AdminService.Descriptor, AccountService.Descriptor }
+        var methods = new[] { SubmissionService.Descriptor, AssessmentService.Descriptor, BulletinService.Descriptor, AdminService.Descriptor, AccountService.Descriptor, ReportService.Descriptor }
             .SelectMany(s => s.Methods.Select(m => $"{s.FullName}/{m.Name}")).Order(StringComparer.Ordinal);
         Assert.Equal(methods, rows.Select(r => r.Method).Order(StringComparer.Ordinal));
 

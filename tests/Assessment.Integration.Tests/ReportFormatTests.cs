@@ -114,6 +114,31 @@ public sealed class ReportFormatTests(PlatformFixture platform)
         Assert.Equal(21, stored.Values.Single(v => v.Code == "legalaid.documents_drafted").Value);
     }
 
+    [Fact]
+    public async Task The_server_reads_a_report_file_in_a_child_process_and_refuses_bad_ones_without_harm()
+    {
+        var client = new ReportService.ReportServiceClient(platform.Server.Channel);
+        var unit = As(platform.Keys["alpha/u1"]);
+        var pdf = await Chromium.PrintAsync(Html(Fixture("asuo-2024")));
+        var read = await client.ExtractReportFileAsync(new ExtractReportFileRequest { Content = Google.Protobuf.ByteString.CopyFrom(pdf), FileName = "阿索乡.pdf" }, unit);
+        Assert.Equal("pdf", read.Format);
+        Assert.Equal(12, read.Values.Single(v => v.Code == "mediation.disputes_received").Value);
+        Assert.All(read.Values, v => Assert.Equal(1, v.Page));
+
+        async Task<Grpc.Core.RpcException> Refused(byte[] content, string name) => await Assert.ThrowsAsync<Grpc.Core.RpcException>(() =>
+            client.ExtractReportFileAsync(new ExtractReportFileRequest { Content = Google.Protobuf.ByteString.CopyFrom(content), FileName = name }, unit).ResponseAsync);
+        var cut = await Refused(pdf[..(pdf.Length / 3)], "cut.pdf");
+        Assert.Equal(Grpc.Core.StatusCode.InvalidArgument, cut.StatusCode);
+        Assert.Contains("损坏", cut.Status.Detail + string.Concat(cut.Trailers.Select(t => t.IsBinary ? Encoding.UTF8.GetString(t.ValueBytes) : t.Value)), StringComparison.Ordinal);
+        Assert.Equal(Grpc.Core.StatusCode.InvalidArgument, (await Refused([], "empty.txt")).StatusCode);
+        Assert.Equal(Grpc.Core.StatusCode.ResourceExhausted, (await Refused(new byte[21 * 1024 * 1024], "huge.txt")).StatusCode);
+        var deep = Encoding.UTF8.GetBytes("<!doctype html><html><body>" + string.Concat(Enumerable.Repeat("<div>", 200_000)) + "</body></html>");
+        Assert.Equal(Grpc.Core.StatusCode.InvalidArgument, (await Refused(deep, "deep.html")).StatusCode);
+
+        // The server is unharmed: the next file reads as the first did.
+        Assert.Equal(read.Values.Count, (await client.ExtractReportFileAsync(new ExtractReportFileRequest { Content = Google.Protobuf.ByteString.CopyFrom(pdf) }, unit)).Values.Count);
+    }
+
     private static byte[] Docx(string text, string[] header, string[] row)
     {
         using var stream = new MemoryStream();

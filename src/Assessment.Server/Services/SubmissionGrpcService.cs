@@ -26,25 +26,7 @@ public sealed class SubmissionGrpcService(IClusterClient cluster, ReportExtracto
         RequestChecks.Require(request.Text.Length is 0 or > MaxReportLength
             ? new FieldError("text", $"须为报告全文（1–{MaxReportLength} 字符）")
             : null);
-        var result = extractor.Extract(request.Text);
-        var response = new ExtractReportResponse();
-        response.Warnings.AddRange(result.Warnings);
-        foreach (var p in result.Proposals)
-        {
-            var value = new ExtractedValue
-            {
-                Code = p.Code,
-                Name = catalog[p.Code].Name,
-                Value = p.Value,
-                Evidence = p.Evidence,
-                Start = p.Start,
-                End = p.End,
-                Confidence = p.Confidence,
-            };
-            value.Parts.AddRange(p.Parts);
-            response.Values.Add(value);
-        }
-
+        var response = ExtractionProtoMapping.ToProto(extractor.Extract(request.Text), catalog);
         return Task.FromResult(response);
     }
 
