@@ -168,7 +168,7 @@ public static class DemoPages
             .Append("<style>body{font-family:\"Noto Sans CJK SC\",\"Microsoft YaHei\",\"PingFang SC\",sans-serif;max-width:1100px;margin:2em auto}table{border-collapse:collapse}th,td{border:1px solid #999;padding:3px 8px;text-align:center}</style></head><body>")
             .Append("<h1>").Append(E(tenantName)).Append(' ').Append(ranking.Year).Append("年度法治政府建设考核排名</h1>")
             .Append("<p>评分细则：").Append(E(ranking.SchemeName)).Append('（').Append(E(ranking.SchemeId)).Append("）；计算时间：")
-            .Append(ranking.ComputedAt.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", inv)).Append("</p>")
+            .Append(ranking.ComputedAt.ToOffset(TimeSpan.FromHours(8)).ToString("yyyy-MM-dd HH:mm", inv)).Append("（北京时间）</p>")
             .Append("<p><a href=\"/bulletin/").Append(ranking.Year).Append(".html\">考核结果通报（HTML）</a> · <a href=\"/bulletin/")
             .Append(ranking.Year).Append(".md\">Markdown</a></p><table><thead><tr><th>排名</th><th>县（区）</th>");
         foreach (var d in ranking.Dimensions)
