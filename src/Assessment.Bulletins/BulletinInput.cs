@@ -13,7 +13,10 @@ public sealed record BulletinDimension(string Code, string Name, double Weight);
 /// <summary>One county's row.</summary>
 public sealed record BulletinRow(int Rank, string County, string Name, double Total, string Grade, IReadOnlyList<double> Dimensions, bool LimitedByQuota, bool Vetoed, int? PreviousRank = null);
 
-/// <summary>Everything a bulletin shows; all text in here is data and is escaped on output, never parsed as template.</summary>
+/// <summary>
+/// Everything a bulletin shows; all text in here is data and is escaped on output, never parsed as template. A
+/// <see cref="Draft"/> (any render before the round is published) carries no 文号 and no date and is marked 征求意见稿.
+/// </summary>
 public sealed record BulletinInput(
     string TenantName,
     string Issuer,
@@ -28,7 +31,8 @@ public sealed record BulletinInput(
     IReadOnlyList<BulletinDimension> Dimensions,
     IReadOnlyList<BulletinRow> Rows,
     IReadOnlyList<BulletinAdjustment>? Adjustments = null,
-    IReadOnlyList<BulletinAnchor>? Anchors = null);
+    IReadOnlyList<BulletinAnchor>? Anchors = null,
+    bool Draft = false);
 
 /// <summary>An assessor's adjustment as the annex lists it.</summary>
 public sealed record BulletinAdjustment(string County, string Target, double Points, string Reason, string? Evidence);

@@ -23,6 +23,41 @@ public class BulletinRenderingTests
     }
 
     [Fact]
+    public void A_draft_has_no_document_number_no_date_and_says_so_on_every_page()
+    {
+        var draft = Input("甲县", "乙县") with { Draft = true };
+        var html = new BulletinRenderer().Render(draft, BulletinFormat.Html).Content;
+        Assert.Contains("class=\"watermark\"", html, StringComparison.Ordinal);
+        Assert.Contains("征求意见稿", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("〔", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("2025年3月1日", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("此件公开发布", html, StringComparison.Ordinal);
+        var md = new BulletinRenderer().Render(draft, BulletinFormat.Markdown).Content;
+        Assert.Contains("征求意见稿", md, StringComparison.Ordinal);
+        Assert.DoesNotContain("〔", md, StringComparison.Ordinal);
+
+        var published = new BulletinRenderer().Render(Input("甲县", "乙县"), BulletinFormat.Html).Content;
+        Assert.DoesNotContain("征求意见稿", published, StringComparison.Ordinal);
+        Assert.Contains("此件公开发布", published, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_problems_paragraph_says_what_the_scores_show_and_names_counties_only_when_scores_are_public()
+    {
+        // 组织领导 out of 12: 甲 11, 乙 10, 丙 5, 丁 4 → average 62.5 %, 丙 and 丁 below 60 %.
+        var input = Input("甲县", "乙县", "丙县", "丁县");
+        input = input with { Rows = input.Rows.Select((r, i) => r with { Dimensions = [new[] { 11.0, 10, 5, 4 }[i]] }).ToArray() };
+        var problems = BulletinFindings.Problems(input);
+        Assert.Equal("“组织领导”平均得分率为62.5%，丁县、丙县2个县（区）不足60%。", Assert.Single(problems));
+        Assert.Equal("“组织领导”平均得分率为62.5%，2个县（区）不足60%。", Assert.Single(BulletinFindings.Problems(input with { PublishScores = false })));
+        Assert.Contains("丁县、丙县", new BulletinRenderer().Render(input, BulletinFormat.Html).Content, StringComparison.Ordinal);
+
+        var strong = input with { Rows = input.Rows.Select(r => r with { Dimensions = [11.5] }).ToArray() };
+        Assert.Contains("均在80%以上", Assert.Single(BulletinFindings.Problems(strong)), StringComparison.Ordinal);
+        Assert.DoesNotContain("重大行政决策合法性审查", new BulletinRenderer().Render(strong, BulletinFormat.Html).Content, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Markdown_escapes_markup_and_table_syntax()
     {
         var md = new BulletinRenderer().Render(Input("{{ 7*7 }}县", "<script>|x|</script>"), BulletinFormat.Markdown).Content;
