@@ -17,7 +17,8 @@ namespace Assessment.Server.Services;
 
 /// <summary>Scores and rankings. Assessors and leaders see the tenant; a county sees only itself.</summary>
 [Authorize(Roles = $"{Roles.Assessor},{Roles.Leader},{Roles.TenantAdmin},{Roles.County}")]
-public sealed class AssessmentGrpcService(IClusterClient cluster, IndicatorCatalog catalog, RequestLedger ledger) : AssessmentService.AssessmentServiceBase
+public sealed class AssessmentGrpcService(IClusterClient cluster, IndicatorCatalog catalog, RequestLedger ledger, BulletinComposer bulletins, ILogger<AssessmentGrpcService> logger)
+    : AssessmentService.AssessmentServiceBase
 {
     /// <summary>A ranking result is immutable; its protobuf message is built once and shared.</summary>
     private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<RankingResult, Ranking> BuiltRankings = new();
@@ -126,8 +127,22 @@ public sealed class AssessmentGrpcService(IClusterClient cluster, IndicatorCatal
         RoundCommand(context, request, request.RequestId, request.Year, (round, actor) => round.Close(actor, Expected(request.HasExpectedVersion, request.ExpectedVersion)));
 
     [Authorize(Roles = Roles.Assessor)]
-    public override Task<RoundSummary> PublishRound(PublishRoundRequest request, ServerCallContext context) =>
-        RoundCommand(context, request, request.RequestId, request.Year, (round, actor) => round.Publish(actor, Expected(request.HasExpectedVersion, request.ExpectedVersion)));
+    public override async Task<RoundSummary> PublishRound(PublishRoundRequest request, ServerCallContext context)
+    {
+        var summary = await RoundCommand(context, request, request.RequestId, request.Year, (round, actor) => round.Publish(actor, Expected(request.HasExpectedVersion, request.ExpectedVersion)));
+        try
+        {
+            // The bulletin is issued now: its number and date belong to the publication, not to the first reader.
+            await bulletins.IssueAsync(Caller.From(context.GetHttpContext().User).Tenant, request.Year);
+        }
+        catch (AssessmentException ex)
+        {
+            // The publication stands; the bulletin is issued on its first read instead (a tenant template may be broken).
+            logger.LogWarning("Bulletin of {Year} not issued at publication: {Reason}", request.Year, ex.Message);
+        }
+
+        return summary;
+    }
 
     [Authorize(Roles = $"{Roles.Assessor},{Roles.TenantAdmin}")]
     public override Task<RoundSummary> RepinScheme(RepinSchemeRequest request, ServerCallContext context)

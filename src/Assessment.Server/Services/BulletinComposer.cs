@@ -21,22 +21,68 @@ public sealed class BulletinComposer(IClusterClient cluster, BulletinRenderer re
     /// <summary>Bulletins are dated in China Standard Time (UTC+8, no daylight saving), wherever the server runs.</summary>
     private static readonly TimeSpan ChinaStandardTime = TimeSpan.FromHours(8);
 
+    /// <summary>
+    /// The bulletin of a tenant-year. A published round's bulletin is the document issued at publication, returned
+    /// byte for byte (issued now if its round was published before it was kept); any other render is a 征求意见稿.
+    /// </summary>
     public async Task<RenderedBulletin> RenderAsync(string tenant, int year, BulletinFormat format)
+    {
+        var round = cluster.GetGrain<IRoundGrain>(GrainKeys.Round(tenant, year));
+        var info = await round.GetInfo() ?? throw new PreconditionException("ROUND_NOT_OPEN", $"{year} 年度考核尚未开启。");
+        if (info.Published)
+        {
+            var issued = await IssueAsync(tenant, year);
+            return format == BulletinFormat.Html
+                ? new RenderedBulletin(issued.Html, HtmlType, issued.HtmlSha256)
+                : new RenderedBulletin(issued.Markdown, MarkdownType, issued.MarkdownSha256);
+        }
+
+        return await RenderAsync(tenant, info, await round.GetRanking(), format, issue: null);
+    }
+
+    /// <summary>
+    /// Issues a published round's bulletin once: a number from the tenant's sequence for the year of issue and today's
+    /// date (Beijing), both kept by the round's bulletin grain, then both documents rendered and kept. Retries and
+    /// concurrent calls end with the same documents; the first kept wins.
+    /// </summary>
+    public async Task<PublishedBulletin> IssueAsync(string tenant, int year)
+    {
+        var bulletin = cluster.GetGrain<IBulletinGrain>(GrainKeys.Round(tenant, year));
+        if (await bulletin.Get() is { } kept)
+        {
+            return kept;
+        }
+
+        var round = cluster.GetGrain<IRoundGrain>(GrainKeys.Round(tenant, year));
+        var info = await round.GetInfo() ?? throw new PreconditionException("ROUND_NOT_OPEN", $"{year} 年度考核尚未开启。");
+        if (!info.Published)
+        {
+            throw new PreconditionException("ROUND_NOT_PUBLISHED", $"{year} 年度考核结果尚未发布，通报不能印发。");
+        }
+
+        var issue = await bulletin.Reserve(DateOnly.FromDateTime(clock.GetUtcNow().ToOffset(ChinaStandardTime).DateTime));
+        var ranking = await round.GetRanking();
+        var html = await RenderAsync(tenant, info, ranking, BulletinFormat.Html, issue);
+        var markdown = await RenderAsync(tenant, info, ranking, BulletinFormat.Markdown, issue);
+        return await bulletin.Store(new PublishedBulletin(issue, html.Content, html.Sha256, markdown.Content, markdown.Sha256, clock.GetUtcNow()));
+    }
+
+    private const string HtmlType = "text/html; charset=utf-8", MarkdownType = "text/markdown; charset=utf-8";
+
+    private async Task<RenderedBulletin> RenderAsync(string tenant, RoundInfo info, RankingResult ranking, BulletinFormat format, BulletinIssue? issue)
     {
         var profile = await cluster.GetGrain<ITenantGrain>(GrainKeys.Tenant(tenant)).GetProfile()
             ?? throw new NotFoundException("租户不存在。");
-        var round = cluster.GetGrain<IRoundGrain>(GrainKeys.Round(tenant, year));
-        var info = await round.GetInfo() ?? throw new PreconditionException("ROUND_NOT_OPEN", $"{year} 年度考核尚未开启。");
-        var ranking = await round.GetRanking();
+        var year = info.Year;
         var input = new BulletinInput(
-            profile.Name, profile.Issuer, profile.DocumentPrefix, profile.Recipients, year, 1,
-            DateOnly.FromDateTime(clock.GetUtcNow().ToOffset(ChinaStandardTime).DateTime), profile.PublishScores, info.SchemeName, ranking.Grades,
+            profile.Name, profile.Issuer, profile.DocumentPrefix, profile.Recipients, year, issue?.Sequence ?? 0,
+            issue?.IssuedOn ?? DateOnly.FromDateTime(clock.GetUtcNow().ToOffset(ChinaStandardTime).DateTime), profile.PublishScores, info.SchemeName, ranking.Grades,
             ranking.Dimensions.Select(d => new BulletinDimension(d.Code, d.Name, d.Weight)).ToArray(),
             ranking.Rows.Select(r => new BulletinRow(r.Rank, r.County, r.Name, r.Total, r.Grade, r.Dimensions, r.LimitedByQuota, r.Vetoed, r.PreviousRank)).ToArray(),
             ranking.Rows.SelectMany(r => (r.Adjustments ?? []).Select(a => new BulletinAdjustment(r.Name, TargetName(a.Target), a.Points, a.Reason, a.Evidence))).ToArray(),
             info.Counties.Where(c => info.PublishedHeads.ContainsKey(c.Id))
                 .Select(c => new BulletinAnchor(c.Name, info.PublishedHeads[c.Id].Count, info.PublishedHeads[c.Id].Hash)).ToArray(),
-            Draft: !info.Published);
+            Draft: issue is null);
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var custom = await cluster.GetGrain<ITenantGrain>(GrainKeys.Tenant(tenant)).GetTemplate(format == BulletinFormat.Html ? "html" : "markdown");
         RenderedBulletin rendered;

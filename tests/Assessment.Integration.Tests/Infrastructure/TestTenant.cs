@@ -5,7 +5,7 @@ using static Assessment.Integration.Tests.Infrastructure.ServerProcess;
 namespace Assessment.Integration.Tests.Infrastructure;
 
 /// <summary>A tenant of its own on the shared test server: one county (c1) with three units and an open round.</summary>
-public sealed record TestTenant(string Id, string Assessor, IReadOnlyDictionary<string, string> Units)
+public sealed record TestTenant(string Id, string Assessor, string County, IReadOnlyDictionary<string, string> Units)
 {
     public static async Task<TestTenant> CreateAsync(ServerProcess server, int year)
     {
@@ -22,9 +22,26 @@ public sealed record TestTenant(string Id, string Assessor, IReadOnlyDictionary<
         }
 
         var assessor = (await admin.IssueCredentialAsync(new IssueCredentialRequest { Tenant = tenant, Role = "assessor", Name = "测试考核办" }, op)).Key;
+        var county = (await admin.IssueCredentialAsync(new IssueCredentialRequest { Tenant = tenant, Role = "county", County = "c1", Name = "测试甲县" }, op)).Key;
+        var created = new TestTenant(tenant, assessor, county, units);
+        await created.OpenRoundAsync(server, year);
+        return created;
+    }
+
+    /// <summary>Defines and opens the round of a year.</summary>
+    public async Task OpenRoundAsync(ServerProcess server, int year)
+    {
         var rounds = new AssessmentService.AssessmentServiceClient(server.Channel);
-        await rounds.DefineRoundAsync(new DefineRoundRequest { Year = year, SubmissionDeadline = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddDays(30)) }, As(assessor));
-        await rounds.OpenRoundAsync(new RoundTransitionRequest { Year = year }, As(assessor));
-        return new TestTenant(tenant, assessor, units);
+        await rounds.DefineRoundAsync(new DefineRoundRequest { Year = year, SubmissionDeadline = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddDays(30)) }, As(Assessor));
+        await rounds.OpenRoundAsync(new RoundTransitionRequest { Year = year }, As(Assessor));
+    }
+
+    /// <summary>上报, 审核通过, 截止: everything a round needs before it may be published.</summary>
+    public async Task ReviewAndCloseAsync(ServerProcess server, int year)
+    {
+        var rounds = new AssessmentService.AssessmentServiceClient(server.Channel);
+        await rounds.SubmitForReviewAsync(new CountyTransitionRequest { Year = year }, As(County));
+        await rounds.ApproveCountyAsync(new CountyTransitionRequest { Year = year, County = "c1" }, As(Assessor));
+        await rounds.CloseRoundAsync(new RoundTransitionRequest { Year = year }, As(Assessor));
     }
 }

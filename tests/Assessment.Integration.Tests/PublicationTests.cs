@@ -1,0 +1,48 @@
+using Assessment.Contracts.V1;
+using Assessment.Integration.Tests.Infrastructure;
+using static Assessment.Integration.Tests.Infrastructure.ServerProcess;
+
+namespace Assessment.Integration.Tests;
+
+/// <summary>The 通报 as a publication: a draft until the round is published, then one issued document with its 文号.</summary>
+[Collection(PlatformCollection.Name)]
+public sealed class PublicationTests(PlatformFixture platform)
+{
+    [Fact]
+    public async Task A_published_round_issues_its_bulletin_once_with_a_number_from_the_tenants_sequence_and_the_same_bytes_on_every_read()
+    {
+        var tenant = await TestTenant.CreateAsync(platform.Server, 2025);
+        await tenant.OpenRoundAsync(platform.Server, 2024);
+        var bulletins = new BulletinService.BulletinServiceClient(platform.Server.Channel);
+        var assessor = As(tenant.Assessor);
+        var draft = await bulletins.RenderAsync(new RenderBulletinRequest { Year = 2025 }, assessor);
+        Assert.Contains("征求意见稿", draft.Content, StringComparison.Ordinal);
+        Assert.DoesNotContain("〔", draft.Content, StringComparison.Ordinal);
+
+        await tenant.ReviewAndCloseAsync(platform.Server, 2025);
+        await tenant.ReviewAndCloseAsync(platform.Server, 2024);
+        var rounds = new AssessmentService.AssessmentServiceClient(platform.Server.Channel);
+        // Two publications at once draw two numbers of the year of issue, never the same one.
+        await Task.WhenAll(
+            rounds.PublishRoundAsync(new PublishRoundRequest { Year = 2025 }, assessor).ResponseAsync,
+            rounds.PublishRoundAsync(new PublishRoundRequest { Year = 2024 }, assessor).ResponseAsync);
+
+        var issueYear = DateTimeOffset.UtcNow.ToOffset(TimeSpan.FromHours(8)).Year;
+        var numbers = new List<string>();
+        foreach (var year in new[] { 2025, 2024 })
+        {
+            var first = await bulletins.RenderAsync(new RenderBulletinRequest { Year = year }, assessor);
+            var again = await bulletins.RenderAsync(new RenderBulletinRequest { Year = year }, assessor);
+            Assert.Equal(first.Content, again.Content);
+            Assert.Equal(first.Sha256, again.Sha256);
+            Assert.DoesNotContain("征求意见稿", first.Content, StringComparison.Ordinal);
+            var number = System.Text.RegularExpressions.Regex.Match(first.Content, $"测专法办〔{issueYear}〕(\\d+)号");
+            Assert.True(number.Success, first.Content[..Math.Min(600, first.Content.Length)]);
+            numbers.Add(number.Groups[1].Value);
+            var markdown = await bulletins.RenderAsync(new RenderBulletinRequest { Year = year, Format = BulletinFormat.Markdown }, assessor);
+            Assert.Contains($"测专法办〔{issueYear}〕{number.Groups[1].Value}号", markdown.Content, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(["1", "2"], numbers.Order());
+    }
+}
