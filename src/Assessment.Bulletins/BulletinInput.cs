@@ -5,6 +5,9 @@ public enum BulletinFormat
 {
     Html,
     Markdown,
+
+    /// <summary>For assessors: an issued bulletin's document hashes and the audit chain heads anchored at publication (Markdown).</summary>
+    Verification,
 }
 
 /// <summary>A dimension column of the ranking annex.</summary>
@@ -32,7 +35,11 @@ public sealed record BulletinInput(
     IReadOnlyList<BulletinRow> Rows,
     IReadOnlyList<BulletinAdjustment>? Adjustments = null,
     IReadOnlyList<BulletinAnchor>? Anchors = null,
-    bool Draft = false);
+    bool Draft = false,
+    IReadOnlyList<BulletinDocumentHash>? Documents = null);
+
+/// <summary>One issued document of a bulletin and its SHA-256, for the verification sheet.</summary>
+public sealed record BulletinDocumentHash(string Format, string Sha256);
 
 /// <summary>An assessor's adjustment as the annex lists it.</summary>
 public sealed record BulletinAdjustment(string County, string Target, double Points, string Reason, string? Evidence);

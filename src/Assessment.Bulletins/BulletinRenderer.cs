@@ -68,7 +68,7 @@ public sealed partial class BulletinRenderer
     /// <summary>Renders with the built-in template, or with <paramref name="tenantTemplate"/> when given (checked at upload).</summary>
     public RenderedBulletin Render(BulletinInput input, BulletinFormat format, string? tenantTemplate = null)
     {
-        var name = format == BulletinFormat.Html ? "bulletin.html.sbn" : "bulletin.md.sbn";
+        var name = format switch { BulletinFormat.Html => "bulletin.html.sbn", BulletinFormat.Verification => "verification.md.sbn", _ => "bulletin.md.sbn" };
         var template = tenantTemplate is null ? Parsed.GetOrAdd(name, static n => Parse(n)) : TenantTemplate(tenantTemplate);
         var budget = tenantTemplate is null ? _timeout : _tenantTimeout;
         using var timeout = new CancellationTokenSource(budget);
@@ -240,6 +240,7 @@ internal static class BulletinModel
             ["reason"] = a.Reason,
             ["evidence"] = a.Evidence ?? "—",
         }));
+        model["documents"] = new ScriptArray((input.Documents ?? []).Select(d => (object)new ScriptObject { ["format"] = d.Format, ["sha256"] = d.Sha256 }));
         model["anchors"] = new ScriptArray((input.Anchors ?? []).Select(a => (object)new ScriptObject
         {
             ["county"] = a.County,

@@ -129,12 +129,21 @@ public sealed class WorkflowTests(PlatformFixture platform)
         await RefusedAsync("ROUND_PUBLISHED", () => Assessment.RepinSchemeAsync(new RepinSchemeRequest { Year = Year, SchemeYaml = defaultYaml, Reason = "改" }, Assessor).ResponseAsync);
         await RefusedAsync("ROUND_PUBLISHED", () => SubmitAsync("alpha/u1", 5));
 
-        // The bulletin carries the adjustment in its annex and each county's chain head as published.
-        var bulletin = (await new BulletinService.BulletinServiceClient(platform.Server.Channel)
-            .RenderAsync(new RenderBulletinRequest { Year = Year, Format = BulletinFormat.Markdown }, Assessor)).Content;
+        // The bulletin carries the adjustment in its annex; each county's chain head as published, and the issued
+        // documents' hashes, are on the assessors' verification sheet, not in what leaders receive.
+        var bulletins = new BulletinService.BulletinServiceClient(platform.Server.Channel);
+        var issued = await bulletins.RenderAsync(new RenderBulletinRequest { Year = Year, Format = BulletinFormat.Markdown }, Assessor);
+        var bulletin = issued.Content;
         var alphaHead = (await Assessment.ListAuditAsync(new ListAuditRequest { Year = Year, County = "alpha", PageSize = 1 }, Assessor)).AnchoredHead;
-        Assert.Contains($"| {alphaHead.Count} | {alphaHead.Hash} |", bulletin, StringComparison.Ordinal);
+        Assert.DoesNotContain(alphaHead.Hash, bulletin, StringComparison.Ordinal);
         Assert.Contains("| +1.5 | 领导小组运行机制获省级推广 | 核查记录 2026-03 |", bulletin, StringComparison.Ordinal);
+        var sheet = (await bulletins.RenderAsync(new RenderBulletinRequest { Year = Year, Format = BulletinFormat.Verification }, Assessor)).Content;
+        Assert.Contains($"| {alphaHead.Count} | {alphaHead.Hash} |", sheet, StringComparison.Ordinal);
+        Assert.Contains($"| Markdown | {issued.Sha256} |", sheet, StringComparison.Ordinal);
+        var leader = await Assert.ThrowsAsync<RpcException>(() => bulletins.RenderAsync(new RenderBulletinRequest { Year = Year, Format = BulletinFormat.Verification }, As(platform.Keys["leader"])).ResponseAsync);
+        Assert.Equal(StatusCode.PermissionDenied, leader.StatusCode);
+        var cliSheet = await AssessCli.RunAsync(platform.Server, platform.Keys["assessor"], "bulletin", "--year", "2026", "--format", "verify");
+        Assert.Contains(alphaHead.Hash, cliSheet.Out, StringComparison.Ordinal);
 
         // The anchored chains verify on the user's machine.
         var verify = await AssessCli.RunAsync(platform.Server, platform.Keys["assessor"], "audit", "verify", "--year", "2026");

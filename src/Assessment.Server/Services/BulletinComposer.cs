@@ -29,6 +29,14 @@ public sealed class BulletinComposer(IClusterClient cluster, BulletinRenderer re
     {
         var round = cluster.GetGrain<IRoundGrain>(GrainKeys.Round(tenant, year));
         var info = await round.GetInfo() ?? throw new PreconditionException("ROUND_NOT_OPEN", $"{year} 年度考核尚未开启。");
+        if (format == BulletinFormat.Verification)
+        {
+            // The issued documents' hashes and the anchored chain heads: for assessors, never in the leaders' bulletin.
+            var issued = await IssueAsync(tenant, year);
+            return await RenderAsync(tenant, info, await round.GetRanking(), format, issued.Issue,
+                [new BulletinDocumentHash("HTML", issued.HtmlSha256), new BulletinDocumentHash("Markdown", issued.MarkdownSha256)]);
+        }
+
         if (info.Published)
         {
             var issued = await IssueAsync(tenant, year);
@@ -69,7 +77,8 @@ public sealed class BulletinComposer(IClusterClient cluster, BulletinRenderer re
 
     private const string HtmlType = "text/html; charset=utf-8", MarkdownType = "text/markdown; charset=utf-8";
 
-    private async Task<RenderedBulletin> RenderAsync(string tenant, RoundInfo info, RankingResult ranking, BulletinFormat format, BulletinIssue? issue)
+    private async Task<RenderedBulletin> RenderAsync(string tenant, RoundInfo info, RankingResult ranking, BulletinFormat format, BulletinIssue? issue,
+        IReadOnlyList<BulletinDocumentHash>? documents = null)
     {
         var profile = await cluster.GetGrain<ITenantGrain>(GrainKeys.Tenant(tenant)).GetProfile()
             ?? throw new NotFoundException("租户不存在。");
@@ -82,9 +91,11 @@ public sealed class BulletinComposer(IClusterClient cluster, BulletinRenderer re
             ranking.Rows.SelectMany(r => (r.Adjustments ?? []).Select(a => new BulletinAdjustment(r.Name, TargetName(a.Target), a.Points, a.Reason, a.Evidence))).ToArray(),
             info.Counties.Where(c => info.PublishedHeads.ContainsKey(c.Id))
                 .Select(c => new BulletinAnchor(c.Name, info.PublishedHeads[c.Id].Count, info.PublishedHeads[c.Id].Hash)).ToArray(),
-            Draft: issue is null);
+            Draft: issue is null,
+            Documents: documents);
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        var custom = await cluster.GetGrain<ITenantGrain>(GrainKeys.Tenant(tenant)).GetTemplate(format == BulletinFormat.Html ? "html" : "markdown");
+        var custom = format == BulletinFormat.Verification ? null
+            : await cluster.GetGrain<ITenantGrain>(GrainKeys.Tenant(tenant)).GetTemplate(format == BulletinFormat.Html ? "html" : "markdown");
         RenderedBulletin rendered;
         try
         {

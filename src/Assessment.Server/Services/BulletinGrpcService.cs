@@ -13,7 +13,12 @@ public sealed class BulletinGrpcService(BulletinComposer composer) : BulletinSer
     {
         var caller = Caller.From(context.GetHttpContext().User);
         RequestChecks.Require(RequestChecks.Year(request.Year));
-        var format = request.Format == BulletinFormat.Markdown ? Bulletins.BulletinFormat.Markdown : Bulletins.BulletinFormat.Html;
+        var format = request.Format switch
+        {
+            BulletinFormat.Markdown => Bulletins.BulletinFormat.Markdown,
+            BulletinFormat.Verification => caller.Role == Grains.Abstractions.Role.Leader ? throw new Grains.Abstractions.PermissionDeniedException() : Bulletins.BulletinFormat.Verification,
+            _ => Bulletins.BulletinFormat.Html,
+        };
         var rendered = await composer.RenderAsync(caller.Tenant, request.Year, format);
         return new RenderedBulletin { Content = rendered.Content, MediaType = rendered.MediaType, Sha256 = rendered.Sha256 };
     }
