@@ -1,6 +1,7 @@
 using System.Globalization;
 using Assessment.Domain.Catalog;
 using Assessment.Domain.Forms;
+using Assessment.Domain.Validation;
 using DocumentFormat.OpenXml;
 using DocumentFormat.OpenXml.Packaging;
 using DocumentFormat.OpenXml.Spreadsheet;
@@ -178,8 +179,8 @@ public static class FormWorkbook
     {
         var (type, min, max, rule) = row.Kind switch
         {
-            IndicatorKind.Count or IndicatorKind.Event => (DataValidationValues.Whole, "0", "1000000000", "须为 0 或正整数"),
-            IndicatorKind.Amount => (DataValidationValues.Decimal, "0", "1000000000000", "须为非负数，至多两位小数"),
+            IndicatorKind.Count or IndicatorKind.Event => (DataValidationValues.Whole, "0", Limit(SubmissionValidator.MaxCount), "须为 0 或正整数"),
+            IndicatorKind.Amount => (DataValidationValues.Decimal, "0", Limit(SubmissionValidator.MaxAmount), $"须为非负数，至多 {SubmissionValidator.AmountDecimals} 位小数"),
             IndicatorKind.Rate or IndicatorKind.Score => (DataValidationValues.Decimal, "0", "100", "须在 0–100 之间"),
             _ => (DataValidationValues.List, "\"是,否,未填报\"", "", "请选择“是”或“否”"),
         };
@@ -209,6 +210,8 @@ public static class FormWorkbook
 
         return validation;
     }
+
+    private static string Limit(double max) => max.ToString("0", CultureInfo.InvariantCulture);
 
     /// <summary>Excel limits prompt titles to 32 and messages to 255 characters.</summary>
     private static string Clip(string text) => text.Length <= 30 ? text : text[..29] + "…";

@@ -2,8 +2,6 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using Assessment.Domain.Catalog;
 using Assessment.Domain.Forms;
-using DocumentFormat.OpenXml.Packaging;
-using DocumentFormat.OpenXml.Spreadsheet;
 
 namespace Assessment.Workbooks;
 
@@ -27,8 +25,6 @@ public static partial class ImportWorkbook
     /// <summary>An empty table with every indicator a unit or a county reports as a column, for assessors to fill.</summary>
     public static void WriteTemplate(IndicatorCatalog catalog, int year, Stream output)
     {
-        using var document = SpreadsheetDocument.Create(output, DocumentFormat.OpenXml.SpreadsheetDocumentType.Workbook);
-        var workbook = SheetBuilder.NewWorkbook(document);
         var sheet = new SheetBuilder();
         var indicators = catalog.Indicators.Where(i => i.AcceptsFrom(IndicatorSource.Unit) || i.AcceptsFrom(IndicatorSource.County)).ToList();
         sheet.Add(1, ($"{year.ToString(CultureInfo.InvariantCulture)} 年度全市汇总表：每行一个单位；“单位”填单位标识或名称，县（区）自身的数值填“本级”；留空的单元格不改变已报数值。", SheetStyle.Note));
@@ -38,9 +34,7 @@ public static partial class ImportWorkbook
             sheet.Width(c, c < 2 ? 14 : 16);
         }
 
-        var worksheet = workbook.AddNewPart<WorksheetPart>();
-        worksheet.Worksheet = new Worksheet(SheetBuilder.FrozenAbove(3), sheet.Columns(), sheet.Data);
-        workbook.Workbook.Append(new Sheets(new Sheet { Id = workbook.GetIdOfPart(worksheet), SheetId = 1, Name = "全市汇总" }));
+        sheet.Save(output, "全市汇总", 3);
     }
 
     public static ImportTable Read(byte[] bytes, IndicatorCatalog catalog)
@@ -158,8 +152,6 @@ public static partial class ImportWorkbook
     /// <summary>The problem report written back: row, column, unit and what is wrong, one line each.</summary>
     public static void WriteProblems(IEnumerable<(int Row, string Column, string County, string Unit, string Message)> problems, Stream output)
     {
-        using var document = SpreadsheetDocument.Create(output, DocumentFormat.OpenXml.SpreadsheetDocumentType.Workbook);
-        var workbook = SheetBuilder.NewWorkbook(document);
         var sheet = new SheetBuilder();
         sheet.Add(1, SheetStyle.Header, "行号", "列", CountyHeader, UnitHeader, "问题");
         uint n = 2;
@@ -169,9 +161,7 @@ public static partial class ImportWorkbook
         }
 
         sheet.Width(4, 80);
-        var worksheet = workbook.AddNewPart<WorksheetPart>();
-        worksheet.Worksheet = new Worksheet(SheetBuilder.FrozenAbove(2), sheet.Columns(), sheet.Data);
-        workbook.Workbook.Append(new Sheets(new Sheet { Id = workbook.GetIdOfPart(worksheet), SheetId = 1, Name = "错误报告" }));
+        sheet.Save(output, "错误报告", 2);
     }
 
     private static string Header(SheetCell cell) => cell.Kind == CellKind.Text ? FilledValue.Normalize(cell.Text).Replace("(", "（", StringComparison.Ordinal).Replace(")", "）", StringComparison.Ordinal) : "";

@@ -109,6 +109,16 @@ public sealed class SheetBuilder
     })
     { WorkbookViewId = 0 });
 
+    /// <summary>Writes a workbook of this one sheet: the platform's styles, the column widths, rows above <paramref name="firstDataRow"/> frozen.</summary>
+    public void Save(Stream output, string sheetName, uint firstDataRow)
+    {
+        using var document = SpreadsheetDocument.Create(output, SpreadsheetDocumentType.Workbook);
+        var workbook = NewWorkbook(document);
+        var worksheet = workbook.AddNewPart<WorksheetPart>();
+        worksheet.Worksheet = new Worksheet(FrozenAbove(firstDataRow), Columns(), Data);
+        workbook.Workbook.Append(new Sheets(new Sheet { Id = workbook.GetIdOfPart(worksheet), SheetId = 1, Name = sheetName }));
+    }
+
     /// <summary>Creates the workbook part with the platform's stylesheet.</summary>
     public static WorkbookPart NewWorkbook(SpreadsheetDocument document)
     {

@@ -40,7 +40,7 @@ public static class WorkbookCommands
                 var form = await new SubmissionService.SubmissionServiceClient(channel).GetFormAsync(new GetFormRequest { Year = parse.GetValue(year) }, options);
                 var sheet = new FormSheet(form.FormId, form.Year, $"{form.CountyName}{(form.UnitName.Length > 0 ? " " + form.UnitName : "")}",
                     form.Scheme.Length == 0 ? "" : $"{form.SchemeName}（{form.Scheme}）",
-                    form.Rows.Select(r => new FormSheetRow(r.Code, r.Name, r.Dimension, Kind(r.Kind), r.Measure, r.HasLastYear ? r.LastYear : null, r.HasCurrent ? r.Current : null)).ToList());
+                    form.Rows.Select(r => new FormSheetRow(r.Code, r.Name, r.Dimension, Enum.Parse<IndicatorKind>(r.Kind, ignoreCase: true), r.Measure, r.HasLastYear ? r.LastYear : null, r.HasCurrent ? r.Current : null)).ToList());
                 await using (var file = path.Create())
                 {
                     FormWorkbook.Write(sheet, file);
@@ -174,7 +174,8 @@ public static class WorkbookCommands
             }
 
             var verb = parse.GetValue(dryRun) ? "可保存" : "已保存";
-            Console.WriteLine($"共 {table.Rows.Count + table.Problems.Select(p => p.Row).Distinct().Count()} 行：{verb} {stored} 行，此前已导入（未重复保存）{replayed} 行，被拒绝 {refused} 行，文件中无法读取 {table.Problems.Select(p => p.Row).Distinct().Count()} 行，空行 {table.SkippedEmpty} 行。");
+            var unreadable = table.Problems.Select(p => p.Row).Distinct().Count();
+            Console.WriteLine($"共 {table.Rows.Count + unreadable} 行：{verb} {stored} 行，此前已导入（未重复保存）{replayed} 行，被拒绝 {refused} 行，文件中无法读取 {unreadable} 行，空行 {table.SkippedEmpty} 行。");
             if (problems.Count == 0)
             {
                 return 0;
@@ -234,21 +235,11 @@ public static class WorkbookCommands
 
         if (extension != ".XLSX")
         {
-            throw new UsageException($"文件须为 .xlsx（Excel 工作簿），而不是 {(extension.Length == 0 ? "无扩展名的文件" : extension)}。");
+            throw new UsageException($"文件须为 .xlsx（Excel 工作簿），而不是 {(path.Extension.Length == 0 ? "无扩展名的文件" : path.Extension)}。");
         }
     }
 
     public static bool IsWorkbook(FileInfo path) => path.Extension.ToUpperInvariant() is ".XLSX" or ".XLSM" or ".XLS";
 
     private static string Quote(string name) => name.Contains(' ', StringComparison.Ordinal) ? $"\"{name}\"" : name;
-
-    private static IndicatorKind Kind(string kind) => kind switch
-    {
-        "count" => IndicatorKind.Count,
-        "amount" => IndicatorKind.Amount,
-        "rate" => IndicatorKind.Rate,
-        "flag" => IndicatorKind.Flag,
-        "event" => IndicatorKind.Event,
-        _ => IndicatorKind.Score,
-    };
 }

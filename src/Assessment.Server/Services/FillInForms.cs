@@ -17,12 +17,15 @@ public sealed class FillInForms(IClusterClient cluster, IndicatorCatalog catalog
     public async Task<Form> BuildAsync(string tenant, string county, string unit, int year)
     {
         var rows = FillInForm.Rows(catalog, Submitter(unit));
-        var round = await cluster.GetGrain<IRoundGrain>(GrainKeys.Round(tenant, year)).GetInfo();
-        var profile = await cluster.GetGrain<ITenantGrain>(GrainKeys.Tenant(tenant)).GetProfile();
-        var current = await cluster.GetGrain<IUnitGrain>(GrainKeys.Unit(tenant, county, unit, year)).GetSnapshot();
-        var last = GrainKeys.IsValidYear(year - 1)
-            ? await cluster.GetGrain<IUnitGrain>(GrainKeys.Unit(tenant, county, unit, year - 1)).GetSnapshot()
-            : null;
+        // Four independent reads, made at once.
+        var roundRead = cluster.GetGrain<IRoundGrain>(GrainKeys.Round(tenant, year)).GetInfo();
+        var profileRead = cluster.GetGrain<ITenantGrain>(GrainKeys.Tenant(tenant)).GetProfile();
+        var currentRead = cluster.GetGrain<IUnitGrain>(GrainKeys.Unit(tenant, county, unit, year)).GetSnapshot();
+        var lastRead = GrainKeys.IsValidYear(year - 1)
+            ? cluster.GetGrain<IUnitGrain>(GrainKeys.Unit(tenant, county, unit, year - 1)).GetSnapshot()
+            : Task.FromResult<UnitSnapshot>(null!);
+        await Task.WhenAll(roundRead, profileRead, currentRead, lastRead);
+        var (round, profile, current, last) = (await roundRead, await profileRead, await currentRead, (UnitSnapshot?)await lastRead);
         var countyInfo = profile?.County(county);
         var form = new Form
         {
@@ -44,7 +47,7 @@ public sealed class FillInForms(IClusterClient cluster, IndicatorCatalog catalog
             {
                 Code = indicator.Code,
                 Name = indicator.Name,
-                Kind = KindName(indicator.Kind),
+                Kind = indicator.Kind.ToString().ToLowerInvariant(),
                 Measure = indicator.Unit ?? (indicator.Kind == IndicatorKind.Rate ? "%" : ""),
                 Dimension = catalog.Dimension(indicator.Dimension).Name,
             };
@@ -82,14 +85,4 @@ public sealed class FillInForms(IClusterClient cluster, IndicatorCatalog catalog
             : throw new PermissionDeniedException();
 
     private static IndicatorSource Submitter(string unit) => unit == GrainKeys.CountySelf ? IndicatorSource.County : IndicatorSource.Unit;
-
-    public static string KindName(IndicatorKind kind) => kind switch
-    {
-        IndicatorKind.Count => "count",
-        IndicatorKind.Amount => "amount",
-        IndicatorKind.Rate => "rate",
-        IndicatorKind.Flag => "flag",
-        IndicatorKind.Event => "event",
-        _ => "score",
-    };
 }
