@@ -163,13 +163,28 @@ public static class WorkbookCommands
                             step();
                         }
                     }, ct);
-                    foreach (var row in table.Rows)
+                    Exception? sending = null;
+                    try
                     {
-                        await call.RequestStream.WriteAsync(ToRequest(row, importYear, parse.GetValue(dryRun), fileDigest), ct);
+                        foreach (var row in table.Rows)
+                        {
+                            await call.RequestStream.WriteAsync(ToRequest(row, importYear, parse.GetValue(dryRun), fileDigest), ct);
+                        }
+
+                        await call.RequestStream.CompleteAsync();
+                    }
+                    catch (Exception ex) when (ex is InvalidOperationException or RpcException)
+                    {
+                        // The server ended the call (a refused key, the server going away): its status comes with the
+                        // answers, so the failure is reported as what it is, not as a failed write.
+                        sending = ex;
                     }
 
-                    await call.RequestStream.CompleteAsync();
                     await reading;
+                    if (sending is not null)
+                    {
+                        throw sending;
+                    }
                 });
             }
 

@@ -82,7 +82,18 @@ public sealed class ChaosCluster : IAsyncDisposable
         _silos[index] = null;
     }
 
-    public async Task StartSiloAsync(int index) => _silos[index] = await ServerProcess.StartAsync(_settings[index]);
+    public async Task StartSiloAsync(int index)
+    {
+        var silo = _silos[index] = await ServerProcess.StartAsync(_settings[index]);
+        if (silo.Config.GrpcPort != _settings[index].GrpcPort)
+        {
+            // Its gRPC port was taken before it bound (it started on another): restarts and clients use the new one.
+            Channels[index].Dispose();
+            Channels[index] = GrpcChannel.ForAddress($"http://127.0.0.1:{silo.Config.GrpcPort}");
+        }
+
+        _settings[index] = silo.Config;
+    }
 
     /// <summary><c>pg_ctl stop -m immediate</c>: the database goes away as in a crash (recovery runs on restart).</summary>
     public Task KillDatabaseAsync() => Database.KillAsync();

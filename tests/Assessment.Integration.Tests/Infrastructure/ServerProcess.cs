@@ -45,8 +45,8 @@ public sealed class ServerProcess : IAsyncDisposable
     /// <summary>How to start a server; reused to restart the same one.</summary>
     public sealed record Settings(string ConnectionString, string DataDir, string? SeedFile, bool Throwaway = true, string ClusterMode = "localhost", params string[] Extra)
     {
-        public int GrpcPort { get; } = FreePort();
-        public int WebPort { get; } = FreePort();
+        public int GrpcPort { get; init; } = FreePort();
+        public int WebPort { get; init; } = FreePort();
         public int SiloPort { get; init; } = FreePort();
         public int GatewayPort { get; init; } = FreePort();
 
@@ -64,14 +64,20 @@ public sealed class ServerProcess : IAsyncDisposable
             {
                 return await StartOnceAsync(settings, expectExit, readyTimeout);
             }
-            catch (PortTakenException) when (attempt < 4)
+            catch (PortTakenException taken) when (attempt < 4)
             {
-                settings = settings with { SiloPort = FreePort(), GatewayPort = FreePort() };
+                settings = taken.Listener
+                    ? settings with { GrpcPort = FreePort(), WebPort = FreePort() }
+                    : settings with { SiloPort = FreePort(), GatewayPort = FreePort() };
             }
         }
     }
 
-    private sealed class PortTakenException(string output) : InvalidOperationException($"A silo port was taken. Output:\n{output}");
+    /// <summary>A port was taken between asking the OS and binding it: a silo port, or (<see cref="Listener"/>) the gRPC or web port.</summary>
+    private sealed class PortTakenException(string output, bool listener) : InvalidOperationException($"A port was taken. Output:\n{output}")
+    {
+        public bool Listener { get; } = listener;
+    }
 
     private static async Task<ServerProcess> StartOnceAsync(Settings settings, bool expectExit, TimeSpan? readyTimeout)
     {
@@ -149,7 +155,12 @@ public sealed class ServerProcess : IAsyncDisposable
             process.WaitForExit(); // flush redirected output
             if (server.Output.Contains("AddressInUseException", StringComparison.Ordinal) && server.Output.Contains("Orleans", StringComparison.Ordinal))
             {
-                throw new PortTakenException(server.Output);
+                throw new PortTakenException(server.Output, listener: false);
+            }
+
+            if (server.Output.Contains("Cannot start: port", StringComparison.Ordinal) && server.Output.Contains("already in use", StringComparison.Ordinal))
+            {
+                throw new PortTakenException(server.Output, listener: true);
             }
 
             throw new InvalidOperationException($"The server did not become ready. Output:\n{server.Output}");
