@@ -72,6 +72,9 @@ public sealed partial class BulletinRenderer
         var template = tenantTemplate is null ? Parsed.GetOrAdd(name, static n => Parse(n)) : TenantTemplate(tenantTemplate);
         var budget = tenantTemplate is null ? _timeout : _tenantTimeout;
         using var timeout = new CancellationTokenSource(budget);
+        var charts = BulletinCharts.Build(input);
+        var model = BulletinModel.Build(input, charts);
+        var chartCharacters = charts.Sum(c => (c.Svg.Markup.Length + c.Alt.Length) * 2L);
         var context = new EscapingTemplateContext(format)
         {
             // Loops run over counties and, nested, over their dimension scores; Scriban counts the iterations of a
@@ -82,7 +85,7 @@ public sealed partial class BulletinRenderer
             LimitToString = 64 * 1024 + (input.Rows.Count * 128),
             OnStringLimit = ScriptLimitBehavior.Throw,
             // Output is bounded by the data too: a tenant's 60 KB template may not print 60 million characters.
-            OutputLimit = OutputLimit(input, tenantTemplate),
+            OutputLimit = (int)Math.Min(int.MaxValue, OutputLimit(input, tenantTemplate) + chartCharacters),
             OnOutputLimit = ScriptLimitBehavior.Throw,
             StrictVariables = true,
             EnableRelaxedMemberAccess = false,
@@ -90,7 +93,7 @@ public sealed partial class BulletinRenderer
             // A regular expression cannot be cancelled by the token: its own time-out bounds each match.
             RegexTimeOut = TimeSpan.FromMilliseconds(100),
         };
-        context.PushGlobal(BulletinModel.Build(input));
+        context.PushGlobal(model);
         string content;
         try
         {
@@ -157,98 +160,4 @@ public sealed partial class BulletinRenderer
 
         return template;
     }
-}
-
-/// <summary>Turns bulletin input into the Scriban model: figures are computed here, the template only lays them out.</summary>
-internal static class BulletinModel
-{
-    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
-
-    /// <summary>Two counties of made-up figures: what a tenant's template is tried on at upload.</summary>
-    public static readonly BulletinInput Sample = new(
-        "样例市", "样例市法治办", "样法办", "各县（区）", 2025, 1, new DateOnly(2026, 1, 15), true, "样例细则", ["优秀", "合格"],
-        [new BulletinDimension("org", "组织领导", 10)],
-        [new BulletinRow(1, "a", "甲县", 91.5, "优秀", [9.5], false, false, 2), new BulletinRow(2, "b", "乙县", 80, "合格", [8], false, false, 1)],
-        [new BulletinAdjustment("乙县", "组织领导", -1, "样例", null)],
-        [new BulletinAnchor("甲县", 3, new string('0', 64))]);
-
-    public static ScriptObject Build(BulletinInput input)
-    {
-        var rows = input.Rows;
-        var model = new ScriptObject
-        {
-            ["tenant"] = input.TenantName,
-            ["issuer"] = input.Issuer,
-            ["doc_number"] = input.Draft ? "" : $"{input.DocumentPrefix}〔{input.IssuedOn.Year}〕{input.Sequence}号",
-            ["draft"] = input.Draft,
-            ["problems"] = new ScriptArray(BulletinFindings.Problems(input)),
-            ["recipients"] = input.Recipients,
-            ["year"] = input.Year.ToString(Inv),
-            ["title"] = $"关于{input.Year}年度法治政府建设考核结果的通报",
-            ["scheme"] = input.SchemeName,
-            ["issued_on"] = input.Draft ? "（征求意见稿，未印发）" : $"{input.IssuedOn.Year}年{input.IssuedOn.Month}月{input.IssuedOn.Day}日",
-            ["publish_scores"] = input.PublishScores,
-            ["has_previous"] = rows.Any(r => r.PreviousRank is not null),
-            ["county_count"] = rows.Count,
-        };
-        if (rows.Count > 0)
-        {
-            var top = rows[0];
-            var bottom = rows[^1];
-            model["highest"] = new ScriptObject { ["name"] = top.Name, ["total"] = F(top.Total) };
-            model["lowest"] = new ScriptObject { ["name"] = bottom.Name, ["total"] = F(bottom.Total) };
-            model["mean"] = F(rows.Average(r => r.Total));
-        }
-
-        var grades = new ScriptArray();
-        foreach (var grade in input.Grades)
-        {
-            var members = rows.Where(r => r.Grade == grade).ToList();
-            grades.Add(new ScriptObject
-            {
-                ["label"] = grade,
-                ["count"] = members.Count,
-                ["counties"] = new ScriptArray(members.Select(m => (object)m.Name)),
-                ["names"] = string.Join("、", members.Select(m => m.Name)),
-            });
-        }
-
-        model["grades"] = grades;
-        model["limited_by_quota"] = new ScriptArray(rows.Where(r => r.LimitedByQuota).Select(r => (object)r.Name));
-        model["dimensions"] = new ScriptArray(input.Dimensions.Select(d => (object)new ScriptObject
-        {
-            ["code"] = d.Code,
-            ["name"] = d.Name,
-            ["weight"] = d.Weight.ToString("0.##", Inv),
-        }));
-        model["rows"] = new ScriptArray(rows.Select(r => (object)new ScriptObject
-        {
-            ["rank"] = r.Rank,
-            ["name"] = r.Name,
-            ["total"] = F(r.Total),
-            ["grade"] = r.Grade,
-            ["scores"] = new ScriptArray(r.Dimensions.Select(d => (object)F(d))),
-            ["limited"] = r.LimitedByQuota,
-            ["change"] = r.PreviousRank is { } p ? (p - r.Rank) switch { > 0 and var up => $"↑{up}", < 0 and var down => $"↓{-down}", _ => "持平" } : "—",
-            ["vetoed"] = r.Vetoed,
-        }));
-        model["adjustments"] = new ScriptArray((input.Adjustments ?? []).Select(a => (object)new ScriptObject
-        {
-            ["county"] = a.County,
-            ["target"] = a.Target,
-            ["points"] = a.Points.ToString("+0.##;-0.##", Inv),
-            ["reason"] = a.Reason,
-            ["evidence"] = a.Evidence ?? "—",
-        }));
-        model["documents"] = new ScriptArray((input.Documents ?? []).Select(d => (object)new ScriptObject { ["format"] = d.Format, ["sha256"] = d.Sha256 }));
-        model["anchors"] = new ScriptArray((input.Anchors ?? []).Select(a => (object)new ScriptObject
-        {
-            ["county"] = a.County,
-            ["count"] = a.Count,
-            ["hash"] = a.Hash,
-        }));
-        return model;
-    }
-
-    private static string F(double value) => value.ToString("0.00", Inv);
 }

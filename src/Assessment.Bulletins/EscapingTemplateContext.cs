@@ -18,6 +18,13 @@ internal sealed class EscapingTemplateContext(BulletinFormat format) : TemplateC
             return this;
         }
 
+        if (textAsObject is TrustedMarkup markup)
+        {
+            // The platform's own charts: HTML only; a Markdown bulletin carries their text alternatives instead.
+            Write(format == BulletinFormat.Html ? markup.Markup : "");
+            return this;
+        }
+
         var text = ObjectToString(textAsObject);
         if (text is not null)
         {

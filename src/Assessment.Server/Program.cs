@@ -151,6 +151,9 @@ builder.Services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationM
 builder.Services.AddSingleton<BulletinRenderer>();
 builder.Services.AddSingleton(Assessment.Domain.Extraction.ReportExtractor.Default);
 builder.Services.AddSingleton<BulletinComposer>();
+builder.Services.AddSingleton<BulletinDesk>();
+builder.Services.Configure<PdfOptions>(builder.Configuration.GetSection("Pdf"));
+builder.Services.AddSingleton<PdfPrinter>();
 builder.Services.AddSingleton<FillInForms>();
 builder.Services.AddSingleton<ReportFiles>();
 builder.Services.AddSingleton<ValueImport>();

@@ -31,6 +31,15 @@ public sealed class AuthorizationMatrixTests(PlatformFixture platform)
 
     private static async Task<IMessage> Run<T>(AsyncUnaryCall<T> call) where T : IMessage => await call.ResponseAsync;
 
+    private static async Task<IMessage> FirstChunk(AsyncServerStreamingCall<BulletinChunk> call)
+    {
+        using (call)
+        {
+            await call.ResponseStream.MoveNext(CancellationToken.None);
+            return call.ResponseStream.Current;
+        }
+    }
+
     private static async Task<IMessage> Import(GrpcChannel channel, CallOptions options)
     {
         using var call = new SubmissionService.SubmissionServiceClient(channel).ImportValues(options);
@@ -99,6 +108,19 @@ public sealed class AuthorizationMatrixTests(PlatformFixture platform)
         // BulletinService.
         new("assessment.v1.BulletinService/Render", [Assessor, Leader, TenantAdmin], Scope.None, (ch, o, _, _) => Run(new BulletinService.BulletinServiceClient(ch)
             .RenderAsync(new RenderBulletinRequest { Year = 2024, Format = BulletinFormat.Markdown }, o))),
+        new("assessment.v1.BulletinService/Download", [Assessor, Leader, TenantAdmin], Scope.None, (ch, o, _, _) => FirstChunk(new BulletinService.BulletinServiceClient(ch)
+            .Download(new DownloadBulletinRequest { Year = 2024, Format = BulletinFormat.Markdown }, o))),
+        new("assessment.v1.BulletinService/GetStatus", [Assessor, TenantAdmin], Scope.None, (ch, o, _, _) => Run(new BulletinService.BulletinServiceClient(ch)
+            .GetStatusAsync(new BulletinStatusRequest { Year = 2024 }, o))),
+        // Bulletin writes aim at a year without a round: an allowed call is refused for that, and changes nothing.
+        new("assessment.v1.BulletinService/Withdraw", [Assessor], Scope.None, (ch, o, _, _) => Run(new BulletinService.BulletinServiceClient(ch)
+            .WithdrawAsync(new WithdrawBulletinRequest { Year = 2030, Reason = "矩阵测试" }, o))),
+        new("assessment.v1.BulletinService/Correct", [Assessor], Scope.None, (ch, o, _, _) => Run(new BulletinService.BulletinServiceClient(ch)
+            .CorrectAsync(new CorrectBulletinRequest { Year = 2030, Reason = "矩阵测试" }, o))),
+        new("assessment.v1.BulletinService/RemindUnread", [Assessor], Scope.None, (ch, o, _, _) => Run(new BulletinService.BulletinServiceClient(ch)
+            .RemindUnreadAsync(new RemindUnreadRequest { Year = 2030 }, o))),
+        new("assessment.v1.BulletinService/ListMine", [Leader], Scope.None, (ch, o, _, _) => Run(new BulletinService.BulletinServiceClient(ch)
+            .ListMineAsync(new ListMyBulletinsRequest(), o))),
         // AdminService: the request names a tenant (operators) or must name the caller's own. Writes aim at names that
         // exist already, so an allowed call changes no roster.
         new("assessment.v1.AdminService/CreateTenant", [Operator], Scope.TenantField, (ch, o, _, t) => Run(Admin(ch).CreateTenantAsync(new CreateTenantRequest { Tenant = t, Name = "矩阵", Issuer = "矩阵", DocumentPrefix = "矩", Recipients = "各县" }, o))),
@@ -108,6 +130,10 @@ public sealed class AuthorizationMatrixTests(PlatformFixture platform)
         new("assessment.v1.AdminService/IssueCredential", [Operator, TenantAdmin], Scope.TenantField, (ch, o, _, t) => Run(Admin(ch).IssueCredentialAsync(new IssueCredentialRequest { Tenant = t, Role = "leader", Name = "矩阵测试" }, o))),
         new("assessment.v1.AdminService/ListCredentials", [Operator, TenantAdmin], Scope.TenantField, (ch, o, _, t) => Run(Admin(ch).ListCredentialsAsync(new ListCredentialsRequest { Tenant = t, PageSize = 5 }, o))),
         new("assessment.v1.AdminService/RotateCredential", [Operator, TenantAdmin], Scope.TenantField, (ch, o, _, t) => Run(Admin(ch).RotateCredentialAsync(new CredentialRef { Tenant = t, Id = "0000000000000000" }, o))),
+        // Settings writes carry an invalid value: allowed callers get INVALID_ARGUMENT, and nothing changes.
+        new("assessment.v1.AdminService/SetBulletinSettings", [Operator, TenantAdmin], Scope.TenantField, (ch, o, _, t) => Run(Admin(ch).SetBulletinSettingsAsync(new SetBulletinSettingsRequest { Tenant = t, Settings = new BulletinSettings { WeakAverage = 2 } }, o))),
+        new("assessment.v1.AdminService/SetDistribution", [Operator, TenantAdmin], Scope.TenantField, (ch, o, _, t) => Run(Admin(ch).SetDistributionAsync(new SetDistributionRequest { Tenant = t, Recipients = { new Recipient { Id = "x", Person = "矩阵", Office = "矩阵", CredentialId = "0000000000000000" } } }, o))),
+        new("assessment.v1.AdminService/SetWebhook", [Operator, TenantAdmin], Scope.TenantField, (ch, o, _, t) => Run(Admin(ch).SetWebhookAsync(new SetWebhookRequest { Tenant = t, Url = "ftp://example.invalid/" }, o))),
         new("assessment.v1.AdminService/UploadTemplate", [Operator, TenantAdmin], Scope.TenantField, (ch, o, _, t) => Run(Admin(ch).UploadTemplateAsync(new UploadTemplateRequest { Tenant = t, Format = "markdown", Source = "" }, o))),
         // AccountService: any valid key asks about itself.
         new("assessment.v1.AccountService/WhoAmI", [Unit, County, Assessor, Leader, TenantAdmin, Operator], Scope.None, (ch, o, _, _) => Run(new AccountService.AccountServiceClient(ch)

@@ -45,4 +45,34 @@ public sealed class PublicationTests(PlatformFixture platform)
 
         Assert.Equal(["1", "2"], numbers.Order());
     }
+
+    [Fact]
+    public async Task The_document_sequence_survives_a_restart_and_without_chromium_a_pdf_is_refused_with_the_install_command_while_html_works()
+    {
+        var settings = new Settings(await platform.Postgres.CreateDatabaseAsync(), PostgresFixture.NewDataDir(), null, Extra: ["--Pdf:Chromium=/nonexistent/chromium"]);
+        TestTenant tenant;
+        string first;
+        await using (var server = await StartAsync(settings))
+        {
+            tenant = await TestTenant.CreateAsync(server, 2025);
+            await tenant.OpenRoundAsync(server, 2024);
+            await tenant.ReviewAndCloseAsync(server, 2025);
+            await new AssessmentService.AssessmentServiceClient(server.Channel).PublishRoundAsync(new PublishRoundRequest { Year = 2025 }, As(tenant.Assessor));
+            var bulletins = new BulletinService.BulletinServiceClient(server.Channel);
+            first = (await bulletins.RenderAsync(new RenderBulletinRequest { Year = 2025 }, As(tenant.Assessor))).DocumentNumber;
+            using var call = bulletins.Download(new DownloadBulletinRequest { Year = 2025, Format = BulletinFormat.Pdf }, As(tenant.Assessor));
+            var refused = await Assert.ThrowsAsync<Grpc.Core.RpcException>(() => call.ResponseStream.MoveNext(CancellationToken.None));
+            Assert.Equal(Grpc.Core.StatusCode.FailedPrecondition, refused.StatusCode);
+            Assert.Contains("apt-get install chromium fonts-noto-cjk", refused.Status.Detail, StringComparison.Ordinal);
+        }
+
+        await using (var server = await StartAsync(settings))
+        {
+            await tenant.ReviewAndCloseAsync(server, 2024);
+            await new AssessmentService.AssessmentServiceClient(server.Channel).PublishRoundAsync(new PublishRoundRequest { Year = 2024 }, As(tenant.Assessor));
+            var second = (await new BulletinService.BulletinServiceClient(server.Channel).RenderAsync(new RenderBulletinRequest { Year = 2024 }, As(tenant.Assessor))).DocumentNumber;
+            static int N(string number) => int.Parse(System.Text.RegularExpressions.Regex.Match(number, @"〕(\d+)号").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+            Assert.Equal(N(first) + 1, N(second));
+        }
+    }
 }

@@ -169,6 +169,26 @@ public interface ITenantGrain : IGrainWithStringKey
     /// <summary>Adds a unit to a county of the roster.</summary>
     [Alias("AddUnit")]
     Task<TenantProfile> AddUnit(string county, UnitInfo unit);
+
+    /// <summary>Sets how the tenant's bulletins read (the caller has checked the values).</summary>
+    [Alias("SetBulletinProfile")]
+    Task<TenantProfile> SetBulletinProfile(BulletinProfile profile);
+
+    /// <summary>Replaces the distribution list (the caller has checked each recipient's credential).</summary>
+    [Alias("SetDistribution")]
+    Task<TenantProfile> SetDistribution(BulletinRecipient[] recipients);
+
+    /// <summary>Sets (or, with null, removes) the webhook the tenant's notifications are posted to (checked by the caller).</summary>
+    [Alias("SetWebhook")]
+    Task<TenantProfile> SetWebhook(string? url);
+
+    /// <summary>Notes that a bulletin of <paramref name="year"/> was issued (the years a leader's list looks in).</summary>
+    [Alias("NoteBulletin")]
+    Task NoteBulletin(int year);
+
+    /// <summary>The years with an issued bulletin, newest first.</summary>
+    [Alias("GetBulletinYears")]
+    Task<int[]> GetBulletinYears();
 }
 
 /// <summary>A credential, keyed by the SHA-256 (hex) of its key; the key itself is never stored.</summary>

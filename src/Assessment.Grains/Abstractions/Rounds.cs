@@ -67,7 +67,12 @@ public sealed record RankingResult(
     [property: Id(3)] DimensionHeader[] Dimensions,
     [property: Id(4)] RankingRow[] Rows,
     [property: Id(5)] DateTimeOffset ComputedAt,
-    [property: Id(6)] string[] Grades);
+    [property: Id(6)] string[] Grades,
+    [property: Id(7)] GradeLine[]? GradeLines = null);
+
+/// <summary>A grade's lower bound, when every county is graded on the scheme's one scale.</summary>
+[GenerateSerializer, Immutable, Alias("assessment.GradeLine")]
+public sealed record GradeLine([property: Id(0)] string Grade, [property: Id(1)] double Min);
 
 /// <summary>A county whose rank or grade a draft scheme would change.</summary>
 [GenerateSerializer, Immutable, Alias("assessment.CountyMove")]

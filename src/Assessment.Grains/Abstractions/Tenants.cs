@@ -17,10 +17,40 @@ public sealed record TenantProfile(
     [property: Id(4)] string Recipients,
     [property: Id(5)] CountyInfo[] Counties,
     [property: Id(6)] bool PublishScores = true,
-    [property: Id(7)] string? WebhookUrl = null)
+    [property: Id(7)] string? WebhookUrl = null,
+    [property: Id(8)] BulletinProfile? Bulletin = null,
+    [property: Id(9)] BulletinRecipient[]? Distribution = null)
 {
     public CountyInfo? County(string id) => Array.Find(Counties, c => c.Id == id);
 }
+
+/// <summary>
+/// How a prefecture's bulletins read: 抄送, 印发机关, 附注 (public or not), the 下一步要求 paragraphs, the thresholds of
+/// the 存在问题 sentences, and whether leaders may read drafts (征求意见).
+/// </summary>
+[GenerateSerializer, Immutable, Alias("assessment.BulletinProfile")]
+public sealed record BulletinProfile(
+    [property: Id(0)] string CopyTo = "",
+    [property: Id(1)] string Printer = "",
+    [property: Id(2)] bool Public = true,
+    [property: Id(3)] string[]? NextSteps = null,
+    [property: Id(4)] double WeakAverage = 0.8,
+    [property: Id(5)] double WeakCounty = 0.6,
+    [property: Id(6)] int RankDrop = 3,
+    [property: Id(7)] double LateShare = 0.05,
+    [property: Id(8)] bool LeadersSeeDrafts = false)
+{
+    public static readonly BulletinProfile Default = new();
+}
+
+/// <summary>A recipient of the tenant's bulletins (分发对象), bound to one leader credential (by its id).</summary>
+[GenerateSerializer, Immutable, Alias("assessment.BulletinRecipient")]
+public sealed record BulletinRecipient(
+    [property: Id(0)] string Id,
+    [property: Id(1)] string Person,
+    [property: Id(2)] string Office,
+    [property: Id(3)] string Title,
+    [property: Id(4)] string CredentialId);
 
 public enum Role
 {

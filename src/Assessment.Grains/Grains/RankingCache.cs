@@ -139,7 +139,8 @@ internal sealed class RankingCache(IndicatorCatalog catalog, TimeProvider clock)
                     _facts.TryGetValue(r.County, out var f) && f.Adjustments.Length > 0 ? f.Adjustments : null);
             }).ToArray(),
             clock.GetUtcNow(),
-            scheme.AllGrades.ToArray());
+            scheme.AllGrades.ToArray(),
+            scheme.GroupScales is { Count: > 0 } ? null : scheme.Grades.Select(g => new GradeLine(g.Label, g.Min)).ToArray());
     }
 
     /// <summary>The county's facts for scoring (the cache holds every county after a refresh).</summary>

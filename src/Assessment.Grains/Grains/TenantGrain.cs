@@ -9,6 +9,9 @@ public sealed class TenantState
     [Id(0)] public TenantProfile? Profile { get; set; }
     /// <summary>The tenant's own bulletin templates by format ("html", "markdown"), checked at upload.</summary>
     [Id(1)] public Dictionary<string, string> Templates { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Years with an issued bulletin (a handful: one per assessed year).</summary>
+    [Id(2)] public SortedSet<int> BulletinYears { get; set; } = [];
 }
 
 /// <summary>A prefecture's profile and roster of counties and units.</summary>
@@ -77,6 +80,35 @@ public sealed class TenantGrain(
         var updated = target with { Units = [.. target.Units, unit] };
         state.State.Profile = profile with { Counties = profile.Counties.Select(c => c.Id == county ? updated : c).ToArray() };
         await state.WriteOrRestoreAsync(GrainContext, logger);
+        return state.State.Profile;
+    }
+
+    public Task<TenantProfile> SetBulletinProfile(BulletinProfile profile) => Update(p => p with { Bulletin = profile });
+
+    public Task<TenantProfile> SetDistribution(BulletinRecipient[] recipients) => Update(p => p with { Distribution = recipients });
+
+    public Task<TenantProfile> SetWebhook(string? url) => Update(p => p with { WebhookUrl = url });
+
+    public async Task NoteBulletin(int year)
+    {
+        if (state.State.BulletinYears.Add(year))
+        {
+            await state.WriteOrRestoreAsync(GrainContext, logger);
+        }
+    }
+
+    public Task<int[]> GetBulletinYears() => Task.FromResult(state.State.BulletinYears.Reverse().ToArray());
+
+    private async Task<TenantProfile> Update(Func<TenantProfile, TenantProfile> change)
+    {
+        var profile = state.State.Profile ?? throw new NotFoundException("租户不存在。");
+        var updated = change(profile);
+        if (updated != profile)
+        {
+            state.State.Profile = updated;
+            await state.WriteOrRestoreAsync(GrainContext, logger);
+        }
+
         return state.State.Profile;
     }
 }

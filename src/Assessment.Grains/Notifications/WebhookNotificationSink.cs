@@ -58,46 +58,49 @@ public sealed class WebhookNotificationSink : INotificationSink, IDisposable
 
     public void Dispose() => http.Dispose();
 
-    public async Task<bool> DeliverAsync(string tenant, int year, RoundNotification notification, CancellationToken ct)
+    public async Task<bool> DeliverAsync(string tenant, int year, RoundNotification notification, CancellationToken ct) =>
+        await PostAsync(tenant, new
+        {
+            tenant,
+            year,
+            sequence = notification.Sequence,
+            kind = notification.Kind,
+            at = notification.At,
+            offset_hours = notification.Offset.TotalHours,
+            overdue_count = notification.OverdueCount,
+            overdue = notification.Overdue,
+        }, ct) != WebhookPost.Failed;
+
+    public async Task<WebhookPost> PostAsync(string tenant, object body, CancellationToken ct)
     {
         var url = (await grains.GetGrain<ITenantGrain>(GrainKeys.Tenant(tenant)).GetProfile())?.WebhookUrl;
         if (string.IsNullOrEmpty(url))
         {
-            return true;
+            return WebhookPost.NoWebhook;
         }
 
         if (WebhookAddress.Problem(url, allowLoopback) is { } problem)
         {
             // Nothing to retry: the address itself is refused (set before these rules, or the rules changed).
             logger.LogWarning("Webhook of tenant {Tenant} refused: {Problem}", tenant, problem);
-            return true;
+            return WebhookPost.NoWebhook;
         }
 
         try
         {
-            using var response = await http.PostAsJsonAsync(url, new
-            {
-                tenant,
-                year,
-                sequence = notification.Sequence,
-                kind = notification.Kind,
-                at = notification.At,
-                offset_hours = notification.Offset.TotalHours,
-                overdue_count = notification.OverdueCount,
-                overdue = notification.Overdue,
-            }, ct);
+            using var response = await http.PostAsJsonAsync(url, body, ct);
             if (response.IsSuccessStatusCode)
             {
-                return true;
+                return WebhookPost.Posted;
             }
 
-            logger.LogWarning("Webhook of tenant {Tenant} answered {Status}; will retry", tenant, (int)response.StatusCode);
+            logger.LogWarning("Webhook of tenant {Tenant} answered {Status}", tenant, (int)response.StatusCode);
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
         {
-            logger.LogWarning("Webhook of tenant {Tenant} unreachable ({Error}); will retry", tenant, ex.GetType().Name);
+            logger.LogWarning("Webhook of tenant {Tenant} unreachable ({Error})", tenant, ex.GetType().Name);
         }
 
-        return false;
+        return WebhookPost.Failed;
     }
 }

@@ -7,7 +7,7 @@ namespace Assessment.Server.Security;
 /// Who is calling, from the credential only. Every grain key a service builds comes from here, never from a request
 /// field, so no request can reach another tenant's, county's or unit's data.
 /// </summary>
-public sealed record Caller(Role Role, string Tenant, string? County, string? Unit, string Name)
+public sealed record Caller(Role Role, string Tenant, string? County, string? Unit, string Name, string? CredentialId = null)
 {
     public const string TenantClaim = "assessment:tenant";
     public const string CountyClaim = "assessment:county";
@@ -23,7 +23,8 @@ public sealed record Caller(Role Role, string Tenant, string? County, string? Un
             user.FindFirstValue(TenantClaim) ?? throw new InvalidOperationException("No tenant claim."),
             user.FindFirstValue(CountyClaim),
             user.FindFirstValue(UnitClaim),
-            user.FindFirstValue(ClaimTypes.Name) ?? "");
+            user.FindFirstValue(ClaimTypes.Name) ?? "",
+            user.FindFirstValue(CredentialClaim));
     }
 
     /// <param name="credentialId">The credential's id (first 16 hex digits of its hash): what rate limits count by.</param>

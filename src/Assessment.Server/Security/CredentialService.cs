@@ -37,14 +37,33 @@ public sealed class CredentialService(IClusterClient cluster, NpgsqlDataSource d
         await using var reader = await command.ExecuteReaderAsync();
         while (await reader.ReadAsync())
         {
-            list.Add(new CredentialSummary(reader.GetString(0), new Credential(
-                Enum.Parse<Role>(reader.GetString(2)), reader.GetString(1), reader.IsDBNull(3) ? null : reader.GetString(3),
-                reader.IsDBNull(4) ? null : reader.GetString(4), reader.GetString(5), reader.GetBoolean(8),
-                reader.IsDBNull(7) ? null : reader.GetFieldValue<DateTimeOffset>(7), reader.GetFieldValue<DateTimeOffset>(6))));
+            list.Add(Summary(reader));
         }
 
         return list;
     }
+
+    /// <summary>The credential with this id in this tenant, or null.</summary>
+    public async Task<CredentialSummary?> FindAsync(string tenant, string id)
+    {
+        if (id.Length != 16 || !id.All(Uri.IsHexDigit))
+        {
+            return null;
+        }
+
+        await using var command = dataSource.CreateCommand(
+            "SELECT id, tenant, role, county, unit, name, created_at, expires_at, revoked FROM credential_directory WHERE id = @id AND tenant = @tenant");
+        command.Parameters.Add(new NpgsqlParameter<string>("id", id.ToLowerInvariant()));
+        command.Parameters.Add(new NpgsqlParameter<string>("tenant", tenant));
+        await using var reader = await command.ExecuteReaderAsync();
+        return await reader.ReadAsync() ? Summary(reader) : null;
+    }
+
+    private static CredentialSummary Summary(NpgsqlDataReader reader) =>
+        new(reader.GetString(0), new Credential(
+            Enum.Parse<Role>(reader.GetString(2)), reader.GetString(1), reader.IsDBNull(3) ? null : reader.GetString(3),
+            reader.IsDBNull(4) ? null : reader.GetString(4), reader.GetString(5), reader.GetBoolean(8),
+            reader.IsDBNull(7) ? null : reader.GetFieldValue<DateTimeOffset>(7), reader.GetFieldValue<DateTimeOffset>(6)));
 
     /// <summary>Revokes the credential with this id in this tenant (any tenant for null); null when there is none.</summary>
     public async Task<CredentialSummary?> RevokeAsync(string? tenant, string id)

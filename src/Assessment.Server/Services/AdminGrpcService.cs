@@ -13,8 +13,91 @@ namespace Assessment.Server.Services;
 /// (naming another tenant is denied whether it exists or not).
 /// </summary>
 [Authorize(Roles = $"{Roles.Operator},{Roles.TenantAdmin}")]
-public sealed class AdminGrpcService(IClusterClient cluster, CredentialService credentials, Bulletins.BulletinRenderer renderer, RequestLedger ledger) : AdminService.AdminServiceBase
+public sealed class AdminGrpcService(
+    IClusterClient cluster, CredentialService credentials, Bulletins.BulletinRenderer renderer, RequestLedger ledger,
+    Microsoft.Extensions.Options.IOptions<Grains.RoundOptions> rounds) : AdminService.AdminServiceBase
 {
+    public const int MaxRecipients = 200, MaxNextSteps = 10, MaxParagraph = 1000;
+
+    public override Task<TenantInfo> SetBulletinSettings(SetBulletinSettingsRequest request, ServerCallContext context)
+    {
+        var tenant = TargetTenant(context, request.Tenant);
+        return ledger.RunAsync(context, request.RequestId, request, async () =>
+        {
+            var s = request.Settings ?? new Contracts.V1.BulletinSettings();
+            var errors = new List<FieldError?>
+            {
+                s.CopyTo.Length == 0 ? null : Paragraph("settings.copy_to", s.CopyTo),
+                s.Printer.Length == 0 ? null : RequestChecks.Name("settings.printer", s.Printer, out _),
+                s.NextSteps.Count > MaxNextSteps ? new FieldError("settings.next_steps", $"不超过 {MaxNextSteps} 段") : null,
+                Share("settings.weak_average", s.WeakAverage),
+                Share("settings.weak_county", s.WeakCounty),
+                Share("settings.late_share", s.LateShare),
+                s.RankDrop is < 0 or > 10_000 ? new FieldError("settings.rank_drop", "须为 0–10000 的整数（0 为默认 3）") : null,
+            };
+            errors.AddRange(s.NextSteps.Select((p, i) => string.IsNullOrWhiteSpace(p) ? new FieldError($"settings.next_steps[{i}]", "段落不能为空") : Paragraph($"settings.next_steps[{i}]", p)));
+            RequestChecks.Require([.. errors]);
+            var defaults = BulletinProfile.Default;
+            var profile = new BulletinProfile(
+                s.CopyTo.Trim(), s.Printer.Trim(), !s.Restricted, s.NextSteps.Select(p => p.Trim()).ToArray(),
+                s.WeakAverage > 0 ? s.WeakAverage : defaults.WeakAverage, s.WeakCounty > 0 ? s.WeakCounty : defaults.WeakCounty,
+                s.RankDrop > 0 ? s.RankDrop : defaults.RankDrop, s.LateShare > 0 ? s.LateShare : defaults.LateShare, s.LeadersSeeDrafts);
+            return ToProto(await cluster.GetGrain<ITenantGrain>(GrainKeys.Tenant(tenant)).SetBulletinProfile(profile));
+        });
+    }
+
+    public override Task<TenantInfo> SetDistribution(SetDistributionRequest request, ServerCallContext context)
+    {
+        var tenant = TargetTenant(context, request.Tenant);
+        return ledger.RunAsync(context, request.RequestId, request, async () =>
+        {
+            var errors = new List<FieldError?> { request.Recipients.Count > MaxRecipients ? new FieldError("recipients", $"分发对象不超过 {MaxRecipients} 位") : null };
+            var recipients = new List<BulletinRecipient>();
+            for (var i = 0; i < Math.Min(request.Recipients.Count, MaxRecipients); i++)
+            {
+                var r = request.Recipients[i];
+                var at = $"recipients[{i}]";
+                errors.Add(RequestChecks.SlugField($"{at}.id", r.Id));
+                errors.Add(RequestChecks.Name($"{at}.person", r.Person, out var person));
+                errors.Add(RequestChecks.Name($"{at}.office", r.Office, out var office));
+                var title = "";
+                errors.Add(r.Title.Length == 0 ? null : RequestChecks.Name($"{at}.title", r.Title, out title));
+                if (recipients.Exists(x => x.Id == r.Id))
+                {
+                    errors.Add(new FieldError($"{at}.id", "分发对象标识重复"));
+                }
+
+                var credential = await credentials.FindAsync(tenant, r.CredentialId);
+                errors.Add(credential is null ? new FieldError($"{at}.credential_id", "本市（州）没有该凭据")
+                    : credential.Credential.Role != Role.Leader ? new FieldError($"{at}.credential_id", "须为领导凭据")
+                    : !credential.Credential.IsActive(DateTimeOffset.UtcNow) ? new FieldError($"{at}.credential_id", "该凭据已吊销或过期")
+                    : null);
+                recipients.Add(new BulletinRecipient(r.Id, person, office, title, r.CredentialId.ToLowerInvariant()));
+            }
+
+            RequestChecks.Require([.. errors]);
+            return ToProto(await cluster.GetGrain<ITenantGrain>(GrainKeys.Tenant(tenant)).SetDistribution([.. recipients]));
+        });
+    }
+
+    public override Task<TenantInfo> SetWebhook(SetWebhookRequest request, ServerCallContext context)
+    {
+        var tenant = TargetTenant(context, request.Tenant);
+        return ledger.RunAsync(context, request.RequestId, request, async () =>
+        {
+            var url = request.Url.Trim();
+            RequestChecks.Require(url.Length == 0 ? null
+                : Domain.Keys.WebhookAddress.Problem(url, rounds.Value.AllowLoopbackWebhooks) is { } problem ? new FieldError("url", problem) : null);
+            return ToProto(await cluster.GetGrain<ITenantGrain>(GrainKeys.Tenant(tenant)).SetWebhook(url.Length == 0 ? null : url));
+        });
+    }
+
+    private static FieldError? Paragraph(string field, string text) =>
+        Domain.Keys.FreeText.Problem(text, MaxParagraph) is { } problem ? new FieldError(field, problem) : null;
+
+    private static FieldError? Share(string field, double value) =>
+        double.IsFinite(value) && value is >= 0 and <= 1 ? null : new FieldError(field, "须为 0–1 之间的比例（0 为默认值）");
+
     public override Task<UploadTemplateResponse> UploadTemplate(UploadTemplateRequest request, ServerCallContext context)
     {
         TargetTenant(context, request.Tenant); // authorize before anything else

@@ -49,7 +49,17 @@ internal static class AdminProtoMapping
             DocumentPrefix = p.DocumentPrefix,
             Recipients = p.Recipients,
             PublishScores = p.PublishScores,
+            BulletinSettings = ToProto(p.Bulletin ?? BulletinProfile.Default),
+            HasWebhook = !string.IsNullOrEmpty(p.WebhookUrl),
         };
+        info.Distribution.AddRange((p.Distribution ?? []).Select(r => new Recipient
+        {
+            Id = r.Id,
+            Person = r.Person,
+            Office = r.Office,
+            Title = r.Title,
+            CredentialId = r.CredentialId,
+        }));
         info.Counties.AddRange(p.Counties.Select(c =>
         {
             var county = new RosterCounty { Id = c.Id, Name = c.Name, Group = c.Group ?? "" };
@@ -57,5 +67,22 @@ internal static class AdminProtoMapping
             return county;
         }));
         return info;
+    }
+
+    public static BulletinSettings ToProto(BulletinProfile b)
+    {
+        var settings = new BulletinSettings
+        {
+            CopyTo = b.CopyTo,
+            Printer = b.Printer,
+            Restricted = !b.Public,
+            WeakAverage = b.WeakAverage,
+            WeakCounty = b.WeakCounty,
+            RankDrop = b.RankDrop,
+            LateShare = b.LateShare,
+            LeadersSeeDrafts = b.LeadersSeeDrafts,
+        };
+        settings.NextSteps.AddRange(b.NextSteps ?? []);
+        return settings;
     }
 }

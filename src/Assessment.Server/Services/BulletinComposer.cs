@@ -6,12 +6,14 @@ using Assessment.Grains.Abstractions;
 namespace Assessment.Server.Services;
 
 /// <summary>
-/// Builds a tenant-year's bulletin from its profile and current ranking; one path for gRPC and the web page. Renders with
-/// a tenant's own template are rationed: at most <see cref="PerTenant"/> at a time per tenant, a quarter of one core
-/// over time per tenant, and across all tenants at most half the cores, so one tenant's slow template cannot take the
-/// machine from the others.
+/// Makes a tenant-year's bulletins: drafts of the current ranking, the results bulletin issued at publication, a
+/// 更正通报 after a withdrawal, and each edition's PDF; one path for gRPC and the web pages. Renders with a tenant's own
+/// template are rationed: at most <see cref="PerTenant"/> at a time per tenant, a quarter of one core over time per
+/// tenant, and across all tenants at most half the cores, so one tenant's slow template cannot take the machine from
+/// the others.
 /// </summary>
-public sealed class BulletinComposer(IClusterClient cluster, BulletinRenderer renderer, IndicatorCatalog catalog, TimeProvider clock) : IDisposable
+public sealed class BulletinComposer(
+    IClusterClient cluster, BulletinRenderer renderer, IndicatorCatalog catalog, PdfPrinter printer, TimeProvider clock, ILogger<BulletinComposer> logger) : IDisposable
 {
     public const int PerTenant = 2;
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(2);
@@ -21,78 +23,181 @@ public sealed class BulletinComposer(IClusterClient cluster, BulletinRenderer re
     /// <summary>Bulletins are dated in China Standard Time (UTC+8, no daylight saving), wherever the server runs.</summary>
     private static readonly TimeSpan ChinaStandardTime = TimeSpan.FromHours(8);
 
-    /// <summary>
-    /// The bulletin of a tenant-year. A published round's bulletin is the document issued at publication, returned
-    /// byte for byte (issued now if its round was published before it was kept); any other render is a 征求意见稿.
-    /// </summary>
-    public async Task<RenderedBulletin> RenderAsync(string tenant, int year, BulletinFormat format)
+    public const string HtmlType = "text/html; charset=utf-8", MarkdownType = "text/markdown; charset=utf-8", PdfType = "application/pdf";
+
+    public Task<RoundInfo> RoundAsync(string tenant, int year) => RoundAsync(cluster.GetGrain<IRoundGrain>(GrainKeys.Round(tenant, year)), year);
+
+    private static async Task<RoundInfo> RoundAsync(IRoundGrain round, int year) =>
+        await round.GetInfo() ?? throw new PreconditionException(Domain.Workflow.LockReasons.RoundNotOpen, $"{year} 年度考核尚未开启。");
+
+    /// <summary>A render of the current ranking marked 征求意见稿, without 文号 or date (any round not yet published).</summary>
+    public async Task<RenderedBulletin> RenderDraftAsync(string tenant, int year, BulletinFormat format)
     {
         var round = cluster.GetGrain<IRoundGrain>(GrainKeys.Round(tenant, year));
-        var info = await round.GetInfo() ?? throw new PreconditionException("ROUND_NOT_OPEN", $"{year} 年度考核尚未开启。");
-        if (format == BulletinFormat.Verification)
-        {
-            // The issued documents' hashes and the anchored chain heads: for assessors, never in the leaders' bulletin.
-            var issued = await IssueAsync(tenant, year);
-            return await RenderAsync(tenant, info, await round.GetRanking(), format, issued.Issue,
-                [new BulletinDocumentHash("HTML", issued.HtmlSha256), new BulletinDocumentHash("Markdown", issued.MarkdownSha256)]);
-        }
-
-        if (info.Published)
-        {
-            var issued = await IssueAsync(tenant, year);
-            return format == BulletinFormat.Html
-                ? new RenderedBulletin(issued.Html, HtmlType, issued.HtmlSha256)
-                : new RenderedBulletin(issued.Markdown, MarkdownType, issued.MarkdownSha256);
-        }
-
+        var info = await RoundAsync(round, year);
         return await RenderAsync(tenant, info, await round.GetRanking(), format, issue: null);
     }
 
+    /// <summary>For assessors: the issued documents' hashes and the audit chain heads anchored at publication.</summary>
+    public async Task<RenderedBulletin> RenderVerificationAsync(string tenant, int year)
+    {
+        var round = cluster.GetGrain<IRoundGrain>(GrainKeys.Round(tenant, year));
+        var info = await RoundAsync(round, year);
+        var record = await cluster.GetGrain<IBulletinGrain>(GrainKeys.Round(tenant, year)).Get();
+        var current = record.Current ?? await IssueAsync(tenant, year);
+        var documents = (record.Editions.Length == 0 ? [current] : record.Editions).SelectMany(e => new[]
+        {
+            new BulletinDocumentHash($"{e.Number} HTML", e.HtmlSha256),
+            new BulletinDocumentHash($"{e.Number} Markdown", e.MarkdownSha256),
+        }.Concat(e.PdfSha256 is null ? [] : [new BulletinDocumentHash($"{e.Number} PDF", e.PdfSha256)])).ToArray();
+        return await RenderAsync(tenant, info, await round.GetRanking(), BulletinFormat.Verification, current.Issue, documents: documents);
+    }
+
     /// <summary>
-    /// Issues a published round's bulletin once: a number from the tenant's sequence for the year of issue and today's
-    /// date (Beijing), both kept by the round's bulletin grain, then both documents rendered and kept. Retries and
-    /// concurrent calls end with the same documents; the first kept wins.
+    /// Issues a published round's results bulletin once: a number from the tenant's sequence for the year of issue and
+    /// today's date (Beijing), kept by the round's bulletin grain, then both documents rendered, kept and sent to the
+    /// distribution list, and the PDF printed when the server can. Retries and concurrent calls end with the same
+    /// documents; the first kept wins. Returns the edition in force.
     /// </summary>
-    public async Task<PublishedBulletin> IssueAsync(string tenant, int year)
+    public Task<PublishedBulletin> IssueAsync(string tenant, int year) => IssueNextAsync(tenant, year, correctionReason: null);
+
+    /// <summary>Issues a 更正通报 for the withdrawn edition in force: its own 文号, naming the one it corrects.</summary>
+    public async Task<PublishedBulletin> CorrectAsync(string tenant, int year, string reason)
+    {
+        var record = await cluster.GetGrain<IBulletinGrain>(GrainKeys.Round(tenant, year)).Get();
+        var current = record.Current ?? throw new PreconditionException("BULLETIN_NOT_ISSUED", $"{year} 年度通报尚未印发，无需更正。");
+        if (current.Withdrawn is null && record.Pending is null)
+        {
+            throw new PreconditionException("BULLETIN_IN_FORCE", $"{current.Number} 仍然有效：请先撤回（说明原因），再印发更正通报。");
+        }
+
+        return await IssueNextAsync(tenant, year, reason);
+    }
+
+    private async Task<PublishedBulletin> IssueNextAsync(string tenant, int year, string? correctionReason)
     {
         var bulletin = cluster.GetGrain<IBulletinGrain>(GrainKeys.Round(tenant, year));
-        if (await bulletin.Get() is { } kept)
+        var record = await bulletin.Get();
+        if (correctionReason is null && record.Current is { } issued)
         {
-            return kept;
+            return issued;
         }
 
         var round = cluster.GetGrain<IRoundGrain>(GrainKeys.Round(tenant, year));
-        var info = await round.GetInfo() ?? throw new PreconditionException("ROUND_NOT_OPEN", $"{year} 年度考核尚未开启。");
+        var info = await RoundAsync(round, year);
         if (!info.Published)
         {
             throw new PreconditionException("ROUND_NOT_PUBLISHED", $"{year} 年度考核结果尚未发布，通报不能印发。");
         }
 
         var issue = await bulletin.Reserve(DateOnly.FromDateTime(clock.GetUtcNow().ToOffset(ChinaStandardTime).DateTime));
+        record = await bulletin.Get();
+        if (issue is null)
+        {
+            return record.Current!; // in force: issued meanwhile by a concurrent call
+        }
+
+        var withdrawn = record.Current is { Withdrawn: { } w } c ? (Edition: c, Withdrawal: w) : default;
+        var correction = withdrawn.Edition is null ? null
+            : new BulletinCorrection(withdrawn.Edition.Number, withdrawn.Edition.Title, withdrawn.Edition.Issue.IssuedOn, correctionReason ?? withdrawn.Withdrawal.Reason);
+        var profile = await ProfileAsync(tenant);
         var ranking = await round.GetRanking();
-        var html = await RenderAsync(tenant, info, ranking, BulletinFormat.Html, issue);
-        var markdown = await RenderAsync(tenant, info, ranking, BulletinFormat.Markdown, issue);
-        return await bulletin.Store(new PublishedBulletin(issue, html.Content, html.Sha256, markdown.Content, markdown.Sha256, clock.GetUtcNow()));
+        var html = await RenderAsync(tenant, info, ranking, BulletinFormat.Html, issue, correction, profile: profile);
+        var markdown = await RenderAsync(tenant, info, ranking, BulletinFormat.Markdown, issue, correction, profile: profile);
+        var now = clock.GetUtcNow();
+        var title = correction is null ? BulletinInput.ResultsTitle(year) : $"关于更正《{correction.Title}》的通报";
+        var stored = await bulletin.Store(new PublishedBulletin(
+            issue, html.Content, html.Sha256, markdown.Content, markdown.Sha256, now,
+            BulletinInput.FormatNumber(profile.DocumentPrefix, issue.IssuedOn.Year, issue.Sequence), title,
+            correction?.Number, correction?.Reason,
+            Deliveries: (profile.Distribution ?? []).Select(r => new BulletinDelivery(r, now)).ToArray()));
+        await cluster.GetGrain<ITenantGrain>(GrainKeys.Tenant(tenant)).NoteBulletin(year);
+        if (printer.Available)
+        {
+            try
+            {
+                var edition = (await bulletin.Get()).Editions.ToList().FindIndex(e => e.Issue == stored.Issue) + 1;
+                stored = await PdfAsync(tenant, year, edition);
+            }
+            catch (AssessmentException ex)
+            {
+                logger.LogWarning("PDF of {Number} not printed at issue ({Reason}); it will be printed on first download", stored.Number, ex.Message);
+            }
+        }
+
+        return stored;
     }
 
-    private const string HtmlType = "text/html; charset=utf-8", MarkdownType = "text/markdown; charset=utf-8";
+    /// <summary>An edition (1 = first) with its PDF: printed from the stored HTML once and kept, then returned as kept.</summary>
+    public async Task<PublishedBulletin> PdfAsync(string tenant, int year, int edition)
+    {
+        var bulletin = cluster.GetGrain<IBulletinGrain>(GrainKeys.Round(tenant, year));
+        var record = await bulletin.Get();
+        if (edition < 1 || edition > record.Editions.Length)
+        {
+            throw new NotFoundException("没有该次印发的通报。");
+        }
+
+        var kept = record.Editions[edition - 1];
+        if (kept.Pdf is not null)
+        {
+            return kept;
+        }
+
+        var pdf = await PrintAsync(kept.Html);
+        return await bulletin.StorePdf(edition, pdf, Sha256(pdf));
+    }
+
+    /// <summary>Prints HTML to PDF with the shared browser, timing it.</summary>
+    public async Task<byte[]> PrintAsync(string html)
+    {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var pdf = await printer.PrintAsync(html);
+        PlatformMeter.BulletinRenderDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds,
+            new KeyValuePair<string, object?>("format", "pdf"));
+        return pdf;
+    }
+
+    public static string Sha256(byte[] data) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(data));
+
+    public static string Sha256(string text) => Sha256(System.Text.Encoding.UTF8.GetBytes(text));
+
+    private async Task<TenantProfile> ProfileAsync(string tenant) =>
+        await cluster.GetGrain<ITenantGrain>(GrainKeys.Tenant(tenant)).GetProfile() ?? throw new NotFoundException("租户不存在。");
 
     private async Task<RenderedBulletin> RenderAsync(string tenant, RoundInfo info, RankingResult ranking, BulletinFormat format, BulletinIssue? issue,
-        IReadOnlyList<BulletinDocumentHash>? documents = null)
+        BulletinCorrection? correction = null, IReadOnlyList<BulletinDocumentHash>? documents = null, TenantProfile? profile = null)
     {
-        var profile = await cluster.GetGrain<ITenantGrain>(GrainKeys.Tenant(tenant)).GetProfile()
-            ?? throw new NotFoundException("租户不存在。");
+        profile ??= await ProfileAsync(tenant);
         var year = info.Year;
+        var settings = profile.Bulletin ?? BulletinProfile.Default;
+        var progress = await cluster.GetGrain<IRoundGrain>(GrainKeys.Round(tenant, year)).GetProgress();
         var input = new BulletinInput(
             profile.Name, profile.Issuer, profile.DocumentPrefix, profile.Recipients, year, issue?.Sequence ?? 0,
             issue?.IssuedOn ?? DateOnly.FromDateTime(clock.GetUtcNow().ToOffset(ChinaStandardTime).DateTime), profile.PublishScores, info.SchemeName, ranking.Grades,
             ranking.Dimensions.Select(d => new BulletinDimension(d.Code, d.Name, d.Weight)).ToArray(),
-            ranking.Rows.Select(r => new BulletinRow(r.Rank, r.County, r.Name, r.Total, r.Grade, r.Dimensions, r.LimitedByQuota, r.Vetoed, r.PreviousRank)).ToArray(),
+            ranking.Rows.Select(r => new BulletinRow(r.Rank, r.County, r.Name, r.Total, r.Grade, r.Dimensions, r.LimitedByQuota, r.Vetoed, r.PreviousRank, r.PreviousTotal)).ToArray(),
             ranking.Rows.SelectMany(r => (r.Adjustments ?? []).Select(a => new BulletinAdjustment(r.Name, TargetName(a.Target), a.Points, a.Reason, a.Evidence))).ToArray(),
             info.Counties.Where(c => info.PublishedHeads.ContainsKey(c.Id))
                 .Select(c => new BulletinAnchor(c.Name, info.PublishedHeads[c.Id].Count, info.PublishedHeads[c.Id].Hash)).ToArray(),
             Draft: issue is null,
-            Documents: documents);
+            Documents: documents)
+        {
+            Settings = new BulletinSettings
+            {
+                CopyTo = settings.CopyTo,
+                Printer = settings.Printer,
+                Public = settings.Public,
+                NextSteps = settings.NextSteps ?? [],
+                WeakAverage = settings.WeakAverage,
+                WeakCounty = settings.WeakCounty,
+                RankDrop = settings.RankDrop,
+                LateShare = settings.LateShare,
+            },
+            Correction = correction,
+            GradeLines = (ranking.GradeLines ?? []).Select(g => new BulletinGradeLine(g.Grade, g.Min)).ToArray(),
+            Timeliness = new BulletinTimeliness(progress.UnitsExpected, progress.UnitsSubmitted, progress.Late, progress.MissingValues),
+        };
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var custom = format == BulletinFormat.Verification ? null
             : await cluster.GetGrain<ITenantGrain>(GrainKeys.Tenant(tenant)).GetTemplate(format == BulletinFormat.Html ? "html" : "markdown");

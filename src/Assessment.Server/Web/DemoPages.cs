@@ -117,25 +117,58 @@ public static class DemoPages
                 return NoRound(shown);
             }
         });
-        pages.MapGet("/bulletin/{year:int}.{ext}", async (int year, string ext, HttpContext http, BulletinComposer composer) =>
+        pages.MapGet("/bulletin/{year:int}.{ext}", async (int year, string ext, int? edition, HttpContext http, BulletinDesk desk) =>
         {
-            var format = ext switch { "html" => BulletinFormat.Html, "md" => BulletinFormat.Markdown, _ => (BulletinFormat?)null };
-            if (format is null || !GrainKeys.IsValidYear(year))
+            var format = ext switch { "html" or "pdf" => BulletinFormat.Html, "md" => BulletinFormat.Markdown, _ => (BulletinFormat?)null };
+            if (format is null || !GrainKeys.IsValidYear(year) || edition is < 0 or > Grains.Grains.BulletinGrain.MaxEditions)
             {
                 return Results.NotFound();
             }
 
             try
             {
-                var rendered = await composer.RenderAsync(Caller.From(http.User).Tenant, year, format.Value);
-                return Results.Content(rendered.Content, rendered.MediaType);
+                var document = await desk.ReadAsync(Caller.From(http.User), year, format.Value, ext == "pdf", edition ?? 0, download: ext != "html");
+                return ext == "html"
+                    ? Results.Bytes(document.Data, document.MediaType)
+                    : Results.File(document.Data, document.MediaType, document.FileName);
             }
             catch (PreconditionException ex) when (ex.Reason == Domain.Workflow.LockReasons.RoundNotOpen)
             {
                 return NoRound(year);
             }
+            catch (PreconditionException ex)
+            {
+                return Message("无法提供通报", ex.Message, 409);
+            }
+            catch (PermissionDeniedException)
+            {
+                return Message("无权查看", "本通报未分发给您。如需阅读，请与考核办联系。", 403);
+            }
+        });
+        pages.MapGet("/bulletins", async (HttpContext http, BulletinDesk desk) =>
+        {
+            var caller = Caller.From(http.User);
+            if (caller.Role != Role.Leader)
+            {
+                return Results.Redirect("/");
+            }
+
+            var mine = await desk.MineAsync(caller);
+            var rows = string.Concat(mine.Select(b =>
+                $"<tr><td>{WebUtility.HtmlEncode(b.Bulletin.Number)}</td><td><a href=\"/bulletin/{b.Year}.html?edition={b.Edition}\">{WebUtility.HtmlEncode(b.Bulletin.Title)}</a>"
+                + $"{(b.Bulletin.Withdrawn is null ? "" : "（已撤回）")}</td><td>{b.Bulletin.Issue.IssuedOn:yyyy-MM-dd}</td>"
+                + $"<td>{(b.Delivery.OpenedAt is { } opened ? "已阅 " + Assessment.Bulletins.PersonalCopy.Stamp(opened) : "未阅")}</td>"
+                + $"<td><a href=\"/bulletin/{b.Year}.pdf?edition={b.Edition}\">PDF</a></td></tr>"));
+            return Message("我的通报", mine.Count == 0 ? "暂无分发给您的通报。" : "以下通报已分发给您（最新在前）。",
+                200, mine.Count == 0 ? "" : $"<div style=\"overflow-x:auto\"><table><thead><tr><th>文号</th><th>标题</th><th>成文日期</th><th>阅读</th><th>下载</th></tr></thead><tbody>{rows}</tbody></table></div>");
         });
     }
+
+    /// <summary>A short page in Chinese: a heading, a sentence and the way back.</summary>
+    private static IResult Message(string title, string text, int status, string body = "") => Results.Content(
+        $"<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{WebUtility.HtmlEncode(title)}</title>"
+        + "<style>body{font-family:\"Noto Sans CJK SC\",\"Microsoft YaHei\",\"PingFang SC\",sans-serif;max-width:960px;margin:2em auto;padding:0 12px}table{border-collapse:collapse}td,th{border:1px solid #999;padding:4px 8px}</style></head><body>"
+        + $"<h1>{WebUtility.HtmlEncode(title)}</h1><p>{WebUtility.HtmlEncode(text)}</p>{body}<p><a href=\"/\">返回首页</a></p></body></html>", "text/html; charset=utf-8", statusCode: status);
 
     /// <summary>A year without a round: said so, in Chinese, with the way back — never an empty error.</summary>
     private static IResult NoRound(int year) => Results.Content(

@@ -274,7 +274,7 @@ public sealed class ServerProcess : IAsyncDisposable
 
     private static string ServerDll() => RepositoryFile("src", "Assessment.Server", "bin", Configuration, "net10.0", "Assessment.Server.dll");
 
-    private static int FreePort()
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

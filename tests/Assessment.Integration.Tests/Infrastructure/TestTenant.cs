@@ -7,12 +7,12 @@ namespace Assessment.Integration.Tests.Infrastructure;
 /// <summary>A tenant of its own on the shared test server: one county (c1) with three units and an open round.</summary>
 public sealed record TestTenant(string Id, string Assessor, string County, IReadOnlyDictionary<string, string> Units)
 {
-    public static async Task<TestTenant> CreateAsync(ServerProcess server, int year)
+    public static async Task<TestTenant> CreateAsync(ServerProcess server, int year, bool publishScores = false)
     {
         var admin = new AdminService.AdminServiceClient(server.Channel);
         var op = As(server.OperatorKey());
         var tenant = $"t-{Guid.NewGuid():N}"[..12];
-        await admin.CreateTenantAsync(new CreateTenantRequest { Tenant = tenant, Name = "测试专用市", Issuer = "测试专用市法治办", DocumentPrefix = "测专法办", Recipients = "各县（区）" }, op);
+        await admin.CreateTenantAsync(new CreateTenantRequest { Tenant = tenant, Name = "测试专用市", Issuer = "测试专用市法治办", DocumentPrefix = "测专法办", Recipients = "各县（区）", PublishScores = publishScores }, op);
         await admin.AddCountyAsync(new AddCountyRequest { Tenant = tenant, County = "c1", Name = "甲县" }, op);
         var units = new Dictionary<string, string>();
         foreach (var (id, name) in new[] { ("u1", "司法局"), ("u2", "二号单位"), ("u3", "三号单位") })

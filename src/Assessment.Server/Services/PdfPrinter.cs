@@ -1,0 +1,230 @@
+using System.Net;
+using Assessment.Grains.Abstractions;
+using PuppeteerSharp;
+using PuppeteerSharp.Media;
+
+namespace Assessment.Server.Services;
+
+/// <summary>Where Chromium is and how much of the machine PDF printing may take.</summary>
+public sealed class PdfOptions
+{
+    /// <summary>The Chromium executable; empty: the first of /usr/bin/chromium, chromium, chromium-browser, google-chrome on the PATH.</summary>
+    public string Chromium { get; set; } = "";
+
+    /// <summary>Pages printed at the same time (one browser; each print its own page).</summary>
+    public int Concurrency { get; set; } = 2;
+
+    /// <summary>Budget of one print, including the wait for a free page.</summary>
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>The browser is restarted after this many prints, so its memory cannot creep.</summary>
+    public int RecycleAfter { get; set; } = 200;
+}
+
+/// <summary>
+/// Prints HTML to PDF with headless Chromium (the Debian package; nothing is downloaded), driven over the DevTools
+/// protocol by PuppeteerSharp. One browser is kept warm and shared; prints are rationed to
+/// <see cref="PdfOptions.Concurrency"/> pages, each with JavaScript off and every request but the document itself
+/// refused (a tenant's template cannot fetch anything or reach the network). The browser is restarted when it dies
+/// and after <see cref="PdfOptions.RecycleAfter"/> prints.
+/// </summary>
+public sealed class PdfPrinter(Microsoft.Extensions.Options.IOptions<PdfOptions> options, ILogger<PdfPrinter> logger) : IAsyncDisposable
+{
+    private const string Origin = "http://bulletin.invalid/";
+    private readonly PdfOptions _options = options.Value;
+    private readonly SemaphoreSlim _pages = new(Math.Max(1, options.Value.Concurrency));
+    private readonly SemaphoreSlim _launch = new(1);
+    private readonly Lazy<string?> _executable = new(() => Find(options.Value.Chromium));
+    private IBrowser? _browser;
+    private string? _profile;
+    private int _prints;
+
+    public const string InstallHint = "apt-get install chromium fonts-noto-cjk";
+
+    /// <summary>Whether this server can print PDF at all.</summary>
+    public bool Available => _executable.Value is not null;
+
+    public async Task<byte[]> PrintAsync(string html, CancellationToken ct = default)
+    {
+        if (!Available)
+        {
+            throw new PreconditionException("PDF_UNAVAILABLE", $"服务器未安装 Chromium，无法生成 PDF（HTML 与 Markdown 版不受影响）。请管理员安装：{InstallHint}");
+        }
+
+        using var budget = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        budget.CancelAfter(_options.Timeout);
+        if (!await _pages.WaitAsync(_options.Timeout, budget.Token))
+        {
+            throw new ResourceExhaustedException("PDF 生成繁忙，请稍后重试。");
+        }
+
+        try
+        {
+            var browser = await BrowserAsync(budget.Token);
+            await using var page = await browser.NewPageAsync().WaitAsync(budget.Token);
+            var document = System.Text.Encoding.UTF8.GetBytes(html);
+            await page.SetJavaScriptEnabledAsync(false);
+            await page.SetRequestInterceptionAsync(true);
+            page.Request += async (_, e) =>
+            {
+                try
+                {
+                    if (e.Request.Url == Origin && e.Request.IsNavigationRequest)
+                    {
+                        await e.Request.RespondAsync(new ResponseData { Status = HttpStatusCode.OK, ContentType = "text/html; charset=utf-8", BodyData = document });
+                    }
+                    else
+                    {
+                        await e.Request.AbortAsync();
+                    }
+                }
+                catch (PuppeteerException)
+                {
+                    // The page closed while the request was in flight.
+                }
+            };
+            var timeout = (int)_options.Timeout.TotalMilliseconds;
+            await page.GoToAsync(Origin, new NavigationOptions { Timeout = timeout, WaitUntil = [WaitUntilNavigation.Load] }).WaitAsync(budget.Token);
+            var pdf = await page.PdfDataAsync(new PuppeteerSharp.PdfOptions
+            {
+                Format = PaperFormat.A4,
+                PreferCSSPageSize = true,
+                PrintBackground = true,
+                DisplayHeaderFooter = false,
+            }).WaitAsync(budget.Token);
+            return pdf;
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            await RestartAsync(); // a print that overran may have left the browser busy
+            throw new ResourceExhaustedException($"PDF 生成超过 {_options.Timeout.TotalSeconds:0} 秒，已中止。");
+        }
+        finally
+        {
+            _pages.Release();
+            if (Interlocked.Increment(ref _prints) % Math.Max(1, _options.RecycleAfter) == 0)
+            {
+                _ = RestartAsync();
+            }
+        }
+    }
+
+    private async Task<IBrowser> BrowserAsync(CancellationToken ct)
+    {
+        if (_browser is { IsConnected: true } warm)
+        {
+            return warm;
+        }
+
+        await _launch.WaitAsync(ct);
+        try
+        {
+            if (_browser is { IsConnected: true } started)
+            {
+                return started;
+            }
+
+            await CloseAsync();
+            _profile = Directory.CreateTempSubdirectory("assessment-chromium-").FullName;
+            logger.LogInformation("Starting Chromium {Executable} for PDF printing", _executable.Value);
+            _browser = await Puppeteer.LaunchAsync(new LaunchOptions
+            {
+                ExecutablePath = _executable.Value,
+                Headless = true,
+                UserDataDir = _profile,
+                Timeout = 30_000,
+                Args =
+                [
+                    // Containers run as root without user namespaces; the pages printed carry no script and reach nothing.
+                    "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run", "--no-default-browser-check",
+                    "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-extensions",
+                    "--disable-default-apps", "--mute-audio", "--renderer-process-limit=2", "--font-render-hinting=none",
+                ],
+            }).WaitAsync(ct);
+            return _browser;
+        }
+        finally
+        {
+            _launch.Release();
+        }
+    }
+
+    private async Task RestartAsync()
+    {
+        await _launch.WaitAsync();
+        try
+        {
+            await CloseAsync();
+        }
+        finally
+        {
+            _launch.Release();
+        }
+    }
+
+    private async Task CloseAsync()
+    {
+        var browser = Interlocked.Exchange(ref _browser, null);
+        if (browser is not null)
+        {
+            try
+            {
+                await browser.CloseAsync().WaitAsync(TimeSpan.FromSeconds(10));
+            }
+            catch (Exception ex) when (ex is PuppeteerException or TimeoutException or IOException)
+            {
+                logger.LogWarning("Chromium did not close cleanly ({Error})", ex.GetType().Name);
+            }
+
+            browser.Dispose();
+        }
+
+        if (_profile is not null)
+        {
+            try
+            {
+                Directory.Delete(_profile, recursive: true);
+            }
+            catch (IOException)
+            {
+                // Chromium may still be writing as it exits; the temp directory is cleaned by the OS.
+            }
+
+            _profile = null;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await CloseAsync();
+        _pages.Dispose();
+        _launch.Dispose();
+    }
+
+    private static string? Find(string configured)
+    {
+        if (configured.Length > 0)
+        {
+            return File.Exists(configured) ? configured : null;
+        }
+
+        if (File.Exists("/usr/bin/chromium"))
+        {
+            return "/usr/bin/chromium";
+        }
+
+        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
+        {
+            foreach (var name in new[] { "chromium", "chromium-browser", "google-chrome" })
+            {
+                var path = Path.Combine(dir, name);
+                if (File.Exists(path))
+                {
+                    return path;
+                }
+            }
+        }
+
+        return null;
+    }
+}
