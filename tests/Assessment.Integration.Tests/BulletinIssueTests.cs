@@ -268,3 +268,56 @@ public sealed class BulletinIssueTests(PlatformFixture platform)
         Assert.All(document.GetPages(), p => Assert.Contains("征求意见稿", Text(p), StringComparison.Ordinal)); // on every page
     }
 }
+
+/// <summary>The bulletin's life from the command line, as an assessor, a tenant admin and a leader use it.</summary>
+[Collection(PlatformCollection.Name)]
+public sealed class BulletinCliTests(PlatformFixture platform)
+{
+    [Fact]
+    public async Task Assess_bulletin_sets_recipients_publishes_downloads_the_pdf_shows_receipts_withdraws_and_corrects()
+    {
+        var tenant = await TestTenant.CreateAsync(platform.Server, 2025, publishScores: true);
+        var op = As(platform.Server.OperatorKey());
+        var admin = new AdminService.AdminServiceClient(platform.Server.Channel);
+        var tenantAdmin = (await admin.IssueCredentialAsync(new IssueCredentialRequest { Tenant = tenant.Id, Role = "tenant_admin", Name = "管理员" }, op)).Key;
+        var leader = await admin.IssueCredentialAsync(new IssueCredentialRequest { Tenant = tenant.Id, Role = "leader", Name = "市长" }, op);
+        var dir = Directory.CreateTempSubdirectory("bulletin-cli-").FullName;
+        var list = Path.Combine(dir, "分发对象.yaml");
+        await File.WriteAllTextAsync(list, $"recipients:\n  - id: mayor\n    person: 王市长\n    office: 测试专用市人民政府\n    title: 市长\n    credential: {leader.Credential.Id}\n");
+
+        var set = await AssessCli.RunAsync(platform.Server, tenantAdmin, "bulletin", "recipients", "--set", list);
+        Assert.True(set.Exit == 0, set.Err);
+        Assert.Contains("王市长", set.Out, StringComparison.Ordinal);
+        var settings = await AssessCli.RunAsync(platform.Server, tenantAdmin, "bulletin", "settings", "--copy-to", "市委办公室", "--next-step", "一要抓整改。");
+        Assert.True(settings.Exit == 0, settings.Err);
+        Assert.Contains("抄送 市委办公室", settings.Out, StringComparison.Ordinal);
+
+        await tenant.ReviewAndCloseAsync(platform.Server, 2025);
+        var published = await AssessCli.RunAsync(platform.Server, tenant.Assessor, "bulletin", "publish", "--year", "2025");
+        Assert.True(published.Exit == 0, published.Err);
+        Assert.Matches("通报已印发：测专法办〔\\d{4}〕\\d+号《关于2025年度法治政府建设考核结果的通报》，发送分发对象 1 位", published.Out);
+
+        var pdf = Path.Combine(dir, "通报.pdf");
+        var download = await AssessCli.RunAsync(platform.Server, leader.Key, "bulletin", "download", "--year", "2025", "-o", pdf);
+        Assert.True(download.Exit == 0, download.Err);
+        Assert.Contains("王市长个人分发件", download.Out, StringComparison.Ordinal);
+        Assert.Equal("%PDF"u8.ToArray(), (await File.ReadAllBytesAsync(pdf))[..4]);
+
+        var status = await AssessCli.RunAsync(platform.Server, tenant.Assessor, "bulletin", "status", "--year", "2025");
+        Assert.True(status.Exit == 0, status.Err);
+        Assert.Contains("王市长", status.Out, StringComparison.Ordinal);
+        Assert.Contains("已阅 1/1", status.Out, StringComparison.Ordinal);
+        var mine = await AssessCli.RunAsync(platform.Server, leader.Key, "bulletin", "mine");
+        Assert.Contains("关于2025年度法治政府建设考核结果的通报", mine.Out, StringComparison.Ordinal);
+
+        var withdraw = await AssessCli.RunAsync(platform.Server, tenant.Assessor, "bulletin", "withdraw", "--year", "2025", "--reason", "排名表数据有误");
+        Assert.True(withdraw.Exit == 0, withdraw.Err);
+        var correct = await AssessCli.RunAsync(platform.Server, tenant.Assessor, "bulletin", "correct", "--year", "2025", "--reason", "排名表数据有误");
+        Assert.True(correct.Exit == 0, correct.Err);
+        Assert.Contains("已印发更正通报", correct.Out, StringComparison.Ordinal);
+        var again = await AssessCli.RunAsync(platform.Server, tenant.Assessor, "bulletin", "correct", "--year", "2025", "--reason", "再次更正");
+        Assert.NotEqual(0, again.Exit);
+        Assert.Contains("请先撤回", again.Err, StringComparison.Ordinal);
+        Directory.Delete(dir, recursive: true);
+    }
+}
