@@ -245,7 +245,7 @@ public static class BulletinCharts
 
     private static StringBuilder Begin(double height, string name) =>
         new StringBuilder(4096).Append(Inv,
-            $"<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {N(Width)} {N(height + 14)}\" role=\"img\" aria-label=\"{E(name)}\" class=\"chart\" font-family=\"'Noto Sans CJK SC','Source Han Sans SC','SimHei',sans-serif\">");
+            $"<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {N(Width)} {N(height + 14)}\" role=\"img\" aria-label=\"{E(name)}\" class=\"chart\" font-family=\"'Noto Serif CJK SC','SimSun',serif\">");
 
     private static TrustedMarkup End(StringBuilder svg, string description)
     {

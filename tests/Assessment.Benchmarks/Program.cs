@@ -132,6 +132,29 @@ foreach (var size in new[] { 20, 2850 })
     results.Add(new Result($"B5 bulletin render, {size} counties (ms)", rendered.P50, plain.P50, "StringBuilder table of the same data"));
 }
 
+// B11: the bulletin as PDF from the warm browser pool (target: 20 counties ≤ 1.5 s warm, 2,850 counties ≤ 30 s), against
+// Debian's Chromium started cold for the same HTML; then what the pool's browser holds in memory.
+if (!smoke && File.Exists(Assessment.Integration.Tests.Infrastructure.Chromium.Executable))
+{
+    Progress("B11 bulletin PDF from the warm browser");
+    await using var printer = new Assessment.Server.Services.PdfPrinter(
+        Microsoft.Extensions.Options.Options.Create(new Assessment.Server.Services.PdfOptions()),
+        Microsoft.Extensions.Logging.Abstractions.NullLogger<Assessment.Server.Services.PdfPrinter>.Instance);
+    var renderer = new Assessment.Bulletins.BulletinRenderer();
+    foreach (var size in new[] { 20, 2850 })
+    {
+        var html = renderer.Render(BulletinData.Input(size), Assessment.Bulletins.BulletinFormat.Html).Content;
+        var runs = size == 20 ? (quick ? 5 : 20) : (quick ? 1 : 3);
+        await printer.PrintAsync(html); // warm: the browser starts once and stays
+        var warm = await MeasureAsync(runs, () => printer.PrintAsync(html));
+        var cold = await MeasureAsync(size == 20 ? 3 : 1, () => Assessment.Integration.Tests.Infrastructure.Chromium.PrintAsync(html));
+        results.Add(new Result($"B11 bulletin PDF, {size} counties, warm browser (ms; target ≤ {(size == 20 ? "1500" : "30000")})", warm.P50, cold.P50, "Chromium started cold for the same HTML"));
+    }
+
+    var browserMb = ChromiumResidentMegabytes();
+    results.Add(new Result("B11 resident memory of the PDF browser after the prints (MB)", browserMb, Environment.WorkingSet / 1048576.0, "this benchmark process"));
+}
+
 // --only submissions|national|server|noisy|import|memory runs one group of the server-level scenarios (handy when working on one of them).
 var only = args.SkipWhile(a => a != "--only").Skip(1).FirstOrDefault();
 if (!smoke && !args.Contains("--domain-only"))
@@ -181,6 +204,43 @@ File.WriteAllText(output, JsonSerializer.Serialize(new { date = DateTime.UtcNow,
 Console.WriteLine();
 Console.WriteLine($"JSON: {Path.GetFullPath(output)}");
 return 0;
+
+static async Task<Stats> MeasureAsync(int iterations, Func<Task> action)
+{
+    var samples = new double[iterations];
+    for (var i = 0; i < iterations; i++)
+    {
+        var start = Stopwatch.GetTimestamp();
+        await action();
+        samples[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+    }
+
+    Array.Sort(samples);
+    return new Stats(samples[samples.Length / 2], samples[Math.Min(samples.Length - 1, (int)(samples.Length * 0.99))]);
+}
+
+// The browser the printer started: every process whose command line names its profile directory.
+static double ChromiumResidentMegabytes()
+{
+    double kb = 0;
+    foreach (var dir in Directory.EnumerateDirectories("/proc").Where(d => int.TryParse(Path.GetFileName(d), out _)))
+    {
+        try
+        {
+            if (File.ReadAllText(Path.Combine(dir, "cmdline")).Contains("assessment-chromium-", StringComparison.Ordinal))
+            {
+                var rss = File.ReadAllLines(Path.Combine(dir, "status")).FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+                kb += rss is null ? 0 : double.Parse(rss.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
+            }
+        }
+        catch (IOException)
+        {
+            // the process ended while being read
+        }
+    }
+
+    return kb / 1024;
+}
 
 static Stats Measure(int iterations, Action action)
 {

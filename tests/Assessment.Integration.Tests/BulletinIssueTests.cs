@@ -231,6 +231,34 @@ public sealed class BulletinIssueTests(PlatformFixture platform)
     }
 
     [Fact]
+    public async Task A_tenants_template_cannot_make_the_pdf_printer_fetch_anything()
+    {
+        using var listener = new HttpListener();
+        var port = FreePort();
+        listener.Prefixes.Add($"http://127.0.0.1:{port}/");
+        listener.Start();
+        var fetched = listener.GetContextAsync();
+
+        var tenant = await TestTenant.CreateAsync(platform.Server, 2025, publishScores: true);
+        var op = As(platform.Server.OperatorKey());
+        var template = $"<!DOCTYPE html><html><head><meta charset=\"utf-8\"><link rel=\"stylesheet\" href=\"http://127.0.0.1:{port}/style.css\">"
+            + $"<style>@font-face {{ font-family: x; src: url(http://127.0.0.1:{port}/font.woff2); }} body {{ background: url(http://localhost:{port}/bg.png); }}</style></head>"
+            + $"<body><img src=\"http://127.0.0.1:{port}/pixel.png\"><iframe src=\"http://127.0.0.1:{port}/frame\"></iframe>"
+            + $"<script>fetch('http://127.0.0.1:{port}/script')</script><h1>{{{{ title }}}}</h1></body></html>";
+        await Admin.UploadTemplateAsync(new UploadTemplateRequest { Tenant = tenant.Id, Format = "html", Source = template }, op);
+
+        var (info, pdf) = await DownloadAsync(tenant.Assessor, BulletinFormat.Pdf);
+        Assert.True(info.Draft);
+        using (var document = PdfDocument.Open(pdf))
+        {
+            Assert.Contains("关于2025年度法治政府建设考核结果的通报", string.Concat(document.GetPages().Select(Text)), StringComparison.Ordinal);
+        }
+
+        var first = await Task.WhenAny(fetched, Task.Delay(TimeSpan.FromSeconds(2)));
+        Assert.NotSame(fetched, first); // not one request reached the listener
+    }
+
+    [Fact]
     public async Task The_distribution_list_takes_only_active_leader_credentials_of_the_tenant()
     {
         var tenant = await TestTenant.CreateAsync(platform.Server, 2025);

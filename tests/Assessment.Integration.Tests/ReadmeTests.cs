@@ -37,7 +37,7 @@ public sealed partial class ReadmeTests(PlatformFixture platform)
         foreach (var command in commands)
         {
             var args = command.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1..]
-                .Select(a => a is "values.yaml" or "bulletin.html" or "ranking.xlsx" or "填报表.xlsx" or "全市汇总.xlsx" ? Path.Combine(work, a) : a).ToArray();
+                .Select(a => a is "values.yaml" or "bulletin.html" or "ranking.xlsx" or "填报表.xlsx" or "全市汇总.xlsx" or "通报.pdf" ? Path.Combine(work, a) : a).ToArray();
             var asUnit = args[0] is "submit" or "whoami" or "catalog" || (args[0] == "template" && !args.Contains("--import"));
             var key = asUnit ? unit : keys["assessor"];
             var result = await AssessCli.RunAsync(server, key, args);
@@ -47,5 +47,6 @@ public sealed partial class ReadmeTests(PlatformFixture platform)
         Assert.True(File.Exists(Path.Combine(work, "bulletin.html")));
         Assert.True(File.Exists(Path.Combine(work, "ranking.xlsx")));
         Assert.True(File.Exists(Path.Combine(work, "填报表.xlsx")));
+        Assert.Equal("%PDF"u8.ToArray(), (await File.ReadAllBytesAsync(Path.Combine(work, "通报.pdf")))[..4]);
     }
 }

@@ -96,7 +96,9 @@ public sealed class TenantSeeder(IClusterClient cluster, CredentialService crede
         });
 
         await tenant.Create(new TenantProfile(seed.Tenant.Id, seed.Tenant.Name, seed.Tenant.Issuer, seed.Tenant.DocumentPrefix,
-            seed.Tenant.Recipients, roster, seed.Tenant.PublishScores, seed.Tenant.Webhook));
+            seed.Tenant.Recipients, roster, seed.Tenant.PublishScores, seed.Tenant.Webhook,
+            // The demo leader is on the distribution list: published bulletins reach them as personal copies.
+            Distribution: [new BulletinRecipient("leader", $"{seed.Tenant.Name}领导", $"{seed.Tenant.Name}人民政府", "领导", ApiKeys.Hash(leader)[..16])]));
         return true;
     }
 

@@ -1,4 +1,3 @@
-using System.Net;
 using Assessment.Grains.Abstractions;
 using PuppeteerSharp;
 using PuppeteerSharp.Media;
@@ -24,13 +23,13 @@ public sealed class PdfOptions
 /// <summary>
 /// Prints HTML to PDF with headless Chromium (the Debian package; nothing is downloaded), driven over the DevTools
 /// protocol by PuppeteerSharp. One browser is kept warm and shared; prints are rationed to
-/// <see cref="PdfOptions.Concurrency"/> pages, each with JavaScript off and every request but the document itself
-/// refused (a tenant's template cannot fetch anything or reach the network). The browser is restarted when it dies
-/// and after <see cref="PdfOptions.RecycleAfter"/> prints.
+/// <see cref="PdfOptions.Concurrency"/> pages, each with JavaScript off, in a browser that has no network (a tenant's
+/// template cannot fetch anything). The document is set as the page's content rather than served through request
+/// interception, which cost a fifth of a 20-county print. The browser is restarted when it dies and after
+/// <see cref="PdfOptions.RecycleAfter"/> prints.
 /// </summary>
 public sealed class PdfPrinter(Microsoft.Extensions.Options.IOptions<PdfOptions> options, ILogger<PdfPrinter> logger) : IAsyncDisposable
 {
-    private const string Origin = "http://bulletin.invalid/";
     private readonly PdfOptions _options = options.Value;
     private readonly SemaphoreSlim _pages = new(Math.Max(1, options.Value.Concurrency));
     private readonly SemaphoreSlim _launch = new(1);
@@ -62,35 +61,17 @@ public sealed class PdfPrinter(Microsoft.Extensions.Options.IOptions<PdfOptions>
         {
             var browser = await BrowserAsync(budget.Token);
             await using var page = await browser.NewPageAsync().WaitAsync(budget.Token);
-            var document = System.Text.Encoding.UTF8.GetBytes(html);
             await page.SetJavaScriptEnabledAsync(false);
-            await page.SetRequestInterceptionAsync(true);
-            page.Request += async (_, e) =>
-            {
-                try
-                {
-                    if (e.Request.Url == Origin && e.Request.IsNavigationRequest)
-                    {
-                        await e.Request.RespondAsync(new ResponseData { Status = HttpStatusCode.OK, ContentType = "text/html; charset=utf-8", BodyData = document });
-                    }
-                    else
-                    {
-                        await e.Request.AbortAsync();
-                    }
-                }
-                catch (PuppeteerException)
-                {
-                    // The page closed while the request was in flight.
-                }
-            };
             var timeout = (int)_options.Timeout.TotalMilliseconds;
-            await page.GoToAsync(Origin, new NavigationOptions { Timeout = timeout, WaitUntil = [WaitUntilNavigation.Load] }).WaitAsync(budget.Token);
+            await page.SetContentAsync(html, new SetContentOptions { Timeout = timeout, WaitUntil = [WaitUntilNavigation.Load], CancellationToken = budget.Token }).WaitAsync(budget.Token);
             var pdf = await page.PdfDataAsync(new PuppeteerSharp.PdfOptions
             {
                 Format = PaperFormat.A4,
                 PreferCSSPageSize = true,
                 PrintBackground = true,
                 DisplayHeaderFooter = false,
+                Tagged = false,
+                Timeout = timeout,
             }).WaitAsync(budget.Token);
             return pdf;
         }
@@ -98,6 +79,13 @@ public sealed class PdfPrinter(Microsoft.Extensions.Options.IOptions<PdfOptions>
         {
             await RestartAsync(); // a print that overran may have left the browser busy
             throw new ResourceExhaustedException($"PDF 生成超过 {_options.Timeout.TotalSeconds:0} 秒，已中止。");
+        }
+        catch (Exception ex) when (ex is PuppeteerException or TimeoutException or IOException)
+        {
+            // The browser failed to start or died mid-print: the next print starts a fresh one.
+            logger.LogError(ex, "PDF printing failed");
+            await RestartAsync();
+            throw new UnavailableException("PDF 生成失败（浏览器异常），请稍后重试；如仍失败请联系平台运维。");
         }
         finally
         {
@@ -138,7 +126,14 @@ public sealed class PdfPrinter(Microsoft.Extensions.Options.IOptions<PdfOptions>
                     // Containers run as root without user namespaces; the pages printed carry no script and reach nothing.
                     "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run", "--no-default-browser-check",
                     "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-extensions",
-                    "--disable-default-apps", "--mute-audio", "--renderer-process-limit=2", "--font-render-hinting=none",
+                    "--disable-default-apps", "--mute-audio", "--font-render-hinting=none",
+                    // One renderer and the GPU thread in the browser process: a print is a new page in a warm process
+                    // (about 80 ms) instead of a new renderer (about 300 ms). Pages run no script, so sharing is safe.
+                    "--in-process-gpu", "--no-zygote", "--renderer-process-limit=1",
+                    "--disable-features=site-per-process,Translate,MediaRouter,OptimizationHints",
+                    // No network at all: every request, loopback included, goes to a proxy that is not there, and no
+                    // name resolves. A tenant's template cannot make the server fetch anything (data: URIs still work).
+                    "--proxy-server=http://127.0.0.1:9", "--proxy-bypass-list=<-loopback>", "--host-resolver-rules=\"MAP * ~NOTFOUND\"", // quoted: the launcher joins the arguments into one command line
                 ],
             }).WaitAsync(ct);
             return _browser;
