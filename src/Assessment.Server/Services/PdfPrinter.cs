@@ -34,9 +34,13 @@ public sealed class PdfPrinter(Microsoft.Extensions.Options.IOptions<PdfOptions>
     private readonly SemaphoreSlim _pages = new(Math.Max(1, options.Value.Concurrency));
     private readonly SemaphoreSlim _launch = new(1);
     private readonly Lazy<string?> _executable = new(() => Find(options.Value.Chromium));
+    private readonly System.Collections.Concurrent.ConcurrentStack<(IBrowser Browser, IPage Page)> _idle = new();
     private IBrowser? _browser;
     private string? _profile;
     private int _prints;
+
+    /// <summary>A page that printed a larger document is closed, not kept: it would hold that document's memory.</summary>
+    private const int KeepPageBelow = 1_000_000;
 
     public const string InstallHint = "apt-get install chromium fonts-noto-cjk";
 
@@ -57,11 +61,11 @@ public sealed class PdfPrinter(Microsoft.Extensions.Options.IOptions<PdfOptions>
             throw new ResourceExhaustedException("PDF 生成繁忙，请稍后重试。");
         }
 
+        IPage? page = null;
         try
         {
             var browser = await BrowserAsync(budget.Token);
-            await using var page = await browser.NewPageAsync().WaitAsync(budget.Token);
-            await page.SetJavaScriptEnabledAsync(false);
+            page = await PageAsync(browser, budget.Token);
             var timeout = (int)_options.Timeout.TotalMilliseconds;
             await page.SetContentAsync(html, new SetContentOptions { Timeout = timeout, WaitUntil = [WaitUntilNavigation.Load], CancellationToken = budget.Token }).WaitAsync(budget.Token);
             var pdf = await page.PdfDataAsync(new PuppeteerSharp.PdfOptions
@@ -73,6 +77,12 @@ public sealed class PdfPrinter(Microsoft.Extensions.Options.IOptions<PdfOptions>
                 Tagged = false,
                 Timeout = timeout,
             }).WaitAsync(budget.Token);
+            if (html.Length <= KeepPageBelow)
+            {
+                _idle.Push((browser, page)); // kept for the next print: its next content replaces this document whole
+                page = null;
+            }
+
             return pdf;
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
@@ -89,11 +99,46 @@ public sealed class PdfPrinter(Microsoft.Extensions.Options.IOptions<PdfOptions>
         }
         finally
         {
+            if (page is not null)
+            {
+                await ClosePageAsync(page);
+            }
+
             _pages.Release();
             if (Interlocked.Increment(ref _prints) % Math.Max(1, _options.RecycleAfter) == 0)
             {
                 _ = RestartAsync();
             }
+        }
+    }
+
+    /// <summary>An idle page of the current browser (at most one per concurrent print), or a new one.</summary>
+    private async Task<IPage> PageAsync(IBrowser browser, CancellationToken ct)
+    {
+        while (_idle.TryPop(out var idle))
+        {
+            if (idle.Browser == browser && !idle.Page.IsClosed)
+            {
+                return idle.Page;
+            }
+
+            await ClosePageAsync(idle.Page);
+        }
+
+        var page = await browser.NewPageAsync().WaitAsync(ct);
+        await page.SetJavaScriptEnabledAsync(false);
+        return page;
+    }
+
+    private static async Task ClosePageAsync(IPage page)
+    {
+        try
+        {
+            await page.CloseAsync().WaitAsync(TimeSpan.FromSeconds(5));
+        }
+        catch (Exception ex) when (ex is PuppeteerException or TimeoutException or IOException or ObjectDisposedException)
+        {
+            // Its browser is gone or going; nothing to release.
         }
     }
 
@@ -159,6 +204,7 @@ public sealed class PdfPrinter(Microsoft.Extensions.Options.IOptions<PdfOptions>
 
     private async Task CloseAsync()
     {
+        _idle.Clear(); // the pages close with their browser
         var browser = Interlocked.Exchange(ref _browser, null);
         if (browser is not null)
         {
