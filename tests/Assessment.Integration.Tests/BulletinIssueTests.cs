@@ -259,6 +259,29 @@ public sealed class BulletinIssueTests(PlatformFixture platform)
     }
 
     [Fact]
+    public async Task In_the_browser_a_leader_lists_the_bulletins_sent_to_them_and_opens_their_personal_copy_and_pdf()
+    {
+        var (tenant, mayor, _, _) = await PublishedAsync();
+        using var handler = new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = new CookieContainer() };
+        using var http = new HttpClient(handler) { BaseAddress = new Uri($"http://127.0.0.1:{platform.Server.Config.WebPort}") };
+        Assert.Equal(HttpStatusCode.Redirect, (await WebSignIn.PostLoginAsync(http, mayor)).StatusCode);
+
+        var list = await http.GetStringAsync("/bulletins");
+        Assert.Contains("关于2025年度法治政府建设考核结果的通报", list, StringComparison.Ordinal);
+        Assert.Contains("未阅", list, StringComparison.Ordinal);
+        var copy = await http.GetStringAsync("/bulletin/2025.html?edition=1");
+        Assert.Contains("本件分发：王市长", copy, StringComparison.Ordinal);
+        Assert.Contains("已阅", await http.GetStringAsync("/bulletins"), StringComparison.Ordinal);
+        var pdf = await http.GetAsync("/bulletin/2025.pdf");
+        Assert.Equal("application/pdf", pdf.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("%PDF"u8.ToArray(), (await pdf.Content.ReadAsByteArrayAsync())[..4]);
+
+        var receipt = (await Bulletins.GetStatusAsync(new BulletinStatusRequest { Year = 2025 }, As(tenant.Assessor))).Editions[0].Receipts.Single(r => r.Recipient == "mayor");
+        Assert.NotNull(receipt.OpenedAt);
+        Assert.NotNull(receipt.DownloadedAt);
+    }
+
+    [Fact]
     public async Task The_distribution_list_takes_only_active_leader_credentials_of_the_tenant()
     {
         var tenant = await TestTenant.CreateAsync(platform.Server, 2025);
