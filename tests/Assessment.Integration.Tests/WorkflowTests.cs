@@ -139,7 +139,7 @@ public sealed class WorkflowTests(PlatformFixture platform)
         Assert.Contains("| +1.5 | 领导小组运行机制获省级推广 | 核查记录 2026-03 |", bulletin, StringComparison.Ordinal);
         var sheet = (await bulletins.RenderAsync(new RenderBulletinRequest { Year = Year, Format = BulletinFormat.Verification }, Assessor)).Content;
         Assert.Contains($"| {alphaHead.Count} | {alphaHead.Hash} |", sheet, StringComparison.Ordinal);
-        Assert.Contains($"| Markdown | {issued.Sha256} |", sheet, StringComparison.Ordinal);
+        Assert.Contains($"| {issued.DocumentNumber} Markdown | {issued.Sha256} |", sheet, StringComparison.Ordinal);
         var leader = await Assert.ThrowsAsync<RpcException>(() => bulletins.RenderAsync(new RenderBulletinRequest { Year = Year, Format = BulletinFormat.Verification }, As(platform.Keys["leader"])).ResponseAsync);
         Assert.Equal(StatusCode.PermissionDenied, leader.StatusCode);
         var cliSheet = await AssessCli.RunAsync(platform.Server, platform.Keys["assessor"], "bulletin", "--year", "2026", "--format", "verify");

@@ -65,20 +65,19 @@ public sealed class BulletinGrpcService(BulletinComposer composer, BulletinDesk 
 
     [Authorize(Roles = Roles.Assessor)]
     public override Task<BulletinStatus> Withdraw(WithdrawBulletinRequest request, ServerCallContext context) =>
-        ledger.RunAsync(context, request.RequestId, request, async () =>
-        {
-            var caller = Caller.From(context.GetHttpContext().User);
-            RequestChecks.Require(RequestChecks.Year(request.Year), Reason(request.Reason));
-            return BulletinProtoMapping.ToProto(request.Year, await desk.WithdrawAsync(caller, request.Year, request.Reason));
-        });
+        ReasonedWrite(context, request, request.RequestId, request.Year, request.Reason, desk.WithdrawAsync);
 
     [Authorize(Roles = Roles.Assessor)]
     public override Task<BulletinStatus> Correct(CorrectBulletinRequest request, ServerCallContext context) =>
-        ledger.RunAsync(context, request.RequestId, request, async () =>
+        ReasonedWrite(context, request, request.RequestId, request.Year, request.Reason, desk.CorrectAsync);
+
+    /// <summary>An assessor's write on a year's bulletin that must say why: once per request_id, reason checked first.</summary>
+    private Task<BulletinStatus> ReasonedWrite(ServerCallContext context, IMessage request, string requestId, int year, string reason,
+        Func<Caller, int, string, Task<Grains.Abstractions.BulletinRecord>> write) =>
+        ledger.RunAsync(context, requestId, request, async () =>
         {
-            var caller = Caller.From(context.GetHttpContext().User);
-            RequestChecks.Require(RequestChecks.Year(request.Year), Reason(request.Reason));
-            return BulletinProtoMapping.ToProto(request.Year, await desk.CorrectAsync(caller, request.Year, request.Reason));
+            RequestChecks.Require(RequestChecks.Year(year), Reason(reason));
+            return BulletinProtoMapping.ToProto(year, await write(Caller.From(context.GetHttpContext().User), year, reason));
         });
 
     [Authorize(Roles = Roles.Assessor)]
