@@ -92,6 +92,10 @@ public sealed class BulletinIssueTests(PlatformFixture platform)
         Assert.Equal(pdf, again.Data);
         var status = await Bulletins.GetStatusAsync(new BulletinStatusRequest { Year = 2025 }, As(tenant.Assessor));
         Assert.Equal(info.Sha256, Assert.Single(status.Editions).PdfSha256);
+        Assert.Equal(64, status.Editions[0].ModelSha256.Length); // the data the documents were rendered from is kept
+        var sheet = await Bulletins.RenderAsync(new RenderBulletinRequest { Year = 2025, Format = BulletinFormat.Verification }, As(tenant.Assessor));
+        Assert.Contains(status.Editions[0].ModelSha256, sheet.Content, StringComparison.Ordinal);
+        Assert.Contains(info.Sha256, sheet.Content, StringComparison.Ordinal);
     }
 
     [Fact]

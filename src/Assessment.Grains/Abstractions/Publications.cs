@@ -26,7 +26,8 @@ public sealed record BulletinDelivery(
 
 /// <summary>
 /// One issued bulletin (the results bulletin, or a 更正通报 that corrects the one before it): its documents byte for
-/// byte with their SHA-256, its 文号, and what happened to it since (withdrawal, PDF kept, deliveries).
+/// byte with their SHA-256, the data they were rendered from (JSON), its 文号, and what happened to it since
+/// (withdrawal, PDF kept, deliveries).
 /// </summary>
 [GenerateSerializer, Immutable, Alias("assessment.PublishedBulletin")]
 public sealed record PublishedBulletin(
@@ -43,7 +44,9 @@ public sealed record PublishedBulletin(
     [property: Id(10)] BulletinWithdrawal? Withdrawn = null,
     [property: Id(11)] byte[]? Pdf = null,
     [property: Id(12)] string? PdfSha256 = null,
-    [property: Id(13)] BulletinDelivery[]? Deliveries = null)
+    [property: Id(13)] BulletinDelivery[]? Deliveries = null,
+    [property: Id(14)] string? Model = null,
+    [property: Id(15)] string? ModelSha256 = null)
 {
     public BulletinDelivery? Delivery(string recipient) => Deliveries is null ? null : Array.Find(Deliveries, d => d.Recipient.Id == recipient);
 }

@@ -49,7 +49,7 @@ public sealed class BulletinComposer(
         {
             new BulletinDocumentHash($"{e.Number} HTML", e.HtmlSha256),
             new BulletinDocumentHash($"{e.Number} Markdown", e.MarkdownSha256),
-        }.Concat(e.PdfSha256 is null ? [] : [new BulletinDocumentHash($"{e.Number} PDF", e.PdfSha256)])).ToArray();
+        }.Concat(e.ModelSha256 is null ? [] : [new BulletinDocumentHash($"{e.Number} 数据（JSON）", e.ModelSha256)]).Concat(e.PdfSha256 is null ? [] : [new BulletinDocumentHash($"{e.Number} PDF", e.PdfSha256)])).ToArray();
         return await RenderAsync(tenant, info, await round.GetRanking(), BulletinFormat.Verification, current.Issue, documents: documents);
     }
 
@@ -101,16 +101,20 @@ public sealed class BulletinComposer(
         var correction = withdrawn.Edition is null ? null
             : new BulletinCorrection(withdrawn.Edition.Number, withdrawn.Edition.Title, withdrawn.Edition.Issue.IssuedOn, correctionReason ?? withdrawn.Withdrawal.Reason);
         var profile = await ProfileAsync(tenant);
-        var ranking = await round.GetRanking();
-        var html = await RenderAsync(tenant, info, ranking, BulletinFormat.Html, issue, correction, profile: profile);
-        var markdown = await RenderAsync(tenant, info, ranking, BulletinFormat.Markdown, issue, correction, profile: profile);
+        // One snapshot of the data for both documents, kept beside them: what the bulletin said, and from what.
+        var input = await InputAsync(tenant, info, await round.GetRanking(), issue, correction);
+        var html = await RenderAsync(tenant, input, BulletinFormat.Html);
+        var markdown = await RenderAsync(tenant, input, BulletinFormat.Markdown);
+        var model = System.Text.Json.JsonSerializer.Serialize(input, ModelJson);
         var now = clock.GetUtcNow();
         var title = correction is null ? BulletinInput.ResultsTitle(year) : $"关于更正《{correction.Title}》的通报";
         var stored = await bulletin.Store(new PublishedBulletin(
             issue, html.Content, html.Sha256, markdown.Content, markdown.Sha256, now,
             BulletinInput.FormatNumber(profile.DocumentPrefix, issue.IssuedOn.Year, issue.Sequence), title,
             correction?.Number, correction?.Reason,
-            Deliveries: (profile.Distribution ?? []).Select(r => new BulletinDelivery(r, now)).ToArray()));
+            Deliveries: (profile.Distribution ?? []).Select(r => new BulletinDelivery(r, now)).ToArray(),
+            Model: model,
+            ModelSha256: Sha256(model)));
         await cluster.GetGrain<ITenantGrain>(GrainKeys.Tenant(tenant)).NoteBulletin(year);
         if (printer.Available)
         {
@@ -158,6 +162,11 @@ public sealed class BulletinComposer(
         return pdf;
     }
 
+    private static readonly System.Text.Json.JsonSerializerOptions ModelJson = new(System.Text.Json.JsonSerializerDefaults.Web)
+    {
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping, // stored, never served as HTML
+    };
+
     public static string Sha256(byte[] data) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(data));
 
     public static string Sha256(string text) => Sha256(System.Text.Encoding.UTF8.GetBytes(text));
@@ -166,9 +175,14 @@ public sealed class BulletinComposer(
         await cluster.GetGrain<ITenantGrain>(GrainKeys.Tenant(tenant)).GetProfile() ?? throw new NotFoundException("租户不存在。");
 
     private async Task<RenderedBulletin> RenderAsync(string tenant, RoundInfo info, RankingResult ranking, BulletinFormat format, BulletinIssue? issue,
-        BulletinCorrection? correction = null, IReadOnlyList<BulletinDocumentHash>? documents = null, TenantProfile? profile = null)
+        BulletinCorrection? correction = null, IReadOnlyList<BulletinDocumentHash>? documents = null) =>
+        await RenderAsync(tenant, await InputAsync(tenant, info, ranking, issue, correction, documents), format);
+
+    /// <summary>What a bulletin shows: the tenant's profile and settings, the round's ranking and progress, the issue.</summary>
+    private async Task<BulletinInput> InputAsync(string tenant, RoundInfo info, RankingResult ranking, BulletinIssue? issue,
+        BulletinCorrection? correction = null, IReadOnlyList<BulletinDocumentHash>? documents = null)
     {
-        profile ??= await ProfileAsync(tenant);
+        var profile = await ProfileAsync(tenant);
         var year = info.Year;
         var settings = profile.Bulletin ?? BulletinProfile.Default;
         var progress = await cluster.GetGrain<IRoundGrain>(GrainKeys.Round(tenant, year)).GetProgress();
@@ -198,6 +212,11 @@ public sealed class BulletinComposer(
             GradeLines = (ranking.GradeLines ?? []).Select(g => new BulletinGradeLine(g.Grade, g.Min)).ToArray(),
             Timeliness = new BulletinTimeliness(progress.UnitsExpected, progress.UnitsSubmitted, progress.Late, progress.MissingValues),
         };
+        return input;
+    }
+
+    private async Task<RenderedBulletin> RenderAsync(string tenant, BulletinInput input, BulletinFormat format)
+    {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var custom = format == BulletinFormat.Verification ? null
             : await cluster.GetGrain<ITenantGrain>(GrainKeys.Tenant(tenant)).GetTemplate(format == BulletinFormat.Html ? "html" : "markdown");

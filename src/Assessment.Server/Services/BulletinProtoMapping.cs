@@ -51,6 +51,7 @@ internal static class BulletinProtoMapping
                 HtmlSha256 = e.HtmlSha256,
                 MarkdownSha256 = e.MarkdownSha256,
                 PdfSha256 = e.PdfSha256 ?? "",
+                ModelSha256 = e.ModelSha256 ?? "",
             };
             edition.Receipts.AddRange((e.Deliveries ?? []).Select(d => new BulletinReceipt
             {

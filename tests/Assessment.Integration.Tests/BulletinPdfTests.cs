@@ -1,0 +1,38 @@
+using Assessment.Bulletins;
+using Assessment.Server.Services;
+using Microsoft.Extensions.Logging.Abstractions;
+using UglyToad.PdfPig;
+
+namespace Assessment.Integration.Tests;
+
+/// <summary>The server's PDF printer on a bulletin of several counties: the ranking annex reads in rank order.</summary>
+public sealed class BulletinPdfTests
+{
+    [Fact]
+    public async Task The_ranking_annex_of_the_pdf_lists_the_counties_in_rank_order_with_their_totals()
+    {
+        string[] names = ["城关区", "安多县", "聂荣县", "比如县", "嘉黎县", "索县"];
+        var input = new BulletinInput("那曲市", "那曲市全面依法治市委员会办公室", "那法办", "各县（区）", 2025, 2, new DateOnly(2026, 3, 2), true, "测试细则",
+            ["优秀", "良好", "合格"], [new BulletinDimension("org", "组织领导", 40), new BulletinDimension("law", "依法行政", 60)],
+            names.Select((n, i) => new BulletinRow(i + 1, $"c{i}", n, 95 - (i * 3.5), i < 2 ? "优秀" : "良好", [38 - i, 57 - (i * 2.5)], false, false)).ToArray());
+        var html = new BulletinRenderer().Render(input, BulletinFormat.Html).Content;
+        await using var printer = new PdfPrinter(Microsoft.Extensions.Options.Options.Create(new Server.Services.PdfOptions()), NullLogger<PdfPrinter>.Instance);
+        var pdf = await printer.PrintAsync(html);
+
+        using var document = PdfDocument.Open(pdf);
+        var pages = document.GetPages().Select(p => Documents.ReportReader.UnifyRadicals(string.Concat(p.Letters.Select(l => l.Value)))).ToList();
+        var annex = pages.Single(t => t.Contains("附件1", StringComparison.Ordinal) && t.Contains("得分排名表", StringComparison.Ordinal) && !t.Contains("附件：", StringComparison.Ordinal));
+        var at = 0;
+        foreach (var (name, i) in names.Select((n, i) => (n, i)))
+        {
+            var next = annex.IndexOf(name, at, StringComparison.Ordinal);
+            Assert.True(next >= 0, $"{name} missing or out of order in: {annex}");
+            var total = (95 - (i * 3.5)).ToString("0.00", System.Globalization.CultureInfo.InvariantCulture);
+            Assert.True(annex.IndexOf(total, next, StringComparison.Ordinal) > next, $"{name}'s total {total} not after its name: {annex}");
+            at = next + name.Length;
+        }
+
+        Assert.Contains("那法办〔2026〕2号", pages[0], StringComparison.Ordinal);
+        Assert.True(pages.FindIndex(t => t.Contains("图1", StringComparison.Ordinal)) > pages.IndexOf(annex)); // the charts annex follows
+    }
+}
