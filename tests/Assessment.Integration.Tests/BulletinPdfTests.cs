@@ -35,4 +35,12 @@ public sealed class BulletinPdfTests
         Assert.Contains("那法办〔2026〕2号", pages[0], StringComparison.Ordinal);
         Assert.True(pages.FindIndex(t => t.Contains("图1", StringComparison.Ordinal)) > pages.IndexOf(annex)); // the charts annex follows
     }
+
+    [Fact]
+    public async Task Prints_under_way_when_the_browser_is_recycled_all_finish()
+    {
+        await using var printer = new PdfPrinter(Microsoft.Extensions.Options.Options.Create(new Server.Services.PdfOptions { RecycleAfter = 2, Concurrency = 2 }), NullLogger<PdfPrinter>.Instance);
+        var pdfs = await Task.WhenAll(Enumerable.Range(0, 6).Select(i => printer.PrintAsync($"<!doctype html><meta charset=utf-8><p>第{i}份</p>")));
+        Assert.All(pdfs, pdf => Assert.Equal("%PDF"u8.ToArray(), pdf[..4]));
+    }
 }

@@ -107,7 +107,7 @@ public sealed class PdfPrinter(Microsoft.Extensions.Options.IOptions<PdfOptions>
             _pages.Release();
             if (Interlocked.Increment(ref _prints) % Math.Max(1, _options.RecycleAfter) == 0)
             {
-                _ = RestartAsync();
+                _ = RecycleWhenIdleAsync();
             }
         }
     }
@@ -186,6 +186,29 @@ public sealed class PdfPrinter(Microsoft.Extensions.Options.IOptions<PdfOptions>
         finally
         {
             _launch.Release();
+        }
+    }
+
+    /// <summary>Restarts the browser once no print is using it: takes every print slot first, so none is cut off.</summary>
+    private async Task RecycleWhenIdleAsync()
+    {
+        var slots = Math.Max(1, _options.Concurrency);
+        var held = 0;
+        try
+        {
+            for (; held < slots; held++)
+            {
+                await _pages.WaitAsync();
+            }
+
+            await RestartAsync();
+        }
+        finally
+        {
+            if (held > 0)
+            {
+                _pages.Release(held);
+            }
         }
     }
 
