@@ -307,16 +307,23 @@ public sealed class BulletinIssueTests(PlatformFixture platform)
     }
 
     [Fact]
-    public async Task Leaders_read_drafts_only_when_the_tenant_asks_them_for_comments()
+    public async Task Leaders_read_nothing_of_a_draft_round_unless_the_tenant_asks_them_for_comments()
     {
         var tenant = await TestTenant.CreateAsync(platform.Server, 2025);
         var op = As(platform.Server.OperatorKey());
         var leader = (await Admin.IssueCredentialAsync(new IssueCredentialRequest { Tenant = tenant.Id, Role = "leader", Name = "领导" }, op)).Key;
         var refused = await Assert.ThrowsAsync<RpcException>(() => Bulletins.RenderAsync(new RenderBulletinRequest { Year = 2025 }, As(leader)).ResponseAsync);
         Assert.Equal(StatusCode.FailedPrecondition, refused.StatusCode);
+        var rounds = new AssessmentService.AssessmentServiceClient(platform.Server.Channel);
+        var ranking = await Assert.ThrowsAsync<RpcException>(() => rounds.GetRankingAsync(new GetRankingRequest { Year = 2025 }, As(leader)).ResponseAsync);
+        Assert.Equal(StatusCode.FailedPrecondition, ranking.StatusCode); // nothing of a draft round: not its ranking either
+        var county = await Assert.ThrowsAsync<RpcException>(() => rounds.GetCountyAsync(new GetCountyRequest { Year = 2025, County = "c1" }, As(leader)).ResponseAsync);
+        Assert.Equal(StatusCode.FailedPrecondition, county.StatusCode);
+        Assert.NotEmpty((await rounds.GetRankingAsync(new GetRankingRequest { Year = 2025 }, As(tenant.Assessor))).Entries);
         await Admin.SetBulletinSettingsAsync(new SetBulletinSettingsRequest { Tenant = tenant.Id, Settings = new BulletinSettings { LeadersSeeDrafts = true } }, op);
         var draft = await Bulletins.RenderAsync(new RenderBulletinRequest { Year = 2025 }, As(leader));
         Assert.True(draft.Draft);
+        Assert.NotEmpty((await rounds.GetRankingAsync(new GetRankingRequest { Year = 2025 }, As(leader))).Entries);
         Assert.Contains("征求意见稿", draft.Content, StringComparison.Ordinal);
         var (info, pdf) = await DownloadAsync(leader, BulletinFormat.Pdf);
         Assert.True(info.Draft);

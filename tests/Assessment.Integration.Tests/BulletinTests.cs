@@ -95,10 +95,23 @@ public sealed class BulletinTests(PlatformFixture platform)
         var page = await response.Content.ReadAsStringAsync();
         var bulletin = await http.GetAsync("/bulletin/2024.html");
         Assert.Contains("sandbox", string.Join(' ', bulletin.Headers.GetValues("Content-Security-Policy")), StringComparison.Ordinal);
-        Assert.Contains("测试市", page, StringComparison.Ordinal);
-        Assert.Contains("/bulletin/2024.html", page, StringComparison.Ordinal);
-        Assert.Contains("&lt;script&gt;", page, StringComparison.Ordinal);
-        Assert.DoesNotContain("<script>", page, StringComparison.Ordinal);
+        // A leader sees no results of an unpublished round (the tenant asks no comments): the page says so.
+        Assert.Equal(System.Net.HttpStatusCode.Conflict, response.StatusCode);
+        Assert.Contains("2024 年度考核结果尚未发布", page, StringComparison.Ordinal);
+        Assert.DoesNotContain("&lt;script&gt;", page, StringComparison.Ordinal);
+
+        // An assessor's page shows the ranking, county names escaped.
+        using (var assessorHandler = new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = new System.Net.CookieContainer() })
+        using (var assessorHttp = new HttpClient(assessorHandler) { BaseAddress = http.BaseAddress })
+        {
+            Assert.Equal(System.Net.HttpStatusCode.Redirect, (await WebSignIn.PostLoginAsync(assessorHttp, platform.Keys["assessor"])).StatusCode);
+            var ranking = await assessorHttp.GetStringAsync("/");
+            Assert.Contains("测试市", ranking, StringComparison.Ordinal);
+            Assert.Contains("/bulletin/2024.html", ranking, StringComparison.Ordinal);
+            Assert.Contains("&lt;script&gt;", ranking, StringComparison.Ordinal);
+            Assert.DoesNotContain("<script>", ranking, StringComparison.Ordinal);
+        }
+
         // A leader reads no draft (the round is not published and the tenant asks no comments): a Chinese page says why.
         Assert.Equal(System.Net.HttpStatusCode.Conflict, bulletin.StatusCode);
         Assert.Contains("尚未发布", await bulletin.Content.ReadAsStringAsync(), StringComparison.Ordinal);

@@ -31,6 +31,7 @@ public sealed class AssessmentGrpcService(IClusterClient cluster, IndicatorCatal
         var round = cluster.GetGrain<IRoundGrain>(GrainKeys.Round(caller.Tenant, request.Year));
         var info = await round.GetInfo() ?? throw new PreconditionException(LockReasons.RoundNotOpen, $"{request.Year} 年度考核尚未开启。");
         var countyInfo = Array.Find(info.Counties, c => c.Id == county) ?? throw new NotFoundException($"{request.Year} 年度考核名单中没有该县（区）。");
+        await LeaderAccess.RequireResultsAsync(cluster, caller, info);
         var score = await round.GetCountyScore(county);
         var countyGrain = cluster.GetGrain<ICountyGrain>(GrainKeys.County(caller.Tenant, county, request.Year));
         var aggregate = await countyGrain.GetAggregate();
@@ -84,6 +85,11 @@ public sealed class AssessmentGrpcService(IClusterClient cluster, IndicatorCatal
         var caller = Caller.From(context.GetHttpContext().User);
         RequestChecks.Require(RequestChecks.Year(request.Year));
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        if (caller.Role == Role.Leader && await Round(caller, request.Year).GetInfo() is { } info)
+        {
+            await LeaderAccess.RequireResultsAsync(cluster, caller, info);
+        }
+
         // The round grain hands out the same immutable result until a county changes; its message is built once.
         var ranking = BuiltRankings.GetValue(await Round(caller, request.Year).GetRanking(), ToProto);
         PlatformMeter.RankingDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);

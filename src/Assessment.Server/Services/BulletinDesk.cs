@@ -24,14 +24,10 @@ public sealed class BulletinDesk(IClusterClient cluster, BulletinComposer compos
     public async Task<BulletinDocument> ReadAsync(Caller caller, int year, BulletinFormat format, bool pdf, int edition, bool download)
     {
         var info = await composer.RoundAsync(caller.Tenant, year);
+        await LeaderAccess.RequireResultsAsync(cluster, caller, info);
         var profile = await cluster.GetGrain<ITenantGrain>(GrainKeys.Tenant(caller.Tenant)).GetProfile() ?? throw new NotFoundException("租户不存在。");
         if (!info.Published)
         {
-            if (caller.Role == Role.Leader && !(profile.Bulletin ?? BulletinProfile.Default).LeadersSeeDrafts)
-            {
-                throw new PreconditionException("BULLETIN_NOT_ISSUED", $"{year} 年度考核结果尚未发布，通报尚未印发。");
-            }
-
             var draft = await composer.RenderDraftAsync(caller.Tenant, year, format);
             var data = pdf ? await composer.PrintAsync(draft.Content) : System.Text.Encoding.UTF8.GetBytes(draft.Content);
             return new BulletinDocument(data, pdf ? BulletinComposer.PdfType : draft.MediaType, BulletinComposer.Sha256(data), "", 0, false, true, null,

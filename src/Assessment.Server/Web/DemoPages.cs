@@ -109,8 +109,19 @@ public static class DemoPages
             var shown = year is { } y && GrainKeys.IsValidYear(y) ? y : seed.Year;
             try
             {
-                var ranking = await cluster.GetGrain<IRoundGrain>(GrainKeys.Round(caller.Tenant, shown)).GetRanking();
+                var round = cluster.GetGrain<IRoundGrain>(GrainKeys.Round(caller.Tenant, shown));
+                if (await round.GetInfo() is { } info)
+                {
+                    await Services.LeaderAccess.RequireResultsAsync(cluster, caller, info);
+                }
+
+                var ranking = await round.GetRanking();
                 return Results.Content(RankingPage(profile?.Name ?? caller.Tenant, ranking, Token(http, antiforgery)), "text/html; charset=utf-8");
+            }
+            catch (PreconditionException ex) when (ex.Reason == Services.LeaderAccess.NotPublished)
+            {
+                return Message("考核结果尚未发布", ex.Message + (caller.Role == Role.Leader ? " 已分发给您的通报见“我的通报”。" : ""), 409,
+                    "<p><a href=\"/bulletins\">我的通报</a></p>");
             }
             catch (PreconditionException)
             {
