@@ -182,10 +182,8 @@ public static class DemoPages
         + $"<h1>{WebUtility.HtmlEncode(title)}</h1><p>{WebUtility.HtmlEncode(text)}</p>{body}<p><a href=\"/\">返回首页</a></p></body></html>", "text/html; charset=utf-8", statusCode: status);
 
     /// <summary>A year without a round: said so, in Chinese, with the way back — never an empty error.</summary>
-    private static IResult NoRound(int year) => Results.Content(
-        "<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>尚无考核</title></head><body>"
-        + $"<h1>{year} 年度尚未开启考核</h1><p>该年度还没有考核轮次，暂无排名与通报。考核办可先定义并开启该年度考核。</p>"
-        + "<p><a href=\"/\">返回首页</a></p></body></html>", "text/html; charset=utf-8", statusCode: 404);
+    private static IResult NoRound(int year) =>
+        Message($"{year} 年度尚未开启考核", "该年度还没有考核轮次，暂无排名与通报。考核办可先定义并开启该年度考核。", 404);
 
     /// <summary>The hidden field that proves a form was served by this server (antiforgery).</summary>
     private static string Token(HttpContext http, IAntiforgery antiforgery)
