@@ -287,7 +287,7 @@ public sealed class BulletinIssueTests(PlatformFixture platform)
     }
 
     [Fact]
-    public async Task The_distribution_list_takes_only_active_leader_credentials_of_the_tenant()
+    public async Task The_distribution_list_takes_only_active_leader_credentials_of_the_tenant_and_bad_settings_change_nothing()
     {
         var tenant = await TestTenant.CreateAsync(platform.Server, 2025);
         var op = As(platform.Server.OperatorKey());
@@ -304,6 +304,17 @@ public sealed class BulletinIssueTests(PlatformFixture platform)
         Assert.Contains("recipients[2].id", violations);
         Assert.Contains("recipients[2].office", violations);
         Assert.Empty((await Admin.GetTenantAsync(new GetTenantRequest { Tenant = tenant.Id }, op)).Distribution);
+
+        // Settings likewise: too many paragraphs, a bidi override in one, a share outside 0–1 — refused, nothing stored.
+        var settings = new BulletinSettings { CopyTo = "市委办公室", WeakCounty = 1.5 };
+        settings.NextSteps.AddRange(Enumerable.Range(0, 11).Select(i => i == 3 ? "整改\u202E要求" : $"第{i}段。"));
+        var badSettings = await Assert.ThrowsAsync<RpcException>(() => Admin.SetBulletinSettingsAsync(new SetBulletinSettingsRequest { Tenant = tenant.Id, Settings = settings }, op).ResponseAsync);
+        Assert.Equal(StatusCode.InvalidArgument, badSettings.StatusCode);
+        var settingFields = badSettings.GetRpcStatus()!.GetDetail<Google.Rpc.BadRequest>()!.FieldViolations.Select(v => v.Field).ToList();
+        Assert.Contains("settings.next_steps", settingFields);
+        Assert.Contains("settings.next_steps[3]", settingFields);
+        Assert.Contains("settings.weak_county", settingFields);
+        Assert.Equal("", (await Admin.GetTenantAsync(new GetTenantRequest { Tenant = tenant.Id }, op)).BulletinSettings.CopyTo);
     }
 
     [Fact]
@@ -347,6 +358,14 @@ public sealed class BulletinCliTests(PlatformFixture platform)
         var dir = Directory.CreateTempSubdirectory("bulletin-cli-").FullName;
         var list = Path.Combine(dir, "分发对象.yaml");
         await File.WriteAllTextAsync(list, $"recipients:\n  - id: mayor\n    person: 王市长\n    office: 测试专用市人民政府\n    title: 市长\n    credential: {leader.Credential.Id}\n");
+
+        // A hostile list (nested 100,000 deep) is refused with one Chinese line before it is parsed; nothing changes.
+        var deep = Path.Combine(dir, "嵌套.yaml");
+        await File.WriteAllTextAsync(deep, "recipients: " + new string('[', 100_000) + new string(']', 100_000) + "\n");
+        var hostile = await AssessCli.RunAsync(platform.Server, tenantAdmin, "bulletin", "recipients", "--set", deep);
+        Assert.Equal(4, hostile.Exit);
+        Assert.DoesNotContain("   at ", hostile.Err, StringComparison.Ordinal);
+        Assert.Contains("嵌套.yaml", hostile.Err, StringComparison.Ordinal);
 
         var set = await AssessCli.RunAsync(platform.Server, tenantAdmin, "bulletin", "recipients", "--set", list);
         Assert.True(set.Exit == 0, set.Err);

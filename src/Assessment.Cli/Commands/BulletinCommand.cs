@@ -305,10 +305,16 @@ public static class BulletinCommand
             throw new InvalidInputException($"{file.Name} 超过 256 KiB。");
         }
 
+        var text = File.ReadAllText(file.FullName);
+        if (Domain.YamlLimits.Default.Check(text) is { } limit)
+        {
+            throw new InvalidInputException($"{file.Name}：{limit}");
+        }
+
         var stream = new YamlStream();
         try
         {
-            stream.Load(new StringReader(File.ReadAllText(file.FullName)));
+            stream.Load(new StringReader(text));
         }
         catch (YamlDotNet.Core.YamlException ex)
         {
