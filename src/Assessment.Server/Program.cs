@@ -29,6 +29,7 @@ var platform = Bind<PlatformOptions>(builder.Configuration, "");
 var databaseOptions = Bind<DatabaseOptions>(builder.Configuration, DatabaseOptions.Section);
 var cluster = Bind<ClusterOptionsSection>(builder.Configuration, ClusterOptionsSection.Section);
 var demo = Bind<DemoOptions>(builder.Configuration, DemoOptions.Section);
+var web = Bind<WebOptions>(builder.Configuration, WebOptions.Section);
 builder.Services.AddOptions<PlatformOptions>().Bind(builder.Configuration).ValidateDataAnnotations().ValidateOnStart();
 builder.Services.AddOptions<DemoOptions>().Bind(builder.Configuration.GetSection(DemoOptions.Section));
 builder.Services.AddOptions<ClusterOptionsSection>().Bind(builder.Configuration.GetSection(ClusterOptionsSection.Section)).ValidateDataAnnotations().ValidateOnStart();
@@ -155,21 +156,22 @@ builder.Services.AddSingleton<BulletinDesk>();
 builder.Services.Configure<PdfOptions>(builder.Configuration.GetSection("Pdf"));
 builder.Services.AddSingleton<PdfPrinter>();
 builder.Services.AddSingleton<FillInForms>();
+builder.Services.AddSingleton<CountyDesk>();
+builder.Services.AddSingleton<SubmissionDesk>();
+builder.Services.AddSingleton<RoundDesk>();
 builder.Services.AddSingleton<ReportFiles>();
 builder.Services.AddSingleton<ValueImport>();
 builder.Services.AddSingleton<CredentialService>();
 builder.Services.AddSingleton<RequestLedger>();
 builder.Services.AddHostedService<OperatorBootstrap>();
 builder.Services.AddSingleton<TenantSeeder>();
+if (web.Enabled)
+{
+    builder.Services.AddWorkbench(platform.DataDir, secureCookies: certificate is not null);
+}
+
 if (demo.Enabled)
 {
-    builder.Services.AddWebSessions(platform.DataDir, secureCookies: certificate is not null);
-    builder.Services.AddAntiforgery(o =>
-    {
-        o.Cookie.Name = "assess_af";
-        o.Cookie.SameSite = SameSiteMode.Strict;
-        o.Cookie.SecurePolicy = certificate is null ? CookieSecurePolicy.SameAsRequest : CookieSecurePolicy.Always;
-    });
     builder.Services.AddSingleton(SeedFile.Load(demo.SeedFile));
     builder.Services.AddHostedService<DemoStartupTask>();
 }
@@ -189,6 +191,13 @@ if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOIN
 var app = builder.Build();
 app.UseMiddleware<ClusterFaultMiddleware>();
 app.UseMiddleware<SecurityHeaders>();
+if (web.Enabled)
+{
+    app.UseWorkbenchErrorPages();
+}
+
+// Routing after the error pages, so a re-executed error page is routed afresh.
+app.UseRouting();
 app.UseAuthentication();
 app.UseRateLimiter();
 app.UseAuthorization();
@@ -207,9 +216,9 @@ if (app.Environment.IsDevelopment())
     app.MapGrpcReflectionService();
 }
 
-if (demo.Enabled)
+if (web.Enabled)
 {
-    app.MapDemoPages();
+    app.MapWorkbench();
 }
 
 app.Lifetime.ApplicationStarted.Register(() =>
@@ -217,9 +226,13 @@ app.Lifetime.ApplicationStarted.Register(() =>
     var host = platform.Host == "0.0.0.0" ? "127.0.0.1" : platform.Host;
     var scheme = certificate is null ? "http" : "https";
     Console.WriteLine($"gRPC:  {scheme}://{host}:{platform.GrpcPort}  ({(certificate is null ? "h2c" : "TLS")}; ASSESS_URL for the assess CLI)");
+    if (web.Enabled)
+    {
+        Console.WriteLine($"Web:   {scheme}://{host}:{platform.WebPort}/  (workbench: sign in with a key)");
+    }
+
     if (demo.Enabled)
     {
-        Console.WriteLine($"Web:   {scheme}://{host}:{platform.WebPort}/  (ranking)  {scheme}://{host}:{platform.WebPort}/bulletin/2024.html  (bulletin)");
         Console.WriteLine($"Keys:  {Path.Combine(Path.GetFullPath(platform.DataDir), "demo-credentials.yaml")}");
     }
 

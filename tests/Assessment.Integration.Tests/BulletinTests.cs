@@ -73,8 +73,8 @@ public sealed class BulletinTests(PlatformFixture platform)
         var forged = await http.PostAsync("/login", new FormUrlEncodedContent(new Dictionary<string, string> { ["key"] = platform.Keys["assessor"] }));
         Assert.Equal(System.Net.HttpStatusCode.BadRequest, forged.StatusCode);
 
-        // A unit's key cannot sign in; an assessor's can.
-        var refused = await WebSignIn.PostLoginAsync(http, platform.Keys["alpha/u1"]);
+        // The platform operator's key does not sign in to a tenant's workbench; a leader's does.
+        var refused = await WebSignIn.PostLoginAsync(http, platform.Server.OperatorKey());
         Assert.Equal(System.Net.HttpStatusCode.Unauthorized, refused.StatusCode);
         var op = As(platform.Server.OperatorKey());
         var admin = new AdminService.AdminServiceClient(platform.Server.Channel);
@@ -85,7 +85,8 @@ public sealed class BulletinTests(PlatformFixture platform)
         Assert.Contains("httponly", cookie, StringComparison.OrdinalIgnoreCase);
         Assert.Contains("samesite=strict", cookie, StringComparison.OrdinalIgnoreCase);
 
-        var response = await http.GetAsync("/");
+        Assert.Matches(@"^/20\d\d$", (await http.GetAsync("/")).Headers.Location?.OriginalString); // home: the latest year's overview
+        var response = await http.GetAsync("/2024/ranking");
         var csp = string.Join(' ', response.Headers.GetValues("Content-Security-Policy"));
         Assert.Contains("frame-ancestors 'none'", csp, StringComparison.Ordinal);
         Assert.DoesNotContain("script-src", csp, StringComparison.Ordinal); // default-src 'none': no script at all
@@ -94,7 +95,6 @@ public sealed class BulletinTests(PlatformFixture platform)
         Assert.True(response.Headers.CacheControl?.NoStore);
         var page = await response.Content.ReadAsStringAsync();
         var bulletin = await http.GetAsync("/bulletin/2024.html");
-        Assert.Contains("sandbox", string.Join(' ', bulletin.Headers.GetValues("Content-Security-Policy")), StringComparison.Ordinal);
         // A leader sees no results of an unpublished round (the tenant asks no comments): the page says so.
         Assert.Equal(System.Net.HttpStatusCode.Conflict, response.StatusCode);
         Assert.Contains("2024 年度考核结果尚未发布", page, StringComparison.Ordinal);
@@ -105,11 +105,15 @@ public sealed class BulletinTests(PlatformFixture platform)
         using (var assessorHttp = new HttpClient(assessorHandler) { BaseAddress = http.BaseAddress })
         {
             Assert.Equal(System.Net.HttpStatusCode.Redirect, (await WebSignIn.PostLoginAsync(assessorHttp, platform.Keys["assessor"])).StatusCode);
-            var ranking = await assessorHttp.GetStringAsync("/");
+            var ranking = await assessorHttp.GetStringAsync("/2024/ranking");
             Assert.Contains("测试市", ranking, StringComparison.Ordinal);
             Assert.Contains("/bulletin/2024.html", ranking, StringComparison.Ordinal);
             Assert.Contains("&lt;script&gt;", ranking, StringComparison.Ordinal);
             Assert.DoesNotContain("<script>", ranking, StringComparison.Ordinal);
+            // The bulletin (a tenant's template may have made it) is served sandboxed.
+            var draft = await assessorHttp.GetAsync("/bulletin/2024.html");
+            Assert.Equal(System.Net.HttpStatusCode.OK, draft.StatusCode);
+            Assert.Contains("sandbox", string.Join(' ', draft.Headers.GetValues("Content-Security-Policy")), StringComparison.Ordinal);
         }
 
         // A leader reads no draft (the round is not published and the tenant asks no comments): a Chinese page says why.
@@ -119,9 +123,9 @@ public sealed class BulletinTests(PlatformFixture platform)
         Assert.Contains("暂无分发给您的通报", mine, StringComparison.Ordinal);
 
         // A year without a round says so in Chinese, never an empty 500.
-        var noRound = await http.GetAsync("/?year=2035");
+        var noRound = await http.GetAsync("/2035");
         Assert.Equal(System.Net.HttpStatusCode.NotFound, noRound.StatusCode);
-        Assert.Contains("2035 年度尚未开启考核", await noRound.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Contains("2035 年度考核尚未开启", await noRound.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.Equal(System.Net.HttpStatusCode.NotFound, (await http.GetAsync("/bulletin/2035.html")).StatusCode);
 
         // Revoking the key ends the session on the next page.

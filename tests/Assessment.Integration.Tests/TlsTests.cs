@@ -52,7 +52,7 @@ public sealed class TlsTests(PlatformFixture platform)
         Assert.Equal(HttpStatusCode.Redirect, signedIn.StatusCode);
         var cookie = signedIn.Headers.GetValues("Set-Cookie").Single(c => c.StartsWith("assess_session=", StringComparison.Ordinal));
         Assert.Contains("secure", cookie, StringComparison.OrdinalIgnoreCase);
-        var page = await web.GetAsync("/");
+        var page = await web.GetAsync("/2024/ranking");
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);
         Assert.True(page.Headers.Contains("Strict-Transport-Security"));
     }

@@ -98,6 +98,10 @@ public interface IRoundGrain : IGrainWithStringKey
     [Alias("GetProgress")]
     Task<RoundProgress> GetProgress();
 
+    /// <summary>The progress and one line per county, from one read of every county (the overview page).</summary>
+    [Alias("GetBoard")]
+    Task<RoundBoard> GetBoard();
+
     /// <summary>What the reminders recorded (newest first), for the CLI and the dashboard.</summary>
     [Alias("GetNotifications"), Orleans.Concurrency.AlwaysInterleave]
     Task<RoundNotification[]> GetNotifications();

@@ -139,3 +139,22 @@ public sealed record RoundNotification(
     [property: Id(4)] int OverdueCount,
     [property: Id(5)] string[] Overdue,
     [property: Id(6)] bool Delivered);
+
+/// <summary>One county's line on the round overview: where it stands and how complete its figures are.</summary>
+[GenerateSerializer, Immutable, Alias("assessment.CountyBoardRow")]
+public sealed record CountyBoardRow(
+    [property: Id(0)] string County,
+    [property: Id(1)] CountyStatus Status,
+    [property: Id(2)] int Version,
+    [property: Id(3)] int UnitsExpected,
+    [property: Id(4)] int UnitsSubmitted,
+    [property: Id(5)] int Late,
+    [property: Id(6)] int MissingValues,
+    [property: Id(7)] DateTimeOffset? Extension,
+    [property: Id(8)] int Adjustments);
+
+/// <summary>The round overview: totals and one line per county of the roster (in roster order).</summary>
+[GenerateSerializer, Immutable, Alias("assessment.RoundBoard")]
+public sealed record RoundBoard(
+    [property: Id(0)] RoundProgress Progress,
+    [property: Id(1)] CountyBoardRow[] Counties);

@@ -309,9 +309,20 @@ public sealed class RoundGrain(
         return Info()!;
     }
 
-    public async Task<RoundProgress> GetProgress()
+    public async Task<RoundProgress> GetProgress() => Progress(await BoardViewsAsync());
+
+    public async Task<RoundBoard> GetBoard()
     {
-        var views = PinnedScheme is null || S.Phase == RoundPhase.Draft ? [] : await CountyViewsAsync();
+        var views = await BoardViewsAsync();
+        return new RoundBoard(Progress(views), views.Select(v => new CountyBoardRow(v.County, v.Status, v.Version,
+            v.Progress.UnitsExpected, v.Progress.UnitsSubmitted, v.Progress.Late, v.Progress.MissingValues, v.Extension, v.Adjustments.Length)).ToArray());
+    }
+
+    private async Task<CountyWorkflowView[]> BoardViewsAsync() =>
+        PinnedScheme is null || S.Phase == RoundPhase.Draft ? [] : await CountyViewsAsync();
+
+    private RoundProgress Progress(CountyWorkflowView[] views)
+    {
         var byStatus = Enum.GetValues<CountyStatus>().ToDictionary(s => s, s => views.Count(v => v.Status == s));
         var allReviewed = views.Length == S.Counties.Length && views.All(v => v.Status is CountyStatus.Reviewed or CountyStatus.Published);
         return new RoundProgress(

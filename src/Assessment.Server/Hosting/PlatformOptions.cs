@@ -120,3 +120,12 @@ public sealed class DemoOptions
     /// <summary>A seed file; the built-in 那曲市 demo when empty.</summary>
     public string? SeedFile { get; set; }
 }
+
+/// <summary>The web workbench on the web port: assessors, counties, units, leaders and tenant admins in a browser.</summary>
+public sealed class WebOptions
+{
+    public const string Section = "Web";
+
+    /// <summary>On by default: the workbench is part of the product, not of the demo.</summary>
+    public bool Enabled { get; set; } = true;
+}

@@ -12,9 +12,56 @@ internal static class AssessmentProtoMapping
 {
     private static string Lower<T>(T value) where T : struct, System.Enum => value.ToString().ToLowerInvariant();
 
-    public static Contracts.V1.CountyWorkflow ToProto(CountyWorkflowView view, Caller caller, CountyInfo county)
+    public static Contracts.V1.County ToProto(CountyDetail detail, Domain.Catalog.IndicatorCatalog catalog)
     {
-        var assessor = caller.Role == Role.Assessor;
+        var (score, aggregate) = (detail.Score, detail.Aggregate);
+        var response = new Contracts.V1.County
+        {
+            Id = detail.County.Id,
+            Name = detail.County.Name,
+            Year = detail.Round.Year,
+            Total = score.Card.Total,
+            Grade = score.Grade,
+            Rank = score.Rank,
+            Vetoed = score.Card.Vetoed,
+            VetoReason = score.Card.VetoReason ?? "",
+            Bonus = score.Card.Bonus,
+            Deductions = score.Card.Deductions,
+            Scheme = score.SchemeId,
+            Adjusted = score.Card.Adjusted,
+            Workflow = ToProto(detail.Workflow, detail.May, detail.County),
+        };
+        foreach (var indicator in catalog.Indicators)
+        {
+            if (aggregate.Values.TryGetValue(indicator.Code, out var value))
+            {
+                response.Values.Add(new AggregatedValue
+                {
+                    Code = indicator.Code,
+                    Name = indicator.Name,
+                    Value = value,
+                    Reporters = aggregate.Reporters.GetValueOrDefault(indicator.Code),
+                });
+            }
+        }
+
+        response.Units.AddRange(aggregate.UnitVersions.OrderBy(u => u.Key, StringComparer.Ordinal).Select(u => new UnitVersion { Unit = u.Key, Version = u.Value }));
+        response.Dimensions.AddRange(score.Card.Dimensions.Select(d =>
+        {
+            var dimension = new Contracts.V1.DimensionScore { Code = d.Code, Name = d.Name, Weight = d.Weight, Points = d.Points };
+            dimension.Lines.AddRange(d.Lines.Select(ToProto));
+            return dimension;
+        }));
+        response.BonusLines.AddRange(score.Card.BonusLines.Select(ToProto));
+        response.Warnings.AddRange(detail.Warnings.Select(w => new DataWarning { Code = w.Code, Message = w.Message }));
+        return response;
+    }
+
+    public static Contracts.V1.CountyWorkflow ToProto(CountyWorkflowView view, Caller caller, CountyInfo county) =>
+        ToProto(view, CountyDesk.For(caller, view.May), county);
+
+    private static Contracts.V1.CountyWorkflow ToProto(CountyWorkflowView view, CountyPermissions may, CountyInfo county)
+    {
         var names = county.Units.ToDictionary(u => u.Id, u => u.Name, StringComparer.Ordinal);
         var proto = new Contracts.V1.CountyWorkflow
         {
@@ -24,13 +71,13 @@ internal static class AssessmentProtoMapping
             Version = view.Version,
             ReturnReason = view.ReturnReason ?? "",
             AuditHead = new Contracts.V1.AuditHead { Count = view.AuditHead.Count, Hash = view.AuditHead.Hash },
-            MaySubmit = view.May.MaySubmit && caller.Role is Role.Unit or Role.County,
-            MaySubmitForReview = view.May.MaySubmitForReview && caller.Role == Role.County,
-            MayReturn = view.May.MayReturn && assessor,
-            MayApprove = view.May.MayApprove && assessor,
-            MayAdjust = view.May.MayAdjust && assessor,
-            MayExtend = view.May.MayExtend && assessor,
-            MayEnterAssessorValues = view.May.MayEnterAssessorValues && assessor,
+            MaySubmit = may.MaySubmit,
+            MaySubmitForReview = may.MaySubmitForReview,
+            MayReturn = may.MayReturn,
+            MayApprove = may.MayApprove,
+            MayAdjust = may.MayAdjust,
+            MayExtend = may.MayExtend,
+            MayEnterAssessorValues = may.MayEnterAssessorValues,
             Completeness = new Contracts.V1.Completeness
             {
                 UnitsExpected = view.Progress.UnitsExpected,

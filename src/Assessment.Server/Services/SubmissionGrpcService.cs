@@ -14,7 +14,7 @@ namespace Assessment.Server.Services;
 /// Units and counties submit their figures; assessors import a prefecture's table. Maps protobuf ↔ grain calls; no
 /// business rules here. Roles are per method (ASP.NET Core requires every [Authorize] on the path).
 /// </summary>
-public sealed class SubmissionGrpcService(IClusterClient cluster, ReportExtractor extractor, IndicatorCatalog catalog, FillInForms forms, ValueImport import)
+public sealed class SubmissionGrpcService(SubmissionDesk submissions, ReportExtractor extractor, IndicatorCatalog catalog, FillInForms forms, ValueImport import)
     : SubmissionService.SubmissionServiceBase
 {
     /// <summary>Largest report text accepted for extraction, in characters (an annual report runs to 5,000–20,000).</summary>
@@ -41,38 +41,15 @@ public sealed class SubmissionGrpcService(IClusterClient cluster, ReportExtracto
                 validId ? null : new FieldError("submission_id", "须为 UUID（同一份提交重试时使用同一个 UUID）"),
                 RequestChecks.Year(request.Year));
         }
-        catch (ValidationFailedException)
+        catch (ValidationFailedException ex)
         {
-            PlatformMeter.Submissions.Add(1, new("outcome", "rejected"), new("reason", "validation"));
+            SubmissionDesk.Refused(ex);
             throw;
         }
 
-        SubmissionReceipt receipt;
-        try
-        {
-            if (request.FormId.Length > 0)
-            {
-                await forms.RequireCurrentAsync(caller.Tenant, FillInForms.OwnUnit(caller), request.Year, request.FormId);
-            }
-
-            receipt = await UnitOf(caller, request.Year).Submit(new UnitSubmission(
-                submissionId,
-                request.Values.Select(v => new ValueEntry(v.Code, v.HasValue ? v.Value : null, string.IsNullOrEmpty(v.Note) ? null : v.Note)).ToArray(),
-                request.DryRun));
-        }
-        catch (AssessmentException ex)
-        {
-            PlatformMeter.Submissions.Add(1, new("outcome", "rejected"), new("reason", ex switch
-            {
-                ValidationFailedException => "validation",
-                ConflictException => "conflict",
-                UnavailableException => "unavailable",
-                _ => "other",
-            }));
-            throw;
-        }
-
-        PlatformMeter.Submissions.Add(1, new KeyValuePair<string, object?>("outcome", receipt.DryRun ? "dry_run" : receipt.Replayed ? "replayed" : "accepted"));
+        var receipt = await submissions.SubmitAsync(caller, request.Year, submissionId,
+            request.Values.Select(v => new ValueEntry(v.Code, v.HasValue ? v.Value : null, string.IsNullOrEmpty(v.Note) ? null : v.Note)).ToArray(),
+            request.DryRun, request.FormId);
         var response = new SubmitIndicatorsResponse
         {
             SubmissionId = receipt.SubmissionId.ToString(),
@@ -100,7 +77,7 @@ public sealed class SubmissionGrpcService(IClusterClient cluster, ReportExtracto
     {
         RequestChecks.Require(RequestChecks.Year(request.Year));
 
-        var snapshot = await UnitOf(Caller.From(context.GetHttpContext().User), request.Year).GetSnapshot();
+        var snapshot = await submissions.GetSnapshotAsync(Caller.From(context.GetHttpContext().User), request.Year);
         var response = new GetMySubmissionsResponse
         {
             Year = request.Year,
@@ -133,7 +110,4 @@ public sealed class SubmissionGrpcService(IClusterClient cluster, ReportExtracto
     [Authorize(Roles = Roles.Assessor)]
     public override Task ImportValues(IAsyncStreamReader<ImportRow> requestStream, IServerStreamWriter<ImportRowResult> responseStream, ServerCallContext context) =>
         import.RunAsync(Caller.From(context.GetHttpContext().User), requestStream, responseStream, context);
-
-    private IUnitGrain UnitOf(Caller caller, int year) =>
-        cluster.GetGrain<IUnitGrain>(GrainKeys.Unit(caller.Tenant, caller.County!, FillInForms.OwnUnit(caller), year));
 }

@@ -1,0 +1,150 @@
+using Assessment.Domain.Catalog;
+using Assessment.Domain.Validation;
+using Assessment.Domain.Workflow;
+using Assessment.Grains.Abstractions;
+using Assessment.Server.Security;
+
+namespace Assessment.Server.Services;
+
+/// <summary>Everything shown of one county in one year, as the caller may see it.</summary>
+public sealed record CountyDetail(
+    RoundInfo Round,
+    CountyInfo County,
+    CountyScore Score,
+    CountyAggregateView Aggregate,
+    CountyWorkflowView Workflow,
+    CountyPermissions May,
+    IReadOnlyList<ConsistencyWarning> Warnings);
+
+/// <summary>
+/// The county side of the application: who may read or act on which county, and the review actions (上报, 退回, 审核通过,
+/// 延期, 核查调整). The gRPC service and the web workbench both call it, so each rule has one code path; grains hold the
+/// workflow rules themselves.
+/// </summary>
+public sealed class CountyDesk(IClusterClient cluster, IndicatorCatalog catalog)
+{
+    /// <summary>
+    /// The county a caller acts on: a county credential only ever on itself (naming another is denied whether or not it
+    /// exists); everyone else names it. Checked before anything else about the request.
+    /// </summary>
+    public static string Target(Caller caller, string? requested)
+    {
+        if (caller.Role is Role.County or Role.Unit)
+        {
+            return string.IsNullOrEmpty(requested) || requested == caller.County
+                ? caller.County!
+                : throw new PermissionDeniedException();
+        }
+
+        RequestChecks.Require(RequestChecks.County(requested ?? ""));
+        return requested!;
+    }
+
+    /// <summary>What the caller's role may do of what the county's state allows.</summary>
+    public static CountyPermissions For(Caller caller, CountyPermissions allowed)
+    {
+        var assessor = caller.Role == Role.Assessor;
+        return new CountyPermissions(
+            allowed.MaySubmit && caller.Role is Role.Unit or Role.County,
+            allowed.MaySubmitForReview && caller.Role == Role.County,
+            allowed.MayReturn && assessor,
+            allowed.MayApprove && assessor,
+            allowed.MayAdjust && assessor,
+            allowed.MayExtend && assessor,
+            allowed.MayEnterAssessorValues && assessor);
+    }
+
+    /// <summary>The round of the year, which must list the county (otherwise NOT_FOUND, the same for every tenant).</summary>
+    public async Task<(RoundInfo Round, CountyInfo County)> RosterAsync(Caller caller, int year, string county)
+    {
+        var info = await cluster.GetGrain<IRoundGrain>(GrainKeys.Round(caller.Tenant, year)).GetInfo()
+            ?? throw new PreconditionException(LockReasons.RoundNotOpen, $"{year} 年度考核尚未开启。");
+        return Array.Find(info.Counties, c => c.Id == county) is { } found
+            ? (info, found)
+            : throw new NotFoundException($"{year} 年度考核名单中没有该县（区）。");
+    }
+
+    public async Task<CountyDetail> GetAsync(Caller caller, int year, string? requested)
+    {
+        if (caller.Role is not (Role.Assessor or Role.Leader or Role.TenantAdmin or Role.County))
+        {
+            throw new PermissionDeniedException(); // a unit sees its own figures and its county's status, not the scores
+        }
+
+        var countyId = Target(caller, requested); // authorize before validating
+        RequestChecks.Require(RequestChecks.Year(year));
+        var (info, county) = await RosterAsync(caller, year, countyId);
+        await LeaderAccess.RequireResultsAsync(cluster, caller, info);
+        var round = cluster.GetGrain<IRoundGrain>(GrainKeys.Round(caller.Tenant, year));
+        var grain = cluster.GetGrain<ICountyGrain>(GrainKeys.County(caller.Tenant, countyId, year));
+        var (score, aggregate, workflow) = (round.GetCountyScore(countyId), grain.GetAggregate(), grain.GetWorkflow());
+        await Task.WhenAll(score, aggregate, workflow);
+        return new CountyDetail(info, county, await score, await aggregate, await workflow, For(caller, (await workflow).May),
+            ConsistencyWarnings.Check(catalog, (await aggregate).Values));
+    }
+
+    /// <summary>The workflow of the caller's own county (status, return reason, deadline): what a unit's form shows.</summary>
+    public async Task<CountyWorkflowView> OwnWorkflowAsync(Caller caller, int year)
+    {
+        var countyId = Target(caller, null);
+        RequestChecks.Require(RequestChecks.Year(year));
+        await RosterAsync(caller, year, countyId);
+        return await cluster.GetGrain<ICountyGrain>(GrainKeys.County(caller.Tenant, countyId, year)).GetWorkflow();
+    }
+
+    public Task<AuditPage> ReadAuditAsync(Caller caller, int year, string countyId, int from, int count) =>
+        cluster.GetGrain<ICountyGrain>(GrainKeys.County(caller.Tenant, countyId, year)).ReadAudit(from, count);
+
+    public Task<(CountyWorkflowView View, CountyInfo County)> SubmitForReviewAsync(Caller caller, int year, string? county, string? reason, int? expected, Guid? requestId) =>
+        RunAsync(caller, Role.County, year, county, requestId, (grain, command) => grain.SubmitForReview(command(reason, expected)));
+
+    public Task<(CountyWorkflowView View, CountyInfo County)> ReturnAsync(Caller caller, int year, string? county, string reason, int? expected, Guid? requestId) =>
+        RunAsync(caller, Role.Assessor, year, county, requestId, (grain, command) => grain.Return(command(reason, expected)));
+
+    public Task<(CountyWorkflowView View, CountyInfo County)> ApproveAsync(Caller caller, int year, string? county, string? reason, int? expected, Guid? requestId) =>
+        RunAsync(caller, Role.Assessor, year, county, requestId, (grain, command) => grain.Approve(command(reason, expected)));
+
+    public Task<(CountyWorkflowView View, CountyInfo County)> ExtendAsync(Caller caller, int year, string? county, DateTimeOffset until, string reason, int? expected, Guid? requestId) =>
+        RunAsync(caller, Role.Assessor, year, county, requestId, (grain, command) => grain.Extend(until, command(reason, expected)));
+
+    public Task<(CountyWorkflowView View, CountyInfo County)> AdjustAsync(Caller caller, int year, string? county, string? adjustmentId, string target, double points,
+        string? evidence, bool withdraw, string? reason, int? expected, Guid? requestId) =>
+        RunAsync(caller, Role.Assessor, year, county, requestId, (grain, command) =>
+            grain.Adjust(new AdjustmentCommand(adjustmentId, target, points, evidence, withdraw, command(reason, expected))));
+
+    /// <summary>Values the assessor enters for a county (满意度, events); one submission id per entry, kept on retries.</summary>
+    public Task<(CountyWorkflowView View, CountyInfo County)> EnterAssessorValuesAsync(Caller caller, int year, string? county, Guid submissionId,
+        ValueEntry[] values, string? reason, int? expected, Guid? requestId) =>
+        RunAsync(caller, Role.Assessor, year, county, requestId, async (grain, command) =>
+        {
+            var entry = command(reason, expected);
+            var (tenant, countyId, _) = GrainKeys.ParseCounty(grain.GetPrimaryKeyString());
+            var unit = cluster.GetGrain<IUnitGrain>(GrainKeys.Unit(tenant, countyId, GrainKeys.AssessorEntry, year));
+            await unit.Submit(new UnitSubmission(submissionId, values, Actor: entry.Actor, Reason: entry.Reason, ExpectedVersion: entry.ExpectedVersion));
+            return await grain.GetWorkflow();
+        });
+
+    /// <summary>How an action is named in the audit trail: the person and their role.</summary>
+    public static string Actor(Caller caller) => $"{caller.Name}（{caller.Role}）";
+
+    /// <summary>
+    /// A county write: the county from the credential or the roster, authorized before validation; the request id is
+    /// kept by the county too, so a retry whose first answer was lost never applies twice.
+    /// </summary>
+    private async Task<(CountyWorkflowView View, CountyInfo County)> RunAsync(Caller caller, Role role, int year, string? requested, Guid? requestId,
+        Func<ICountyGrain, Func<string?, int?, WorkflowCommand>, Task<CountyWorkflowView>> command)
+    {
+        // Each action belongs to one role (上报 to the county, review to the assessor), whoever asks and however.
+        if (caller.Role != role)
+        {
+            throw new PermissionDeniedException();
+        }
+
+        var countyId = Target(caller, requested);
+        RequestChecks.Require(RequestChecks.Year(year));
+        var (_, county) = await RosterAsync(caller, year, countyId);
+        var view = await command(cluster.GetGrain<ICountyGrain>(GrainKeys.County(caller.Tenant, countyId, year)),
+            (reason, expected) => new WorkflowCommand(Actor(caller), reason, expected, requestId));
+        return (view, county);
+    }
+}

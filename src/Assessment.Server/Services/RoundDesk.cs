@@ -1,0 +1,69 @@
+using Assessment.Domain.Workflow;
+using Assessment.Grains.Abstractions;
+using Assessment.Server.Security;
+
+namespace Assessment.Server.Services;
+
+/// <summary>
+/// The round side of the application, for the gRPC service and the web workbench alike: the overview, the ranking as
+/// the caller may see it, and the round transitions (开启, 截止, 发布 — publication issues the bulletin at once).
+/// </summary>
+public sealed class RoundDesk(IClusterClient cluster, BulletinComposer bulletins, ILogger<RoundDesk> logger)
+{
+    public IRoundGrain Round(Caller caller, int year) => cluster.GetGrain<IRoundGrain>(GrainKeys.Round(caller.Tenant, year));
+
+    /// <summary>The round, for a transition only the assessor makes (whoever asks and however).</summary>
+    private IRoundGrain Assessor(Caller caller, int year)
+    {
+        RequestChecks.Require(RequestChecks.Year(year));
+        return caller.Role == Role.Assessor ? Round(caller, year) : throw new PermissionDeniedException();
+    }
+
+    /// <summary>The round of a year, or FAILED_PRECONDITION ROUND_NOT_OPEN in Chinese.</summary>
+    public async Task<RoundInfo> InfoAsync(Caller caller, int year)
+    {
+        RequestChecks.Require(RequestChecks.Year(year));
+        return await Round(caller, year).GetInfo() ?? throw new PreconditionException(LockReasons.RoundNotOpen, $"{year} 年度考核尚未开启。");
+    }
+
+    public async Task<(RoundInfo Info, RoundBoard Board, RoundNotification[] Notifications)> BoardAsync(Caller caller, int year)
+    {
+        var info = await InfoAsync(caller, year);
+        var round = Round(caller, year);
+        var (board, notifications) = (round.GetBoard(), round.GetNotifications());
+        return (info, await board, await notifications);
+    }
+
+    /// <summary>The ranking; a leader sees it only once published (or when the tenant asks leaders for comments).</summary>
+    public async Task<RankingResult> RankingAsync(Caller caller, int year)
+    {
+        RequestChecks.Require(RequestChecks.Year(year));
+        if (caller.Role == Role.Leader && await Round(caller, year).GetInfo() is { } info)
+        {
+            await LeaderAccess.RequireResultsAsync(cluster, caller, info);
+        }
+
+        return await Round(caller, year).GetRanking();
+    }
+
+    public Task<RoundInfo> OpenAsync(Caller caller, int year, int? expected) => Assessor(caller, year).Open(CountyDesk.Actor(caller), expected);
+
+    public Task<RoundInfo> CloseAsync(Caller caller, int year, int? expected) => Assessor(caller, year).Close(CountyDesk.Actor(caller), expected);
+
+    public async Task<RoundInfo> PublishAsync(Caller caller, int year, int? expected)
+    {
+        var info = await Assessor(caller, year).Publish(CountyDesk.Actor(caller), expected);
+        try
+        {
+            // The bulletin is issued now: its number and date belong to the publication, not to the first reader.
+            await bulletins.IssueAsync(caller.Tenant, year);
+        }
+        catch (AssessmentException ex)
+        {
+            // The publication stands; the bulletin is issued on its first read instead (a tenant template may be broken).
+            logger.LogWarning("Bulletin of {Year} not issued at publication: {Reason}", year, ex.Message);
+        }
+
+        return info;
+    }
+}

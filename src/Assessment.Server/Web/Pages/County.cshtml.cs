@@ -1,0 +1,153 @@
+using System.Globalization;
+using Assessment.Domain.Catalog;
+using Assessment.Domain.Workflow;
+using Assessment.Grains.Abstractions;
+using Assessment.Server.Services;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Assessment.Server.Web.Pages;
+
+/// <summary>
+/// A county's page: totals and rank, every score line with its explanation, the units' figures and versions, data
+/// warnings, adjustments and the audit trail; and the review actions its reader may take. Every action carries the
+/// version the reader saw and a request id, so a stale page is refused ("已被他人修改") and a double click acts once.
+/// </summary>
+public sealed class CountyModel(CountyDesk counties, IndicatorCatalog catalog, TimeProvider clock) : WorkbenchPage
+{
+    /// <summary>How many audit entries the page shows (newest first); the CLI and API page through all of them.</summary>
+    public const int AuditShown = 50;
+
+    [FromRoute]
+    public int Year { get; set; }
+
+    [FromRoute(Name = "county")]
+    public string CountyId { get; set; } = "";
+
+    public CountyDetail Detail { get; private set; } = null!;
+
+    public IReadOnlyList<AuditEvent> Audit { get; private set; } = [];
+
+    public int AuditCount { get; private set; }
+
+    public IndicatorCatalog Catalog => catalog;
+
+    /// <summary>A fresh request id for each form on this rendering of the page.</summary>
+    public Guid RequestId { get; } = Guid.NewGuid();
+
+    public DateTimeOffset Now { get; private set; }
+
+    protected override int? PageYear => Year;
+
+    public async Task<IActionResult> OnGetAsync()
+    {
+        Detail = await counties.GetAsync(Caller, Year, CountyId);
+        var head = Detail.Workflow.AuditHead.Count;
+        var page = await counties.ReadAuditAsync(Caller, Year, Detail.County.Id, Math.Max(0, head - AuditShown), AuditShown);
+        Audit = page.Entries.Reverse().Select(e => AuditChain.Parse(e.Body)).ToArray();
+        AuditCount = page.Head.Count;
+        Now = clock.GetUtcNow();
+        return Page();
+    }
+
+    public Task<IActionResult> OnPostSubmitAsync(int version, Guid requestId, bool confirmed) => ActAsync("已上报，等待市级审核。", version, () =>
+        confirmed
+            ? counties.SubmitForReviewAsync(Caller, Year, CountyId, null, version, requestId)
+            : throw new ValidationFailedException([new FieldError("confirmed", "请勾选“确认上报”后再提交")]));
+
+    public Task<IActionResult> OnPostReturnAsync(int version, Guid requestId, string? reason) => ActAsync("已退回，县（区）将看到退回原因。", version, () =>
+        counties.ReturnAsync(Caller, Year, CountyId, reason ?? "", version, requestId));
+
+    public Task<IActionResult> OnPostApproveAsync(int version, Guid requestId, string? reason) => ActAsync("已审核通过。", version, () =>
+        counties.ApproveAsync(Caller, Year, CountyId, string.IsNullOrWhiteSpace(reason) ? null : reason, version, requestId));
+
+    public Task<IActionResult> OnPostAdjustAsync(int version, Guid requestId, string? target, string? points, string? reason, string? evidence) =>
+        ActAsync("核查调整已记入得分。", version, () =>
+        {
+            if (!double.TryParse(points, NumberStyles.Float, CultureInfo.InvariantCulture, out var value))
+            {
+                throw new ValidationFailedException([new FieldError("points", "须为分值，如 -1 或 0.5")]);
+            }
+
+            return counties.AdjustAsync(Caller, Year, CountyId, null, target ?? "", value, string.IsNullOrWhiteSpace(evidence) ? null : evidence,
+                false, reason, version, requestId);
+        });
+
+    public Task<IActionResult> OnPostExtendAsync(int version, Guid requestId, string? until, string? reason) => ActAsync("已延期。", version, () =>
+    {
+        if (!DateTime.TryParseExact(until, ["yyyy-MM-dd'T'HH:mm", "yyyy-MM-dd HH:mm"], CultureInfo.InvariantCulture, DateTimeStyles.None, out var local))
+        {
+            throw new ValidationFailedException([new FieldError("until", "须为延期截止时间（北京时间），如 2025-03-31 18:00")]);
+        }
+
+        return counties.ExtendAsync(Caller, Year, CountyId, new DateTimeOffset(local, Beijing.Offset), reason ?? "", version, requestId);
+    });
+
+    /// <summary>
+    /// Runs an action and comes back to the page (post/redirect/get). A refusal is said on the page in the API's words;
+    /// a stale version says what changed since the reader loaded the page.
+    /// </summary>
+    private async Task<IActionResult> ActAsync(string done, int version, Func<Task<(CountyWorkflowView View, CountyInfo County)>> action)
+    {
+        try
+        {
+            await action();
+            Notice = done;
+        }
+        catch (AbortedException stale)
+        {
+            var now = await counties.GetAsync(Caller, Year, CountyId);
+            Problem = $"已被他人修改，请刷新：您打开页面时为第 {version} 版，现为第 {stale.Actual} 版（{WorkbenchText.Status(now.Workflow.Status)}）。本次操作未执行；变化见下方审计记录。";
+        }
+        catch (AssessmentException ex) when (ex is not (PermissionDeniedException or NotFoundException))
+        {
+            Problem = "未能办理：" + Describe(ex);
+        }
+
+        return Redirect($"/{Year}/counties/{Uri.EscapeDataString(CountyId)}");
+    }
+
+    /// <summary>The units of the roster with their progress (units that never submitted show version 0).</summary>
+    public IEnumerable<(string Name, UnitProgress Progress)> Units()
+    {
+        var names = Detail.County.Units.ToDictionary(u => u.Id, u => u.Name, StringComparer.Ordinal);
+        foreach (var unit in Detail.Workflow.Progress.Units)
+        {
+            var name = unit.Unit switch
+            {
+                GrainKeys.CountySelf => "县（区）本级",
+                GrainKeys.AssessorEntry => "市级考核办录入",
+                _ => names.GetValueOrDefault(unit.Unit, unit.Unit),
+            };
+            yield return (name, unit);
+        }
+    }
+
+    /// <summary>What an adjustment applies to, by name: an indicator or an assessment content (dimension).</summary>
+    public string TargetName(string target) =>
+        catalog.TryGet(target, out var indicator) ? indicator.Name
+        : Detail.Score.Card.Dimensions.FirstOrDefault(d => d.Code == target)?.Name ?? target;
+
+    public static string ActionName(string action) => action switch
+    {
+        "submit_for_review" => "上报",
+        "return" => "退回",
+        "approve" => "审核通过",
+        "extend" => "延期",
+        "adjust" => "核查调整",
+        "adjust_revise" => "修改核查调整",
+        "adjust_withdraw" => "撤回核查调整",
+        "submission" => "单位报送数据",
+        "assessor_entry" => "考核办录入数据",
+        _ when action.StartsWith("round_", StringComparison.Ordinal) => "轮次状态变更",
+        _ => action,
+    };
+
+    /// <summary>Before → after of an audit entry, statuses in Chinese.</summary>
+    public static string Change(AuditEvent e)
+    {
+        static string Text(string? value) => value is null ? "—"
+            : Enum.TryParse<CountyStatus>(value, out var status) && !char.IsDigit(value[0]) ? WorkbenchText.Status(status)
+            : value;
+        return e.Before is null && e.After is null ? "" : $"{Text(e.Before)} → {Text(e.After)}";
+    }
+}

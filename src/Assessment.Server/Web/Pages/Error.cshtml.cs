@@ -1,0 +1,72 @@
+using Assessment.Server.Security;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+
+namespace Assessment.Server.Web.Pages;
+
+/// <summary>
+/// The Chinese error pages (re-executed for every web status ≥ 400 without a body, and for unhandled exceptions):
+/// a title, what happened and the way back; never an empty page, never a stack trace.
+/// </summary>
+[IgnoreAntiforgeryToken]
+public sealed class ErrorModel(RoundYears years) : PageModel
+{
+    public int Code { get; private set; }
+
+    public string Title { get; private set; } = "";
+
+    public string Text { get; private set; } = "";
+
+    public bool SignedIn { get; private set; }
+
+    public bool NoRound { get; private set; }
+
+    public Task<IActionResult> OnGetAsync(int code) => ShowAsync(code);
+
+    public Task<IActionResult> OnPostAsync(int code) => ShowAsync(code);
+
+    private async Task<IActionResult> ShowAsync(int code)
+    {
+        // Only a re-executed status or exception shows its own code; /error/N asked for directly is a 404 page.
+        var reexecuted = HttpContext.Features.Get<Microsoft.AspNetCore.Diagnostics.IStatusCodeReExecuteFeature>() is not null
+            || HttpContext.Features.Get<Microsoft.AspNetCore.Diagnostics.IExceptionHandlerPathFeature>() is not null;
+        Code = reexecuted && code is >= 400 and <= 599 ? code : 404;
+        var message = HttpContext.Items[WorkbenchPage.MessageItem] as string;
+        (Title, Text) = Code switch
+        {
+            400 => ("请求无效", "页面已过期或提交的内容无效，请返回上一页刷新后重试。"),
+            401 => ("请先登录", "请使用您的密钥登录后再访问。"),
+            403 => ("无权访问", "您的账号无权访问该页面或对象。如需访问，请与考核办联系。"),
+            404 => ("页面不存在", "没有找到您要访问的页面或对象。"),
+            409 => ("暂时无法办理", "该对象当前的状态不允许这一操作。"),
+            429 => ("操作过于频繁", "请稍后再试。"),
+            503 => ("服务暂时不可用", "系统正忙或正在恢复，请稍后重试。"),
+            >= 500 => ("系统出错", "处理您的请求时出错，已记录。请稍后重试；如多次出现，请与平台运维联系。"),
+            _ => ("无法完成请求", "请返回上一页重试。"),
+        };
+        if (message is not null)
+        {
+            Text = message;
+            NoRound = message.Contains("尚未开启", StringComparison.Ordinal);
+            Title = NoRound ? "该年度尚未开启考核" : Title;
+        }
+
+        SignedIn = User.Identity?.IsAuthenticated == true;
+        if (SignedIn && User.IsInRole(nameof(Grains.Abstractions.Role.Operator)) is false)
+        {
+            try
+            {
+                var caller = Caller.From(User);
+                var (name, known) = await years.ShellAsync(caller.Tenant);
+                ViewData["Shell"] = new Shell(name, caller.Name, caller.Role, null, known, caller.County);
+            }
+            catch (Exception) when (Code >= 500)
+            {
+                // The error page must render even when the cluster is what failed.
+            }
+        }
+
+        Response.StatusCode = Code;
+        return Page();
+    }
+}

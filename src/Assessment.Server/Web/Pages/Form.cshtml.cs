@@ -1,0 +1,188 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Assessment.Contracts.V1;
+using Assessment.Domain.Catalog;
+using Assessment.Grains.Abstractions;
+using Assessment.Server.Services;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Assessment.Server.Web.Pages;
+
+/// <summary>
+/// A unit's data-entry form for its year (a county key: the county's own figures), generated from the pinned scheme and
+/// the catalog like the Excel form. Saving is a submission through <see cref="SubmissionDesk"/> with the submission id
+/// the page was rendered with, so a double click stores one version; 预览 is the API's dry run.
+/// </summary>
+public sealed partial class FormModel(FillInForms forms, SubmissionDesk submissions, CountyDesk counties, IndicatorCatalog catalog) : WorkbenchPage
+{
+    [FromRoute]
+    public int Year { get; set; }
+
+    public Form Form { get; private set; } = null!;
+
+    public UnitSnapshot Snapshot { get; private set; } = null!;
+
+    public CountyWorkflowView? Workflow { get; private set; }
+
+    public IndicatorCatalog Catalog => catalog;
+
+    /// <summary>The id this rendering's save will carry (a new one after each stored save).</summary>
+    public Guid SubmissionId { get; private set; } = Guid.NewGuid();
+
+    /// <summary>What the user typed, kept when a save is refused or previewed.</summary>
+    public Dictionary<string, string> Entered { get; } = new(StringComparer.Ordinal);
+
+    public Dictionary<string, string> Notes { get; } = new(StringComparer.Ordinal);
+
+    public Dictionary<string, string> Errors { get; } = new(StringComparer.Ordinal);
+
+    public SubmissionReceipt? Preview { get; private set; }
+
+    /// <summary>Why this save was refused, shown on the re-rendered form (not carried to the next page).</summary>
+    public string? Refusal { get; private set; }
+
+    protected override int? PageYear => Year;
+
+    public async Task<IActionResult> OnGetAsync()
+    {
+        if (Caller.Role is not (Role.Unit or Role.County))
+        {
+            return StatusCode(StatusCodes.Status403Forbidden);
+        }
+
+        await LoadAsync();
+        foreach (var row in Form.Rows)
+        {
+            if (row.HasCurrent)
+            {
+                Entered[row.Code] = Show(row.Current);
+            }
+        }
+
+        foreach (var value in Snapshot.Values.Where(v => v.Note is not null))
+        {
+            Notes[value.Code] = value.Note!;
+        }
+
+        return Page();
+    }
+
+    public async Task<IActionResult> OnPostAsync(Guid submissionId, string? formId, bool preview)
+    {
+        if (Caller.Role is not (Role.Unit or Role.County))
+        {
+            return StatusCode(StatusCodes.Status403Forbidden);
+        }
+
+        await LoadAsync();
+        SubmissionId = submissionId == Guid.Empty ? Guid.NewGuid() : submissionId;
+        var values = new List<ValueEntry>();
+        foreach (var row in Form.Rows)
+        {
+            var text = Request.Form[$"v.{row.Code}"].ToString().Trim();
+            var note = Request.Form[$"n.{row.Code}"].ToString().Trim();
+            Entered[row.Code] = text;
+            Notes[row.Code] = note;
+            if (text.Length == 0 && !row.HasCurrent && note.Length == 0)
+            {
+                continue; // never filled and still empty: nothing to say about it
+            }
+
+            double? value = null;
+            if (text.Length > 0)
+            {
+                if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var parsed) || !double.IsFinite(parsed))
+                {
+                    Errors[row.Code] = "须为数字";
+                    continue;
+                }
+
+                value = parsed;
+            }
+
+            values.Add(new ValueEntry(row.Code, value, note.Length == 0 ? null : note));
+        }
+
+        if (Errors.Count > 0)
+        {
+            return Page();
+        }
+
+        try
+        {
+            var receipt = await submissions.SubmitAsync(Caller, Year, SubmissionId, values.ToArray(), preview, formId);
+            if (preview)
+            {
+                Preview = receipt;
+                foreach (var outcome in receipt.Outcomes.Where(o => o.Outcome == Grains.Abstractions.ValueOutcome.Rejected))
+                {
+                    Errors[outcome.Code] = outcome.Reason ?? "不予接受";
+                }
+
+                return Page();
+            }
+
+            Notice = receipt.Replayed
+                ? $"该次保存已记录（第 {receipt.Version} 版），未重复保存。"
+                : $"已保存为第 {receipt.Version} 版：新增 {receipt.Accepted} 项，修改 {receipt.Updated} 项，清空 {receipt.Cleared} 项，未变 {receipt.Unchanged} 项。";
+            return Redirect($"/{Year}/form");
+        }
+        catch (ValidationFailedException invalid)
+        {
+            foreach (var violation in invalid.Violations)
+            {
+                if (ValueIndex().Match(violation.Field) is { Success: true } m && int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) is var i && i < values.Count)
+                {
+                    Errors.TryAdd(values[i].Code, violation.Description);
+                }
+                else
+                {
+                    Refusal = "未能保存：" + violation.Description;
+                }
+            }
+
+            Refusal ??= "未能保存：请按提示更正标红的数据项，本次未保存任何数据。";
+            return Page();
+        }
+        catch (AssessmentException ex) when (ex is not (PermissionDeniedException or NotFoundException))
+        {
+            Refusal = "未能保存：" + Describe(ex);
+            return Page();
+        }
+    }
+
+    /// <summary>The computed rate beside a rate's parts, from what is on the page (null when a part is missing).</summary>
+    public string? ComputedRate(string code)
+    {
+        if (!catalog.TryGet(code, out var indicator) || !indicator.IsComputedRate)
+        {
+            return null;
+        }
+
+        return Number(indicator.Numerator!) is { } n && Number(indicator.Denominator!) is { } d && d > 0
+            ? $"按 {catalog[indicator.Numerator!].Name} ÷ {catalog[indicator.Denominator!].Name} 计算为 {(100 * n / d).ToString("0.##", CultureInfo.InvariantCulture)}%"
+            : null;
+    }
+
+    public static string Show(double value) => value.ToString("0.####", CultureInfo.InvariantCulture);
+
+    private double? Number(string code) =>
+        Entered.TryGetValue(code, out var text) && double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : null;
+
+    private async Task LoadAsync()
+    {
+        Form = await forms.BuildAsync(Caller.Tenant, Caller.County!, FillInForms.OwnUnit(Caller), Year);
+        Snapshot = await submissions.GetSnapshotAsync(Caller, Year);
+        try
+        {
+            Workflow = await counties.OwnWorkflowAsync(Caller, Year);
+        }
+        catch (PreconditionException)
+        {
+            Workflow = null; // no round this year: the page says so
+        }
+    }
+
+    [GeneratedRegex(@"^values\[(\d{1,4})\]")]
+    private static partial Regex ValueIndex();
+}

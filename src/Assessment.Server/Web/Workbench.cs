@@ -1,0 +1,67 @@
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Assessment.Server.Web;
+
+/// <summary>
+/// The web workbench: Razor Pages rendered on the server (no script), session sign-in, antiforgery on every POST,
+/// one stylesheet, and Chinese error pages for every status without a body. gRPC requests never pass through here.
+/// </summary>
+public static class Workbench
+{
+    private const string StylesheetResource = "Assessment.Web.workbench.css";
+    private static readonly Lazy<byte[]> Stylesheet = new(() =>
+    {
+        using var stream = typeof(Workbench).Assembly.GetManifestResourceStream(StylesheetResource)
+            ?? throw new InvalidOperationException($"Missing resource {StylesheetResource}.");
+        using var copy = new MemoryStream();
+        stream.CopyTo(copy);
+        return copy.ToArray();
+    });
+
+    public static IServiceCollection AddWorkbench(this IServiceCollection services, string dataDir, bool secureCookies)
+    {
+        services.AddWebSessions(dataDir, secureCookies);
+        services.AddAntiforgery(o =>
+        {
+            o.Cookie.Name = "assess_af";
+            o.Cookie.SameSite = SameSiteMode.Strict;
+            o.Cookie.SecurePolicy = secureCookies ? CookieSecurePolicy.Always : CookieSecurePolicy.SameAsRequest;
+            o.FormFieldName = "__af";
+        });
+        services.AddRazorPages(o =>
+        {
+            o.RootDirectory = "/Web/Pages";
+            o.Conventions.ConfigureFilter(new AutoValidateAntiforgeryTokenAttribute());
+        }).AddCookieTempDataProvider(o =>
+        {
+            o.Cookie.Name = "assess_notice";
+            o.Cookie.SameSite = SameSiteMode.Strict;
+            o.Cookie.SecurePolicy = secureCookies ? CookieSecurePolicy.Always : CookieSecurePolicy.SameAsRequest;
+        });
+        // Chinese is written as itself, not as numeric character references (markup characters are still escaped).
+        services.Configure<Microsoft.Extensions.WebEncoders.WebEncoderOptions>(o =>
+            o.TextEncoderSettings = new System.Text.Encodings.Web.TextEncoderSettings(System.Text.Unicode.UnicodeRanges.All));
+        services.AddSingleton<RoundYears>();
+        services.TryAddSingleton(TimeProvider.System);
+        return services;
+    }
+
+    /// <summary>Unhandled exceptions and bodiless error statuses of web requests end on the Chinese error pages.</summary>
+    public static void UseWorkbenchErrorPages(this WebApplication app) =>
+        app.UseWhen(http => !IsGrpc(http), branch =>
+        {
+            branch.UseExceptionHandler("/error/500");
+            branch.UseStatusCodePagesWithReExecute("/error/{0}");
+        });
+
+    public static void MapWorkbench(this WebApplication app)
+    {
+        app.MapGet("/assets/workbench.css", () => Results.Bytes(Stylesheet.Value, "text/css; charset=utf-8"));
+        app.MapRazorPages();
+        app.MapBulletinPages();
+    }
+
+    private static bool IsGrpc(HttpContext http) =>
+        http.Request.ContentType?.StartsWith("application/grpc", StringComparison.Ordinal) == true;
+}

@@ -1,0 +1,75 @@
+using Assessment.Grains.Abstractions;
+using Assessment.Server.Security;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.Filters;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+
+namespace Assessment.Server.Web;
+
+/// <summary>What the layout shows around every page: who is signed in, for which tenant, and the years to switch to.</summary>
+public sealed record Shell(string TenantName, string Person, Role Role, int? Year, IReadOnlyList<int> Years, string? County);
+
+/// <summary>
+/// A signed-in page of the workbench. Refusals from the application services become the friendly error pages with the
+/// same status for the same reason: a county not on the roster and another tenant's county are one 404, a county
+/// that is not the caller's is one 403, whatever exists.
+/// </summary>
+[Authorize(Policy = WebSessions.Scheme)]
+public abstract class WorkbenchPage : PageModel
+{
+    /// <summary>The key under which a refusal's message travels to the error page.</summary>
+    public const string MessageItem = "workbench:message";
+
+    public Caller Caller => Caller.From(User);
+
+    public Shell Shell { get; private set; } = null!;
+
+    /// <summary>A message shown at the top of the page after an action (success or refusal).</summary>
+    [TempData]
+    public string? Notice { get; set; }
+
+    /// <summary>Why the last action was not done, shown at the top of the page.</summary>
+    [TempData]
+    public string? Problem { get; set; }
+
+    /// <summary>The year the page is about; null on pages that are not about one year.</summary>
+    protected virtual int? PageYear => null;
+
+    public override async Task OnPageHandlerExecutionAsync(PageHandlerExecutingContext context, PageHandlerExecutionDelegate next)
+    {
+        var years = context.HttpContext.RequestServices.GetRequiredService<RoundYears>();
+        var caller = Caller;
+        var (name, known) = await years.ShellAsync(caller.Tenant);
+        Shell = new Shell(name, caller.Name, caller.Role, PageYear, known, caller.County);
+        ViewData["Shell"] = Shell;
+        var executed = await next();
+        if (executed.Exception is AssessmentException refusal && !executed.ExceptionHandled)
+        {
+            executed.ExceptionHandled = true;
+            executed.Result = Refuse(context.HttpContext, refusal);
+        }
+    }
+
+    /// <summary>The status page for a refusal that ends the request (not found, denied, no round).</summary>
+    public static IActionResult Refuse(HttpContext http, AssessmentException refusal)
+    {
+        var status = refusal switch
+        {
+            PermissionDeniedException => StatusCodes.Status403Forbidden,
+            NotFoundException => StatusCodes.Status404NotFound,
+            PreconditionException p when p.Reason == Domain.Workflow.LockReasons.RoundNotOpen => StatusCodes.Status404NotFound,
+            PreconditionException => StatusCodes.Status409Conflict,
+            ValidationFailedException => StatusCodes.Status400BadRequest,
+            UnavailableException or ResourceExhaustedException => StatusCodes.Status503ServiceUnavailable,
+            _ => StatusCodes.Status409Conflict,
+        };
+        http.Items[MessageItem] = refusal is PermissionDeniedException ? null : refusal.Message;
+        return new StatusCodeResult(status);
+    }
+
+    /// <summary>A refusal of an action, said in the words of the API's field errors.</summary>
+    protected static string Describe(AssessmentException refusal) => refusal is ValidationFailedException invalid
+        ? string.Join("；", invalid.Violations.Select(v => v.Description))
+        : refusal.Message;
+}

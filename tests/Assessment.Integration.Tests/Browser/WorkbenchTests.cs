@@ -1,0 +1,177 @@
+using Assessment.Contracts.V1;
+using Assessment.Integration.Tests.Infrastructure;
+using Microsoft.Playwright;
+using static Assessment.Integration.Tests.Infrastructure.ServerProcess;
+
+namespace Assessment.Integration.Tests.Browser;
+
+/// <summary>
+/// The workbench in a real browser against the real server: each role signs in and does its day's work end to end —
+/// a unit fills its form, the county 上报, the assessor 退回 / 审核通过 / adjusts, and the pages show it.
+/// </summary>
+[Collection(PlatformCollection.Name)]
+public sealed class WorkbenchTests(PlatformFixture platform, BrowserSession browser) : IClassFixture<BrowserSession>
+{
+    private const int Year = 2025;
+    private const string Cases = "legalaid.cases";
+
+    private ServerProcess Server => platform.Server;
+
+    private Task<IPage> SignInAsync(string key, int width = 1280) => browser.SignInAsync(Server, key, width);
+
+    private async Task<int> StoredVersionAsync(string unitKey) =>
+        (await new SubmissionService.SubmissionServiceClient(Server.Channel).GetMySubmissionsAsync(new GetMySubmissionsRequest { Year = Year }, As(unitKey))).Version;
+
+    [Fact]
+    public async Task A_unit_fills_its_form_with_a_double_click_that_stores_one_version_and_the_county_page_shows_the_new_total()
+    {
+        var tenant = await TestTenant.CreateAsync(Server, Year);
+        var unit = await SignInAsync(tenant.Units["u1"]);
+        Assert.EndsWith($"/{Year}/form", unit.Url);
+        await unit.FillAsync($"input[name='v.{Cases}']", "17");
+        await unit.FillAsync($"input[name='n.{Cases}']", "含线上援助 3 件");
+        await unit.DblClickAsync("button[name=preview][value=false]");
+        await unit.WaitForSelectorAsync("p.notice[role=status]");
+        Assert.Equal(1, await StoredVersionAsync(tenant.Units["u1"]));
+        Assert.Equal("17", await unit.InputValueAsync($"input[name='v.{Cases}']"));
+        Assert.Contains("第 1 版", await unit.InnerTextAsync("table"));
+
+        var county = await SignInAsync(tenant.County);
+        Assert.EndsWith($"/{Year}/counties/c1", county.Url);
+        Assert.Contains("17", await county.InnerTextAsync($"tr[data-code='{Cases}']"));
+    }
+
+    [Fact]
+    public async Task The_review_cycle_in_the_browser_submit_return_with_a_reason_the_unit_sees_then_approve_and_an_adjustment_in_the_score()
+    {
+        var tenant = await TestTenant.CreateAsync(Server, Year);
+        var county = await SignInAsync(tenant.County);
+        await county.CheckAsync("input[name=confirmed]");
+        await county.ClickAsync("form[action*='handler=Submit'] button[type=submit]");
+        Assert.Contains("已上报", await county.InnerTextAsync("p.notice[role=status]"));
+
+        var assessor = await SignInAsync(tenant.Assessor);
+        await assessor.GotoAsync($"/{Year}/counties/c1");
+        await assessor.FillAsync("#return-reason", "执法案卷评查数据缺少佐证，请补充");
+        await assessor.ClickAsync("form[action*='handler=Return'] button[type=submit]");
+        Assert.Contains("已退回", await assessor.InnerTextAsync("p.notice[role=status]"));
+
+        var unit = await SignInAsync(tenant.Units["u2"]);
+        Assert.Contains("执法案卷评查数据缺少佐证，请补充", await unit.InnerTextAsync("p.returned"));
+        await county.ReloadAsync();
+        Assert.Contains("执法案卷评查数据缺少佐证，请补充", await county.InnerTextAsync("p.returned"));
+
+        await county.CheckAsync("input[name=confirmed]");
+        await county.ClickAsync("form[action*='handler=Submit'] button[type=submit]");
+        await assessor.ReloadAsync();
+        await assessor.SelectOptionAsync("#adjust-target", new SelectOptionValue { Index = 0 }); // a whole assessment content
+        await assessor.FillAsync("#adjust-points", "1.5"); // the tenant has no figures: a deduction would find no points to take
+        await assessor.FillAsync("#adjust-reason", "实地核查发现台账不全");
+        await assessor.ClickAsync("form[action*='handler=Adjust'] button[type=submit]");
+        Assert.Contains("实地核查发现台账不全", await assessor.InnerTextAsync("main"));
+        await assessor.ClickAsync("form[action*='handler=Approve'] button[type=submit]");
+        Assert.Contains("审核通过", await assessor.InnerTextAsync("h1"));
+
+        var stored = await new AssessmentService.AssessmentServiceClient(Server.Channel).GetCountyAsync(new GetCountyRequest { Year = Year, County = "c1" }, As(tenant.Assessor));
+        Assert.Equal(("reviewed", 1.5), (stored.Workflow.Status, stored.Adjusted));
+        var audit = await assessor.InnerTextAsync("div.audit");
+        Assert.Contains("退回", audit);
+        Assert.Contains("核查调整", audit);
+    }
+
+    [Fact]
+    public async Task Two_assessors_on_one_county_the_second_is_told_it_changed_and_nothing_is_overwritten()
+    {
+        var tenant = await TestTenant.CreateAsync(Server, Year);
+        await new AssessmentService.AssessmentServiceClient(Server.Channel).SubmitForReviewAsync(new CountyTransitionRequest { Year = Year }, As(tenant.County));
+        var first = await SignInAsync(tenant.Assessor);
+        var second = await SignInAsync(tenant.Assessor);
+        await first.GotoAsync($"/{Year}/counties/c1");
+        await second.GotoAsync($"/{Year}/counties/c1");
+
+        await first.ClickAsync("form[action*='handler=Approve'] button[type=submit]");
+        await second.FillAsync("#return-reason", "数据不全");
+        await second.ClickAsync("form[action*='handler=Return'] button[type=submit]");
+
+        Assert.Contains("已被他人修改，请刷新", await second.InnerTextAsync("p.notice.error"));
+        Assert.Contains("审核通过", await second.InnerTextAsync("h1"));
+        var stored = await new AssessmentService.AssessmentServiceClient(Server.Channel).GetCountyAsync(new GetCountyRequest { Year = Year, County = "c1" }, As(tenant.Assessor));
+        Assert.Equal("reviewed", stored.Workflow.Status);
+    }
+
+    [Fact]
+    public async Task The_unit_form_is_submitted_with_the_keyboard_alone()
+    {
+        var tenant = await TestTenant.CreateAsync(Server, Year);
+        var unit = await SignInAsync(tenant.Units["u3"]);
+        Assert.True(await TabToAsync(unit, $"document.activeElement?.name === 'v.{Cases}'"), "the value field is reachable with Tab");
+        await unit.Keyboard.TypeAsync("9");
+        Assert.True(await TabToAsync(unit, "document.activeElement?.tagName === 'BUTTON' && document.activeElement.value === 'false'"), "the save button is reachable with Tab");
+        await unit.Keyboard.PressAsync("Enter");
+        await unit.WaitForSelectorAsync("p.notice[role=status]");
+        Assert.Equal(1, await StoredVersionAsync(tenant.Units["u3"]));
+    }
+
+    [Fact]
+    public async Task At_390_pixels_no_page_scrolls_sideways()
+    {
+        var tenant = await TestTenant.CreateAsync(Server, Year);
+        var assessor = await SignInAsync(tenant.Assessor, width: 390);
+        var unit = await SignInAsync(tenant.Units["u1"], width: 390);
+        foreach (var (page, path) in new[] { (assessor, $"/{Year}"), (assessor, $"/{Year}/ranking"), (assessor, $"/{Year}/counties/c1"), (unit, $"/{Year}/form"), (assessor, "/no-such-page") })
+        {
+            await page.GotoAsync(path);
+            var width = await page.EvaluateAsync<int>("document.documentElement.scrollWidth");
+            Assert.True(width <= 390, $"{path} is {width} px wide at 390");
+        }
+    }
+
+    [Fact]
+    public async Task Another_tenants_county_and_a_county_that_does_not_exist_look_the_same_and_a_county_cannot_open_another()
+    {
+        var tenant = await TestTenant.CreateAsync(Server, Year);
+        var assessor = await SignInAsync(tenant.Assessor);
+        // "alpha" is a county of the shared test tenant, not of this one.
+        var foreign = await assessor.GotoAsync($"/{Year}/counties/alpha");
+        var foreignText = await assessor.InnerTextAsync("main");
+        var missing = await assessor.GotoAsync($"/{Year}/counties/nowhere");
+        Assert.Equal((404, await assessor.InnerTextAsync("main")), (foreign!.Status, foreignText));
+
+        var county = await SignInAsync(tenant.County);
+        var other = await county.GotoAsync($"/{Year}/counties/alpha");
+        var otherText = await county.InnerTextAsync("main");
+        var none = await county.GotoAsync($"/{Year}/counties/nowhere");
+        Assert.Equal((403, await county.InnerTextAsync("main")), (other!.Status, otherText));
+        Assert.Equal(403, none!.Status);
+        Assert.Contains("无权访问", otherText);
+        Assert.Equal(404, missing!.Status);
+    }
+
+    [Fact]
+    public async Task Error_pages_are_in_chinese_and_a_year_without_a_round_says_so()
+    {
+        var tenant = await TestTenant.CreateAsync(Server, Year);
+        var assessor = await SignInAsync(tenant.Assessor);
+        var unknown = await assessor.GotoAsync("/no/such/page");
+        Assert.Equal(404, unknown!.Status);
+        Assert.Contains("页面不存在", await assessor.InnerTextAsync("h1"));
+        var empty = await assessor.GotoAsync($"/{Year - 3}");
+        Assert.Equal(404, empty!.Status);
+        Assert.Contains("尚未开启", await assessor.InnerTextAsync("main"));
+        Assert.Contains("退出", await assessor.InnerTextAsync("header")); // still signed in, with the way out
+    }
+
+    private static async Task<bool> TabToAsync(IPage page, string condition)
+    {
+        for (var i = 0; i < 300; i++)
+        {
+            await page.Keyboard.PressAsync("Tab");
+            if (await page.EvaluateAsync<bool>(condition))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}
