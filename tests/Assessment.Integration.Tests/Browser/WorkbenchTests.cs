@@ -63,13 +63,16 @@ public sealed class WorkbenchTests(PlatformFixture platform, BrowserSession brow
 
         await county.CheckAsync("input[name=confirmed]");
         await county.ClickAsync("form[action*='handler=Submit'] button[type=submit]");
+        await county.WaitForSelectorAsync("p.notice[role=status]:has-text('已上报')");
         await assessor.ReloadAsync();
         await assessor.SelectOptionAsync("#adjust-target", new SelectOptionValue { Index = 0 }); // a whole assessment content
         await assessor.FillAsync("#adjust-points", "1.5"); // the tenant has no figures: a deduction would find no points to take
         await assessor.FillAsync("#adjust-reason", "实地核查发现台账不全");
         await assessor.ClickAsync("form[action*='handler=Adjust'] button[type=submit]");
+        await assessor.WaitForSelectorAsync("p.notice[role=status]:has-text('核查调整已记入得分')");
         Assert.Contains("实地核查发现台账不全", await assessor.InnerTextAsync("main"));
         await assessor.ClickAsync("form[action*='handler=Approve'] button[type=submit]");
+        await assessor.WaitForSelectorAsync("p.notice[role=status]:has-text('已审核通过')");
         Assert.Contains("审核通过", await assessor.InnerTextAsync("h1"));
 
         var stored = await new AssessmentService.AssessmentServiceClient(Server.Channel).GetCountyAsync(new GetCountyRequest { Year = Year, County = "c1" }, As(tenant.Assessor));
@@ -90,6 +93,7 @@ public sealed class WorkbenchTests(PlatformFixture platform, BrowserSession brow
         await second.GotoAsync($"/{Year}/counties/c1");
 
         await first.ClickAsync("form[action*='handler=Approve'] button[type=submit]");
+        await first.WaitForSelectorAsync("p.notice[role=status]:has-text('已审核通过')");
         await second.FillAsync("#return-reason", "数据不全");
         await second.ClickAsync("form[action*='handler=Return'] button[type=submit]");
 
@@ -159,6 +163,53 @@ public sealed class WorkbenchTests(PlatformFixture platform, BrowserSession brow
         Assert.Equal(404, empty!.Status);
         Assert.Contains("尚未开启", await assessor.InnerTextAsync("main"));
         Assert.Contains("退出", await assessor.InnerTextAsync("header")); // still signed in, with the way out
+    }
+
+    [Fact]
+    public async Task A_refused_value_is_stopped_in_the_browser_and_again_by_the_server_marked_in_place_and_nothing_is_stored()
+    {
+        var tenant = await TestTenant.CreateAsync(Server, Year);
+        var unit = await SignInAsync(tenant.Units["u1"]);
+        var input = $"input[name='v.{Cases}']";
+        await unit.FillAsync(input, "2.5"); // a count of cases cannot be a fraction
+        await unit.ClickAsync("button[name=preview][value=false]");
+        Assert.True(await unit.EvalOnSelectorAsync<bool>(input, "e => e.validity.stepMismatch"), "the browser stops a fraction");
+
+        // A browser that does not check (any step allowed): the server refuses, the page marks the field.
+        await unit.EvalOnSelectorAsync(input, "e => e.setAttribute('step', 'any')");
+        await unit.ClickAsync("button[name=preview][value=false]");
+        await unit.WaitForSelectorAsync("p.notice.error");
+        var field = unit.Locator($"div.form-row[data-code='{Cases}']");
+        Assert.Equal("true", await field.Locator("input[type=number]").GetAttributeAsync("aria-invalid"));
+        Assert.NotEmpty(await field.Locator(".field-error").InnerTextAsync());
+        Assert.Contains("未保存", await unit.InnerTextAsync("p.notice.error"));
+        Assert.Equal("2.5", await unit.InputValueAsync(input)); // what was typed stays
+        Assert.Equal(0, await StoredVersionAsync(tenant.Units["u1"]));
+    }
+
+    [Fact]
+    public async Task The_assessor_publishes_from_the_overview_and_then_the_leader_reads_the_ranking_and_the_county()
+    {
+        var tenant = await TestTenant.CreateAsync(Server, Year);
+        var op = As(Server.OperatorKey());
+        var leaderKey = (await new AdminService.AdminServiceClient(Server.Channel).IssueCredentialAsync(
+            new IssueCredentialRequest { Tenant = tenant.Id, Role = "leader", Name = "测试市长" }, op)).Key;
+        var leader = await SignInAsync(leaderKey);
+        Assert.Equal(409, (await leader.GotoAsync($"/{Year}/ranking"))!.Status);
+        Assert.Contains("尚未发布", await leader.InnerTextAsync("main"));
+
+        await tenant.ReviewAndCloseAsync(Server, Year);
+        var assessor = await SignInAsync(tenant.Assessor);
+        await assessor.GotoAsync($"/{Year}");
+        await assessor.ClickAsync("form[action*='handler=Publish'] button[type=submit]");
+        Assert.Contains("已发布", await assessor.InnerTextAsync("p.notice[role=status]"));
+
+        Assert.Equal(200, (await leader.GotoAsync($"/{Year}/ranking"))!.Status);
+        Assert.Contains("甲县", await leader.InnerTextAsync("table"));
+        await leader.ClickAsync("text=甲县");
+        await leader.WaitForURLAsync($"**/{Year}/counties/c1");
+        Assert.Contains("已发布", await leader.InnerTextAsync("h1"));
+        Assert.Equal(0, await leader.Locator("form[action*='handler=']").CountAsync()); // leaders only read
     }
 
     private static async Task<bool> TabToAsync(IPage page, string condition)
