@@ -54,12 +54,8 @@ public sealed class AssessmentGrpcService(IClusterClient cluster, IndicatorCatal
                 request.SubmissionDeadline is null ? new FieldError("submission_deadline", "须设置填报截止时间") : null,
                 RequestChecks.Time("submission_deadline", request.SubmissionDeadline, out var submissionDeadline),
                 RequestChecks.Time("review_deadline", request.ReviewDeadline, out var reviewDeadline));
-            var yaml = string.IsNullOrWhiteSpace(request.SchemeYaml) ? Domain.EmbeddedData.Read("default-scheme.yaml") : request.SchemeYaml;
-            RequireScheme(yaml);
-            var profile = await cluster.GetGrain<ITenantGrain>(GrainKeys.Tenant(caller.Tenant)).GetProfile()
-                ?? throw new NotFoundException("租户不存在。");
+            var info = await rounds.DefineAsync(caller, request.Year, request.SchemeYaml, submissionDeadline!.Value, reviewDeadline);
             var round = Round(caller, request.Year);
-            var info = await round.Define(new RoundDefinition(yaml, profile.Counties, submissionDeadline!.Value, reviewDeadline), Actor(caller));
             return ToProto(info, await round.GetProgress(), caller);
         });
 
@@ -78,7 +74,7 @@ public sealed class AssessmentGrpcService(IClusterClient cluster, IndicatorCatal
     [Authorize(Roles = $"{Roles.Assessor},{Roles.TenantAdmin}")]
     public override Task<RoundSummary> RepinScheme(RepinSchemeRequest request, ServerCallContext context)
     {
-        RequireScheme(request.SchemeYaml);
+        RoundDesk.RequireScheme(request.SchemeYaml);
         return RoundCommand(context, request, request.RequestId, request.Year, caller => Round(caller, request.Year).RepinScheme(request.SchemeYaml, request.Reason, Actor(caller)));
     }
 
@@ -219,9 +215,7 @@ public sealed class AssessmentGrpcService(IClusterClient cluster, IndicatorCatal
     public override async Task<SimulateSchemeResponse> SimulateScheme(SimulateSchemeRequest request, ServerCallContext context)
     {
         var caller = Caller.From(context.GetHttpContext().User);
-        RequestChecks.Require(RequestChecks.Year(request.Year));
-        RequireScheme(request.SchemeYaml);
-        var result = await Round(caller, request.Year).Simulate(request.SchemeYaml);
+        var result = await rounds.SimulateAsync(caller, request.Year, request.SchemeYaml);
         var response = new SimulateSchemeResponse { Draft = ToProto(result.Draft) };
         response.GradeCounts.AddRange(result.GradeCounts.Select(g => new GradeCount { Grade = g.Key, Count = g.Value }));
         response.Moved.AddRange(result.Moved.Select(m => new Contracts.V1.CountyMove
@@ -241,12 +235,4 @@ public sealed class AssessmentGrpcService(IClusterClient cluster, IndicatorCatal
     private IRoundGrain Round(Caller caller, int year) => cluster.GetGrain<IRoundGrain>(GrainKeys.Round(caller.Tenant, year));
 
     private static string Actor(Caller caller) => CountyDesk.Actor(caller);
-
-    private static void RequireScheme(string yaml)
-    {
-        if (string.IsNullOrWhiteSpace(yaml) || System.Text.Encoding.UTF8.GetByteCount(yaml) > RequestChecks.MaxSchemeBytes)
-        {
-            throw new ValidationFailedException([new FieldError("scheme_yaml", "须为评分细则文件内容（YAML，不超过 200 KiB）")]);
-        }
-    }
 }

@@ -46,6 +46,39 @@ public sealed class RoundDesk(IClusterClient cluster, BulletinComposer bulletins
         return await Round(caller, year).GetRanking();
     }
 
+    /// <summary>Defines (or, in draft, redefines) the round: the tenant's roster, a scheme (the default when empty), deadlines.</summary>
+    public async Task<RoundInfo> DefineAsync(Caller caller, int year, string? schemeYaml, DateTimeOffset submissionDeadline, DateTimeOffset? reviewDeadline)
+    {
+        var round = Assessor(caller, year);
+        var yaml = string.IsNullOrWhiteSpace(schemeYaml) ? Domain.EmbeddedData.Read("default-scheme.yaml") : schemeYaml;
+        RequireScheme(yaml);
+        var profile = await cluster.GetGrain<ITenantGrain>(GrainKeys.Tenant(caller.Tenant)).GetProfile()
+            ?? throw new NotFoundException("租户不存在。");
+        return await round.Define(new RoundDefinition(yaml, profile.Counties, submissionDeadline, reviewDeadline), CountyDesk.Actor(caller));
+    }
+
+    /// <summary>What a draft scheme would do to the round's ranking (nothing is changed): assessors and tenant admins.</summary>
+    public Task<SimulationResult> SimulateAsync(Caller caller, int year, string schemeYaml)
+    {
+        RequestChecks.Require(RequestChecks.Year(year));
+        if (caller.Role is not (Role.Assessor or Role.TenantAdmin))
+        {
+            throw new PermissionDeniedException();
+        }
+
+        RequireScheme(schemeYaml);
+        return Round(caller, year).Simulate(schemeYaml);
+    }
+
+    /// <summary>A scheme file within the size every scheme must keep (the parser then checks depth and nodes).</summary>
+    public static void RequireScheme(string? yaml)
+    {
+        if (string.IsNullOrWhiteSpace(yaml) || System.Text.Encoding.UTF8.GetByteCount(yaml) > RequestChecks.MaxSchemeBytes)
+        {
+            throw new ValidationFailedException([new FieldError("scheme_yaml", "须为评分细则文件内容（YAML，不超过 200 KiB）")]);
+        }
+    }
+
     public Task<RoundInfo> OpenAsync(Caller caller, int year, int? expected) => Assessor(caller, year).Open(CountyDesk.Actor(caller), expected);
 
     public Task<RoundInfo> CloseAsync(Caller caller, int year, int? expected) => Assessor(caller, year).Close(CountyDesk.Actor(caller), expected);

@@ -212,6 +212,42 @@ public sealed class WorkbenchTests(PlatformFixture platform, BrowserSession brow
         Assert.Equal(0, await leader.Locator("form[action*='handler=']").CountAsync()); // leaders only read
     }
 
+    [Fact]
+    public async Task The_assessor_defines_and_opens_a_year_in_the_browser_and_tries_a_draft_scheme_beside_the_pinned_one()
+    {
+        var tenant = await TestTenant.CreateAsync(Server, Year);
+        var assessor = await SignInAsync(tenant.Assessor);
+
+        // A year without a round offers the assessor its definition.
+        Assert.Equal(404, (await assessor.GotoAsync($"/{Year + 1}"))!.Status);
+        await assessor.ClickAsync($"a[href='/{Year + 1}/scheme']");
+        await assessor.FillAsync("#define-deadline", $"{Year + 2}-03-31T18:00");
+        await assessor.ClickAsync("form[action*='handler=Define'] button[type=submit]");
+        Assert.Contains("请核对后开启填报", await assessor.InnerTextAsync("p.notice[role=status]"));
+        await assessor.ClickAsync("form[action*='handler=Open'] button[type=submit]");
+        Assert.Contains("已开启填报", await assessor.InnerTextAsync("p.notice[role=status]"));
+        Assert.Contains("填报中", await assessor.InnerTextAsync("h1"));
+        Assert.Contains($"{Year + 2}-03-31 18:00", await assessor.InnerTextAsync("main")); // the deadline as entered, in Beijing time
+
+        // A draft scheme whose lowest grade starts at 0 moves the county (no figures, 0 points) from 不合格 to 合格.
+        var draft = File.ReadAllText(RepositoryFile("src", "Assessment.Domain", "Data", "default-scheme.yaml"))
+            .Replace("version: 1", "version: 2", StringComparison.Ordinal)
+            .Replace("    - { label: 合格, min: 60 }\n    - { label: 不合格, min: 0 }", "    - { label: 合格, min: 0 }", StringComparison.Ordinal);
+        await assessor.GotoAsync($"/{Year}/scheme");
+        await assessor.SetInputFilesAsync("#try-scheme", new FilePayload { Name = "草案.yaml", MimeType = "text/yaml", Buffer = System.Text.Encoding.UTF8.GetBytes(draft) });
+        await assessor.ClickAsync("form[action*='handler=Try'] button[type=submit]");
+        var row = await assessor.InnerTextAsync("tr[data-county='c1']");
+        Assert.Contains("不合格", row);
+        Assert.Contains("甲县（不合格→合格）", await assessor.InnerTextAsync("main"));
+        Assert.Contains("等次变化", row);
+        Assert.Contains("default@2", await assessor.InnerTextAsync("thead"));
+
+        // A broken draft is refused in Chinese and nothing changes.
+        await assessor.SetInputFilesAsync("#try-scheme", new FilePayload { Name = "坏.yaml", MimeType = "text/yaml", Buffer = "code: [unclosed"u8.ToArray() });
+        await assessor.ClickAsync("form[action*='handler=Try'] button[type=submit]");
+        Assert.Contains("未能试算", await assessor.InnerTextAsync("p.notice.error"));
+    }
+
     private static async Task<bool> TabToAsync(IPage page, string condition)
     {
         for (var i = 0; i < 300; i++)

@@ -21,6 +21,9 @@ public sealed class ErrorModel(RoundYears years) : PageModel
 
     public bool NoRound { get; private set; }
 
+    /// <summary>For an assessor on a year without a round: the year to define (from the page asked for).</summary>
+    public int? DefineYear { get; private set; }
+
     public Task<IActionResult> OnGetAsync(int code) => ShowAsync(code);
 
     public Task<IActionResult> OnPostAsync(int code) => ShowAsync(code);
@@ -64,6 +67,14 @@ public sealed class ErrorModel(RoundYears years) : PageModel
             {
                 // The error page must render even when the cluster is what failed.
             }
+        }
+
+        var asked = HttpContext.Features.Get<Microsoft.AspNetCore.Diagnostics.IStatusCodeReExecuteFeature>()?.OriginalPath ?? "";
+        if (NoRound && SignedIn && User.IsInRole(nameof(Grains.Abstractions.Role.Assessor))
+            && asked.Length >= 5 && int.TryParse(asked.AsSpan(1, 4), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var year)
+            && Grains.Abstractions.GrainKeys.IsValidYear(year))
+        {
+            DefineYear = year;
         }
 
         Response.StatusCode = Code;

@@ -1,0 +1,126 @@
+using System.Globalization;
+using System.Text;
+using Assessment.Grains.Abstractions;
+using Assessment.Server.Services;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Assessment.Server.Web.Pages;
+
+/// <summary>
+/// The year's scheme (评分细则): the assessor defines the round from an uploaded scheme file (or the default), and
+/// assessors and tenant admins try a draft scheme against the round's figures — the two rankings side by side and
+/// the counties whose grade would change. Nothing is changed by a trial.
+/// </summary>
+[RequestSizeLimit(RequestChecks.MaxSchemeBytes + 64 * 1024)]
+[RequestFormLimits(MultipartBodyLengthLimit = RequestChecks.MaxSchemeBytes + 32 * 1024)]
+public sealed class SchemeModel(RoundDesk rounds) : WorkbenchPage
+{
+    [FromRoute]
+    public int Year { get; set; }
+
+    public RoundInfo? Info { get; private set; }
+
+    public RankingResult? Current { get; private set; }
+
+    public SimulationResult? Trial { get; private set; }
+
+    public string? TrialName { get; private set; }
+
+    /// <summary>Why the last upload was refused, on the re-rendered page.</summary>
+    public string? Refusal { get; private set; }
+
+    protected override int? PageYear => Year;
+
+    public async Task<IActionResult> OnGetAsync()
+    {
+        if (Caller.Role is not (Role.Assessor or Role.TenantAdmin))
+        {
+            return StatusCode(StatusCodes.Status403Forbidden);
+        }
+
+        await LoadAsync();
+        return Page();
+    }
+
+    public async Task<IActionResult> OnPostDefineAsync(IFormFile? scheme, string? deadline, string? reviewDeadline)
+    {
+        try
+        {
+            var yaml = scheme is null || scheme.Length == 0 ? null : await ReadAsync(scheme);
+            var until = Time("deadline", deadline) ?? throw new ValidationFailedException([new FieldError("deadline", "须设置填报截止时间（北京时间）")]);
+            var info = await rounds.DefineAsync(Caller, Year, yaml, until, Time("reviewDeadline", reviewDeadline));
+            HttpContext.RequestServices.GetRequiredService<RoundYears>().Forget(Caller.Tenant);
+            Notice = $"已定义 {Year} 年度考核（评分细则：{info.SchemeName}），请核对后开启填报。";
+            return Redirect($"/{Year}");
+        }
+        catch (AssessmentException ex) when (ex is not (PermissionDeniedException or NotFoundException))
+        {
+            Refusal = "未能定义：" + Describe(ex);
+            await LoadAsync();
+            return Page();
+        }
+    }
+
+    public async Task<IActionResult> OnPostTryAsync(IFormFile? scheme)
+    {
+        await LoadAsync();
+        try
+        {
+            if (scheme is null || scheme.Length == 0)
+            {
+                throw new ValidationFailedException([new FieldError("scheme", "请选择要试算的评分细则文件（YAML）")]);
+            }
+
+            Trial = await rounds.SimulateAsync(Caller, Year, await ReadAsync(scheme));
+            TrialName = scheme.FileName;
+        }
+        catch (AssessmentException ex) when (ex is not (PermissionDeniedException or NotFoundException))
+        {
+            Refusal = "未能试算：" + Describe(ex);
+        }
+
+        return Page();
+    }
+
+    private async Task LoadAsync()
+    {
+        if (Caller.Role is not (Role.Assessor or Role.TenantAdmin))
+        {
+            throw new PermissionDeniedException();
+        }
+
+        Info = await rounds.Round(Caller, Year).GetInfo();
+        Current = Info is null || Info.Phase == Domain.Workflow.RoundPhase.Draft ? null : await rounds.RankingAsync(Caller, Year);
+    }
+
+    /// <summary>A scheme file as UTF-8 text, within the size every scheme keeps.</summary>
+    private static async Task<string> ReadAsync(IFormFile file)
+    {
+        if (file.Length > RequestChecks.MaxSchemeBytes)
+        {
+            throw new ValidationFailedException([new FieldError("scheme", "评分细则文件不超过 200 KiB")]);
+        }
+
+        using var reader = new StreamReader(file.OpenReadStream(), new UTF8Encoding(false, throwOnInvalidBytes: true));
+        try
+        {
+            return await reader.ReadToEndAsync();
+        }
+        catch (DecoderFallbackException)
+        {
+            throw new ValidationFailedException([new FieldError("scheme", "评分细则文件须为 UTF-8 编码的 YAML")]);
+        }
+    }
+
+    private static DateTimeOffset? Time(string field, string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return null;
+        }
+
+        return DateTime.TryParseExact(text, ["yyyy-MM-dd'T'HH:mm", "yyyy-MM-dd HH:mm"], CultureInfo.InvariantCulture, DateTimeStyles.None, out var local)
+            ? new DateTimeOffset(local, Beijing.Offset)
+            : throw new ValidationFailedException([new FieldError(field, "须为北京时间，如 2025-03-31 18:00")]);
+    }
+}
