@@ -248,6 +248,35 @@ public sealed class WorkbenchTests(PlatformFixture platform, BrowserSession brow
         Assert.Contains("未能试算", await assessor.InnerTextAsync("p.notice.error"));
     }
 
+    [Fact]
+    public async Task A_unit_uploads_its_annual_report_checks_each_proposed_figure_with_its_evidence_and_saves()
+    {
+        var tenant = await TestTenant.CreateAsync(Server, Year);
+        var unit = await SignInAsync(tenant.Units["u1"]);
+        var report = "甲县司法局2025年法治政府建设年度报告\n一、主要工作\n全年共受理法律援助案件23件，为困难群众挽回经济损失。\n";
+        await unit.SetInputFilesAsync("#report-file", new FilePayload { Name = "年度报告.txt", MimeType = "text/plain", Buffer = System.Text.Encoding.UTF8.GetBytes(report) });
+        await unit.ClickAsync("form[action*='handler=Report'] button[type=submit]");
+        Assert.Contains("年度报告.txt", await unit.InnerTextAsync("#proposals-title"));
+        var row = unit.Locator($"div.form-row[data-code='{Cases}']");
+        Assert.Equal("23", await row.Locator("input[type=number]").InputValueAsync());
+        Assert.Equal("23", await row.Locator(".proposal mark").InnerTextAsync()); // the figure highlighted in its sentence
+        Assert.Contains("法律援助案件", await row.Locator(".proposal .evidence").InnerTextAsync());
+
+        // Not checked: the browser will not send it, and a client that does is refused by the server.
+        await unit.EvalOnSelectorAsync($"input[name='ok.{Cases}']", "e => e.removeAttribute('required')");
+        await unit.ClickAsync("button[name=preview][value=false]");
+        Assert.Contains("请核对", await unit.InnerTextAsync($"div.form-row[data-code='{Cases}'] .field-error"));
+        Assert.Equal(0, await StoredVersionAsync(tenant.Units["u1"]));
+
+        // Corrected and checked by the person: stored as they decided.
+        await row.Locator("input[type=number]").FillAsync("24");
+        await unit.CheckAsync($"input[name='ok.{Cases}']");
+        await unit.ClickAsync("button[name=preview][value=false]");
+        await unit.WaitForSelectorAsync("p.notice[role=status]");
+        var stored = await new SubmissionService.SubmissionServiceClient(Server.Channel).GetMySubmissionsAsync(new GetMySubmissionsRequest { Year = Year }, As(tenant.Units["u1"]));
+        Assert.Equal(24, stored.Values.Single(v => v.Code == Cases).Value);
+    }
+
     private static async Task<bool> TabToAsync(IPage page, string condition)
     {
         for (var i = 0; i < 300; i++)

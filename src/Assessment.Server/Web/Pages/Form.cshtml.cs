@@ -13,8 +13,22 @@ namespace Assessment.Server.Web.Pages;
 /// the catalog like the Excel form. Saving is a submission through <see cref="SubmissionDesk"/> with the submission id
 /// the page was rendered with, so a double click stores one version; 预览 is the API's dry run.
 /// </summary>
-public sealed partial class FormModel(FillInForms forms, SubmissionDesk submissions, CountyDesk counties, IndicatorCatalog catalog) : WorkbenchPage
+[RequestSizeLimit(ReportGrpcService.MaxMessageBytes + 64 * 1024)]
+[RequestFormLimits(MultipartBodyLengthLimit = ReportGrpcService.MaxMessageBytes)]
+public sealed partial class FormModel(FillInForms forms, SubmissionDesk submissions, CountyDesk counties, IndicatorCatalog catalog,
+    ReportFiles files, Domain.Extraction.ReportExtractor extractor) : WorkbenchPage
 {
+    /// <summary>A figure proposed from the uploaded report, with its evidence split around the figure for highlighting.</summary>
+    public sealed record Proposed(string Code, double Value, string Before, string Figure, string After, int? Page, bool Suggestion);
+
+    /// <summary>Proposals from an uploaded report, by indicator (pre-filled unless a suggestion; each must be checked).</summary>
+    public Dictionary<string, Proposed> Proposals { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The uploaded report's name and what the extractor warned about.</summary>
+    public string? ReportName { get; private set; }
+
+    public IReadOnlyList<string> ReportWarnings { get; private set; } = [];
+
     [FromRoute]
     public int Year { get; set; }
 
@@ -51,6 +65,13 @@ public sealed partial class FormModel(FillInForms forms, SubmissionDesk submissi
         }
 
         await LoadAsync();
+        ShowCurrent();
+        return Page();
+    }
+
+    /// <summary>The stored values and notes in the fields.</summary>
+    private void ShowCurrent()
+    {
         foreach (var row in Form.Rows)
         {
             if (row.HasCurrent)
@@ -63,8 +84,6 @@ public sealed partial class FormModel(FillInForms forms, SubmissionDesk submissi
         {
             Notes[value.Code] = value.Note!;
         }
-
-        return Page();
     }
 
     public async Task<IActionResult> OnPostAsync(Guid submissionId, string? formId, bool preview)
@@ -83,6 +102,13 @@ public sealed partial class FormModel(FillInForms forms, SubmissionDesk submissi
             var note = Request.Form[$"n.{row.Code}"].ToString().Trim();
             Entered[row.Code] = text;
             Notes[row.Code] = note;
+            if (Request.Form.ContainsKey($"p.{row.Code}") && Request.Form[$"ok.{row.Code}"] != "true")
+            {
+                // A figure taken from a report is stored only once the person has checked it.
+                Errors[row.Code] = "此数值取自年度报告，请核对后勾选“已核对”";
+                Proposals[row.Code] = new Proposed(row.Code, 0, "", Request.Form[$"p.{row.Code}"].ToString(), "", null, false);
+                continue;
+            }
             if (text.Length == 0 && !row.HasCurrent && note.Length == 0)
             {
                 continue; // never filled and still empty: nothing to say about it
@@ -149,6 +175,57 @@ public sealed partial class FormModel(FillInForms forms, SubmissionDesk submissi
             Refusal = "未能保存：" + Describe(ex);
             return Page();
         }
+    }
+
+    /// <summary>
+    /// Reads an uploaded annual report (text, PDF, Word, web page) in the server's report reader (a child process with
+    /// limits) and proposes figures for this form's rows; nothing is stored until the person checks and saves.
+    /// </summary>
+    public async Task<IActionResult> OnPostReportAsync(IFormFile? report)
+    {
+        if (Caller.Role is not (Role.Unit or Role.County))
+        {
+            return StatusCode(StatusCodes.Status403Forbidden);
+        }
+
+        await LoadAsync();
+        ShowCurrent();
+        try
+        {
+            if (report is null || report.Length == 0 || report.Length > ReportGrpcService.MaxMessageBytes - 4096)
+            {
+                throw new ValidationFailedException([new FieldError("report", "请选择年度报告文件（PDF、Word、网页或文本，至多 20 MB）")]);
+            }
+
+            using var buffer = new MemoryStream((int)report.Length);
+            await report.CopyToAsync(buffer, HttpContext.RequestAborted);
+            var text = await files.ReadAsync(buffer.ToArray(), Path.GetFileName(report.FileName), HttpContext.RequestAborted);
+            var result = extractor.Extract(text.Text);
+            var rows = Form.Rows.Select(r => r.Code).ToHashSet(StringComparer.Ordinal);
+            foreach (var proposal in result.Proposals.Where(p => rows.Contains(p.Code)))
+            {
+                var figure = Show(proposal.Value);
+                var at = proposal.Evidence.IndexOf(figure, StringComparison.Ordinal);
+                Proposals[proposal.Code] = at < 0
+                    ? new Proposed(proposal.Code, proposal.Value, proposal.Evidence, "", "", text.Format == "pdf" ? text.PageOf(proposal.Start) : null, proposal.Suggestion)
+                    : new Proposed(proposal.Code, proposal.Value, proposal.Evidence[..at], figure, proposal.Evidence[(at + figure.Length)..],
+                        text.Format == "pdf" ? text.PageOf(proposal.Start) : null, proposal.Suggestion);
+                if (!proposal.Suggestion)
+                {
+                    Entered[proposal.Code] = figure;
+                }
+            }
+
+            ReportName = Path.GetFileName(report.FileName);
+            ReportWarnings = result.Warnings;
+            Notice = null;
+        }
+        catch (AssessmentException ex) when (ex is not (PermissionDeniedException or NotFoundException))
+        {
+            Refusal = "未能读取报告：" + Describe(ex);
+        }
+
+        return Page();
     }
 
     /// <summary>The computed rate beside a rate's parts, from what is on the page (null when a part is missing).</summary>
