@@ -159,6 +159,7 @@ builder.Services.AddSingleton<FillInForms>();
 builder.Services.AddSingleton<CountyDesk>();
 builder.Services.AddSingleton<SubmissionDesk>();
 builder.Services.AddSingleton<RoundDesk>();
+builder.Services.AddSingleton<TenantDesk>();
 builder.Services.AddSingleton<ReportFiles>();
 builder.Services.AddSingleton<ValueImport>();
 builder.Services.AddSingleton<CredentialService>();

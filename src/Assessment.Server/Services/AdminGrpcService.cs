@@ -14,10 +14,10 @@ namespace Assessment.Server.Services;
 /// </summary>
 [Authorize(Roles = $"{Roles.Operator},{Roles.TenantAdmin}")]
 public sealed class AdminGrpcService(
-    IClusterClient cluster, CredentialService credentials, Bulletins.BulletinRenderer renderer, RequestLedger ledger,
+    IClusterClient cluster, TenantDesk tenants, RequestLedger ledger,
     Microsoft.Extensions.Options.IOptions<Grains.RoundOptions> rounds) : AdminService.AdminServiceBase
 {
-    public const int MaxRecipients = 200, MaxNextSteps = 10, MaxParagraph = 1000;
+    public const int MaxNextSteps = 10, MaxParagraph = 1000;
 
     public override Task<TenantInfo> SetBulletinSettings(SetBulletinSettingsRequest request, ServerCallContext context)
     {
@@ -51,32 +51,9 @@ public sealed class AdminGrpcService(
         var tenant = TargetTenant(context, request.Tenant);
         return ledger.RunAsync(context, request.RequestId, request, async () =>
         {
-            var errors = new List<FieldError?> { request.Recipients.Count > MaxRecipients ? new FieldError("recipients", $"分发对象不超过 {MaxRecipients} 位") : null };
-            var recipients = new List<BulletinRecipient>();
-            for (var i = 0; i < Math.Min(request.Recipients.Count, MaxRecipients); i++)
-            {
-                var r = request.Recipients[i];
-                var at = $"recipients[{i}]";
-                errors.Add(RequestChecks.SlugField($"{at}.id", r.Id));
-                errors.Add(RequestChecks.Name($"{at}.person", r.Person, out var person));
-                errors.Add(RequestChecks.Name($"{at}.office", r.Office, out var office));
-                var title = "";
-                errors.Add(r.Title.Length == 0 ? null : RequestChecks.Name($"{at}.title", r.Title, out title));
-                if (recipients.Exists(x => x.Id == r.Id))
-                {
-                    errors.Add(new FieldError($"{at}.id", "分发对象标识重复"));
-                }
-
-                var credential = await credentials.FindAsync(tenant, r.CredentialId);
-                errors.Add(credential is null ? new FieldError($"{at}.credential_id", "本市（州）没有该凭据")
-                    : credential.Credential.Role != Role.Leader ? new FieldError($"{at}.credential_id", "须为领导凭据")
-                    : !credential.Credential.IsActive(DateTimeOffset.UtcNow) ? new FieldError($"{at}.credential_id", "该凭据已吊销或过期")
-                    : null);
-                recipients.Add(new BulletinRecipient(r.Id, person, office, title, r.CredentialId.ToLowerInvariant()));
-            }
-
-            RequestChecks.Require([.. errors]);
-            return ToProto(await cluster.GetGrain<ITenantGrain>(GrainKeys.Tenant(tenant)).SetDistribution([.. recipients]));
+            var entries = request.Recipients.Take(TenantDesk.MaxRecipients + 1)
+                .Select(r => new RecipientEntry(r.Id, r.Person, r.Office, r.Title, r.CredentialId)).ToArray();
+            return ToProto(await tenants.SetDistributionAsync(Caller.From(context.GetHttpContext().User), tenant, entries));
         });
     }
 
@@ -106,27 +83,8 @@ public sealed class AdminGrpcService(
 
     private async Task<UploadTemplateResponse> UploadTemplateOnce(UploadTemplateRequest request, ServerCallContext context)
     {
-        var tenant = TargetTenant(context, request.Tenant);
-        Bulletins.BulletinFormat? format = request.Format switch { "html" => Bulletins.BulletinFormat.Html, "markdown" => Bulletins.BulletinFormat.Markdown, _ => null };
-        RequestChecks.Require(format is null ? new FieldError("format", "须为 html 或 markdown") : null);
-        var grain = cluster.GetGrain<ITenantGrain>(GrainKeys.Tenant(tenant));
-        if (request.Source.Length == 0)
-        {
-            await grain.SetTemplate(request.Format, null);
-            return new UploadTemplateResponse { Builtin = true };
-        }
-
-        var problems = renderer.Check(request.Source, format!.Value);
-        if (problems.Count > 0)
-        {
-            throw new ValidationFailedException(problems.Select(p => new FieldError("source", p)).ToArray());
-        }
-
-        await grain.SetTemplate(request.Format, request.Source);
-        return new UploadTemplateResponse
-        {
-            Sha256 = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(request.Source))),
-        };
+        var sha = await tenants.SetTemplateAsync(Caller.From(context.GetHttpContext().User), request.Tenant, request.Format, request.Source);
+        return sha is null ? new UploadTemplateResponse { Builtin = true } : new UploadTemplateResponse { Sha256 = sha };
     }
 
     [Authorize(Roles = Roles.Operator)]
@@ -164,16 +122,8 @@ public sealed class AdminGrpcService(
         return ledger.RunAsync(context, request.RequestId, request, () => AddCountyOnce(request, context));
     }
 
-    private async Task<TenantInfo> AddCountyOnce(AddCountyRequest request, ServerCallContext context)
-    {
-        var tenant = TargetTenant(context, request.Tenant);
-        RequestChecks.Require(
-            RequestChecks.SlugField("county", request.County),
-            RequestChecks.Name("name", request.Name, out var name),
-            request.Group.Length == 0 ? null : RequestChecks.Name("group", request.Group, out _));
-        return ToProto(await cluster.GetGrain<ITenantGrain>(GrainKeys.Tenant(tenant))
-            .AddCounty(new CountyInfo(request.County, name, [], request.Group.Length == 0 ? null : request.Group)));
-    }
+    private async Task<TenantInfo> AddCountyOnce(AddCountyRequest request, ServerCallContext context) =>
+        ToProto(await tenants.AddCountyAsync(Caller.From(context.GetHttpContext().User), request.Tenant, request.County, request.Name, request.Group));
 
     public override Task<TenantInfo> AddUnit(AddUnitRequest request, ServerCallContext context)
     {
@@ -181,15 +131,8 @@ public sealed class AdminGrpcService(
         return ledger.RunAsync(context, request.RequestId, request, () => AddUnitOnce(request, context));
     }
 
-    private async Task<TenantInfo> AddUnitOnce(AddUnitRequest request, ServerCallContext context)
-    {
-        var tenant = TargetTenant(context, request.Tenant);
-        RequestChecks.Require(
-            RequestChecks.SlugField("county", request.County),
-            RequestChecks.SlugField("unit", request.Unit),
-            RequestChecks.Name("name", request.Name, out var name));
-        return ToProto(await cluster.GetGrain<ITenantGrain>(GrainKeys.Tenant(tenant)).AddUnit(request.County, new UnitInfo(request.Unit, name)));
-    }
+    private async Task<TenantInfo> AddUnitOnce(AddUnitRequest request, ServerCallContext context) =>
+        ToProto(await tenants.AddUnitAsync(Caller.From(context.GetHttpContext().User), request.Tenant, request.County, request.Unit, request.Name));
 
     public override Task<IssuedCredential> IssueCredential(IssueCredentialRequest request, ServerCallContext context)
     {
@@ -199,38 +142,8 @@ public sealed class AdminGrpcService(
 
     private async Task<IssuedCredential> IssueCredentialOnce(IssueCredentialRequest request, ServerCallContext context)
     {
-        var caller = Caller.From(context.GetHttpContext().User);
-        var tenant = TargetTenant(context, request.Tenant);
-        var role = ParseRole(request.Role);
-        if (role is Role.Operator && caller.Role != Role.Operator)
-        {
-            throw new PermissionDeniedException();
-        }
-
-        RequestChecks.Require(
-            role is null ? new FieldError("role", "须为 unit、county、assessor、leader、tenant_admin、operator 之一") : null,
-            role is Role.Unit or Role.County ? RequestChecks.SlugField("county", request.County) : request.County.Length > 0 ? new FieldError("county", "只有县级与单位凭据有县（区）") : null,
-            role is Role.Unit ? RequestChecks.SlugField("unit", request.Unit) : request.Unit.Length > 0 ? new FieldError("unit", "只有单位凭据有单位") : null,
-            RequestChecks.Name("name", request.Name, out var name),
-            RequestChecks.Time("expires_at", request.ExpiresAt, out var expiresAt)
-                ?? (expiresAt <= DateTimeOffset.UtcNow ? new FieldError("expires_at", "须晚于当前时间") : null));
-        if (role is Role.Operator)
-        {
-            tenant = CredentialService.PlatformTenant;
-        }
-        else if (await cluster.GetGrain<ITenantGrain>(GrainKeys.Tenant(tenant)).GetProfile() is not { } profile)
-        {
-            throw new NotFoundException("租户不存在。");
-        }
-        else if (role is Role.Unit or Role.County && (profile.County(request.County) is not { } county
-            || (role is Role.Unit && !Array.Exists(county.Units, u => u.Id == request.Unit))))
-        {
-            throw new NotFoundException("名单中没有该县（区）或单位。");
-        }
-
-        var (key, summary) = await credentials.IssueAsync(new Credential(role!.Value, tenant,
-            role is Role.Unit or Role.County ? request.County : null, role is Role.Unit ? request.Unit : null, name,
-            ExpiresAt: expiresAt));
+        var (key, summary) = await tenants.IssueAsync(Caller.From(context.GetHttpContext().User), request.Tenant, ParseRole(request.Role),
+            request.County, request.Unit, request.Name, request.ExpiresAt);
         return new IssuedCredential { Key = key, Credential = ToProto(summary) };
     }
 
@@ -244,7 +157,7 @@ public sealed class AdminGrpcService(
                 ? null
                 : new FieldError("page_token", "须为上一页返回的 next_page_token"));
         var size = request.PageSize == 0 ? 100 : request.PageSize;
-        var page = await credentials.ListAsync(tenant, offset, size + 1);
+        var page = await tenants.ListCredentialsAsync(Caller.From(context.GetHttpContext().User), tenant, offset, size + 1);
         var response = new ListCredentialsResponse
         {
             NextPageToken = page.Count > size ? (offset + size).ToString(System.Globalization.CultureInfo.InvariantCulture) : "",
@@ -261,8 +174,7 @@ public sealed class AdminGrpcService(
 
     private async Task<IssuedCredential> RotateCredentialOnce(CredentialRef request, ServerCallContext context)
     {
-        var tenant = TargetTenant(context, request.Tenant);
-        var (key, summary) = await credentials.RotateAsync(tenant, request.Id) ?? throw new NotFoundException("没有该凭据，或它已被撤销。");
+        var (key, summary) = await tenants.RotateAsync(Caller.From(context.GetHttpContext().User), request.Tenant, request.Id);
         return new IssuedCredential { Key = key, Credential = ToProto(summary) };
     }
 
@@ -272,24 +184,12 @@ public sealed class AdminGrpcService(
         return ledger.RunAsync(context, request.RequestId, request, () => RevokeCredentialOnce(request, context));
     }
 
-    private async Task<Contracts.V1.CredentialSummary> RevokeCredentialOnce(CredentialRef request, ServerCallContext context)
-    {
-        var tenant = TargetTenant(context, request.Tenant);
-        return ToProto(await credentials.RevokeAsync(tenant, request.Id) ?? throw new NotFoundException("没有该凭据。"));
-    }
+    private async Task<Contracts.V1.CredentialSummary> RevokeCredentialOnce(CredentialRef request, ServerCallContext context) =>
+        ToProto(await tenants.RevokeAsync(Caller.From(context.GetHttpContext().User), request.Tenant, request.Id));
 
     /// <summary>An operator's request names the tenant; anyone else acts on their own tenant only.</summary>
-    private static string TargetTenant(ServerCallContext context, string requested)
-    {
-        var caller = Caller.From(context.GetHttpContext().User);
-        if (caller.Role == Role.Operator)
-        {
-            RequestChecks.Require(RequestChecks.SlugField("tenant", requested));
-            return requested;
-        }
-
-        return requested.Length == 0 || requested == caller.Tenant ? caller.Tenant : throw new PermissionDeniedException();
-    }
+    private static string TargetTenant(ServerCallContext context, string requested) =>
+        TenantDesk.Target(Caller.From(context.GetHttpContext().User), requested);
 
     private static Role? ParseRole(string role) => role switch
     {

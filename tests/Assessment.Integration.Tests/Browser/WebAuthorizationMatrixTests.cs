@@ -33,6 +33,10 @@ public sealed partial class WebAuthorizationMatrixTests(PlatformFixture platform
         ("/bulletin/2024.html", Assessor or Admin) => 200, // the draft (征求意见稿)
         ("/bulletin/2024.html", Leader) => 409,
         ("/bulletin/2024.html", _) => 403,
+        ("/admin", Admin) => 200,
+        ("/admin", _) => 403,
+        ("/2024/scheme", Assessor or Admin) => 200,
+        ("/2024/scheme", _) => 403,
         ("/2024/counties/{c}", Unit) => 403,
         ("/2024/counties/{c}", County) => county == "alpha" ? 200 : 403,
         ("/2024/counties/{c}", _) when county is "oc1" or "zz-missing" => 404,
@@ -59,7 +63,7 @@ public sealed partial class WebAuthorizationMatrixTests(PlatformFixture platform
             [Leader] = platform.Keys["leader"],
             [Admin] = tenantAdmin,
         };
-        string[] routes = ["/2024", "/2024/ranking", "/2024/form", "/bulletins", "/bulletin/2024.html", "/2024/counties/{c}"];
+        string[] routes = ["/2024", "/2024/ranking", "/2024/form", "/bulletins", "/bulletin/2024.html", "/admin", "/2024/scheme", "/2024/counties/{c}"];
 
         var failures = new List<string>();
         var cells = 0;

@@ -277,6 +277,59 @@ public sealed class WorkbenchTests(PlatformFixture platform, BrowserSession brow
         Assert.Equal(24, stored.Values.Single(v => v.Code == Cases).Value);
     }
 
+    [Fact]
+    public async Task The_tenant_admin_keeps_the_roster_issues_a_key_shown_once_revokes_it_and_sets_the_distribution_list()
+    {
+        var tenant = await TestTenant.CreateAsync(Server, Year);
+        var adminKey = (await new AdminService.AdminServiceClient(Server.Channel).IssueCredentialAsync(
+            new IssueCredentialRequest { Tenant = tenant.Id, Role = "tenant_admin", Name = "测试管理员" }, As(Server.OperatorKey()))).Key;
+        var admin = await SignInAsync(adminKey);
+        await admin.GotoAsync("/admin");
+
+        await admin.FillAsync("#county-id", "c2");
+        await admin.FillAsync("#county-name", "乙县");
+        await admin.ClickAsync("form[action*='handler=County'] button[type=submit]");
+        await admin.WaitForSelectorAsync("p.notice[role=status]:has-text('已添加县（区）')");
+        await admin.SelectOptionAsync("#unit-county", "c2");
+        await admin.FillAsync("#unit-id", "sfj");
+        await admin.FillAsync("#unit-name", "乙县司法局");
+        await admin.ClickAsync("form[action*='handler=Unit'] button[type=submit]");
+        await admin.WaitForSelectorAsync("p.notice[role=status]:has-text('已添加单位')");
+        Assert.Contains("乙县司法局（sfj）", await admin.InnerTextAsync("main"));
+
+        // A key is shown once, on the answer to its issue; a reload shows it no more.
+        await admin.SelectOptionAsync("#issue-role", "unit");
+        await admin.FillAsync("#issue-county", "c2");
+        await admin.FillAsync("#issue-unit", "sfj");
+        await admin.FillAsync("#issue-name", "乙县司法局填报员");
+        await admin.ClickAsync("form[action*='handler=Issue'] button[type=submit]");
+        var key = await admin.InnerTextAsync("#issued-key");
+        Assert.StartsWith("ak_", key, StringComparison.Ordinal);
+        await admin.GotoAsync("/admin");
+        Assert.DoesNotContain(key, await admin.ContentAsync(), StringComparison.Ordinal);
+
+        var clerk = await SignInAsync(key);
+        Assert.EndsWith($"/{Year}/form", clerk.Url);
+        var id = await admin.GetAttributeAsync("tr:has-text('乙县司法局填报员')", "data-credential");
+        await admin.ClickAsync($"tr[data-credential='{id}'] form[action*='handler=Revoke'] button");
+        await admin.WaitForSelectorAsync("p.notice[role=status]:has-text('已吊销')");
+        await clerk.ReloadAsync();
+        Assert.Contains("/login", clerk.Url, StringComparison.Ordinal); // the revoked key's session ended
+
+        // The distribution list takes an active leader key of the tenant.
+        await admin.SelectOptionAsync("#issue-role", "leader");
+        await admin.FillAsync("#issue-name", "测试市长");
+        await admin.ClickAsync("form[action*='handler=Issue'] button[type=submit]");
+        await admin.WaitForSelectorAsync("#issued-key");
+        await admin.FillAsync("#r-id", "mayor");
+        await admin.FillAsync("#r-person", "王市长");
+        await admin.FillAsync("#r-office", "市人民政府");
+        await admin.ClickAsync("form[action*='handler=Recipient'] button[type=submit]");
+        await admin.WaitForSelectorAsync("p.notice[role=status]:has-text('已加入分发名单')");
+        var profile = await new AdminService.AdminServiceClient(Server.Channel).GetTenantAsync(new GetTenantRequest { Tenant = tenant.Id }, As(adminKey));
+        Assert.Equal("王市长", profile.Distribution.Single().Person);
+    }
+
     private static async Task<bool> TabToAsync(IPage page, string condition)
     {
         for (var i = 0; i < 300; i++)
