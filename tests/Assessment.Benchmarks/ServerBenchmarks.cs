@@ -59,7 +59,7 @@ internal static class ServerBenchmarks
         await File.WriteAllTextAsync(seed, BenchData.Seed("rank", counties, 1, c => $"org.leading_group: 1, org.meetings: {c % 6}"));
         var settings = new ServerProcess.Settings(database, Path.Combine(root, $"data-{counties}"), seed, Throwaway: false);
         double cold, coldRestart;
-        Stats warm, echo;
+        Stats warm, echo, overview, rankingPage, countyPage, webFloor;
         await using (var server = await ServerProcess.StartAsync(settings))
         {
             var key = server.Keys()["assessor"];
@@ -69,6 +69,24 @@ internal static class ServerBenchmarks
             var iterations = counties == 20 ? (quick ? 300 : 3000) : (quick ? 20 : 200);
             warm = await MeasureAsync(iterations, () => client.GetRankingAsync(new GetRankingRequest { Year = 2024 }, ServerProcess.As(key)).ResponseAsync);
             echo = await MeasureAsync(iterations, () => health.CheckAsync(new HealthCheckRequest()).ResponseAsync);
+
+            // The workbench's pages for the same round, signed in as the assessor (B12).
+            Console.Error.WriteLine($"  B12 workbench pages, {counties} counties …");
+            using var handler = new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = new System.Net.CookieContainer() };
+            using var web = new HttpClient(handler) { BaseAddress = new Uri($"http://127.0.0.1:{server.Config.WebPort}") };
+            await SignInAsync(web, key);
+            async Task Get(string path)
+            {
+                using var response = await web.GetAsync(path);
+                response.EnsureSuccessStatusCode();
+                _ = await response.Content.ReadAsByteArrayAsync();
+            }
+
+            var pages = counties == 20 ? (quick ? 100 : 1000) : (quick ? 10 : 100);
+            overview = await MeasureAsync(pages, () => Get("/2024"));
+            rankingPage = await MeasureAsync(pages, () => Get("/2024/ranking"));
+            countyPage = await MeasureAsync(pages * 5, () => Get("/2024/counties/c1"));
+            webFloor = await MeasureAsync(pages * 5, () => Get("/healthz"));
         }
 
         await using (var restarted = await ServerProcess.StartAsync(settings))
@@ -102,6 +120,9 @@ internal static class ServerBenchmarks
             new Result($"{tag} ranking {counties} counties over gRPC, warm p50 (ms)", warm.P50, echo.P50, "gRPC health call p50, same server"),
             new Result($"{tag} ranking {counties} counties over gRPC, cold: first call after start (ms)", cold, read, "PostgreSQL read of the county rows"),
             new Result($"{tag} ranking {counties} counties over gRPC, cold after a restart (ms)", coldRestart, read, "PostgreSQL read of the county rows"),
+            new Result($"B12 workbench overview page, {counties} counties, warm p50 (ms)", overview.P50, webFloor.P50, "HTTP /healthz p50, same server"),
+            new Result($"B12 workbench ranking page, {counties} counties, warm p50 (ms)", rankingPage.P50, warm.P50, "gRPC ranking p50, same round"),
+            new Result($"B12 workbench county page, {counties} counties, warm p50 (ms)", countyPage.P50, webFloor.P50, "HTTP /healthz p50, same server"),
         ];
     }
 
@@ -214,6 +235,18 @@ internal static class ServerBenchmarks
             new Result("another tenant's ranking p99 while one tenant runs 8 slow template renders (ms)", busy.P99, idle.P99, "the same ranking p99 with nobody rendering"),
             new Result("another tenant's ranking p50 while one tenant runs 8 slow template renders (ms)", busy.P50, idle.P50, "the same ranking p50 with nobody rendering"),
         ];
+    }
+
+    /// <summary>Signs in to the workbench as a browser does: the form's antiforgery token first.</summary>
+    private static async Task SignInAsync(HttpClient web, string key)
+    {
+        var form = await web.GetStringAsync("/login");
+        var token = System.Text.RegularExpressions.Regex.Match(form, "name=\"__af\" type=\"hidden\" value=\"([^\"]+)\"").Groups[1].Value;
+        using var response = await web.PostAsync("/login", new FormUrlEncodedContent(new Dictionary<string, string> { ["__af"] = token, ["key"] = key }));
+        if (response.StatusCode != System.Net.HttpStatusCode.Redirect)
+        {
+            throw new InvalidOperationException($"Workbench sign-in failed: {(int)response.StatusCode}.");
+        }
     }
 
     private static async Task<string> CreateDatabaseAsync(EmbeddedPostgres postgres, string name)

@@ -171,6 +171,27 @@ public sealed class BulletinComposer(
 
     public static string Sha256(string text) => Sha256(System.Text.Encoding.UTF8.GetBytes(text));
 
+    /// <summary>
+    /// The bulletin's charts for a ranking (the workbench's ranking page shows the same ones): built once per ranking
+    /// result, which the round hands out unchanged until a county changes.
+    /// </summary>
+    public async Task<IReadOnlyList<BulletinChart>> ChartsAsync(string tenant, int year, RankingResult ranking)
+    {
+        if (Charts.TryGetValue(ranking, out var built))
+        {
+            return built;
+        }
+
+        var info = await cluster.GetGrain<IRoundGrain>(GrainKeys.Round(tenant, year)).GetInfo() ?? throw new PreconditionException(
+            Domain.Workflow.LockReasons.RoundNotOpen, $"{year} 年度考核尚未开启。");
+        // In the workbench the scores are on the page anyway: charts whether or not the bulletin publishes scores.
+        var charts = BulletinCharts.Build(await InputAsync(tenant, info, ranking, null, withProgress: false) with { PublishScores = true });
+        Charts.AddOrUpdate(ranking, charts);
+        return charts;
+    }
+
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<RankingResult, IReadOnlyList<BulletinChart>> Charts = new();
+
     private async Task<TenantProfile> ProfileAsync(string tenant) =>
         await cluster.GetGrain<ITenantGrain>(GrainKeys.Tenant(tenant)).GetProfile() ?? throw new NotFoundException("租户不存在。");
 
@@ -180,12 +201,13 @@ public sealed class BulletinComposer(
 
     /// <summary>What a bulletin shows: the tenant's profile and settings, the round's ranking and progress, the issue.</summary>
     private async Task<BulletinInput> InputAsync(string tenant, RoundInfo info, RankingResult ranking, BulletinIssue? issue,
-        BulletinCorrection? correction = null, IReadOnlyList<BulletinDocumentHash>? documents = null)
+        BulletinCorrection? correction = null, IReadOnlyList<BulletinDocumentHash>? documents = null, bool withProgress = true)
     {
         var profile = await ProfileAsync(tenant);
         var year = info.Year;
         var settings = profile.Bulletin ?? BulletinProfile.Default;
-        var progress = await cluster.GetGrain<IRoundGrain>(GrainKeys.Round(tenant, year)).GetProgress();
+        // Timeliness reads every county; charts do not need it.
+        var progress = withProgress ? await cluster.GetGrain<IRoundGrain>(GrainKeys.Round(tenant, year)).GetProgress() : null;
         var input = new BulletinInput(
             profile.Name, profile.Issuer, profile.DocumentPrefix, profile.Recipients, year, issue?.Sequence ?? 0,
             issue?.IssuedOn ?? DateOnly.FromDateTime(clock.GetUtcNow().ToOffset(ChinaStandardTime).DateTime), profile.PublishScores, info.SchemeName, ranking.Grades,
@@ -210,7 +232,7 @@ public sealed class BulletinComposer(
             },
             Correction = correction,
             GradeLines = (ranking.GradeLines ?? []).Select(g => new BulletinGradeLine(g.Grade, g.Min)).ToArray(),
-            Timeliness = new BulletinTimeliness(progress.UnitsExpected, progress.UnitsSubmitted, progress.Late, progress.MissingValues),
+            Timeliness = progress is null ? null : new BulletinTimeliness(progress.UnitsExpected, progress.UnitsSubmitted, progress.Late, progress.MissingValues),
         };
         return input;
     }

@@ -21,8 +21,13 @@ public sealed record CountyDetail(
 /// 延期, 核查调整). The gRPC service and the web workbench both call it, so each rule has one code path; grains hold the
 /// workflow rules themselves.
 /// </summary>
-public sealed class CountyDesk(IClusterClient cluster, IndicatorCatalog catalog)
+public sealed class CountyDesk(IClusterClient cluster, IndicatorCatalog catalog, Grains.Notifications.INotificationSink webhooks, TimeProvider clock)
 {
+    /// <summary>A county's 催报 is posted at most this often (per silo), so a button pressed twice notifies once.</summary>
+    public static readonly TimeSpan ReminderInterval = TimeSpan.FromMinutes(10);
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, DateTimeOffset> _reminded = new(StringComparer.Ordinal);
+
     /// <summary>
     /// The county a caller acts on: a county credential only ever on itself (naming another is denied whether or not it
     /// exists); everyone else names it. Checked before anything else about the request.
@@ -123,6 +128,71 @@ public sealed class CountyDesk(IClusterClient cluster, IndicatorCatalog catalog)
             await unit.Submit(new UnitSubmission(submissionId, values, Actor: entry.Actor, Reason: entry.Reason, ExpectedVersion: entry.ExpectedVersion));
             return await grain.GetWorkflow();
         });
+
+    /// <summary>
+    /// 催报: the county (or the assessor for a county) tells the units that have not reported everything, through the
+    /// tenant's webhook (钉钉/企业微信 robots read the markdown). Returns who was reminded and whether a webhook took it;
+    /// a second 催报 within <see cref="ReminderInterval"/> posts nothing again.
+    /// </summary>
+    public async Task<(IReadOnlyList<string> Units, bool Posted, bool Repeated)> RemindUnitsAsync(Caller caller, int year, string? requested, CancellationToken ct)
+    {
+        if (caller.Role is not (Role.County or Role.Assessor))
+        {
+            throw new PermissionDeniedException();
+        }
+
+        var countyId = Target(caller, requested);
+        RequestChecks.Require(RequestChecks.Year(year));
+        var (_, county) = await RosterAsync(caller, year, countyId);
+        var view = await cluster.GetGrain<ICountyGrain>(GrainKeys.County(caller.Tenant, countyId, year)).GetWorkflow();
+        if (!view.May.MaySubmit)
+        {
+            throw new PreconditionException(LockReasons.CountySubmitted, "该县（区）已上报或本年度已截止，无需催报。");
+        }
+
+        var names = county.Units.ToDictionary(u => u.Id, u => u.Name, StringComparer.Ordinal);
+        var behind = view.Progress.Units
+            .Where(u => names.ContainsKey(u.Unit) && (u.Version == 0 || u.MissingValues > 0))
+            .Select(u => u.Version == 0 ? $"{names[u.Unit]}（未报送）" : $"{names[u.Unit]}（缺 {u.MissingValues} 项）")
+            .ToArray();
+        if (behind.Length == 0)
+        {
+            return (behind, false, false);
+        }
+
+        var now = clock.GetUtcNow();
+        var key = $"{caller.Tenant}/{countyId}/{year}";
+        if (_reminded.TryGetValue(key, out var last) && now - last < ReminderInterval)
+        {
+            return (behind, false, true);
+        }
+
+        var deadline = view.Extension ?? view.Deadline;
+        var text = $"### 催报：{county.Name}\n\n{year} 年度法治政府建设考核数据填报{(deadline is { } d ? $"将于 {d.ToOffset(TimeSpan.FromHours(8)):yyyy-MM-dd HH:mm}（北京时间）截止" : "正在进行")}，以下单位尚未报齐：\n\n"
+            + string.Join("\n", behind.Select(b => "- " + b)) + "\n\n请登录考核平台尽快填报。";
+        var posted = await webhooks.PostAsync(caller.Tenant, new
+        {
+            kind = "county_reminder",
+            tenant = caller.Tenant,
+            year,
+            county = countyId,
+            units = behind,
+            msgtype = "markdown",
+            markdown = new { title = "催报", text, content = text },
+        }, ct);
+        if (posted == Grains.Notifications.WebhookPost.Failed)
+        {
+            throw new UnavailableException("催报未能送达本市（州）配置的 Webhook，请稍后重试。");
+        }
+
+        if (_reminded.Count > 100_000)
+        {
+            _reminded.Clear(); // bounded: recent reminders only
+        }
+
+        _reminded[key] = now;
+        return (behind, posted == Grains.Notifications.WebhookPost.Posted, false);
+    }
 
     /// <summary>How an action is named in the audit trail: the person and their role.</summary>
     public static string Actor(Caller caller) => $"{caller.Name}（{caller.Role}）";

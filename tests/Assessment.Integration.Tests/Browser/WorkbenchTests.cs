@@ -330,6 +330,28 @@ public sealed class WorkbenchTests(PlatformFixture platform, BrowserSession brow
         Assert.Equal("王市长", profile.Distribution.Single().Person);
     }
 
+    [Fact]
+    public async Task A_county_reminds_the_units_that_have_not_reported_and_the_ranking_page_carries_the_bulletins_charts()
+    {
+        var tenant = await TestTenant.CreateAsync(Server, Year);
+        await new SubmissionService.SubmissionServiceClient(Server.Channel).SubmitIndicatorsAsync(new SubmitIndicatorsRequest
+        {
+            SubmissionId = Guid.NewGuid().ToString(),
+            Year = Year,
+            Values = { new IndicatorValue { Code = Cases, Value = 4 } },
+        }, As(tenant.Units["u1"]));
+        var county = await SignInAsync(tenant.County);
+        await county.ClickAsync("form[action*='handler=Remind'] button[type=submit]");
+        var notice = await county.InnerTextAsync("p.notice[role=status]");
+        Assert.Contains("二号单位（未报送）", notice); // the test tenant has no webhook: the list to call
+        Assert.Contains("三号单位（未报送）", notice);
+
+        var assessor = await SignInAsync(tenant.Assessor);
+        await assessor.GotoAsync($"/{Year}/ranking");
+        Assert.True(await assessor.Locator("figure.chart svg").CountAsync() >= 1);
+        Assert.Contains("甲县", await assessor.InnerTextAsync("figure.chart"));
+    }
+
     private static async Task<bool> TabToAsync(IPage page, string condition)
     {
         for (var i = 0; i < 300; i++)

@@ -54,6 +54,24 @@ public sealed class CountyModel(CountyDesk counties, IndicatorCatalog catalog, T
             ? counties.SubmitForReviewAsync(Caller, Year, CountyId, null, version, requestId)
             : throw new ValidationFailedException([new FieldError("confirmed", "请勾选“确认上报”后再提交")]));
 
+    public async Task<IActionResult> OnPostRemindAsync()
+    {
+        try
+        {
+            var (units, posted, repeated) = await counties.RemindUnitsAsync(Caller, Year, CountyId, HttpContext.RequestAborted);
+            Notice = units.Count == 0 ? "各单位均已报齐，无需催报。"
+                : repeated ? $"{CountyDesk.ReminderInterval.TotalMinutes:0} 分钟内已催报过，未重复发送。尚未报齐：{string.Join("、", units)}。"
+                : posted ? $"已催报 {units.Count} 家单位：{string.Join("、", units)}。"
+                : $"本市（州）未配置消息推送，请电话催报：{string.Join("、", units)}。";
+        }
+        catch (AssessmentException ex) when (ex is not (PermissionDeniedException or NotFoundException))
+        {
+            Problem = "未能催报：" + Describe(ex);
+        }
+
+        return Redirect($"/{Year}/counties/{Uri.EscapeDataString(CountyId)}");
+    }
+
     public Task<IActionResult> OnPostReturnAsync(int version, Guid requestId, string? reason) => ActAsync("已退回，县（区）将看到退回原因。", version, () =>
         counties.ReturnAsync(Caller, Year, CountyId, reason ?? "", version, requestId));
 
