@@ -122,12 +122,19 @@ public sealed class WorkbenchTests(PlatformFixture platform, BrowserSession brow
         var tenant = await TestTenant.CreateAsync(Server, Year);
         var assessor = await SignInAsync(tenant.Assessor, width: 390);
         var unit = await SignInAsync(tenant.Units["u1"], width: 390);
-        foreach (var (page, path) in new[] { (assessor, $"/{Year}"), (assessor, $"/{Year}/ranking"), (assessor, $"/{Year}/counties/c1"), (unit, $"/{Year}/form"), (assessor, "/no-such-page") })
+        foreach (var (page, path) in new[] { (assessor, $"/{Year}"), (assessor, $"/{Year}/ranking"), (assessor, $"/{Year}/counties/c1"), (assessor, $"/{Year}/scheme"), (unit, $"/{Year}/form"), (assessor, "/no-such-page") })
         {
             await page.GotoAsync(path);
             var width = await page.EvaluateAsync<int>("document.documentElement.scrollWidth");
             Assert.True(width <= 390, $"{path} is {width} px wide at 390");
         }
+
+        // Printed, a page is its content: no navigation, no forms.
+        await assessor.GotoAsync($"/{Year}/counties/c1");
+        await assessor.EmulateMediaAsync(new PageEmulateMediaOptions { Media = Media.Print });
+        Assert.False(await assessor.IsVisibleAsync("header.top"));
+        Assert.Equal(0, await assessor.Locator("form:visible").CountAsync());
+        Assert.True(await assessor.IsVisibleAsync("h1"));
     }
 
     [Fact]
@@ -192,8 +199,12 @@ public sealed class WorkbenchTests(PlatformFixture platform, BrowserSession brow
     {
         var tenant = await TestTenant.CreateAsync(Server, Year);
         var op = As(Server.OperatorKey());
-        var leaderKey = (await new AdminService.AdminServiceClient(Server.Channel).IssueCredentialAsync(
-            new IssueCredentialRequest { Tenant = tenant.Id, Role = "leader", Name = "测试市长" }, op)).Key;
+        var admin = new AdminService.AdminServiceClient(Server.Channel);
+        var issued = await admin.IssueCredentialAsync(new IssueCredentialRequest { Tenant = tenant.Id, Role = "leader", Name = "测试市长" }, op);
+        var leaderKey = issued.Key;
+        var distribution = new SetDistributionRequest { Tenant = tenant.Id };
+        distribution.Recipients.Add(new Recipient { Id = "mayor", Person = "王市长", Office = "测试专用市人民政府", CredentialId = issued.Credential.Id });
+        await admin.SetDistributionAsync(distribution, op);
         var leader = await SignInAsync(leaderKey);
         Assert.Equal(409, (await leader.GotoAsync($"/{Year}/ranking"))!.Status);
         Assert.Contains("尚未发布", await leader.InnerTextAsync("main"));
@@ -210,6 +221,12 @@ public sealed class WorkbenchTests(PlatformFixture platform, BrowserSession brow
         await leader.WaitForURLAsync($"**/{Year}/counties/c1");
         Assert.Contains("已发布", await leader.InnerTextAsync("h1"));
         Assert.Equal(0, await leader.Locator("form[action*='handler=']").CountAsync()); // leaders only read
+
+        // The bulletin addressed to the leader: listed under 我的通报, opened as their personal copy.
+        await leader.ClickAsync("nav >> text=我的通报");
+        Assert.Contains("未阅", await leader.InnerTextAsync("table"));
+        await leader.ClickAsync("table a:has-text('通报')");
+        Assert.Contains("本件分发：王市长", await leader.ContentAsync());
     }
 
     [Fact]
