@@ -65,7 +65,11 @@ public sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger) : Interce
         }
     }
 
-    internal static RpcException Translate(Exception ex, ServerCallContext context, ILogger logger)
+    internal static RpcException Translate(Exception ex, ServerCallContext context, ILogger logger) =>
+        Translate(ex, context.Method, logger, context.CancellationToken);
+
+    /// <summary>The same translation for a call that is not gRPC (a workbench action kept in the request ledger).</summary>
+    internal static RpcException Translate(Exception ex, string method, ILogger logger, CancellationToken cancellation)
     {
         switch (ex)
         {
@@ -84,7 +88,7 @@ public sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger) : Interce
                 return Rich(Code.NotFound, n.Message);
             case PreconditionException p:
                 var failure = new PreconditionFailure();
-                failure.Violations.Add(new PreconditionFailure.Types.Violation { Type = p.Reason, Subject = context.Method, Description = p.Message });
+                failure.Violations.Add(new PreconditionFailure.Types.Violation { Type = p.Reason, Subject = method, Description = p.Message });
                 return Rich(Code.FailedPrecondition, p.Message, failure);
             case PermissionDeniedException d:
                 return new RpcException(new Grpc.Core.Status(StatusCode.PermissionDenied, d.Message));
@@ -99,13 +103,13 @@ public sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger) : Interce
                 return Rich(Code.ResourceExhausted, r.Message, new RetryInfo { RetryDelay = Duration.FromTimeSpan(TimeSpan.FromSeconds(2)) });
             case UnavailableException u:
                 return Rich(Code.Unavailable, u.Message, new RetryInfo { RetryDelay = Duration.FromTimeSpan(TimeSpan.FromSeconds(1)) });
-            case TimeoutException or OperationCanceledException when context.CancellationToken.IsCancellationRequested:
+            case TimeoutException or OperationCanceledException when cancellation.IsCancellationRequested:
                 return new RpcException(new Grpc.Core.Status(StatusCode.DeadlineExceeded, "请求超时"));
             case var _ when ClusterFaults.IsTransient(ex):
-                logger.LogWarning(ex, "{Method}: cluster unavailable", context.Method);
+                logger.LogWarning(ex, "{Method}: cluster unavailable", method);
                 return ClusterFaults.Unavailable();
             default:
-                logger.LogError(ex, "{Method} failed", context.Method);
+                logger.LogError(ex, "{Method} failed", method);
                 return Rich(Code.Internal, "内部错误，已记录。");
         }
     }

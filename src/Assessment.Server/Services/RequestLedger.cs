@@ -31,7 +31,16 @@ public sealed class RequestLedger(NpgsqlDataSource db, ILogger<RequestLedger> lo
 
     private long _claims;
 
-    public async Task<TResponse> RunAsync<TResponse>(ServerCallContext context, string requestId, IMessage request, Func<Task<TResponse>> run)
+    public Task<TResponse> RunAsync<TResponse>(ServerCallContext context, string requestId, IMessage request, Func<Task<TResponse>> run)
+        where TResponse : IMessage<TResponse>, new() =>
+        RunAsync(context.GetHttpContext().User, context.Method, requestId, request, run, context.CancellationToken);
+
+    /// <summary>
+    /// The same, for a workbench action: <paramref name="method"/> names the action (distinct from every RPC), and the
+    /// answer or refusal comes back as gRPC would give it (refusals as <see cref="RpcException"/>).
+    /// </summary>
+    public async Task<TResponse> RunAsync<TResponse>(System.Security.Claims.ClaimsPrincipal user, string method, string requestId, IMessage request,
+        Func<Task<TResponse>> run, CancellationToken cancellation)
         where TResponse : IMessage<TResponse>, new()
     {
         if (requestId.Length == 0)
@@ -44,11 +53,10 @@ public sealed class RequestLedger(NpgsqlDataSource db, ILogger<RequestLedger> lo
             throw new ValidationFailedException([new FieldError("request_id", "须为 UUID（同一次操作重试时使用同一个 UUID）")]);
         }
 
-        var caller = context.GetHttpContext().User.FindFirst(Caller.CredentialClaim)?.Value ?? "";
+        var caller = user.FindFirst(Caller.CredentialClaim)?.Value ?? "";
         var idText = id.ToString("D");
         var key = SHA256.HashData(Encoding.UTF8.GetBytes($"{caller}\n{idText}"));
         var hash = SHA256.HashData(request.ToByteArray());
-        var method = context.Method;
 
         if (!await ClaimAsync(key, method, hash))
         {
@@ -76,7 +84,7 @@ public sealed class RequestLedger(NpgsqlDataSource db, ILogger<RequestLedger> lo
         }
         catch (Exception ex)
         {
-            var rpc = ex as RpcException ?? ErrorInterceptor.Translate(ex, context, logger);
+            var rpc = ex as RpcException ?? ErrorInterceptor.Translate(ex, method, logger, cancellation);
             if (Array.IndexOf(Definite, rpc.StatusCode) >= 0 && rpc.GetRpcStatus() is { } status)
             {
                 await AnswerAsync(key, Seal([2, .. status.ToByteArray()], idText, caller));

@@ -1,5 +1,6 @@
 using Assessment.Grains.Abstractions;
 using Assessment.Server.Security;
+using Grpc.Core;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.Filters;
@@ -66,6 +67,41 @@ public abstract class WorkbenchPage : PageModel
         };
         http.Items[MessageItem] = refusal is PermissionDeniedException ? null : refusal.Message;
         return new StatusCodeResult(status);
+    }
+
+    /// <summary>
+    /// Runs a workbench action once per request id, kept in the request ledger like the API's writes: a second click
+    /// (or a resend after a lost answer) gets the first answer back. Refusals come back as the platform's errors.
+    /// </summary>
+    protected async Task<T> OnceAsync<T>(string action, Guid requestId, Google.Protobuf.IMessage request, Func<Task<T>> run)
+        where T : Google.Protobuf.IMessage<T>, new()
+    {
+        var ledger = HttpContext.RequestServices.GetRequiredService<Services.RequestLedger>();
+        try
+        {
+            return await ledger.RunAsync(User, "web:" + action, requestId == Guid.Empty ? "" : requestId.ToString("D"), request, run, HttpContext.RequestAborted);
+        }
+        catch (Grpc.Core.RpcException rpc)
+        {
+            throw FromRpc(rpc);
+        }
+    }
+
+    /// <summary>A refusal kept by the ledger, as the platform's error again.</summary>
+    private static AssessmentException FromRpc(Grpc.Core.RpcException rpc)
+    {
+        var status = rpc.GetRpcStatus();
+        return rpc.StatusCode switch
+        {
+            Grpc.Core.StatusCode.InvalidArgument => new ValidationFailedException(
+                (status?.GetDetail<Google.Rpc.BadRequest>()?.FieldViolations.Select(v => new FieldError(v.Field, v.Description)) ?? [new FieldError("", rpc.Status.Detail)]).ToArray()),
+            Grpc.Core.StatusCode.FailedPrecondition => new PreconditionException(
+                status?.GetDetail<Google.Rpc.PreconditionFailure>()?.Violations.FirstOrDefault()?.Type ?? "", rpc.Status.Detail),
+            Grpc.Core.StatusCode.PermissionDenied => new PermissionDeniedException(),
+            Grpc.Core.StatusCode.NotFound => new NotFoundException(rpc.Status.Detail),
+            Grpc.Core.StatusCode.Aborted or Grpc.Core.StatusCode.AlreadyExists => new ConflictException(rpc.Status.Detail),
+            _ => new UnavailableException(rpc.Status.Detail.Length > 0 ? rpc.Status.Detail : "系统暂时不可用，请稍后重试。"),
+        };
     }
 
     /// <summary>A refusal of an action, said in the words of the API's field errors.</summary>

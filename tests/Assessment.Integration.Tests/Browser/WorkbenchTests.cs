@@ -241,8 +241,9 @@ public sealed class WorkbenchTests(PlatformFixture platform, BrowserSession brow
         await assessor.FillAsync("#define-deadline", $"{Year + 2}-03-31T18:00");
         await assessor.ClickAsync("form[action*='handler=Define'] button[type=submit]");
         Assert.Contains("请核对后开启填报", await assessor.InnerTextAsync("p.notice[role=status]"));
-        await assessor.ClickAsync("form[action*='handler=Open'] button[type=submit]");
+        await assessor.DblClickAsync("form[action*='handler=Open'] button[type=submit]"); // twice: opened once, told so
         Assert.Contains("已开启填报", await assessor.InnerTextAsync("p.notice[role=status]"));
+        Assert.Equal(0, await assessor.Locator("p.notice.error").CountAsync());
         Assert.Contains("填报中", await assessor.InnerTextAsync("h1"));
         Assert.Contains($"{Year + 2}-03-31 18:00", await assessor.InnerTextAsync("main")); // the deadline as entered, in Beijing time
 
@@ -319,9 +320,11 @@ public sealed class WorkbenchTests(PlatformFixture platform, BrowserSession brow
         await admin.FillAsync("#issue-county", "c2");
         await admin.FillAsync("#issue-unit", "sfj");
         await admin.FillAsync("#issue-name", "乙县司法局填报员");
-        await admin.ClickAsync("form[action*='handler=Issue'] button[type=submit]");
+        await admin.DblClickAsync("form[action*='handler=Issue'] button[type=submit]"); // twice: one key, the same one shown
         var key = await admin.InnerTextAsync("#issued-key");
         Assert.StartsWith("ak_", key, StringComparison.Ordinal);
+        var listed = await new AdminService.AdminServiceClient(Server.Channel).ListCredentialsAsync(new ListCredentialsRequest { Tenant = tenant.Id, PageSize = 100 }, As(adminKey));
+        Assert.Single(listed.Credentials, c => c.Name == "乙县司法局填报员");
         await admin.GotoAsync("/admin");
         Assert.DoesNotContain(key, await admin.ContentAsync(), StringComparison.Ordinal);
 

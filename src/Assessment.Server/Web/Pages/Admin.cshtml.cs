@@ -23,8 +23,11 @@ public sealed class AdminModel(TenantDesk tenants) : WorkbenchPage
 
     public Dictionary<string, string?> Templates { get; } = new(StringComparer.Ordinal);
 
-    /// <summary>A key just issued or rotated: shown on this answer only.</summary>
-    public (string Key, CredentialSummary Summary)? Issued { get; private set; }
+    /// <summary>A key just issued or rotated: shown on this answer only (and on the answer to a repeated click).</summary>
+    public Contracts.V1.IssuedCredential? Issued { get; private set; }
+
+    /// <summary>A fresh request id for each form on this rendering of the page (a double click acts once).</summary>
+    public Guid RequestId { get; } = Guid.NewGuid();
 
     public string? Refusal { get; private set; }
 
@@ -36,26 +39,37 @@ public sealed class AdminModel(TenantDesk tenants) : WorkbenchPage
         return Page();
     }
 
-    public Task<IActionResult> OnPostCountyAsync(string? county, string? name, string? group) =>
-        ActAsync("已添加县（区）。", () => tenants.AddCountyAsync(Caller, null, county ?? "", name ?? "", group));
+    public Task<IActionResult> OnPostCountyAsync(string? county, string? name, string? group, Guid requestId) =>
+        ActAsync("已添加县（区）。", () => OnceAsync("AddCounty", requestId,
+            new Contracts.V1.AddCountyRequest { County = county ?? "", Name = name ?? "", Group = group ?? "", RequestId = requestId.ToString("D") },
+            async () => AdminProtoMapping.ToProto(await tenants.AddCountyAsync(Caller, null, county ?? "", name ?? "", group))));
 
-    public Task<IActionResult> OnPostUnitAsync(string? county, string? unit, string? name) =>
-        ActAsync("已添加单位。", () => tenants.AddUnitAsync(Caller, null, county ?? "", unit ?? "", name ?? ""));
+    public Task<IActionResult> OnPostUnitAsync(string? county, string? unit, string? name, Guid requestId) =>
+        ActAsync("已添加单位。", () => OnceAsync("AddUnit", requestId,
+            new Contracts.V1.AddUnitRequest { County = county ?? "", Unit = unit ?? "", Name = name ?? "", RequestId = requestId.ToString("D") },
+            async () => AdminProtoMapping.ToProto(await tenants.AddUnitAsync(Caller, null, county ?? "", unit ?? "", name ?? ""))));
 
-    public Task<IActionResult> OnPostIssueAsync(string? role, string? county, string? unit, string? name) =>
-        ShowKeyAsync(() => tenants.IssueAsync(Caller, null, role switch
-        {
-            "unit" => Role.Unit,
-            "county" => Role.County,
-            "assessor" => Role.Assessor,
-            "leader" => Role.Leader,
-            "tenant_admin" => Role.TenantAdmin,
-            _ => null,
-        }, county, unit, name ?? "", null));
+    public Task<IActionResult> OnPostIssueAsync(string? role, string? county, string? unit, string? name, Guid requestId) =>
+        ShowKeyAsync(() => OnceAsync("IssueCredential", requestId,
+            new Contracts.V1.IssueCredentialRequest { Role = role ?? "", County = county ?? "", Unit = unit ?? "", Name = name ?? "", RequestId = requestId.ToString("D") },
+            async () => ToIssued(await tenants.IssueAsync(Caller, null, role switch
+            {
+                "unit" => Role.Unit,
+                "county" => Role.County,
+                "assessor" => Role.Assessor,
+                "leader" => Role.Leader,
+                "tenant_admin" => Role.TenantAdmin,
+                _ => null,
+            }, county, unit, name ?? "", null))));
 
-    public Task<IActionResult> OnPostRotateAsync(string? id) => ShowKeyAsync(() => tenants.RotateAsync(Caller, null, id ?? ""));
+    public Task<IActionResult> OnPostRotateAsync(string? id, Guid requestId) =>
+        ShowKeyAsync(() => OnceAsync("RotateCredential", requestId, new Contracts.V1.CredentialRef { Id = id ?? "", RequestId = requestId.ToString("D") },
+            async () => ToIssued(await tenants.RotateAsync(Caller, null, id ?? ""))));
 
-    public Task<IActionResult> OnPostRevokeAsync(string? id) => ActAsync("已吊销该密钥，使用它的会话在下一次访问时结束。", () => tenants.RevokeAsync(Caller, null, id ?? ""));
+    public Task<IActionResult> OnPostRevokeAsync(string? id, Guid requestId) =>
+        ActAsync("已吊销该密钥，使用它的会话在下一次访问时结束。", () => OnceAsync("RevokeCredential", requestId,
+            new Contracts.V1.CredentialRef { Id = id ?? "", RequestId = requestId.ToString("D") },
+            async () => AdminProtoMapping.ToProto(await tenants.RevokeAsync(Caller, null, id ?? ""))));
 
     public Task<IActionResult> OnPostRecipientAsync(string? id, string? person, string? office, string? title, string? credential) =>
         ActAsync("已加入分发名单。", async () =>
@@ -99,6 +113,19 @@ public sealed class AdminModel(TenantDesk tenants) : WorkbenchPage
 
     public static string RoleName(Role role) => WorkbenchText.Role(role);
 
+    public static string RoleName(string role) => role switch
+    {
+        "unit" => "填报单位",
+        "county" => "县（区）",
+        "assessor" => "考核办",
+        "leader" => "领导",
+        "tenant_admin" => "租户管理员",
+        _ => role,
+    };
+
+    private static Contracts.V1.IssuedCredential ToIssued((string Key, CredentialSummary Summary) issued) =>
+        new() { Key = issued.Key, Credential = AdminProtoMapping.ToProto(issued.Summary) };
+
     private static IEnumerable<RecipientEntry> Existing(TenantProfile profile) =>
         (profile.Distribution ?? []).Select(r => new RecipientEntry(r.Id, r.Person, r.Office, r.Title, r.CredentialId));
 
@@ -118,7 +145,7 @@ public sealed class AdminModel(TenantDesk tenants) : WorkbenchPage
         }
     }
 
-    private async Task<IActionResult> ShowKeyAsync(Func<Task<(string Key, CredentialSummary Summary)>> action)
+    private async Task<IActionResult> ShowKeyAsync(Func<Task<Contracts.V1.IssuedCredential>> action)
     {
         try
         {

@@ -37,13 +37,22 @@ public sealed class RoundModel(RoundDesk rounds, TimeProvider clock) : Workbench
         return Page();
     }
 
-    public Task<IActionResult> OnPostOpenAsync(int version) => ActAsync("已开启填报。", () => rounds.OpenAsync(Caller, Year, version));
+    /// <summary>A fresh request id for each form on this rendering of the page (a double click acts once).</summary>
+    public Guid RequestId { get; } = Guid.NewGuid();
 
-    public Task<IActionResult> OnPostCloseAsync(int version) => ActAsync("已截止填报，进入审核。", () => rounds.CloseAsync(Caller, Year, version));
+    public Task<IActionResult> OnPostOpenAsync(int version, Guid requestId) => ActAsync("已开启填报。", "OpenRound",
+        new Contracts.V1.RoundTransitionRequest { Year = Year, ExpectedVersion = version, RequestId = requestId.ToString("D") }, requestId,
+        () => rounds.OpenAsync(Caller, Year, version));
 
-    public Task<IActionResult> OnPostPublishAsync(int version) => ActAsync("考核结果已发布，通报已印发。", () => rounds.PublishAsync(Caller, Year, version));
+    public Task<IActionResult> OnPostCloseAsync(int version, Guid requestId) => ActAsync("已截止填报，进入审核。", "CloseRound",
+        new Contracts.V1.RoundTransitionRequest { Year = Year, ExpectedVersion = version, RequestId = requestId.ToString("D") }, requestId,
+        () => rounds.CloseAsync(Caller, Year, version));
 
-    private async Task<IActionResult> ActAsync(string done, Func<Task<RoundInfo>> action)
+    public Task<IActionResult> OnPostPublishAsync(int version, Guid requestId) => ActAsync("考核结果已发布，通报已印发。", "PublishRound",
+        new Contracts.V1.PublishRoundRequest { Year = Year, ExpectedVersion = version, RequestId = requestId.ToString("D") }, requestId,
+        () => rounds.PublishAsync(Caller, Year, version));
+
+    private async Task<IActionResult> ActAsync(string done, string action, Google.Protobuf.IMessage request, Guid requestId, Func<Task<RoundInfo>> run)
     {
         if (Caller.Role != Role.Assessor)
         {
@@ -52,7 +61,11 @@ public sealed class RoundModel(RoundDesk rounds, TimeProvider clock) : Workbench
 
         try
         {
-            await action();
+            await OnceAsync(action, requestId, request, async () =>
+            {
+                await run();
+                return new Google.Protobuf.WellKnownTypes.Empty();
+            });
             Notice = done;
         }
         catch (AssessmentException ex) when (ex is not (PermissionDeniedException or NotFoundException))
