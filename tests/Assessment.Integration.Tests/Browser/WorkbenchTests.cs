@@ -97,7 +97,10 @@ public sealed class WorkbenchTests(PlatformFixture platform, BrowserSession brow
         await second.FillAsync("#return-reason", "数据不全");
         await second.ClickAsync("form[action*='handler=Return'] button[type=submit]");
 
-        Assert.Contains("已被他人修改，请刷新", await second.InnerTextAsync("p.notice.error"));
+        var told = await second.InnerTextAsync("p.notice.error");
+        Assert.Contains("已被他人修改，请刷新", told);
+        Assert.Contains("期间的变化", told); // what the other assessor did, in words
+        Assert.Contains("审核通过", told);
         Assert.Contains("审核通过", await second.InnerTextAsync("h1"));
         var stored = await new AssessmentService.AssessmentServiceClient(Server.Channel).GetCountyAsync(new GetCountyRequest { Year = Year, County = "c1" }, As(tenant.Assessor));
         Assert.Equal("reviewed", stored.Workflow.Status);

@@ -114,7 +114,8 @@ public sealed class CountyModel(CountyDesk counties, IndicatorCatalog catalog, T
         catch (AbortedException stale)
         {
             var now = await counties.GetAsync(Caller, Year, CountyId);
-            Problem = $"已被他人修改，请刷新：您打开页面时为第 {version} 版，现为第 {stale.Actual} 版（{WorkbenchText.Status(now.Workflow.Status)}）。本次操作未执行；变化见下方审计记录。";
+            Problem = $"已被他人修改，请刷新：您打开页面时为第 {version} 版，现为第 {stale.Actual} 版（{WorkbenchText.Status(now.Workflow.Status)}）。本次操作未执行。"
+                + await ChangedSinceAsync(now);
         }
         catch (AssessmentException ex) when (ex is not (PermissionDeniedException or NotFoundException))
         {
@@ -122,6 +123,18 @@ public sealed class CountyModel(CountyDesk counties, IndicatorCatalog catalog, T
         }
 
         return Redirect($"/{Year}/counties/{Uri.EscapeDataString(CountyId)}");
+    }
+
+    /// <summary>What was recorded since the reader loaded the page (the audit entries after the count it saw), in words.</summary>
+    private async Task<string> ChangedSinceAsync(CountyDetail now)
+    {
+        var seen = int.TryParse(Request.Form["seen"], NumberStyles.None, CultureInfo.InvariantCulture, out var count) ? count : now.Workflow.AuditHead.Count;
+        var from = Math.Clamp(seen, Math.Max(0, now.Workflow.AuditHead.Count - 5), now.Workflow.AuditHead.Count);
+        var page = await counties.ReadAuditAsync(Caller, Year, now.County.Id, from, 5);
+        var changes = page.Entries.Select(e => AuditChain.Parse(e.Body))
+            .Select(e => $"{Beijing.Time(e.At)} {e.Actor} {ActionName(e.Action)}{(Change(e) is { Length: > 0 } c ? "（" + c + "）" : "")}{(e.Reason is { Length: > 0 } r ? "：" + r : "")}")
+            .ToArray();
+        return changes.Length == 0 ? "" : " 期间的变化：" + string.Join("；", changes) + "。";
     }
 
     /// <summary>The units of the roster with their progress (units that never submitted show version 0).</summary>
