@@ -120,9 +120,44 @@ public sealed partial class WebAuthorizationMatrixTests(PlatformFixture platform
             }
         }
 
+        // Actions: every one refused (403, nothing done) to each person whose role does not own it, with a valid
+        // antiforgery token from a page they may open — the page's role rule, not the token, is what refuses them.
+        (string Path, string[] Owners, Dictionary<string, string> Fields)[] actions =
+        [
+            ("/2024/counties/alpha?handler=Return", [Assessor], new() { ["reason"] = "矩阵", ["version"] = "1" }),
+            ("/2024/counties/alpha?handler=Approve", [Assessor], new() { ["version"] = "1" }),
+            ("/2024/counties/alpha?handler=Adjust", [Assessor], new() { ["target"] = "org", ["points"] = "1", ["reason"] = "矩阵", ["version"] = "1" }),
+            ("/2024/counties/alpha?handler=Submit", [County], new() { ["confirmed"] = "true", ["version"] = "1" }),
+            ("/2024?handler=Publish", [Assessor], new() { ["version"] = "1" }),
+            ("/2024/scheme?handler=Define", [Assessor], new() { ["deadline"] = "2030-01-01T00:00" }),
+            ("/admin?handler=Issue", [Admin], new() { ["role"] = "leader", ["name"] = "矩阵" }),
+            ("/2024/form", [Unit, County], new() { ["v.legalaid.cases"] = "1" }),
+        ];
+        foreach (var (person, key) in people.Where(p => p.Value is not null))
+        {
+            using var handler = new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = new CookieContainer() };
+            using var http = new HttpClient(handler) { BaseAddress = new Uri($"http://127.0.0.1:{platform.Server.Config.WebPort}") };
+            Assert.Equal(HttpStatusCode.Redirect, (await WebSignIn.PostLoginAsync(http, key!)).StatusCode);
+            var page = await http.GetStringAsync(person is Unit or County ? "/2024/form" : "/2024");
+            var token = TokenValue().Match(page).Groups[1].Value;
+            foreach (var (path, owners, fields) in actions.Where(a => !a.Owners.Contains(person)))
+            {
+                var form = new Dictionary<string, string>(fields) { ["__af"] = token, ["requestId"] = Guid.NewGuid().ToString() };
+                using var response = await http.PostAsync(path, new FormUrlEncodedContent(form));
+                cells++;
+                if (response.StatusCode != HttpStatusCode.Forbidden)
+                {
+                    failures.Add($"POST {path} as {person}: expected 403, got {(int)response.StatusCode}");
+                }
+            }
+        }
+
         Assert.True(failures.Count == 0, $"{failures.Count} of {cells} cells wrong:\n{string.Join('\n', failures)}");
     }
 
     [System.Text.RegularExpressions.GeneratedRegex("name=\"__af\" type=\"hidden\" value=\"[^\"]*\"|value=\"[^\"]*\" name=\"__af\"")]
     private static partial System.Text.RegularExpressions.Regex AntiforgeryToken();
+
+    [System.Text.RegularExpressions.GeneratedRegex("name=\"__af\" type=\"hidden\" value=\"([^\"]+)\"")]
+    private static partial System.Text.RegularExpressions.Regex TokenValue();
 }
