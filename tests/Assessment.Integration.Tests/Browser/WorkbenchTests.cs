@@ -245,7 +245,7 @@ public sealed class WorkbenchTests(PlatformFixture platform, BrowserSession brow
         await assessor.ClickAsync("form[action*='handler=Define'] button[type=submit]");
         Assert.Contains("请核对后开启填报", await assessor.InnerTextAsync("p.notice[role=status]"));
         await assessor.DblClickAsync("form[action*='handler=Open'] button[type=submit]"); // twice: opened once, told so
-        Assert.Contains("已开启填报", await assessor.InnerTextAsync("p.notice[role=status]"));
+        await assessor.WaitForSelectorAsync("p.notice[role=status]:has-text('已开启填报')");
         Assert.Equal(0, await assessor.Locator("p.notice.error").CountAsync());
         Assert.Contains("填报中", await assessor.InnerTextAsync("h1"));
         Assert.Contains($"{Year + 2}-03-31 18:00", await assessor.InnerTextAsync("main")); // the deadline as entered, in Beijing time

@@ -1,4 +1,3 @@
-using System.Text;
 using Assessment.Grains.Abstractions;
 using Assessment.Server.Services;
 using Microsoft.AspNetCore.Mvc;
@@ -89,25 +88,7 @@ public sealed class AdminModel(TenantDesk tenants) : WorkbenchPage
     public Task<IActionResult> OnPostTemplateAsync(string? format, IFormFile? source, bool reset) =>
         ActAsync(reset ? "已恢复为内置模板。" : "模板已检查并启用。", async () =>
         {
-            var text = "";
-            if (!reset)
-            {
-                if (source is null || source.Length == 0 || source.Length > RequestChecks.MaxSchemeBytes)
-                {
-                    throw new ValidationFailedException([new FieldError("source", "请选择模板文件（Scriban，不超过 200 KiB）")]);
-                }
-
-                using var reader = new StreamReader(source.OpenReadStream(), new UTF8Encoding(false, throwOnInvalidBytes: true));
-                try
-                {
-                    text = await reader.ReadToEndAsync();
-                }
-                catch (DecoderFallbackException)
-                {
-                    throw new ValidationFailedException([new FieldError("source", "模板文件须为 UTF-8 编码")]);
-                }
-            }
-
+            var text = reset ? "" : await Uploads.ReadTextAsync(source, "source", "模板文件（Scriban）");
             return await tenants.SetTemplateAsync(Caller, null, format ?? "", text);
         });
 

@@ -92,12 +92,8 @@ public sealed class CountyModel(CountyDesk counties, IndicatorCatalog catalog, T
 
     public Task<IActionResult> OnPostExtendAsync(int version, Guid requestId, string? until, string? reason) => ActAsync("已延期。", version, () =>
     {
-        if (!DateTime.TryParseExact(until, ["yyyy-MM-dd'T'HH:mm", "yyyy-MM-dd HH:mm"], CultureInfo.InvariantCulture, DateTimeStyles.None, out var local))
-        {
-            throw new ValidationFailedException([new FieldError("until", "须为延期截止时间（北京时间），如 2025-03-31 18:00")]);
-        }
-
-        return counties.ExtendAsync(Caller, Year, CountyId, new DateTimeOffset(local, Beijing.Offset), reason ?? "", version, requestId);
+        var at = Beijing.Parse(until, "until") ?? throw new ValidationFailedException([new FieldError("until", "须设置延期截止时间（北京时间）")]);
+        return counties.ExtendAsync(Caller, Year, CountyId, at, reason ?? "", version, requestId);
     });
 
     /// <summary>

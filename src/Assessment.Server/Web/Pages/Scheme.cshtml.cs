@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Text;
 using Assessment.Grains.Abstractions;
 using Assessment.Server.Services;
 using Microsoft.AspNetCore.Mvc;
@@ -46,9 +44,9 @@ public sealed class SchemeModel(RoundDesk rounds) : WorkbenchPage
     {
         try
         {
-            var yaml = scheme is null || scheme.Length == 0 ? null : await ReadAsync(scheme);
-            var until = Time("deadline", deadline) ?? throw new ValidationFailedException([new FieldError("deadline", "须设置填报截止时间（北京时间）")]);
-            var info = await rounds.DefineAsync(Caller, Year, yaml, until, Time("reviewDeadline", reviewDeadline));
+            var yaml = scheme is null || scheme.Length == 0 ? null : await Uploads.ReadTextAsync(scheme, "scheme", "评分细则文件（YAML）");
+            var until = Beijing.Parse(deadline, "deadline") ?? throw new ValidationFailedException([new FieldError("deadline", "须设置填报截止时间（北京时间）")]);
+            var info = await rounds.DefineAsync(Caller, Year, yaml, until, Beijing.Parse(reviewDeadline, "reviewDeadline"));
             HttpContext.RequestServices.GetRequiredService<RoundYears>().Forget(Caller.Tenant);
             Notice = $"已定义 {Year} 年度考核（评分细则：{info.SchemeName}），请核对后开启填报。";
             return Redirect($"/{Year}");
@@ -66,13 +64,8 @@ public sealed class SchemeModel(RoundDesk rounds) : WorkbenchPage
         await LoadAsync();
         try
         {
-            if (scheme is null || scheme.Length == 0)
-            {
-                throw new ValidationFailedException([new FieldError("scheme", "请选择要试算的评分细则文件（YAML）")]);
-            }
-
-            Trial = await rounds.SimulateAsync(Caller, Year, await ReadAsync(scheme));
-            TrialName = scheme.FileName;
+            Trial = await rounds.SimulateAsync(Caller, Year, await Uploads.ReadTextAsync(scheme, "scheme", "要试算的评分细则文件（YAML）"));
+            TrialName = scheme!.FileName;
         }
         catch (AssessmentException ex) when (ex is not (PermissionDeniedException or NotFoundException))
         {
@@ -91,36 +84,5 @@ public sealed class SchemeModel(RoundDesk rounds) : WorkbenchPage
 
         Info = await rounds.Round(Caller, Year).GetInfo();
         Current = Info is null || Info.Phase == Domain.Workflow.RoundPhase.Draft ? null : await rounds.RankingAsync(Caller, Year);
-    }
-
-    /// <summary>A scheme file as UTF-8 text, within the size every scheme keeps.</summary>
-    private static async Task<string> ReadAsync(IFormFile file)
-    {
-        if (file.Length > RequestChecks.MaxSchemeBytes)
-        {
-            throw new ValidationFailedException([new FieldError("scheme", "评分细则文件不超过 200 KiB")]);
-        }
-
-        using var reader = new StreamReader(file.OpenReadStream(), new UTF8Encoding(false, throwOnInvalidBytes: true));
-        try
-        {
-            return await reader.ReadToEndAsync();
-        }
-        catch (DecoderFallbackException)
-        {
-            throw new ValidationFailedException([new FieldError("scheme", "评分细则文件须为 UTF-8 编码的 YAML")]);
-        }
-    }
-
-    private static DateTimeOffset? Time(string field, string? text)
-    {
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            return null;
-        }
-
-        return DateTime.TryParseExact(text, ["yyyy-MM-dd'T'HH:mm", "yyyy-MM-dd HH:mm"], CultureInfo.InvariantCulture, DateTimeStyles.None, out var local)
-            ? new DateTimeOffset(local, Beijing.Offset)
-            : throw new ValidationFailedException([new FieldError(field, "须为北京时间，如 2025-03-31 18:00")]);
     }
 }
