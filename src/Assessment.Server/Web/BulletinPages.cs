@@ -35,8 +35,7 @@ public static class BulletinPages
             }
             catch (AssessmentException ex)
             {
-                var result = WorkbenchPage.Refuse(http, ex);
-                return Results.StatusCode(((Microsoft.AspNetCore.Mvc.StatusCodeResult)result).StatusCode);
+                return Results.StatusCode(WorkbenchPage.RefusalStatus(http, ex));
             }
         }).RequireAuthorization(new Microsoft.AspNetCore.Authorization.AuthorizeAttribute
         {

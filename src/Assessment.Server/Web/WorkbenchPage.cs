@@ -53,9 +53,16 @@ public abstract class WorkbenchPage : PageModel
     }
 
     /// <summary>The status page for a refusal that ends the request (not found, denied, no round).</summary>
-    public static IActionResult Refuse(HttpContext http, AssessmentException refusal)
+    private static IActionResult Refuse(HttpContext http, AssessmentException refusal) => new StatusCodeResult(RefusalStatus(http, refusal));
+
+    /// <summary>
+    /// The status of a refusal, its message left for the error page (a denial carries none: it must not tell what
+    /// exists). The bulletin documents, outside Razor Pages, end the same way.
+    /// </summary>
+    public static int RefusalStatus(HttpContext http, AssessmentException refusal)
     {
-        var status = refusal switch
+        http.Items[MessageItem] = refusal is PermissionDeniedException ? null : refusal.Message;
+        return refusal switch
         {
             PermissionDeniedException => StatusCodes.Status403Forbidden,
             NotFoundException => StatusCodes.Status404NotFound,
@@ -65,8 +72,6 @@ public abstract class WorkbenchPage : PageModel
             UnavailableException or ResourceExhaustedException => StatusCodes.Status503ServiceUnavailable,
             _ => StatusCodes.Status409Conflict,
         };
-        http.Items[MessageItem] = refusal is PermissionDeniedException ? null : refusal.Message;
-        return new StatusCodeResult(status);
     }
 
     /// <summary>

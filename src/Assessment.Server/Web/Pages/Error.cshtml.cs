@@ -63,9 +63,9 @@ public sealed class ErrorModel(RoundYears years) : PageModel
                 var (name, known) = await years.ShellAsync(caller.Tenant);
                 ViewData["Shell"] = new Shell(name, caller.Name, caller.Role, null, known, caller.County);
             }
-            catch (Exception) when (Code >= 500)
+            catch (Exception)
             {
-                // The error page must render even when the cluster is what failed.
+                // The error page renders without the header when the cluster is what failed (or fails now).
             }
         }
 
