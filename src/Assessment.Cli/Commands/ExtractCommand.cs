@@ -27,14 +27,14 @@ public static class ExtractCommand
         var year = new Option<int?>("--year") { Description = "报告所属年度（写入 JSON 输出）" };
         var eval = new Option<DirectoryInfo[]>("--eval") { Description = "评测：对目录中的 *.txt 与 *.expected.json 计算准确率、召回率与 F1（可多次指定目录）", AllowMultipleArgumentsPerToken = true };
         var cv = new Option<int?>("--cv") { Description = "与 --eval 同用：K 折交叉验证（上下文模型只用其他折的报告训练，阈值在训练折内再做交叉验证选定）" };
-        var train = new Option<DirectoryInfo[]>("--train") { Description = "用目录中的已标注报告训练上下文模型（可多次指定），写入 -o 指定的文件", AllowMultipleArgumentsPerToken = true };
-        var output = new Option<FileInfo?>("--output", "-o") { Description = "与 --train 同用：模型文件（如 src/Assessment.Domain/Data/context-model.json）" };
+        var train = new Option<DirectoryInfo[]>("--train") { Description = "用目录中的已标注报告统计各提示词的可靠度并训练上下文模型（可多次指定），写入 -o 指定的目录", AllowMultipleArgumentsPerToken = true };
+        var output = new Option<DirectoryInfo?>("--output", "-o") { Description = "与 --train 同用：数据目录（如 src/Assessment.Domain/Data），写入 cue-reliability.json 与 context-model.json" };
         var command = new Command("extract", "从法治政府建设年度报告中提取指标数值（附原文依据）") { report, json, year, eval, cv, train, output };
         command.SetAction(parse =>
         {
             if (parse.GetValue(train) is { Length: > 0 } corpora)
             {
-                return Train(Labelled(corpora), parse.GetValue(output) ?? throw new UsageException("--train 须用 -o 指定模型文件。"));
+                return Train(Labelled(corpora), parse.GetValue(output) ?? throw new UsageException("--train 须用 -o 指定数据目录。"));
             }
 
             if (parse.GetValue(eval) is { Length: > 0 } dirs)
@@ -47,11 +47,15 @@ public static class ExtractCommand
             var result = ReportExtractor.Default.Extract(document.Text);
             if (parse.GetValue(json))
             {
+                // values: what a unit would have pre-filled; suggestions: what it would be asked to check.
+                var prefilled = result.Proposals.Where(p => !p.Suggestion).ToList();
                 Console.WriteLine(JsonSerializer.Serialize(new
                 {
                     year = parse.GetValue(year),
-                    values = result.Proposals.ToDictionary(p => p.Code, p => p.Value),
-                    evidence = result.Proposals.ToDictionary(p => p.Code, p => p.Evidence),
+                    values = prefilled.ToDictionary(p => p.Code, p => p.Value),
+                    evidence = prefilled.ToDictionary(p => p.Code, p => p.Evidence),
+                    confidence = prefilled.ToDictionary(p => p.Code, p => p.Confidence),
+                    suggestions = result.Proposals.Where(p => p.Suggestion).ToDictionary(p => p.Code, p => new { value = p.Value, evidence = p.Evidence, confidence = p.Confidence }),
                     warnings = result.Warnings,
                 }, Json));
                 return 0;
@@ -76,15 +80,20 @@ public static class ExtractCommand
     {
         var catalog = IndicatorCatalog.Default;
         var paged = document?.Format == "pdf";
-        var table = new TextTable("代码", "名称", "数值", paged ? "依据（原文，页码）" : "依据（原文）");
+        var table = new TextTable("代码", "名称", "数值", "置信度", paged ? "依据（原文，页码）" : "依据（原文）");
         foreach (var p in result.Proposals)
         {
             var evidence = string.Join(" ", p.Evidence.Split((char[])['\r', '\n'], StringSplitOptions.RemoveEmptyEntries));
-            table.Add(p.Code, catalog[p.Code].Name, p.Value.ToString("0.##", CultureInfo.InvariantCulture) + (p.Suggestion ? "（待核实）" : ""), (evidence.Length > 40 ? evidence[..40] + "…" : evidence) + (paged ? $"（第 {document!.PageOf(p.Start)} 页）" : ""));
+            table.Add(p.Code, catalog[p.Code].Name, p.Value.ToString("0.##", CultureInfo.InvariantCulture) + (p.Suggestion ? "（待核实）" : ""),
+                p.Confidence.ToString("0.00", CultureInfo.InvariantCulture),
+                (evidence.Length > 40 ? evidence[..40] + "…" : evidence) + (paged ? $"（第 {document!.PageOf(p.Start)} 页）" : ""));
         }
 
         Console.Write(table);
-        Console.WriteLine($"共提取 {result.Proposals.Count} 项。");
+        var suggestions = result.Proposals.Count(p => p.Suggestion);
+        Console.WriteLine(suggestions == 0
+            ? $"共提取 {result.Proposals.Count} 项。"
+            : $"共提取 {result.Proposals.Count} 项，其中 {suggestions} 项置信度低于 {ReportExtractor.PrefillConfidence:0.0}，标为“待核实”，不会自动填入。");
         foreach (var warning in result.Warnings)
         {
             Console.WriteLine("提示：" + warning);
@@ -111,9 +120,19 @@ public static class ExtractCommand
         return reports;
     }
 
-    private static int Train(List<LabelledReport> reports, FileInfo output)
+    private static int Train(List<LabelledReport> reports, DirectoryInfo output)
     {
+        if (!output.Exists)
+        {
+            throw new UsageException($"找不到目录 {output.FullName}");
+        }
+
         var catalog = IndicatorCatalog.Default;
+        var reliability = CueReliability.Fit(reports, new ReportExtractor(catalog, CueBook.Default));
+        var reliabilityFile = Path.Combine(output.FullName, "cue-reliability.json");
+        File.WriteAllText(reliabilityFile, reliability.ToJson() + "\n");
+        Console.WriteLine($"已用 {reports.Count} 份已标注报告统计 {reliability.Cues.Count} 条提示词的可靠度 → {reliabilityFile}");
+
         var threshold = CrossValidation.ChooseThreshold(reports, 5, catalog, CueBook.Default, 0.95);
         if (double.IsInfinity(threshold))
         {
@@ -123,8 +142,9 @@ public static class ExtractCommand
         }
 
         var model = ContextModel.Train(reports, catalog, CueBook.Default, threshold);
-        File.WriteAllText(output.FullName, model.ToJson() + "\n");
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"已用 {reports.Count} 份已标注报告训练上下文模型：{model.Indicators.Count} 个指标，阈值 {threshold:0.00}（5 折交叉验证、准确率 ≥ 0.95 选定）→ {output.FullName}"));
+        var modelFile = Path.Combine(output.FullName, "context-model.json");
+        File.WriteAllText(modelFile, model.ToJson() + "\n");
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"已用 {reports.Count} 份已标注报告训练上下文模型：{model.Indicators.Count} 个指标，阈值 {threshold:0.00}（5 折交叉验证、准确率 ≥ 0.95 选定）→ {modelFile}"));
         return 0;
     }
 
@@ -144,8 +164,9 @@ public static class ExtractCommand
         {
             var names = reports.Select(r => r.Name).ToHashSet(StringComparer.Ordinal);
             var part = result.Reports.Where(r => names.Contains(r.Name)).ToList();
-            var score = new EvaluationScore(dir.Name, part.Sum(s => s.TruePositives), part.Sum(s => s.FalsePositives), part.Sum(s => s.Misses), []);
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{dir.Name}: precision {score.Precision:0.000}  recall {score.Recall:0.000}  F1 {score.F1:0.000}（{score.TruePositives} 对，{score.FalsePositives} 错，{score.Misses} 漏）"));
+            var score = EvaluationScore.Sum(dir.Name, part);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{dir.Name}: precision {score.Precision:0.000}  recall {score.Recall:0.000}  F1 {score.F1:0.000}（{score.TruePositives} 对，{score.FalsePositives} 错，{score.Misses} 漏；待核实 {score.SuggestedRight} 对 {score.SuggestedWrong} 错；连同待核实 precision {score.PrecisionWithSuggestions:0.000} recall {score.RecallWithSuggestions:0.000}）"));
         }
 
         if (Environment.GetEnvironmentVariable("ASSESS_CV_SCORES") == "1")
@@ -157,6 +178,7 @@ public static class ExtractCommand
         }
 
         Console.WriteLine("各折阈值：" + string.Join(" ", result.Thresholds.Select(t => t.ToString("0.00", CultureInfo.InvariantCulture))));
+        PrintCalibration(result.Overall);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{k}-fold cross-validation: precision {result.Overall.Precision:0.000}  recall {result.Overall.Recall:0.000}  F1 {result.Overall.F1:0.000}"));
         return 0;
     }
@@ -165,17 +187,34 @@ public static class ExtractCommand
     {
         var (overall, scores) = ExtractionEvaluation.Evaluate(ReportExtractor.Default, reports);
         Print(scores, overall);
+        PrintCalibration(overall);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"precision {overall.Precision:0.000}  recall {overall.Recall:0.000}  F1 {overall.F1:0.000}"));
         return 0;
     }
 
+    /// <summary>How right the proposals of each confidence band were: a calibrated band is right about as often as it says.</summary>
+    private static void PrintCalibration(EvaluationScore overall)
+    {
+        var table = new TextTable("置信度", "提议", "正确", "实际准确率");
+        foreach (var (low, high) in new[] { (0.0, 0.7), (0.7, ReportExtractor.PrefillConfidence), (ReportExtractor.PrefillConfidence, 0.9), (0.9, 1.01) })
+        {
+            var band = overall.Outcomes.Where(o => o.Confidence >= low && o.Confidence < high).ToList();
+            table.Add(string.Create(CultureInfo.InvariantCulture, $"[{low:0.00}, {Math.Min(high, 1):0.00}{(high > 1 ? "]" : ")")}"), band.Count.ToString(CultureInfo.InvariantCulture),
+                band.Count(o => o.Right).ToString(CultureInfo.InvariantCulture),
+                band.Count == 0 ? "–" : ((double)band.Count(o => o.Right) / band.Count).ToString("0.000", CultureInfo.InvariantCulture));
+        }
+
+        Console.Write(table);
+    }
+
     private static void Print(IReadOnlyList<EvaluationScore> scores, EvaluationScore overall)
     {
-        var table = new TextTable("报告", "正确", "错误", "遗漏", "准确率", "召回率", "F1");
+        var table = new TextTable("报告", "正确", "错误", "遗漏", "准确率", "召回率", "F1", "待核实（对/错）");
         foreach (var s in scores.Append(overall))
         {
             table.Add(s.Name == "overall" ? "合计" : s.Name, s.TruePositives.ToString(CultureInfo.InvariantCulture), s.FalsePositives.ToString(CultureInfo.InvariantCulture),
-                s.Misses.ToString(CultureInfo.InvariantCulture), P(s.Precision), P(s.Recall), P(s.F1));
+                s.Misses.ToString(CultureInfo.InvariantCulture), P(s.Precision), P(s.Recall), P(s.F1),
+                string.Create(CultureInfo.InvariantCulture, $"{s.SuggestedRight}/{s.SuggestedWrong}"));
         }
 
         Console.Write(table);

@@ -17,8 +17,9 @@ public sealed class CueBook
     private const string Breaks = "，,；;。！？!?：:";
 
     internal CueBook(IReadOnlyList<Cue> cues, IReadOnlyDictionary<string, CueIndicator> indicators, IReadOnlyList<string> changeWords,
-        IReadOnlyList<string> planWords, IReadOnlyList<string> narrowWords)
+        IReadOnlyList<string> planWords, IReadOnlyList<string> narrowWords, IReadOnlyList<string> townshipOtherEntityWords)
     {
+        TownshipOtherEntityWords = townshipOtherEntityWords;
         Cues = cues;
         Indicators = indicators;
         ChangeWords = changeWords;
@@ -35,6 +36,12 @@ public sealed class CueBook
     internal IReadOnlyList<string> PlanWords { get; }
 
     internal IReadOnlyList<string> NarrowWords { get; }
+
+    /// <summary>In a township's report, words naming a figure of the county or of all townships (全县, 各乡镇).</summary>
+    internal IReadOnlyList<string> TownshipOtherEntityWords { get; }
+
+    /// <summary>The narrowing words, and for a township's report also the words of the county's or all townships' figures.</summary>
+    internal IReadOnlyList<string> NarrowWordsFor(ReportLevel level) => level == ReportLevel.Township ? [.. NarrowWords, .. TownshipOtherEntityWords] : NarrowWords;
 
     internal static bool IsBreak(char c) => Breaks.Contains(c, StringComparison.Ordinal);
 
@@ -98,7 +105,8 @@ public sealed class CueBook
         return new CueBook(cues, indicators,
             settings is null ? [] : Strings(r, settings, "change_words", "settings"),
             settings is null ? [] : Strings(r, settings, "plan_words", "settings"),
-            settings is null ? [] : Strings(r, settings, "narrow_words", "settings"));
+            settings is null ? [] : Strings(r, settings, "narrow_words", "settings"),
+            settings is null ? [] : Strings(r, settings, "township_other_entity_words", "settings"));
     }
 
     private static string Filler(int max) => $"[^\\d{Regex.Escape(Breaks)}]{{0,{max}}}";

@@ -12,6 +12,9 @@ public sealed record LabelledReport(string Name, string Text, IReadOnlyDictionar
     /// <summary>Phrases with clear figures that no catalog code covers: what an extractor must not take.</summary>
     public IReadOnlyList<string> Uncatalogued { get; init; } = [];
 
+    /// <summary>Who wrote the report, as labelled (county, department, township).</summary>
+    public ReportLevel Level { get; init; }
+
     /// <summary>Reads a <c>name.txt</c> + <c>name.expected.json</c> pair (the fixture format).</summary>
     public static LabelledReport Load(string textFile)
     {
@@ -27,7 +30,8 @@ public sealed record LabelledReport(string Name, string Text, IReadOnlyDictionar
         var uncatalogued = doc.RootElement.TryGetProperty("uncatalogued", out var un)
             ? un.EnumerateArray().Select(u => u.TryGetProperty("phrase", out var phrase) ? phrase.GetString() ?? "" : "").Where(p => p.Length > 0).ToList()
             : [];
-        return new LabelledReport(name, File.ReadAllText(textFile), values, alternatives) { Evidence = evidence, Uncatalogued = uncatalogued };
+        var level = doc.RootElement.TryGetProperty("level", out var lv) && Enum.TryParse<ReportLevel>(lv.GetString(), ignoreCase: true, out var parsed) ? parsed : ReportLevel.County;
+        return new LabelledReport(name, File.ReadAllText(textFile), values, alternatives) { Evidence = evidence, Uncatalogued = uncatalogued, Level = level };
     }
 
     public bool IsCorrect(string code, double value) =>
@@ -35,9 +39,40 @@ public sealed record LabelledReport(string Name, string Text, IReadOnlyDictionar
         || (Alternatives.TryGetValue(code, out var alts) && alts.Any(a => Math.Abs(a - value) < 1e-6));
 }
 
-/// <summary>Precision, recall and F1 of one report or a set, with every false positive and miss.</summary>
+/// <summary>
+/// Precision, recall and F1 of one report or a set, counting the values pre-filled for the unit (confidence at or above
+/// <see cref="ReportExtractor.PrefillConfidence"/>), with every false positive and miss; suggestions to check are
+/// counted apart.
+/// </summary>
 public sealed record EvaluationScore(string Name, int TruePositives, int FalsePositives, int Misses, IReadOnlyList<string> Errors)
 {
+    /// <summary>Suggestions (below the pre-fill confidence) that were right, and that were wrong.</summary>
+    public int SuggestedRight { get; init; }
+
+    public int SuggestedWrong { get; init; }
+
+    /// <summary>Every proposal's confidence and whether it was right, pre-filled or not: what calibration is read from.</summary>
+    public IReadOnlyList<(double Confidence, bool Right)> Outcomes { get; init; } = [];
+
+    /// <summary>Precision and recall had the suggestions been pre-filled too.</summary>
+    public double PrecisionWithSuggestions => Ratio(TruePositives + SuggestedRight, TruePositives + FalsePositives + SuggestedRight + SuggestedWrong);
+
+    public double RecallWithSuggestions => Ratio(TruePositives + SuggestedRight, TruePositives + Misses);
+
+    private static double Ratio(int a, int b) => b == 0 ? 1 : (double)a / b;
+
+    /// <summary>Sums of reports' scores.</summary>
+    public static EvaluationScore Sum(string name, IEnumerable<EvaluationScore> scores)
+    {
+        var all = scores.ToList();
+        return new EvaluationScore(name, all.Sum(s => s.TruePositives), all.Sum(s => s.FalsePositives), all.Sum(s => s.Misses), [])
+        {
+            SuggestedRight = all.Sum(s => s.SuggestedRight),
+            SuggestedWrong = all.Sum(s => s.SuggestedWrong),
+            Outcomes = all.SelectMany(s => s.Outcomes).ToList(),
+        };
+    }
+
     public double Precision => TruePositives + FalsePositives == 0 ? 1 : (double)TruePositives / (TruePositives + FalsePositives);
 
     public double Recall => TruePositives + Misses == 0 ? 1 : (double)TruePositives / (TruePositives + Misses);
@@ -53,37 +88,51 @@ public static class ExtractionEvaluation
         var scores = new List<EvaluationScore>();
         foreach (var report in reports)
         {
-            var proposals = extractor.Extract(report.Text).Proposals;
+            var all = extractor.Extract(report.Text).Proposals;
             var errors = new List<string>();
-            int tp = 0, fp = 0;
-            foreach (var p in proposals)
+            int tp = 0, fp = 0, suggestedRight = 0, suggestedWrong = 0;
+            foreach (var p in all)
             {
-                if (report.IsCorrect(p.Code, p.Value))
+                var right = report.IsCorrect(p.Code, p.Value);
+                var expected = !right && report.Values.TryGetValue(p.Code, out var want) ? $" (expected {want})" : "";
+                if (p.Suggestion)
+                {
+                    suggestedRight += right ? 1 : 0;
+                    suggestedWrong += right ? 0 : 1;
+                    errors.Add($"suggestion ({(right ? "right" : "wrong")}, confidence {p.Confidence:0.00}) {p.Code} = {p.Value} «{p.Evidence}»{expected}");
+                }
+                else if (right)
                 {
                     tp++;
                 }
                 else
                 {
                     fp++;
-                    errors.Add($"false positive {p.Code} = {p.Value} «{p.Evidence}»" + (report.Values.TryGetValue(p.Code, out var want) ? $" (expected {want})" : ""));
+                    errors.Add($"false positive (confidence {p.Confidence:0.00}) {p.Code} = {p.Value} «{p.Evidence}»{expected}");
                 }
             }
 
-            var missed = report.Values.Keys.Where(code => !proposals.Any(p => p.Code == code && report.IsCorrect(code, p.Value))).ToList();
-            errors.AddRange(missed.Where(code => proposals.All(p => p.Code != code)).Select(code => $"miss {code} = {report.Values[code]}"));
-            scores.Add(new EvaluationScore(report.Name, tp, fp, missed.Count, errors));
+            var prefilled = all.Where(p => !p.Suggestion).ToList();
+            var missed = report.Values.Keys.Where(code => !prefilled.Any(p => p.Code == code && report.IsCorrect(code, p.Value))).ToList();
+            errors.AddRange(missed.Where(code => all.All(p => p.Code != code)).Select(code => $"miss {code} = {report.Values[code]}"));
+            scores.Add(new EvaluationScore(report.Name, tp, fp, missed.Count, errors)
+            {
+                SuggestedRight = suggestedRight,
+                SuggestedWrong = suggestedWrong,
+                Outcomes = all.Select(p => (p.Confidence, report.IsCorrect(p.Code, p.Value))).ToList(),
+            });
         }
 
-        var overall = new EvaluationScore("overall", scores.Sum(s => s.TruePositives), scores.Sum(s => s.FalsePositives), scores.Sum(s => s.Misses), []);
-        return (overall, scores);
+        return (EvaluationScore.Sum("overall", scores), scores);
     }
 }
 
 /// <summary>
 /// Cross-validation of the extractor with its context model: the labelled reports are dealt into K folds; each fold is
 /// extracted by a model fitted on the other folds only, whose threshold is itself chosen by an inner K-fold on those
-/// reports (the lowest score at which the model's own proposals keep the target precision). No report is ever read by
-/// a model fitted on it.
+/// reports (the lowest score at which the model's own proposals keep the target precision), and each cue's reliability
+/// (<see cref="CueReliability"/>) is counted on the other folds only. No report is ever read by a model fitted on it,
+/// and a cue no other report confirms is, for that report, a suggestion.
 /// </summary>
 public static class CrossValidation
 {
@@ -100,12 +149,12 @@ public static class CrossValidation
             var threshold = ChooseThreshold(training, k, catalog, cues, targetPrecision);
             thresholds.Add(threshold);
             var model = ContextModel.Train(training, catalog, cues, threshold);
-            scores.AddRange(ExtractionEvaluation.Evaluate(new ReportExtractor(catalog, cues, model), folds[f]).Reports);
+            var reliability = CueReliability.Fit(training, new ReportExtractor(catalog, cues));
+            scores.AddRange(ExtractionEvaluation.Evaluate(new ReportExtractor(catalog, cues, model, reliability), folds[f]).Reports);
         }
 
         var ordered = reports.Select(r => scores.First(s => s.Name == r.Name)).ToList();
-        var overall = new EvaluationScore("overall", ordered.Sum(s => s.TruePositives), ordered.Sum(s => s.FalsePositives), ordered.Sum(s => s.Misses), []);
-        return new Result(overall, ordered, thresholds);
+        return new Result(EvaluationScore.Sum("overall", ordered), ordered, thresholds);
     }
 
     /// <summary>The lowest model score whose proposals, in an inner K-fold over <paramref name="reports"/>, keep the target precision.</summary>

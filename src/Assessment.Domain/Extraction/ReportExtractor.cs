@@ -8,30 +8,43 @@ public sealed record Proposal(string Code, double Value, string Evidence, int St
     /// <summary>The context model's score when the model, not a cue, named the figure.</summary>
     public double? ModelScore { get; init; }
 
-    /// <summary>A learned proposal below <see cref="ReportExtractor.PrefillConfidence"/>: shown to check, never pre-filled.</summary>
-    public bool Suggestion => ModelScore is not null && Confidence < ReportExtractor.PrefillConfidence;
+    /// <summary>The cue phrase that named the figure (as written in the cue data); null when the model did.</summary>
+    public string? Cue { get; init; }
+
+    /// <summary>Below <see cref="ReportExtractor.PrefillConfidence"/>: shown as a suggestion to check, never pre-filled.</summary>
+    public bool Suggestion => Confidence < ReportExtractor.PrefillConfidence;
 }
 
 /// <summary>What a report yields: proposals in catalog order and warnings for the person confirming them.</summary>
-public sealed record ExtractionResult(IReadOnlyList<Proposal> Proposals, IReadOnlyList<string> Warnings);
+public sealed record ExtractionResult(IReadOnlyList<Proposal> Proposals, IReadOnlyList<string> Warnings)
+{
+    /// <summary>Who the report was read as written by (given, or found at its start).</summary>
+    public ReportLevel Level { get; init; }
+}
 
 /// <summary>
 /// Reads a 法治政府建设年度报告 and proposes catalog values. Every figure with a measure word is a candidate; a cue of
 /// the cue book in the same clause, right before it or right after it, names the indicator; the longest cue wins, and a
 /// figure that is a change (同比增长…), a plan (不少于…) or narrower than the whole entity is not taken.
 /// </summary>
-public sealed class ReportExtractor(IndicatorCatalog catalog, CueBook cues, ContextModel? model = null)
+public sealed class ReportExtractor(IndicatorCatalog catalog, CueBook cues, ContextModel? model = null, CueReliability? reliability = null)
 {
     /// <summary>A figure named by a cue (<see cref="Score"/> 0) or, failing any cue, by the learned context model.</summary>
-    private sealed record Candidate(string Code, NumberToken Token, int RegionStart, int RegionEnd, int Weight, double Value, double Score = 0);
+    private sealed record Candidate(string Code, NumberToken Token, int RegionStart, int RegionEnd, int Weight, double Value, double Score = 0, string? Cue = null);
 
-    public static ReportExtractor Default { get; } = new(IndicatorCatalog.Default, CueBook.Default, ContextModel.Default);
+    /// <summary>What each cue's proposals are worth: without a record, every cue proposal is a suggestion.</summary>
+    private readonly CueReliability _reliability = reliability ?? CueReliability.Prior;
+
+    public static ReportExtractor Default { get; } = new(IndicatorCatalog.Default, CueBook.Default, ContextModel.Default, CueReliability.Default);
 
     /// <summary>Proposals below this confidence are suggestions to check, never pre-filled into a submission.</summary>
     public const double PrefillConfidence = 0.8;
 
     /// <summary>The same cue book with another context model (null: cues only), for training and cross-validation.</summary>
-    public ReportExtractor WithModel(ContextModel? other) => new(catalog, cues, other);
+    public ReportExtractor WithModel(ContextModel? other) => new(catalog, cues, other, _reliability);
+
+    /// <summary>The same cue book and model with another record of the cues' reliability (cross-validation, training).</summary>
+    public ReportExtractor WithReliability(CueReliability? other) => new(catalog, cues, model, other);
 
     /// <summary>Figures examined in one report; a real report states a few hundred (a longer list is not a report).</summary>
     public const int MaxFigures = 3_000;
@@ -45,10 +58,14 @@ public sealed class ReportExtractor(IndicatorCatalog catalog, CueBook cues, Cont
     /// bounded window around it, and at most <see cref="MaxFigures"/> figures are examined, so no text (80,000 digits,
     /// one endless sentence, a cue repeated to the end) can hold a request for long.
     /// </remarks>
-    public ExtractionResult Extract(string report)
+    /// <param name="report">The report's text as read from its file.</param>
+    /// <param name="level">Who wrote the report when the caller knows it (a unit's kind); otherwise read from its start.</param>
+    public ExtractionResult Extract(string report, ReportLevel? level = null)
     {
         var text = NormalizedText.From(report);
         var s = text.Text;
+        var readAs = level ?? ReportLevels.Detect(s);
+        var narrowWords = cues.NarrowWordsFor(readAs);
         var bounds = new Bounds(s);
         var candidates = new List<Candidate>();
         var tokens = NumberParser.Find(s, MaxFigures + 1);
@@ -113,16 +130,16 @@ public sealed class ReportExtractor(IndicatorCatalog catalog, CueBook cues, Cont
                 // Narrowing words in the clause (《某法》, 专项整治, 其中, 等活动) make the figure narrower than the entity-wide
                 // indicator unless the cue itself names them; an indicator's own exclusions work the same way (学法 makes
                 // 法治讲座 a study figure, 专职 makes 调解员 a subset).
-                if (cues.NarrowWords.Concat(settings.Exclude).Any(w => clause.Contains(w, StringComparison.Ordinal) && !cue.Text.Contains(w, StringComparison.Ordinal)))
+                if (narrowWords.Concat(settings.Exclude).Any(w => clause.Contains(w, StringComparison.Ordinal) && !cue.Text.Contains(w, StringComparison.Ordinal)))
                 {
                     continue;
                 }
 
-                found.Add(new Candidate(cue.Code, token, regionStart, regionEnd, cue.Weight, Convert(catalog[cue.Code], token)));
+                found.Add(new Candidate(cue.Code, token, regionStart, regionEnd, cue.Weight, Convert(catalog[cue.Code], token), Cue: cue.Text));
             }
 
             if (found.Count == 0 && model?.Classify(ContextModel.Features(s, token), token.Unit) is var (code, score)
-                && !cues.NarrowWords.Any(w => clause.Contains(w, StringComparison.Ordinal))
+                && !narrowWords.Any(w => clause.Contains(w, StringComparison.Ordinal))
                 && (!cues.Indicators.TryGetValue(code, out var own)
                     || (!own.Exclude.Any(w => clause.Contains(w, StringComparison.Ordinal))
                         && (own.Context.Count == 0 || own.Context.Any(w => sentence.Contains(w, StringComparison.Ordinal))))))
@@ -169,13 +186,13 @@ public sealed class ReportExtractor(IndicatorCatalog catalog, CueBook cues, Cont
             var start = chosen.Min(c => c.RegionStart);
             var end = chosen.Max(c => c.RegionEnd);
             var (originalStart, originalEnd) = text.Original(start, end);
-            var confidence = Math.Min(0.99, 0.6 + (0.05 * first.Weight)) * (first.Token.Hedged ? 0.95 : 1);
             proposals.Add(new Proposal(all.Key, chosen.Sum(c => c.Value), report[originalStart..originalEnd], originalStart, originalEnd,
-                Math.Round(confidence, 2), chosen.Count > 1 ? chosen.Select(c => c.Value).ToArray() : []));
+                _reliability.Confidence(all.Key, first.Cue!), chosen.Count > 1 ? chosen.Select(c => c.Value).ToArray() : [])
+            { Cue = first.Cue });
         }
 
         var ordered = catalog.Indicators.Select(i => proposals.Find(p => p.Code == i.Code)).OfType<Proposal>().ToList();
-        return new ExtractionResult(ordered, [.. warnings, .. RateWarnings(ordered)]);
+        return new ExtractionResult(ordered, [.. warnings, .. RateWarnings(ordered)]) { Level = readAs };
     }
 
     /// <summary>A learned proposal is a suggestion to check unless its score clears the threshold by far.</summary>

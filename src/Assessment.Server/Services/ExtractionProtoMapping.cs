@@ -9,7 +9,7 @@ internal static class ExtractionProtoMapping
 {
     public static ExtractReportResponse ToProto(ExtractionResult result, IndicatorCatalog catalog, Func<int, int>? pageOf = null, string format = "")
     {
-        var response = new ExtractReportResponse { Format = format };
+        var response = new ExtractReportResponse { Format = format, Level = result.Level.ToString().ToLowerInvariant() };
         response.Warnings.AddRange(result.Warnings);
         foreach (var p in result.Proposals)
         {
@@ -23,6 +23,7 @@ internal static class ExtractionProtoMapping
                 End = p.End,
                 Confidence = p.Confidence,
                 Page = pageOf?.Invoke(p.Start) ?? 0,
+                Suggestion = p.Suggestion,
             };
             value.Parts.AddRange(p.Parts);
             response.Values.Add(value);
