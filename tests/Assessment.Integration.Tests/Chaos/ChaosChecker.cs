@@ -26,6 +26,9 @@ public sealed record ChaosReport(
     bool AuditIntact,
     IReadOnlyList<string> Problems)
 {
+    /// <summary>Whether the facts a cold ranking reads in one query (the stored county rows) equal the county grains'.</summary>
+    public bool StoredFactsAgree { get; init; }
+
     public bool Passed => Problems.Count == 0;
 
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
@@ -33,7 +36,8 @@ public sealed record ChaosReport(
         $"(unresolved {Unresolved}), refused {Refused}; lost {Lost}, doubled {Doubled}; deadline exceeded {DeadlineExceeded}, " +
         $"longest wait {MaxWaitSeconds:0.0} s (deadline {LoadGenerator.DeadlineSeconds} s); leaked internals {LeakedInternals}; " +
         $"longest gap without an acknowledgement {LongestOutageSeconds:0.0} s; counties equal the sums of their units " +
-        $"{(Converged ? $"{ConvergenceSeconds:0.0} s" : "NEVER")} after the load stopped; audit chains {(AuditIntact ? "verified intact" : "BROKEN")}");
+        $"{(Converged ? $"{ConvergenceSeconds:0.0} s" : "NEVER")} after the load stopped; stored county facts {(StoredFactsAgree ? "equal the grains'" : "DIFFER")}; " +
+        $"audit chains {(AuditIntact ? "verified intact" : "BROKEN")}");
 }
 
 /// <summary>
@@ -117,7 +121,11 @@ public static class ChaosChecker
             }
         }
 
-        var (converged, convergedAt) = await WaitForCountiesAsync(cluster, load, latest, problems);
+        var expected = latest.GroupBy(kv => kv.Key.Split('/')[0]).ToDictionary(
+            g => g.Key,
+            g => LoadGenerator.Codes.ToDictionary(c => c, c => g.Sum(kv => kv.Value.Request.Values.Single(v => v.Code == c).Value)));
+        var (converged, convergedAt) = await WaitForCountiesAsync(cluster, load, expected, problems);
+        var factsAgree = await StoredFactsAgreeAsync(cluster, expected, problems);
 
         // Every county's hash chain, recomputed by the CLI as a user would: no entry lost or overwritten by the faults.
         var verifier = Enumerable.Range(0, cluster.Count).Select(cluster.Silo).First(s => s is not null)!;
@@ -146,16 +154,56 @@ public static class ChaosChecker
             Math.Max(0, convergedAt - loadStoppedAt),
             converged,
             exit == 0,
-            problems);
+            problems)
+        { StoredFactsAgree = factsAgree };
+    }
+
+    /// <summary>
+    /// The counties' facts as a cold ranking reads them — one query over the stored county rows
+    /// (<see cref="Assessment.Server.Hosting.PostgresCountyFacts"/>) — equal the sums the county grains converged to
+    /// (waits at most 30 s for the last group commit).
+    /// </summary>
+    private static async Task<bool> StoredFactsAgreeAsync(ChaosCluster cluster, Dictionary<string, Dictionary<string, double>> expected, List<string> problems)
+    {
+        await using var dataSource = Npgsql.NpgsqlDataSource.Create(cluster.Database.ConnectionString);
+        var store = new Assessment.Server.Hosting.PostgresCountyFacts(dataSource, Assessment.Domain.Catalog.IndicatorCatalog.Default);
+        var deadline = Stopwatch.StartNew();
+        var mismatches = new List<string>();
+        while (true)
+        {
+            mismatches.Clear();
+            var facts = await store.ReadAsync("chaos", 2024) ?? new Dictionary<string, Assessment.Grains.Abstractions.CountyFactsSnapshot>();
+            foreach (var (county, sums) in expected)
+            {
+                if (!facts.TryGetValue(county, out var stored))
+                {
+                    mismatches.Add($"{county}: no stored county row");
+                    continue;
+                }
+
+                mismatches.AddRange(sums.Where(s => stored.Values.GetValueOrDefault(s.Key) != s.Value)
+                    .Select(s => $"{county}: stored {s.Key} is {stored.Values.GetValueOrDefault(s.Key)}, the county grain says {s.Value}"));
+            }
+
+            if (mismatches.Count == 0)
+            {
+                return true;
+            }
+
+            if (deadline.Elapsed > TimeSpan.FromSeconds(30))
+            {
+                problems.AddRange(mismatches.Take(5));
+                return false;
+            }
+
+            await Task.Delay(500);
+        }
     }
 
     /// <summary>Waits (at most 90 s) until every county equals the sum of its units' last acknowledged values.</summary>
-    private static async Task<(bool Converged, double At)> WaitForCountiesAsync(ChaosCluster cluster, LoadGenerator load, Dictionary<string, Operation> latest, List<string> problems)
+    private static async Task<(bool Converged, double At)> WaitForCountiesAsync(ChaosCluster cluster, LoadGenerator load, Dictionary<string, Dictionary<string, double>> expected, List<string> problems)
     {
         var assessment = new AssessmentService.AssessmentServiceClient(cluster.Channels[0]);
-        var expected = latest.GroupBy(kv => kv.Key.Split('/')[0]).ToDictionary(
-            g => g.Key,
-            g => LoadGenerator.Codes.ToDictionary(c => c, c => g.Sum(kv => kv.Value.Request.Values.Single(v => v.Code == c).Value)));
         var deadline = Stopwatch.StartNew();
         var mismatches = new List<string>();
         while (true)
