@@ -130,6 +130,9 @@ public class ExtractionTests(ITestOutputHelper output)
     [InlineData("举办“宪法进万家”普法专场宣传活动2场。", "pufa.activities")]    // one event
     [InlineData("全市共开展普法宣传活动300场次。", "pufa.activities")]          // another entity's figure
     [InlineData("配合上级开展法治宣传活动5场次。", "pufa.activities")]
+    [InlineData("力争全年开展普法宣传活动50场次。", "pufa.activities")]          // a plan
+    [InlineData("全县有专职人民调解员45名。", "mediation.mediators")]              // a subset of the mediators
+    [InlineData("本年度受理法律援助案件同比增长20件。", "legalaid.cases")]          // a change
     public void Narrower_figures_and_other_entities_figures_are_never_taken_as_the_entity_wide_value(string text, string code) =>
         Assert.DoesNotContain(ReportExtractor.Default.Extract(text).Proposals, p => p.Code == code);
 
@@ -197,6 +200,13 @@ public class ExtractionTests(ITestOutputHelper output)
         // new labelled report without a refit fails here.
         var refit = CueReliability.Fit(Fixtures().Concat(Fixtures("dev")).ToList(), new ReportExtractor(Catalog.IndicatorCatalog.Default, CueBook.Default));
         Assert.Equal(refit.ToJson(), CueReliability.Default.ToJson());
+    }
+
+    [Fact]
+    public void A_part_after_其中_is_not_the_whole_and_the_whole_before_it_is_kept()
+    {
+        var p = Assert.Single(ReportExtractor.Default.Extract("共受理矛盾纠纷30件，其中受理劳资纠纷12件。").Proposals);
+        Assert.Equal(("mediation.disputes_received", 30.0), (p.Code, p.Value));
     }
 
     [Fact]
