@@ -123,6 +123,20 @@ public class RankingProperties
     }
 
     [Property(MaxTest = 200)]
+    public bool Cards_without_lines_have_exactly_the_points_of_explained_ones(int[] raw)
+    {
+        // Rankings score without lines (RankingCache); pages explain one county. Every figure must agree.
+        static string Points(ScoreCard c) => string.Join(";", c.Dimensions.Select(d => $"{d.Code}={d.Points}")
+            .Append($"{c.County}:{c.Total}/{c.Bonus}/{c.Deductions}/{c.Vetoed}/{c.VetoReason}/{c.Adjusted}"));
+        var counties = Counties(raw);
+        var explained = Scorer.ScoreAll(counties);
+        var bare = Scorer.ScoreAll(counties, explain: false);
+        return explained.Zip(bare).All(p => Points(p.First) == Points(p.Second)
+            && p.First.Dimensions.All(d => d.Lines.Count > 0 && d.Lines.All(l => l.Explanation.Length > 0))
+            && p.Second.Dimensions.All(d => d.Lines.Count == 0) && p.Second.BonusLines.Count == 0);
+    }
+
+    [Property(MaxTest = 200)]
     public bool Subtotals_add_up_and_every_score_is_within_zero_and_the_maximum(int[] raw)
     {
         return Scorer.ScoreAll(Counties(raw)).All(card =>

@@ -21,10 +21,12 @@ public sealed class Scorer(IndicatorCatalog catalog, Scheme scheme)
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
     /// <summary>Scores every county; peer-relative lines are normalised across exactly these counties.</summary>
-    public IReadOnlyList<ScoreCard> ScoreAll(IReadOnlyList<CountyFacts> counties)
+    /// <param name="counties">The counties of one tenant-year.</param>
+    /// <param name="explain">Whether the cards carry their explained lines (a ranking needs only the points: see <see cref="Score"/>).</param>
+    public IReadOnlyList<ScoreCard> ScoreAll(IReadOnlyList<CountyFacts> counties, bool explain = true)
     {
         var peers = PeerRanges(counties);
-        return counties.Select(c => Score(c, peers)).ToArray();
+        return counties.Select(c => Score(c, peers, explain)).ToArray();
     }
 
     /// <summary>The ranges of the scheme's peer-relative lines over a set of counties.</summary>
@@ -49,7 +51,15 @@ public sealed class Scorer(IndicatorCatalog catalog, Scheme scheme)
     }
 
     /// <summary>Scores one county given the peer ranges of its tenant-year.</summary>
-    public ScoreCard Score(CountyFacts county, IReadOnlyDictionary<string, PeerRange> peers)
+    /// <param name="county">The county's facts.</param>
+    /// <param name="peers">The peer ranges of its tenant-year.</param>
+    /// <param name="explain">
+    /// Whether the card carries its lines, each with its explanation. A ranking reads only the totals and dimension
+    /// subtotals; writing 2,850 counties' 100,000 explanations, and keeping the lines alive while all cards are made, is
+    /// most of the cost of rescoring. Only a county's own score page and the published scores read lines. Without them
+    /// every figure of the card is the same and the dimensions and bonus carry no lines.
+    /// </param>
+    public ScoreCard Score(CountyFacts county, IReadOnlyDictionary<string, PeerRange> peers, bool explain = true)
     {
         var dimensions = new List<DimensionScore>(scheme.Dimensions.Count);
         var deductionBudget = scheme.DeductionsCap;
@@ -57,14 +67,14 @@ public sealed class Scorer(IndicatorCatalog catalog, Scheme scheme)
         var adjusted = 0.0;
         foreach (var dimension in scheme.Dimensions)
         {
-            var lines = dimension.Lines.Select(l => ScoreLine(l, county.Values, peers)).ToList();
+            var lines = dimension.Lines.Select(l => ScoreLine(l, county.Values, peers, explain)).ToList();
             var scoredMax = lines.Where(l => l.Status != LineStatus.NotScored).Sum(l => l.Max);
             var earned = lines.Sum(l => l.Points);
             // Points of lines that cannot be scored are redistributed pro rata over the dimension's other lines.
             var subtotal = scoredMax > 0 ? earned * dimension.Weight / scoredMax : dimension.Weight;
             foreach (var deduction in dimension.Deductions)
             {
-                var line = DeductionLine(deduction, county.Values, Math.Min(subtotal, deductionBudget));
+                var line = DeductionLine(deduction, county.Values, Math.Min(subtotal, deductionBudget), explain);
                 if (line is null)
                 {
                     continue;
@@ -82,32 +92,37 @@ public sealed class Scorer(IndicatorCatalog catalog, Scheme scheme)
                 {
                     var before = subtotal;
                     subtotal = Math.Clamp(subtotal + adjustment.Points, 0, dimension.Weight);
-                    lines.Add(AdjustmentLine(adjustment, subtotal - before));
+                    lines.Add(AdjustmentLine(adjustment, subtotal - before, explain));
                     adjusted += subtotal - before;
                 }
             }
 
-            dimensions.Add(new DimensionScore(dimension.Code, dimension.Name, dimension.Weight, Round(subtotal), lines));
+            dimensions.Add(new DimensionScore(dimension.Code, dimension.Name, dimension.Weight, Round(subtotal), explain ? lines : []));
         }
 
         // Adjustments on anything else (e.g. a bonus or penalty item) count on the total.
         var other = (county.Adjustments ?? [])
             .Where(a => !scheme.Dimensions.Any(d => a.Target == d.Code || d.Lines.Any(l => l.Indicator == a.Target)))
-            .Select(a => AdjustmentLine(a, a.Points))
+            .Select(a => AdjustmentLine(a, a.Points, explain))
             .ToList();
         adjusted += other.Sum(l => l.Points);
 
-        var bonusLines = scheme.Bonus.Select(b => BonusLine(b, county.Values)).OfType<ScoreLine>().ToList();
+        var bonusLines = scheme.Bonus.Select(b => BonusLine(b, county.Values, explain)).OfType<ScoreLine>().ToList();
         var bonus = Math.Min(scheme.BonusCap, bonusLines.Sum(l => l.Points));
         var veto = scheme.Veto.FirstOrDefault(code => county.Values.TryGetValue(code, out var v) && v >= 1);
         var total = Round(Math.Max(0, dimensions.Sum(d => d.Points) + bonus + other.Sum(l => l.Points)));
         return new ScoreCard(county.County, total, Round(bonus), Round(totalDeductions), veto is not null,
-            veto is null ? null : $"{catalog[veto].Name}，一票否决", dimensions, [.. bonusLines, .. other], Round(adjusted));
+            veto is null ? null : $"{catalog[veto].Name}，一票否决", dimensions, explain ? [.. bonusLines, .. other] : [], Round(adjusted));
     }
 
-    private static ScoreLine AdjustmentLine(ScoreAdjustment a, double applied)
+    private static ScoreLine AdjustmentLine(ScoreAdjustment a, double applied, bool explain)
     {
         var kind = a.Points < 0 ? "核查扣分" : "核查加分";
+        if (!explain)
+        {
+            return new ScoreLine(a.Target, kind, "adjustment", LineStatus.Scored, a.Points, null, null, Round(applied), 0, "");
+        }
+
         var evidence = string.IsNullOrEmpty(a.Evidence) ? "" : $"（依据：{a.Evidence}）";
         var clamped = Math.Abs(applied - a.Points) > 1e-9 ? $"，受该项分值范围限制实际计 {F(applied)} 分" : "";
         return new ScoreLine(a.Target, kind, "adjustment", LineStatus.Scored, a.Points, null, null, Round(applied), 0,
@@ -121,75 +136,70 @@ public sealed class Scorer(IndicatorCatalog catalog, Scheme scheme)
     /// </summary>
     public static double Round(double value) => (double)Math.Round((decimal)value, 2, MidpointRounding.AwayFromZero);
 
-    private ScoreLine ScoreLine(SchemeLine line, IReadOnlyDictionary<string, double> values, IReadOnlyDictionary<string, PeerRange> peers)
+    private ScoreLine ScoreLine(SchemeLine line, IReadOnlyDictionary<string, double> values, IReadOnlyDictionary<string, PeerRange> peers, bool explain)
     {
         var indicator = catalog[line.Indicator];
         var resolved = ResolvedValue.Of(indicator, values, line.MinDenominator);
         var rule = RuleName(line);
-        var max = F(line.Points);
         switch (resolved.Status)
         {
             case LineStatus.Missing:
-                return (line.Missing ?? scheme.Missing) switch
-                {
-                    MissingPolicy.NotScored => new(line.Indicator, indicator.Name, rule, LineStatus.NotScored, null, null, null, 0, line.Points,
-                        $"{indicator.Name}未填报，按细则不计分，{max} 分按比例计入本维度其他指标"),
-                    MissingPolicy.Full => new(line.Indicator, indicator.Name, rule, LineStatus.Missing, null, null, null, line.Points, line.Points,
-                        $"{indicator.Name}未填报，按细则不扣分，得 {max}/{max} 分"),
-                    _ => new(line.Indicator, indicator.Name, rule, LineStatus.Missing, null, null, null, 0, line.Points,
-                        $"{indicator.Name}未填报，得 0/{max} 分"),
-                };
+                var policy = line.Missing ?? scheme.Missing;
+                return new(line.Indicator, indicator.Name, rule, policy == MissingPolicy.NotScored ? LineStatus.NotScored : LineStatus.Missing, null, null, null,
+                    policy == MissingPolicy.Full ? line.Points : 0, line.Points, explain ? MissingExplanation(line, indicator, policy) : "");
             case LineStatus.NotScored:
-                var min = line.MinDenominator ?? indicator.MinDenominator;
                 return new(line.Indicator, indicator.Name, rule, LineStatus.NotScored, null, resolved.Numerator, resolved.Denominator, 0, line.Points,
-                    $"{indicator.Name}的分母（{catalog[indicator.Denominator!].Name}）为 {F(resolved.Denominator!.Value)}，低于计分下限 {min}，不计分，{max} 分按比例计入本维度其他指标");
+                    explain ? NotScoredExplanation(line, indicator, resolved) : "");
         }
 
         var value = resolved.Value!.Value;
-        var shown = Show(indicator, resolved);
-        double points;
-        string how;
-        switch (line.Rule)
+        var capped = line.Cap is { } cap ? Math.Min(value, cap) : value;
+        var range = peers.TryGetValue(line.Indicator, out var r) ? r : new PeerRange(capped, capped);
+        var points = Round(line.Rule switch
         {
-            case RuleKind.YesNo:
-                points = value >= 1 ? line.Points : 0;
-                return Line(value >= 1 ? $"{indicator.Name}：是" : $"{indicator.Name}：否", "");
-            case RuleKind.TargetRatio:
-                points = line.Points * Math.Min(1, Math.Max(0, value) / line.Target);
-                how = $"目标 {F(line.Target)}{Suffix(indicator)}，按完成比例计分";
-                break;
-            case RuleKind.Linear:
-                points = line.Points * Linear(value, line.Lo, line.Hi);
-                how = $"按 {F(line.Lo)}{Suffix(indicator)}→{F(line.Hi)}{Suffix(indicator)} 线性计分";
-                break;
-            case RuleKind.MinCount:
-                points = value >= line.N ? line.Points : Math.Max(0, line.Points - line.Deduct * (line.N - value));
-                how = $"要求不少于 {line.N}，每少 1 扣 {F(line.Deduct)} 分";
-                break;
-            case RuleKind.PeerRelative:
-                var capped = line.Cap is { } cap ? Math.Min(value, cap) : value;
-                var range = peers.TryGetValue(line.Indicator, out var r) ? r : new PeerRange(capped, capped);
-                points = line.Points * PeerShare(capped, range, line.Inverted);
-                var capNote = line.Cap is { } c && value > c ? $"（超过 {F(c)} 按 {F(c)} 计）" : "";
-                how = line.Inverted
-                    ? $"{capNote}与全市（州）各县比较，越低越好（最低 {F(range.Min)}、最高 {F(range.Max)}）"
-                    : $"{capNote}与全市（州）各县比较（最高 {F(range.Max)}），按相对值计分";
-                break;
-            default:
-                throw new InvalidOperationException($"Unknown rule {line.Rule}.");
-        }
-
-        return Line($"{indicator.Name} {shown}", "，" + how);
-
-        ScoreLine Line(string what, string rule2)
-        {
-            var p = Round(points);
-            return new(line.Indicator, indicator.Name, rule, LineStatus.Scored, value, resolved.Numerator, resolved.Denominator, p, line.Points,
-                $"{what}{rule2}，得 {F(p)}/{max} 分");
-        }
+            RuleKind.YesNo => value >= 1 ? line.Points : 0,
+            RuleKind.TargetRatio => line.Points * Math.Min(1, Math.Max(0, value) / line.Target),
+            RuleKind.Linear => line.Points * Linear(value, line.Lo, line.Hi),
+            RuleKind.MinCount => value >= line.N ? line.Points : Math.Max(0, line.Points - line.Deduct * (line.N - value)),
+            RuleKind.PeerRelative => line.Points * PeerShare(capped, range, line.Inverted),
+            _ => throw new InvalidOperationException($"Unknown rule {line.Rule}."),
+        });
+        return new(line.Indicator, indicator.Name, rule, LineStatus.Scored, value, resolved.Numerator, resolved.Denominator, points, line.Points,
+            explain ? ScoredExplanation(line, indicator, resolved, range, points) : "");
     }
 
-    private ScoreLine? DeductionLine(EventLine line, IReadOnlyDictionary<string, double> values, double available)
+    private static string MissingExplanation(SchemeLine line, Indicator indicator, MissingPolicy policy)
+    {
+        var max = F(line.Points);
+        return policy switch
+        {
+            MissingPolicy.NotScored => $"{indicator.Name}未填报，按细则不计分，{max} 分按比例计入本维度其他指标",
+            MissingPolicy.Full => $"{indicator.Name}未填报，按细则不扣分，得 {max}/{max} 分",
+            _ => $"{indicator.Name}未填报，得 0/{max} 分",
+        };
+    }
+
+    private string NotScoredExplanation(SchemeLine line, Indicator indicator, ResolvedValue resolved) =>
+        $"{indicator.Name}的分母（{catalog[indicator.Denominator!].Name}）为 {F(resolved.Denominator!.Value)}，低于计分下限 {line.MinDenominator ?? indicator.MinDenominator}，不计分，{F(line.Points)} 分按比例计入本维度其他指标";
+
+    private string ScoredExplanation(SchemeLine line, Indicator indicator, ResolvedValue resolved, PeerRange range, double points)
+    {
+        var value = resolved.Value!.Value;
+        var what = line.Rule == RuleKind.YesNo ? $"{indicator.Name}：{(value >= 1 ? "是" : "否")}" : $"{indicator.Name} {Show(indicator, resolved)}";
+        var how = line.Rule switch
+        {
+            RuleKind.YesNo => "",
+            RuleKind.TargetRatio => $"目标 {F(line.Target)}{Suffix(indicator)}，按完成比例计分",
+            RuleKind.Linear => $"按 {F(line.Lo)}{Suffix(indicator)}→{F(line.Hi)}{Suffix(indicator)} 线性计分",
+            RuleKind.MinCount => $"要求不少于 {line.N}，每少 1 扣 {F(line.Deduct)} 分",
+            _ => (line.Cap is { } c && value > c ? $"（超过 {F(c)} 按 {F(c)} 计）" : "") + (line.Inverted
+                ? $"与全市（州）各县比较，越低越好（最低 {F(range.Min)}、最高 {F(range.Max)}）"
+                : $"与全市（州）各县比较（最高 {F(range.Max)}），按相对值计分"),
+        };
+        return $"{what}{(how.Length == 0 ? "" : "，" + how)}，得 {F(points)}/{F(line.Points)} 分";
+    }
+
+    private ScoreLine? DeductionLine(EventLine line, IReadOnlyDictionary<string, double> values, double available, bool explain)
     {
         if (!values.TryGetValue(line.Indicator, out var count) || count <= 0)
         {
@@ -199,13 +209,18 @@ public sealed class Scorer(IndicatorCatalog catalog, Scheme scheme)
         var indicator = catalog[line.Indicator];
         var wanted = Math.Min(line.Cap, line.Per * count);
         var taken = Round(Math.Max(0, Math.Min(wanted, available)));
+        if (!explain)
+        {
+            return new(line.Indicator, indicator.Name, "event_deduction", LineStatus.Scored, count, null, null, -taken, 0, "");
+        }
+
         var capNote = wanted < line.Per * count ? $"（单项上限 {F(line.Cap)} 分）" : "";
         var floorNote = taken < wanted ? "（扣分不超过本维度得分及扣分总上限）" : "";
         return new(line.Indicator, indicator.Name, "event_deduction", LineStatus.Scored, count, null, null, -taken, 0,
             $"{indicator.Name} {F(count)} 起，每起扣 {F(line.Per)} 分{capNote}，扣 {F(taken)} 分{floorNote}");
     }
 
-    private ScoreLine? BonusLine(EventLine line, IReadOnlyDictionary<string, double> values)
+    private ScoreLine? BonusLine(EventLine line, IReadOnlyDictionary<string, double> values, bool explain)
     {
         if (!values.TryGetValue(line.Indicator, out var count) || count <= 0)
         {
@@ -214,7 +229,7 @@ public sealed class Scorer(IndicatorCatalog catalog, Scheme scheme)
 
         var indicator = catalog[line.Indicator];
         var points = Round(Math.Min(line.Cap, line.Per * count));
-        return new(line.Indicator, indicator.Name, "bonus", LineStatus.Scored, count, null, null, points, 0,
+        return new(line.Indicator, indicator.Name, "bonus", LineStatus.Scored, count, null, null, points, 0, !explain ? "" :
             $"{indicator.Name} {F(count)} 项，每项加 {F(line.Per)} 分，加 {F(points)} 分（加分合计不超过 {F(scheme.BonusCap)} 分）");
     }
 

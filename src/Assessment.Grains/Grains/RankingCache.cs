@@ -6,7 +6,8 @@ using Assessment.Grains.Abstractions;
 namespace Assessment.Grains.Grains;
 
 /// <summary>
-/// A round's scores, kept between rankings: each county's facts with their revision, its score card, the peer ranges
+/// A round's scores, kept between rankings: each county's facts with their revision, its score card (points only; see
+/// <see cref="Explained"/>), the peer ranges
 /// and the ranked result. A refresh asks only the counties that reported a change, and all of them on the first
 /// refresh and every <see cref="SweepInterval"/> (a change notice can be lost with a silo); a changed county is
 /// rescored, every county only when the peer ranges move; ranking is then a sort. Owned by one round activation and
@@ -115,7 +116,7 @@ internal sealed class RankingCache(IndicatorCatalog catalog, TimeProvider clock)
             : facts.Where(f => changed.Contains(f.County)).ToArray();
         foreach (var county in rescore)
         {
-            _cards[county.County] = _scorer.Score(county, peers);
+            _cards[county.County] = _scorer.Score(county, peers, explain: false);
         }
 
         _peers = peers;
@@ -142,6 +143,13 @@ internal sealed class RankingCache(IndicatorCatalog catalog, TimeProvider clock)
             scheme.AllGrades.ToArray(),
             scheme.GroupScales is { Count: > 0 } ? null : scheme.Grades.Select(g => new GradeLine(g.Label, g.Min)).ToArray());
     }
+
+    /// <summary>
+    /// A county's card with every line explained. The cached cards carry points only (explaining 2,850 counties' lines is
+    /// most of a full rescoring); the one county a page or the published scores show is explained from the same facts and
+    /// peer ranges, so its points are the cached card's.
+    /// </summary>
+    public ScoreCard Explained(string county) => _scorer!.Score(Facts(county), _peers);
 
     /// <summary>The county's facts for scoring (the cache holds every county after a refresh).</summary>
     public CountyFacts Facts(string county)

@@ -212,7 +212,7 @@ public sealed class RoundGrain(
         await RefreshAsync();
         var ranked = _cache.Ranked!.FirstOrDefault(r => r.County == county)
             ?? throw new NotFoundException($"{_year} 年度考核名单中没有该县（区）。");
-        return new CountyScore(ranked.Card, ranked.Rank, ranked.Grade, PinnedScheme!.Id);
+        return new CountyScore(_cache.Explained(county), ranked.Rank, ranked.Grade, PinnedScheme!.Id);
     }
 
     public async Task<SimulationResult> Simulate(string schemeYaml)
@@ -220,7 +220,7 @@ public sealed class RoundGrain(
         var draft = Parse(schemeYaml);
         await RefreshAsync();
         var facts = S.Counties.Select(c => _cache.Facts(c.Id)).ToArray();
-        var ranked = Ranker.Rank(draft, new Scorer(catalog, draft).ScoreAll(facts), Groups(), Overrides());
+        var ranked = Ranker.Rank(draft, new Scorer(catalog, draft).ScoreAll(facts, explain: false), Groups(), Overrides());
         var result = Result(ranked, draft, previous: null);
         var current = _cache.Ranked!.ToDictionary(r => r.County, StringComparer.Ordinal);
         var names = Names();
@@ -551,7 +551,7 @@ public sealed class RoundGrain(
         published.State = new PublishedRoundState
         {
             Ranking = Result(_cache.Ranked!, PinnedScheme!, previous),
-            Scores = [.. _cache.Ranked!.Select(r => new CountyScore(r.Card, r.Rank, r.Grade, PinnedScheme!.Id))],
+            Scores = [.. _cache.Ranked!.Select(r => new CountyScore(_cache.Explained(r.County), r.Rank, r.Grade, PinnedScheme!.Id))],
         };
         await published.WriteOrRestoreAsync(GrainContext, logger);
     }
