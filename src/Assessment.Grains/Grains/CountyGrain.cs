@@ -41,10 +41,8 @@ public sealed partial class CountyGrain(
     public const int MaxRecentRequests = 64;
 
     private static readonly Dictionary<string, double> Empty = new(StringComparer.Ordinal);
-    private Dictionary<string, double>? _values;
     private GroupCommit _commit = null!;
-    private CountyState _durable = new(); // the state as last stored or read: what the round is told
-    private Dictionary<string, double>? _durableValues;
+    private CountyFactsSnapshot _durable = new(0, Empty, []); // the facts as last stored or read: what the round is told
     private bool _restoring;
     private bool _submitting;
     private int _highestRevision;
@@ -68,6 +66,13 @@ public sealed partial class CountyGrain(
         Durable(state.State);
         return FlushAuditAsync();
     }
+
+    /// <summary>
+    /// What <c>state.State</c> points to between writes. Every write first sets it to a snapshot of <see cref="S"/>, so
+    /// this instance is never written or changed; holding the last written snapshot instead would keep a second full
+    /// copy of the state in memory per county for nothing (the round's facts are kept in <see cref="_durable"/>).
+    /// </summary>
+    private static readonly CountyState Released = new();
 
     private string Chain => this.GetPrimaryKeyString();
 
@@ -221,13 +226,7 @@ public sealed partial class CountyGrain(
     {
         await DurableAsync();
         var durable = _durable;
-        if (knownRevision == durable.Revision && knownRevision != 0)
-        {
-            return null;
-        }
-
-        _durableValues ??= CountyAggregate.Values(catalog, durable.Cells);
-        return new CountyFactsSnapshot(durable.Revision, _durableValues, [.. durable.Adjustments]);
+        return knownRevision == durable.Revision && knownRevision != 0 ? null : durable;
     }
 
     public async Task<CountyAggregateView> GetAggregate()
@@ -288,7 +287,6 @@ public sealed partial class CountyGrain(
         S.Revision = Math.Max(S.Revision, _highestRevision) + 1;
         _highestRevision = S.Revision;
         S.UpdatedAt = clock.GetUtcNow();
-        _values = null;
     }
 
     private void Audit(AuditEvent e)
@@ -323,13 +321,12 @@ public sealed partial class CountyGrain(
 
     private static string? Describe(AdjustmentRecord? a) => a is null ? null : AuditText.Adjustment(a.Target, a.Points, a.Reason, a.Evidence);
 
-    private Dictionary<string, double> Values() => _values ??= CountyAggregate.Values(catalog, S.Cells);
+    /// <summary>The aggregated values in memory (computed per read: a few dozen cells, and nothing kept per county).</summary>
+    private Dictionary<string, double> Values() => CountyAggregate.Values(catalog, S.Cells);
 
-    private void Durable(CountyState stored)
-    {
-        _durable = stored;
-        _durableValues = null;
-    }
+    /// <summary>Keeps the facts of the state just stored or read (immutable, handed to the round as they are).</summary>
+    private void Durable(CountyState stored) =>
+        _durable = new CountyFactsSnapshot(stored.Revision, CountyAggregate.Values(catalog, stored.Cells), [.. stored.Adjustments]);
 
     /// <summary>Joins the next group write and returns when it is durable.</summary>
     private Task PersistAsync() => _commit.JoinAsync();
@@ -343,6 +340,7 @@ public sealed partial class CountyGrain(
         state.State = S.Clone();
         await state.WriteStateAsync();
         Durable(state.State);
+        S.Compact();
         // Durable from here on, entries included; appending them to the log may wait for a later write.
         await FlushAuditAsync();
         await NotifyRoundAsync();
@@ -357,6 +355,7 @@ public sealed partial class CountyGrain(
         var pending = state.State.PendingAudit;
         if (pending.Count == 0)
         {
+            state.State = Released;
             return;
         }
 
@@ -365,7 +364,8 @@ public sealed partial class CountyGrain(
             await auditLog.AppendAsync(Chain, pending);
             var flushed = pending[^1].Index;
             S.PendingAudit.RemoveAll(r => r.Index <= flushed);
-            state.State.PendingAudit = [];
+            // The written snapshot is no longer needed: its facts are in _durable and its entries in the log.
+            state.State = Released;
         }
         catch (Exception ex)
         {
@@ -403,7 +403,6 @@ public sealed partial class CountyGrain(
             // Revisions only grow, so no reader can mistake the restored state for one it has cached.
             S.Revision = _highestRevision + 1;
             _highestRevision = S.Revision;
-            _values = null;
             _restoring = false;
         }
         catch (Exception readError)

@@ -41,6 +41,31 @@ public sealed class CountyState
     /// <summary>Request ids of the latest assessor/county writes, so a retried write is applied once.</summary>
     [Id(20)] public List<Guid> RecentRequests { get; set; } = [];
 
+    /// <summary>
+    /// Gives back the room dictionaries and lists keep after growing (a dictionary grown to 40 units holds 79 slots):
+    /// called after a write, on the grain's turn, so a county that received its units' first submissions while active
+    /// holds what a county read from storage holds.
+    /// </summary>
+    public void Compact()
+    {
+        Trim(Cells);
+        Trim(UnitVersions);
+        Trim(UnitStoredAt);
+        Trim(UnitMissing);
+        if (PendingAudit.Count == 0 && PendingAudit.Capacity > 4)
+        {
+            PendingAudit = [];
+        }
+
+        static void Trim<TValue>(Dictionary<string, TValue> d)
+        {
+            if (d.EnsureCapacity(0) > d.Count + (d.Count / 2) + 4)
+            {
+                d.TrimExcess();
+            }
+        }
+    }
+
     /// <summary>A deep copy: what a write serializes must not change under it.</summary>
     public CountyState Clone() => new()
     {
