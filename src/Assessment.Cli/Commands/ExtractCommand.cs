@@ -23,10 +23,10 @@ public static class ExtractCommand
     public static Command Create()
     {
         var report = new Argument<FileInfo?>("REPORT") { Description = "年度报告：文本（UTF-8/UTF-16/GB18030）、PDF（含文字层）、Word（.docx）或网页（.html）", Arity = ArgumentArity.ZeroOrOne };
-        var json = new Option<bool>("--json") { Description = "以 JSON 输出：{\"values\": {代码: 数值}, \"evidence\": {代码: 原文}, \"warnings\": [...]}" };
+        var json = new Option<bool>("--json") { Description = "以 JSON 输出：{\"values\": {代码: 数值}, \"evidence\": {代码: 原文}, \"confidence\": {代码: 置信度}, \"suggestions\": {代码: 待核实项}, \"warnings\": [...]}；values 只含置信度 ≥ 0.8、会自动填入的数值" };
         var year = new Option<int?>("--year") { Description = "报告所属年度（写入 JSON 输出）" };
         var eval = new Option<DirectoryInfo[]>("--eval") { Description = "评测：对目录中的 *.txt 与 *.expected.json 计算准确率、召回率与 F1（可多次指定目录）", AllowMultipleArgumentsPerToken = true };
-        var cv = new Option<int?>("--cv") { Description = "与 --eval 同用：K 折交叉验证（上下文模型只用其他折的报告训练，阈值在训练折内再做交叉验证选定）" };
+        var cv = new Option<int?>("--cv") { Description = "与 --eval 同用：K 折交叉验证（提示词可靠度与上下文模型只用其他折的报告统计和训练，阈值在训练折内再做交叉验证选定）" };
         var train = new Option<DirectoryInfo[]>("--train") { Description = "用目录中的已标注报告统计各提示词的可靠度并训练上下文模型（可多次指定），写入 -o 指定的目录", AllowMultipleArgumentsPerToken = true };
         var output = new Option<DirectoryInfo?>("--output", "-o") { Description = "与 --train 同用：数据目录（如 src/Assessment.Domain/Data），写入 cue-reliability.json 与 context-model.json" };
         var command = new Command("extract", "从法治政府建设年度报告中提取指标数值（附原文依据）") { report, json, year, eval, cv, train, output };
