@@ -29,4 +29,5 @@ public sealed class JsonGrainStorageSerializer : IGrainStorageSerializer
 [JsonSourceGenerationOptions(JsonSerializerDefaults.General)]
 [JsonSerializable(typeof(UnitState))]
 [JsonSerializable(typeof(CountyState))]
+[JsonSerializable(typeof(Assessment.Grains.Abstractions.CountyFactsSnapshot))]
 internal sealed partial class StorageJsonContext : JsonSerializerContext;

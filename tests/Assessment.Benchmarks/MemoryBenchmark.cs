@@ -27,6 +27,7 @@ internal static class MemoryBenchmark
             // Storage that keeps nothing: the memory provider would hold a serialized copy of every state in this heap,
             // which a database-backed silo does not.
             Orleans.Runtime.Hosting.StorageProviderExtensions.AddGrainStorage(silo.Services, StorageNames.Default, (_, _) => new DiscardGrainStorage());
+            Orleans.Runtime.Hosting.StorageProviderExtensions.AddGrainStorage(silo.Services, StorageNames.Counties, (_, _) => new DiscardGrainStorage());
             silo.UseInMemoryReminderService();
             silo.Services.AddAssessmentGrains();
             // In production the entries live in PostgreSQL, not in the silo's heap; here they are dropped.

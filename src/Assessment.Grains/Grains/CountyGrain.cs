@@ -28,7 +28,7 @@ namespace Assessment.Grains.Grains;
 /// </summary>
 [Reentrant]
 public sealed partial class CountyGrain(
-    [PersistentState("county", StorageNames.Default)] IPersistentState<CountyState> state,
+    [PersistentState("county", StorageNames.Counties)] IPersistentState<CountyState> state,
     IndicatorCatalog catalog,
     IAuditLog auditLog,
     TimeProvider clock,
@@ -334,12 +334,23 @@ public sealed partial class CountyGrain(
     /// <summary>Waits until everything applied so far has been written or has failed; readers then see stored state.</summary>
     private Task DurableAsync() => _commit.SettledAsync();
 
-    /// <summary>One group write: the state (with its pending audit entries), then the audit log and the round's notice.</summary>
+    /// <summary>
+    /// One group write: the state with its new audit entries, then the round's notice. The server's storage
+    /// (PostgresCountyStorage) writes the entries to the audit log in the state's transaction and empties the written
+    /// list; a storage that keeps them inside the state (the grain tests' memory storage, rows written before that
+    /// storage) leaves them, and they are appended to the log after the write.
+    /// </summary>
     private async Task WriteAsync()
     {
-        state.State = S.Clone();
+        var snapshot = S.Clone();
+        state.State = snapshot;
         await state.WriteStateAsync();
-        Durable(state.State);
+        Durable(snapshot);
+        if (snapshot.PendingAudit.Count == 0)
+        {
+            S.PendingAudit.RemoveAll(r => r.Index < snapshot.AuditCount);
+        }
+
         S.Compact();
         // Durable from here on, entries included; appending them to the log may wait for a later write.
         await FlushAuditAsync();

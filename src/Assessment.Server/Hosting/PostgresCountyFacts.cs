@@ -8,8 +8,9 @@ using Npgsql;
 namespace Assessment.Server.Hosting;
 
 /// <summary>
-/// The counties' stored grain states (Orleans storage rows of state <c>county</c>, keyed <c>tenant/county/year</c>),
-/// read in one query and turned into scoring facts: what a cold ranking needs, without activating 2,850 grains.
+/// The counties' scoring facts as their storage (<see cref="PostgresCountyStorage"/>) keeps them beside each state, read
+/// in one query: what a cold ranking needs, without activating 2,850 grains or parsing their whole states. A row
+/// carried over from before the facts column (null facts) is read from its state.
 /// </summary>
 public sealed class PostgresCountyFacts(NpgsqlDataSource dataSource, IndicatorCatalog catalog) : ICountyFactsStore
 {
@@ -17,26 +18,20 @@ public sealed class PostgresCountyFacts(NpgsqlDataSource dataSource, IndicatorCa
 
     public async Task<IReadOnlyDictionary<string, CountyFactsSnapshot>?> ReadAsync(string tenant, int year, CancellationToken ct = default)
     {
-        await using var command = dataSource.CreateCommand("""
-            SELECT grainidextensionstring, payloadbinary
-              FROM orleansstorage
-             WHERE serviceid = @service AND graintypestring = 'county' AND grainidextensionstring LIKE @prefix
-            """);
-        command.Parameters.AddWithValue("service", SiloSetup.ServiceId);
-        // Slugs cannot hold '%', '_' is not in them either, and '/' separates: the pattern names exactly this tenant.
-        command.Parameters.AddWithValue("prefix", $"{tenant}/%/{year}");
+        await using var command = dataSource.CreateCommand(
+            "SELECT county, facts, CASE WHEN facts IS NULL THEN state END FROM county_states WHERE tenant = $1 AND year = $2");
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = tenant });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = year });
         var facts = new Dictionary<string, CountyFactsSnapshot>(StringComparer.Ordinal);
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {
-            if (reader.IsDBNull(1))
+            var county = reader.GetString(0);
+            if (!reader.IsDBNull(1))
             {
-                continue;
+                facts[county] = Serializer.Deserialize<CountyFactsSnapshot>(new BinaryData(reader.GetFieldValue<byte[]>(1)));
             }
-
-            var (_, county, _) = GrainKeys.ParseCounty(reader.GetString(0));
-            var state = Serializer.Deserialize<CountyState>(new BinaryData(reader.GetFieldValue<byte[]>(1)));
-            if (state is not null)
+            else if (Serializer.Deserialize<CountyState>(new BinaryData(reader.GetFieldValue<byte[]>(2))) is { } state)
             {
                 facts[county] = new CountyFactsSnapshot(state.Revision, CountyAggregate.Values(catalog, state.Cells), [.. state.Adjustments]);
             }

@@ -57,6 +57,8 @@ public static class SiloSetup
             o.DataSource = database.DataSource;
             o.GrainStorageSerializer = new JsonGrainStorageSerializer();
         });
+        silo.Services.AddKeyedSingleton<Orleans.Storage.IGrainStorage>(StorageNames.Counties,
+            (sp, _) => new PostgresCountyStorage(database.DataSource, sp.GetRequiredService<Assessment.Domain.Catalog.IndicatorCatalog>()));
         silo.UseAdoNetReminderService(o =>
         {
             o.Invariant = Invariant;

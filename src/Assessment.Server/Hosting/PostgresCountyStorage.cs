@@ -1,0 +1,116 @@
+using Assessment.Domain.Aggregation;
+using Assessment.Domain.Catalog;
+using Assessment.Grains;
+using Assessment.Grains.Abstractions;
+using Assessment.Grains.Grains;
+using Npgsql;
+using NpgsqlTypes;
+using Orleans.Storage;
+
+namespace Assessment.Server.Hosting;
+
+/// <summary>
+/// The county grains' storage (table <c>county_states</c>, migration 0008). One group write of a county is one call of
+/// <c>write_county_state</c>: the state, the county's scoring facts beside it (what a cold ranking reads, see
+/// <see cref="PostgresCountyFacts"/>) and the audit entries the write made, in one transaction and one round trip.
+/// The entries are stored in the audit log rather than inside the state: after a successful write the written state's
+/// <see cref="CountyState.PendingAudit"/> is emptied, which tells the grain they are in the log.
+/// </summary>
+public sealed class PostgresCountyStorage(NpgsqlDataSource dataSource, IndicatorCatalog catalog) : IGrainStorage
+{
+    private static readonly Assessment.Grains.JsonGrainStorageSerializer Serializer = new();
+
+    public async Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    {
+        var (tenant, county, year) = GrainKeys.ParseCounty(grainId.Key.ToString()!);
+        await using var command = dataSource.CreateCommand("SELECT etag, state FROM county_states WHERE tenant = $1 AND year = $2 AND county = $3");
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = tenant });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = year });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = county });
+        await using var reader = await command.ExecuteReaderAsync();
+        if (await reader.ReadAsync())
+        {
+            grainState.State = Serializer.Deserialize<T>(new BinaryData(reader.GetFieldValue<byte[]>(1)));
+            grainState.ETag = reader.GetInt32(0).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            grainState.RecordExists = true;
+        }
+        else
+        {
+            grainState.State = Activator.CreateInstance<T>();
+            grainState.ETag = null;
+            grainState.RecordExists = false;
+        }
+    }
+
+    public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    {
+        var state = grainState.State as CountyState
+            ?? throw new InvalidOperationException($"{nameof(PostgresCountyStorage)} stores {nameof(CountyState)} only, not {typeof(T).Name}.");
+        var chain = grainId.Key.ToString()!;
+        var (tenant, county, year) = GrainKeys.ParseCounty(chain);
+        var entries = state.PendingAudit;
+
+        // The entries go to the log in this transaction; the stored state does not carry them.
+        state.PendingAudit = [];
+        byte[] payload;
+        try
+        {
+            payload = Serializer.Serialize(state).ToArray();
+        }
+        finally
+        {
+            state.PendingAudit = entries;
+        }
+
+        var facts = Serializer.Serialize(new CountyFactsSnapshot(state.Revision, CountyAggregate.Values(catalog, state.Cells), [.. state.Adjustments])).ToArray();
+        await using var command = dataSource.CreateCommand("SELECT write_county_state($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)");
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = tenant });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = year });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = county });
+        command.Parameters.Add(grainState.ETag is { } etag
+            ? new NpgsqlParameter<int> { TypedValue = int.Parse(etag, System.Globalization.CultureInfo.InvariantCulture) }
+            : new NpgsqlParameter { Value = DBNull.Value, NpgsqlDbType = NpgsqlDbType.Integer });
+        command.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = payload });
+        command.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = facts });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = chain });
+        command.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = entries.Select(e => e.Index).ToArray() });
+        command.Parameters.Add(Texts(entries.Select(e => e.PrevHash)));
+        command.Parameters.Add(Texts(entries.Select(e => e.Body)));
+        command.Parameters.Add(Texts(entries.Select(e => e.Hash)));
+        object? result;
+        try
+        {
+            result = await command.ExecuteScalarAsync();
+        }
+        catch (PostgresException e) when (e.SqlState == "AS001")
+        {
+            throw new Assessment.Grains.Audit.AuditConflictException(chain, entries.Count > 0 ? entries[0].Index : 0);
+        }
+
+        if (result is not int newEtag)
+        {
+            throw new InconsistentStateException($"County state {chain} was written by someone else (etag {grainState.ETag ?? "none"} is stale).",
+                storedEtag: null, currentEtag: grainState.ETag);
+        }
+
+        grainState.ETag = newEtag.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        grainState.RecordExists = true;
+        state.PendingAudit = [];
+    }
+
+    public async Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    {
+        var (tenant, county, year) = GrainKeys.ParseCounty(grainId.Key.ToString()!);
+        await using var command = dataSource.CreateCommand("DELETE FROM county_states WHERE tenant = $1 AND year = $2 AND county = $3");
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = tenant });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = year });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = county });
+        await command.ExecuteNonQueryAsync();
+        grainState.State = Activator.CreateInstance<T>();
+        grainState.ETag = null;
+        grainState.RecordExists = false;
+    }
+
+    private static NpgsqlParameter<string[]> Texts(IEnumerable<string> values) =>
+        new() { TypedValue = values.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text };
+}

@@ -1,0 +1,104 @@
+using Assessment.Domain.Aggregation;
+using Assessment.Domain.Catalog;
+using Assessment.Domain.Workflow;
+using Assessment.Grains.Audit;
+using Assessment.Grains.Grains;
+using Assessment.Integration.Tests.Infrastructure;
+using Assessment.Server.Hosting;
+using Npgsql;
+using Orleans.Storage;
+
+namespace Assessment.Integration.Tests;
+
+/// <summary>
+/// The county grains' storage (migration 0008): a write stores the state, the county's scoring facts and the write's
+/// audit entries in one transaction, or nothing; rows written by Orleans' storage before it are carried over.
+/// </summary>
+[Collection(PlatformCollection.Name)]
+public sealed class CountyStorageTests(PlatformFixture platform)
+{
+    private static readonly GrainId Grain = GrainId.Create("county", "tn/c1/2024");
+
+    [Fact]
+    public async Task A_write_stores_state_facts_and_audit_entries_together_and_a_stale_or_conflicting_write_stores_nothing()
+    {
+        await using var dataSource = NpgsqlDataSource.Create(await platform.Postgres.CreateDatabaseAsync());
+        await SchemaMigrator.MigrateAsync(dataSource);
+        var storage = new PostgresCountyStorage(dataSource, IndicatorCatalog.Default);
+
+        var state = new CountyState { Revision = 3 };
+        state.Cells["org.meetings"] = new AggregateCell { Sum = 5, Reporters = 1 };
+        var first = Entry(AuditHead.Empty, "u1@1");
+        state.PendingAudit.Add(first);
+        state.AuditCount = 1;
+        state.AuditHash = first.Hash;
+        var grainState = new GrainState<CountyState>(state);
+        await storage.WriteStateAsync("county", Grain, grainState);
+
+        // The entries are in the log, not in the stored state; the written list is emptied to say so.
+        Assert.Empty(state.PendingAudit);
+        Assert.Equal("1", grainState.ETag);
+        Assert.Equal([first], await new PostgresAuditLog(dataSource).ReadAsync("tn/c1/2024", 0, 10));
+        var read = new GrainState<CountyState>();
+        await storage.ReadStateAsync("county", Grain, read);
+        Assert.True(read.RecordExists);
+        Assert.Empty(read.State!.PendingAudit);
+        Assert.Equal(1, read.State.AuditCount);
+        var facts = await new PostgresCountyFacts(dataSource, IndicatorCatalog.Default).ReadAsync("tn", 2024);
+        Assert.Equal(3, facts!["c1"].Revision);
+        Assert.Equal(5, facts["c1"].Values["org.meetings"]);
+
+        // A writer holding an old etag writes nothing: neither the state nor its entry.
+        var second = Entry(new AuditHead(1, first.Hash), "u1@2");
+        var stale = new CountyState { Revision = 4, AuditCount = 2, AuditHash = second.Hash, PendingAudit = [second] };
+        await Assert.ThrowsAsync<InconsistentStateException>(() => storage.WriteStateAsync("county", Grain, new GrainState<CountyState>(stale) { ETag = "7" }));
+        Assert.Single(await new PostgresAuditLog(dataSource).ReadAsync("tn/c1/2024", 0, 10));
+
+        // An entry the log already holds with another hash is never overwritten, and the state is not written either.
+        var forged = first with { Body = first.Body + "（改）", Hash = new string('f', 64) };
+        var conflicting = new CountyState { Revision = 9, AuditCount = 1, PendingAudit = [forged] };
+        await Assert.ThrowsAsync<AuditConflictException>(() => storage.WriteStateAsync("county", Grain, new GrainState<CountyState>(conflicting) { ETag = "1" }));
+        await storage.ReadStateAsync("county", Grain, read);
+        Assert.Equal(3, read.State.Revision);
+        Assert.Equal("1", read.ETag);
+        Assert.Equal([first], await new PostgresAuditLog(dataSource).ReadAsync("tn/c1/2024", 0, 10));
+    }
+
+    [Fact]
+    public async Task County_rows_stored_by_orleans_before_the_county_table_are_carried_over_with_their_pending_entries()
+    {
+        await using var dataSource = NpgsqlDataSource.Create(await platform.Postgres.CreateDatabaseAsync());
+        foreach (var (_, _, sql) in SchemaMigrator.Scripts().Where(s => s.Version < 8))
+        {
+            await using var script = dataSource.CreateCommand(sql);
+            await script.ExecuteNonQueryAsync();
+        }
+
+        var old = new CountyState { Revision = 2, AuditCount = 1 };
+        old.Cells["org.meetings"] = new AggregateCell { Sum = 4, Reporters = 1 };
+        old.PendingAudit.Add(Entry(AuditHead.Empty, "u1@1"));
+        await using (var insert = dataSource.CreateCommand("""
+            INSERT INTO orleansstorage (grainidhash, grainidn0, grainidn1, graintypehash, graintypestring, grainidextensionstring, serviceid, payloadbinary, version)
+            VALUES (1, 0, 0, 1, 'county', 'tn/c1/2024', 'assessment', $1, 5)
+            """))
+        {
+            insert.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = new Assessment.Grains.JsonGrainStorageSerializer().Serialize(old).ToArray() });
+            await insert.ExecuteNonQueryAsync();
+        }
+
+        await SchemaMigrator.MigrateAsync(dataSource);
+
+        var read = new GrainState<CountyState>();
+        await new PostgresCountyStorage(dataSource, IndicatorCatalog.Default).ReadStateAsync("county", Grain, read);
+        Assert.Equal("5", read.ETag);
+        Assert.Equal(2, read.State!.Revision);
+        Assert.Single(read.State.PendingAudit); // the grain appends it on activation, as before
+        var facts = await new PostgresCountyFacts(dataSource, IndicatorCatalog.Default).ReadAsync("tn", 2024);
+        Assert.Equal(4, facts!["c1"].Values["org.meetings"]);
+        await using var left = dataSource.CreateCommand("SELECT count(*) FROM orleansstorage WHERE graintypestring = 'county'");
+        Assert.Equal(0L, await left.ExecuteScalarAsync());
+    }
+
+    private static AuditRecord Entry(AuditHead head, string subject) =>
+        AuditChain.Next(head, new AuditEvent(DateTimeOffset.UnixEpoch, "u1", "submission", subject, null, "org.meetings=5", null));
+}
