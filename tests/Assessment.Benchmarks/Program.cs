@@ -19,14 +19,22 @@ var results = new Results();
 var commit = GitCommit();
 var loadAtStart = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "n/a";
 
+// --only domain|submissions|national|server|ranking|noisy|import|memory runs one group (handy when working on one of
+// them); without it every group runs.
+var only = args.SkipWhile(a => a != "--only").Skip(1).FirstOrDefault();
+var domain = only is null or "domain";
+
 // The header first and every row as soon as it is measured: a long run shows where it is.
 Console.WriteLine($"# Benchmarks ({(quick ? "quick" : "full")}) — {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, commit {commit}, {Environment.ProcessorCount} cores, load {loadAtStart} at start, GC {(GCSettings.IsServerGC ? "server" : "workstation")}");
 Console.WriteLine();
 Console.WriteLine("| scenario | figure | baseline (same run) | baseline | ratio |");
 Console.WriteLine("| --- | ---: | --- | ---: | ---: |");
-Progress("ranking in process");
+if (domain)
+{
+    Progress("ranking in process");
+}
 
-foreach (var size in new[] { 20, 2850 })
+foreach (var size in domain ? new[] { 20, 2850 } : [])
 {
     var counties = CountyGenerator.Generate(catalog, size, seed: size);
     var iterations = smoke ? (size == 20 ? 50 : 3) : quick ? (size == 20 ? 2_000 : 20) : (size == 20 ? 20_000 : 200);
@@ -60,43 +68,46 @@ foreach (var size in new[] { 20, 2850 })
     results.Add(new Result($"ranking {size} counties, full rescoring with every line explained (ms)", explained.P50, full.P50, "full rescoring, points only"));
 }
 
-Progress("report extraction");
-
-// Extraction of a 20 KB annual report (the five fixture reports joined and cut to 20 KiB of UTF-8), against one
-// regular expression pass over the same text that finds every figure: the least any extraction must do.
 var reportsDir = Path.Combine(FindRepository(), "tests", "Assessment.Domain.Tests", "Fixtures", "reports");
-var report = string.Concat(Directory.GetFiles(reportsDir, "*.txt").Order(StringComparer.Ordinal).Select(File.ReadAllText));
-var cut = report.Length;
-while (System.Text.Encoding.UTF8.GetByteCount(report.AsSpan(0, cut)) > 20 * 1024)
-{
-    cut -= 10;
-}
-
-report = report[..cut];
 var extractor = Assessment.Domain.Extraction.ReportExtractor.Default;
-var scan = Measure(quick ? 50 : 500, () => System.Text.RegularExpressions.Regex.Count(report, @"\d+(?:\.\d+)?[件次人个项份场]"));
-var extraction = Measure(quick ? 50 : 500, () => extractor.Extract(report));
-results.Add(new Result($"extracting a {System.Text.Encoding.UTF8.GetByteCount(report) / 1024} KiB report (ms)", extraction.P50, scan.P50, "one regex pass finding every figure"));
-
-// Hostile report texts of 80,000 characters (the ExtractReport limit) must extract in linear time (target ≤ 50 ms),
-// against the same regex pass over the same text.
-foreach (var (name, hostile) in new[]
+if (domain)
 {
+    Progress("report extraction");
+
+    // Extraction of a 20 KB annual report (the five fixture reports joined and cut to 20 KiB of UTF-8), against one
+    // regular expression pass over the same text that finds every figure: the least any extraction must do.
+    var report = string.Concat(Directory.GetFiles(reportsDir, "*.txt").Order(StringComparer.Ordinal).Select(File.ReadAllText));
+    var cut = report.Length;
+    while (System.Text.Encoding.UTF8.GetByteCount(report.AsSpan(0, cut)) > 20 * 1024)
+    {
+        cut -= 10;
+    }
+
+    report = report[..cut];
+    var scan = Measure(quick ? 50 : 500, () => System.Text.RegularExpressions.Regex.Count(report, @"\d+(?:\.\d+)?[件次人个项份场]"));
+    var extraction = Measure(quick ? 50 : 500, () => extractor.Extract(report));
+    results.Add(new Result($"extracting a {System.Text.Encoding.UTF8.GetByteCount(report) / 1024} KiB report (ms)", extraction.P50, scan.P50, "one regex pass finding every figure"));
+
+    // Hostile report texts of 80,000 characters (the ExtractReport limit) must extract in linear time (target ≤ 50 ms),
+    // against the same regex pass over the same text.
+    foreach (var (name, hostile) in new[]
+    {
     ("80,000 digits", new string('1', 80_000)),
     ("80,000 characters without a sentence break", string.Concat(Enumerable.Repeat("办理法律援助案件12件调解纠纷3起培训执法人员5人次", 4000))[..80_000]),
     ("80,000 characters of repeated cue words", string.Concat(Enumerable.Repeat("法律援助案件", 14_000))[..80_000]),
     ("80,000 characters of one figure repeated", string.Concat(Enumerable.Repeat("1件", 40_000))),
     ("80,000 Chinese numerals", string.Concat(Enumerable.Repeat("一二三四五六七八九十", 8_000))),
 })
-{
-    var hostileScan = Measure(smoke ? 3 : 20, () => System.Text.RegularExpressions.Regex.Count(hostile, @"\d+(?:\.\d+)?[件次人个项份场]"));
-    var hostileExtraction = Measure(smoke ? 3 : 20, () => extractor.Extract(hostile));
-    results.Add(new Result($"extracting {name} (ms; target ≤ 50)", hostileExtraction.P50, hostileScan.P50, "one regex pass finding every figure"));
+    {
+        var hostileScan = Measure(smoke ? 3 : 20, () => System.Text.RegularExpressions.Regex.Count(hostile, @"\d+(?:\.\d+)?[件次人个项份场]"));
+        var hostileExtraction = Measure(smoke ? 3 : 20, () => extractor.Extract(hostile));
+        results.Add(new Result($"extracting {name} (ms; target ≤ 50)", hostileExtraction.P50, hostileScan.P50, "one regex pass finding every figure"));
+    }
 }
 
 // B10: a report as a PDF of 20+ pages (the five fixture reports printed by Chromium) read and extracted (target ≤ 1 s),
 // against extracting the same reports' text.
-if (!smoke && File.Exists(Assessment.Integration.Tests.Infrastructure.Chromium.Executable))
+if (domain && !smoke && File.Exists(Assessment.Integration.Tests.Infrastructure.Chromium.Executable))
 {
     Progress("a 20-page PDF report");
     var full = string.Concat(Directory.GetFiles(reportsDir, "*.txt").Order(StringComparer.Ordinal).Select(File.ReadAllText));
@@ -109,12 +120,11 @@ if (!smoke && File.Exists(Assessment.Integration.Tests.Infrastructure.Chromium.E
     results.Add(new Result($"B10 a {pages}-page PDF report read and extracted (ms; target ≤ 1000)", fromPdf.P50, fromText.P50, "extracting the same reports' text"));
 }
 
-Progress("CLI start-up");
-
 // The assess command's start-up (target ≤ 0.5 s), against the dotnet host answering --version.
 var assess = Path.Combine(FindRepository(), "src", "Assessment.Cli", "bin", "Release", "net10.0", "assess.dll");
-if (File.Exists(assess))
+if (domain && File.Exists(assess))
 {
+    Progress("CLI start-up");
     var runs = smoke ? 3 : 10;
     var startup = Measure(runs, () => RunProcess("dotnet", "exec", assess, "--help"));
     var host = Measure(runs, () => RunProcess("dotnet", "--version"));
@@ -123,11 +133,10 @@ if (File.Exists(assess))
     results.Add(new Result("assess extract of a report, process start to exit (ms)", extractStart.P50, host.P50, "dotnet --version"));
 }
 
-Progress("bulletin rendering");
-
 // B5: the bulletin of a 20-county tenant and a 2,850-row annex, against writing the same table with a StringBuilder.
-foreach (var size in new[] { 20, 2850 })
+foreach (var size in domain ? new[] { 20, 2850 } : [])
 {
+    Progress($"bulletin rendering, {size} counties");
     var input = BulletinData.Input(size);
     var renderer = new Assessment.Bulletins.BulletinRenderer();
     var plain = Measure(quick ? 20 : 200, () => BulletinData.Plain(input));
@@ -137,7 +146,7 @@ foreach (var size in new[] { 20, 2850 })
 
 // B11: the bulletin as PDF from the warm browser pool (target: 20 counties ≤ 1.5 s warm, 2,850 counties ≤ 30 s), against
 // Debian's Chromium started cold for the same HTML; then what the pool's browser holds in memory.
-if (!smoke && File.Exists(Assessment.Integration.Tests.Infrastructure.Chromium.Executable))
+if (domain && !smoke && File.Exists(Assessment.Integration.Tests.Infrastructure.Chromium.Executable))
 {
     Progress("B11 bulletin PDF from the warm browser");
     await using var printer = new Assessment.Server.Services.PdfPrinter(
@@ -158,9 +167,7 @@ if (!smoke && File.Exists(Assessment.Integration.Tests.Infrastructure.Chromium.E
     results.Add(new Result("B11 resident memory of the PDF browser after the prints (MB)", browserMb, Environment.WorkingSet / 1048576.0, "this benchmark process"));
 }
 
-// --only submissions|national|server|noisy|import|memory runs one group of the server-level scenarios (handy when working on one of them).
-var only = args.SkipWhile(a => a != "--only").Skip(1).FirstOrDefault();
-if (!smoke && !args.Contains("--domain-only"))
+if (!smoke && !args.Contains("--domain-only") && only is not "domain")
 {
     if (only is null or "submissions")
     {
@@ -178,6 +185,12 @@ if (!smoke && !args.Contains("--domain-only"))
     {
         Progress("B3/B4/B8 rankings over gRPC, cold and warm; silo start; a noisy tenant");
         results.AddRange(await ServerBenchmarks.RunAsync(quick));
+    }
+
+    if (only is "ranking")
+    {
+        Progress("B4 ranking 2,850 counties over gRPC, cold, warm and after a restart");
+        results.AddRange(await ServerBenchmarks.RankingOnlyAsync(quick));
     }
 
     if (only is "noisy")

@@ -32,11 +32,14 @@ internal static class SubmissionBenchmark
             var payload = BenchData.UnitCounts().Take(40).ToArray();
             var client = new SubmissionService.SubmissionServiceClient(server.Channel);
 
+            Console.Error.WriteLine($"  B1 dry run, 64 clients, {seconds} s …");
             var dryRun = await Load(64, seconds, keys, (key, i) => Submit(client, key, payload, i, dryRun: true));
             var walBefore = await BenchData.WalBytesAsync(postgres.ConnectionString);
+            Console.Error.WriteLine($"  B1 durable, 64 clients, {seconds} s …");
             var durable = await Load(64, seconds, keys, (key, i) => Submit(client, key, payload, i, dryRun: false));
             var walPerSubmission = (await BenchData.WalBytesAsync(postgres.ConnectionString) - walBefore) / durable.Count;
             var copyWalPerSubmission = (await BenchData.CopyAsync(postgres.ConnectionString, "bench_values", durable.Count, payload.Length)).WalBytes / durable.Count;
+            Console.Error.WriteLine($"  B1 durable, 1 client, then the plain upsert, {seconds} s each …");
             var single = await Load(1, seconds, keys, (key, i) => Submit(client, key, payload, i, dryRun: false));
             var upsert = await UpsertBaseline(postgres.ConnectionString, 32, seconds, payload.Length);
 
