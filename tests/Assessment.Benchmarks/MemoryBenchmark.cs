@@ -28,6 +28,7 @@ internal static class MemoryBenchmark
             // which a database-backed silo does not.
             Orleans.Runtime.Hosting.StorageProviderExtensions.AddGrainStorage(silo.Services, StorageNames.Default, (_, _) => new DiscardGrainStorage());
             Orleans.Runtime.Hosting.StorageProviderExtensions.AddGrainStorage(silo.Services, StorageNames.Counties, (_, _) => new DiscardGrainStorage());
+            Orleans.Runtime.Hosting.StorageProviderExtensions.AddGrainStorage(silo.Services, StorageNames.Units, (_, _) => new DiscardGrainStorage());
             silo.UseInMemoryReminderService();
             silo.Services.AddAssessmentGrains();
             // In production the entries live in PostgreSQL, not in the silo's heap; here they are dropped.

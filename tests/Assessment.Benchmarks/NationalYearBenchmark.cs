@@ -63,7 +63,7 @@ internal static class NationalYearBenchmark
 
             await using var dataSource = NpgsqlDataSource.Create(postgres.ConnectionString);
             long stored;
-            await using (var count = dataSource.CreateCommand("SELECT count(*) FROM orleansstorage WHERE graintypestring = 'unit' AND grainidextensionstring NOT LIKE '%/\\_%'"))
+            await using (var count = dataSource.CreateCommand("SELECT count(*) FROM unit_states WHERE unit NOT LIKE '\\_%'"))
             {
                 stored = (long)(await count.ExecuteScalarAsync())!;
             }

@@ -42,6 +42,7 @@ public sealed class ClusterFixture : IAsyncLifetime
             silo.AddMemoryGrainStorage("inner", o => o.GrainStorageSerializer = new JsonGrainStorageSerializer());
             silo.Services.AddKeyedSingleton<IGrainStorage>(StorageNames.Default, (sp, _) => new FlakyStorage(sp.GetRequiredKeyedService<IGrainStorage>("inner")));
             silo.Services.AddKeyedSingleton<IGrainStorage>(StorageNames.Counties, (sp, _) => sp.GetRequiredKeyedService<IGrainStorage>(StorageNames.Default));
+            silo.Services.AddKeyedSingleton<IGrainStorage>(StorageNames.Units, (sp, _) => sp.GetRequiredKeyedService<IGrainStorage>(StorageNames.Default));
             silo.UseInMemoryReminderService();
             silo.Services.AddAssessmentGrains();
             silo.Services.AddSingleton<Assessment.Grains.Audit.IAuditLog, InMemoryAuditLog>();

@@ -11,4 +11,10 @@ public static class StorageNames
     /// county's scoring facts in the state's transaction (PostgresCountyStorage); memory in grain tests.
     /// </summary>
     public const string Counties = "counties";
+
+    /// <summary>
+    /// The unit grains' storage: in the server a table of its own with the receipts in an insert-only table beside it,
+    /// written in the state's transaction (PostgresUnitStorage); memory in grain tests.
+    /// </summary>
+    public const string Units = "units";
 }

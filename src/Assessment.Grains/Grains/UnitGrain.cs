@@ -47,7 +47,7 @@ public sealed class ReceiptRecord
 /// timer while active, on activation, and by a reminder, until the county confirms it.
 /// </summary>
 public sealed class UnitGrain(
-    [PersistentState("unit", StorageNames.Default)] IPersistentState<UnitState> state,
+    [PersistentState("unit", StorageNames.Units)] IPersistentState<UnitState> state,
     IndicatorCatalog catalog,
     TimeProvider clock,
     ILogger<UnitGrain> logger) : Grain, IUnitGrain, IRemindable

@@ -59,6 +59,7 @@ public static class SiloSetup
         });
         silo.Services.AddKeyedSingleton<Orleans.Storage.IGrainStorage>(StorageNames.Counties,
             (sp, _) => new PostgresCountyStorage(database.DataSource, sp.GetRequiredService<Assessment.Domain.Catalog.IndicatorCatalog>()));
+        silo.Services.AddKeyedSingleton<Orleans.Storage.IGrainStorage>(StorageNames.Units, (_, _) => new PostgresUnitStorage(database.DataSource));
         silo.UseAdoNetReminderService(o =>
         {
             o.Invariant = Invariant;
