@@ -111,6 +111,14 @@ internal static class ServerBenchmarks
 
         }
 
+        // The first bulletin after a restart: the draft's HTML for the round, read cold like the ranking above.
+        double bulletinRestart;
+        await using (var restarted = await ServerProcess.StartAsync(settings))
+        {
+            var bulletins = new BulletinService.BulletinServiceClient(restarted.Channel);
+            bulletinRestart = await Time(() => bulletins.RenderAsync(new RenderBulletinRequest { Year = 2024, Format = BulletinFormat.Html }, ServerProcess.As(restarted.Keys()["assessor"], 120)).ResponseAsync);
+        }
+
         var read = await Time(async () =>
         {
             await using var dataSource = NpgsqlDataSource.Create(database);
@@ -138,6 +146,7 @@ internal static class ServerBenchmarks
             new Result($"{tag} ranking {counties} counties over gRPC, warm p50 (ms)", warm.P50, echo.P50, "gRPC health call p50, same server"),
             new Result($"{tag} ranking {counties} counties over gRPC, cold: first call after start (ms)", cold, read, "PostgreSQL read of the county rows"),
             new Result($"{tag} ranking {counties} counties over gRPC, cold after a restart (ms)", coldRestart, read, "PostgreSQL read of the county rows"),
+            new Result($"{tag} first bulletin (HTML draft) of {counties} counties after a restart (ms)", bulletinRestart, read, "PostgreSQL read of the county rows"),
             new Result($"B12 workbench overview page, {counties} counties, warm p50 (ms)", overview.P50, webFloor.P50, "HTTP /healthz p50, same server"),
             new Result($"B12 workbench ranking page, {counties} counties, warm p50 (ms)", rankingPage.P50, warm.P50, "gRPC ranking p50, same round"),
             new Result($"B12 workbench county page, {counties} counties, warm p50 (ms)", countyPage.P50, webFloor.P50, "HTTP /healthz p50, same server"),
