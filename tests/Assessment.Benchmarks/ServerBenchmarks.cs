@@ -38,28 +38,20 @@ internal static class ServerBenchmarks
     }
 
     /// <summary>Only the 2,850-county ranking (<c>--only ranking</c>).</summary>
-    public static async Task<List<Result>> RankingOnlyAsync(bool quick)
-    {
-        var root = Path.Combine(Path.GetTempPath(), "assessment-bench-" + Guid.NewGuid().ToString("N")[..8]);
-        var postgres = await EmbeddedPostgres.StartAsync(Path.Combine(root, "pg"), null, throwaway: false, _ => { });
-        try
-        {
-            return [.. await RankingAsync(postgres, root, 2850, quick)];
-        }
-        finally
-        {
-            await postgres.StopAsync();
-        }
-    }
+    public static Task<List<Result>> RankingOnlyAsync(bool quick) =>
+        OnOwnPostgresAsync((postgres, root) => RankingAsync(postgres, root, 2850, quick));
 
     /// <summary>Only the noisy-tenant scenario (<c>--only noisy</c>).</summary>
-    public static async Task<List<Result>> NoisyOnlyAsync(bool quick)
+    public static Task<List<Result>> NoisyOnlyAsync(bool quick) =>
+        OnOwnPostgresAsync((postgres, root) => NoisyTenantAsync(postgres, root, quick));
+
+    private static async Task<List<Result>> OnOwnPostgresAsync(Func<EmbeddedPostgres, string, Task<IEnumerable<Result>>> scenario)
     {
         var root = Path.Combine(Path.GetTempPath(), "assessment-bench-" + Guid.NewGuid().ToString("N")[..8]);
         var postgres = await EmbeddedPostgres.StartAsync(Path.Combine(root, "pg"), null, throwaway: false, _ => { });
         try
         {
-            return [.. await NoisyTenantAsync(postgres, root, quick)];
+            return [.. await scenario(postgres, root)];
         }
         finally
         {

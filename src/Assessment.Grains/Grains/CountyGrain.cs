@@ -326,7 +326,7 @@ public sealed partial class CountyGrain(
 
     /// <summary>Keeps the facts of the state just stored or read (immutable, handed to the round as they are).</summary>
     private void Durable(CountyState stored) =>
-        _durable = new CountyFactsSnapshot(stored.Revision, CountyAggregate.Values(catalog, stored.Cells), [.. stored.Adjustments]);
+        _durable = stored.Facts(catalog);
 
     /// <summary>Joins the next group write and returns when it is durable.</summary>
     private Task PersistAsync() => _commit.JoinAsync();

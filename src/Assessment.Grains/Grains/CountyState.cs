@@ -66,6 +66,10 @@ public sealed class CountyState
         }
     }
 
+    /// <summary>What a ranking needs of this state: its revision, aggregated values and adjustments.</summary>
+    public CountyFactsSnapshot Facts(Assessment.Domain.Catalog.IndicatorCatalog catalog) =>
+        new(Revision, CountyAggregate.Values(catalog, Cells), [.. Adjustments]);
+
     /// <summary>A deep copy: what a write serializes must not change under it.</summary>
     public CountyState Clone() => new()
     {

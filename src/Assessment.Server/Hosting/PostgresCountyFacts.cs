@@ -1,4 +1,3 @@
-using Assessment.Domain.Aggregation;
 using Assessment.Domain.Catalog;
 using Assessment.Grains;
 using Assessment.Grains.Abstractions;
@@ -33,7 +32,7 @@ public sealed class PostgresCountyFacts(NpgsqlDataSource dataSource, IndicatorCa
             }
             else if (Serializer.Deserialize<CountyState>(new BinaryData(reader.GetFieldValue<byte[]>(2))) is { } state)
             {
-                facts[county] = new CountyFactsSnapshot(state.Revision, CountyAggregate.Values(catalog, state.Cells), [.. state.Adjustments]);
+                facts[county] = state.Facts(catalog);
             }
         }
 

@@ -1,4 +1,3 @@
-using Assessment.Domain.Aggregation;
 using Assessment.Domain.Catalog;
 using Assessment.Grains;
 using Assessment.Grains.Abstractions;
@@ -22,11 +21,7 @@ public sealed class PostgresCountyStorage(NpgsqlDataSource dataSource, Indicator
 
     public async Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
-        var (tenant, county, year) = GrainKeys.ParseCounty(grainId.Key.ToString()!);
-        await using var command = dataSource.CreateCommand("SELECT etag, state FROM county_states WHERE tenant = $1 AND year = $2 AND county = $3");
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = tenant });
-        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = year });
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = county });
+        await using var command = Keyed("SELECT etag, state FROM county_states WHERE tenant = $1 AND year = $2 AND county = $3", grainId);
         await using var reader = await command.ExecuteReaderAsync();
         if (await reader.ReadAsync())
         {
@@ -47,7 +42,6 @@ public sealed class PostgresCountyStorage(NpgsqlDataSource dataSource, Indicator
         var state = grainState.State as CountyState
             ?? throw new InvalidOperationException($"{nameof(PostgresCountyStorage)} stores {nameof(CountyState)} only, not {typeof(T).Name}.");
         var chain = grainId.Key.ToString()!;
-        var (tenant, county, year) = GrainKeys.ParseCounty(chain);
         var entries = state.PendingAudit;
 
         // The entries go to the log in this transaction; the stored state does not carry them.
@@ -62,11 +56,8 @@ public sealed class PostgresCountyStorage(NpgsqlDataSource dataSource, Indicator
             state.PendingAudit = entries;
         }
 
-        var facts = Serializer.Serialize(new CountyFactsSnapshot(state.Revision, CountyAggregate.Values(catalog, state.Cells), [.. state.Adjustments])).ToArray();
-        await using var command = dataSource.CreateCommand("SELECT write_county_state($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)");
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = tenant });
-        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = year });
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = county });
+        var facts = Serializer.Serialize(state.Facts(catalog)).ToArray();
+        await using var command = Keyed("SELECT write_county_state($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)", grainId);
         command.Parameters.Add(grainState.ETag is { } etag
             ? new NpgsqlParameter<int> { TypedValue = int.Parse(etag, System.Globalization.CultureInfo.InvariantCulture) }
             : new NpgsqlParameter { Value = DBNull.Value, NpgsqlDbType = NpgsqlDbType.Integer });
@@ -100,15 +91,22 @@ public sealed class PostgresCountyStorage(NpgsqlDataSource dataSource, Indicator
 
     public async Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
-        var (tenant, county, year) = GrainKeys.ParseCounty(grainId.Key.ToString()!);
-        await using var command = dataSource.CreateCommand("DELETE FROM county_states WHERE tenant = $1 AND year = $2 AND county = $3");
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = tenant });
-        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = year });
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = county });
+        await using var command = Keyed("DELETE FROM county_states WHERE tenant = $1 AND year = $2 AND county = $3", grainId);
         await command.ExecuteNonQueryAsync();
         grainState.State = Activator.CreateInstance<T>();
         grainState.ETag = null;
         grainState.RecordExists = false;
+    }
+
+    /// <summary>A command whose first three parameters are the county's key: tenant, year, county.</summary>
+    private NpgsqlCommand Keyed(string sql, GrainId grainId)
+    {
+        var (tenant, county, year) = GrainKeys.ParseCounty(grainId.Key.ToString()!);
+        var command = dataSource.CreateCommand(sql);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = tenant });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = year });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = county });
+        return command;
     }
 
     private static NpgsqlParameter<string[]> Texts(IEnumerable<string> values) =>
