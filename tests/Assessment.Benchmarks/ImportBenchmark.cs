@@ -19,51 +19,44 @@ internal static class ImportBenchmark
 
     public static async Task<List<Result>> RunAsync()
     {
-        var root = Path.Combine(Path.GetTempPath(), "assessment-bench-" + Guid.NewGuid().ToString("N")[..8]);
-        var postgres = await EmbeddedPostgres.StartAsync(Path.Combine(root, "pg"), null, throwaway: false, _ => { });
-        try
+        await using var bench = await BenchPostgres.StartAsync();
+        var (root, postgres) = (bench.Root, bench.Postgres);
+        var seed = Path.Combine(root, "seed.yaml");
+        await File.WriteAllTextAsync(seed, BenchData.Seed("import", Counties, UnitsPerCounty));
+        await using var server = await ServerProcess.StartAsync(new ServerProcess.Settings(postgres.ConnectionString, Path.Combine(root, "data"), seed, Throwaway: false));
+        var keys = server.Keys();
+        var codes = BenchData.UnitCounts().Take(Values).ToArray();
+        var units = Enumerable.Range(0, Counties).SelectMany(c => Enumerable.Range(0, UnitsPerCounty).Select(u => (County: $"c{c}", Unit: $"u{u}"))).ToArray();
+
+        // Baseline: the units submit the same figures themselves, one RPC each, 8 at a time.
+        var client = new SubmissionService.SubmissionServiceClient(server.Channel);
+        var watch = Stopwatch.StartNew();
+        await Parallel.ForEachAsync(units.Select((u, i) => (u, i)), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (item, _) =>
         {
-            var seed = Path.Combine(root, "seed.yaml");
-            await File.WriteAllTextAsync(seed, BenchData.Seed("import", Counties, UnitsPerCounty));
-            await using var server = await ServerProcess.StartAsync(new ServerProcess.Settings(postgres.ConnectionString, Path.Combine(root, "data"), seed, Throwaway: false));
-            var keys = server.Keys();
-            var codes = BenchData.UnitCounts().Take(Values).ToArray();
-            var units = Enumerable.Range(0, Counties).SelectMany(c => Enumerable.Range(0, UnitsPerCounty).Select(u => (County: $"c{c}", Unit: $"u{u}"))).ToArray();
+            var request = new SubmitIndicatorsRequest { SubmissionId = Guid.NewGuid().ToString(), Year = 2024 };
+            request.Values.AddRange(codes.Select((code, k) => new IndicatorValue { Code = code, Value = item.i + k }));
+            await client.SubmitIndicatorsAsync(request, ServerProcess.As(keys[$"{item.u.County}/{item.u.Unit}"], 60));
+        });
+        var unary = watch.Elapsed.TotalSeconds;
 
-            // Baseline: the units submit the same figures themselves, one RPC each, 8 at a time.
-            var client = new SubmissionService.SubmissionServiceClient(server.Channel);
-            var watch = Stopwatch.StartNew();
-            await Parallel.ForEachAsync(units.Select((u, i) => (u, i)), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (item, _) =>
-            {
-                var request = new SubmitIndicatorsRequest { SubmissionId = Guid.NewGuid().ToString(), Year = 2024 };
-                request.Values.AddRange(codes.Select((code, k) => new IndicatorValue { Code = code, Value = item.i + k }));
-                await client.SubmitIndicatorsAsync(request, ServerProcess.As(keys[$"{item.u.County}/{item.u.Unit}"], 60));
-            });
-            var unary = watch.Elapsed.TotalSeconds;
-
-            var table = Path.Combine(root, "全市汇总.xlsx");
-            await using (var file = File.Create(table))
-            {
-                Write(file, codes, units);
-            }
-
-            watch.Restart();
-            var (exit, output, error) = await AssessCli.RunAsync(server, keys["assessor"], "import", "--year", "2024", "--timeout", "300", table);
-            var import = watch.Elapsed.TotalSeconds;
-            if (exit != 0 || !output.Contains($"已保存 {units.Length} 行", StringComparison.Ordinal))
-            {
-                throw new InvalidOperationException($"import failed ({exit}): {output}{error}");
-            }
-
-            return
-            [
-                new Result($"B9 assess import of {units.Length} units × {codes.Length} values, end to end (s; target ≤ 30)", import, unary, "the same submissions, one RPC each, 8 clients"),
-            ];
-        }
-        finally
+        var table = Path.Combine(root, "全市汇总.xlsx");
+        await using (var file = File.Create(table))
         {
-            await postgres.StopAsync();
+            Write(file, codes, units);
         }
+
+        watch.Restart();
+        var (exit, output, error) = await AssessCli.RunAsync(server, keys["assessor"], "import", "--year", "2024", "--timeout", "300", table);
+        var import = watch.Elapsed.TotalSeconds;
+        if (exit != 0 || !output.Contains($"已保存 {units.Length} 行", StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException($"import failed ({exit}): {output}{error}");
+        }
+
+        return
+        [
+            new Result($"B9 assess import of {units.Length} units × {codes.Length} values, end to end (s; target ≤ 30)", import, unary, "the same submissions, one RPC each, 8 clients"),
+        ];
     }
 
     /// <summary>The table as an assessor's spreadsheet holds it: a header of codes, a row per unit, new figures.</summary>

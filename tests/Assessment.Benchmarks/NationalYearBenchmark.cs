@@ -21,70 +21,63 @@ internal static class NationalYearBenchmark
     {
         var counties = quick ? 143 : 2850;
         const int units = 40;
-        var root = Path.Combine(Path.GetTempPath(), "assessment-bench-" + Guid.NewGuid().ToString("N")[..8]);
-        var postgres = await EmbeddedPostgres.StartAsync(Path.Combine(root, "pg"), null, throwaway: false, _ => { });
-        try
+        await using var bench = await BenchPostgres.StartAsync();
+        var (root, postgres) = (bench.Root, bench.Postgres);
+        var seed = Path.Combine(root, "seed.yaml");
+        await File.WriteAllTextAsync(seed, BenchData.Seed("nation", counties, units));
+        await using var server = await ServerProcess.StartAsync(
+            new ServerProcess.Settings(postgres.ConnectionString, Path.Combine(root, "data"), seed, Throwaway: false),
+            readyTimeout: TimeSpan.FromMinutes(10));
+        var keys = server.Keys().Where(k => k.Key.Contains('/', StringComparison.Ordinal)).Select(k => k.Value).ToArray();
+        var codes = BenchData.UnitCounts();
+        var queue = new ConcurrentQueue<(string Key, int Index)>(keys.Select((k, i) => (k, i)));
+        var client = new SubmissionService.SubmissionServiceClient(server.Channel);
+        var failures = new ConcurrentDictionary<StatusCode, int>();
+        var values = 0L;
+        var watch = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, 64).Select(async _ =>
         {
-            var seed = Path.Combine(root, "seed.yaml");
-            await File.WriteAllTextAsync(seed, BenchData.Seed("nation", counties, units));
-            await using var server = await ServerProcess.StartAsync(
-                new ServerProcess.Settings(postgres.ConnectionString, Path.Combine(root, "data"), seed, Throwaway: false),
-                readyTimeout: TimeSpan.FromMinutes(10));
-            var keys = server.Keys().Where(k => k.Key.Contains('/', StringComparison.Ordinal)).Select(k => k.Value).ToArray();
-            var codes = BenchData.UnitCounts();
-            var queue = new ConcurrentQueue<(string Key, int Index)>(keys.Select((k, i) => (k, i)));
-            var client = new SubmissionService.SubmissionServiceClient(server.Channel);
-            var failures = new ConcurrentDictionary<StatusCode, int>();
-            var values = 0L;
-            var watch = Stopwatch.StartNew();
-            await Task.WhenAll(Enumerable.Range(0, 64).Select(async _ =>
+            while (queue.TryDequeue(out var item))
             {
-                while (queue.TryDequeue(out var item))
+                var request = new SubmitIndicatorsRequest { SubmissionId = Guid.NewGuid().ToString(), Year = 2024 };
+                var count = 10 + (item.Index % (codes.Length - 9));
+                for (var k = 0; k < count; k++)
                 {
-                    var request = new SubmitIndicatorsRequest { SubmissionId = Guid.NewGuid().ToString(), Year = 2024 };
-                    var count = 10 + (item.Index % (codes.Length - 9));
-                    for (var k = 0; k < count; k++)
-                    {
-                        request.Values.Add(new IndicatorValue { Code = codes[k], Value = item.Index + k });
-                    }
-
-                    Interlocked.Add(ref values, count);
-                    try
-                    {
-                        await client.SubmitIndicatorsAsync(request, ServerProcess.As(item.Key, 60));
-                    }
-                    catch (RpcException ex)
-                    {
-                        failures.AddOrUpdate(ex.StatusCode, 1, (_, n) => n + 1);
-                    }
+                    request.Values.Add(new IndicatorValue { Code = codes[k], Value = item.Index + k });
                 }
-            }));
-            var seconds = watch.Elapsed.TotalSeconds;
 
-            await using var dataSource = NpgsqlDataSource.Create(postgres.ConnectionString);
-            long stored;
-            await using (var count = dataSource.CreateCommand("SELECT count(*) FROM unit_states WHERE unit NOT LIKE '\\_%'"))
-            {
-                stored = (long)(await count.ExecuteScalarAsync())!;
+                Interlocked.Add(ref values, count);
+                try
+                {
+                    await client.SubmitIndicatorsAsync(request, ServerProcess.As(item.Key, 60));
+                }
+                catch (RpcException ex)
+                {
+                    failures.AddOrUpdate(ex.StatusCode, 1, (_, n) => n + 1);
+                }
             }
+        }));
+        var seconds = watch.Elapsed.TotalSeconds;
 
-            if (stored == 0)
-            {
-                throw new InvalidOperationException("No unit grain rows found: the count query does not match the stored grain type.");
-            }
-
-            var copySeconds = (await BenchData.CopyAsync(postgres.ConnectionString, "bench_national", keys.Length, (int)(values / keys.Length))).Seconds;
-            var conflicts = failures.Values.Sum();
-            return
-            [
-                new Result($"B2 national year: {keys.Length:N0} submissions, 64 clients (s)", seconds, copySeconds, "COPY of the same values, a row per value"),
-                new Result($"B2 unit submissions stored afterwards (of {keys.Length:N0})", stored, keys.Length, "submissions sent", HigherIsBetter: true),
-                new Result("B2 failed or conflicting submissions", conflicts, 0.000001, "none allowed"),
-            ];
-        }
-        finally
+        await using var dataSource = NpgsqlDataSource.Create(postgres.ConnectionString);
+        long stored;
+        await using (var count = dataSource.CreateCommand("SELECT count(*) FROM unit_states WHERE unit NOT LIKE '\\_%'"))
         {
-            await postgres.StopAsync();
+            stored = (long)(await count.ExecuteScalarAsync())!;
         }
+
+        if (stored == 0)
+        {
+            throw new InvalidOperationException("No unit grain rows found: the count query does not match the stored grain type.");
+        }
+
+        var copySeconds = (await BenchData.CopyAsync(postgres.ConnectionString, "bench_national", keys.Length, (int)(values / keys.Length))).Seconds;
+        var conflicts = failures.Values.Sum();
+        return
+        [
+            new Result($"B2 national year: {keys.Length:N0} submissions, 64 clients (s)", seconds, copySeconds, "COPY of the same values, a row per value"),
+            new Result($"B2 unit submissions stored afterwards (of {keys.Length:N0})", stored, keys.Length, "submissions sent", HigherIsBetter: true),
+            new Result("B2 failed or conflicting submissions", conflicts, 0.000001, "none allowed"),
+        ];
     }
 }

@@ -17,22 +17,15 @@ internal static class ServerBenchmarks
     public static async Task<List<Result>> RunAsync(bool quick)
     {
         var results = new List<Result>();
-        var root = Path.Combine(Path.GetTempPath(), "assessment-bench-" + Guid.NewGuid().ToString("N")[..8]);
-        var postgres = await EmbeddedPostgres.StartAsync(Path.Combine(root, "pg"), null, throwaway: false, _ => { });
-        try
+        await using var bench = await BenchPostgres.StartAsync();
+        var (root, postgres) = (bench.Root, bench.Postgres);
+        foreach (var counties in new[] { 20, 2850 })
         {
-            foreach (var counties in new[] { 20, 2850 })
-            {
-                results.AddRange(await RankingAsync(postgres, root, counties, quick));
-            }
+            results.AddRange(await RankingAsync(postgres, root, counties, quick));
+        }
 
-            results.AddRange(await StartupAsync(postgres, root));
-            results.AddRange(await NoisyTenantAsync(postgres, root, quick));
-        }
-        finally
-        {
-            await postgres.StopAsync();
-        }
+        results.AddRange(await StartupAsync(postgres, root));
+        results.AddRange(await NoisyTenantAsync(postgres, root, quick));
 
         return results;
     }
@@ -47,16 +40,9 @@ internal static class ServerBenchmarks
 
     private static async Task<List<Result>> OnOwnPostgresAsync(Func<EmbeddedPostgres, string, Task<IEnumerable<Result>>> scenario)
     {
-        var root = Path.Combine(Path.GetTempPath(), "assessment-bench-" + Guid.NewGuid().ToString("N")[..8]);
-        var postgres = await EmbeddedPostgres.StartAsync(Path.Combine(root, "pg"), null, throwaway: false, _ => { });
-        try
-        {
-            return [.. await scenario(postgres, root)];
-        }
-        finally
-        {
-            await postgres.StopAsync();
-        }
+        await using var bench = await BenchPostgres.StartAsync();
+        var (root, postgres) = (bench.Root, bench.Postgres);
+        return [.. await scenario(postgres, root)];
     }
 
     private static async Task<IEnumerable<Result>> RankingAsync(EmbeddedPostgres postgres, string root, int counties, bool quick)

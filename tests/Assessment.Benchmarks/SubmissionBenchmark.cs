@@ -21,42 +21,35 @@ internal static class SubmissionBenchmark
     public static async Task<List<Result>> RunAsync(bool quick)
     {
         var seconds = quick ? 5 : 20;
-        var root = Path.Combine(Path.GetTempPath(), "assessment-bench-" + Guid.NewGuid().ToString("N")[..8]);
-        var postgres = await EmbeddedPostgres.StartAsync(Path.Combine(root, "pg"), null, throwaway: false, _ => { });
-        try
-        {
-            var seed = Path.Combine(root, "seed.yaml");
-            await File.WriteAllTextAsync(seed, BenchData.Seed("bench", Counties, UnitsPerCounty));
-            await using var server = await ServerProcess.StartAsync(new ServerProcess.Settings(postgres.ConnectionString, Path.Combine(root, "data"), seed, Throwaway: false));
-            var keys = server.Keys().Where(k => k.Key.Contains('/', StringComparison.Ordinal)).Select(k => k.Value).ToArray();
-            var payload = BenchData.UnitCounts().Take(40).ToArray();
-            var client = new SubmissionService.SubmissionServiceClient(server.Channel);
+        await using var bench = await BenchPostgres.StartAsync();
+        var (root, postgres) = (bench.Root, bench.Postgres);
+        var seed = Path.Combine(root, "seed.yaml");
+        await File.WriteAllTextAsync(seed, BenchData.Seed("bench", Counties, UnitsPerCounty));
+        await using var server = await ServerProcess.StartAsync(new ServerProcess.Settings(postgres.ConnectionString, Path.Combine(root, "data"), seed, Throwaway: false));
+        var keys = server.Keys().Where(k => k.Key.Contains('/', StringComparison.Ordinal)).Select(k => k.Value).ToArray();
+        var payload = BenchData.UnitCounts().Take(40).ToArray();
+        var client = new SubmissionService.SubmissionServiceClient(server.Channel);
 
-            Console.Error.WriteLine($"  B1 dry run, 64 clients, {seconds} s …");
-            var dryRun = await Load(64, seconds, keys, (key, i) => Submit(client, key, payload, i, dryRun: true));
-            var walBefore = await BenchData.WalBytesAsync(postgres.ConnectionString);
-            Console.Error.WriteLine($"  B1 durable, 64 clients, {seconds} s …");
-            var durable = await Load(64, seconds, keys, (key, i) => Submit(client, key, payload, i, dryRun: false));
-            var walPerSubmission = (await BenchData.WalBytesAsync(postgres.ConnectionString) - walBefore) / durable.Count;
-            var copyWalPerSubmission = (await BenchData.CopyAsync(postgres.ConnectionString, "bench_values", durable.Count, payload.Length)).WalBytes / durable.Count;
-            Console.Error.WriteLine($"  B1 durable, 1 client, then the plain upsert, {seconds} s each …");
-            var single = await Load(1, seconds, keys, (key, i) => Submit(client, key, payload, i, dryRun: false));
-            var upsert = await UpsertBaseline(postgres.ConnectionString, 32, seconds, payload.Length);
+        Console.Error.WriteLine($"  B1 dry run, 64 clients, {seconds} s …");
+        var dryRun = await Load(64, seconds, keys, (key, i) => Submit(client, key, payload, i, dryRun: true));
+        var walBefore = await BenchData.WalBytesAsync(postgres.ConnectionString);
+        Console.Error.WriteLine($"  B1 durable, 64 clients, {seconds} s …");
+        var durable = await Load(64, seconds, keys, (key, i) => Submit(client, key, payload, i, dryRun: false));
+        var walPerSubmission = (await BenchData.WalBytesAsync(postgres.ConnectionString) - walBefore) / durable.Count;
+        var copyWalPerSubmission = (await BenchData.CopyAsync(postgres.ConnectionString, "bench_values", durable.Count, payload.Length)).WalBytes / durable.Count;
+        Console.Error.WriteLine($"  B1 durable, 1 client, then the plain upsert, {seconds} s each …");
+        var single = await Load(1, seconds, keys, (key, i) => Submit(client, key, payload, i, dryRun: false));
+        var upsert = await UpsertBaseline(postgres.ConnectionString, 32, seconds, payload.Length);
 
-            return
-            [
-                new Result("B1 durable submissions, 64 clients (per s)", durable.Rate, dryRun.Rate, "same RPC as dry run (no storage), 64 clients", HigherIsBetter: true),
-                new Result("B1 durable submissions, 64 clients (per s)", durable.Rate, upsert.Rate, "plain PostgreSQL upsert, 32 clients", HigherIsBetter: true),
-                new Result("B1 latency p50, 64 clients (ms)", durable.P50, dryRun.P50, "dry run p50"),
-                new Result("B1 latency p99, 64 clients (ms)", durable.P99, dryRun.P99, "dry run p99"),
-                new Result("B1 latency p50, 1 client (ms)", single.P50, upsert.P50, "upsert p50 at 32 clients"),
-                new Result("B7 WAL per durable submission (KB)", walPerSubmission / 1024, copyWalPerSubmission / 1024, "COPY of the same values, a row per value"),
-            ];
-        }
-        finally
-        {
-            await postgres.StopAsync();
-        }
+        return
+        [
+            new Result("B1 durable submissions, 64 clients (per s)", durable.Rate, dryRun.Rate, "same RPC as dry run (no storage), 64 clients", HigherIsBetter: true),
+            new Result("B1 durable submissions, 64 clients (per s)", durable.Rate, upsert.Rate, "plain PostgreSQL upsert, 32 clients", HigherIsBetter: true),
+            new Result("B1 latency p50, 64 clients (ms)", durable.P50, dryRun.P50, "dry run p50"),
+            new Result("B1 latency p99, 64 clients (ms)", durable.P99, dryRun.P99, "dry run p99"),
+            new Result("B1 latency p50, 1 client (ms)", single.P50, upsert.P50, "upsert p50 at 32 clients"),
+            new Result("B7 WAL per durable submission (KB)", walPerSubmission / 1024, copyWalPerSubmission / 1024, "COPY of the same values, a row per value"),
+        ];
     }
 
     private sealed record LoadStats(double Rate, double P50, double P99, int Count);

@@ -1,6 +1,7 @@
 using Assessment.Domain.Aggregation;
 using Assessment.Domain.Catalog;
 using Assessment.Domain.Workflow;
+using Assessment.Grains.Abstractions;
 using Assessment.Grains.Audit;
 using Assessment.Grains.Grains;
 using Assessment.Integration.Tests.Infrastructure;
@@ -11,8 +12,9 @@ using Orleans.Storage;
 namespace Assessment.Integration.Tests;
 
 /// <summary>
-/// The county grains' storage (migration 0008): a write stores the state, the county's scoring facts and the write's
-/// audit entries in one transaction, or nothing; rows written by Orleans' storage before it are carried over.
+/// The county grains' storage (migrations 0008, 0010): a write stores the state, the county's scoring facts, its
+/// overview line and the write's audit entries in one transaction, or nothing; rows written by Orleans' storage before
+/// it are carried over.
 /// </summary>
 [Collection(PlatformCollection.Name)]
 public sealed class CountyStorageTests(PlatformFixture platform)
@@ -95,8 +97,62 @@ public sealed class CountyStorageTests(PlatformFixture platform)
         Assert.Single(read.State.PendingAudit); // the grain appends it on activation, as before
         var facts = await new PostgresCountyFacts(dataSource, IndicatorCatalog.Default).ReadAsync("tn", 2024);
         Assert.Equal(4, facts!["c1"].Values["org.meetings"]);
+        Assert.Equal(old.Board("c1"), (await new PostgresCountyFacts(dataSource, IndicatorCatalog.Default).ReadBoardAsync("tn", 2024))!["c1"]);
         await using var left = dataSource.CreateCommand("SELECT count(*) FROM orleansstorage WHERE graintypestring = 'county'");
         Assert.Equal(0L, await left.ExecuteScalarAsync());
+    }
+
+    [Fact]
+    public async Task A_write_stores_the_county_overview_line_and_a_row_without_one_is_read_from_its_state()
+    {
+        await using var dataSource = NpgsqlDataSource.Create(await platform.Postgres.CreateDatabaseAsync());
+        await SchemaMigrator.MigrateAsync(dataSource);
+        var storage = new PostgresCountyStorage(dataSource, IndicatorCatalog.Default);
+        var store = new PostgresCountyFacts(dataSource, IndicatorCatalog.Default);
+        var deadline = new DateTimeOffset(2025, 3, 31, 16, 0, 0, TimeSpan.Zero);
+        var state = new CountyState
+        {
+            Status = CountyStatus.Submitted,
+            Version = 4,
+            Deadline = deadline,
+            Extension = deadline.AddDays(7),
+            Units = ["u1", "u2", "u3"],
+            RequiredUnitCodes = ["org.meetings", "pufa.activities"],
+            Adjustments = [new AdjustmentRecord("a1", "bonus", 1, "表彰", null, "assessor", deadline)],
+        };
+        state.UnitVersions["u1"] = 2;
+        state.UnitStoredAt["u1"] = deadline.AddHours(-1);
+        state.UnitMissing["u1"] = 0;
+        state.UnitVersions["u2"] = 1;
+        state.UnitStoredAt["u2"] = deadline.AddHours(1); // late
+        state.UnitMissing["u2"] = 1;
+        var grainState = new GrainState<CountyState>(state);
+        await storage.WriteStateAsync("county", Grain, grainState);
+
+        // u3 sent nothing: it lacks both required values; u2 lacks one and came after the deadline.
+        var expected = new CountyBoardRow("c1", CountyStatus.Submitted, 4, 3, 2, 1, 3, deadline.AddDays(7), 1);
+        Assert.Equal(expected, state.Board("c1"));
+        Assert.Equal(expected, (await store.ReadBoardAsync("tn", 2024))!["c1"]);
+
+        // A write by the previous release's function (a rolling upgrade) clears the line: it is taken from that state.
+        state.Status = CountyStatus.Returned;
+        state.Version = 5;
+        await using (var old = dataSource.CreateCommand(
+            "SELECT write_county_state('tn', 2024, 'c1', 1, $1, $2, 'tn/c1/2024', '{}'::integer[], '{}'::text[], '{}'::text[], '{}'::text[])"))
+        {
+            var serializer = new Assessment.Grains.JsonGrainStorageSerializer();
+            old.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = serializer.Serialize(state).ToArray() });
+            old.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = serializer.Serialize(state.Facts(IndicatorCatalog.Default)).ToArray() });
+            Assert.Equal(2, await old.ExecuteScalarAsync());
+        }
+
+        await using (var board = dataSource.CreateCommand("SELECT board IS NULL FROM county_states WHERE county = 'c1'"))
+        {
+            Assert.Equal(true, await board.ExecuteScalarAsync());
+        }
+
+        Assert.Equal(expected with { Status = CountyStatus.Returned, Version = 5 }, (await store.ReadBoardAsync("tn", 2024))!["c1"]);
+        Assert.Empty((await store.ReadBoardAsync("tn", 2023))!);
     }
 
     private static AuditRecord Entry(AuditHead head, string subject) =>

@@ -312,8 +312,7 @@ public sealed partial class CountyGrain(
 
     private CountyProgress Progress()
     {
-        var units = Standing.Of(S.Units, S.UnitVersions, S.UnitStoredAt, S.UnitMissing, S.RequiredUnitCodes.Length, S.Deadline)
-            .Select(u => new UnitProgress(u.Unit, u.Version, u.StoredAt, u.Late, u.Missing)).ToArray();
+        var units = S.Standing().Select(u => new UnitProgress(u.Unit, u.Version, u.StoredAt, u.Late, u.Missing)).ToArray();
         var submitted = units.Count(u => u.Version > 0);
         var late = units.Count(u => u.Late);
         return new CountyProgress(units.Length, submitted, submitted - late, late, units.Sum(u => u.MissingValues), units);

@@ -70,6 +70,21 @@ public sealed class CountyState
     public CountyFactsSnapshot Facts(Assessment.Domain.Catalog.IndicatorCatalog catalog) =>
         new(Revision, CountyAggregate.Values(catalog, Cells), [.. Adjustments]);
 
+    /// <summary>Each roster unit's standing: version, when it last stored, late or not, values missing.</summary>
+    public UnitStanding[] Standing() =>
+        Assessment.Domain.Workflow.Standing.Of(Units, UnitVersions, UnitStoredAt, UnitMissing, RequiredUnitCodes.Length, Deadline);
+
+    /// <summary>
+    /// This county's line on the round's overview: where it stands and how complete its figures are. Like the facts
+    /// it depends on the state alone (no clock), so it is stored with each write and read back for every county at once.
+    /// </summary>
+    public CountyBoardRow Board(string county)
+    {
+        var units = Standing();
+        return new CountyBoardRow(county, Status, Version, units.Length, units.Count(u => u.Version > 0), units.Count(u => u.Late),
+            units.Sum(u => u.Missing), Extension, Adjustments.Count);
+    }
+
     /// <summary>A deep copy: what a write serializes must not change under it.</summary>
     public CountyState Clone() => new()
     {

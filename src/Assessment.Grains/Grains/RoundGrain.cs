@@ -16,7 +16,7 @@ namespace Assessment.Grains.Grains;
 /// the last ranking (a cheap version check), so no submission writes to this grain. Scores are kept per county:
 /// a changed county is rescored, and all counties only when the peer ranges move; ranking is then a sort.
 /// </summary>
-public sealed class RoundGrain(
+public sealed partial class RoundGrain(
     [PersistentState("round", StorageNames.Default)] IPersistentState<RoundState> state,
     [PersistentState("published", StorageNames.Default)] IPersistentState<PublishedRoundState> published,
     IndicatorCatalog catalog,
@@ -307,32 +307,6 @@ public sealed class RoundGrain(
         await state.WriteOrRestoreAsync(GrainContext, logger);
         await StopRemindersAsync();
         return Info()!;
-    }
-
-    public async Task<RoundProgress> GetProgress() => Progress(await BoardViewsAsync());
-
-    public async Task<RoundBoard> GetBoard()
-    {
-        var views = await BoardViewsAsync();
-        return new RoundBoard(Progress(views), views.Select(v => new CountyBoardRow(v.County, v.Status, v.Version,
-            v.Progress.UnitsExpected, v.Progress.UnitsSubmitted, v.Progress.Late, v.Progress.MissingValues, v.Extension, v.Adjustments.Length)).ToArray());
-    }
-
-    private async Task<CountyWorkflowView[]> BoardViewsAsync() =>
-        PinnedScheme is null || S.Phase == RoundPhase.Draft ? [] : await CountyViewsAsync();
-
-    private RoundProgress Progress(CountyWorkflowView[] views)
-    {
-        var byStatus = Enum.GetValues<CountyStatus>().ToDictionary(s => s, s => views.Count(v => v.Status == s));
-        var allReviewed = views.Length == S.Counties.Length && views.All(v => v.Status is CountyStatus.Reviewed or CountyStatus.Published);
-        return new RoundProgress(
-            S.Counties.Length, byStatus,
-            views.Sum(v => v.Progress.UnitsExpected), views.Sum(v => v.Progress.UnitsSubmitted),
-            views.Sum(v => v.Progress.OnTime), views.Sum(v => v.Progress.Late), views.Sum(v => v.Progress.MissingValues),
-            RoundWorkflow.Check(RoundWorkflow.Action.Define, S.Phase) is null,
-            RoundWorkflow.Check(RoundWorkflow.Action.Open, S.Phase) is null && PinnedScheme is not null,
-            RoundWorkflow.Check(RoundWorkflow.Action.Close, S.Phase) is null,
-            RoundWorkflow.Check(RoundWorkflow.Action.Publish, S.Phase) is null && allReviewed);
     }
 
     public Task<RoundNotification[]> GetNotifications() => Task.FromResult(Enumerable.Reverse(S.Notifications).ToArray());

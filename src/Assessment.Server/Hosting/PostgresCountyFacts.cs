@@ -7,35 +7,47 @@ using Npgsql;
 namespace Assessment.Server.Hosting;
 
 /// <summary>
-/// The counties' scoring facts as their storage (<see cref="PostgresCountyStorage"/>) keeps them beside each state, read
-/// in one query: what a cold ranking needs, without activating 2,850 grains or parsing their whole states. A row
-/// carried over from before the facts column (null facts) is read from its state.
+/// The counties' scoring facts and overview lines as their storage (<see cref="PostgresCountyStorage"/>) keeps them
+/// beside each state, each read in one query: what a cold ranking or the round's overview needs, without activating
+/// 2,850 grains or parsing their whole states. A row written before such a column (null there) is read from its state.
 /// </summary>
 public sealed class PostgresCountyFacts(NpgsqlDataSource dataSource, IndicatorCatalog catalog) : ICountyFactsStore
 {
     private static readonly JsonGrainStorageSerializer Serializer = new();
 
-    public async Task<IReadOnlyDictionary<string, CountyFactsSnapshot>?> ReadAsync(string tenant, int year, CancellationToken ct = default)
+    public Task<IReadOnlyDictionary<string, CountyFactsSnapshot>?> ReadAsync(string tenant, int year, CancellationToken ct = default) =>
+        ReadColumnAsync(tenant, year, "facts", (county, state) => state.Facts(catalog), ct);
+
+    public Task<IReadOnlyDictionary<string, CountyBoardRow>?> ReadBoardAsync(string tenant, int year, CancellationToken ct = default) =>
+        ReadColumnAsync(tenant, year, "board", (county, state) => state.Board(county), ct);
+
+    /// <summary>One stored column of every county of a round (its own SQL per column; never from a caller's text).</summary>
+    private async Task<IReadOnlyDictionary<string, T>?> ReadColumnAsync<T>(string tenant, int year, string column,
+        Func<string, CountyState, T> fromState, CancellationToken ct)
     {
-        await using var command = dataSource.CreateCommand(
-            "SELECT county, facts, CASE WHEN facts IS NULL THEN state END FROM county_states WHERE tenant = $1 AND year = $2");
+        await using var command = dataSource.CreateCommand(column switch
+        {
+            "facts" => "SELECT county, facts, CASE WHEN facts IS NULL THEN state END FROM county_states WHERE tenant = $1 AND year = $2",
+            "board" => "SELECT county, board, CASE WHEN board IS NULL THEN state END FROM county_states WHERE tenant = $1 AND year = $2",
+            _ => throw new ArgumentOutOfRangeException(nameof(column), column, null),
+        });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = tenant });
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = year });
-        var facts = new Dictionary<string, CountyFactsSnapshot>(StringComparer.Ordinal);
+        var rows = new Dictionary<string, T>(StringComparer.Ordinal);
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {
             var county = reader.GetString(0);
             if (!reader.IsDBNull(1))
             {
-                facts[county] = Serializer.Deserialize<CountyFactsSnapshot>(new BinaryData(reader.GetFieldValue<byte[]>(1)));
+                rows[county] = Serializer.Deserialize<T>(new BinaryData(reader.GetFieldValue<byte[]>(1)));
             }
             else if (Serializer.Deserialize<CountyState>(new BinaryData(reader.GetFieldValue<byte[]>(2))) is { } state)
             {
-                facts[county] = state.Facts(catalog);
+                rows[county] = fromState(county, state);
             }
         }
 
-        return facts;
+        return rows;
     }
 }

@@ -10,8 +10,8 @@ namespace Assessment.Server.Hosting;
 
 /// <summary>
 /// The county grains' storage (table <c>county_states</c>, migration 0008). One group write of a county is one call of
-/// <c>write_county_state</c>: the state, the county's scoring facts beside it (what a cold ranking reads, see
-/// <see cref="PostgresCountyFacts"/>) and the audit entries the write made, in one transaction and one round trip.
+/// <c>write_county_state</c>: the state, the county's scoring facts and its overview line beside it (what a cold
+/// ranking and the round's overview read, see <see cref="PostgresCountyFacts"/>) and the audit entries the write made, in one transaction and one round trip.
 /// The entries are stored in the audit log rather than inside the state: after a successful write the written state's
 /// <see cref="CountyState.PendingAudit"/> is emptied, which tells the grain they are in the log.
 /// </summary>
@@ -57,12 +57,14 @@ public sealed class PostgresCountyStorage(NpgsqlDataSource dataSource, Indicator
         }
 
         var facts = Serializer.Serialize(state.Facts(catalog)).ToArray();
-        await using var command = Keyed("SELECT write_county_state($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)", grainId);
+        var board = Serializer.Serialize(state.Board(GrainKeys.ParseCounty(chain).County)).ToArray();
+        await using var command = Keyed("SELECT write_county_state($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)", grainId);
         command.Parameters.Add(grainState.ETag is { } etag
             ? new NpgsqlParameter<int> { TypedValue = int.Parse(etag, System.Globalization.CultureInfo.InvariantCulture) }
             : new NpgsqlParameter { Value = DBNull.Value, NpgsqlDbType = NpgsqlDbType.Integer });
         command.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = payload });
         command.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = facts });
+        command.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = board });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = chain });
         command.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = entries.Select(e => e.Index).ToArray() });
         command.Parameters.Add(Texts(entries.Select(e => e.PrevHash)));

@@ -26,7 +26,7 @@ public sealed record ChaosReport(
     bool AuditIntact,
     IReadOnlyList<string> Problems)
 {
-    /// <summary>Whether the facts a cold ranking reads in one query (the stored county rows) equal the county grains'.</summary>
+    /// <summary>Whether what the round reads in one query (the stored county rows: facts, overview lines) equals the county grains'.</summary>
     public bool StoredFactsAgree { get; init; }
 
     public bool Passed => Problems.Count == 0;
@@ -36,7 +36,7 @@ public sealed record ChaosReport(
         $"(unresolved {Unresolved}), refused {Refused}; lost {Lost}, doubled {Doubled}; deadline exceeded {DeadlineExceeded}, " +
         $"longest wait {MaxWaitSeconds:0.0} s (deadline {LoadGenerator.DeadlineSeconds} s); leaked internals {LeakedInternals}; " +
         $"longest gap without an acknowledgement {LongestOutageSeconds:0.0} s; counties equal the sums of their units " +
-        $"{(Converged ? $"{ConvergenceSeconds:0.0} s" : "NEVER")} after the load stopped; stored county facts {(StoredFactsAgree ? "equal the grains'" : "DIFFER")}; " +
+        $"{(Converged ? $"{ConvergenceSeconds:0.0} s" : "NEVER")} after the load stopped; stored county facts and overview lines {(StoredFactsAgree ? "equal the grains'" : "DIFFER")}; " +
         $"audit chains {(AuditIntact ? "verified intact" : "BROKEN")}");
 }
 
@@ -159,23 +159,26 @@ public static class ChaosChecker
     }
 
     /// <summary>
-    /// The counties' facts as a cold ranking reads them — one query over the stored county rows
-    /// (<see cref="Assessment.Server.Hosting.PostgresCountyFacts"/>) — equal the sums the county grains converged to
+    /// What the round reads of every county in one query — the facts a cold ranking uses and the overview lines of the
+    /// board, the progress and a bulletin's timeliness figures (<see cref="Assessment.Server.Hosting.PostgresCountyFacts"/>)
+    /// — equals what the county grains say: the sums they converged to, and their status, version and completeness
     /// (waits at most 30 s for the last group commit).
     /// </summary>
     private static async Task<bool> StoredFactsAgreeAsync(ChaosCluster cluster, Dictionary<string, Dictionary<string, double>> expected, List<string> problems)
     {
         await using var dataSource = Npgsql.NpgsqlDataSource.Create(cluster.Database.ConnectionString);
         var store = new Assessment.Server.Hosting.PostgresCountyFacts(dataSource, Assessment.Domain.Catalog.IndicatorCatalog.Default);
+        var assessment = new AssessmentService.AssessmentServiceClient(cluster.Channels[0]);
         var deadline = Stopwatch.StartNew();
         var mismatches = new List<string>();
         while (true)
         {
             mismatches.Clear();
             var facts = await store.ReadAsync("chaos", 2024) ?? new Dictionary<string, Assessment.Grains.Abstractions.CountyFactsSnapshot>();
+            var lines = await store.ReadBoardAsync("chaos", 2024) ?? new Dictionary<string, Assessment.Grains.Abstractions.CountyBoardRow>();
             foreach (var (county, sums) in expected)
             {
-                if (!facts.TryGetValue(county, out var stored))
+                if (!facts.TryGetValue(county, out var stored) || !lines.TryGetValue(county, out var line))
                 {
                     mismatches.Add($"{county}: no stored county row");
                     continue;
@@ -183,6 +186,13 @@ public static class ChaosChecker
 
                 mismatches.AddRange(sums.Where(s => stored.Values.GetValueOrDefault(s.Key) != s.Value)
                     .Select(s => $"{county}: stored {s.Key} is {stored.Values.GetValueOrDefault(s.Key)}, the county grain says {s.Value}"));
+                var workflow = (await ReadAsync(() => assessment.GetCountyAsync(new GetCountyRequest { Year = 2024, County = county }, As(cluster.Keys["assessor"])).ResponseAsync)).Workflow;
+                var grainLine = $"{workflow.Status} v{workflow.Version} {workflow.Completeness.UnitsExpected}/{workflow.Completeness.UnitsSubmitted} late {workflow.Completeness.Late} missing {workflow.Completeness.MissingValues}";
+                var storedLine = $"{line.Status.ToString().ToLowerInvariant()} v{line.Version} {line.UnitsExpected}/{line.UnitsSubmitted} late {line.Late} missing {line.MissingValues}";
+                if (grainLine != storedLine)
+                {
+                    mismatches.Add($"{county}: stored overview line '{storedLine}', the county grain says '{grainLine}'");
+                }
             }
 
             if (mismatches.Count == 0)

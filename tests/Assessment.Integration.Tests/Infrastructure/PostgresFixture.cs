@@ -20,16 +20,7 @@ public sealed class PostgresFixture : IAsyncLifetime
     public async Task DisposeAsync()
     {
         await Server.StopAsync();
-        try
-        {
-            Directory.Delete(_root, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-        catch (UnauthorizedAccessException)
-        {
-        }
+        Remove(_root);
     }
 
     /// <summary>Creates an empty database and returns its connection string.</summary>
@@ -46,7 +37,29 @@ public sealed class PostgresFixture : IAsyncLifetime
         return new NpgsqlConnectionStringBuilder(Server.ConnectionString) { Database = name }.ConnectionString;
     }
 
-    public static string NewDataDir() => Path.Combine(Path.GetTempPath(), "assessment-it-data-" + Guid.NewGuid().ToString("N")[..8]);
+    /// <summary>A data directory for a server under test, inside one directory per test run that goes when the run ends.</summary>
+    public static string NewDataDir() => Path.Combine(RunRoot.Value, "data-" + Guid.NewGuid().ToString("N")[..8]);
+
+    private static readonly Lazy<string> RunRoot = new(() =>
+    {
+        var root = Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), "assessment-it-run-" + Guid.NewGuid().ToString("N")[..8])).FullName;
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => Remove(root);
+        return root;
+    });
+
+    private static void Remove(string directory)
+    {
+        try
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
 }
 
 /// <summary>PostgreSQL plus one shared server seeded with the test prefecture; tests needing their own server start one.</summary>
