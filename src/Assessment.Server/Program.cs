@@ -165,6 +165,8 @@ builder.Services.AddSingleton<ValueImport>();
 builder.Services.AddSingleton<CredentialService>();
 builder.Services.AddSingleton<RequestLedger>();
 builder.Services.AddHostedService<OperatorBootstrap>();
+builder.Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(Bind<WarmupOptions>(builder.Configuration, WarmupOptions.Section)));
+builder.Services.AddSingleton<RoundWarmup>();
 builder.Services.AddSingleton<TenantSeeder>();
 if (web.Enabled)
 {
@@ -237,7 +239,15 @@ app.Lifetime.ApplicationStarted.Register(() =>
         Console.WriteLine($"Keys:  {Path.Combine(Path.GetFullPath(platform.DataDir), "demo-credentials.yaml")}");
     }
 
-    Console.WriteLine("Ready.");
+    // Ready once the recently active rounds are loaded (bounded by Warmup:TimeoutSeconds), like /readyz.
+    _ = Task.Run(async () =>
+    {
+        Console.WriteLine($"Warm-up: {await app.Services.GetRequiredService<RoundWarmup>().RunAsync(app.Lifetime.ApplicationStopping)}");
+        if (!app.Lifetime.ApplicationStopping.IsCancellationRequested)
+        {
+            Console.WriteLine("Ready.");
+        }
+    });
 });
 
 try

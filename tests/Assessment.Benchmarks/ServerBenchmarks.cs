@@ -51,7 +51,7 @@ internal static class ServerBenchmarks
         var seed = Path.Combine(root, $"seed-{counties}.yaml");
         await File.WriteAllTextAsync(seed, BenchData.Seed("rank", counties, 1, c => $"org.leading_group: 1, org.meetings: {c % 6}"));
         var settings = new ServerProcess.Settings(database, Path.Combine(root, $"data-{counties}"), seed, Throwaway: false);
-        double cold, coldRestart;
+        double cold;
         Stats warm, echo, overview, rankingPage, countyPage, webFloor;
         await using (var server = await ServerProcess.StartAsync(settings))
         {
@@ -82,20 +82,24 @@ internal static class ServerBenchmarks
             webFloor = await MeasureAsync(pages * 5, () => Get("/healthz"));
         }
 
-        await using (var restarted = await ServerProcess.StartAsync(settings))
+        // After a restart: first without the start-up warm-up (Warmup:MaxRounds=0: the round and the process are cold
+        // on the first request), then as shipped (the round loaded before "Ready."), each with its restart-to-ready time.
+        async Task<(double Ready, double First)> Restart(Func<ServerProcess, Task> first, params string[] extra)
         {
-            var client = new AssessmentService.AssessmentServiceClient(restarted.Channel);
-            coldRestart = await Time(() => client.GetRankingAsync(new GetRankingRequest { Year = 2024 }, ServerProcess.As(restarted.Keys()["assessor"], 120)).ResponseAsync);
-
+            var watch = Stopwatch.StartNew();
+            await using var restarted = await ServerProcess.StartAsync(settings with { Extra = extra });
+            var ready = watch.Elapsed.TotalMilliseconds;
+            return (ready, await Time(() => first(restarted)));
         }
 
-        // The first bulletin after a restart: the draft's HTML for the round, read cold like the ranking above.
-        double bulletinRestart;
-        await using (var restarted = await ServerProcess.StartAsync(settings))
-        {
-            var bulletins = new BulletinService.BulletinServiceClient(restarted.Channel);
-            bulletinRestart = await Time(() => bulletins.RenderAsync(new RenderBulletinRequest { Year = 2024, Format = BulletinFormat.Html }, ServerProcess.As(restarted.Keys()["assessor"], 120)).ResponseAsync);
-        }
+        Task Rank(ServerProcess s) => new AssessmentService.AssessmentServiceClient(s.Channel)
+            .GetRankingAsync(new GetRankingRequest { Year = 2024 }, ServerProcess.As(s.Keys()["assessor"], 120)).ResponseAsync;
+        Task Draft(ServerProcess s) => new BulletinService.BulletinServiceClient(s.Channel)
+            .RenderAsync(new RenderBulletinRequest { Year = 2024, Format = BulletinFormat.Html }, ServerProcess.As(s.Keys()["assessor"], 120)).ResponseAsync;
+        var (readyCold, coldRestart) = await Restart(Rank, "--Warmup:MaxRounds=0");
+        var (_, bulletinCold) = await Restart(Draft, "--Warmup:MaxRounds=0");
+        var (readyWarm, warmRestart) = await Restart(Rank);
+        var (_, bulletinRestart) = await Restart(Draft);
 
         var read = await Time(async () =>
         {
@@ -123,8 +127,11 @@ internal static class ServerBenchmarks
         [
             new Result($"{tag} ranking {counties} counties over gRPC, warm p50 (ms)", warm.P50, echo.P50, "gRPC health call p50, same server"),
             new Result($"{tag} ranking {counties} counties over gRPC, cold: first call after start (ms)", cold, read, "PostgreSQL read of the county rows"),
-            new Result($"{tag} ranking {counties} counties over gRPC, cold after a restart (ms)", coldRestart, read, "PostgreSQL read of the county rows"),
+            new Result($"{tag} ranking {counties} counties over gRPC, cold after a restart, no warm-up (ms)", coldRestart, read, "PostgreSQL read of the county rows"),
+            new Result($"{tag} first bulletin (HTML draft) of {counties} counties after a restart, no warm-up (ms)", bulletinCold, read, "PostgreSQL read of the county rows"),
+            new Result($"{tag} ranking {counties} counties over gRPC, first call after a restart (ms)", warmRestart, read, "PostgreSQL read of the county rows"),
             new Result($"{tag} first bulletin (HTML draft) of {counties} counties after a restart (ms)", bulletinRestart, read, "PostgreSQL read of the county rows"),
+            new Result($"{tag} restart to ready, round of {counties} counties loaded by the warm-up (ms)", readyWarm, readyCold, "restart to ready without the warm-up"),
             new Result($"B12 workbench overview page, {counties} counties, warm p50 (ms)", overview.P50, webFloor.P50, "HTTP /healthz p50, same server"),
             new Result($"B12 workbench ranking page, {counties} counties, warm p50 (ms)", rankingPage.P50, warm.P50, "gRPC ranking p50, same round"),
             new Result($"B12 workbench county page, {counties} counties, warm p50 (ms)", countyPage.P50, webFloor.P50, "HTTP /healthz p50, same server"),

@@ -13,6 +13,41 @@ public sealed class LifecycleTests(PlatformFixture platform)
     private sealed record Ack(int Version, double Value);
 
     [Fact]
+    public async Task A_restarted_server_loads_the_recently_active_round_before_it_says_ready_and_ranks_as_before()
+    {
+        var settings = new Settings(await platform.Postgres.CreateDatabaseAsync(), PostgresFixture.NewDataDir(), PlatformFixture.SeedFile);
+        Ranking before;
+        IReadOnlyDictionary<string, string> keys;
+        await using (var server = await StartAsync(settings))
+        {
+            keys = server.Keys();
+            var request = new SubmitIndicatorsRequest { SubmissionId = Guid.NewGuid().ToString(), Year = 2024 };
+            request.Values.Add(new IndicatorValue { Code = "pufa.activities", Value = 12 });
+            await new SubmissionService.SubmissionServiceClient(server.Channel).SubmitIndicatorsAsync(request, As(keys["alpha/u1"]));
+            before = await new AssessmentService.AssessmentServiceClient(server.Channel).GetRankingAsync(new GetRankingRequest { Year = 2024 }, As(keys["assessor"]));
+        }
+
+        // The round counties wrote to is loaded (ranking, board, the draft bulletin's code) before "Ready.", which is
+        // also when /readyz turns healthy; the ranking is the one from before the restart.
+        await using (var restarted = await StartAsync(settings))
+        {
+            var output = restarted.Output;
+            var loaded = output.IndexOf("Warm-up: 1 recent rounds loaded ahead", StringComparison.Ordinal);
+            Assert.True(loaded >= 0 && loaded < output.IndexOf("Ready.", StringComparison.Ordinal), output);
+            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{restarted.Config.WebPort}") };
+            Assert.Equal("Healthy", await http.GetStringAsync("/readyz"));
+            var after = await new AssessmentService.AssessmentServiceClient(restarted.Channel).GetRankingAsync(new GetRankingRequest { Year = 2024 }, As(keys["assessor"]));
+            Assert.Equal(before.Entries.Select(e => (e.County, e.Rank, e.Total)), after.Entries.Select(e => (e.County, e.Rank, e.Total)));
+        }
+
+        // Turned off, nothing is loaded ahead.
+        await using (var plain = await StartAsync(settings with { Extra = ["--Warmup:MaxRounds=0"] }))
+        {
+            Assert.Contains("Warm-up: 0 recent rounds loaded ahead", plain.Output, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public async Task Every_acknowledged_submission_survives_a_kill_and_the_county_equals_the_sum_of_its_units()
     {
         var settings = new Settings(await platform.Postgres.CreateDatabaseAsync(), PostgresFixture.NewDataDir(), PlatformFixture.SeedFile);

@@ -4,14 +4,19 @@ using Orleans.Runtime;
 
 namespace Assessment.Server.Hosting;
 
-/// <summary>Healthy when the co-hosted silo is active and the database answers.</summary>
-public sealed class PlatformHealthCheck(ISiloStatusOracle silo, NpgsqlDataSource database) : IHealthCheck
+/// <summary>Healthy when the co-hosted silo is active, the recent rounds are loaded and the database answers.</summary>
+public sealed class PlatformHealthCheck(ISiloStatusOracle silo, NpgsqlDataSource database, RoundWarmup warmup) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         if (silo.CurrentStatus != SiloStatus.Active)
         {
             return HealthCheckResult.Unhealthy($"silo is {silo.CurrentStatus}");
+        }
+
+        if (!warmup.Done)
+        {
+            return HealthCheckResult.Unhealthy("loading the recently active rounds");
         }
 
         try
