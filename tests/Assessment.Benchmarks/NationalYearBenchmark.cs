@@ -25,6 +25,7 @@ internal static class NationalYearBenchmark
         var (root, postgres) = (bench.Root, bench.Postgres);
         var seed = Path.Combine(root, "seed.yaml");
         await File.WriteAllTextAsync(seed, BenchData.Seed("nation", counties, units));
+        Console.Error.WriteLine($"  [{DateTime.UtcNow:HH:mm:ss}] seeding {counties:N0} counties × {units} units and starting the server …");
         await using var server = await ServerProcess.StartAsync(
             new ServerProcess.Settings(postgres.ConnectionString, Path.Combine(root, "data"), seed, Throwaway: false),
             readyTimeout: TimeSpan.FromMinutes(10));
@@ -34,6 +35,9 @@ internal static class NationalYearBenchmark
         var client = new SubmissionService.SubmissionServiceClient(server.Channel);
         var failures = new ConcurrentDictionary<StatusCode, int>();
         var values = 0L;
+        var sent = 0;
+        var step = Math.Max(1, keys.Length / 10);
+        Console.Error.WriteLine($"  [{DateTime.UtcNow:HH:mm:ss}] submitting {keys.Length:N0} units' figures, 64 clients …");
         var watch = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, 64).Select(async _ =>
         {
@@ -55,6 +59,11 @@ internal static class NationalYearBenchmark
                 {
                     failures.AddOrUpdate(ex.StatusCode, 1, (_, n) => n + 1);
                 }
+
+                if (Interlocked.Increment(ref sent) % step == 0)
+                {
+                    Console.Error.WriteLine($"  [{DateTime.UtcNow:HH:mm:ss}] {sent:N0} of {keys.Length:N0} sent ({sent / watch.Elapsed.TotalSeconds:N0}/s)");
+                }
             }
         }));
         var seconds = watch.Elapsed.TotalSeconds;
@@ -71,6 +80,7 @@ internal static class NationalYearBenchmark
             throw new InvalidOperationException("No unit grain rows found: the count query does not match the stored grain type.");
         }
 
+        Console.Error.WriteLine($"  [{DateTime.UtcNow:HH:mm:ss}] counted {stored:N0} stored; COPY of the same values …");
         var copySeconds = (await BenchData.CopyAsync(postgres.ConnectionString, "bench_national", keys.Length, (int)(values / keys.Length))).Seconds;
         var conflicts = failures.Values.Sum();
         return

@@ -44,6 +44,7 @@ public sealed class ClusterFixture : IAsyncLifetime
             silo.Services.AddKeyedSingleton<IGrainStorage>(StorageNames.Counties, (sp, _) => sp.GetRequiredKeyedService<IGrainStorage>(StorageNames.Default));
             silo.Services.AddKeyedSingleton<IGrainStorage>(StorageNames.Units, (sp, _) => sp.GetRequiredKeyedService<IGrainStorage>(StorageNames.Default));
             silo.UseInMemoryReminderService();
+            silo.Services.AddSingleton<ICountyFactsStore, GatedFactsStore>();
             silo.Services.AddAssessmentGrains();
             silo.Services.AddSingleton<Assessment.Grains.Audit.IAuditLog, InMemoryAuditLog>();
             silo.AddIncomingGrainCallFilter<TenantGuard>();

@@ -1,4 +1,5 @@
 using Assessment.Domain;
+using Assessment.Domain.Workflow;
 using Assessment.Grains.Abstractions;
 
 namespace Assessment.Grains.Tests;
@@ -51,6 +52,32 @@ public sealed class RoundGrainTests(ClusterFixture fixture)
 
         await stop.CancelAsync();
         await background;
+    }
+
+    [Fact]
+    public async Task The_overview_and_progress_answer_while_a_ranking_holds_the_rounds_turn()
+    {
+        var (tenant, round, counties) = await OpenAsync(2026, 80, 60, 70);
+        var gate = GatedFactsStore.Hold(tenant);
+        try
+        {
+            // A new round grain's first ranking sweeps every county's facts: held here, on the round's turn.
+            var ranking = round.GetRanking();
+            await GatedFactsStore.Entered.GetOrAdd(tenant, _ => new TaskCompletionSource()).Task.WaitAsync(TimeSpan.FromSeconds(10));
+            Assert.False(ranking.IsCompleted);
+
+            var board = await round.GetBoard().WaitAsync(TimeSpan.FromSeconds(10));
+            Assert.Equal(counties, board.Counties.Select(c => c.County));
+            Assert.Equal(3, (await round.GetProgress().WaitAsync(TimeSpan.FromSeconds(10))).ByStatus[CountyStatus.Collecting]);
+            Assert.False(ranking.IsCompleted);
+
+            gate.SetResult();
+            Assert.Equal(3, (await ranking).Rows.Length);
+        }
+        finally
+        {
+            gate.TrySetResult();
+        }
     }
 
     [Fact]

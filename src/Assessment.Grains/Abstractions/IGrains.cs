@@ -95,11 +95,13 @@ public interface IRoundGrain : IGrainWithStringKey
     Task<RoundInfo?> GetInfo();
 
     /// <summary>Completeness and timeliness over all counties, and what may be done next with the round.</summary>
-    [Alias("GetProgress")]
+    /// <remarks>Interleaves like <see cref="GetInfo"/>: it reads the counties' stored overview lines, not the round's cache.</remarks>
+    [Alias("GetProgress"), Orleans.Concurrency.AlwaysInterleave]
     Task<RoundProgress> GetProgress();
 
-    /// <summary>The progress and one line per county, from one read of every county (the overview page).</summary>
-    [Alias("GetBoard")]
+    /// <summary>The progress and one line per county, from one read of every county's stored line (the overview page).</summary>
+    /// <remarks>Interleaves: the overview never waits behind a cold ranking or a publication fan-out.</remarks>
+    [Alias("GetBoard"), Orleans.Concurrency.AlwaysInterleave]
     Task<RoundBoard> GetBoard();
 
     /// <summary>What the reminders recorded (newest first), for the CLI and the dashboard.</summary>
