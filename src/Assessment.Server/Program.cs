@@ -151,6 +151,7 @@ builder.Services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationM
 
 builder.Services.AddSingleton<BulletinRenderer>();
 builder.Services.AddSingleton(Assessment.Domain.Extraction.ReportExtractor.Default);
+builder.Services.AddSingleton<DraftCache>();
 builder.Services.AddSingleton<BulletinComposer>();
 builder.Services.AddSingleton<BulletinDesk>();
 builder.Services.Configure<PdfOptions>(builder.Configuration.GetSection("Pdf"));

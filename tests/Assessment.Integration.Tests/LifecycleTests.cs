@@ -17,6 +17,8 @@ public sealed class LifecycleTests(PlatformFixture platform)
     {
         var settings = new Settings(await platform.Postgres.CreateDatabaseAsync(), PostgresFixture.NewDataDir(), PlatformFixture.SeedFile);
         Ranking before;
+        RenderedBulletin draftBefore;
+        var draft = new RenderBulletinRequest { Year = 2024, Format = BulletinFormat.Html };
         IReadOnlyDictionary<string, string> keys;
         await using (var server = await StartAsync(settings))
         {
@@ -25,6 +27,7 @@ public sealed class LifecycleTests(PlatformFixture platform)
             request.Values.Add(new IndicatorValue { Code = "pufa.activities", Value = 12 });
             await new SubmissionService.SubmissionServiceClient(server.Channel).SubmitIndicatorsAsync(request, As(keys["alpha/u1"]));
             before = await new AssessmentService.AssessmentServiceClient(server.Channel).GetRankingAsync(new GetRankingRequest { Year = 2024 }, As(keys["assessor"]));
+            draftBefore = await new BulletinService.BulletinServiceClient(server.Channel).RenderAsync(draft, As(keys["assessor"]));
         }
 
         // The round counties wrote to is loaded (ranking, board, the draft bulletin's code) before "Ready.", which is
@@ -38,6 +41,14 @@ public sealed class LifecycleTests(PlatformFixture platform)
             Assert.Equal("Healthy", await http.GetStringAsync("/readyz"));
             var after = await new AssessmentService.AssessmentServiceClient(restarted.Channel).GetRankingAsync(new GetRankingRequest { Year = 2024 }, As(keys["assessor"]));
             Assert.Equal(before.Entries.Select(e => (e.County, e.Rank, e.Total)), after.Entries.Select(e => (e.County, e.Rank, e.Total)));
+
+            // The draft rendered ahead is the document from before; a changed figure makes a new one.
+            var bulletins = new BulletinService.BulletinServiceClient(restarted.Channel);
+            Assert.Equal(draftBefore.Sha256, (await bulletins.RenderAsync(draft, As(keys["assessor"]))).Sha256);
+            var change = new SubmitIndicatorsRequest { SubmissionId = Guid.NewGuid().ToString(), Year = 2024 };
+            change.Values.Add(new IndicatorValue { Code = "pufa.activities", Value = 30 }); // beta now leads its peers
+            await new SubmissionService.SubmissionServiceClient(restarted.Channel).SubmitIndicatorsAsync(change, As(keys["beta/u1"]));
+            Assert.NotEqual(draftBefore.Sha256, (await bulletins.RenderAsync(draft, As(keys["assessor"]))).Sha256);
         }
 
         // Turned off, nothing is loaded ahead.

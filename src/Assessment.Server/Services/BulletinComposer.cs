@@ -13,7 +13,8 @@ namespace Assessment.Server.Services;
 /// the others.
 /// </summary>
 public sealed class BulletinComposer(
-    IClusterClient cluster, BulletinRenderer renderer, IndicatorCatalog catalog, PdfPrinter printer, TimeProvider clock, ILogger<BulletinComposer> logger) : IDisposable
+    IClusterClient cluster, BulletinRenderer renderer, DraftCache drafts, IndicatorCatalog catalog, PdfPrinter printer, TimeProvider clock,
+    ILogger<BulletinComposer> logger) : IDisposable
 {
     public const int PerTenant = 2;
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(2);
@@ -242,6 +243,12 @@ public sealed class BulletinComposer(
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var custom = format == BulletinFormat.Verification ? null
             : await cluster.GetGrain<ITenantGrain>(GrainKeys.Tenant(tenant)).GetTemplate(format == BulletinFormat.Html ? "html" : "markdown");
+        var key = custom is null && input.Draft ? DraftCache.Key(input) : null;
+        if (key is not null && drafts.Find(tenant, input.Year, format, key) is { } kept)
+        {
+            return kept;
+        }
+
         RenderedBulletin rendered;
         try
         {
@@ -254,6 +261,11 @@ public sealed class BulletinComposer(
 
         PlatformMeter.BulletinRenderDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds,
             new KeyValuePair<string, object?>("format", format == BulletinFormat.Html ? "html" : "markdown"));
+        if (key is not null)
+        {
+            drafts.Keep(tenant, input.Year, format, key, rendered);
+        }
+
         return rendered;
     }
 
