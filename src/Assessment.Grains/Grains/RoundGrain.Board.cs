@@ -27,11 +27,12 @@ public sealed partial class RoundGrain
             return [];
         }
 
+        var roster = S.Counties; // this call interleaves: one roster throughout
         var stored = await countyFacts.ReadBoardAsync(_tenant, _year);
-        var missing = S.Counties.Where(c => stored is null || !stored.ContainsKey(c.Id)).ToArray();
+        var missing = roster.Where(c => stored is null || !stored.ContainsKey(c.Id)).ToArray();
         var asked = await Task.WhenAll(missing.Select(c => GrainFactory.GetGrain<ICountyGrain>(GrainKeys.County(_tenant, c.Id, _year)).GetWorkflow()));
         var answered = asked.ToDictionary(v => v.County, Line, StringComparer.Ordinal);
-        return S.Counties.Select(c => answered.TryGetValue(c.Id, out var line) ? line : stored![c.Id]).ToArray();
+        return roster.Select(c => answered.TryGetValue(c.Id, out var line) ? line : stored![c.Id]).ToArray();
     }
 
     private static CountyBoardRow Line(CountyWorkflowView v) =>

@@ -46,7 +46,7 @@ public sealed class RoundWarmup(NpgsqlDataSource database, IGrainFactory grains,
         var watch = Stopwatch.StartNew();
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         timeout.CancelAfter(TimeSpan.FromSeconds(limits.TimeoutSeconds));
-        var (loaded, skipped) = (0, 0);
+        var (loaded, skipped, failed) = (0, 0, 0);
         try
         {
             foreach (var (tenant, year) in limits.MaxRounds == 0 ? [] : await RecentRoundsAsync(limits, timeout.Token))
@@ -57,21 +57,27 @@ public sealed class RoundWarmup(NpgsqlDataSource database, IGrainFactory grains,
                 {
                     await round.GetRanking().WaitAsync(timeout.Token);
                     await round.GetBoard().WaitAsync(timeout.Token);
-                    if (loaded++ == 0)
+                    if (loaded == 0)
                     {
-                        // The busiest round's draft, once: loads the template engine (shared by every tenant's
-                        // bulletins), so the first 通报 asked for after a start does not pay for it.
+                        // The most recent round's draft, once: it is kept (DraftCache), and it loads the template
+                        // engine every tenant's bulletins share, so the first 通报 asked for after a start is quick.
                         await bulletins.RenderDraftAsync(tenant, year, Assessment.Bulletins.BulletinFormat.Html).WaitAsync(timeout.Token);
                     }
 
+                    loaded++;
                 }
                 catch (AssessmentException)
                 {
                     skipped++; // not open yet, or nothing to rank: nothing to load either
                 }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    failed++; // this round loads on its first request instead
+                    logger.LogWarning(ex, "Warm-up could not load round {Tenant}/{Year}", tenant, year);
+                }
             }
 
-            return $"{loaded} recent rounds loaded ahead ({skipped} not open) in {watch.ElapsedMilliseconds} ms";
+            return $"{loaded} recent rounds loaded ahead ({skipped} not open{(failed > 0 ? $", {failed} failed" : "")}) in {watch.ElapsedMilliseconds} ms";
         }
         catch (OperationCanceledException) when (!stopping.IsCancellationRequested)
         {
