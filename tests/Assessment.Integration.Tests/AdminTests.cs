@@ -62,7 +62,12 @@ public sealed class AdminTests(PlatformFixture platform)
         await Admin.AddCountyAsync(new AddCountyRequest { County = "c1", Name = "e\u0301县" }, As(admin)); // NFC: é
         var roster = await Admin.AddUnitAsync(new AddUnitRequest { County = "c1", Unit = "u1", Name = "一号单位" }, As(admin));
         Assert.Equal("\u00e9县", roster.Counties.Single().Name);
-        var unit = await Admin.IssueCredentialAsync(new IssueCredentialRequest { Role = "unit", County = "c1", Unit = "u1", Name = "一号单位填报员" }, As(admin));
+        // Sent eight times at once with one request_id (a double click, an impatient client): one key, the same answer to
+        // every call — the repeats wait for the first answer instead of being refused while it is in progress.
+        var issue = new IssueCredentialRequest { Role = "unit", County = "c1", Unit = "u1", Name = "一号单位填报员", RequestId = Guid.NewGuid().ToString() };
+        var issued = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Admin.IssueCredentialAsync(issue, As(admin)).ResponseAsync));
+        var unit = issued[0];
+        Assert.All(issued, i => Assert.Equal(unit.Key, i.Key));
         Assert.StartsWith("ak_", unit.Key, StringComparison.Ordinal);
         Assert.Equal(StatusCode.NotFound, await StatusOf(() => Admin.IssueCredentialAsync(new IssueCredentialRequest { Role = "unit", County = "c1", Unit = "nope", Name = "x" }, As(admin)).ResponseAsync));
         Assert.Equal(StatusCode.PermissionDenied, await StatusOf(() => Admin.IssueCredentialAsync(new IssueCredentialRequest { Role = "operator", Name = "x" }, As(admin)).ResponseAsync));

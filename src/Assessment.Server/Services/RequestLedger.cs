@@ -26,6 +26,11 @@ public sealed class RequestLedger(NpgsqlDataSource db, ILogger<RequestLedger> lo
     /// <summary>A claim older than this whose call never answered (its silo died) may be taken over by a retry.</summary>
     public static readonly TimeSpan Abandoned = TimeSpan.FromMinutes(2);
 
+    /// <summary>How long a repeat of a request still in progress waits for its answer before it is told to retry.</summary>
+    public static readonly TimeSpan InFlightWait = TimeSpan.FromSeconds(10);
+
+    private static readonly TimeSpan InFlightPoll = TimeSpan.FromMilliseconds(50);
+
     private static readonly StatusCode[] Definite =
         [StatusCode.InvalidArgument, StatusCode.FailedPrecondition, StatusCode.Aborted, StatusCode.NotFound, StatusCode.AlreadyExists, StatusCode.PermissionDenied, StatusCode.OutOfRange];
 
@@ -58,23 +63,42 @@ public sealed class RequestLedger(NpgsqlDataSource db, ILogger<RequestLedger> lo
         var key = SHA256.HashData(Encoding.UTF8.GetBytes($"{caller}\n{idText}"));
         var hash = SHA256.HashData(request.ToByteArray());
 
-        if (!await ClaimAsync(key, method, hash))
+        // The same request still being answered (a double click, a client's early retry): wait for its answer and give
+        // it back, rather than refusing — the first answer may be a key shown only once, and its page may never show.
+        // Polls back off (50 ms doubling to 1 s, about 15 reads in all), so waiting repeats cost the database little.
+        var waiting = System.Diagnostics.Stopwatch.StartNew();
+        var pause = InFlightPoll;
+        var claimed = await ClaimAsync(key, method, hash);
+        while (!claimed)
         {
-            var (storedMethod, storedHash, answered, answer, createdAt) = await ReadAsync(key);
-            if (storedMethod != method || !storedHash.AsSpan().SequenceEqual(hash))
+            if (await ReadAsync(key) is not { } held)
+            {
+                claimed = await ClaimAsync(key, method, hash); // released by a failed first call: ours to run now
+                continue;
+            }
+
+            if (held.Method != method || !held.Hash.AsSpan().SequenceEqual(hash))
             {
                 throw new ConflictException("request_id 已用于另一项不同的操作；新的操作请使用新的 request_id。");
             }
 
-            if (answered)
+            if (held.Answered)
             {
-                return Replay<TResponse>(Open(answer!, idText, caller));
+                return Replay<TResponse>(Open(held.Answer!, idText, caller));
             }
 
-            if (DateTimeOffset.UtcNow - createdAt < Abandoned || !await TakeOverAsync(key, createdAt))
+            if (DateTimeOffset.UtcNow - held.CreatedAt >= Abandoned && await TakeOverAsync(key, held.CreatedAt))
+            {
+                break;
+            }
+
+            if (waiting.Elapsed >= InFlightWait)
             {
                 throw new UnavailableException("使用该 request_id 的同一操作正在处理中，请稍后使用相同的 request_id 重试。");
             }
+
+            await Task.Delay(pause, cancellation);
+            pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, TimeSpan.TicksPerSecond));
         }
 
         TResponse response;
@@ -132,15 +156,14 @@ public sealed class RequestLedger(NpgsqlDataSource db, ILogger<RequestLedger> lo
         return await command.ExecuteNonQueryAsync() == 1;
     }
 
-    private async Task<(string Method, byte[] Hash, bool Answered, byte[]? Answer, DateTimeOffset CreatedAt)> ReadAsync(byte[] key)
+    private async Task<(string Method, byte[] Hash, bool Answered, byte[]? Answer, DateTimeOffset CreatedAt)?> ReadAsync(byte[] key)
     {
         await using var command = db.CreateCommand("SELECT method, request_hash, answered, answer, created_at FROM request_ledger WHERE key = @key");
         command.Parameters.AddWithValue("key", key);
         await using var reader = await command.ExecuteReaderAsync();
         if (!await reader.ReadAsync())
         {
-            // Forgotten between the claim and this read (a passing failure): the caller may simply retry.
-            throw new UnavailableException("请稍后使用相同的 request_id 重试。");
+            return null; // released between the claim and this read
         }
 
         return (reader.GetString(0), reader.GetFieldValue<byte[]>(1), reader.GetBoolean(2),
