@@ -35,7 +35,7 @@ public sealed class LifecycleTests(PlatformFixture platform)
         await using (var restarted = await StartAsync(settings))
         {
             var output = restarted.Output;
-            var loaded = output.IndexOf("Warm-up: 1 recent rounds loaded ahead", StringComparison.Ordinal);
+            var loaded = output.IndexOf("Warm-up: 1 recent round loaded ahead", StringComparison.Ordinal);
             Assert.True(loaded >= 0 && loaded < output.IndexOf("Ready.", StringComparison.Ordinal), output);
             using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{restarted.Config.WebPort}") };
             Assert.Equal("Healthy", await http.GetStringAsync("/readyz"));

@@ -77,23 +77,25 @@ public sealed class RoundWarmup(NpgsqlDataSource database, IGrainFactory grains,
                 }
             }
 
-            return $"{loaded} recent rounds loaded ahead ({skipped} not open{(failed > 0 ? $", {failed} failed" : "")}) in {watch.ElapsedMilliseconds} ms";
+            return $"{Rounds(loaded)} loaded ahead ({skipped} not open{(failed > 0 ? $", {failed} failed" : "")}) in {watch.ElapsedMilliseconds} ms";
         }
         catch (OperationCanceledException) when (!stopping.IsCancellationRequested)
         {
             logger.LogWarning("Warm-up stopped after {Seconds} s with {Loaded} rounds loaded; ready without the rest", limits.TimeoutSeconds, loaded);
-            return $"{loaded} recent rounds loaded ahead, stopped after {limits.TimeoutSeconds} s";
+            return $"{Rounds(loaded)} loaded ahead, stopped after {limits.TimeoutSeconds} s";
         }
         catch (Exception ex)
         {
             logger.LogWarning(ex, "Warm-up failed after {Loaded} rounds; ready without the rest", loaded);
-            return $"{loaded} recent rounds loaded ahead, then failed: {ex.GetType().Name}";
+            return $"{Rounds(loaded)} loaded ahead, then failed: {ex.GetType().Name}";
         }
         finally
         {
             _done.TrySetResult();
         }
     }
+
+    private static string Rounds(int count) => count == 1 ? "1 recent round" : $"{count} recent rounds";
 
     private async Task<List<(string Tenant, int Year)>> RecentRoundsAsync(WarmupOptions limits, CancellationToken ct)
     {
