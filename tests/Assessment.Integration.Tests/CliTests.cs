@@ -11,7 +11,7 @@ public sealed class CliTests(PlatformFixture platform)
     [Fact]
     public async Task Submit_retries_safely_and_reports_bad_values_field_by_field()
     {
-        var file = Path.Combine(Path.GetTempPath(), $"assess-{Guid.NewGuid():N}.yaml");
+        var file = PostgresFixture.ScratchPath($"assess-{Guid.NewGuid():N}.yaml");
         await File.WriteAllTextAsync(file, "year: 2024\nvalues:\n  legalaid.documents_drafted: 5\n  legalaid.cases: ~\n");
         var first = await Assess(platform.Keys["beta/u6"], "submit", file);
         var second = await Assess(platform.Keys["beta/u6"], "submit", file);
@@ -37,8 +37,8 @@ public sealed class CliTests(PlatformFixture platform)
             freePort = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
         }
 
-        var file = Path.Combine(Path.GetTempPath(), $"assess-{Guid.NewGuid():N}.yaml");
-        var broken = Path.Combine(Path.GetTempPath(), $"assess-{Guid.NewGuid():N}.yaml");
+        var file = PostgresFixture.ScratchPath($"assess-{Guid.NewGuid():N}.yaml");
+        var broken = PostgresFixture.ScratchPath($"assess-{Guid.NewGuid():N}.yaml");
         await File.WriteAllTextAsync(file, "year: 2033\nvalues:\n  legalaid.cases: 3\n");
         await File.WriteAllTextAsync(broken, "year: 2024\nvalues: [1, 2\n");
         (string Why, int Exit, string Says, Task<(int Exit, string Out, string Err)> Run)[] cases =
@@ -91,8 +91,8 @@ public sealed class CliTests(PlatformFixture platform)
     [Fact]
     public async Task Exports_open_again_as_the_ranking_with_chinese_headers_numbers_as_numbers_and_a_frozen_header()
     {
-        var xlsx = Path.Combine(Path.GetTempPath(), $"ranking-{Guid.NewGuid():N}.xlsx");
-        var csv = Path.Combine(Path.GetTempPath(), $"ranking-{Guid.NewGuid():N}.csv");
+        var xlsx = PostgresFixture.ScratchPath($"ranking-{Guid.NewGuid():N}.xlsx");
+        var csv = PostgresFixture.ScratchPath($"ranking-{Guid.NewGuid():N}.csv");
         Assert.Equal(0, (await Assess(platform.Keys["assessor"], "export", "ranking", "--year", "2024", "-o", xlsx)).Exit);
         Assert.Equal(0, (await Assess(platform.Keys["assessor"], "export", "ranking", "--year", "2024", "--format", "csv", "-o", csv)).Exit);
         var ranking = await new Contracts.V1.AssessmentService.AssessmentServiceClient(platform.Server.Channel)
@@ -122,8 +122,8 @@ public sealed class CliTests(PlatformFixture platform)
     public async Task Sending_yesterdays_file_again_after_a_change_stores_it_as_a_new_version()
     {
         var key = platform.Keys["alpha/u6"];
-        var monday = Path.Combine(Path.GetTempPath(), $"assess-{Guid.NewGuid():N}.yaml");
-        var tuesday = Path.Combine(Path.GetTempPath(), $"assess-{Guid.NewGuid():N}.yaml");
+        var monday = PostgresFixture.ScratchPath($"assess-{Guid.NewGuid():N}.yaml");
+        var tuesday = PostgresFixture.ScratchPath($"assess-{Guid.NewGuid():N}.yaml");
         await File.WriteAllTextAsync(monday, "year: 2024\nvalues:\n  legalaid.cases: 7\n");
         await File.WriteAllTextAsync(tuesday, "year: 2024\nvalues:\n  legalaid.cases: 8\n");
 
@@ -147,7 +147,7 @@ public sealed class CliTests(PlatformFixture platform)
         Assert.Equal(0, ranking.Exit);
         Assert.Contains("平安县", ranking.Out, StringComparison.Ordinal);
 
-        var draft = Path.Combine(Path.GetTempPath(), $"draft-{Guid.NewGuid():N}.yaml");
+        var draft = PostgresFixture.ScratchPath($"draft-{Guid.NewGuid():N}.yaml");
         await File.WriteAllTextAsync(draft, """
             code: cli
             version: 1
@@ -175,7 +175,7 @@ public sealed class CliTests(PlatformFixture platform)
     [Fact]
     public async Task Submit_from_report_extracts_shows_and_submits_what_the_unit_may_report()
     {
-        var report = Path.Combine(Path.GetTempPath(), $"report-{Guid.NewGuid():N}.txt");
+        var report = PostgresFixture.ScratchPath($"report-{Guid.NewGuid():N}.txt");
         await File.WriteAllTextAsync(report, "2024年，共受理矛盾纠纷20件，调解成功19件。县政府召开常务会议、法治专题会议3次。");
         var refused = await Assess(platform.Keys["beta/u5"], "submit", "--from-report", report, "--year", "2024");
         Assert.Equal(2, refused.Exit); // neither --confirm nor --yes

@@ -44,7 +44,7 @@ public sealed partial class DockerfileTests(PlatformFixture platform)
         Assert.Contains("image: assessment-server:latest", await File.ReadAllTextAsync(Path.Combine(Repository, "k8s", "base", "deployment.yaml")), StringComparison.Ordinal);
 
         // The same publish the image runs, then its entrypoint against a real database.
-        var output = Directory.CreateTempSubdirectory("assessment-publish-").FullName;
+        var output = Path.Combine(PostgresFixture.NewDataDir(), "publish"); // removed with the run's scratch directories
         var start = new ProcessStartInfo("dotnet", ["publish", Path.Combine(Repository, publish.Groups["project"].Value), "-c", "Release", "-o", output, "--nologo", "-v", "q"])
         {
             RedirectStandardOutput = true,

@@ -102,7 +102,7 @@ public sealed class ReportFormatTests(PlatformFixture platform)
     public async Task A_unit_submits_from_a_pdf_report_end_to_end()
     {
         var tenant = await TestTenant.CreateAsync(platform.Server, 2025);
-        var file = Path.Combine(Path.GetTempPath(), $"report-{Guid.NewGuid():N}.pdf");
+        var file = PostgresFixture.ScratchPath($"report-{Guid.NewGuid():N}.pdf");
         await File.WriteAllBytesAsync(file, await Chromium.PrintAsync(Html("全年受理法律援助案件15件，解答法律咨询320人次，代写文书21件。")));
         var result = await AssessCli.RunAsync(platform.Server, tenant.Units["u1"], "submit", "--from-report", file, "--year", "2025", "--yes");
         Assert.True(result.Exit == 0, result.Out + result.Err);

@@ -15,7 +15,7 @@ public sealed class TlsTests(PlatformFixture platform)
     [Fact]
     public async Task With_a_pem_certificate_grpc_and_web_are_served_over_tls_and_cookies_are_secure()
     {
-        var dir = Directory.CreateTempSubdirectory("assessment-tls-").FullName;
+        var dir = Directory.CreateDirectory(PostgresFixture.ScratchPath($"tls-{Guid.NewGuid():N}")).FullName;
         using var rsa = RSA.Create(2048);
         var request = new CertificateRequest("CN=127.0.0.1", rsa, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
         var names = new SubjectAlternativeNameBuilder();

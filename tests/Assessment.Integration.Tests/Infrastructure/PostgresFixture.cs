@@ -14,13 +14,22 @@ public sealed class PostgresFixture : IAsyncLifetime
 
     public EmbeddedPostgres Server { get; private set; } = null!;
 
-    public async Task InitializeAsync() =>
+    public async Task InitializeAsync()
+    {
+        Interlocked.Increment(ref _alive);
         Server = await EmbeddedPostgres.StartAsync(_root, null, throwaway: true, _ => { });
+    }
 
     public async Task DisposeAsync()
     {
         await Server.StopAsync();
         Remove(_root);
+
+        // The last fixture of the run takes the servers' data directories with it (their servers are gone by now).
+        if (Interlocked.Decrement(ref _alive) == 0)
+        {
+            Remove(RunRoot);
+        }
     }
 
     /// <summary>Creates an empty database and returns its connection string.</summary>
@@ -37,15 +46,17 @@ public sealed class PostgresFixture : IAsyncLifetime
         return new NpgsqlConnectionStringBuilder(Server.ConnectionString) { Database = name }.ConnectionString;
     }
 
-    /// <summary>A data directory for a server under test, inside one directory per test run that goes when the run ends.</summary>
-    public static string NewDataDir() => Path.Combine(RunRoot.Value, "data-" + Guid.NewGuid().ToString("N")[..8]);
+    /// <summary>
+    /// A data directory for a server under test (or any other scratch directory a test needs), inside one directory per
+    /// test run that the last fixture removes when it is disposed.
+    /// </summary>
+    public static string NewDataDir() => Path.Combine(Directory.CreateDirectory(RunRoot).FullName, "data-" + Guid.NewGuid().ToString("N")[..8]);
 
-    private static readonly Lazy<string> RunRoot = new(() =>
-    {
-        var root = Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), "assessment-it-run-" + Guid.NewGuid().ToString("N")[..8])).FullName;
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => Remove(root);
-        return root;
-    });
+    /// <summary>A path for a scratch file or directory of a test, in the run's directory (removed with it).</summary>
+    public static string ScratchPath(string name) => Path.Combine(Directory.CreateDirectory(RunRoot).FullName, name);
+
+    private static readonly string RunRoot = Path.Combine(Path.GetTempPath(), "assessment-it-run-" + Guid.NewGuid().ToString("N")[..8]);
+    private static int _alive;
 
     private static void Remove(string directory)
     {
