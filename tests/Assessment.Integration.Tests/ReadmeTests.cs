@@ -31,7 +31,7 @@ public sealed partial class ReadmeTests(PlatformFixture platform)
             ServerProcess.RepositoryFile("src", "Assessment.Server", "Seeding", "demo-naqu.yaml")));
         var keys = server.Keys();
         var unit = keys.First(k => k.Key.Count(c => c == '/') == 1).Value;
-        var work = Directory.CreateTempSubdirectory("assess-readme-").FullName;
+        var work = Directory.CreateDirectory(PostgresFixture.ScratchPath($"readme-{Guid.NewGuid():N}")).FullName;
         await File.WriteAllTextAsync(Path.Combine(work, "values.yaml"), values);
 
         foreach (var command in commands)
