@@ -16,21 +16,20 @@ public sealed class PostgresCountyFacts(NpgsqlDataSource dataSource, IndicatorCa
     private static readonly JsonGrainStorageSerializer Serializer = new();
 
     public Task<IReadOnlyDictionary<string, CountyFactsSnapshot>?> ReadAsync(string tenant, int year, CancellationToken ct = default) =>
-        ReadColumnAsync(tenant, year, "facts", (county, state) => state.Facts(catalog), ct);
+        ReadColumnAsync(tenant, year, FactsSql, (county, state) => state.Facts(catalog), ct);
 
     public Task<IReadOnlyDictionary<string, CountyBoardRow>?> ReadBoardAsync(string tenant, int year, CancellationToken ct = default) =>
-        ReadColumnAsync(tenant, year, "board", (county, state) => state.Board(county), ct);
+        ReadColumnAsync(tenant, year, BoardSql, (county, state) => state.Board(county), ct);
 
-    /// <summary>One stored column of every county of a round (its own SQL per column; never from a caller's text).</summary>
-    private async Task<IReadOnlyDictionary<string, T>?> ReadColumnAsync<T>(string tenant, int year, string column,
+    // Each: the stored column, and the state only where that column is null.
+    private const string FactsSql = "SELECT county, facts, CASE WHEN facts IS NULL THEN state END FROM county_states WHERE tenant = $1 AND year = $2";
+    private const string BoardSql = "SELECT county, board, CASE WHEN board IS NULL THEN state END FROM county_states WHERE tenant = $1 AND year = $2";
+
+    /// <summary>One stored column of every county of a round, taken from the state where the column is null.</summary>
+    private async Task<IReadOnlyDictionary<string, T>?> ReadColumnAsync<T>(string tenant, int year, string sql,
         Func<string, CountyState, T> fromState, CancellationToken ct)
     {
-        await using var command = dataSource.CreateCommand(column switch
-        {
-            "facts" => "SELECT county, facts, CASE WHEN facts IS NULL THEN state END FROM county_states WHERE tenant = $1 AND year = $2",
-            "board" => "SELECT county, board, CASE WHEN board IS NULL THEN state END FROM county_states WHERE tenant = $1 AND year = $2",
-            _ => throw new ArgumentOutOfRangeException(nameof(column), column, null),
-        });
+        await using var command = dataSource.CreateCommand(sql);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = tenant });
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = year });
         var rows = new Dictionary<string, T>(StringComparer.Ordinal);

@@ -25,9 +25,10 @@ public sealed class WarmupOptions
 
 /// <summary>
 /// Loads the rounds counties wrote to recently, once, when the server starts and before it reports ready (the
-/// "Ready." line, <c>/readyz</c> and the gRPC health service): each round reads its counties' stored facts and
-/// overview lines, scores them and keeps the ranking; the most recent round's draft bulletin is rendered once. After a
-/// restart or a deploy at deadline time the first assessor then gets a warm ranking, board and bulletin draft instead
+/// "Ready." line, <c>/readyz</c> and the gRPC health service): each round reads its counties' stored facts, scores
+/// them and keeps the ranking; the most recent round's draft bulletin is rendered once (and kept). The overview is not
+/// loaded: it is one query whenever asked, and nothing of it is kept. After a restart or a deploy at deadline time
+/// the first assessor then gets a warm ranking and bulletin draft instead
 /// of paying for the round's first load (and the process's first use of that code) on their request. A round that
 /// cannot be loaded is skipped; the warm-up never fails a start.
 /// </summary>
@@ -56,7 +57,6 @@ public sealed class RoundWarmup(NpgsqlDataSource database, IGrainFactory grains,
                 try
                 {
                     await round.GetRanking().WaitAsync(timeout.Token);
-                    await round.GetBoard().WaitAsync(timeout.Token);
                     if (loaded == 0)
                     {
                         // The most recent round's draft, once: it is kept (DraftCache), and it loads the template
