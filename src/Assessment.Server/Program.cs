@@ -240,10 +240,12 @@ app.Lifetime.ApplicationStarted.Register(() =>
         Console.WriteLine($"Keys:  {Path.Combine(Path.GetFullPath(platform.DataDir), "demo-credentials.yaml")}");
     }
 
-    // Ready once the recently active rounds are loaded (bounded by Warmup:TimeoutSeconds), like /readyz.
+    // Ready once the recently active rounds are loaded (bounded by Warmup:TimeoutSeconds), like /readyz, and the gRPC
+    // port has answered the server's own health check.
     _ = Task.Run(async () =>
     {
-        Console.WriteLine($"Warm-up: {await app.Services.GetRequiredService<RoundWarmup>().RunAsync(app.Lifetime.ApplicationStopping)}");
+        var warmup = app.Services.GetRequiredService<RoundWarmup>();
+        Console.WriteLine($"Warm-up: {await warmup.RunAsync(app.Lifetime.ApplicationStopping, ct => SelfProbe.RunAsync(platform.Host, platform.GrpcPort, certificate, ct))}");
         if (!app.Lifetime.ApplicationStopping.IsCancellationRequested)
         {
             Console.WriteLine("Ready.");

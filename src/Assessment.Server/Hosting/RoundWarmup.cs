@@ -40,8 +40,24 @@ public sealed class RoundWarmup(NpgsqlDataSource database, IGrainFactory grains,
     /// <summary>Whether the warm-up has finished (or given up): readiness waits for it.</summary>
     public bool Done => _done.Task.IsCompleted;
 
-    /// <summary>Runs the warm-up once; completes when done or after the configured timeout, with what it did in a line.</summary>
-    public async Task<string> RunAsync(CancellationToken stopping)
+    /// <summary>
+    /// Runs the warm-up once: the rounds (until done or the configured timeout), then <paramref name="probe"/> (the
+    /// server's first call to its own port, <see cref="SelfProbe"/>). Returns what it did, in a line.
+    /// </summary>
+    public async Task<string> RunAsync(CancellationToken stopping, Func<CancellationToken, Task<string>>? probe = null)
+    {
+        try
+        {
+            var rounds = await LoadRoundsAsync(stopping);
+            return probe is null || stopping.IsCancellationRequested ? rounds : $"{rounds}; {await probe(stopping)}";
+        }
+        finally
+        {
+            _done.TrySetResult();
+        }
+    }
+
+    private async Task<string> LoadRoundsAsync(CancellationToken stopping)
     {
         var limits = options.Value;
         var watch = Stopwatch.StartNew();
@@ -88,10 +104,6 @@ public sealed class RoundWarmup(NpgsqlDataSource database, IGrainFactory grains,
         {
             logger.LogWarning(ex, "Warm-up failed after {Loaded} rounds; ready without the rest", loaded);
             return $"{Rounds(loaded)} loaded ahead, then failed: {ex.GetType().Name}";
-        }
-        finally
-        {
-            _done.TrySetResult();
         }
     }
 

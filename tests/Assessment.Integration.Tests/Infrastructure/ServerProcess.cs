@@ -64,20 +64,17 @@ public sealed class ServerProcess : IAsyncDisposable
             {
                 return await StartOnceAsync(settings, expectExit, readyTimeout);
             }
-            catch (PortTakenException taken) when (attempt < 4)
+            catch (PortTakenException) when (attempt < 4)
             {
-                settings = taken.Listener
-                    ? settings with { GrpcPort = FreePort(), WebPort = FreePort() }
-                    : settings with { SiloPort = FreePort(), GatewayPort = FreePort() };
+                // Which of the four it was is not always told apart (Kestrel's and Orleans' bind errors read alike when
+                // the host fails to start), so all four are asked for again.
+                settings = settings with { GrpcPort = FreePort(), WebPort = FreePort(), SiloPort = FreePort(), GatewayPort = FreePort() };
             }
         }
     }
 
-    /// <summary>A port was taken between asking the OS and binding it: a silo port, or (<see cref="Listener"/>) the gRPC or web port.</summary>
-    private sealed class PortTakenException(string output, bool listener) : InvalidOperationException($"A port was taken. Output:\n{output}")
-    {
-        public bool Listener { get; } = listener;
-    }
+    /// <summary>A port was taken between asking the OS and binding it.</summary>
+    private sealed class PortTakenException(string output) : InvalidOperationException($"A port was taken. Output:\n{output}");
 
     private static async Task<ServerProcess> StartOnceAsync(Settings settings, bool expectExit, TimeSpan? readyTimeout)
     {
@@ -153,14 +150,10 @@ public sealed class ServerProcess : IAsyncDisposable
             }
 
             process.WaitForExit(); // flush redirected output
-            if (server.Output.Contains("AddressInUseException", StringComparison.Ordinal) && server.Output.Contains("Orleans", StringComparison.Ordinal))
+            if (server.Output.Contains("AddressInUseException", StringComparison.Ordinal)
+                || (server.Output.Contains("Cannot start: port", StringComparison.Ordinal) && server.Output.Contains("already in use", StringComparison.Ordinal)))
             {
-                throw new PortTakenException(server.Output, listener: false);
-            }
-
-            if (server.Output.Contains("Cannot start: port", StringComparison.Ordinal) && server.Output.Contains("already in use", StringComparison.Ordinal))
-            {
-                throw new PortTakenException(server.Output, listener: true);
+                throw new PortTakenException(server.Output);
             }
 
             throw new InvalidOperationException($"The server did not become ready. Output:\n{server.Output}");
