@@ -25,8 +25,7 @@ ENV Host=0.0.0.0 \
     DataDir=/tmp/assessment \
     HOME=/tmp \
     XDG_CONFIG_HOME=/tmp/.config \
-    XDG_CACHE_HOME=/tmp/.cache \
-    DOTNET_gcServer=0
+    XDG_CACHE_HOME=/tmp/.cache
 USER $APP_UID
 EXPOSE 5100 5080 11111 30000
 # Liveness and readiness are /healthz and /readyz on the web port (the Kubernetes probes call them).
