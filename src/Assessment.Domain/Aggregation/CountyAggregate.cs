@@ -100,6 +100,12 @@ public static class CountyAggregate
     /// </summary>
     public static decimal Exact(double value)
     {
+        // Whole numbers (most indicators are counts) below 2^53 are exact as a long, and so as a decimal: no text.
+        if (Math.Abs(value) < 9_007_199_254_740_992d && value == Math.Truncate(value))
+        {
+            return (long)value;
+        }
+
         Span<char> text = stackalloc char[32];
         return value.TryFormat(text, out var written, "R", System.Globalization.CultureInfo.InvariantCulture)
             && decimal.TryParse(text[..written], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var exact)

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 
 namespace Assessment.Domain.Workflow;
 
@@ -8,16 +9,55 @@ public static class AuditText
     /// <summary>Only the codes whose value changed, in code order, as <c>code=value</c> (未填报 when absent); null when none did.</summary>
     public static (string? Before, string? After) Diff(IReadOnlyDictionary<string, double> from, IReadOnlyDictionary<string, double> to)
     {
-        var codes = from.Keys.Union(to.Keys).Where(c => !(from.TryGetValue(c, out var a) && to.TryGetValue(c, out var b) && a == b))
-            .Order(StringComparer.Ordinal).ToArray();
-        if (codes.Length == 0)
+        // Written once per submission on the county's turn: one pass over each side, no LINQ, the texts built in place.
+        var codes = new List<string>(Math.Max(from.Count, to.Count));
+        foreach (var (code, value) in from)
+        {
+            if (!to.TryGetValue(code, out var other) || other != value)
+            {
+                codes.Add(code);
+            }
+        }
+
+        foreach (var code in to.Keys)
+        {
+            if (!from.ContainsKey(code))
+            {
+                codes.Add(code);
+            }
+        }
+
+        if (codes.Count == 0)
         {
             return (null, null);
         }
 
-        static string Text(IReadOnlyDictionary<string, double> values, string[] codes) => string.Join("; ",
-            codes.Select(c => values.TryGetValue(c, out var v) ? $"{c}={v.ToString("R", CultureInfo.InvariantCulture)}" : $"{c}=未填报"));
+        codes.Sort(StringComparer.Ordinal);
         return (Text(from, codes), Text(to, codes));
+    }
+
+    private static string Text(IReadOnlyDictionary<string, double> values, List<string> codes)
+    {
+        var text = new StringBuilder(codes.Count * 40);
+        foreach (var code in codes)
+        {
+            if (text.Length > 0)
+            {
+                text.Append("; ");
+            }
+
+            text.Append(code).Append('=');
+            if (values.TryGetValue(code, out var value))
+            {
+                text.Append(value.ToString("R", CultureInfo.InvariantCulture));
+            }
+            else
+            {
+                text.Append("未填报");
+            }
+        }
+
+        return text.ToString();
     }
 
     /// <summary>An adjustment as one line: target, signed points, reason and evidence.</summary>
