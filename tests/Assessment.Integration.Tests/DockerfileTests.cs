@@ -60,11 +60,11 @@ public sealed partial class DockerfileTests(PlatformFixture platform)
 
         Assert.True(File.Exists(Path.Combine(output, dll)));
 
-        // The published server runs workstation, concurrent GC (docs/scale.md), as make run and the tests do.
+        // The published server runs server, concurrent GC (docs/scale.md), as make run and the tests do.
         using (var config = System.Text.Json.JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(output, Path.ChangeExtension(dll, ".runtimeconfig.json")))))
         {
             var properties = config.RootElement.GetProperty("runtimeOptions").GetProperty("configProperties");
-            Assert.False(properties.GetProperty("System.GC.Server").GetBoolean());
+            Assert.True(properties.GetProperty("System.GC.Server").GetBoolean());
             Assert.True(properties.GetProperty("System.GC.Concurrent").GetBoolean());
         }
 

@@ -41,20 +41,23 @@ public sealed class RoundWarmup(NpgsqlDataSource database, IGrainFactory grains,
     public bool Done => _done.Task.IsCompleted;
 
     /// <summary>
-    /// Runs the warm-up once: the rounds (until done or the configured timeout), then <paramref name="probe"/> (the
-    /// server's first call to its own port, <see cref="SelfProbe"/>). Returns what it did, in a line.
+    /// Runs the warm-up once: the rounds (until done or the configured timeout; readiness follows), then
+    /// <paramref name="probe"/> (the server's first call to its own port, <see cref="SelfProbe"/>, which then finds it
+    /// serving). Returns what it did, in a line.
     /// </summary>
     public async Task<string> RunAsync(CancellationToken stopping, Func<CancellationToken, Task<string>>? probe = null)
     {
+        string rounds;
         try
         {
-            var rounds = await LoadRoundsAsync(stopping);
-            return probe is null || stopping.IsCancellationRequested ? rounds : $"{rounds}; {await probe(stopping)}";
+            rounds = await LoadRoundsAsync(stopping);
         }
         finally
         {
             _done.TrySetResult();
         }
+
+        return probe is null || stopping.IsCancellationRequested ? rounds : $"{rounds}; {await probe(stopping)}";
     }
 
     private async Task<string> LoadRoundsAsync(CancellationToken stopping)

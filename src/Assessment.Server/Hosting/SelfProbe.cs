@@ -7,11 +7,12 @@ using Grpc.Net.Client;
 namespace Assessment.Server.Hosting;
 
 /// <summary>
-/// The server's first call to its own gRPC port, made before it says it is ready: a health check over loopback, as a
-/// client or a Kubernetes probe makes it. It shows the port answers gRPC (not merely that it is bound), and the
-/// one-time costs of a process's first request (HTTP/2 connection and stream handling, the gRPC pipeline and
-/// health service used the first time: 150–250 ms here) are paid before traffic arrives instead of by the first
-/// assessor after a deploy. It never fails a start: a probe that does not answer is reported in the start-up line.
+/// The server's first call to its own gRPC port, made once the rounds are loaded and before it prints "Ready.": a
+/// health check over loopback, as a client or a Kubernetes probe makes it. It shows the port serves gRPC (not merely
+/// that it is bound), and the one-time costs of a process's first request (HTTP/2 connection and stream handling, the
+/// gRPC pipeline, the health checks and their database query used the first time: 150–250 ms here) are paid before
+/// traffic arrives instead of by the first assessor after a deploy. It never fails a start: a probe that gets no
+/// answer is reported in the start-up line.
 /// </summary>
 public static class SelfProbe
 {
