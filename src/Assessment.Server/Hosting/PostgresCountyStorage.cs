@@ -17,6 +17,9 @@ namespace Assessment.Server.Hosting;
 /// </summary>
 public sealed class PostgresCountyStorage(NpgsqlDataSource dataSource, IndicatorCatalog catalog) : IGrainStorage
 {
+    // Counties' group writes that arrive together share a round trip and a commit.
+    private readonly WriteCombiner combiner = new(dataSource);
+
     private static readonly Assessment.Grains.JsonGrainStorageSerializer Serializer = new();
 
     public async Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
@@ -58,7 +61,8 @@ public sealed class PostgresCountyStorage(NpgsqlDataSource dataSource, Indicator
 
         var facts = Serializer.Serialize(state.Facts(catalog)).ToArray();
         var board = Serializer.Serialize(state.Board(GrainKeys.ParseCounty(chain).County)).ToArray();
-        await using var command = Keyed("SELECT write_county_state($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)", grainId);
+        var command = new NpgsqlBatchCommand("SELECT write_county_state($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)");
+        AddKey(command.Parameters, grainId);
         command.Parameters.Add(grainState.ETag is { } etag
             ? new NpgsqlParameter<int> { TypedValue = int.Parse(etag, System.Globalization.CultureInfo.InvariantCulture) }
             : new NpgsqlParameter { Value = DBNull.Value, NpgsqlDbType = NpgsqlDbType.Integer });
@@ -73,7 +77,7 @@ public sealed class PostgresCountyStorage(NpgsqlDataSource dataSource, Indicator
         object? result;
         try
         {
-            result = await command.ExecuteScalarAsync();
+            result = await combiner.ScalarAsync(chain, command);
         }
         catch (PostgresException e) when (e.SqlState == "AS001")
         {
@@ -103,12 +107,17 @@ public sealed class PostgresCountyStorage(NpgsqlDataSource dataSource, Indicator
     /// <summary>A command whose first three parameters are the county's key: tenant, year, county.</summary>
     private NpgsqlCommand Keyed(string sql, GrainId grainId)
     {
-        var (tenant, county, year) = GrainKeys.ParseCounty(grainId.Key.ToString()!);
         var command = dataSource.CreateCommand(sql);
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = tenant });
-        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = year });
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = county });
+        AddKey(command.Parameters, grainId);
         return command;
+    }
+
+    private static void AddKey(NpgsqlParameterCollection parameters, GrainId grainId)
+    {
+        var (tenant, county, year) = GrainKeys.ParseCounty(grainId.Key.ToString()!);
+        parameters.Add(new NpgsqlParameter<string> { TypedValue = tenant });
+        parameters.Add(new NpgsqlParameter<int> { TypedValue = year });
+        parameters.Add(new NpgsqlParameter<string> { TypedValue = county });
     }
 
     private static NpgsqlParameter<string[]> Texts(IEnumerable<string> values) =>

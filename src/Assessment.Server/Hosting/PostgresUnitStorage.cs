@@ -12,9 +12,13 @@ namespace Assessment.Server.Hosting;
 /// without its receipts; a write stores the receipt of the submission it carries (the one stored at the state's
 /// <see cref="UnitState.LastStoredAt"/>) in the insert-only receipts table, in the same transaction. A read gives the
 /// state back with its latest <see cref="UnitGrain.MaxReceipts"/> receipts, so the grain sees what it saw before.
+/// Writes of different units that arrive while one is in flight are committed together (<see cref="WriteCombiner"/>).
 /// </summary>
 public sealed class PostgresUnitStorage(NpgsqlDataSource dataSource) : IGrainStorage
 {
+    // Units' writes that arrive together share a round trip and a commit (every unit of a county at deadline time).
+    private readonly WriteCombiner combiner = new(dataSource);
+
     private static readonly Assessment.Grains.JsonGrainStorageSerializer Serializer = new();
 
     public async Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
@@ -80,7 +84,7 @@ public sealed class PostgresUnitStorage(NpgsqlDataSource dataSource) : IGrainSto
         }
 
         var receipt = receipts.Count > 0 && receipts[^1].StoredAt == state.LastStoredAt ? receipts[^1] : null;
-        await using var command = Command("SELECT write_unit_state($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)", key);
+        var command = BatchCommand("SELECT write_unit_state($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)", key);
         command.Parameters.Add(grainState.ETag is { } etag
             ? new NpgsqlParameter<int> { TypedValue = int.Parse(etag, CultureInfo.InvariantCulture) }
             : new NpgsqlParameter { Value = DBNull.Value, NpgsqlDbType = NpgsqlDbType.Integer });
@@ -93,7 +97,7 @@ public sealed class PostgresUnitStorage(NpgsqlDataSource dataSource) : IGrainSto
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = receipt?.Unchanged ?? 0 });
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = receipt?.Cleared ?? 0 });
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = receipt?.StoredAt.UtcTicks ?? 0 });
-        if (await command.ExecuteScalarAsync() is not int newEtag)
+        if (await combiner.ScalarAsync(grainId.Key.ToString()!, command) is not int newEtag)
         {
             throw new InconsistentStateException($"Unit state {grainId.Key} was written by someone else (etag {grainState.ETag ?? "none"} is stale).",
                 storedEtag: null, currentEtag: grainState.ETag);
@@ -116,13 +120,6 @@ public sealed class PostgresUnitStorage(NpgsqlDataSource dataSource) : IGrainSto
     }
 
     private static (string Tenant, string County, string Unit, int Year) Key(GrainId grainId) => GrainKeys.ParseUnit(grainId.Key.ToString()!);
-
-    private NpgsqlCommand Command(string sql, (string Tenant, string County, string Unit, int Year) key)
-    {
-        var command = dataSource.CreateCommand(sql);
-        AddKey(command.Parameters, key);
-        return command;
-    }
 
     private static NpgsqlBatchCommand BatchCommand(string sql, (string Tenant, string County, string Unit, int Year) key)
     {
