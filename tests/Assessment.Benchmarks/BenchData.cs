@@ -49,6 +49,18 @@ internal static class BenchData
         return (double)(await cmd.ExecuteScalarAsync())!;
     }
 
+    /// <summary>Transactions committed in the whole cluster so far (statistics are flushed first, so the count is current).</summary>
+    public static async Task<long> CommitsAsync(string connectionString)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var cmd = new NpgsqlCommand("SELECT pg_stat_force_next_flush(); SELECT sum(xact_commit)::bigint FROM pg_stat_database", connection);
+        await using var reader = await cmd.ExecuteReaderAsync();
+        await reader.NextResultAsync();
+        await reader.ReadAsync();
+        return reader.GetInt64(0);
+    }
+
     /// <summary>
     /// The floor for storing submissions' values: a binary COPY of them into a table, a row per value. Returns the time
     /// it took and the WAL it wrote.
