@@ -39,8 +39,12 @@ public sealed class WriteCombiner(NpgsqlDataSource dataSource, int maxBatch = 64
 
         if (start)
         {
-            // Off the calling grain's scheduler: the loop serves every grain's writes.
-            _ = Task.Run(FlushAsync);
+            // Off the calling grain's scheduler, and without its context (request context, trace): the loop serves
+            // every grain's writes, so it must not run as, or be traced under, the one that happened to start it.
+            using (ExecutionContext.SuppressFlow())
+            {
+                _ = Task.Run(FlushAsync);
+            }
         }
 
         return pending.Done.Task;
