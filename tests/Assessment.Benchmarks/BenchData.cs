@@ -49,6 +49,44 @@ internal static class BenchData
         return (double)(await cmd.ExecuteScalarAsync())!;
     }
 
+    /// <summary>
+    /// Lets <see cref="WalByTableAsync"/> read the WAL written from now on: the pg_walinspect extension, and segments
+    /// kept for the scenario's length (the scenario's own cluster).
+    /// </summary>
+    public static async Task KeepWalAsync(string connectionString)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        foreach (var sql in new[] { "CREATE EXTENSION IF NOT EXISTS pg_walinspect", "ALTER SYSTEM SET wal_keep_size = '2GB'", "SELECT pg_reload_conf()" })
+        {
+            await using var cmd = new NpgsqlCommand(sql, connection);
+            await cmd.ExecuteNonQueryAsync();
+        }
+    }
+
+    /// <summary>The WAL written since <paramref name="fromBytes"/> (a <see cref="WalBytesAsync"/> reading), by relation, largest first.</summary>
+    public static async Task<List<(string Relation, long Bytes)>> WalByTableAsync(string connectionString, double fromBytes)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        var from = (long)fromBytes;
+        await using var cmd = new NpgsqlCommand($"""
+            SELECT coalesce(c.relname, CASE WHEN w.node IS NULL THEN '(no relation)' ELSE 'other' END), sum(w.record_length)::bigint
+              FROM (SELECT substring(block_ref FROM 'rel [0-9]+/[0-9]+/([0-9]+)') AS node, record_length
+                      FROM pg_get_wal_records_info('{from >> 32:X}/{from & 0xffffffff:X}', pg_current_wal_lsn())) w
+              LEFT JOIN pg_class c ON c.relfilenode::text = w.node
+             GROUP BY 1 ORDER BY 2 DESC
+            """, connection);
+        var rows = new List<(string, long)>();
+        await using var reader = await cmd.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            rows.Add((reader.GetString(0), reader.GetInt64(1)));
+        }
+
+        return rows;
+    }
+
     /// <summary>Transactions committed in the whole cluster so far (statistics are flushed first, so the count is current).</summary>
     public static async Task<long> CommitsAsync(string connectionString)
     {

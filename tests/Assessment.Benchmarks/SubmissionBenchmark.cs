@@ -30,6 +30,7 @@ internal static class SubmissionBenchmark
         var payload = BenchData.UnitCounts().Take(40).ToArray();
         var client = new SubmissionService.SubmissionServiceClient(server.Channel);
 
+        await BenchData.KeepWalAsync(postgres.ConnectionString);
         Console.Error.WriteLine($"  B1 dry run, 64 clients, {seconds} s …");
         var dryRun = await Load(64, seconds, keys, (key, i) => Submit(client, key, payload, i, dryRun: true));
         var walBefore = await BenchData.WalBytesAsync(postgres.ConnectionString);
@@ -37,6 +38,9 @@ internal static class SubmissionBenchmark
         Console.Error.WriteLine($"  B1 durable, 64 clients, {seconds} s …");
         var durable = await Load(64, seconds, keys, (key, i) => Submit(client, key, payload, i, dryRun: false));
         var walPerSubmission = (await BenchData.WalBytesAsync(postgres.ConnectionString) - walBefore) / durable.Count;
+        var byTable = await BenchData.WalByTableAsync(postgres.ConnectionString, walBefore);
+        Console.Error.WriteLine("  B7 WAL per durable submission by relation (bytes): "
+            + string.Join(", ", byTable.Take(8).Select(t => $"{t.Relation} {t.Bytes / (double)durable.Count:F0}")));
         // Every transaction of the cluster in that time (the server's background work too): what group commits save.
         var commitsPerSubmission = (double)(await BenchData.CommitsAsync(postgres.ConnectionString) - commitsBefore) / durable.Count;
         var copyWalPerSubmission = (await BenchData.CopyAsync(postgres.ConnectionString, "bench_values", durable.Count, payload.Length)).WalBytes / durable.Count;
