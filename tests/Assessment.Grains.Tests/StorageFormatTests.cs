@@ -65,6 +65,55 @@ public class StorageFormatTests
         AssertSameFormat(state);
     }
 
+    [Fact]
+    public void A_large_state_is_stored_compressed_and_a_plain_one_is_still_read()
+    {
+        var state = new UnitState { Version = 3, LastStoredAt = At };
+        for (var i = 0; i < 40; i++)
+        {
+            state.Values[$"decision.normative_code_{i:D2}"] = i * 1.5;
+        }
+
+        state.Unconfirmed = [new VersionValues(2, new Dictionary<string, double>(state.Values))];
+        var json = JsonSerializer.SerializeToUtf8Bytes(state, Reflection);
+        var stored = new JsonGrainStorageSerializer(compress: true).Serialize(state).ToArray();
+
+        Assert.Equal(0, stored[0]);
+        Assert.True(stored.Length * 3 < json.Length, $"{json.Length} bytes of JSON stored in {stored.Length}");
+        foreach (var reader in new[] { Storage, new JsonGrainStorageSerializer(compress: true) })
+        {
+            // Either serializer reads either form: rows written before compression, and rows written with it.
+            Assert.Equal(json, JsonSerializer.SerializeToUtf8Bytes(reader.Deserialize<UnitState>(new BinaryData(stored)), Reflection));
+            Assert.Equal(json, JsonSerializer.SerializeToUtf8Bytes(reader.Deserialize<UnitState>(new BinaryData(json)), Reflection));
+        }
+    }
+
+    [Fact]
+    public void A_small_state_stays_plain_json()
+    {
+        var state = new UnitState { Version = 1, Values = { ["org.meetings"] = 2 } };
+
+        Assert.Equal(Storage.Serialize(state).ToArray(), new JsonGrainStorageSerializer(compress: true).Serialize(state).ToArray());
+    }
+
+    [Fact]
+    public void A_compressed_row_that_does_not_expand_to_its_declared_length_is_refused()
+    {
+        var json = System.Text.Encoding.UTF8.GetBytes("{\"Values\":{" + string.Join(",", Enumerable.Range(0, 60).Select(i => $"\"c{i}\":{i}")) + "}}");
+        var packed = StoredPayload.Pack(json);
+        Assert.Equal(json, StoredPayload.Unpack(packed).ToArray());
+
+        var truncated = packed[..^4];
+        Assert.Throws<InvalidDataException>(() => StoredPayload.Unpack(truncated));
+        var longer = (byte[])packed.Clone();
+        longer[1]++; // declares one byte more than the stream holds
+        Assert.Throws<InvalidDataException>(() => StoredPayload.Unpack(longer));
+        var bomb = (byte[])packed.Clone();
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(bomb.AsSpan(1), StoredPayload.MaxJsonBytes + 1);
+        Assert.Throws<InvalidDataException>(() => StoredPayload.Unpack(bomb)); // refused before anything is allocated
+        Assert.Throws<InvalidDataException>(() => StoredPayload.Unpack(new byte[] { 0, 1 }));
+    }
+
     private static void AssertSameFormat<T>(T state)
     {
         var before = JsonSerializer.Serialize(state, Reflection);

@@ -155,6 +155,70 @@ public sealed class CountyStorageTests(PlatformFixture platform)
         Assert.Empty((await store.ReadBoardAsync("tn", 2023))!);
     }
 
+    [Fact]
+    public async Task A_county_of_forty_units_stays_in_its_row_compressed_and_nothing_goes_to_the_toast_tables()
+    {
+        await using var dataSource = NpgsqlDataSource.Create(await platform.Postgres.CreateDatabaseAsync());
+        await SchemaMigrator.MigrateAsync(dataSource);
+        var storage = new PostgresCountyStorage(dataSource, IndicatorCatalog.Default);
+        var codes = IndicatorCatalog.Default.Indicators.Take(40).Select(i => i.Code).ToArray();
+        var state = new CountyState { Units = [.. Enumerable.Range(0, 40).Select(u => $"u{u}")], RequiredUnitCodes = [.. codes.Take(33)] };
+        var grainState = new GrainState<CountyState>(state);
+        var head = AuditHead.Empty;
+        for (var write = 1; write <= 5; write++)
+        {
+            state.Revision = write;
+            for (var u = 0; u < 40; u++)
+            {
+                state.UnitVersions[$"u{u}"] = write;
+                state.UnitStoredAt[$"u{u}"] = DateTimeOffset.UnixEpoch.AddMinutes(write * 100 + u);
+                state.UnitMissing[$"u{u}"] = 0;
+            }
+
+            foreach (var code in codes)
+            {
+                state.Cells[code] = new AggregateCell { Sum = 40 * write + code.Length, Reporters = 40 };
+            }
+
+            // A resubmission's entry: every value before and after (2.6 KB of text, as in the B1 benchmark).
+            var entry = AuditChain.Next(head, new AuditEvent(DateTimeOffset.UnixEpoch, "u1", "submission", $"u1@{write}",
+                string.Join("; ", codes.Select(c => $"{c}={write}")), string.Join("; ", codes.Select(c => $"{c}={write + 1}")), null));
+            head = new AuditHead(write, entry.Hash);
+            state.PendingAudit.Add(entry);
+            state.AuditCount = write;
+            state.AuditHash = entry.Hash;
+            await storage.WriteStateAsync("county", Grain, grainState);
+        }
+
+        var json = new Assessment.Grains.JsonGrainStorageSerializer().Serialize(state).ToArray();
+        await using (var row = dataSource.CreateCommand("SELECT get_byte(state, 0), octet_length(state), octet_length(facts) FROM county_states"))
+        await using (var reader = await row.ExecuteReaderAsync())
+        {
+            Assert.True(await reader.ReadAsync());
+            Assert.Equal(0, reader.GetInt32(0)); // the compressed form's marker
+            Assert.True(reader.GetInt32(1) * 3 < json.Length, $"{json.Length} bytes of state stored in {reader.GetInt32(1)}");
+            Assert.True(reader.GetInt32(1) + reader.GetInt32(2) > 2048, "the row is long enough for PostgreSQL to compress or move it");
+        }
+
+        // Each write replaced one row in place: no value was moved out to a TOAST table (chunks, their index, deletes).
+        await using (var toast = dataSource.CreateCommand("""
+            SELECT c.relname, pg_relation_size(c.reltoastrelid) FROM pg_class c
+             WHERE c.relname IN ('county_states', 'unit_states', 'audit_entries')
+            """))
+        await using (var reader = await toast.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                Assert.True(reader.GetInt64(1) == 0, $"{reader.GetString(0)} moved {reader.GetInt64(1)} bytes to its TOAST table");
+            }
+        }
+
+        var read = new GrainState<CountyState>();
+        await storage.ReadStateAsync("county", Grain, read);
+        Assert.Equal(json, new Assessment.Grains.JsonGrainStorageSerializer().Serialize(read.State).ToArray());
+        Assert.Equal(5, (await new PostgresAuditLog(dataSource).ReadAsync("tn/c1/2024", 0, 10)).Count);
+    }
+
     private static AuditRecord Entry(AuditHead head, string subject) =>
         AuditChain.Next(head, new AuditEvent(DateTimeOffset.UnixEpoch, "u1", "submission", subject, null, "org.meetings=5", null));
 }

@@ -60,6 +60,37 @@ public sealed class UnitStorageTests(PlatformFixture platform)
     }
 
     [Fact]
+    public async Task A_silo_that_writes_plain_states_and_one_that_compresses_them_read_each_others_rows()
+    {
+        await using var dataSource = NpgsqlDataSource.Create(await platform.Postgres.CreateDatabaseAsync());
+        await SchemaMigrator.MigrateAsync(dataSource);
+        var state = new UnitState { Version = 1 };
+        for (var i = 0; i < 40; i++)
+        {
+            state.Values[$"decision.normative_code_{i:D2}"] = i;
+        }
+
+        var grainState = new GrainState<UnitState>(state);
+        foreach (var (writer, firstByte) in new[] { (new PostgresUnitStorage(dataSource, compressStates: false), (int)'{'), (new PostgresUnitStorage(dataSource), 0) })
+        {
+            state.Version++;
+            await writer.WriteStateAsync("unit", Grain, grainState);
+            await using (var row = dataSource.CreateCommand("SELECT get_byte(state, 0) FROM unit_states"))
+            {
+                Assert.Equal(firstByte, await row.ExecuteScalarAsync());
+            }
+
+            foreach (var reader in new[] { new PostgresUnitStorage(dataSource, compressStates: false), new PostgresUnitStorage(dataSource) })
+            {
+                var read = new GrainState<UnitState>();
+                await reader.ReadStateAsync("unit", Grain, read);
+                Assert.Equal(state.Version, read.State!.Version);
+                Assert.Equal(state.Values, read.State.Values);
+            }
+        }
+    }
+
+    [Fact]
     public async Task Unit_rows_stored_by_orleans_before_the_unit_tables_are_carried_over_with_their_receipts()
     {
         await using var dataSource = NpgsqlDataSource.Create(await platform.Postgres.CreateDatabaseAsync());

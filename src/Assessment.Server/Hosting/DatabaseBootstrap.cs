@@ -10,6 +10,9 @@ public sealed class PlatformDatabase(NpgsqlDataSource dataSource, EmbeddedPostgr
     /// <summary>The private server this process started, if any.</summary>
     public EmbeddedPostgres? Embedded { get; } = embedded;
 
+    /// <summary>Whether the unit and county storages write their states compressed (<see cref="DatabaseOptions.CompressStates"/>).</summary>
+    public bool CompressStates { get; init; } = true;
+
     /// <summary>
     /// Resolves the database before the silo starts (Orleans' providers read their queries at start-up): starts the
     /// embedded server when no connection string is configured, checks durability, and applies migrations.
@@ -45,7 +48,7 @@ public sealed class PlatformDatabase(NpgsqlDataSource dataSource, EmbeddedPostgr
             throw;
         }
 
-        return new PlatformDatabase(dataSource, embedded);
+        return new PlatformDatabase(dataSource, embedded) { CompressStates = options.CompressStates };
     }
 
     /// <summary>

@@ -22,6 +22,13 @@ public sealed class DatabaseOptions
     /// </summary>
     public bool ProvisionOnly { get; set; }
 
+    /// <summary>
+    /// Store the unit and county states compressed (<see cref="Assessment.Grains.StoredPayload"/>). Silos of a release
+    /// before migration 0011 read plain JSON only: a rollout from such a release runs with this off, and the next
+    /// rollout turns it on. Reading takes both forms either way.
+    /// </summary>
+    public bool CompressStates { get; set; } = true;
+
     /// <summary>Apply the schema migrations and exit (the Kubernetes migration Job runs this before a rollout).</summary>
     public bool MigrateOnly { get; set; }
 }

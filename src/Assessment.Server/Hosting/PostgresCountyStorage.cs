@@ -15,11 +15,14 @@ namespace Assessment.Server.Hosting;
 /// The entries are stored in the audit log rather than inside the state: after a successful write the written state's
 /// <see cref="CountyState.PendingAudit"/> is emptied, which tells the grain they are in the log.
 /// </summary>
-public sealed class PostgresCountyStorage(NpgsqlDataSource dataSource, IndicatorCatalog catalog) : IGrainStorage
+public sealed class PostgresCountyStorage(NpgsqlDataSource dataSource, IndicatorCatalog catalog, bool compressStates = true) : IGrainStorage
 {
     // Counties' group writes that arrive together share a round trip and a commit.
     private readonly WriteCombiner combiner = new(dataSource);
 
+    // The state compressed when large (Assessment.Grains.StoredPayload): it is rewritten with every group write. The
+    // facts and the overview line stay plain JSON: a cold ranking reads 2,850 of them, and PostgreSQL compresses them.
+    private readonly Assessment.Grains.JsonGrainStorageSerializer stateSerializer = new(compressStates);
     private static readonly Assessment.Grains.JsonGrainStorageSerializer Serializer = new();
 
     public async Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
@@ -28,7 +31,7 @@ public sealed class PostgresCountyStorage(NpgsqlDataSource dataSource, Indicator
         await using var reader = await command.ExecuteReaderAsync();
         if (await reader.ReadAsync())
         {
-            grainState.State = Serializer.Deserialize<T>(new BinaryData(reader.GetFieldValue<byte[]>(1)));
+            grainState.State = stateSerializer.Deserialize<T>(new BinaryData(reader.GetFieldValue<byte[]>(1)));
             grainState.ETag = reader.GetInt32(0).ToString(System.Globalization.CultureInfo.InvariantCulture);
             grainState.RecordExists = true;
         }
@@ -52,7 +55,7 @@ public sealed class PostgresCountyStorage(NpgsqlDataSource dataSource, Indicator
         byte[] payload;
         try
         {
-            payload = Serializer.Serialize(state).ToArray();
+            payload = stateSerializer.Serialize(state).ToArray();
         }
         finally
         {

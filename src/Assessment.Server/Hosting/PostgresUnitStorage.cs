@@ -14,12 +14,13 @@ namespace Assessment.Server.Hosting;
 /// state back with its latest <see cref="UnitGrain.MaxReceipts"/> receipts, so the grain sees what it saw before.
 /// Writes of different units that arrive while one is in flight are committed together (<see cref="WriteCombiner"/>).
 /// </summary>
-public sealed class PostgresUnitStorage(NpgsqlDataSource dataSource) : IGrainStorage
+public sealed class PostgresUnitStorage(NpgsqlDataSource dataSource, bool compressStates = true) : IGrainStorage
 {
     // Units' writes that arrive together share a round trip and a commit (every unit of a county at deadline time).
     private readonly WriteCombiner combiner = new(dataSource);
 
-    private static readonly Assessment.Grains.JsonGrainStorageSerializer Serializer = new();
+    // Compressed when large (Assessment.Grains.StoredPayload): a unit's state is rewritten with every submission.
+    private readonly Assessment.Grains.JsonGrainStorageSerializer serializer = new(compressStates);
 
     public async Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
@@ -36,7 +37,7 @@ public sealed class PostgresUnitStorage(NpgsqlDataSource dataSource) : IGrainSto
         if (await reader.ReadAsync())
         {
             etag = reader.GetInt32(0).ToString(CultureInfo.InvariantCulture);
-            state = Serializer.Deserialize<UnitState>(new BinaryData(reader.GetFieldValue<byte[]>(1)));
+            state = serializer.Deserialize<UnitState>(new BinaryData(reader.GetFieldValue<byte[]>(1)));
         }
 
         await reader.NextResultAsync();
@@ -76,7 +77,7 @@ public sealed class PostgresUnitStorage(NpgsqlDataSource dataSource) : IGrainSto
         state.Receipts = [];
         try
         {
-            payload = Serializer.Serialize(state).ToArray();
+            payload = serializer.Serialize(state).ToArray();
         }
         finally
         {

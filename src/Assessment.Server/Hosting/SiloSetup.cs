@@ -58,8 +58,8 @@ public static class SiloSetup
             o.GrainStorageSerializer = new JsonGrainStorageSerializer();
         });
         silo.Services.AddKeyedSingleton<Orleans.Storage.IGrainStorage>(StorageNames.Counties,
-            (sp, _) => new PostgresCountyStorage(database.DataSource, sp.GetRequiredService<Assessment.Domain.Catalog.IndicatorCatalog>()));
-        silo.Services.AddKeyedSingleton<Orleans.Storage.IGrainStorage>(StorageNames.Units, (_, _) => new PostgresUnitStorage(database.DataSource));
+            (sp, _) => new PostgresCountyStorage(database.DataSource, sp.GetRequiredService<Assessment.Domain.Catalog.IndicatorCatalog>(), database.CompressStates));
+        silo.Services.AddKeyedSingleton<Orleans.Storage.IGrainStorage>(StorageNames.Units, (_, _) => new PostgresUnitStorage(database.DataSource, database.CompressStates));
         silo.UseAdoNetReminderService(o =>
         {
             o.Invariant = Invariant;
