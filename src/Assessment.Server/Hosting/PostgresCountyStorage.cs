@@ -20,8 +20,8 @@ public sealed class PostgresCountyStorage(NpgsqlDataSource dataSource, Indicator
     // Counties' group writes that arrive together share a round trip and a commit.
     private readonly WriteCombiner combiner = new(dataSource);
 
-    // The state compressed when large (Assessment.Grains.StoredPayload): it is rewritten with every group write. The
-    // facts and the overview line stay plain JSON: a cold ranking reads 2,850 of them, and PostgreSQL compresses them.
+    // The state and the facts compressed when large (Assessment.Grains.StoredPayload): both are rewritten with every
+    // group write (a cold ranking's 2,850 facts expand in ~10 ms). The overview line is too small to compress.
     private readonly Assessment.Grains.JsonGrainStorageSerializer stateSerializer = new(compressStates);
     private static readonly Assessment.Grains.JsonGrainStorageSerializer Serializer = new();
 
@@ -62,7 +62,7 @@ public sealed class PostgresCountyStorage(NpgsqlDataSource dataSource, Indicator
             state.PendingAudit = entries;
         }
 
-        var facts = Serializer.Serialize(state.Facts(catalog)).ToArray();
+        var facts = stateSerializer.Serialize(state.Facts(catalog)).ToArray();
         var board = Serializer.Serialize(state.Board(GrainKeys.ParseCounty(chain).County)).ToArray();
         var command = new NpgsqlBatchCommand("SELECT write_county_state($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)");
         AddKey(command.Parameters, grainId);
