@@ -8,9 +8,10 @@ namespace Assessment.Grains;
 
 /// <summary>
 /// Stores grain state as compact System.Text.Json UTF-8 (compressed for the states rewritten on every submission):
-/// independent of the Orleans wire format, and smaller than the default binary serializer's output for our dictionary-shaped states. The states written
-/// on every submission (unit and county) have source-generated metadata: no reflection on the hot path or after a
-/// restart, and the same JSON as before (names and shapes unchanged, so stored rows stay readable).
+/// independent of the Orleans wire format, and smaller than the default binary serializer's output for our
+/// dictionary-shaped states. The states written on every submission (unit and county) have source-generated metadata:
+/// no reflection on the hot path or after a restart, and the same JSON as before (names and shapes unchanged, so
+/// stored rows stay readable).
 /// </summary>
 /// <param name="compress">Store large states compressed (<see cref="StoredPayload"/>): the states rewritten on every
 /// submission. Reading accepts both forms either way.</param>

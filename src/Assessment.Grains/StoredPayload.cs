@@ -19,7 +19,9 @@ public static class StoredPayload
 
     private const byte Marker = 0x00;
     private const int HeaderBytes = 5; // marker, then the JSON's length (uint32, little endian)
-    private const int Quality = 5; // measured: 2.7 KB → 0.68 KB in ~50 µs; quality 1 left 0.97 KB, 11 gained nothing
+    // Measured on a unit's, a county's and a county's facts JSON (docs/benchmarks.md, round 6): 79 µs a call on average;
+    // quality 2 takes 38 µs but stores ~13% more, which put WAL per submission back at 1.9× a COPY.
+    private const int Quality = 5;
     private const int Window = 16;
 
     /// <summary>The JSON as stored: compressed when that makes it smaller, else the JSON itself.</summary>
