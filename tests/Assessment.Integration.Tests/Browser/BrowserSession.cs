@@ -46,7 +46,8 @@ public sealed class BrowserSession : IAsyncLifetime
         await page.GotoAsync("/login");
         await page.FillAsync("#key", key);
         await page.ClickAsync("button[type=submit]");
-        await page.WaitForURLAsync(url => !url.Contains("/login", StringComparison.Ordinal));
+        // The first page after signing in may be the first this server renders (a loaded CI machine has taken over 20 s).
+        await page.WaitForURLAsync(url => !url.Contains("/login", StringComparison.Ordinal), new PageWaitForURLOptions { Timeout = 60_000 });
         return page;
     }
 }
