@@ -100,10 +100,23 @@ public sealed class RequestPropertyTests(PlatformFixture platform)
     {
         var input = Marshallers.Create<IMessage>(m => m.ToByteArray(), bytes => method.InputType.Parser.ParseFrom(bytes));
         var output = Marshallers.Create<IMessage>(m => m.ToByteArray(), bytes => method.OutputType.Parser.ParseFrom(bytes));
-        var grpcMethod = new Method<IMessage, IMessage>(MethodType.Unary, method.Service.FullName, method.Name, input, output);
+        // Each RPC called as what it is: a server-streaming one (a bulletin's download) read to its end.
+        var kind = method.IsServerStreaming ? MethodType.ServerStreaming : MethodType.Unary;
+        var grpcMethod = new Method<IMessage, IMessage>(kind, method.Service.FullName, method.Name, input, output);
         try
         {
-            await invoker.AsyncUnaryCall(grpcMethod, null, As(key, seconds: 30), request).ResponseAsync;
+            if (kind == MethodType.ServerStreaming)
+            {
+                using var call = invoker.AsyncServerStreamingCall(grpcMethod, null, As(key, seconds: 30), request);
+                while (await call.ResponseStream.MoveNext(CancellationToken.None))
+                {
+                }
+            }
+            else
+            {
+                await invoker.AsyncUnaryCall(grpcMethod, null, As(key, seconds: 30), request).ResponseAsync;
+            }
+
             return Status.DefaultSuccess;
         }
         catch (RpcException ex)
