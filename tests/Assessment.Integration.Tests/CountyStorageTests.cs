@@ -221,6 +221,68 @@ public sealed class CountyStorageTests(PlatformFixture platform)
         Assert.Equal(5, (await new PostgresAuditLog(dataSource).ReadAsync("tn/c1/2024", 0, 10)).Count);
     }
 
+    [Fact]
+    public async Task A_county_write_looks_up_only_its_own_audit_entries_however_long_the_chain()
+    {
+        await using var dataSource = NpgsqlDataSource.Create(await platform.Postgres.CreateDatabaseAsync());
+        await SchemaMigrator.MigrateAsync(dataSource);
+        await using var connection = await dataSource.OpenConnectionAsync();
+        async Task<long> Scalar(string sql)
+        {
+            await using var command = new NpgsqlCommand(sql, connection);
+            return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        async Task Execute(string sql)
+        {
+            await using var command = new NpgsqlCommand(sql, connection);
+            await command.ExecuteNonQueryAsync();
+        }
+
+        // A county's year of submissions: a chain of 300 entries. The connection plans as a long-running server's do
+        // (generic plans), and joins are made the way PostgreSQL chooses for a vacuumed, analyzed table of many chains
+        // (a hash or merge join; a nested loop of key lookups only when it guesses the chain is short).
+        await Execute("""
+            INSERT INTO audit_entries (chain, idx, prev_hash, body, hash)
+            SELECT 'tn/c1/2024', i, repeat('0', 64), 'entry ' || i, lpad(i::text, 64, '0') FROM generate_series(1, 300) AS i
+            """);
+        await Execute("ANALYZE audit_entries");
+        await Execute("SET plan_cache_mode = force_generic_plan");
+        await Execute("SET enable_nestloop = off");
+
+        // Entries a write reads (from the table or its key), counted by PostgreSQL: each write a transaction of its own,
+        // rolled back.
+        const string Reads = "SELECT pg_stat_get_xact_tuples_returned('audit_entries'::regclass) + pg_stat_get_xact_tuples_returned('audit_entries_pkey'::regclass)";
+        async Task<long> IndexReads(int idx, string hash)
+        {
+            await Execute("BEGIN");
+            try
+            {
+                // Read before and after: PostgreSQL's per-transaction figures also hold what it has not yet reported.
+                var before = await Scalar(Reads);
+                await Scalar($"""
+                    SELECT write_county_state('tn', 2024, 'c1', NULL, '\x7b7d', NULL, NULL, 'tn/c1/2024',
+                        ARRAY[{idx}], ARRAY[repeat('0', 64)], ARRAY['entry {idx}'], ARRAY['{hash}'])
+                    """);
+                return await Scalar(Reads) - before;
+            }
+            finally
+            {
+                await Execute("ROLLBACK");
+            }
+        }
+
+        // More than five calls: PostgreSQL plans a function's statements for their parameters five times, then generically.
+        for (var call = 0; call < 8; call++)
+        {
+            Assert.InRange(await IndexReads(301, new string('a', 64)), 0, 10); // a new entry
+            Assert.InRange(await IndexReads(150, "150".PadLeft(64, '0')), 0, 10); // a retry of one already stored
+        }
+
+        var conflict = await Assert.ThrowsAsync<PostgresException>(() => IndexReads(150, new string('f', 64)));
+        Assert.Equal("AS001", conflict.SqlState);
+    }
+
     private static AuditRecord Entry(AuditHead head, string subject) =>
         AuditChain.Next(head, new AuditEvent(DateTimeOffset.UnixEpoch, "u1", "submission", subject, null, "org.meetings=5", null));
 }
