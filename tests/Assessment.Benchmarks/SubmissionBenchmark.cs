@@ -31,12 +31,17 @@ internal static class SubmissionBenchmark
         var client = new SubmissionService.SubmissionServiceClient(server.Channel);
 
         await BenchData.KeepWalAsync(postgres.ConnectionString);
+        var cpu = await CpuTime.ForAsync(server.ProcessId, postgres.ConnectionString);
         Console.Error.WriteLine($"  B1 dry run, 64 clients, {seconds} s …");
+        var cpuBefore = cpu?.Now();
         var dryRun = await Load(64, seconds, keys, (key, i) => Submit(client, key, payload, i, dryRun: true));
+        var dryCpu = cpu?.Now() - cpuBefore;
         var walBefore = await BenchData.WalBytesAsync(postgres.ConnectionString);
         var commitsBefore = await BenchData.CommitsAsync(postgres.ConnectionString);
         Console.Error.WriteLine($"  B1 durable, 64 clients, {seconds} s …");
+        cpuBefore = cpu?.Now();
         var durable = await Load(64, seconds, keys, (key, i) => Submit(client, key, payload, i, dryRun: false));
+        var durableCpu = cpu?.Now() - cpuBefore;
         var walPerSubmission = (await BenchData.WalBytesAsync(postgres.ConnectionString) - walBefore) / durable.Count;
         var byTable = await BenchData.WalByTableAsync(postgres.ConnectionString, walBefore);
         Console.Error.WriteLine("  B7 WAL per durable submission by relation (bytes): "
@@ -48,6 +53,17 @@ internal static class SubmissionBenchmark
         var single = await Load(1, seconds, keys, (key, i) => Submit(client, key, payload, i, dryRun: false));
         var upsert = await UpsertBaseline(postgres.ConnectionString, 32, seconds, payload.Length);
 
+        List<Result> cpuRows = dryCpu is { } d && durableCpu is { } w
+            ?
+            [
+                // What each side spends per submission, in ms of CPU: steadier than rates on a shared machine. On a
+                // saturated machine running nothing else, durable/dry rate ≈ dry/durable total CPU per submission.
+                new Result("B1 CPU per durable submission, all processes (ms)", 1000 * w.Total / durable.Count, 1000 * d.Total / dryRun.Count, "per dry-run submission"),
+                new Result("B1 CPU per durable submission, server (ms)", 1000 * w.Server / durable.Count, 1000 * d.Server / dryRun.Count, "per dry-run submission"),
+                new Result("B1 CPU per durable submission, PostgreSQL (ms)", 1000 * w.Postgres / durable.Count, 1000 * d.Total / dryRun.Count, "all processes, per dry-run submission"),
+                new Result("B1 CPU per durable submission, clients (ms)", 1000 * w.Clients / durable.Count, 1000 * d.Clients / dryRun.Count, "per dry-run submission"),
+            ]
+            : [];
         return
         [
             new Result("B1 durable submissions, 64 clients (per s)", durable.Rate, dryRun.Rate, "same RPC as dry run (no storage), 64 clients", HigherIsBetter: true),
@@ -57,6 +73,7 @@ internal static class SubmissionBenchmark
             new Result("B1 latency p50, 1 client (ms)", single.P50, upsert.P50, "upsert p50 at 32 clients"),
             new Result("B7 WAL per durable submission (KB)", walPerSubmission / 1024, copyWalPerSubmission / 1024, "COPY of the same values, a row per value"),
             new Result("B7 PostgreSQL commits per durable submission", commitsPerSubmission, 1, "one per submission (the plain upsert)"),
+            .. cpuRows,
         ];
     }
 
