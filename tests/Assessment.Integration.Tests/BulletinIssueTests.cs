@@ -336,6 +336,15 @@ public sealed class BulletinIssueTests(PlatformFixture platform)
         Assert.True(draft.Draft);
         Assert.NotEmpty((await rounds.GetRankingAsync(new GetRankingRequest { Year = 2025 }, As(leader))).Entries);
         Assert.Contains("征求意见稿", draft.Content, StringComparison.Ordinal);
+        foreach (var edition in new[] { 1, 2 })
+        {
+            // Nothing is issued yet: a numbered edition is not found, rather than the draft under its number.
+            var notIssued = await Assert.ThrowsAsync<RpcException>(() => Bulletins.RenderAsync(new RenderBulletinRequest { Year = 2025, Edition = edition }, As(tenant.Assessor)).ResponseAsync);
+            Assert.Equal(StatusCode.NotFound, notIssued.StatusCode);
+            var notIssuedFile = await Assert.ThrowsAsync<RpcException>(() => DownloadAsync(tenant.Assessor, BulletinFormat.Pdf, edition));
+            Assert.Equal(StatusCode.NotFound, notIssuedFile.StatusCode);
+        }
+
         var (info, pdf) = await DownloadAsync(leader, BulletinFormat.Pdf);
         Assert.True(info.Draft);
         using var document = PdfDocument.Open(pdf);

@@ -28,6 +28,12 @@ public sealed class BulletinDesk(IClusterClient cluster, BulletinComposer compos
         var profile = await cluster.GetGrain<ITenantGrain>(GrainKeys.Tenant(caller.Tenant)).GetProfile() ?? throw new NotFoundException("租户不存在。");
         if (!info.Published)
         {
+            if (edition != 0)
+            {
+                // Nothing is issued before publication: asking for an edition must not quietly answer with the draft.
+                throw new NotFoundException($"{year} 年度的通报尚未印发，没有第 {edition} 次印发的通报；不指定印发次数可取征求意见稿。");
+            }
+
             var draft = await composer.RenderDraftAsync(caller.Tenant, year, format);
             var data = pdf ? await composer.PrintAsync(draft.Content) : System.Text.Encoding.UTF8.GetBytes(draft.Content);
             return new BulletinDocument(data, pdf ? BulletinComposer.PdfType : draft.MediaType, BulletinComposer.Sha256(data), "", 0, false, true, null,
