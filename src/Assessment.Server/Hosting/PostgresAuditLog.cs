@@ -23,8 +23,12 @@ public sealed class PostgresAuditLog(NpgsqlDataSource dataSource) : IAuditLog
                 RETURNING idx)
             SELECT min(i.idx)
               FROM incoming i JOIN audit_entries a ON a.chain = @chain AND a.idx = i.idx
-             WHERE a.hash <> i.hash
+             WHERE a.hash <> i.hash AND a.idx BETWEEN @first AND @last
             """);
+        // The range bounds the lookup to the appended entries whichever join the planner picks (a hash join would
+        // otherwise read the whole chain).
+        command.Parameters.Add(new NpgsqlParameter<int>("first", records.Count == 0 ? 0 : records.Min(r => r.Index)));
+        command.Parameters.Add(new NpgsqlParameter<int>("last", records.Count == 0 ? -1 : records.Max(r => r.Index)));
         command.Parameters.Add(new NpgsqlParameter<string>("chain", chain));
         command.Parameters.Add(new NpgsqlParameter<int[]>("idx", records.Select(r => r.Index).ToArray()));
         command.Parameters.Add(new NpgsqlParameter<string[]>("prev", records.Select(r => r.PrevHash).ToArray()) { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
