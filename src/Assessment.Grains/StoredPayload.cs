@@ -19,8 +19,8 @@ public static class StoredPayload
 
     private const byte Marker = 0x00;
     private const int HeaderBytes = 5; // marker, then the JSON's length (uint32, little endian)
-    // Measured on a unit's, a county's and a county's facts JSON (docs/benchmarks.md, round 6): 79 µs a call on average;
-    // quality 2 takes 38 µs but stores ~13% more, which put WAL per submission back at 1.9× a COPY.
+    // Quality 5 costs a silo about a quarter of its CPU in B1's durable phase; quality 4 and 2 cost less but store
+    // more, and quality 2 put WAL per submission over 2× a COPY (docs/benchmarks.md, rounds 6 and 7).
     private const int Quality = 5;
     private const int Window = 16;
 
