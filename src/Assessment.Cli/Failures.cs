@@ -27,7 +27,7 @@ public static class Failures
             Assessment.Documents.DocumentException document => Line(error, document.Message, Validation),
             InvalidInputException invalid => Line(error, invalid.Message, Validation),
             Assessment.Domain.DataFileException data => Line(error, $"{data.File} 无效：{Environment.NewLine}  " + string.Join(Environment.NewLine + "  ", data.Problems), Validation),
-            YamlDotNet.Core.YamlException yaml => Line(error, $"文件不是有效的 YAML（第 {yaml.Start.Line} 行，第 {yaml.Start.Column} 列）：{yaml.Message}", Usage),
+            YamlDotNet.Core.YamlException yaml => Line(error, $"文件不是可接受的 YAML：{Assessment.Domain.YamlLimits.Describe(yaml)}", Validation),
             IOException io => Line(error, $"读写文件失败：{io.Message}", Usage),
             UnauthorizedAccessException denied => Line(error, $"没有权限读写该文件：{denied.Message}", Usage),
             OperationCanceledException => Line(error, "已取消。", Other),

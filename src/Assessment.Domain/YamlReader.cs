@@ -31,19 +31,11 @@ internal sealed class YamlReader
 
     public YamlMappingNode? Parse(string text)
     {
-        if (YamlLimits.Default.Check(text) is { } limit)
-        {
-            _problems.Add(limit);
-            return null;
-        }
-
         try
         {
-            var stream = new YamlStream();
-            stream.Load(new StringReader(text));
-            if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
+            if (YamlLimits.Default.Load(text) is not YamlMappingNode root)
             {
-                _problems.Add("line 1: the file must be a YAML mapping");
+                _problems.Add("第 1 行：文件须为 YAML 映射（键: 值）");
                 return null;
             }
 
@@ -51,7 +43,7 @@ internal sealed class YamlReader
         }
         catch (YamlException ex)
         {
-            _problems.Add($"line {ex.Start.Line}: YAML syntax error: {ex.Message}");
+            _problems.Add(YamlLimits.Describe(ex));
             return null;
         }
     }

@@ -56,7 +56,7 @@ public class CatalogTests
         };
 
         var ex = Assert.Throws<DataFileException>(() => CatalogLoader.Load(broken, "test.yaml"));
-        Assert.Contains(ex.Problems, p => p.Contains(expected, StringComparison.Ordinal) && p.StartsWith("line ", StringComparison.Ordinal));
+        Assert.Contains(ex.Problems, p => p.Contains(expected, StringComparison.Ordinal) && (p.StartsWith("line ", StringComparison.Ordinal) || p.StartsWith("第 ", StringComparison.Ordinal)));
     }
 
     [Fact]

@@ -35,6 +35,6 @@ public class SchemeCorpusTests
 
         var ex = Assert.Throws<DataFileException>(() => SchemeLoader.Load(text, file, IndicatorCatalog.Default));
 
-        Assert.Contains(ex.Problems, p => p.Contains(expected, StringComparison.Ordinal) && p.StartsWith("line ", StringComparison.Ordinal));
+        Assert.Contains(ex.Problems, p => p.Contains(expected, StringComparison.Ordinal) && (p.StartsWith("line ", StringComparison.Ordinal) || p.StartsWith("第 ", StringComparison.Ordinal)));
     }
 }

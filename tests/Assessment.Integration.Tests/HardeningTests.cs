@@ -47,7 +47,7 @@ public sealed class HardeningTests(PlatformFixture platform)
             laughs.Append($"a{i}: &a{i} [{string.Join(", ", Enumerable.Repeat($"*a{i - 1}", 10))}]\n");
         }
 
-        foreach (var (yaml, limit) in new[] { (deep, "nesting"), (laughs.ToString(), "nodes") })
+        foreach (var (yaml, limit) in new[] { (deep, "嵌套"), (laughs.ToString(), "锚点") })
         {
             var started = Stopwatch.GetTimestamp();
             var ex = await Refused(StatusCode.InvalidArgument, "scheme_yaml", () =>
@@ -57,6 +57,34 @@ public sealed class HardeningTests(PlatformFixture platform)
         }
 
         Assert.True(platform.Server.IsRunning);
+        Assert.Equal(pid, platform.Server.ProcessId);
+        Assert.Equal("SERVING", HealthCheckResponseStatus());
+    }
+
+    [Fact]
+    public async Task Generated_anchor_alias_and_merge_key_schemes_are_invalid_arguments_on_every_scheme_path()
+    {
+        // The shapes that built self-containing nodes (an anchor redefined, an alias to its own collection, merge keys)
+        // through the three RPCs that take a scheme; each must be a refusal of scheme_yaml and the process unharmed.
+        var pid = platform.Server.ProcessId;
+        string[] words = ["锚点", "别名", "合并键", "YAML 格式错误", "映射的键"];
+        foreach (var seed in Enumerable.Range(1, 30))
+        {
+            var yaml = Domain.Tests.HostileYaml.Document(seed, "code: x\nversion: 1\nname: 细则\n", "dimensions");
+            Func<Task> call = (seed % 3) switch
+            {
+                0 => () => Assessment.SimulateSchemeAsync(new SimulateSchemeRequest { Year = 2024, SchemeYaml = yaml }, Assessor).ResponseAsync,
+                1 => () => Assessment.DefineRoundAsync(new DefineRoundRequest
+                {
+                    Year = 2033, SchemeYaml = yaml, SubmissionDeadline = new Timestamp { Seconds = 2_100_000_000 }, RequestId = Guid.NewGuid().ToString(),
+                }, Assessor).ResponseAsync,
+                _ => () => Assessment.RepinSchemeAsync(new RepinSchemeRequest { Year = 2024, SchemeYaml = yaml, Reason = "加固测试", RequestId = Guid.NewGuid().ToString() }, Assessor).ResponseAsync,
+            };
+            var ex = await Refused(StatusCode.InvalidArgument, "scheme_yaml", call);
+            var description = ex.GetRpcStatus()!.GetDetail<BadRequest>()!.FieldViolations[0].Description;
+            Assert.True(words.Any(w => description.Contains(w, StringComparison.Ordinal)), $"seed {seed}: {description}");
+        }
+
         Assert.Equal(pid, platform.Server.ProcessId);
         Assert.Equal("SERVING", HealthCheckResponseStatus());
     }

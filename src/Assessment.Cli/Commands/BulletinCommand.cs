@@ -305,23 +305,17 @@ public static class BulletinCommand
             throw new InvalidInputException($"{file.Name} 超过 256 KiB。");
         }
 
-        var text = File.ReadAllText(file.FullName);
-        if (Domain.YamlLimits.Default.Check(text) is { } limit)
-        {
-            throw new InvalidInputException($"{file.Name}：{limit}");
-        }
-
-        var stream = new YamlStream();
+        YamlNode? document;
         try
         {
-            stream.Load(new StringReader(text));
+            document = Domain.YamlLimits.Default.Load(File.ReadAllText(file.FullName));
         }
         catch (YamlDotNet.Core.YamlException ex)
         {
-            throw new InvalidInputException($"{file.Name} 第 {ex.Start.Line} 行：YAML 格式错误。");
+            throw new InvalidInputException($"{file.Name} {Domain.YamlLimits.Describe(ex)}");
         }
 
-        if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root
+        if (document is not YamlMappingNode root
             || !root.Children.TryGetValue(new YamlScalarNode("recipients"), out var node) || node is not YamlSequenceNode items)
         {
             throw new InvalidInputException($"{file.Name} 须为 YAML 映射，含 recipients: 列表（每项 id、person、office、title、credential）。");

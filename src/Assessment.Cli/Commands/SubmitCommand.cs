@@ -152,24 +152,27 @@ public static class SubmitCommand
     /// <summary>Reads a submission file; without a submission_id in it the id is derived when sending (<see cref="DeriveId"/>).</summary>
     public static SubmitIndicatorsRequest Parse(string yaml)
     {
-        var stream = new YamlStream();
-        stream.Load(new StringReader(yaml));
-        if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
+        if (Domain.YamlLimits.Default.Load(yaml) is not YamlMappingNode root)
         {
-            throw new UsageException("填报文件须为 YAML 映射，包含 year 与 values。");
+            throw new InvalidInputException("填报文件须为 YAML 映射，包含 year 与 values。");
         }
 
         string? Scalar(string key) => root.Children.TryGetValue(new YamlScalarNode(key), out var n) && n is YamlScalarNode s ? s.Value : null;
         if (!int.TryParse(Scalar("year"), NumberStyles.None, CultureInfo.InvariantCulture, out var year))
         {
-            throw new UsageException("填报文件缺少有效的 year（如 year: 2024）。");
+            throw new InvalidInputException("填报文件缺少有效的 year（如 year: 2024）。");
         }
 
         var request = new SubmitIndicatorsRequest { SubmissionId = Scalar("submission_id") ?? "", Year = year };
         var notes = root.Children.TryGetValue(new YamlScalarNode("notes"), out var nn) && nn is YamlMappingNode nm ? nm : null;
-        if (!root.Children.TryGetValue(new YamlScalarNode("values"), out var vn) || vn is not YamlMappingNode values)
+        if (!root.Children.TryGetValue(new YamlScalarNode("values"), out var vn))
         {
-            throw new UsageException("填报文件缺少 values（指标代码: 数值）。");
+            throw new InvalidInputException("填报文件缺少 values（指标代码: 数值）。");
+        }
+
+        if (vn is not YamlMappingNode values)
+        {
+            throw new InvalidInputException($"填报文件第 {vn.Start.Line} 行：values 须为“指标代码: 数值”的映射，每行一个指标（如 mediation.disputes_received: 150）。");
         }
 
         foreach (var (k, v) in values.Children)
@@ -181,7 +184,7 @@ public static class SubmitCommand
             {
                 item.Value = double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var d)
                     ? d
-                    : throw new UsageException($"{code} 的值 '{text}' 不是数字。");
+                    : throw new InvalidInputException($"{code} 的值“{text}”不是数字。");
             }
 
             if (notes is not null && notes.Children.TryGetValue(new YamlScalarNode(code), out var note) && note is YamlScalarNode ns)

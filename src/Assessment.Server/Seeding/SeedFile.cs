@@ -18,12 +18,24 @@ public sealed class SeedFile
 
     public List<SeedCounty> Counties { get; set; } = [];
 
-    public static SeedFile Parse(string yaml) => YamlLimits.Seed.Check(yaml) is { } limit
-        ? throw new DataFileException("seed", [limit])
-        : new DeserializerBuilder()
-            .WithNamingConvention(UnderscoredNamingConvention.Instance)
-            .Build()
-            .Deserialize<SeedFile>(yaml);
+    public static SeedFile Parse(string yaml)
+    {
+        try
+        {
+            return new DeserializerBuilder()
+                .WithNamingConvention(UnderscoredNamingConvention.Instance)
+                .Build()
+                .Deserialize<SeedFile>(YamlLimits.Seed.Guard(yaml)) ?? new SeedFile();
+        }
+        catch (YamlDotNet.Core.YamlException ex)
+        {
+            // The deserializer wraps what went wrong inside (a refusal of the guard, a value of the wrong type).
+            var refused = ex as YamlRefusedException ?? ex.InnerException as YamlRefusedException;
+            throw new DataFileException("seed", [refused is not null || ex.InnerException is null
+                ? YamlLimits.Describe(refused ?? ex)
+                : $"第 {ex.Start.Line} 行：内容与种子文件的格式不符"]);
+        }
+    }
 
     /// <summary>The configured seed file, or the built-in 那曲市 demo.</summary>
     public static SeedFile Load(string? path)
