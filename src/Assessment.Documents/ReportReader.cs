@@ -7,7 +7,7 @@ using UglyToad.PdfPig.DocumentLayoutAnalysis.TextExtractor;
 namespace Assessment.Documents;
 
 /// <summary>A report that cannot be read; the message says why and what to do, in Chinese.</summary>
-public sealed class DocumentException(string message) : Exception(message);
+public sealed class DocumentException(string message, Exception? inner = null) : Exception(message, inner);
 
 /// <summary>How much of a report file is read before it is refused.</summary>
 public sealed record DocumentLimits(long MaxBytes, int MaxPages, int MaxCharacters, TimeSpan Budget)
@@ -187,7 +187,7 @@ public static class ReportReader
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            throw new DocumentException($"PDF 无法读取（文件已损坏或格式不受支持）：{ex.Message}");
+            throw new DocumentException("PDF 无法读取：文件已损坏或格式不受支持。", ex);
         }
     }
 

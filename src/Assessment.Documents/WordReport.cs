@@ -39,7 +39,7 @@ internal static class WordReport
         }
         catch (Exception ex) when (ex is OpenXmlPackageException or InvalidDataException or System.Xml.XmlException or InvalidOperationException or FileFormatException)
         {
-            throw new DocumentException($"Word 文档无法读取（已损坏或过大）：{ex.Message}");
+            throw new DocumentException($"Word 文档无法读取：{Assessment.Workbooks.WorkbookException.Reason(ex)}。", ex);
         }
     }
 }

@@ -143,8 +143,9 @@ if (builder.Environment.IsDevelopment())
 
 builder.Services.AddOptions<AuthenticationLimitOptions>().Bind(builder.Configuration.GetSection("Authentication"));
 builder.Services.AddSingleton<CredentialLookup>();
-builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
-    .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+builder.Services.AddAuthentication(PlatformAuthentication.Scheme)
+    .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null)
+    .AddPolicyScheme(PlatformAuthentication.Scheme, null, o => o.ForwardDefaultSelector = http => PlatformAuthentication.Select(http, web.Enabled));
 builder.Services.AddAuthorization();
 builder.Services.AddPlatformRateLimits(Bind<RateLimitOptions>(builder.Configuration, "RateLimits"));
 builder.Services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler, GrpcAuthorizationResultHandler>();

@@ -95,7 +95,9 @@ public static class FormWorkbook
     }
 
     /// <summary>Reads a filled-in form; every problem is collected with its cell, nothing is guessed.</summary>
-    public static FilledForm Read(byte[] bytes, IndicatorCatalog catalog)
+    public static FilledForm Read(byte[] bytes, IndicatorCatalog catalog) => WorkbookReader.Guarded(() => ReadForm(bytes, catalog));
+
+    private static FilledForm ReadForm(byte[] bytes, IndicatorCatalog catalog)
     {
         using var reader = WorkbookReader.Open(bytes, WorkbookLimits.Form);
         var identity = reader.Read(IdentitySheet)

@@ -37,7 +37,9 @@ public static partial class ImportWorkbook
         sheet.Save(output, "全市汇总", 3);
     }
 
-    public static ImportTable Read(byte[] bytes, IndicatorCatalog catalog)
+    public static ImportTable Read(byte[] bytes, IndicatorCatalog catalog) => WorkbookReader.Guarded(() => ReadTable(bytes, catalog));
+
+    private static ImportTable ReadTable(byte[] bytes, IndicatorCatalog catalog)
     {
         using var reader = WorkbookReader.Open(bytes, WorkbookLimits.Import);
         var sheet = reader.Read() ?? throw new WorkbookException("工作簿中没有可见的工作表。");

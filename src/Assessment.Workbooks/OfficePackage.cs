@@ -59,7 +59,7 @@ public static class OfficePackage
         }
         catch (InvalidDataException ex)
         {
-            throw new WorkbookException($"文件已损坏，无法解压：{ex.Message}");
+            throw new WorkbookException($"文件无法解压：{WorkbookException.Reason(ex)}。", ex);
         }
     }
 }

@@ -5,7 +5,23 @@ using DocumentFormat.OpenXml.Spreadsheet;
 namespace Assessment.Workbooks;
 
 /// <summary>A workbook that cannot be read at all; the message says why and what to do, in Chinese.</summary>
-public sealed class WorkbookException(string message) : Exception(message);
+public sealed class WorkbookException(string message, Exception? inner = null) : Exception(message, inner)
+{
+    /// <summary>
+    /// Why a library refused a file, in words for the person who sent it; the library's own (English) text stays in the
+    /// inner exception, for the log and <c>--verbose</c>.
+    /// </summary>
+    public static string Reason(Exception ex) => ex switch
+    {
+        System.Xml.XmlException x when x.Message.Contains("DTD", StringComparison.OrdinalIgnoreCase) => "含有文档类型定义（DTD），为安全起见不予受理",
+        System.Xml.XmlException => "内部的 XML 结构有误",
+        InvalidDataException => "压缩结构已损坏",
+        DocumentFormat.OpenXml.Packaging.OpenXmlPackageException => "不是有效的 Office 文件包",
+        FileFormatException => "不是有效的 Office 文件包",
+        InvalidOperationException when ex.Message.Contains("exceed", StringComparison.OrdinalIgnoreCase) => "单个部件超过大小上限",
+        _ => "文件已损坏或不受支持",
+    };
+}
 
 /// <summary>How much of a workbook is read before it is refused.</summary>
 public sealed record WorkbookLimits(long MaxFileBytes, int MaxRows, long MaxUnpackedBytes, int MaxEntries, int MaxCharactersInPart)
@@ -85,7 +101,23 @@ public sealed class WorkbookReader : IDisposable
         }
         catch (Exception ex) when (ex is OpenXmlPackageException or InvalidDataException or System.Xml.XmlException or InvalidOperationException or FileFormatException)
         {
-            throw new WorkbookException($"无法读取该工作簿（文件已损坏或过大）：{ex.Message}");
+            throw new WorkbookException($"无法读取该工作簿：{WorkbookException.Reason(ex)}。", ex);
+        }
+    }
+
+    /// <summary>
+    /// Runs a whole read of a workbook so that whatever the Open XML SDK throws on a broken part it loads lazily (the
+    /// workbook, styles, a sheet) ends as a <see cref="WorkbookException"/> in Chinese, the library's text kept inside.
+    /// </summary>
+    public static T Guarded<T>(Func<T> read)
+    {
+        try
+        {
+            return read();
+        }
+        catch (Exception ex) when (ex is OpenXmlPackageException or InvalidDataException or System.Xml.XmlException or InvalidOperationException or FileFormatException)
+        {
+            throw new WorkbookException($"无法读取该工作簿：{WorkbookException.Reason(ex)}。", ex);
         }
     }
 
@@ -146,7 +178,7 @@ public sealed class WorkbookReader : IDisposable
         }
         catch (Exception ex) when (ex is System.Xml.XmlException or InvalidDataException or OpenXmlPackageException or InvalidOperationException)
         {
-            throw new WorkbookException($"工作表“{sheet.Name}”无法读取（文件已损坏或单个部件过大）：{ex.Message}");
+            throw new WorkbookException($"工作表“{sheet.Name}”无法读取：{WorkbookException.Reason(ex)}。", ex);
         }
 
         return new SheetContent(sheet.Name?.Value ?? "", rows, merged);
@@ -220,7 +252,7 @@ public sealed class WorkbookReader : IDisposable
         }
         catch (Exception ex) when (ex is System.Xml.XmlException or InvalidDataException or OpenXmlPackageException or InvalidOperationException)
         {
-            throw new WorkbookException($"工作簿的文本部分无法读取（已损坏或过大）：{ex.Message}");
+            throw new WorkbookException($"工作簿的文本部分无法读取：{WorkbookException.Reason(ex)}。", ex);
         }
 
         return [.. strings];

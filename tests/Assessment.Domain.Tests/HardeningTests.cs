@@ -149,6 +149,44 @@ public class HardeningTests
         Assert.False(double.IsNegative(SubmissionValidator.Normalize(null, -0.0)));
     }
 
+    [Fact]
+    public void An_amount_with_any_real_digit_past_the_second_decimal_is_refused_at_every_magnitude()
+    {
+        // Generated: amounts from 0.01 to 10¹² with one to six further non-zero digits are refused (the old relative
+        // tolerance let 1000000.0004 through and stored 1000000); the same amounts at two decimals, and with binary
+        // noise of a unit in the last place, are accepted and stored as their two-decimal value.
+        var validator = new SubmissionValidator(Catalog);
+        var amount = Catalog.Indicators.First(i => i.Code == "mediation.amount_10k_yuan");
+        var random = new Random(20261206);
+        var checkedRefusals = 0;
+        for (var i = 0; i < 2_000; i++)
+        {
+            var cents = (long)(Math.Pow(10, random.NextDouble() * 14) * (random.Next(2) == 0 ? 1 : 0.999));
+            var exact = Math.Min(cents / 100m, (decimal)SubmissionValidator.MaxAmount - 1);
+            var extraDigits = 1 + random.Next(6);
+            var extra = (1 + random.Next(9)) / (decimal)Math.Pow(10, 2 + extraDigits);
+            var sent = (double)(exact + extra);
+            var ulp = Math.BitIncrement(Math.Abs(sent)) - Math.Abs(sent);
+            if (Math.Abs(sent - (double)exact) <= 4 * ulp)
+            {
+                continue; // past a double's precision at this magnitude: the extra digit cannot even be sent
+            }
+
+            checkedRefusals++;
+            var refused = Assert.Single(validator.Validate([new SubmittedValue(amount.Code, sent)], IndicatorSource.Unit));
+            Assert.Contains("2 位小数", refused.Description, StringComparison.Ordinal);
+
+            var plain = (double)exact;
+            Assert.Empty(validator.Validate([new SubmittedValue(amount.Code, plain)], IndicatorSource.Unit));
+            var noisy = Math.BitIncrement(plain);
+            Assert.Empty(validator.Validate([new SubmittedValue(amount.Code, noisy)], IndicatorSource.Unit));
+            Assert.Equal(plain, SubmissionValidator.Normalize(amount, noisy));
+        }
+
+        Assert.True(checkedRefusals > 1_500, $"only {checkedRefusals} refusals were representable");
+        Assert.Single(validator.Validate([new SubmittedValue(amount.Code, 1_000_000.0004)], IndicatorSource.Unit));
+    }
+
     [Theory]
     [InlineData(CountyStatus.Collecting, false, null)]
     [InlineData(CountyStatus.Returned, false, null)]

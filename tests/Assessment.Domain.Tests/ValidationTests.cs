@@ -15,7 +15,6 @@ public class ValidationTests
         Assert.Empty(Validate(
             new("mediation.disputes_received", 72),
             new("mediation.disputes_resolved", 69),
-            new("mediation.success_rate", 95.83),
             new("mediation.amount_10k_yuan", 600.5),
             new("legalaid.cases", null)));
     }
@@ -34,11 +33,33 @@ public class ValidationTests
             new("mediation.amount_10k_yuan", double.PositiveInfinity));
 
         Assert.Equal(
-            ["values[0].value", "values[1].value", "values[2].code", "values[4].code", "values[5].value", "values[6].value", "values[7].value"],
+            ["values[0].value", "values[1].value", "values[2].code", "values[4].code", "values[5].value", "values[6].code", "values[7].value"],
             violations.Select(v => v.Field).ToArray());
         Assert.Contains("不能为负数", violations[0].Description, StringComparison.Ordinal);
         Assert.Contains("NaN", violations[1].Description, StringComparison.Ordinal);
         Assert.Contains("重复", violations[3].Description, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void No_submitter_may_send_a_rate_the_platform_computes_and_the_refusal_names_its_parts()
+    {
+        // Every computed rate of the catalog, from every kind of submitter: refused on its code, naming both parts.
+        var catalog = IndicatorCatalog.Default;
+        var rates = catalog.Indicators.Where(i => i.IsComputedRate).ToList();
+        Assert.NotEmpty(rates);
+        foreach (var rate in rates)
+        {
+            foreach (var submitter in Enum.GetValues<IndicatorSource>())
+            {
+                var v = Assert.Single(_validator.Validate([new(rate.Code, 50)], submitter));
+                Assert.Equal("values[0].code", v.Field);
+                Assert.Contains(catalog[rate.Numerator!].Name, v.Description, StringComparison.Ordinal);
+                Assert.Contains(catalog[rate.Denominator!].Name, v.Description, StringComparison.Ordinal);
+                Assert.Contains("由平台", v.Description, StringComparison.Ordinal);
+            }
+
+            Assert.False(rate.AcceptsFrom(IndicatorSource.Unit) || rate.AcceptsFrom(IndicatorSource.County));
+        }
     }
 
     [Fact]

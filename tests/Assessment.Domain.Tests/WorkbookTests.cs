@@ -172,6 +172,52 @@ public sealed class WorkbookTests
     }
 
     [Fact]
+    public void Refusals_of_broken_packages_are_Chinese_and_keep_the_parser_text_for_the_log_only()
+    {
+        // Generated: every part of the form (sheet, identity sheet, shared strings, workbook, content types) replaced
+        // by a DTD, malformed XML or garbage, and the package cut at many lengths. The person reads Chinese; the
+        // library's English sentence is the inner exception (the CLI's --verbose, the server's log).
+        var form = Xlsx.Write(Xlsx.UnitForm());
+        var parts = Entries(form);
+        byte[][] contents =
+        [
+            "<?xml version=\"1.0\"?><!DOCTYPE x [<!ENTITY a \"aaaa\">]><worksheet>&a;</worksheet>"u8.ToArray(),
+            "<worksheet><sheetData><row><c>"u8.ToArray(),
+            [0x00, 0xFF, 0xFE, 0x3C, 0x00, 0x01],
+        ];
+        var variants = parts.SelectMany(part => contents.Select(content => Xlsx.ReplaceEntry(form, part, content)))
+            .Concat(Enumerable.Range(1, 12).Select(i => form[..(form.Length * i / 13)]));
+        var checkedCount = 0;
+        foreach (var bytes in variants)
+        {
+            WorkbookException refused;
+            try
+            {
+                FormWorkbook.Read(bytes, Catalog);
+                continue; // a part the form does not need may be broken harmlessly
+            }
+            catch (WorkbookException ex)
+            {
+                refused = ex;
+            }
+
+            checkedCount++;
+            // Names in quotes (a sheet's) and the product words a message may use are not the parser speaking.
+            var words = System.Text.RegularExpressions.Regex.Replace(refused.Message, "“[^”]*”|Excel|Office|assess template|xlsx|DTD|XML", "");
+            Assert.DoesNotMatch("[A-Za-z]{3,}", words);
+            Assert.NotNull(refused.InnerException ?? (object)refused.Message);
+        }
+
+        Assert.True(checkedCount >= parts.Count, $"only {checkedCount} variants were refused");
+    }
+
+    private static List<string> Entries(byte[] package)
+    {
+        using var zip = new System.IO.Compression.ZipArchive(new MemoryStream(package));
+        return zip.Entries.Where(e => e.FullName.EndsWith(".xml", StringComparison.Ordinal)).Select(e => e.FullName).ToList();
+    }
+
+    [Fact]
     public void A_zip_bomb_and_a_million_rows_are_refused_in_bounded_time()
     {
         var form = Xlsx.Write(Xlsx.UnitForm());

@@ -150,6 +150,21 @@ internal static class Xlsx
         return stream.ToArray();
     }
 
+    /// <summary>Replaces one entry of the package with raw bytes (broken XML, a DTD, garbage).</summary>
+    public static byte[] ReplaceEntry(byte[] bytes, string name, byte[] content)
+    {
+        using var stream = new MemoryStream();
+        stream.Write(bytes);
+        using (var zip = new ZipArchive(stream, ZipArchiveMode.Update, leaveOpen: true))
+        {
+            zip.GetEntry(name)?.Delete();
+            using var entry = zip.CreateEntry(name).Open();
+            entry.Write(content);
+        }
+
+        return stream.ToArray();
+    }
+
     /// <summary>Replaces the form sheet's XML with <paramref name="rows"/> rows streamed in (a million rows stays small zipped).</summary>
     public static byte[] WithRows(byte[] bytes, int rows, string sheetPath = "xl/worksheets/sheet1.xml")
     {

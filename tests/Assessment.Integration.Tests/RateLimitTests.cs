@@ -57,5 +57,20 @@ public sealed class RateLimitTests(PlatformFixture platform)
         // Buckets refill.
         await Task.Delay(1100);
         Assert.Equal([StatusCode.OK], await Burst(keys["alpha/u1"], 1));
+
+        // A person in the workbench over the same budget gets the Chinese 429 page, never a 500 (the limiter once wrote
+        // gRPC trailers into an HTTP/1.1 page and failed).
+        await Task.Delay(1100);
+        using var handler = new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = new System.Net.CookieContainer() };
+        using var http = new HttpClient(handler) { BaseAddress = new Uri($"http://127.0.0.1:{server.Config.WebPort}") };
+        Assert.Equal(System.Net.HttpStatusCode.Redirect, (await WebSignIn.PostLoginAsync(http, keys["beta/u4"])).StatusCode);
+        var pages = await Task.WhenAll(Enumerable.Range(0, 20).Select(async _ =>
+        {
+            using var response = await http.GetAsync("/2024/form");
+            return ((int)response.StatusCode, await response.Content.ReadAsStringAsync());
+        }));
+        Assert.All(pages, p => Assert.Contains(p.Item1, new[] { 200, 429 }));
+        Assert.Contains(pages, p => p.Item1 == 429);
+        Assert.All(pages.Where(p => p.Item1 == 429), p => Assert.Contains("操作过于频繁", p.Item2, StringComparison.Ordinal));
     }
 }

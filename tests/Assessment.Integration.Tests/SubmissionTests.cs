@@ -51,10 +51,15 @@ public sealed class SubmissionTests(PlatformFixture platform)
         Assert.Equal(95, line.Value);
         Assert.Equal("调解成功率 95%（19/20），按 90%→98% 线性计分，得 1.88/3 分", line.Explanation);
 
-        // A reported rate that disagrees with the parts is scored from the parts and shown as a warning.
-        await Submissions.SubmitIndicatorsAsync(Request(("mediation.success_rate", 99)), As(key));
+        // The rate itself is the platform's: sending it is refused, naming the parts to send instead, and nothing changes.
+        var refused = await Assert.ThrowsAsync<RpcException>(() => Submissions.SubmitIndicatorsAsync(Request(("mediation.success_rate", 99)), As(key)).ResponseAsync);
+        Assert.Equal(StatusCode.InvalidArgument, refused.StatusCode);
+        var violation = refused.GetRpcStatus()!.GetDetail<Google.Rpc.BadRequest>()!.FieldViolations.Single();
+        Assert.Equal("values[0].code", violation.Field);
+        Assert.Contains("调解成功率", violation.Description, StringComparison.Ordinal);
+        Assert.Contains("受理", violation.Description, StringComparison.Ordinal);
         county = await Assessment.GetCountyAsync(new GetCountyRequest { Year = 2024, County = "gamma" }, As(platform.Keys["assessor"]));
-        Assert.Equal("mediation.success_rate", county.Warnings.Single().Code);
+        Assert.Empty(county.Warnings);
         Assert.Equal(95, county.Dimensions.SelectMany(d => d.Lines).Single(l => l.Indicator == "mediation.success_rate").Value);
     }
 

@@ -26,7 +26,7 @@ public enum IndicatorSource
     County,
     /// <summary>The prefecture's assessor.</summary>
     Assessor,
-    /// <summary>Computed from other indicators (rates); a reported percentage may still be submitted.</summary>
+    /// <summary>Computed by the platform from other indicators (rates from their parts); nobody submits it.</summary>
     Computed,
 }
 
@@ -69,8 +69,8 @@ public sealed record Indicator(
         IndicatorSource.Unit => submitter == IndicatorSource.Unit,
         IndicatorSource.County => submitter == IndicatorSource.County,
         IndicatorSource.Assessor => submitter == IndicatorSource.Assessor,
-        // A computed rate may also be reported as a percentage by whoever writes the narrative report.
-        IndicatorSource.Computed => submitter is IndicatorSource.Unit or IndicatorSource.County,
+        // A computed rate is the platform's: its parts are reported, never the rate itself (a reported rate would be
+        // stored and then ignored beside its parts).
         _ => false,
     };
 }

@@ -68,6 +68,13 @@ public sealed class SubmissionValidator(IndicatorCatalog catalog)
                 continue;
             }
 
+            if (indicator.IsComputedRate)
+            {
+                violations.Add(new($"{field}.code",
+                    $"{indicator.Name}（{item.Code}）由平台按“{catalog[indicator.Numerator!].Name}”÷“{catalog[indicator.Denominator!].Name}”计算，请填报这两项，不要直接填报比率"));
+                continue;
+            }
+
             if (!indicator.AcceptsFrom(submitter))
             {
                 violations.Add(new($"{field}.code", $"指标 {item.Code}（{indicator.Name}）应由{SourceName(indicator.Source)}填报"));
@@ -117,6 +124,19 @@ public sealed class SubmissionValidator(IndicatorCatalog catalog)
         return violations;
     }
 
+    /// <summary>
+    /// Whether the value is a number of at most <see cref="AmountDecimals"/> decimals. Binary arithmetic noise (3 × 0.1
+    /// sent as 0.30000000000000004, a few units in the last place from 0.3) is the same number and is stored as 0.3;
+    /// any real further digit (1000000.0004, 0.125) is refused, never rounded away, whatever the magnitude.
+    /// </summary>
+    public static bool HasAtMostAmountDecimals(double value)
+    {
+        var rounded = Math.Round(value, AmountDecimals, MidpointRounding.AwayFromZero);
+        var magnitude = Math.Abs(value);
+        var ulp = Math.BitIncrement(magnitude) - magnitude;
+        return Math.Abs(value - rounded) <= 4 * ulp;
+    }
+
     private static string? CheckValue(Indicator indicator, double value)
     {
         if (!double.IsFinite(value))
@@ -131,7 +151,7 @@ public sealed class SubmissionValidator(IndicatorCatalog catalog)
             IndicatorKind.Count or IndicatorKind.Event when value > MaxCount => $"超过上限 {MaxCount:0}",
             IndicatorKind.Amount when value < 0 => "不能为负数",
             IndicatorKind.Amount when value > MaxAmount => $"超过上限 {MaxAmount:0}",
-            IndicatorKind.Amount when Math.Abs(value - Math.Round(value, AmountDecimals)) > 1e-9 * Math.Max(1, Math.Abs(value)) => $"最多保留 {AmountDecimals} 位小数",
+            IndicatorKind.Amount when !HasAtMostAmountDecimals(value) => $"最多保留 {AmountDecimals} 位小数（收到 {value.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}），请按 {AmountDecimals} 位小数填写，平台不代为舍入",
             IndicatorKind.Rate or IndicatorKind.Score when value is < 0 or > 100 => "须在 0–100 之间",
             IndicatorKind.Flag when value is not (0 or 1) => "须为 1（是）或 0（否）",
             _ => null,

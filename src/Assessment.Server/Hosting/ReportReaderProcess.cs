@@ -12,7 +12,8 @@ public static class ReportReaderProcess
 {
     public const string Argument = "--read-report";
 
-    public sealed record Output(bool Ok, string Text, string Format, int[] PageStarts, string Message);
+    /// <summary>What the child answers: the text, or a Chinese message for the person and the technical detail for the log.</summary>
+    public sealed record Output(bool Ok, string Text, string Format, int[] PageStarts, string Message, string Detail = "");
 
     public static int Run(string fileName)
     {
@@ -37,7 +38,7 @@ public static class ReportReaderProcess
         }
         catch (DocumentException ex)
         {
-            return Write(new Output(false, "", "", [], ex.Message));
+            return Write(new Output(false, "", "", [], ex.Message, ex.InnerException?.Message ?? ""));
         }
     }
 

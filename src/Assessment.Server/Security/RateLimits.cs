@@ -23,16 +23,25 @@ public static class RateLimits
     public static IServiceCollection AddPlatformRateLimits(this IServiceCollection services, RateLimitOptions limits) =>
         services.AddRateLimiter(o =>
         {
+            // An error page re-executed for a refusal is not counted again: the refusal itself must be shown.
             o.GlobalLimiter = PartitionedRateLimiter.CreateChained(
-                PartitionedRateLimiter.Create<HttpContext, string>(context => context.User.FindFirst(Caller.CredentialClaim)?.Value is { } id
+                PartitionedRateLimiter.Create<HttpContext, string>(context => !IsErrorPage(context) && context.User.FindFirst(Caller.CredentialClaim)?.Value is { } id
                     ? RateLimitPartition.GetTokenBucketLimiter("credential:" + id, _ => Bucket(limits.PerCredentialPerSecond))
                     : RateLimitPartition.GetNoLimiter("")),
-                PartitionedRateLimiter.Create<HttpContext, string>(context => context.User.FindFirst(Caller.TenantClaim)?.Value is { } tenant
+                PartitionedRateLimiter.Create<HttpContext, string>(context => !IsErrorPage(context) && context.User.FindFirst(Caller.TenantClaim)?.Value is { } tenant
                     ? RateLimitPartition.GetTokenBucketLimiter("tenant:" + tenant, _ => Bucket(limits.PerTenantPerSecond))
                     : RateLimitPartition.GetNoLimiter("")));
             o.OnRejected = async (context, ct) =>
             {
                 var response = context.HttpContext.Response;
+                if (context.HttpContext.Request.ContentType?.StartsWith("application/grpc", StringComparison.Ordinal) != true)
+                {
+                    // A web page: 429 with no body, which the workbench turns into its Chinese page.
+                    response.StatusCode = StatusCodes.Status429TooManyRequests;
+                    response.Headers.RetryAfter = "1";
+                    return;
+                }
+
                 response.StatusCode = StatusCodes.Status200OK;
                 response.ContentType = "application/grpc";
                 response.AppendTrailer("grpc-status", "8"); // RESOURCE_EXHAUSTED
@@ -40,6 +49,10 @@ public static class RateLimits
                 await response.Body.FlushAsync(ct);
             };
         });
+
+    private static bool IsErrorPage(HttpContext context) =>
+        context.Features.Get<Microsoft.AspNetCore.Diagnostics.IStatusCodeReExecuteFeature>() is not null
+        || context.Features.Get<Microsoft.AspNetCore.Diagnostics.IExceptionHandlerPathFeature>() is not null;
 
     private static TokenBucketRateLimiterOptions Bucket(int perSecond) => new()
     {

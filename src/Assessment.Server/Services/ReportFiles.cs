@@ -76,6 +76,11 @@ public sealed class ReportFiles(ILogger<ReportFiles> logger) : IDisposable
             }
 
             var result = JsonSerializer.Deserialize<ReportReaderProcess.Output>(json)!;
+            if (!result.Ok && result.Detail.Length > 0)
+            {
+                logger.LogInformation("Report {File} refused: {Message} ({Detail})", fileName, result.Message, result.Detail.Length > 500 ? result.Detail[..500] : result.Detail);
+            }
+
             return result.Ok
                 ? new ReportText(result.Text, result.Format, result.PageStarts)
                 : throw new ValidationFailedException([new FieldError("content", result.Message)]);

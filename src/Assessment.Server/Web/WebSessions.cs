@@ -20,6 +20,9 @@ namespace Assessment.Server.Web;
 public static class WebSessions
 {
     public const string Scheme = "WebSession";
+
+    /// <summary>The session cookie's name.</summary>
+    public const string CookieName = "assess_session";
     private const string HashClaim = "assessment:credential-hash";
 
     /// <summary>The roles that work in the browser: everyone of a tenant (the platform operator uses the CLI).</summary>
@@ -42,7 +45,7 @@ public static class WebSessions
         services.AddDataProtection().PersistKeysToFileSystem(new DirectoryInfo(keys));
         services.AddAuthentication().AddCookie(Scheme, o =>
         {
-            o.Cookie.Name = "assess_session";
+            o.Cookie.Name = CookieName;
             o.Cookie.HttpOnly = true;
             o.Cookie.SameSite = SameSiteMode.Strict;
             o.Cookie.SecurePolicy = secureCookies ? CookieSecurePolicy.Always : CookieSecurePolicy.SameAsRequest;

@@ -33,6 +33,7 @@ public static class Workbench
         {
             o.RootDirectory = "/Web/Pages";
             o.Conventions.ConfigureFilter(new AutoValidateAntiforgeryTokenAttribute());
+            o.Conventions.ConfigureFilter(new UnmatchedHandlerFilter());
         }).AddCookieTempDataProvider(o =>
         {
             o.Cookie.Name = "assess_notice";

@@ -8,7 +8,9 @@ namespace Assessment.Server.Web.Pages;
 /// The Chinese error pages (re-executed for every web status ≥ 400 without a body, and for unhandled exceptions):
 /// a title, what happened and the way back; never an empty page, never a stack trace.
 /// </summary>
-[IgnoreAntiforgeryToken]
+// Ordered after the workbench's global AutoValidateAntiforgeryToken (order 1000), so this policy is the effective one:
+// a re-executed POST whose token failed must show this page, not fail the same check again with an empty 400.
+[IgnoreAntiforgeryToken(Order = 2000)]
 public sealed class ErrorModel(RoundYears years) : PageModel
 {
     public int Code { get; private set; }
@@ -24,16 +26,25 @@ public sealed class ErrorModel(RoundYears years) : PageModel
     /// <summary>For an assessor on a year without a round: the year to define (from the page asked for).</summary>
     public int? DefineYear { get; private set; }
 
-    public Task<IActionResult> OnGetAsync(int code) => ShowAsync(code);
+    public Task<IActionResult> OnGetAsync() => ShowAsync();
 
-    public Task<IActionResult> OnPostAsync(int code) => ShowAsync(code);
+    public Task<IActionResult> OnPostAsync() => ShowAsync();
 
-    private async Task<IActionResult> ShowAsync(int code)
+    private async Task<IActionResult> ShowAsync()
     {
+        // The code is read from the route, not bound: MVC binds nothing at all when a re-executed POST's form cannot be
+        // read (a field with a NUL), and the page would show 404 for the 400 it is about.
+        var code = int.TryParse(RouteData.Values["code"]?.ToString(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var routeCode) ? routeCode : 404;
         // Only a re-executed status or exception shows its own code; /error/N asked for directly is a 404 page.
         var reexecuted = HttpContext.Features.Get<Microsoft.AspNetCore.Diagnostics.IStatusCodeReExecuteFeature>() is not null
             || HttpContext.Features.Get<Microsoft.AspNetCore.Diagnostics.IExceptionHandlerPathFeature>() is not null;
         Code = reexecuted && code is >= 400 and <= 599 ? code : 404;
+        if (HttpContext.Features.Get<Microsoft.AspNetCore.Diagnostics.IExceptionHandlerPathFeature>()?.Error is BadHttpRequestException bad)
+        {
+            // The request itself was refused by the server (a body over its page's limit, a malformed form): its status.
+            Code = bad.StatusCode is >= 400 and < 500 ? bad.StatusCode : StatusCodes.Status400BadRequest;
+        }
+
         var message = HttpContext.Items[WorkbenchPage.MessageItem] as string;
         (Title, Text) = Code switch
         {
@@ -41,6 +52,8 @@ public sealed class ErrorModel(RoundYears years) : PageModel
             401 => ("请先登录", "请使用您的密钥登录后再访问。"),
             403 => ("无权访问", "您的账号无权访问该页面或对象。如需访问，请与考核办联系。"),
             404 => ("页面不存在", "没有找到您要访问的页面或对象。"),
+            405 => ("不支持该操作", "该页面不接受这种提交方式。请返回上一页，用页面上的按钮重新操作。"),
+            413 => ("内容过大", "提交的文件或内容超过了该页面的大小上限，请压缩或拆分后重试。"),
             409 => ("暂时无法办理", "该对象当前的状态不允许这一操作。"),
             429 => ("操作过于频繁", "请稍后再试。"),
             503 => ("服务暂时不可用", "系统正忙或正在恢复，请稍后重试。"),

@@ -228,7 +228,18 @@ public sealed partial class FormModel(FillInForms forms, SubmissionDesk submissi
         return Page();
     }
 
-    /// <summary>The computed rate beside a rate's parts, from what is on the page (null when a part is missing).</summary>
+    /// <summary>
+    /// The rates the platform computes from parts this form asks for, in the 一级指标 named: shown read-only with
+    /// their value, never as inputs (a rate is not submitted).
+    /// </summary>
+    public IEnumerable<Domain.Catalog.Indicator> ComputedRates(string dimensionName)
+    {
+        var parts = Form.Rows.Select(r => r.Code).ToHashSet(StringComparer.Ordinal);
+        return catalog.Indicators.Where(i => i.IsComputedRate && parts.Contains(i.Numerator!) && parts.Contains(i.Denominator!)
+            && catalog.Dimension(i.Dimension).Name == dimensionName);
+    }
+
+    /// <summary>A computed rate's value from the parts on the page ("95.83%"), or null while a part is missing or zero.</summary>
     public string? ComputedRate(string code)
     {
         if (!catalog.TryGet(code, out var indicator) || !indicator.IsComputedRate)
@@ -237,9 +248,12 @@ public sealed partial class FormModel(FillInForms forms, SubmissionDesk submissi
         }
 
         return Number(indicator.Numerator!) is { } n && Number(indicator.Denominator!) is { } d && d > 0
-            ? $"按 {catalog[indicator.Numerator!].Name} ÷ {catalog[indicator.Denominator!].Name} 计算为 {(100 * n / d).ToString("0.##", CultureInfo.InvariantCulture)}%"
+            ? (100 * n / d).ToString("0.##", CultureInfo.InvariantCulture) + "%"
             : null;
     }
+
+    /// <summary>The name of one part of a computed rate.</summary>
+    public string PartName(string code) => catalog[code].Name;
 
     public static string Show(double value) => value.ToString("0.####", CultureInfo.InvariantCulture);
 

@@ -32,10 +32,11 @@ public sealed class LoginModel(CredentialLookup lookup) : PageModel
         }
 
         await WebSessions.SignInAsync(HttpContext, credential, hash);
-        return LocalRedirect(Back);
+        return Url.IsLocalUrl(Back) ? LocalRedirect(Back) : LocalRedirect("/");
     }
 
     /// <summary>Only a path of this site is followed after sign-in (no open redirect).</summary>
     private static string LocalPath(string? back) =>
-        back is { Length: > 1 and < 512 } && back[0] == '/' && back[1] is not ('/' or '\\') && !back.Contains("://", StringComparison.Ordinal) ? back : "/";
+        back is { Length: > 1 and < 512 } && back[0] == '/' && back[1] is not ('/' or '\\') && !back.Contains("://", StringComparison.Ordinal)
+            && !back.Any(c => char.IsControl(c) || char.IsSurrogate(c) || c == '\\') ? back : "/";
 }

@@ -1,10 +1,16 @@
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace Assessment.Server.Web.Pages;
 
-/// <summary>Sign-out: POST only (antiforgery-checked); a GET shows nothing and goes home.</summary>
+/// <summary>
+/// Sign-out: POST only, antiforgery-checked against the session that posts it (so the page authenticates the session
+/// scheme: under the platform's default scheme the person would be anonymous and every token "for another user").
+/// A GET shows nothing and goes home; a session that already ended lands on the sign-in page.
+/// </summary>
+[Authorize(Policy = WebSessions.Scheme)]
 public sealed class LogoutModel : PageModel
 {
     public IActionResult OnGet() => Redirect("/");
