@@ -19,7 +19,9 @@ run: postgres
 CLI_VERSION := 0.1.0-local.$(shell date +%Y%m%d%H%M%S)
 cli:
 	$(DOTNET) pack src/Assessment.Cli -c Release -nologo -v minimal -o artifacts/cli -p:PackageVersion=$(CLI_VERSION)
-	$(DOTNET) tool update --global --add-source artifacts/cli --version $(CLI_VERSION) Assessment.Cli
+	@# dotnet's own PATH advice is left out: the line below gives it once, for this shell.
+	@set -o pipefail; $(DOTNET) tool update --global --add-source artifacts/cli --version $(CLI_VERSION) Assessment.Cli \
+	  | { grep -v -i -E "path|export|\.bashrc|\.zshrc|^$$" || true; }
 	@case ":$$PATH:" in *":$$HOME/.dotnet/tools:"*) echo "assess is installed: try  assess --help";; \
 	  *) echo "assess is installed in $$HOME/.dotnet/tools; put it on your PATH:"; echo '  export PATH="$$PATH:$$HOME/.dotnet/tools"';; esac
 
@@ -48,7 +50,7 @@ cluster: postgres
 	for i in 1 2 3; do \
 	  demo=""; [ $$i = 1 ] && demo="--Demo:Enabled=true"; \
 	  Database__ConnectionString="$$cs" $(DOTNET) $(SERVER_DLL) --Cluster:Mode=adonet --DataDir=$(CLUSTER_DIR)/silo$$i $$demo \
-	    --GrpcPort=510$$i --WebPort=508$$i --Cluster:SiloPort=1111$$i --Cluster:GatewayPort=3000$$i > $(CLUSTER_DIR)/silo$$i.log 2>&1 & \
+	    --GrpcPort=510$$i --WebPort=508$$i --Cluster:SiloPort=1111$$i > $(CLUSTER_DIR)/silo$$i.log 2>&1 & \
 	  silos="$$silos $$!"; \
 	  if [ $$i = 1 ]; then for t in $$(seq 1 120); do grep -q '^Ready.' $(CLUSTER_DIR)/silo1.log && break; sleep 1; done; fi; \
 	done; \

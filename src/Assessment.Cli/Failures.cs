@@ -28,8 +28,10 @@ public static class Failures
             InvalidInputException invalid => Line(error, invalid.Message, Validation),
             Assessment.Domain.DataFileException data => Line(error, $"{data.File} 无效：{Environment.NewLine}  " + string.Join(Environment.NewLine + "  ", data.Problems), Validation),
             YamlDotNet.Core.YamlException yaml => Line(error, $"文件不是可接受的 YAML：{Assessment.Domain.YamlLimits.Describe(yaml)}", Validation),
-            IOException io => Line(error, $"读写文件失败：{io.Message}", Usage),
-            UnauthorizedAccessException denied => Line(error, $"没有权限读写该文件：{denied.Message}", Usage),
+            DirectoryNotFoundException missing => Line(error, $"找不到文件夹{QuotedPath(missing.Message)}：请先创建它，或换一个保存位置。", Usage),
+            FileNotFoundException missing => Line(error, $"找不到文件 {missing.FileName}。", Usage),
+            IOException io => Line(error, $"读写文件失败{QuotedPath(io.Message)}：请检查路径、磁盘空间，以及文件是否被其他程序（如 Excel）占用。", Usage),
+            UnauthorizedAccessException denied => Line(error, $"没有权限读写{QuotedPath(denied.Message)}：请换一个位置，或检查文件权限。", Usage),
             OperationCanceledException => Line(error, "已取消。", Other),
             _ => Line(error, $"意外错误：{ex.Message}（加 --verbose 查看详细信息）", Other),
         };
@@ -67,9 +69,10 @@ public static class Failures
 
         if (status?.GetDetail<PreconditionFailure>() is { } pre)
         {
-            foreach (var v in pre.Violations)
+            // The machine-readable type (e.g. ROUND_NOT_OPEN) is for programs; a person reads the description, once.
+            foreach (var v in pre.Violations.Where(v => v.Description.Length > 0 && v.Description != ex.Status.Detail))
             {
-                error.WriteLine($"  [{v.Type}] {v.Description}");
+                error.WriteLine($"  {v.Description}");
             }
         }
 
@@ -77,7 +80,7 @@ public static class Failures
         {
             StatusCode.Unauthenticated => (Auth, "请检查 --key 或环境变量 ASSESS_KEY 中的 API 密钥（可能已撤销或过期）。"),
             StatusCode.PermissionDenied => (Auth, "该密钥的角色或范围不允许此操作。"),
-            StatusCode.InvalidArgument or StatusCode.OutOfRange => (Validation, "请按上面列出的字段修改后重试；本次未保存任何数据。"),
+            StatusCode.InvalidArgument or StatusCode.OutOfRange => (Validation, "请按上面列出的字段修改后重试。"),
             StatusCode.AlreadyExists => (Validation, "该编号已用于另一份不同的内容；新的内容请使用新的编号。"),
             StatusCode.NotFound => (Validation, "请检查年度、县（区）或编号是否正确。"),
             StatusCode.FailedPrecondition => (Locked, "当前流程状态不允许此操作，原因见上。"),
@@ -89,6 +92,10 @@ public static class Failures
         error.WriteLine(hint);
         return code;
     }
+
+    /// <summary>The path a .NET file error names ("… '/a/b' …"), as "（/a/b）", or nothing when it names none.</summary>
+    private static string QuotedPath(string message) =>
+        System.Text.RegularExpressions.Regex.Match(message, "'([^']+)'") is { Success: true } m ? $"（{m.Groups[1].Value}）" : "";
 
     private static string Reason(RpcException ex) => Inner<SocketException>(ex)?.SocketErrorCode switch
     {

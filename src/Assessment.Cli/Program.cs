@@ -25,7 +25,34 @@ var root = new RootCommand("assess：法治政府建设考核平台命令行工�
     WorkbookCommands.Import(),
 };
 
+foreach (var option in root.Options)
+{
+    option.Description = option switch
+    {
+        System.CommandLine.Help.HelpOption => "显示帮助与用法",
+        VersionOption => "显示版本",
+        _ => option.Description,
+    };
+}
+
+// The parser speaks its invariant (English) resources, which ParseErrors reads and says in Chinese; help is rendered
+// with the parser's own Chinese resources (描述、用法、选项、命令).
+System.Globalization.CultureInfo.CurrentUICulture = System.Globalization.CultureInfo.InvariantCulture;
 var parse = root.Parse(args);
+System.Globalization.CultureInfo.CurrentUICulture = System.Globalization.CultureInfo.GetCultureInfo("zh-Hans");
+if (ParseErrors.OnlyCommandMissing(parse))
+{
+    // "assess" alone, or a group without its command: what there is to choose from, and exit 2.
+    await parse.CommandResult.Command.Parse("--help").InvokeAsync();
+    Console.Error.WriteLine("请在上面列出的命令中选择一个。");
+    return Failures.Usage;
+}
+
+if (parse.Errors.Count > 0)
+{
+    return ParseErrors.Report(parse, Console.Error);
+}
+
 try
 {
     return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });

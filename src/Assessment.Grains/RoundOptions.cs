@@ -17,4 +17,13 @@ public sealed class RoundOptions
 
     /// <summary>Whether webhooks may post over plain http to loopback (development and tests only).</summary>
     public bool AllowLoopbackWebhooks { get; set; }
+
+    /// <summary>
+    /// Internal networks (CIDR, e.g. <c>10.20.0.0/16</c>) webhooks may reach: a government intranet endpoint. Empty by
+    /// default: private, shared and unique-local ranges are refused like the platform's own.
+    /// </summary>
+    public string[] WebhookInternalNetworks { get; set; } = [];
+
+    /// <summary>The webhook rules these options make.</summary>
+    public Domain.Keys.WebhookRules WebhookRules => Domain.Keys.WebhookRules.From(AllowLoopbackWebhooks, WebhookInternalNetworks);
 }

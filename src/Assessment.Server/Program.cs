@@ -123,6 +123,11 @@ builder.WebHost.ConfigureKestrel(kestrel =>
             o.UseHttps(certificate);
         }
     });
+    if (platform.MetricsPort > 0)
+    {
+        kestrel.Listen(address, platform.MetricsPort, o => o.Protocols = HttpProtocols.Http1);
+    }
+
     kestrel.AddServerHeader = false;
 });
 
@@ -193,7 +198,15 @@ if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOIN
     telemetry.UseOtlpExporter();
 }
 
+builder.Services.Configure<Microsoft.AspNetCore.Builder.ForwardedHeadersOptions>(o => ProxyHeaders.Configure(o, platform.Proxy));
+
 var app = builder.Build();
+if (platform.Proxy.KnownNetworks.Length > 0)
+{
+    // Before everything that looks at the client's address (the failed-sign-in budget) or scheme.
+    app.UseForwardedHeaders();
+}
+
 app.UseMiddleware<ClusterFaultMiddleware>();
 app.UseMiddleware<SecurityHeaders>();
 if (web.Enabled)
@@ -215,7 +228,17 @@ app.MapGrpcService<ReportGrpcService>();
 app.MapGrpcHealthChecksService();
 app.MapGet("/healthz", () => Results.Text("ok"));                       // liveness: the process answers
 app.MapHealthChecks("/readyz");                                          // readiness: silo active, database reachable
-app.MapPrometheusScrapingEndpoint("/metrics");
+// Metrics tell load and failures by tenant-free names, still not for everyone: on their own port when configured (the
+// cluster's NetworkPolicy admits the monitoring namespace there), else to loopback clients only.
+if (platform.MetricsPort > 0)
+{
+    app.MapPrometheusScrapingEndpoint("/metrics").RequireHost($"*:{platform.MetricsPort}");
+}
+else
+{
+    app.MapPrometheusScrapingEndpoint("/metrics").AddEndpointFilter(async (context, next) =>
+        context.HttpContext.Connection.RemoteIpAddress is { } remote && IPAddress.IsLoopback(remote) ? await next(context) : Results.NotFound());
+}
 if (app.Environment.IsDevelopment())
 {
     app.MapGrpcReflectionService();
@@ -239,6 +262,12 @@ app.Lifetime.ApplicationStarted.Register(() =>
     if (demo.Enabled)
     {
         Console.WriteLine($"Keys:  {Path.Combine(Path.GetFullPath(platform.DataDir), "demo-credentials.yaml")}");
+    }
+
+    var operatorKey = Path.Combine(Path.GetFullPath(platform.DataDir), "operator.key");
+    if (File.Exists(operatorKey))
+    {
+        Console.WriteLine($"Operator key: {operatorKey}");
     }
 
     // Ready once the recently active rounds are loaded (bounded by Warmup:TimeoutSeconds), like /readyz, and the gRPC

@@ -260,6 +260,31 @@ public sealed class AuthorizationMatrixTests(PlatformFixture platform)
         Assert.Equal(rows.Length * principals.Length * 5, cells);
     }
 
+    [Fact]
+    public async Task A_leader_reads_no_result_of_an_unpublished_round_through_any_rpc()
+    {
+        // The leader rows of the matrix before publication: every read of results, the audit chain included, is
+        // FAILED_PRECONDITION RESULTS_NOT_PUBLISHED (the shared tenant's 2024 round is open, leaders see no drafts).
+        var channel = platform.Server.Channel;
+        var leader = As(platform.Keys["leader"]);
+        Func<Task>[] reads =
+        [
+            () => A(channel).GetCountyAsync(new GetCountyRequest { Year = 2024, County = "alpha" }, leader).ResponseAsync,
+            () => A(channel).GetRankingAsync(new GetRankingRequest { Year = 2024 }, leader).ResponseAsync,
+            () => A(channel).ListAuditAsync(new ListAuditRequest { Year = 2024, County = "alpha" }, leader).ResponseAsync,
+            () => A(channel).ListAuditAsync(new ListAuditRequest { Year = 2024, County = "beta", PageSize = 1 }, leader).ResponseAsync,
+        ];
+        foreach (var read in reads)
+        {
+            var ex = await Assert.ThrowsAsync<RpcException>(read);
+            Assert.Equal(StatusCode.FailedPrecondition, ex.StatusCode);
+            Assert.Equal("RESULTS_NOT_PUBLISHED", ex.GetRpcStatus()!.GetDetail<Google.Rpc.PreconditionFailure>()!.Violations[0].Type);
+        }
+
+        // The assessor reads the same chain.
+        Assert.True((await A(channel).ListAuditAsync(new ListAuditRequest { Year = 2024, County = "alpha" }, As(platform.Keys["assessor"]))).Head.Count >= 0);
+    }
+
     private static StatusCode Expect(Row row, Principal p, Target target)
     {
         if (p.Role is null)

@@ -48,10 +48,10 @@ public sealed class CliTests(PlatformFixture platform)
             ("the web port named", 2, "网页端口", Assess(unit, "submit", file, "--url", $"http://127.0.0.1:{platform.Server.Config.WebPort}")),
             ("an unknown key", 3, "密钥", Assess("ak_" + new string('a', 52), "ranking", "--year", "2024")),
             ("a unit asking for the ranking", 3, "无权", Assess(unit, "ranking", "--year", "2024")),
-            ("malformed YAML", 2, "YAML", Assess(unit, "submit", broken)),
-            ("a round that is already open", 5, "ROUND_ALREADY_OPEN", Assess(platform.Keys["assessor"], "round", "open", "--year", "2024")),
-            ("a year without a round", 5, "ROUND_NOT_OPEN", Assess(unit, "submit", file)),
-            ("the same, as a dry run", 5, "ROUND_NOT_OPEN", Assess(unit, "submit", file, "--dry-run")),
+            ("malformed YAML", 4, "YAML 格式错误", Assess(unit, "submit", broken)),
+            ("a round that is already open", 5, "已开启", Assess(platform.Keys["assessor"], "round", "open", "--year", "2024")),
+            ("a year without a round", 5, "尚未开启", Assess(unit, "submit", file)),
+            ("the same, as a dry run", 5, "尚未开启", Assess(unit, "submit", file, "--dry-run")),
         ];
         foreach (var (why, exit, says, run) in cases)
         {
@@ -60,6 +60,10 @@ public sealed class CliTests(PlatformFixture platform)
             Assert.True((result.Out + result.Err).Contains(says, StringComparison.Ordinal), $"{why}: does not say {says}\n{result.Out}{result.Err}");
             Assert.DoesNotContain("   at ", result.Out + result.Err, StringComparison.Ordinal);
             Assert.DoesNotContain("Exception", result.Out + result.Err, StringComparison.Ordinal);
+            // Said once, in words: no machine code (ROUND_NOT_OPEN) and no line twice.
+            Assert.DoesNotMatch("[A-Z]{3,}_[A-Z_]+", result.Err);
+            var lines = result.Err.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            Assert.True(lines.Length == lines.Distinct().Count(), $"{why}: a line is repeated\n{result.Err}");
         }
 
         // --verbose shows the technical detail for the operator.

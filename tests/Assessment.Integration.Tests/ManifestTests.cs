@@ -107,4 +107,41 @@ public sealed class ManifestTests
         var verbs = ((YamlSequenceNode)((YamlSequenceNode)role["rules"]).Children[0]["verbs"]).Children.Select(v => ((YamlScalarNode)v).Value).ToHashSet();
         Assert.Superset(new HashSet<string?> { "get", "list", "watch", "delete" }, verbs);
     }
+
+    [Fact]
+    public void Every_port_of_every_workload_has_a_policy_saying_who_may_reach_it()
+    {
+        var manifests = All().ToList();
+        var policies = manifests.Where(m => Text(m, "kind") == "NetworkPolicy").ToList();
+        var workloads = manifests.Where(m => Text(m, "kind") is "Deployment" or "StatefulSet" or "Job").ToList();
+        Assert.NotEmpty(policies);
+        foreach (var workload in workloads)
+        {
+            var name = Text(workload, "spec", "template", "metadata", "labels", "app.kubernetes.io/name");
+            var selecting = policies.Where(p => Text(p, "spec", "podSelector", "matchLabels", "app.kubernetes.io/name") == name).ToList();
+            Assert.True(selecting.Count > 0, $"no NetworkPolicy selects {name}");
+            var admitted = selecting.SelectMany(p => p["spec"] is YamlMappingNode spec && spec.Children.TryGetValue(new YamlScalarNode("ingress"), out var rules) && rules is YamlSequenceNode list
+                    ? list.Children.Cast<YamlMappingNode>()
+                    : [])
+                .SelectMany(rule => rule.Children.TryGetValue(new YamlScalarNode("ports"), out var ports) ? ((YamlSequenceNode)ports).Children.Select(p => (Port: Text(p, "port"), Rule: rule)) : [])
+                .ToList();
+            var containers = (YamlSequenceNode)workload["spec"]["template"]["spec"]["containers"];
+            foreach (var port in containers.Children.SelectMany(c => ((YamlMappingNode)c).Children.TryGetValue(new YamlScalarNode("ports"), out var ps) ? ((YamlSequenceNode)ps).Children : []))
+            {
+                var number = Text(port, "containerPort");
+                Assert.True(admitted.Any(a => a.Port == number), $"{name}: port {number} has no ingress rule");
+            }
+        }
+
+        // The Orleans silo port admits the silos only; there is no gateway port; metrics have their own port.
+        var silo = policies.Single(p => Text(p, "metadata", "name") == "assessment-silo");
+        var siloRule = ((YamlSequenceNode)silo["spec"]["ingress"]).Children.Cast<YamlMappingNode>()
+            .Single(r => r.Children.TryGetValue(new YamlScalarNode("ports"), out var ps) && ((YamlSequenceNode)ps).Children.Any(p => Text(p, "port") == "11111"));
+        var from = ((YamlSequenceNode)siloRule["from"]).Children.Single();
+        Assert.Equal("assessment-silo", Text(from, "podSelector", "matchLabels", "app.kubernetes.io/name"));
+        var deployment = workloads.Single(w => Text(w, "kind") == "Deployment");
+        var containerPorts = ((YamlSequenceNode)((YamlSequenceNode)deployment["spec"]["template"]["spec"]["containers"]).Children[0]["ports"]).Children.Select(p => Text(p, "containerPort")).ToList();
+        Assert.DoesNotContain("30000", containerPorts);
+        Assert.Contains(Text(manifests.Single(m => Text(m, "kind") == "ConfigMap"), "data", "MetricsPort"), containerPorts);
+    }
 }

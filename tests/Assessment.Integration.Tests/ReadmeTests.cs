@@ -30,14 +30,16 @@ public sealed partial class ReadmeTests(PlatformFixture platform)
         await using var server = await ServerProcess.StartAsync(new ServerProcess.Settings(await platform.Postgres.CreateDatabaseAsync(), PostgresFixture.NewDataDir(),
             ServerProcess.RepositoryFile("src", "Assessment.Server", "Seeding", "demo-naqu.yaml")));
         var keys = server.Keys();
-        var unit = keys.First(k => k.Key.Count(c => c == '/') == 1).Value;
+        var unit = keys["seni/sfj"]; // the unit the README names (色尼区司法局)
+        Assert.Equal(values, (await File.ReadAllTextAsync(ServerProcess.RepositoryFile("examples", "values.yaml"))).ReplaceLineEndings("\n"));
         var work = Directory.CreateDirectory(PostgresFixture.ScratchPath($"readme-{Guid.NewGuid():N}")).FullName;
         await File.WriteAllTextAsync(Path.Combine(work, "values.yaml"), values);
 
         foreach (var command in commands)
         {
             var args = command.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1..]
-                .Select(a => a is "values.yaml" or "bulletin.html" or "ranking.xlsx" or "填报表.xlsx" or "全市汇总.xlsx" or "通报.pdf" ? Path.Combine(work, a) : a).ToArray();
+                .Select(a => a is "examples/values.yaml" ? Path.Combine(work, "values.yaml")
+                    : a is "bulletin.html" or "ranking.xlsx" or "填报表.xlsx" or "全市汇总.xlsx" or "征求意见稿.pdf" or "通报.pdf" ? Path.Combine(work, a) : a).ToArray();
             var asUnit = args[0] is "submit" or "whoami" or "catalog" || (args[0] == "template" && !args.Contains("--import"));
             var key = asUnit ? unit : keys["assessor"];
             var result = await AssessCli.RunAsync(server, key, args);
@@ -48,5 +50,19 @@ public sealed partial class ReadmeTests(PlatformFixture platform)
         Assert.True(File.Exists(Path.Combine(work, "ranking.xlsx")));
         Assert.True(File.Exists(Path.Combine(work, "填报表.xlsx")));
         Assert.Equal("%PDF"u8.ToArray(), (await File.ReadAllBytesAsync(Path.Combine(work, "通报.pdf")))[..4]);
+        Assert.Equal("%PDF"u8.ToArray(), (await File.ReadAllBytesAsync(Path.Combine(work, "征求意见稿.pdf")))[..4]);
+
+        // The README's one-liners find the keys it says they find, in the file the server wrote.
+        var credentials = Path.Combine(server.Config.DataDir, "demo-credentials.yaml");
+        foreach (var (line, expected) in Block().Matches(readme).Where(m => m.Groups["lang"].Value == "sh").SelectMany(m => m.Groups["body"].Value.Split('\n'))
+            .Select(l => l.Trim()).Where(l => l.StartsWith("export ASSESS_KEY=$(awk", StringComparison.Ordinal))
+            .Select(l => (l, l.Contains("seni", StringComparison.Ordinal) ? unit : keys["assessor"])))
+        {
+            var awk = line["export ASSESS_KEY=$(".Length..line.LastIndexOf(')')].Replace(".data/demo-credentials.yaml", credentials, StringComparison.Ordinal);
+            var start = new System.Diagnostics.ProcessStartInfo("bash", ["-c", awk]) { RedirectStandardOutput = true };
+            using var shell = System.Diagnostics.Process.Start(start)!;
+            Assert.Equal(expected, (await shell.StandardOutput.ReadToEndAsync()).Trim());
+            await shell.WaitForExitAsync();
+        }
     }
 }

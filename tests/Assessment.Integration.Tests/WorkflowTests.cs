@@ -174,8 +174,22 @@ public sealed class WorkflowTests(PlatformFixture platform)
         var last = rows.Count - 1;
         var middle = rows.Count / 2;
 
+        // The database refuses every change of the chain (migration 0013); the tampering below plays an owner of the
+        // table who turns that off first.
+        foreach (var refused in new[] { $"UPDATE audit_entries SET body = body WHERE chain = '{chain}' AND idx = 0", $"DELETE FROM audit_entries WHERE chain = '{chain}' AND idx = {rows.Count - 1}", "TRUNCATE audit_entries" })
+        {
+            await using var change = db.CreateCommand(refused);
+            var ex = await Assert.ThrowsAsync<PostgresException>(() => change.ExecuteNonQueryAsync());
+            Assert.Equal("AS002", ex.SqlState);
+        }
+
         async Task ExpectBrokenAtAsync(int index, string sql, string? problem = null)
         {
+            await using (var off = db.CreateCommand("ALTER TABLE audit_entries DISABLE TRIGGER USER"))
+            {
+                await off.ExecuteNonQueryAsync();
+            }
+
             await using (var tamper = db.CreateCommand(sql))
             {
                 Assert.True(await tamper.ExecuteNonQueryAsync() > 0, sql);
@@ -202,6 +216,9 @@ public sealed class WorkflowTests(PlatformFixture platform)
                 insert.Parameters.AddWithValue("h", r.Hash);
                 await insert.ExecuteNonQueryAsync();
             }
+
+            await using var on = db.CreateCommand("ALTER TABLE audit_entries ENABLE TRIGGER USER");
+            await on.ExecuteNonQueryAsync();
         }
 
         // One changed character anywhere: in the first, a middle and the last entry, in the text and in a stored hash.

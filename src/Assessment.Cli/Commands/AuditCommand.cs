@@ -66,8 +66,9 @@ public static class AuditCommand
                 foreach (var r in records)
                 {
                     var e = AuditChain.Parse(r.Body);
-                    table.Add([r.Index.ToString(CultureInfo.InvariantCulture), Domain.Workflow.CountyWorkflow.Local(e.At), e.Actor, e.Action, e.Subject,
-                        Short(e.Before), Short(e.After), e.Reason ?? ""]);
+                    var catalog = Domain.Catalog.IndicatorCatalog.Default;
+                    table.Add([r.Index.ToString(CultureInfo.InvariantCulture), Domain.Workflow.CountyWorkflow.Local(e.At), AuditWords.Actor(e.Actor), AuditWords.Action(e.Action), e.Subject,
+                        Short(AuditWords.Value(e.Before, catalog)), Short(AuditWords.Value(e.After, catalog)), e.Reason ?? ""]);
                 }
 
                 Console.Write(table);

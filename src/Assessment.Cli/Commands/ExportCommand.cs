@@ -77,7 +77,7 @@ public static class ExportCommand
                 do
                 {
                     var page = await client.ListAuditAsync(new ListAuditRequest { Year = year, County = entry.County, PageSize = 1000, PageToken = token }, options);
-                    rows.AddRange(page.Entries.Select(a => (object?[])[entry.Name, a.Index, a.Body, a.Hash]));
+                    rows.AddRange(page.Entries.Select(a => (object?[])[entry.Name, a.Index, Readable(a.Body), a.Body, a.Hash]));
                     token = page.NextPageToken;
                 }
                 while (token.Length > 0);
@@ -101,7 +101,7 @@ public static class ExportCommand
 
         return kind switch
         {
-            "audit" => new Sheet("审计记录", ["县（区）", "序号", "内容", "哈希"], rows),
+            "audit" => new Sheet("审计记录", ["县（区）", "序号", "记录", "原文（校验用）", "哈希"], rows),
             "values" => new Sheet("汇总数值", ["县（区）", "指标代码", "指标名称", "数值", "填报单位数"], rows),
             "scores" => new Sheet("得分明细", ["县（区）", "一级指标", "指标", "规则", "得分", "满分", "说明"], rows),
             _ => new Sheet("填报完整性", ["县（区）", "单位", "版本", "最近提交（北京时间）", "逾期", "缺报数值"], rows),
@@ -172,5 +172,14 @@ public static class ExportCommand
     {
         static int Of(object? value) => (value?.ToString() ?? "").Sum(c => c > 0x2E80 ? 2 : 1);
         return Math.Clamp(cells.Select(Of).Append(Of(header)).Max() + 2, 6, 60);
+    }
+
+    /// <summary>An audit entry as a person reads it: when, who, what, before → after, why.</summary>
+    private static string Readable(string body)
+    {
+        var e = Domain.Workflow.AuditChain.Parse(body);
+        var catalog = Domain.Catalog.IndicatorCatalog.Default;
+        var change = e.Before is null && e.After is null ? "" : $"：{Domain.Workflow.AuditWords.Value(e.Before, catalog)} → {Domain.Workflow.AuditWords.Value(e.After, catalog)}";
+        return $"{Domain.Workflow.CountyWorkflow.Local(e.At)} {Domain.Workflow.AuditWords.Actor(e.Actor)} {Domain.Workflow.AuditWords.Action(e.Action)}{change}{(e.Reason is { Length: > 0 } r ? $"（{r}）" : "")}";
     }
 }

@@ -14,14 +14,14 @@ public sealed class WebhookNotificationSink : INotificationSink, IDisposable
 {
     private readonly IGrainFactory grains;
     private readonly ILogger<WebhookNotificationSink> logger;
-    private readonly bool allowLoopback;
+    private readonly WebhookRules rules;
     private readonly HttpClient http;
 
     public WebhookNotificationSink(IGrainFactory grains, Microsoft.Extensions.Options.IOptions<RoundOptions> options, ILogger<WebhookNotificationSink> logger)
     {
         this.grains = grains;
         this.logger = logger;
-        allowLoopback = options.Value.AllowLoopbackWebhooks;
+        rules = options.Value.WebhookRules;
         // One client for the process; pooled connections are renewed so that DNS changes are picked up.
         http = new HttpClient(new SocketsHttpHandler
         {
@@ -37,7 +37,7 @@ public sealed class WebhookNotificationSink : INotificationSink, IDisposable
     private async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken ct)
     {
         var addresses = await System.Net.Dns.GetHostAddressesAsync(context.DnsEndPoint.Host, ct);
-        var allowed = addresses.Where(a => !WebhookAddress.IsForbidden(a, allowLoopback)).ToArray();
+        var allowed = addresses.Where(a => !WebhookAddress.IsForbidden(a, rules)).ToArray();
         if (allowed.Length == 0 || allowed.Length != addresses.Length)
         {
             throw new HttpRequestException($"webhook host {context.DnsEndPoint.Host} resolves to a forbidden address");
@@ -79,7 +79,7 @@ public sealed class WebhookNotificationSink : INotificationSink, IDisposable
             return WebhookPost.NoWebhook;
         }
 
-        if (WebhookAddress.Problem(url, allowLoopback) is { } problem)
+        if (WebhookAddress.Problem(url, rules) is { } problem)
         {
             // Nothing to retry: the address itself is refused (set before these rules, or the rules changed).
             logger.LogWarning("Webhook of tenant {Tenant} refused: {Problem}", tenant, problem);

@@ -50,6 +50,19 @@ public sealed class PlatformOptions
     [Range(1, 65535)]
     public int WebPort { get; set; } = 5080;
 
+    /// <summary>
+    /// A port of its own for <c>/metrics</c> (plain HTTP, for the cluster's Prometheus; a NetworkPolicy says who may reach
+    /// it). 0: no metrics port, and <c>/metrics</c> on the web port answers loopback clients only.
+    /// </summary>
+    [Range(0, 65535)]
+    public int MetricsPort { get; set; }
+
+    /// <summary>
+    /// Reverse proxies (an ingress controller) whose X-Forwarded-For and X-Forwarded-Proto are believed, as CIDR networks
+    /// (section <c>Proxy:KnownNetworks</c>). Empty: the connection's own address is the client's, whatever a header says.
+    /// </summary>
+    public ProxyOptions Proxy { get; set; } = new();
+
     /// <summary>Serve gRPC and web over TLS with this certificate (section <c>Tls</c>); absent: plain HTTP (h2c).</summary>
     public TlsOptions Tls { get; set; } = new();
 }
@@ -100,7 +113,10 @@ public sealed class ClusterOptionsSection
     [Range(0, 65535)]
     public int SiloPort { get; set; }
 
-    /// <summary>Orleans client gateway port; 0 = a free port (single silo) or 30000 (adonet).</summary>
+    /// <summary>
+    /// Orleans client gateway port; 0 (the default) = no gateway: the platform's clients are co-hosted in the silo, and
+    /// a gateway would let anything that reaches the port act as an Orleans client.
+    /// </summary>
     [Range(0, 65535)]
     public int GatewayPort { get; set; }
 
@@ -135,4 +151,11 @@ public sealed class WebOptions
 
     /// <summary>On by default: the workbench is part of the product, not of the demo.</summary>
     public bool Enabled { get; set; } = true;
+}
+
+/// <summary>The reverse proxies in front of the platform.</summary>
+public sealed class ProxyOptions
+{
+    /// <summary>Networks of the proxies, in CIDR notation (e.g. the ingress controller's pod network 10.42.0.0/16).</summary>
+    public string[] KnownNetworks { get; set; } = [];
 }

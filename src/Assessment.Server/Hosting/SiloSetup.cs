@@ -33,10 +33,12 @@ public static class SiloSetup
             if (cluster.Kubernetes)
             {
                 silo.UseKubernetesHosting();
+                // Clients are co-hosted: no gateway listener for anyone else to act as an Orleans client through.
+                silo.Services.PostConfigure<EndpointOptions>(o => o.GatewayPort = cluster.GatewayPort);
             }
             else
             {
-                silo.ConfigureEndpoints(IPAddress.Loopback, cluster.SiloPort is 0 ? 11111 : cluster.SiloPort, cluster.GatewayPort is 0 ? 30000 : cluster.GatewayPort, listenOnAnyHostAddress: false);
+                silo.ConfigureEndpoints(IPAddress.Loopback, cluster.SiloPort is 0 ? 11111 : cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: false);
             }
 
             silo.UseAdoNetClustering(o =>
@@ -48,7 +50,7 @@ public static class SiloSetup
         else
         {
             // One silo: ports nobody else holds (a user's other server, a benchmark beside it), unless configured.
-            silo.UseLocalhostClustering(cluster.SiloPort is 0 ? Ports.Free() : cluster.SiloPort, cluster.GatewayPort is 0 ? Ports.Free() : cluster.GatewayPort);
+            silo.UseLocalhostClustering(cluster.SiloPort is 0 ? Ports.Free() : cluster.SiloPort, cluster.GatewayPort);
         }
 
         silo.AddAdoNetGrainStorage(StorageNames.Default, o =>

@@ -29,8 +29,8 @@ public sealed class OperatorBootstrap(CredentialService credentials, IOptions<Pl
         }
 
         await File.WriteAllTextAsync(KeyFile, key + Environment.NewLine, cancellationToken);
-        logger.LogWarning("Issued the bootstrap operator credential {Id}; its key is in {File} (readable only by this user)", summary.Id, KeyFile);
-        Console.WriteLine($"Operator key: {KeyFile}");
+        // Expected on a first start: said once in the summary block, and in the log at information level.
+        logger.LogInformation("Issued the bootstrap operator credential {Id}; its key is in {File} (readable only by this user)", summary.Id, KeyFile);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

@@ -25,7 +25,7 @@ public sealed class TenantSeeder(IClusterClient cluster, CredentialService crede
             return false;
         }
 
-        if (seed.Tenant.Webhook is { Length: > 0 } webhook && Domain.Keys.WebhookAddress.Problem(webhook, rounds.Value.AllowLoopbackWebhooks) is { } problem)
+        if (seed.Tenant.Webhook is { Length: > 0 } webhook && Domain.Keys.WebhookAddress.Problem(webhook, rounds.Value.WebhookRules) is { } problem)
         {
             throw new DataFileException("seed", [$"tenant.webhook: {problem}"]);
         }
@@ -38,6 +38,7 @@ public sealed class TenantSeeder(IClusterClient cluster, CredentialService crede
         var unitKeys = seed.Counties.Select(c => new string[c.Units.Count]).ToArray();
         var assessor = await IssueAsync(new Credential(Role.Assessor, seed.Tenant.Id, null, null, $"{seed.Tenant.Name}考核办"));
         var leader = await IssueAsync(new Credential(Role.Leader, seed.Tenant.Id, null, null, $"{seed.Tenant.Name}领导"));
+        var tenantAdmin = await IssueAsync(new Credential(Role.TenantAdmin, seed.Tenant.Id, null, null, $"{seed.Tenant.Name}系统管理员"));
         await Parallel.ForAsync(0, seed.Counties.Count, parallel, async (i, _) =>
         {
             var county = seed.Counties[i];
@@ -53,6 +54,7 @@ public sealed class TenantSeeder(IClusterClient cluster, CredentialService crede
         keys.AppendLine($"tenant: {seed.Tenant.Id}   # {seed.Tenant.Name}");
         keys.AppendLine($"assessor: {assessor}   # 考核办（排名、审核、发布）");
         keys.AppendLine($"leader: {leader}   # 领导（只读）");
+        keys.AppendLine($"tenant-admin: {tenantAdmin}   # 系统管理员（密钥、通报设置、分发名单）");
         keys.AppendLine("counties:");
         for (var i = 0; i < seed.Counties.Count; i++)
         {

@@ -62,9 +62,9 @@ public sealed class AdminGrpcService(
         var tenant = TargetTenant(context, request.Tenant);
         return ledger.RunAsync(context, request.RequestId, request, async () =>
         {
-            var url = request.Url.Trim();
+            var url = request.Url;
             RequestChecks.Require(url.Length == 0 ? null
-                : Domain.Keys.WebhookAddress.Problem(url, rounds.Value.AllowLoopbackWebhooks) is { } problem ? new FieldError("url", problem) : null);
+                : await WebhookTargets.ProblemAsync(url, rounds.Value.WebhookRules, context.CancellationToken) is { } problem ? new FieldError("url", problem) : null);
             return ToProto(await cluster.GetGrain<ITenantGrain>(GrainKeys.Tenant(tenant)).SetWebhook(url.Length == 0 ? null : url));
         });
     }

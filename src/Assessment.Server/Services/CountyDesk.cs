@@ -97,8 +97,20 @@ public sealed class CountyDesk(IClusterClient cluster, IndicatorCatalog catalog,
         return await cluster.GetGrain<ICountyGrain>(GrainKeys.County(caller.Tenant, countyId, year)).GetWorkflow();
     }
 
-    public Task<AuditPage> ReadAuditAsync(Caller caller, int year, string countyId, int from, int count) =>
-        cluster.GetGrain<ICountyGrain>(GrainKeys.County(caller.Tenant, countyId, year)).ReadAudit(from, count);
+    /// <summary>
+    /// A page of a county's audit chain. A leader reads it only once the results are published (the same rule as the
+    /// county's scores), whichever entry point asks.
+    /// </summary>
+    public async Task<AuditPage> ReadAuditAsync(Caller caller, int year, string countyId, int from, int count)
+    {
+        if (caller.Role == Role.Leader)
+        {
+            var (info, _) = await RosterAsync(caller, year, countyId);
+            await LeaderAccess.RequireResultsAsync(cluster, caller, info);
+        }
+
+        return await cluster.GetGrain<ICountyGrain>(GrainKeys.County(caller.Tenant, countyId, year)).ReadAudit(from, count);
+    }
 
     public Task<(CountyWorkflowView View, CountyInfo County)> SubmitForReviewAsync(Caller caller, int year, string? county, string? reason, int? expected, Guid? requestId) =>
         RunAsync(caller, Role.County, year, county, requestId, (grain, command) => grain.SubmitForReview(command(reason, expected)));
@@ -195,7 +207,7 @@ public sealed class CountyDesk(IClusterClient cluster, IndicatorCatalog catalog,
     }
 
     /// <summary>How an action is named in the audit trail: the person and their role.</summary>
-    public static string Actor(Caller caller) => $"{caller.Name}（{caller.Role}）";
+    public static string Actor(Caller caller) => $"{caller.Name}（{Domain.Workflow.AuditWords.Role(caller.Role.ToString())}）";
 
     /// <summary>
     /// A county write: the county from the credential or the roster, authorized before validation; the request id is

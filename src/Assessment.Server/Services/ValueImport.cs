@@ -23,7 +23,7 @@ public sealed class ValueImport(IClusterClient cluster, ILogger<ValueImport> log
     public async Task RunAsync(Caller caller, IAsyncStreamReader<ImportRow> rows, IServerStreamWriter<ImportRowResult> answers, ServerCallContext context)
     {
         var profile = await cluster.GetGrain<ITenantGrain>(GrainKeys.Tenant(caller.Tenant)).GetProfile();
-        var actor = $"{caller.Name}（{caller.Role}，批量导入）";
+        var actor = $"{caller.Name}（{Domain.Workflow.AuditWords.Role(caller.Role.ToString())}，批量导入）";
         var write = new SemaphoreSlim(1, 1);
         var count = 0;
         var stored = 0;

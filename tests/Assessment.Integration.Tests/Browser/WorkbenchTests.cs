@@ -141,6 +141,26 @@ public sealed class WorkbenchTests(PlatformFixture platform, BrowserSession brow
     }
 
     [Fact]
+    public async Task The_ranking_shows_rank_county_total_and_grade_without_scrolling_at_1280_and_390_pixels()
+    {
+        var tenant = await TestTenant.CreateAsync(Server, Year);
+        foreach (var width in new[] { 1280, 390 })
+        {
+            var assessor = await SignInAsync(tenant.Assessor, width: width);
+            await assessor.GotoAsync($"/{Year}/ranking");
+            foreach (var header in new[] { "排名", "县（区）", "总分", "等次" })
+            {
+                var box = await assessor.Locator("thead th", new PageLocatorOptions { HasTextString = header }).First.BoundingBoxAsync();
+                Assert.True(box is not null && box.X >= 0 && box.X + box.Width <= width, $"{header} at {width}px: {box?.X}+{box?.Width}");
+            }
+
+            // Chart text stays legible: no label renders smaller than 9 px.
+            var smallest = await assessor.EvaluateAsync<double>("Math.min(1000, ...[...document.querySelectorAll('figure.chart svg text')].map(t => t.getBoundingClientRect().height).filter(h => h > 0))");
+            Assert.True(smallest >= 9, $"chart text {smallest}px high at {width}px");
+        }
+    }
+
+    [Fact]
     public async Task Another_tenants_county_and_a_county_that_does_not_exist_look_the_same_and_a_county_cannot_open_another()
     {
         var tenant = await TestTenant.CreateAsync(Server, Year);

@@ -231,6 +231,7 @@ public sealed class ServerProcess : IAsyncDisposable
         {
             ["assessor"] = root["assessor"].ToString(),
             ["leader"] = root["leader"].ToString(),
+            ["tenant-admin"] = root["tenant-admin"].ToString(),
         };
         foreach (var (county, node) in (YamlMappingNode)root["counties"])
         {

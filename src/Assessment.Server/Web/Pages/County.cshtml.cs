@@ -128,7 +128,7 @@ public sealed class CountyModel(CountyDesk counties, IndicatorCatalog catalog, T
         var from = Math.Clamp(seen, Math.Max(0, now.Workflow.AuditHead.Count - 5), now.Workflow.AuditHead.Count);
         var page = await counties.ReadAuditAsync(Caller, Year, now.County.Id, from, 5);
         var changes = page.Entries.Select(e => AuditChain.Parse(e.Body))
-            .Select(e => $"{Beijing.Time(e.At)} {e.Actor} {ActionName(e.Action)}{(Change(e) is { Length: > 0 } c ? "（" + c + "）" : "")}{(e.Reason is { Length: > 0 } r ? "：" + r : "")}")
+            .Select(e => $"{Beijing.Time(e.At)} {AuditWords.Actor(e.Actor)} {ActionName(e.Action)}{(Change(e) is { Length: > 0 } c ? "（" + c + "）" : "")}{(e.Reason is { Length: > 0 } r ? "：" + r : "")}")
             .ToArray();
         return changes.Length == 0 ? "" : " 期间的变化：" + string.Join("；", changes) + "。";
     }
@@ -154,27 +154,9 @@ public sealed class CountyModel(CountyDesk counties, IndicatorCatalog catalog, T
         catalog.TryGet(target, out var indicator) ? indicator.Name
         : Detail.Score.Card.Dimensions.FirstOrDefault(d => d.Code == target)?.Name ?? target;
 
-    public static string ActionName(string action) => action switch
-    {
-        "submit_for_review" => "上报",
-        "return" => "退回",
-        "approve" => "审核通过",
-        "extend" => "延期",
-        "adjust" => "核查调整",
-        "adjust_revise" => "修改核查调整",
-        "adjust_withdraw" => "撤回核查调整",
-        "submission" => "单位报送数据",
-        "assessor_entry" => "考核办录入数据",
-        _ when action.StartsWith("round_", StringComparison.Ordinal) => "轮次状态变更",
-        _ => action,
-    };
+    public static string ActionName(string action) => AuditWords.Action(action);
 
-    /// <summary>Before → after of an audit entry, statuses in Chinese.</summary>
-    public static string Change(AuditEvent e)
-    {
-        static string Text(string? value) => value is null ? "—"
-            : Enum.TryParse<CountyStatus>(value, out var status) && !char.IsDigit(value[0]) ? WorkbenchText.Status(status)
-            : value;
-        return e.Before is null && e.After is null ? "" : $"{Text(e.Before)} → {Text(e.After)}";
-    }
+    /// <summary>Before → after of an audit entry: statuses in Chinese, values by indicator name.</summary>
+    public string Change(AuditEvent e) =>
+        e.Before is null && e.After is null ? "" : $"{AuditWords.Value(e.Before, catalog)} → {AuditWords.Value(e.After, catalog)}";
 }

@@ -1,0 +1,129 @@
+using System.Globalization;
+using System.Text;
+using Assessment.Domain.Catalog;
+
+namespace Assessment.Domain.Workflow;
+
+/// <summary>
+/// An audit entry in the words a person reads (web, CLI, exports): actions, workflow states and roles in Chinese,
+/// changed values by indicator name. The chain itself keeps the stored text unchanged (it is hashed as written);
+/// only its reading is translated, so old entries read the same way as new ones.
+/// </summary>
+public static class AuditWords
+{
+    private static readonly Dictionary<string, string> Roles = new(StringComparer.Ordinal)
+    {
+        ["Assessor"] = "考核办",
+        ["Leader"] = "领导",
+        ["TenantAdmin"] = "租户管理员",
+        ["County"] = "县（区）",
+        ["Unit"] = "填报单位",
+        ["Operator"] = "平台运维",
+    };
+
+    private static readonly Dictionary<string, string> States = new(StringComparer.Ordinal)
+    {
+        [nameof(RoundPhase.Draft)] = "准备中",
+        [nameof(RoundPhase.Open)] = "填报中",
+        [nameof(RoundPhase.Closed)] = "已截止",
+        [nameof(CountyStatus.Published)] = "已发布",
+        [nameof(CountyStatus.Collecting)] = "采集中",
+        [nameof(CountyStatus.Submitted)] = "已上报",
+        [nameof(CountyStatus.Returned)] = "已退回",
+        [nameof(CountyStatus.Reviewed)] = "审核通过",
+    };
+
+    /// <summary>A role's Chinese name ("Assessor" → 考核办); an unknown name as it is.</summary>
+    public static string Role(string role) => Roles.GetValueOrDefault(role, role);
+
+    /// <summary>"张三（Assessor）" → "张三（考核办）", also inside "（Assessor，批量导入）".</summary>
+    public static string Actor(string actor)
+    {
+        var open = actor.LastIndexOf('（');
+        if (open < 0 || !actor.EndsWith('）'))
+        {
+            return actor;
+        }
+
+        var inside = actor[(open + 1)..^1];
+        var comma = inside.IndexOf('，', StringComparison.Ordinal);
+        var role = comma < 0 ? inside : inside[..comma];
+        return Roles.TryGetValue(role, out var name) ? $"{actor[..(open + 1)]}{name}{(comma < 0 ? "" : inside[comma..])}）" : actor;
+    }
+
+    /// <summary>What an action is called.</summary>
+    public static string Action(string action) => action switch
+    {
+        "submit_for_review" => "上报",
+        "return" => "退回",
+        "approve" => "审核通过",
+        "extend" => "延期",
+        "adjust" => "核查调整",
+        "adjust_revise" => "修改核查调整",
+        "adjust_withdraw" => "撤回核查调整",
+        "submission" => "单位报送数据",
+        "assessor_entry" => "考核办录入数据",
+        "round_open" => "开启考核",
+        "round_close" => "截止填报",
+        "round_publish" => "发布结果",
+        _ when action.StartsWith("round_", StringComparison.Ordinal) => "轮次状态变更",
+        _ => action,
+    };
+
+    /// <summary>
+    /// A before or after text: a workflow state by its Chinese name; a list of <c>code=value</c> (a submission's changed
+    /// values) by indicator name, value and unit; anything else as it is.
+    /// </summary>
+    public static string Value(string? text, IndicatorCatalog catalog)
+    {
+        if (text is null)
+        {
+            return "—";
+        }
+
+        if (States.TryGetValue(text, out var state))
+        {
+            return state;
+        }
+
+        if (!text.Contains('=', StringComparison.Ordinal))
+        {
+            return text;
+        }
+
+        var words = new StringBuilder(text.Length * 2);
+        foreach (var pair in text.Split("; ", StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (words.Length > 0)
+            {
+                words.Append('；');
+            }
+
+            var equals = pair.IndexOf('=', StringComparison.Ordinal);
+            if (equals < 0 || !catalog.TryGet(pair[..equals], out var indicator))
+            {
+                words.Append(pair);
+                continue;
+            }
+
+            words.Append(indicator.Name).Append(' ').Append(Amount(indicator, pair[(equals + 1)..]));
+        }
+
+        return words.ToString();
+    }
+
+    private static string Amount(Indicator indicator, string value)
+    {
+        if (!double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var number))
+        {
+            return value; // 未填报
+        }
+
+        return indicator.Kind switch
+        {
+            IndicatorKind.Flag => number == 1 ? "是" : "否",
+            IndicatorKind.Rate => number.ToString("0.##", CultureInfo.InvariantCulture) + "%",
+            _ => number.ToString("0.####", CultureInfo.InvariantCulture) + (indicator.Unit ?? ""),
+        };
+    }
+}
