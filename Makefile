@@ -5,7 +5,7 @@ CONFIG ?= Release
 DATA_DIR ?= $(CURDIR)/.data
 TEST_LOG := $(CURDIR)/artifacts/test.log
 
-.PHONY: run test bench cluster build postgres packages format clean cli
+.PHONY: run test test-fast bench cluster build postgres packages format clean cli
 
 ## run: start one silo with an embedded PostgreSQL and the 那曲市 demo (data in .data/); Ctrl+C stops both
 run: postgres
@@ -35,6 +35,15 @@ test: packages build
 	  if [ -f artifacts/chaos.txt ]; then echo "Chaos runs:"; sed 's/^/  /' artifacts/chaos.txt; fi; \
 	  awk '/^(Passed|Failed)!/ { for (i = 1; i <= NF; i++) { if ($$i == "Passed:") p += $$(i+1); if ($$i == "Failed:") f += $$(i+1) } } \
 	       END { printf "Tests: %d passed, %d failed\n", p, f }' $(TEST_LOG); exit $$status
+
+## test-fast: the inner loop, about 3 minutes after a build: domain and grain tests, and the integration tests except
+##            the chaos, browser, PDF, packaging and multi-server classes (`make test` runs everything; CI runs that)
+FAST_FILTER := FullyQualifiedName!~.ChaosTests&FullyQualifiedName!~.Browser.&FullyQualifiedName!~.DockerfileTests&FullyQualifiedName!~.LifecycleTests&FullyQualifiedName!~.ReportFormatTests&FullyQualifiedName!~.IsolatedServerTests&FullyQualifiedName!~.BulletinPdfTests&FullyQualifiedName!~.BulletinLayoutTests&FullyQualifiedName!~.ReadmeTests
+test-fast: packages build
+	@mkdir -p artifacts
+	@set -o pipefail; $(DOTNET) test Assessment.sln -c $(CONFIG) --no-build --filter "$(FAST_FILTER)" 2>&1 | tee artifacts/test-fast.log; status=$$?; \
+	  awk '/^(Passed|Failed)!/ { for (i = 1; i <= NF; i++) { if ($$i == "Passed:") p += $$(i+1); if ($$i == "Failed:") f += $$(i+1) } } \
+	       END { printf "Tests: %d passed, %d failed\n", p, f }' artifacts/test-fast.log; exit $$status
 
 ## cluster: three silos on loopback (ADO.NET clustering and reminders) sharing one provisioned PostgreSQL, with the demo
 CLUSTER_DIR ?= $(DATA_DIR)/cluster

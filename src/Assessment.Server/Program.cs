@@ -177,7 +177,7 @@ builder.Services.AddSingleton<RoundWarmup>();
 builder.Services.AddSingleton<TenantSeeder>();
 if (web.Enabled)
 {
-    builder.Services.AddWorkbench(platform.DataDir, secureCookies: certificate is not null);
+    builder.Services.AddWorkbench(database.DataSource, Bind<WebKeyOptions>(builder.Configuration, WebKeyOptions.Section), secureCookies: certificate is not null);
 }
 
 if (demo.Enabled)

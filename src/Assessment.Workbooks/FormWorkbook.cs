@@ -195,9 +195,9 @@ public static class FormWorkbook
             // A warning, not a stop: 未填报 must stay possible for numbers; the reader refuses anything else anyway.
             ErrorStyle = row.Kind == IndicatorKind.Flag ? DataValidationErrorStyleValues.Stop : DataValidationErrorStyleValues.Warning,
             ErrorTitle = "数值无效",
-            Error = $"{Clip(row.Name)}{rule}{(row.Measure.Length > 0 && row.Kind != IndicatorKind.Flag ? $"（{row.Measure}）" : "")}；确无此项可填“未填报”。",
+            Error = $"{Clip(row.Kind == IndicatorKind.Flag ? row.Name : Indicator.Labelled(row.Name, row.Measure))}{rule}；确无此项可填“未填报”。",
             PromptTitle = Clip(row.Code),
-            Prompt = Clip(row.Name + (row.Measure.Length > 0 ? $"（{row.Measure}）" : "")),
+            Prompt = Clip(Indicator.Labelled(row.Name, row.Measure)),
             SequenceOfReferences = new ListValue<StringValue> { InnerText = cell },
         };
         if (type == DataValidationValues.List)

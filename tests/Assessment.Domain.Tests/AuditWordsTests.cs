@@ -48,4 +48,18 @@ public class AuditWordsTests
 
         Assert.Equal("受理矛盾纠纷件数 114；调解成功率 95%", AuditWords.Value("mediation.disputes_received=114; mediation.success_rate=95", Catalog));
     }
+
+    [Fact]
+    public void A_form_label_names_its_unit_once_for_every_indicator()
+    {
+        foreach (var indicator in Catalog.Indicators.Where(i => i.Unit is not null))
+        {
+            var label = Indicator.Labelled(indicator.Name, indicator.Unit);
+            Assert.EndsWith($"（{indicator.Unit}）", label, StringComparison.Ordinal);
+            Assert.DoesNotContain($"（{indicator.Unit}）（{indicator.Unit}）", label, StringComparison.Ordinal);
+        }
+
+        Assert.Equal("法治工作经费（万元）", Indicator.Labelled("法治工作经费（万元）", "万元"));
+        Assert.Equal("人均学法学时（h）", Indicator.Labelled("人均学法学时", "h"));
+    }
 }

@@ -203,7 +203,10 @@ public partial class BulletinDocumentTests
         Assert.Contains("2026-03-02 09:30", copy, StringComparison.Ordinal); // Beijing time
         Assert.Contains("position:fixed", copy, StringComparison.Ordinal); // repeated on every printed page
         Assert.EndsWith("</body>\n</html>\n", copy, StringComparison.Ordinal);
-        Assert.Equal(issued, Regex.Replace(copy, "<div aria-hidden=\"true\" style=\"position:fixed.*?</p>", "", RegexOptions.Singleline));
+        // The issued text is intact: only the watermark and the distribution line (in the 版记) were added.
+        var added = Regex.Replace(copy, "<div aria-hidden=\"true\" style=\"position:fixed.*?</div></div>", "", RegexOptions.Singleline);
+        Assert.Equal(issued, Regex.Replace(added, "<p class=\"personal-copy\".*?</p>", "", RegexOptions.Singleline));
+        Assert.Contains("<footer class=\"colophon\"><p class=\"personal-copy\"", copy, StringComparison.Ordinal);
         Assert.Equal(copy, PersonalCopy.Html(issued, "张<三>", "市人民政府", sent));
     }
 }

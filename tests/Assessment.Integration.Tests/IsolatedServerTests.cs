@@ -85,6 +85,62 @@ public sealed partial class IsolatedServerTests(PlatformFixture platform)
     }
 
     [Fact]
+    public async Task A_session_and_a_form_from_one_server_are_honoured_by_another_on_the_same_database()
+    {
+        // Two replicas behind one address with no affinity: sign in on A, load a form on A, post it on B, then restart A
+        // (a roll-out) and carry on. The key ring is the database's, not a folder of either server.
+        var database = await platform.Postgres.CreateDatabaseAsync();
+        await using var a = await StartAsync(new Settings(database, PostgresFixture.NewDataDir(), PlatformFixture.SeedFile));
+        var keys = a.Keys();
+        await using var b = await StartAsync(new Settings(database, PostgresFixture.NewDataDir(), null));
+        var cookies = new System.Net.CookieContainer();
+        HttpClient Client(ServerProcess server) => new(new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = cookies })
+        {
+            BaseAddress = new Uri($"http://127.0.0.1:{server.Config.WebPort}"),
+        };
+
+        using var onA = Client(a);
+        using var onB = Client(b);
+        Assert.Equal(System.Net.HttpStatusCode.Redirect, (await WebSignIn.PostLoginAsync(onA, keys["assessor"])).StatusCode);
+        // The cookies are per host and port: carry A's to B as a browser behind one address would.
+        foreach (System.Net.Cookie cookie in cookies.GetCookies(onA.BaseAddress!))
+        {
+            cookies.Add(onB.BaseAddress!, new System.Net.Cookie(cookie.Name, cookie.Value, "/"));
+        }
+
+        using (var page = await onB.GetAsync("/2024"))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.OK, page.StatusCode);
+        }
+
+        var html = await onA.GetStringAsync("/2024/scheme");
+        var token = System.Text.RegularExpressions.Regex.Match(html, "name=\"__af\" type=\"hidden\" value=\"([^\"]+)\"").Groups[1].Value;
+        foreach (System.Net.Cookie cookie in cookies.GetCookies(onA.BaseAddress!))
+        {
+            cookies.Add(onB.BaseAddress!, new System.Net.Cookie(cookie.Name, cookie.Value, "/"));
+        }
+
+        // A's antiforgery token passes B's check: B answers the page's own refusal (no file chosen), not 400.
+        using var posted = await onB.PostAsync("/2024/scheme?handler=Try", new FormUrlEncodedContent(new Dictionary<string, string> { ["__af"] = token }));
+        Assert.NotEqual(System.Net.HttpStatusCode.BadRequest, posted.StatusCode);
+        Assert.DoesNotContain("请求无效", await posted.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        // A roll-out: A goes, a new replica C with an empty folder of its own comes; the session carries on.
+        await a.StopAsync();
+        await using var c = await StartAsync(new Settings(database, PostgresFixture.NewDataDir(), null));
+        using var again = Client(c);
+        foreach (System.Net.Cookie cookie in cookies.GetCookies(onA.BaseAddress!))
+        {
+            cookies.Add(again.BaseAddress!, new System.Net.Cookie(cookie.Name, cookie.Value, "/"));
+        }
+
+        using (var page = await again.GetAsync("/2024"))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.OK, page.StatusCode);
+        }
+    }
+
+    [Fact]
     public async Task A_stale_duplicate_activation_never_overwrites_committed_audit_entries()
     {
         // Two single-silo clusters on one database: each activates the same county, as a duplicate activation would.

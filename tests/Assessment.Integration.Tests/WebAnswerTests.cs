@@ -169,6 +169,30 @@ public sealed partial class WebAnswerTests(PlatformFixture platform)
         }
     }
 
+    [Fact]
+    public async Task The_forms_preview_lists_each_change_old_to_new_and_a_computed_rate_is_shown_not_asked()
+    {
+        var (http, handler) = await SignedInAsync(platform.Keys["gamma/u1"]);
+        using (http)
+        using (handler)
+        {
+            var page = new AngleSharp.Html.Parser.HtmlParser().ParseDocument(await http.GetStringAsync("/2024/form"));
+            var form = page.QuerySelector("form.entry")!;
+            Assert.Null(form.QuerySelector("input[name='v.mediation.success_rate']")); // the platform computes it
+            Assert.NotNull(page.QuerySelector("[data-code='mediation.success_rate'] output"));
+            var fields = form.QuerySelectorAll("input[type=hidden]").ToDictionary(i => i.GetAttribute("name")!, i => i.GetAttribute("value") ?? "");
+            var label = page.QuerySelector("label[for='v-legalaid-documents_drafted']")!.TextContent;
+            fields["__af"] = page.QuerySelector("form.entry input[name=__af]")?.GetAttribute("value") ?? TokenPattern().Match(page.DocumentElement.OuterHtml).Groups[1].Value;
+            fields["v.legalaid.documents_drafted"] = "4321";
+            fields["preview"] = "true";
+            using var response = await http.PostAsync("/2024/form", new FormUrlEncodedContent(fields));
+            var html = new AngleSharp.Html.Parser.HtmlParser().ParseDocument(await response.Content.ReadAsStringAsync());
+            var rows = html.QuerySelectorAll("table.changes tbody tr").Select(r => r.QuerySelectorAll("td").Select(c => c.TextContent).ToArray()).ToList();
+            var row = Assert.Single(rows, r => label.StartsWith(r[0], StringComparison.Ordinal));
+            Assert.Equal("4321", row[2]);
+        }
+    }
+
     [GeneratedRegex("name=\"__af\" type=\"hidden\" value=\"([^\"]+)\"")]
     private static partial Regex TokenPattern();
 

@@ -88,7 +88,7 @@ public sealed class WorkbookTests(PlatformFixture platform) : IAsyncLifetime
         Fill(path, ("legalaid.cases", 3));
         var otherYear = await Assess(_u2, "submit", path, "--year", "2026");
         Assert.Equal(5, otherYear.Exit);
-        Assert.Contains("FORM_OUTDATED", otherYear.Err, StringComparison.Ordinal);
+        Assert.Contains("重新生成填报表", otherYear.Err, StringComparison.Ordinal); // the reason in words (FORM_OUTDATED is for programs)
         Assert.Contains($"{Year} 年度", otherYear.Err, StringComparison.Ordinal);
 
         Fill(path, ("legalaid.consultations", "约十件"));

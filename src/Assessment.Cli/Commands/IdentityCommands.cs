@@ -99,8 +99,8 @@ public static class IdentityCommands
     {
         IndicatorKind.Count => "计数",
         IndicatorKind.Event => "事件数",
-        IndicatorKind.Amount => "金额",
-        IndicatorKind.Rate => i.IsComputedRate ? "比率（由分子分母计算）" : "比率",
+        IndicatorKind.Amount => i.Unit is "万元" or "元" ? "金额" : "数值（可含小数）",
+        IndicatorKind.Rate => i.IsComputedRate ? "比率（平台按分子分母计算，不填报）" : "比率",
         IndicatorKind.Score => "得分",
         IndicatorKind.Flag => "是/否",
         _ => i.Kind.ToString(),

@@ -249,7 +249,16 @@ public static class WorkflowCommands
         }
 
         Console.WriteLine($"审计链：{w.AuditHead.Count} 条，链尾 {w.AuditHead.Hash[..Math.Min(16, w.AuditHead.Hash.Length)]}");
-        Console.WriteLine($"可执行：{May(("填报", w.MaySubmit), ("上报", w.MaySubmitForReview), ("退回", w.MayReturn), ("审核通过", w.MayApprove), ("调整", w.MayAdjust), ("延期", w.MayExtend), ("录入考核办指标", w.MayEnterAssessorValues))}");
+        var may = May(("填报", w.MaySubmit), ("上报", w.MaySubmitForReview), ("退回", w.MayReturn), ("审核通过", w.MayApprove), ("调整", w.MayAdjust), ("延期", w.MayExtend), ("录入考核办指标", w.MayEnterAssessorValues));
+        // Nothing for this key to do: say whose turn it is.
+        Console.WriteLine($"可执行：{(may != "无" ? may : w.Status switch
+        {
+            "collecting" or "returned" => "无（等待县（区）上报）",
+            "submitted" => "无（等待市级考核办审核）",
+            "reviewed" => "无（已审核通过，等待发布结果）",
+            "published" => "无（结果已发布）",
+            _ => may,
+        })}");
     }
 
     private static string May(params (string Name, bool Allowed)[] actions) =>

@@ -60,6 +60,13 @@ public sealed record Indicator(
     string? Weight = null,
     string? Note = null)
 {
+    /// <summary>
+    /// The name with its unit of measure as a form shows it, "名称（单位）", once: a name that already ends with its unit
+    /// (法治工作经费（万元）) is not given it twice.
+    /// </summary>
+    public static string Labelled(string name, string? measure) =>
+        string.IsNullOrEmpty(measure) || name.EndsWith($"（{measure}）", StringComparison.Ordinal) ? name : $"{name}（{measure}）";
+
     /// <summary>True when the rate is computed from a numerator and a denominator.</summary>
     public bool IsComputedRate => Kind == IndicatorKind.Rate && Numerator is not null && Denominator is not null;
 

@@ -160,7 +160,7 @@ public sealed class PdfPrinter(Microsoft.Extensions.Options.IOptions<PdfOptions>
             await CloseAsync();
             _profile = Directory.CreateTempSubdirectory("assessment-chromium-").FullName;
             logger.LogInformation("Starting Chromium {Executable} for PDF printing", _executable.Value);
-            _browser = await Puppeteer.LaunchAsync(new LaunchOptions
+            var options = new LaunchOptions
             {
                 ExecutablePath = _executable.Value,
                 Headless = true,
@@ -180,7 +180,14 @@ public sealed class PdfPrinter(Microsoft.Extensions.Options.IOptions<PdfOptions>
                     // name resolves. A tenant's template cannot make the server fetch anything (data: URIs still work).
                     "--proxy-server=http://127.0.0.1:9", "--proxy-bypass-list=<-loopback>", "--host-resolver-rules=\"MAP * ~NOTFOUND\"", // quoted: the launcher joins the arguments into one command line
                 ],
-            }).WaitAsync(ct);
+            };
+            // The browser renders tenant HTML: it sees none of the server's configuration.
+            foreach (var (name, value) in Hosting.ChildEnvironment.Blanked())
+            {
+                options.Env[name] = value;
+            }
+
+            _browser = await Puppeteer.LaunchAsync(options).WaitAsync(ct);
             return _browser;
         }
         finally

@@ -54,6 +54,7 @@ public sealed class ReportFiles(ILogger<ReportFiles> logger) : IDisposable
             start.ArgumentList.Add(typeof(ReportFiles).Assembly.Location);
         }
 
+        Hosting.ChildEnvironment.Restrict(start);
         start.ArgumentList.Add(ReportReaderProcess.Argument);
         start.ArgumentList.Add(Path.GetFileName(fileName));
         start.Environment["DOTNET_GCHeapHardLimit"] = "0x" + HeapLimitBytes.ToString("X", System.Globalization.CultureInfo.InvariantCulture);

@@ -28,21 +28,19 @@ public static class WebSessions
     /// <summary>The roles that work in the browser: everyone of a tenant (the platform operator uses the CLI).</summary>
     public static bool MaySignIn(Role role) => role is Role.Assessor or Role.Leader or Role.TenantAdmin or Role.County or Role.Unit;
 
-    public static void AddWebSessions(this IServiceCollection services, string dataDir, bool secureCookies)
+    public static void AddWebSessions(this IServiceCollection services, Npgsql.NpgsqlDataSource database, WebKeyOptions keys, bool secureCookies)
     {
-        // The keys that protect session cookies: in the data folder, readable only by the server's user.
-        var keys = Path.Combine(Path.GetFullPath(dataDir), "web-keys");
-        if (OperatingSystem.IsWindows())
+        // One key ring for the cluster, in the database: a session or form from one replica is valid on every other and
+        // across roll-outs. The application name is fixed, so replicas in different folders share their keys.
+        var protection = services.AddDataProtection().SetApplicationName("assessment-workbench");
+        services.Configure<Microsoft.AspNetCore.DataProtection.KeyManagement.KeyManagementOptions>(o => o.XmlRepository = new PostgresKeyRing(database));
+        if (keys.Load() is { } certificate)
         {
-            Directory.CreateDirectory(keys);
-        }
-        else
-        {
-            Directory.CreateDirectory(keys, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-            File.SetUnixFileMode(keys, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            // At rest the keys are encrypted with a certificate from a Kubernetes Secret; whoever reads the table
+            // without it cannot forge a session.
+            protection.ProtectKeysWithCertificate(certificate).UnprotectKeysWithAnyCertificate(certificate);
         }
 
-        services.AddDataProtection().PersistKeysToFileSystem(new DirectoryInfo(keys));
         services.AddAuthentication().AddCookie(Scheme, o =>
         {
             o.Cookie.Name = CookieName;

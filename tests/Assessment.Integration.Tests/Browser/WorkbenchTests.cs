@@ -141,6 +141,49 @@ public sealed class WorkbenchTests(PlatformFixture platform, BrowserSession brow
     }
 
     [Fact]
+    public async Task Every_page_of_every_role_passes_the_automated_accessibility_check()
+    {
+        // axe-core (Deque) in Chromium: no serious or critical violation on any workbench page, for each role, at the
+        // desktop width and on a phone.
+        var tenant = await TestTenant.CreateAsync(Server, Year);
+        var op = As(Server.OperatorKey());
+        var admin = new AdminService.AdminServiceClient(Server.Channel);
+        var leaderKey = (await admin.IssueCredentialAsync(new IssueCredentialRequest { Tenant = tenant.Id, Role = "leader", Name = "无障碍测试领导" }, op)).Key;
+        var adminKey = (await admin.IssueCredentialAsync(new IssueCredentialRequest { Tenant = tenant.Id, Role = "tenant_admin", Name = "无障碍测试管理员" }, op)).Key;
+        (string Who, string Key, string[] Paths)[] roles =
+        [
+            ("assessor", tenant.Assessor, [$"/{Year}", $"/{Year}/ranking", $"/{Year}/counties/c1", $"/{Year}/scheme", "/no-such-page"]),
+            ("county", tenant.County, [$"/{Year}/counties/c1"]),
+            ("unit", tenant.Units["u1"], [$"/{Year}/form"]),
+            ("leader", leaderKey, ["/bulletins", $"/{Year}/ranking"]),
+            ("tenant admin", adminKey, ["/admin"]),
+        ];
+        var failures = new List<string>();
+        foreach (var width in new[] { 1280, 390 })
+        {
+            foreach (var (who, key, paths) in roles)
+            {
+                var page = await SignInAsync(key, width);
+                foreach (var path in paths.Prepend(new Uri(page.Url).AbsolutePath).Distinct())
+                {
+                    await page.GotoAsync(path);
+                    var result = await Deque.AxeCore.Playwright.PageExtensions.RunAxe(page);
+                    failures.AddRange(result.Violations.Where(v => v.Impact is "serious" or "critical")
+                        .Select(v => $"{who} {path} at {width}px: {v.Id} ({v.Impact}) {v.Help} — {string.Join("; ", v.Nodes.Take(3).Select(n => n.Html))}"));
+                }
+
+                await page.Context.CloseAsync();
+            }
+        }
+
+        // The sign-in page, before anyone is signed in.
+        var anonymous = await browser.Browser.NewPageAsync(new BrowserNewPageOptions { BaseURL = $"http://127.0.0.1:{Server.Config.WebPort}", Locale = "zh-CN" });
+        await anonymous.GotoAsync("/login");
+        failures.AddRange((await Deque.AxeCore.Playwright.PageExtensions.RunAxe(anonymous)).Violations.Where(v => v.Impact is "serious" or "critical").Select(v => $"anonymous /login: {v.Id} {v.Help}"));
+        Assert.True(failures.Count == 0, string.Join('\n', failures.Distinct()));
+    }
+
+    [Fact]
     public async Task The_ranking_shows_rank_county_total_and_grade_without_scrolling_at_1280_and_390_pixels()
     {
         var tenant = await TestTenant.CreateAsync(Server, Year);
@@ -237,6 +280,9 @@ public sealed class WorkbenchTests(PlatformFixture platform, BrowserSession brow
         await assessor.GotoAsync($"/{Year}");
         await assessor.ClickAsync("form[action*='handler=Publish'] button[type=submit]");
         Assert.Contains("已发布", await assessor.InnerTextAsync("p.notice[role=status]"));
+        var overview = await assessor.InnerTextAsync("div.cards");
+        Assert.Contains("结果已发布", overview);
+        Assert.DoesNotContain("审核通过 0", overview);
 
         Assert.Equal(200, (await leader.GotoAsync($"/{Year}/ranking"))!.Status);
         Assert.Contains("甲县", await leader.InnerTextAsync("table"));

@@ -48,7 +48,6 @@ public sealed class ServerProcess : IAsyncDisposable
         public int GrpcPort { get; init; } = FreePort();
         public int WebPort { get; init; } = FreePort();
         public int SiloPort { get; init; } = FreePort();
-        public int GatewayPort { get; init; } = FreePort();
 
         /// <summary>Another build of the server to run (a published one); the solution's build when null.</summary>
         public string? Dll { get; init; }
@@ -66,9 +65,9 @@ public sealed class ServerProcess : IAsyncDisposable
             }
             catch (PortTakenException) when (attempt < 4)
             {
-                // Which of the four it was is not always told apart (Kestrel's and Orleans' bind errors read alike when
-                // the host fails to start), so all four are asked for again.
-                settings = settings with { GrpcPort = FreePort(), WebPort = FreePort(), SiloPort = FreePort(), GatewayPort = FreePort() };
+                // Which of the three it was is not always told apart (Kestrel's and Orleans' bind errors read alike when
+                // the host fails to start), so all three are asked for again.
+                settings = settings with { GrpcPort = FreePort(), WebPort = FreePort(), SiloPort = FreePort() };
             }
         }
     }
@@ -93,7 +92,6 @@ public sealed class ServerProcess : IAsyncDisposable
             $"--GrpcPort={settings.GrpcPort}",
             $"--WebPort={settings.WebPort}",
             $"--Cluster:SiloPort={settings.SiloPort}",
-            $"--Cluster:GatewayPort={settings.GatewayPort}",
             $"--Cluster:Mode={settings.ClusterMode}",
             $"--Database:Throwaway={settings.Throwaway}",
             "--Logging:LogLevel:Default=Warning",

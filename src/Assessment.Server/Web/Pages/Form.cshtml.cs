@@ -52,6 +52,9 @@ public sealed partial class FormModel(FillInForms forms, SubmissionDesk submissi
 
     public SubmissionReceipt? Preview { get; private set; }
 
+    /// <summary>What saving would change, value by value: name, the stored value and the value entered (as the CLI's dry run shows).</summary>
+    public IReadOnlyList<(string Name, string Before, string After)> PreviewChanges { get; private set; } = [];
+
     /// <summary>Why this save was refused, shown on the re-rendered form (not carried to the next page).</summary>
     public string? Refusal { get; private set; }
 
@@ -140,6 +143,7 @@ public sealed partial class FormModel(FillInForms forms, SubmissionDesk submissi
             if (preview)
             {
                 Preview = receipt;
+                PreviewChanges = Changes(receipt, values);
                 foreach (var outcome in receipt.Outcomes.Where(o => o.Outcome == Grains.Abstractions.ValueOutcome.Rejected))
                 {
                     Errors[outcome.Code] = outcome.Reason ?? "不予接受";
@@ -237,6 +241,22 @@ public sealed partial class FormModel(FillInForms forms, SubmissionDesk submissi
         var parts = Form.Rows.Select(r => r.Code).ToHashSet(StringComparer.Ordinal);
         return catalog.Indicators.Where(i => i.IsComputedRate && parts.Contains(i.Numerator!) && parts.Contains(i.Denominator!)
             && catalog.Dimension(i.Dimension).Name == dimensionName);
+    }
+
+    private List<(string Name, string Before, string After)> Changes(SubmissionReceipt receipt, List<ValueEntry> entered)
+    {
+        var stored = Snapshot.Values.Where(v => v.Value.HasValue).ToDictionary(v => v.Code, v => v.Value!.Value, StringComparer.Ordinal);
+        var sent = entered.ToDictionary(v => v.Code, v => v.Value, StringComparer.Ordinal);
+        var rows = Form.Rows.ToDictionary(r => r.Code, StringComparer.Ordinal);
+        string Text(string code, double? value) => value is not { } v ? "未填报"
+            : rows.TryGetValue(code, out var row) && row.Kind == "flag" ? (v == 1 ? "是" : "否")
+            : Show(v) + (rows.TryGetValue(code, out var r) && r.Measure.Length > 0 ? r.Measure : "");
+        return receipt.Outcomes
+            .Where(o => o.Outcome is Grains.Abstractions.ValueOutcome.Accepted or Grains.Abstractions.ValueOutcome.Updated or Grains.Abstractions.ValueOutcome.Cleared)
+            .Select(o => (rows.TryGetValue(o.Code, out var row) ? row.Name : o.Code,
+                Text(o.Code, stored.TryGetValue(o.Code, out var before) ? before : null),
+                Text(o.Code, sent.GetValueOrDefault(o.Code))))
+            .ToList();
     }
 
     /// <summary>A computed rate's value from the parts on the page ("95.83%"), or null while a part is missing or zero.</summary>
