@@ -51,51 +51,13 @@ public static partial class ParseErrors
     }
 
     /// <summary>The commands and options of <paramref name="command"/> (and the options it inherits) close to a mistyped token.</summary>
-    public static IReadOnlyList<string> Suggestions(string token, Command command)
-    {
-        var names = command.Subcommands.SelectMany(c => c.Aliases.Prepend(c.Name))
+    public static IReadOnlyList<string> Suggestions(string token, Command command) =>
+        Domain.Keys.Similar.To(token, command.Subcommands.SelectMany(c => c.Aliases.Prepend(c.Name))
             .Concat(command.Options.SelectMany(o => o.Aliases.Prepend(o.Name)))
             .Concat(Ancestors(command).SelectMany(c => c.Options.Where(o => o.Recursive)).SelectMany(o => o.Aliases.Prepend(o.Name)))
-            .Where(n => !n.StartsWith("-?", StringComparison.Ordinal))
-            .Distinct(StringComparer.Ordinal);
-        var limit = Math.Max(1, token.TrimStart('-').Length / 3);
-        return names.Select(n => (Name: n, Distance: Distance(token, n)))
-            .Where(c => c.Distance <= limit || (token.Length >= 3 && c.Name.TrimStart('-').StartsWith(token.TrimStart('-'), StringComparison.Ordinal)))
-            .OrderBy(c => c.Distance).ThenBy(c => c.Name, StringComparer.Ordinal)
-            .Take(3).Select(c => c.Name).ToList();
-    }
+            .Where(n => !n.StartsWith("-?", StringComparison.Ordinal)));
 
     private static IEnumerable<Command> Ancestors(Command command) => command.Parents.OfType<Command>().SelectMany(p => Ancestors(p).Prepend(p));
-
-    /// <summary>Optimal string alignment distance (insertions, deletions, substitutions, adjacent swaps).</summary>
-    private static int Distance(string a, string b)
-    {
-        var d = new int[a.Length + 1, b.Length + 1];
-        for (var i = 0; i <= a.Length; i++)
-        {
-            d[i, 0] = i;
-        }
-
-        for (var j = 0; j <= b.Length; j++)
-        {
-            d[0, j] = j;
-        }
-
-        for (var i = 1; i <= a.Length; i++)
-        {
-            for (var j = 1; j <= b.Length; j++)
-            {
-                var cost = a[i - 1] == b[j - 1] ? 0 : 1;
-                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + cost);
-                if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
-                {
-                    d[i, j] = Math.Min(d[i, j], d[i - 2, j - 2] + 1);
-                }
-            }
-        }
-
-        return d[a.Length, b.Length];
-    }
 
     /// <summary>True when the parse found no command to run at all (the person typed only the program or a group).</summary>
     public static bool OnlyCommandMissing(ParseResult parse) =>

@@ -63,6 +63,32 @@ public class ValidationTests
     }
 
     [Fact]
+    public void A_mistyped_code_gets_a_did_you_mean_for_every_indicator_of_the_submitter()
+    {
+        // Generated: every unit indicator's code with one letter dropped, doubled or two swapped.
+        var random = new Random(30);
+        foreach (var indicator in IndicatorCatalog.Default.Indicators.Where(i => i.AcceptsFrom(IndicatorSource.Unit)))
+        {
+            var code = indicator.Code;
+            var i = 1 + random.Next(code.Length - 2);
+            var typo = random.Next(3) switch
+            {
+                0 => code.Remove(i, 1),
+                1 => code.Insert(i, code[i].ToString()),
+                _ => string.Concat(code[..i], code[i + 1], code[i], code[(i + 2)..]),
+            };
+            if (typo == code)
+            {
+                continue;
+            }
+
+            var v = Assert.Single(Validate(new SubmittedValue(typo, 1)));
+            Assert.Contains("您是否要填报", v.Description, StringComparison.Ordinal);
+            Assert.Contains(code, v.Description, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public void A_numerator_above_its_denominator_is_rejected_on_the_numerator()
     {
         var violations = Validate(new("enforce.issues_found", 3), new("enforce.issues_rectified", 4));

@@ -141,6 +141,27 @@ public sealed partial class IsolatedServerTests(PlatformFixture platform)
     }
 
     [Fact]
+    public async Task Replicas_starting_together_on_an_empty_database_issue_one_operator_key()
+    {
+        var database = await platform.Postgres.CreateDatabaseAsync();
+        var servers = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => StartAsync(new Settings(database, PostgresFixture.NewDataDir(), null))));
+        try
+        {
+            await using var db = Npgsql.NpgsqlDataSource.Create(database);
+            await using var count = db.CreateCommand("SELECT count(*) FROM credential_directory WHERE role = 'Operator'");
+            Assert.Equal(1L, (long)(await count.ExecuteScalarAsync())!);
+            Assert.Single(servers, s => File.Exists(Path.Combine(s.Config.DataDir, "operator.key")));
+        }
+        finally
+        {
+            foreach (var server in servers)
+            {
+                await server.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact]
     public async Task A_stale_duplicate_activation_never_overwrites_committed_audit_entries()
     {
         // Two single-silo clusters on one database: each activates the same county, as a duplicate activation would.

@@ -11,6 +11,9 @@ public sealed class SubmissionValidator(IndicatorCatalog catalog)
     /// <summary>Most values one submission may carry.</summary>
     public const int MaxValues = 500;
 
+    /// <summary>Unknown codes in one submission that get a "did you mean".</summary>
+    private const int MaxSuggestions = 10;
+
     /// <summary>Longest note, in characters.</summary>
     public const int MaxNoteLength = 2000;
 
@@ -51,6 +54,7 @@ public sealed class SubmissionValidator(IndicatorCatalog catalog)
         }
 
         var seen = new Dictionary<string, int>(StringComparer.Ordinal);
+        var suggested = 0;
         var accepted = new Dictionary<string, (int Index, double Value)>(StringComparer.Ordinal);
         for (var i = 0; i < values.Count; i++)
         {
@@ -58,7 +62,12 @@ public sealed class SubmissionValidator(IndicatorCatalog catalog)
             var field = $"values[{i}]";
             if (string.IsNullOrEmpty(item.Code) || !catalog.TryGet(item.Code, out var indicator))
             {
-                violations.Add(new($"{field}.code", $"未知指标代码 '{Truncate(item.Code)}'"));
+                // Suggestions for the first few unknown codes only: a request of 500 nonsense codes costs no more than ten.
+                IReadOnlyList<string> close = suggested++ < MaxSuggestions
+                    ? Keys.Similar.To(item.Code ?? "", catalog.Indicators.Where(i => i.AcceptsFrom(submitter)).Select(i => i.Code), take: 2)
+                    : [];
+                violations.Add(new($"{field}.code", $"未知指标代码 '{Truncate(item.Code)}'"
+                    + (close.Count > 0 ? $"，您是否要填报 {string.Join("、", close.Select(c => $"{c}（{catalog[c].Name}）"))}？" : "")));
                 continue;
             }
 

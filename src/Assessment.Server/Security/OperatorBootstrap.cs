@@ -8,11 +8,33 @@ namespace Assessment.Server.Security;
 /// On a platform without a usable operator credential, issues one and writes it to <c>operator.key</c> in the data
 /// folder, readable only by the server's user. The key itself is never logged; only the file's path is printed.
 /// </summary>
-public sealed class OperatorBootstrap(CredentialService credentials, IOptions<PlatformOptions> platform, ILogger<OperatorBootstrap> logger) : IHostedService
+public sealed class OperatorBootstrap(CredentialService credentials, IOptions<PlatformOptions> platform, Npgsql.NpgsqlDataSource database, ILogger<OperatorBootstrap> logger) : IHostedService
 {
+    // Replicas starting together on an empty database take turns: the first issues the key, the others find it.
+    private const long LockKey = 0x4153534553534F50; // "ASSESSOP"
+
     public string KeyFile => Path.Combine(Path.GetFullPath(platform.Value.DataDir), "operator.key");
 
     public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        await using (var take = new Npgsql.NpgsqlCommand($"SELECT pg_advisory_lock({LockKey})", connection))
+        {
+            await take.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        try
+        {
+            await IssueUnlessPresentAsync(cancellationToken);
+        }
+        finally
+        {
+            await using var release = new Npgsql.NpgsqlCommand($"SELECT pg_advisory_unlock({LockKey})", connection);
+            await release.ExecuteNonQueryAsync(CancellationToken.None);
+        }
+    }
+
+    private async Task IssueUnlessPresentAsync(CancellationToken cancellationToken)
     {
         if (await credentials.HasActiveOperatorAsync())
         {

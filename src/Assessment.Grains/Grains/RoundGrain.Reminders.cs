@@ -1,0 +1,116 @@
+using Assessment.Domain.Workflow;
+using Assessment.Grains.Abstractions;
+using Microsoft.Extensions.Logging;
+
+namespace Assessment.Grains.Grains;
+
+/// <summary>
+/// Deadline reminders and their delivery: the reminder records which units have not submitted at each point and
+/// posts the notification to the tenant's webhook, off the grain's turn, until it is delivered.
+/// </summary>
+public sealed partial class RoundGrain
+{
+    public Task<RoundNotification[]> GetNotifications() => Task.FromResult(Enumerable.Reverse(S.Notifications).ToArray());
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (reminderName != ReminderName)
+        {
+            return;
+        }
+
+        if (S.Phase is RoundPhase.Draft or RoundPhase.Published)
+        {
+            await StopRemindersAsync();
+            return;
+        }
+
+        var now = clock.GetUtcNow();
+        var offsets = options.Value.ReminderOffsets;
+        var due = DeadlineReminders.Due(offsets, S.RemindersDone, S.SubmissionDeadline, now);
+        if (due.Length > 0)
+        {
+            // Several points may have passed while no silo ran the reminder: one notice for the latest of them.
+            var offset = due.Max();
+            var views = await CountyViewsAsync();
+            var overdue = views
+                .Where(v => DeadlineReminders.StillExpected(v.Status, v.Extension, now))
+                .SelectMany(v => v.Progress.Units.Where(u => u.Version == 0).Select(u => $"{v.County}/{u.Unit}"))
+                .ToArray();
+            S.Notifications.Add(new RoundNotification(S.Notifications.LastOrDefault()?.Sequence + 1 ?? 1, now,
+                DeadlineReminders.Kind(offset), offset, overdue.Length,
+                overdue.Take(options.Value.MaxUnitsPerNotification).ToArray(), Delivered: false));
+            if (S.Notifications.Count > MaxNotifications)
+            {
+                S.Notifications.RemoveRange(0, S.Notifications.Count - MaxNotifications);
+            }
+
+            S.RemindersDone.AddRange(due.Select(o => o.Ticks));
+            await state.WriteOrRestoreAsync(GrainContext, logger);
+            logger.LogInformation("Round {Round}: reminder at deadline {Offset:+0.##;-0.##} d found {Count} units without a submission",
+                this.GetPrimaryKeyString(), offset.TotalDays, overdue.Length);
+        }
+
+        await DeliverAsync();
+        if (offsets.All(o => S.RemindersDone.Contains(o.Ticks)) && S.Notifications.All(n => n.Delivered))
+        {
+            await StopRemindersAsync();
+        }
+    }
+
+    /// <summary>
+    /// Posts undelivered notifications without holding the round's turn: a slow or unreachable webhook (10 s time-out)
+    /// never delays the round's other calls. A post that succeeds comes back as <see cref="MarkDelivered"/>.
+    /// </summary>
+    private Task DeliverAsync()
+    {
+        var self = this.AsReference<IRoundGrain>();
+        foreach (var notification in S.Notifications.Where(n => !n.Delivered && _delivering.TryAdd(n.Sequence, true)))
+        {
+            _ = Task.Run(async () =>
+            {
+                try
+                {
+                    if (await notifications.DeliverAsync(_tenant, _year, notification, CancellationToken.None))
+                    {
+                        await self.MarkDelivered(notification.Sequence);
+                    }
+                }
+                catch (Exception ex)
+                {
+                    logger.LogWarning(ex, "Round {Round}: notification {Sequence} not delivered yet", _tenant + "/" + _year, notification.Sequence);
+                }
+                finally
+                {
+                    _delivering.TryRemove(notification.Sequence, out _);
+                }
+            });
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public async Task MarkDelivered(int sequence)
+    {
+        var index = S.Notifications.FindIndex(n => n.Sequence == sequence);
+        if (index < 0 || S.Notifications[index].Delivered)
+        {
+            return;
+        }
+
+        S.Notifications[index] = S.Notifications[index] with { Delivered = true };
+        await state.WriteOrRestoreAsync(GrainContext, logger);
+        if (options.Value.ReminderOffsets.All(o => S.RemindersDone.Contains(o.Ticks)) && S.Notifications.All(n => n.Delivered))
+        {
+            await StopRemindersAsync();
+        }
+    }
+
+    private async Task StopRemindersAsync()
+    {
+        if (await this.GetReminder(ReminderName) is { } reminder)
+        {
+            await this.UnregisterReminder(reminder);
+        }
+    }
+}

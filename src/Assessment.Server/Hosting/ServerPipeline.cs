@@ -1,0 +1,99 @@
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+using Assessment.Server.Security;
+using Assessment.Server.Services;
+using Assessment.Server.Web;
+
+namespace Assessment.Server.Hosting;
+
+/// <summary>
+/// The request pipeline and endpoints of the server, and the start-up summary it prints once it is ready: addresses,
+/// where the keys are, the warm-up, "Ready.".
+/// </summary>
+public static class ServerPipeline
+{
+    public static void UsePlatform(this WebApplication app, PlatformOptions platform, WebOptions web, DemoOptions demo, X509Certificate2? certificate)
+    {
+        if (platform.Proxy.KnownNetworks.Length > 0)
+        {
+            // Before everything that looks at the client's address (the failed-sign-in budget) or scheme.
+            app.UseForwardedHeaders();
+        }
+
+        app.UseMiddleware<ClusterFaultMiddleware>();
+        app.UseMiddleware<SecurityHeaders>();
+        if (web.Enabled)
+        {
+            app.UseWorkbenchErrorPages();
+        }
+
+        // Routing after the error pages, so a re-executed error page is routed afresh.
+        app.UseRouting();
+        app.UseAuthentication();
+        app.UseRateLimiter();
+        app.UseAuthorization();
+        app.MapGrpcService<SubmissionGrpcService>();
+        app.MapGrpcService<AssessmentGrpcService>();
+        app.MapGrpcService<BulletinGrpcService>();
+        app.MapGrpcService<AdminGrpcService>();
+        app.MapGrpcService<AccountGrpcService>();
+        app.MapGrpcService<ReportGrpcService>();
+        app.MapGrpcHealthChecksService();
+        app.MapGet("/healthz", () => Results.Text("ok"));                       // liveness: the process answers
+        app.MapHealthChecks("/readyz");                                          // readiness: silo active, database reachable
+        // Metrics tell load and failures by tenant-free names, still not for everyone: on their own port when configured (the
+        // cluster's NetworkPolicy admits the monitoring namespace there), else to loopback clients only.
+        if (platform.MetricsPort > 0)
+        {
+            app.MapPrometheusScrapingEndpoint("/metrics").RequireHost($"*:{platform.MetricsPort}");
+        }
+        else
+        {
+            app.MapPrometheusScrapingEndpoint("/metrics").AddEndpointFilter(async (context, next) =>
+                context.HttpContext.Connection.RemoteIpAddress is { } remote && IPAddress.IsLoopback(remote) ? await next(context) : Results.NotFound());
+        }
+        if (app.Environment.IsDevelopment())
+        {
+            app.MapGrpcReflectionService();
+        }
+
+        if (web.Enabled)
+        {
+            app.MapWorkbench();
+        }
+
+        app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            var host = platform.Host == "0.0.0.0" ? "127.0.0.1" : platform.Host;
+            var scheme = certificate is null ? "http" : "https";
+            Console.WriteLine($"gRPC:  {scheme}://{host}:{platform.GrpcPort}  ({(certificate is null ? "h2c" : "TLS")}; ASSESS_URL for the assess CLI)");
+            if (web.Enabled)
+            {
+                Console.WriteLine($"Web:   {scheme}://{host}:{platform.WebPort}/  (workbench: sign in with a key)");
+            }
+
+            if (demo.Enabled)
+            {
+                Console.WriteLine($"Keys:  {Path.Combine(Path.GetFullPath(platform.DataDir), "demo-credentials.yaml")}");
+            }
+
+            var operatorKey = Path.Combine(Path.GetFullPath(platform.DataDir), "operator.key");
+            if (File.Exists(operatorKey))
+            {
+                Console.WriteLine($"Operator key: {operatorKey}");
+            }
+
+            // Ready once the recently active rounds are loaded (bounded by Warmup:TimeoutSeconds), like /readyz, and the gRPC
+            // port has answered the server's own health check.
+            _ = Task.Run(async () =>
+            {
+                var warmup = app.Services.GetRequiredService<RoundWarmup>();
+                Console.WriteLine($"Warm-up: {await warmup.RunAsync(app.Lifetime.ApplicationStopping, ct => SelfProbe.RunAsync(platform.Host, platform.GrpcPort, certificate, ct))}");
+                if (!app.Lifetime.ApplicationStopping.IsCancellationRequested)
+                {
+                    Console.WriteLine("Ready.");
+                }
+            });
+        });
+    }
+}
