@@ -56,8 +56,12 @@ public sealed partial class BulletinRenderer
 
         try
         {
-            Render(BulletinModel.Sample, format, source);
-            return [];
+            var trial = Render(BulletinModel.Sample, format, source).Content;
+            // A document that navigates away (a meta refresh, in the template or put together by it) prints nothing of
+            // itself: refused here with the reason, and aborted by the printer should one get through.
+            return format == BulletinFormat.Html && RefreshPattern().IsMatch(trial)
+                ? ["模板不能包含页面跳转（<meta http-equiv=\"refresh\">）：通报只打印其自身的内容"]
+                : [];
         }
         catch (BulletinTemplateException ex)
         {
@@ -142,6 +146,9 @@ public sealed partial class BulletinRenderer
 
         return TenantTemplates[key] = template;
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"<meta\b[^>]*http-equiv\s*=\s*[""']?\s*refresh", System.Text.RegularExpressions.RegexOptions.IgnoreCase)]
+    private static partial System.Text.RegularExpressions.Regex RefreshPattern();
 
     [System.Text.RegularExpressions.GeneratedRegex(@"\b(include|import)\b")]
     private static partial System.Text.RegularExpressions.Regex IncludePattern();

@@ -11,9 +11,14 @@ namespace Assessment.Cli;
 /// and is retried with that same id while the server answers UNAVAILABLE, so a retry can never apply a write twice;
 /// submissions retry with their <c>submission_id</c> the same way.
 /// </summary>
-public sealed class ClientChannel(GrpcChannel channel) : CallInvoker, IDisposable
+public sealed class ClientChannel(GrpcChannel channel, bool retry = true) : CallInvoker, IDisposable
 {
-    private readonly CallInvoker _invoker = channel.Intercept(new RetryWithSameIdInterceptor());
+    private readonly CallInvoker _invoker = channel.Intercept(new RetryWithSameIdInterceptor(retry));
+
+    /// <summary>The channel without stamping or retries (raw calls, and the tests of a missing id).</summary>
+    public GrpcChannel Raw => channel;
+
+    public CallInvoker CreateCallInvoker() => channel.CreateCallInvoker();
 
     public override TResponse BlockingUnaryCall<TRequest, TResponse>(Method<TRequest, TResponse> method, string? host, CallOptions options, TRequest request) =>
         _invoker.BlockingUnaryCall(method, host, options, request);
@@ -33,15 +38,18 @@ public sealed class ClientChannel(GrpcChannel channel) : CallInvoker, IDisposabl
     public void Dispose() => channel.Dispose();
 }
 
-/// <summary>Stamps a request_id on writes that have the field, and retries calls that carry an id after UNAVAILABLE.</summary>
-public sealed class RetryWithSameIdInterceptor : Interceptor
+/// <summary>
+/// Stamps a request_id on writes that have the field, and (unless <paramref name="retry"/> is off, as in the tests,
+/// which must see every status as sent) retries calls that carry an id after UNAVAILABLE.
+/// </summary>
+public sealed class RetryWithSameIdInterceptor(bool retry = true) : Interceptor
 {
     private static readonly TimeSpan[] Backoff = [TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2)];
 
     public override AsyncUnaryCall<TResponse> AsyncUnaryCall<TRequest, TResponse>(TRequest request, ClientInterceptorContext<TRequest, TResponse> context,
         AsyncUnaryCallContinuation<TRequest, TResponse> continuation)
     {
-        if (!CarriesId(request))
+        if (!CarriesId(request) || !retry)
         {
             return continuation(request, context);
         }
@@ -80,6 +88,20 @@ public sealed class RetryWithSameIdInterceptor : Interceptor
         }
 
         return new AsyncUnaryCall<TResponse>(response, Headers(), () => last.GetStatus(), () => last.GetTrailers(), () => last.Dispose());
+    }
+
+    public override TResponse BlockingUnaryCall<TRequest, TResponse>(TRequest request, ClientInterceptorContext<TRequest, TResponse> context,
+        BlockingUnaryCallContinuation<TRequest, TResponse> continuation)
+    {
+        CarriesId(request);
+        return continuation(request, context);
+    }
+
+    public override AsyncServerStreamingCall<TResponse> AsyncServerStreamingCall<TRequest, TResponse>(TRequest request, ClientInterceptorContext<TRequest, TResponse> context,
+        AsyncServerStreamingCallContinuation<TRequest, TResponse> continuation)
+    {
+        CarriesId(request);
+        return continuation(request, context);
     }
 
     /// <summary>Gives an empty request_id a new UUID; true when the request is safe to send again (it names itself).</summary>

@@ -92,4 +92,18 @@ public class BulletinRenderingTests
         var html = new BulletinRenderer().Render(input, BulletinFormat.Html).Content;
         Assert.Contains("县2849", html, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("<meta http-equiv=\"refresh\" content=\"0;url=about:blank\">")]
+    [InlineData("<META HTTP-EQUIV=REFRESH CONTENT=0>")]
+    [InlineData("<meta content='1' http-equiv = 'Refresh'>")]
+    [InlineData("<meta\nhttp-equiv=\"refresh\"\ncontent=\"0\">")]
+    [InlineData("<meta http-{{ \"equiv\" }}=\"re{{ \"fresh\" }}\" content=\"0\">")] // put together by the template
+    public void A_tenant_template_that_navigates_away_is_refused_at_upload(string meta)
+    {
+        var source = "<!doctype html><html><head>" + meta + "</head><body>{{ title }}</body></html>";
+        var problem = Assert.Single(new BulletinRenderer().Check(source, BulletinFormat.Html));
+        Assert.Contains("页面跳转", problem, StringComparison.Ordinal);
+        Assert.Empty(new BulletinRenderer().Check("<!doctype html><html><head><meta charset=\"utf-8\"></head><body>{{ title }}</body></html>", BulletinFormat.Html));
+    }
 }

@@ -23,7 +23,7 @@ public sealed class AuthorizationMatrixTests(PlatformFixture platform)
     /// <summary>What a request may name: a county within the caller's tenant, or (admin) a tenant.</summary>
     private enum Scope { None, CountyField, TenantField }
 
-    private sealed record Row(string Method, string[] Roles, Scope Scope, Func<GrpcChannel, CallOptions, string, string, Task<IMessage>> Call);
+    private sealed record Row(string Method, string[] Roles, Scope Scope, Func<CallInvoker, CallOptions, string, string, Task<IMessage>> Call);
 
     private sealed record Principal(string Name, string? Role, string? Key);
 
@@ -40,7 +40,7 @@ public sealed class AuthorizationMatrixTests(PlatformFixture platform)
         }
     }
 
-    private static async Task<IMessage> Import(GrpcChannel channel, CallOptions options)
+    private static async Task<IMessage> Import(CallInvoker channel, CallOptions options)
     {
         using var call = new SubmissionService.SubmissionServiceClient(channel).ImportValues(options);
         try
@@ -141,9 +141,9 @@ public sealed class AuthorizationMatrixTests(PlatformFixture platform)
         new("assessment.v1.AdminService/RevokeCredential", [Operator, TenantAdmin], Scope.TenantField, (ch, o, _, t) => Run(Admin(ch).RevokeCredentialAsync(new CredentialRef { Tenant = t, Id = "0000000000000000" }, o))),
     ];
 
-    private static AssessmentService.AssessmentServiceClient A(GrpcChannel channel) => new(channel);
+    private static AssessmentService.AssessmentServiceClient A(CallInvoker channel) => new(channel);
 
-    private static AdminService.AdminServiceClient Admin(GrpcChannel channel) => new(channel);
+    private static AdminService.AdminServiceClient Admin(CallInvoker channel) => new(channel);
 
     [Fact]
     public async Task Every_rpc_answers_every_principal_and_target_as_its_roles_and_scope_say()

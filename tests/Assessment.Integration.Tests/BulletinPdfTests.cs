@@ -1,4 +1,5 @@
 using Assessment.Bulletins;
+using Assessment.Grains.Abstractions;
 using Assessment.Server.Services;
 using Microsoft.Extensions.Logging.Abstractions;
 using UglyToad.PdfPig;
@@ -42,5 +43,45 @@ public sealed class BulletinPdfTests
         await using var printer = new PdfPrinter(Microsoft.Extensions.Options.Options.Create(new Server.Services.PdfOptions { RecycleAfter = 2, Concurrency = 2 }), NullLogger<PdfPrinter>.Instance);
         var pdfs = await Task.WhenAll(Enumerable.Range(0, 6).Select(i => printer.PrintAsync($"<!doctype html><meta charset=utf-8><p>第{i}份</p>")));
         Assert.All(pdfs, pdf => Assert.Equal("%PDF"u8.ToArray(), pdf[..4]));
+    }
+
+    [Fact]
+    public async Task The_same_document_is_printed_once_and_one_that_navigates_away_harms_no_other_print()
+    {
+        await using var printer = new PdfPrinter(Microsoft.Extensions.Options.Options.Create(new Server.Services.PdfOptions { Concurrency = 2 }), NullLogger<PdfPrinter>.Instance);
+        const string Html = "<!doctype html><meta charset=utf-8><p>缓存的通报</p>";
+        var first = await printer.PrintAsync(Html);
+        var printed = printer.Printed;
+        Assert.Equal(first, await printer.PrintAsync(Html));
+        Assert.Equal(printed, printer.Printed);
+
+        // A document that asks to navigate (a meta refresh a tenant's template let through) beside other documents:
+        // the others all print, and the navigating one prints itself or fails alone.
+        var navigating = Enumerable.Range(0, 3).Select(i =>
+            $"<!doctype html><meta charset=utf-8><meta http-equiv=\"refresh\" content=\"0;url=data:text/html,gone{i}\"><p>跳转{i}</p>");
+        var ordinary = Enumerable.Range(0, 6).Select(i => $"<!doctype html><meta charset=utf-8><p>他市第{i}份</p>");
+        var results = await Task.WhenAll(navigating.Concat(ordinary).Select(async html =>
+        {
+            try
+            {
+                return (html, Pdf: await printer.PrintAsync(html), Error: (Exception?)null);
+            }
+            catch (Exception ex) when (ex is UnavailableException or ResourceExhaustedException)
+            {
+                return (html, Pdf: Array.Empty<byte>(), Error: ex);
+            }
+        }));
+        foreach (var (html, pdf, error) in results.Where(r => !r.html.Contains("refresh", StringComparison.Ordinal)))
+        {
+            Assert.True(error is null, $"{html}: {error?.Message}");
+            using var document = PdfDocument.Open(pdf);
+            Assert.Contains("他市第", Documents.ReportReader.UnifyRadicals(string.Concat(document.GetPage(1).Letters.Select(l => l.Value))), StringComparison.Ordinal);
+        }
+
+        foreach (var (html, pdf, error) in results.Where(r => r.html.Contains("refresh", StringComparison.Ordinal) && r.Error is null))
+        {
+            using var document = PdfDocument.Open(pdf);
+            Assert.Contains("跳转", Documents.ReportReader.UnifyRadicals(string.Concat(document.GetPage(1).Letters.Select(l => l.Value))), StringComparison.Ordinal);
+        }
     }
 }

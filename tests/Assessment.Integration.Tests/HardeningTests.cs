@@ -89,6 +89,40 @@ public sealed class HardeningTests(PlatformFixture platform)
         Assert.Equal("SERVING", HealthCheckResponseStatus());
     }
 
+    [Fact]
+    public async Task Every_write_that_names_itself_is_refused_without_its_request_id_and_changes_nothing()
+    {
+        // Generated from the protos: every unary RPC whose request has a request_id, sent without one (the rest of the
+        // request empty) by a principal its roles admit, is never OK. A valid write without an id is INVALID_ARGUMENT on
+        // request_id and stores nothing.
+        var raw = Marshallers.Create<byte[]>(b => b, b => b);
+        var invoker = platform.Server.Channel.CreateCallInvoker();
+        var operatorKey = As(platform.Server.OperatorKey());
+        var checkedMethods = 0;
+        foreach (var service in new[] { AssessmentService.Descriptor, BulletinService.Descriptor, AdminService.Descriptor })
+        {
+            foreach (var m in service.Methods.Where(m => !m.IsClientStreaming && !m.IsServerStreaming && m.InputType.FindFieldByName("request_id") is not null))
+            {
+                var method = new Method<byte[], byte[]>(MethodType.Unary, service.FullName, m.Name, raw, raw);
+                var key = service == AdminService.Descriptor ? operatorKey : Assessor;
+                var ex = await Assert.ThrowsAsync<RpcException>(() => invoker.AsyncUnaryCall(method, null, key, []).ResponseAsync);
+                Assert.True(ex.StatusCode is StatusCode.InvalidArgument or StatusCode.PermissionDenied or StatusCode.FailedPrecondition or StatusCode.NotFound,
+                    $"{m.FullName}: {ex.StatusCode} {ex.Status.Detail}");
+                checkedMethods++;
+            }
+        }
+
+        Assert.True(checkedMethods >= 15, $"{checkedMethods} methods");
+        var tenant = $"noid{Guid.NewGuid():N}"[..12];
+        var refused = await Refused(StatusCode.InvalidArgument, "request_id", () => new AdminService.AdminServiceClient(platform.Server.Channel.Raw).CreateTenantAsync(
+            new CreateTenantRequest { Tenant = tenant, Name = "无编号市", Issuer = "无编号市法治办", DocumentPrefix = "无", Recipients = "各县" }, operatorKey).ResponseAsync);
+        Assert.Contains("request_id", refused.Status.Detail + refused.GetRpcStatus()!.GetDetail<BadRequest>()!.FieldViolations[0].Description, StringComparison.Ordinal);
+        await Refused(StatusCode.NotFound, null, () => Admin.GetTenantAsync(new GetTenantRequest { Tenant = tenant }, operatorKey).ResponseAsync);
+        await Refused(StatusCode.InvalidArgument, "request_id", () => new AssessmentService.AssessmentServiceClient(platform.Server.Channel.Raw).DefineRoundAsync(
+            new DefineRoundRequest { Year = 2036, SubmissionDeadline = new Timestamp { Seconds = 2_200_000_000 } }, Assessor).ResponseAsync);
+        await Refused(StatusCode.FailedPrecondition, null, () => Assessment.GetRoundAsync(new GetRoundRequest { Year = 2036 }, Assessor).ResponseAsync); // never defined
+    }
+
     private string HealthCheckResponseStatus() =>
         new Grpc.Health.V1.Health.HealthClient(platform.Server.Channel).Check(new Grpc.Health.V1.HealthCheckRequest()).Status.ToString().ToUpperInvariant();
 

@@ -35,9 +35,13 @@ public sealed class PdfPrinter(Microsoft.Extensions.Options.IOptions<PdfOptions>
     private readonly SemaphoreSlim _launch = new(1);
     private readonly Lazy<string?> _executable = new(() => Find(options.Value.Chromium));
     private readonly System.Collections.Concurrent.ConcurrentStack<(IBrowser Browser, IPage Page)> _idle = new();
+    private readonly PdfCache _cache = new();
     private IBrowser? _browser;
     private string? _profile;
     private int _prints;
+
+    /// <summary>Prints the browser was asked for (a document found in the cache is not printed again).</summary>
+    public int Printed => Volatile.Read(ref _prints);
 
     /// <summary>A page that printed a larger document is closed, not kept: it would hold that document's memory.</summary>
     private const int KeepPageBelow = 1_000_000;
@@ -52,6 +56,12 @@ public sealed class PdfPrinter(Microsoft.Extensions.Options.IOptions<PdfOptions>
         if (!Available)
         {
             throw new PreconditionException("PDF_UNAVAILABLE", $"服务器未安装 Chromium，无法生成 PDF（HTML 与 Markdown 版不受影响）。请管理员安装：{InstallHint}");
+        }
+
+        var key = PdfCache.KeyOf(html);
+        if (_cache.TryGet(key, out var cached))
+        {
+            return cached;
         }
 
         using var budget = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -83,6 +93,7 @@ public sealed class PdfPrinter(Microsoft.Extensions.Options.IOptions<PdfOptions>
                 page = null;
             }
 
+            _cache.Add(key, pdf);
             return pdf;
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
@@ -92,9 +103,14 @@ public sealed class PdfPrinter(Microsoft.Extensions.Options.IOptions<PdfOptions>
         }
         catch (Exception ex) when (ex is PuppeteerException or TimeoutException or IOException)
         {
-            // The browser failed to start or died mid-print: the next print starts a fresh one.
+            // Only a browser that is gone is restarted: one document that fails (its page closed below) must not cut
+            // off the other tenants' prints running in the same browser.
             logger.LogError(ex, "PDF printing failed");
-            await RestartAsync();
+            if (_browser is not { IsConnected: true })
+            {
+                await RestartAsync();
+            }
+
             throw new UnavailableException("PDF 生成失败（浏览器异常），请稍后重试；如仍失败请联系平台运维。");
         }
         finally
@@ -127,6 +143,10 @@ public sealed class PdfPrinter(Microsoft.Extensions.Options.IOptions<PdfOptions>
 
         var page = await browser.NewPageAsync().WaitAsync(ct);
         await page.SetJavaScriptEnabledAsync(false);
+        // A document only ever prints itself: any navigation it asks for (a meta refresh, a link followed) and any
+        // request is aborted, so the page keeps the content it was given.
+        await page.SetRequestInterceptionAsync(true);
+        page.Request += (_, e) => _ = e.Request.AbortAsync();
         return page;
     }
 

@@ -9,7 +9,8 @@ using Npgsql;
 namespace Assessment.Server.Services;
 
 /// <summary>
-/// Makes a write that a client may retry answer once: the first call with a request_id runs and its answer (the
+/// Makes a write that a client may retry answer once: every such write carries a request_id (required); the first call
+/// runs and its answer (the
 /// response, or a definite refusal such as INVALID_ARGUMENT or ABORTED) is kept; a retry with the same id and the same
 /// request gets that answer back without running again; the same id with another request is ALREADY_EXISTS. While
 /// the first call still runs, a retry is UNAVAILABLE (safe to repeat). A call that failed for a passing reason
@@ -48,14 +49,12 @@ public sealed class RequestLedger(NpgsqlDataSource db, ILogger<RequestLedger> lo
         Func<Task<TResponse>> run, CancellationToken cancellation)
         where TResponse : IMessage<TResponse>, new()
     {
-        if (requestId.Length == 0)
-        {
-            return await run();
-        }
-
+        // Required: a write without an id could not be told from its own retry, and would run twice.
         if (!Guid.TryParse(requestId, out var id) || id == Guid.Empty)
         {
-            throw new ValidationFailedException([new FieldError("request_id", "须为 UUID（同一次操作重试时使用同一个 UUID）")]);
+            throw new ValidationFailedException([new FieldError("request_id", requestId.Length == 0
+                ? "须填写 request_id（UUID）：同一次操作重试时使用同一个 UUID，平台据此保证只执行一次"
+                : "须为 UUID（同一次操作重试时使用同一个 UUID）")]);
         }
 
         var caller = user.FindFirst(Caller.CredentialClaim)?.Value ?? "";

@@ -13,6 +13,7 @@ public sealed class SubmissionDesk(IClusterClient cluster, FillInForms forms)
     /// <summary>Stores (or, dry, previews) one submission of the caller's own figures; counts the outcome.</summary>
     public async Task<SubmissionReceipt> SubmitAsync(Caller caller, int year, Guid submissionId, ValueEntry[] values, bool dryRun, string? formId = null)
     {
+        RequireSubmitter(caller);
         try
         {
             if (!string.IsNullOrEmpty(formId))
@@ -41,7 +42,20 @@ public sealed class SubmissionDesk(IClusterClient cluster, FillInForms forms)
             _ => "other",
         }));
 
-    public Task<UnitSnapshot> GetSnapshotAsync(Caller caller, int year) => UnitOf(caller, year).GetSnapshot();
+    public Task<UnitSnapshot> GetSnapshotAsync(Caller caller, int year)
+    {
+        RequireSubmitter(caller);
+        return UnitOf(caller, year).GetSnapshot();
+    }
+
+    /// <summary>Only a unit, or a county for its own figures, submits: one rule for the gRPC service and the web form.</summary>
+    private static void RequireSubmitter(Caller caller)
+    {
+        if (caller.Role is not (Role.Unit or Role.County) || caller.County is null)
+        {
+            throw new PermissionDeniedException();
+        }
+    }
 
     private IUnitGrain UnitOf(Caller caller, int year) =>
         cluster.GetGrain<IUnitGrain>(GrainKeys.Unit(caller.Tenant, caller.County!, FillInForms.OwnUnit(caller), year));

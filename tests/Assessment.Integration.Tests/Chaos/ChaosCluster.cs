@@ -34,7 +34,7 @@ public sealed class ChaosCluster : IAsyncDisposable
         Database = database;
         _settings = settings;
         _silos = new ServerProcess?[settings.Length];
-        Channels = settings.Select(s => GrpcChannel.ForAddress($"http://127.0.0.1:{s.GrpcPort}")).ToArray();
+        Channels = settings.Select(s => new Assessment.Cli.ClientChannel(GrpcChannel.ForAddress($"http://127.0.0.1:{s.GrpcPort}"), retry: false)).ToArray();
     }
 
     public static string SeedFile => Path.Combine(AppContext.BaseDirectory, "Seeds", "chaos.yaml");
@@ -42,7 +42,7 @@ public sealed class ChaosCluster : IAsyncDisposable
     public EmbeddedPostgres Database { get; }
 
     /// <summary>One channel per silo, kept across restarts (a client reconnects as it would to a real endpoint).</summary>
-    public GrpcChannel[] Channels { get; }
+    public Assessment.Cli.ClientChannel[] Channels { get; }
 
     public IReadOnlyDictionary<string, string> Keys { get; private set; } = null!;
 
@@ -89,7 +89,7 @@ public sealed class ChaosCluster : IAsyncDisposable
         {
             // Its gRPC port was taken before it bound (it started on another): restarts and clients use the new one.
             Channels[index].Dispose();
-            Channels[index] = GrpcChannel.ForAddress($"http://127.0.0.1:{silo.Config.GrpcPort}");
+            Channels[index] = new Assessment.Cli.ClientChannel(GrpcChannel.ForAddress($"http://127.0.0.1:{silo.Config.GrpcPort}"), retry: false);
         }
 
         _settings[index] = silo.Config;

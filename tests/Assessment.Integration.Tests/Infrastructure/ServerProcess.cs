@@ -40,7 +40,12 @@ public sealed class ServerProcess : IAsyncDisposable
 
     public int ProcessId => _process.Id;
 
-    public GrpcChannel Channel { get; private set; } = null!;
+    /// <summary>
+    /// The server's gRPC endpoint as every real client uses it: a write without a request_id gets one (the server requires
+    /// them), as the CLI stamps them; nothing is retried, so a test sees every status as sent. <c>Channel.Raw</c> is
+    /// the bare channel.
+    /// </summary>
+    public Assessment.Cli.ClientChannel Channel { get; private set; } = null!;
 
     /// <summary>How to start a server; reused to restart the same one.</summary>
     public sealed record Settings(string ConnectionString, string DataDir, string? SeedFile, bool Throwaway = true, string ClusterMode = "localhost", params string[] Extra)
@@ -157,7 +162,7 @@ public sealed class ServerProcess : IAsyncDisposable
             throw new InvalidOperationException($"The server did not become ready. Output:\n{server.Output}");
         }
 
-        server.Channel = GrpcChannel.ForAddress($"http://127.0.0.1:{settings.GrpcPort}");
+        server.Channel = new Assessment.Cli.ClientChannel(GrpcChannel.ForAddress($"http://127.0.0.1:{settings.GrpcPort}"), retry: false);
         return server;
     }
 
