@@ -42,7 +42,7 @@ public sealed class AdminGrpcService(
                 s.CopyTo.Trim(), s.Printer.Trim(), !s.Restricted, s.NextSteps.Select(p => p.Trim()).ToArray(),
                 s.WeakAverage > 0 ? s.WeakAverage : defaults.WeakAverage, s.WeakCounty > 0 ? s.WeakCounty : defaults.WeakCounty,
                 s.RankDrop > 0 ? s.RankDrop : defaults.RankDrop, s.LateShare > 0 ? s.LateShare : defaults.LateShare, s.LeadersSeeDrafts);
-            return ToProto(await cluster.GetGrain<ITenantGrain>(GrainKeys.Tenant(tenant)).SetBulletinProfile(profile));
+            return ToProto(await tenants.SetBulletinProfileAsync(Caller.From(context.GetHttpContext().User), tenant, profile));
         });
     }
 
@@ -62,10 +62,7 @@ public sealed class AdminGrpcService(
         var tenant = TargetTenant(context, request.Tenant);
         return ledger.RunAsync(context, request.RequestId, request, async () =>
         {
-            var url = request.Url;
-            RequestChecks.Require(url.Length == 0 ? null
-                : await WebhookTargets.ProblemAsync(url, rounds.Value.WebhookRules, context.CancellationToken) is { } problem ? new FieldError("url", problem) : null);
-            return ToProto(await cluster.GetGrain<ITenantGrain>(GrainKeys.Tenant(tenant)).SetWebhook(url.Length == 0 ? null : url));
+            return ToProto(await tenants.SetWebhookAsync(Caller.From(context.GetHttpContext().User), tenant, request.Url, rounds.Value.WebhookRules, context.CancellationToken));
         });
     }
 

@@ -75,16 +75,14 @@ public sealed class AssessmentGrpcService(IClusterClient cluster, IndicatorCatal
     public override Task<RoundSummary> RepinScheme(RepinSchemeRequest request, ServerCallContext context)
     {
         RoundDesk.RequireScheme(request.SchemeYaml);
-        return RoundCommand(context, request, request.RequestId, request.Year, caller => Round(caller, request.Year).RepinScheme(request.SchemeYaml, request.Reason, Actor(caller)));
+        return RoundCommand(context, request, request.RequestId, request.Year, caller => rounds.RepinAsync(caller, request.Year, request.SchemeYaml, request.Reason));
     }
 
     [Authorize(Roles = Roles.Assessor)]
     public override Task<Ranking> OverrideQuota(OverrideQuotaRequest request, ServerCallContext context) =>
         ledger.RunAsync(context, request.RequestId, request, async () =>
         {
-            var caller = Caller.From(context.GetHttpContext().User);
-            RequestChecks.Require(RequestChecks.Year(request.Year), RequestChecks.County(request.County));
-            return ToProto(await Round(caller, request.Year).OverrideQuota(request.County, request.Reason, Actor(caller)));
+            return ToProto(await rounds.OverrideQuotaAsync(Caller.From(context.GetHttpContext().User), request.Year, request.County, request.Reason));
         });
 
     [Authorize(Roles = Roles.County)]
@@ -233,6 +231,4 @@ public sealed class AssessmentGrpcService(IClusterClient cluster, IndicatorCatal
     }
 
     private IRoundGrain Round(Caller caller, int year) => cluster.GetGrain<IRoundGrain>(GrainKeys.Round(caller.Tenant, year));
-
-    private static string Actor(Caller caller) => CountyDesk.Actor(caller);
 }

@@ -79,6 +79,26 @@ public sealed class RoundDesk(IClusterClient cluster, BulletinComposer bulletins
         }
     }
 
+    /// <summary>Re-pins the scheme of an open round, with a reason in the audit trail: assessors and tenant admins.</summary>
+    public Task<RoundInfo> RepinAsync(Caller caller, int year, string schemeYaml, string reason)
+    {
+        RequestChecks.Require(RequestChecks.Year(year));
+        if (caller.Role is not (Role.Assessor or Role.TenantAdmin))
+        {
+            throw new PermissionDeniedException();
+        }
+
+        RequireScheme(schemeYaml);
+        return Round(caller, year).RepinScheme(schemeYaml, reason, CountyDesk.Actor(caller));
+    }
+
+    /// <summary>Lifts a county out of the grade quota's tie-break, with a reason: the assessor only.</summary>
+    public Task<RankingResult> OverrideQuotaAsync(Caller caller, int year, string county, string reason)
+    {
+        RequestChecks.Require(RequestChecks.Year(year), RequestChecks.County(county));
+        return Assessor(caller, year).OverrideQuota(county, reason, CountyDesk.Actor(caller));
+    }
+
     public Task<RoundInfo> OpenAsync(Caller caller, int year, int? expected) => Assessor(caller, year).Open(CountyDesk.Actor(caller), expected);
 
     public Task<RoundInfo> CloseAsync(Caller caller, int year, int? expected) => Assessor(caller, year).Close(CountyDesk.Actor(caller), expected);

@@ -28,6 +28,19 @@ public sealed class TenantDesk(IClusterClient cluster, CredentialService credent
             : throw new PermissionDeniedException();
     }
 
+    /// <summary>The tenant's bulletin settings (checked by the caller's mapping layer), replaced whole.</summary>
+    public Task<TenantProfile> SetBulletinProfileAsync(Caller caller, string? tenant, BulletinProfile profile) =>
+        Tenant(Target(caller, tenant)).SetBulletinProfile(profile);
+
+    /// <summary>The tenant's webhook (null removes it), after the address rules and the addresses its name resolves to now.</summary>
+    public async Task<TenantProfile> SetWebhookAsync(Caller caller, string? tenant, string? url, Domain.Keys.WebhookRules rules, CancellationToken ct)
+    {
+        var target = Target(caller, tenant);
+        RequestChecks.Require(string.IsNullOrEmpty(url) ? null
+            : await WebhookTargets.ProblemAsync(url, rules, ct) is { } problem ? new FieldError("url", problem) : null);
+        return await Tenant(target).SetWebhook(string.IsNullOrEmpty(url) ? null : url);
+    }
+
     public async Task<TenantProfile> ProfileAsync(Caller caller, string? tenant) =>
         await Tenant(Target(caller, tenant)).GetProfile() ?? throw new NotFoundException("租户不存在。");
 
