@@ -70,6 +70,15 @@ System.Security.Cryptography.X509Certificates.X509Certificate2? certificate = nu
 try
 {
     certificate = platform.Tls.Enabled ? platform.Tls.Load() : null;
+    // Settings that are only read later are checked now, so a mistake stops the start with its reason.
+    try
+    {
+        _ = Bind<Assessment.Grains.RoundOptions>(builder.Configuration, "Rounds").WebhookRules;
+    }
+    catch (FormatException ex)
+    {
+        throw new InvalidOperationException($"Rounds:WebhookInternalNetworks: {ex.Message}", ex);
+    }
 }
 catch (InvalidOperationException ex)
 {

@@ -87,6 +87,15 @@ public class WebhookAddressTests
         Assert.NotNull(WebhookAddress.Problem("https://169.254.169.254/", intranet));
         Assert.NotNull(WebhookAddress.Problem("https://127.0.0.1/hook", intranet));
         Assert.Throws<FormatException>(() => WebhookRules.From(false, ["10.20.0.0/33"]));
+
+        // Allowing a range that holds a metadata service never opens the metadata service.
+        var wide = WebhookRules.From(false, ["100.64.0.0/10", "169.254.0.0/16", "fd00::/8", "fe80::/10"]);
+        Assert.Null(WebhookAddress.Problem("https://100.64.1.1/hook", wide));
+        Assert.Null(WebhookAddress.Problem("https://[fd00::1]/hook", wide));
+        foreach (var metadata in new[] { "100.100.100.200", "169.254.169.254", "169.254.1.1", "[fd00:ec2::254]", "[fe80::1]" })
+        {
+            Assert.NotNull(WebhookAddress.Problem($"https://{metadata}/latest/meta-data/", wide));
+        }
     }
 
     [Fact]

@@ -141,6 +141,32 @@ public sealed partial class IsolatedServerTests(PlatformFixture platform)
     }
 
     [Fact]
+    public async Task Metrics_answer_on_their_own_port_only_whatever_the_host_header_says()
+    {
+        var metricsPort = FreePort();
+        await using var server = await StartAsync(new Settings(await platform.Postgres.CreateDatabaseAsync(), PostgresFixture.NewDataDir(), null,
+            Extra: [$"--MetricsPort={metricsPort}"]));
+        using var http = new HttpClient();
+        using var onMetrics = await http.GetAsync($"http://127.0.0.1:{metricsPort}/metrics");
+        Assert.Equal(HttpStatusCode.OK, onMetrics.StatusCode);
+        using var pageOnMetrics = await http.GetAsync($"http://127.0.0.1:{metricsPort}/login");
+        Assert.Equal(HttpStatusCode.NotFound, pageOnMetrics.StatusCode); // the metrics port serves nothing else
+
+        // On the web port, /metrics is not there, even for a request that names the metrics port in its Host header.
+        foreach (var host in new[] { null, $"127.0.0.1:{metricsPort}", $"assess.example:{metricsPort}" })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, $"http://127.0.0.1:{server.Config.WebPort}/metrics");
+            if (host is not null)
+            {
+                request.Headers.Host = host;
+            }
+
+            using var response = await http.SendAsync(request);
+            Assert.True(response.StatusCode == HttpStatusCode.NotFound, $"Host {host}: {(int)response.StatusCode}");
+        }
+    }
+
+    [Fact]
     public async Task Replicas_starting_together_on_an_empty_database_issue_one_operator_key()
     {
         var database = await platform.Postgres.CreateDatabaseAsync();

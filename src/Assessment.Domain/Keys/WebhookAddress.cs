@@ -68,6 +68,16 @@ public static class WebhookAddress
         IPNetwork.Parse("100::/64"),          // discard-only
     ];
 
+    // Never reachable, whatever the operator allows: link-local (cloud metadata at 169.254.169.254 and fd00:ec2::254's
+    // neighbours) and the metadata addresses inside ranges an intranet may legitimately use.
+    private static readonly IPNetwork[] NeverAllowed =
+    [
+        IPNetwork.Parse("169.254.0.0/16"),
+        IPNetwork.Parse("fe80::/10"),
+        IPNetwork.Parse("100.100.100.200/32"),
+        IPNetwork.Parse("fd00:ec2::254/128"),
+    ];
+
     /// <summary>Why the address is refused, or null when it may be used (before any name is resolved).</summary>
     public static string? Problem(string? url, WebhookRules rules)
     {
@@ -161,6 +171,11 @@ public static class WebhookAddress
         if (address.AddressFamily is not (AddressFamily.InterNetwork or AddressFamily.InterNetworkV6))
         {
             return "不是 IPv4 或 IPv6 地址";
+        }
+
+        if (Array.Exists(NeverAllowed, r => r.BaseAddress.AddressFamily == address.AddressFamily && r.Contains(address)))
+        {
+            return "不能指向链路本地或云平台元数据地址";
         }
 
         if (Array.Exists(InternalRanges, r => r.BaseAddress.AddressFamily == address.AddressFamily && r.Contains(address)))

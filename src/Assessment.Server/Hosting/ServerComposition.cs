@@ -107,7 +107,8 @@ public static class ServerComposition
         builder.Services.AddSingleton<TenantSeeder>();
         if (web.Enabled)
         {
-            builder.Services.AddWorkbench(database.DataSource, Bind<WebKeyOptions>(builder.Configuration, WebKeyOptions.Section), secureCookies: certificate is not null);
+            builder.Services.AddWorkbench(database.DataSource, Bind<WebKeyOptions>(builder.Configuration, WebKeyOptions.Section), secureCookies: certificate is not null,
+                embeddedDatabase: database.Embedded is not null);
         }
 
         if (demo.Enabled)

@@ -20,6 +20,14 @@ public static class ServerPipeline
             app.UseForwardedHeaders();
         }
 
+        if (platform.MetricsPort > 0)
+        {
+            // The metrics port serves /metrics and nothing else: it is plain HTTP, for the monitoring namespace only.
+            app.Use((http, next) => http.Connection.LocalPort == platform.MetricsPort && http.Request.Path != "/metrics"
+                ? Results.NotFound().ExecuteAsync(http)
+                : next(http));
+        }
+
         app.UseMiddleware<ClusterFaultMiddleware>();
         app.UseMiddleware<SecurityHeaders>();
         if (web.Enabled)
@@ -43,15 +51,16 @@ public static class ServerPipeline
         app.MapHealthChecks("/readyz");                                          // readiness: silo active, database reachable
         // Metrics tell load and failures by tenant-free names, still not for everyone: on their own port when configured (the
         // cluster's NetworkPolicy admits the monitoring namespace there), else to loopback clients only.
-        if (platform.MetricsPort > 0)
+        // The port a request arrived on decides, never its Host header (which a client chooses).
+        app.MapPrometheusScrapingEndpoint("/metrics").AddEndpointFilter(async (context, next) =>
         {
-            app.MapPrometheusScrapingEndpoint("/metrics").RequireHost($"*:{platform.MetricsPort}");
-        }
-        else
-        {
-            app.MapPrometheusScrapingEndpoint("/metrics").AddEndpointFilter(async (context, next) =>
-                context.HttpContext.Connection.RemoteIpAddress is { } remote && IPAddress.IsLoopback(remote) ? await next(context) : Results.NotFound());
-        }
+            var connection = context.HttpContext.Connection;
+            var allowed = platform.MetricsPort > 0
+                ? connection.LocalPort == platform.MetricsPort
+                : connection.RemoteIpAddress is { } remote && IPAddress.IsLoopback(remote);
+            return allowed ? await next(context) : Results.NotFound();
+        });
+
         if (app.Environment.IsDevelopment())
         {
             app.MapGrpcReflectionService();

@@ -40,7 +40,7 @@ public sealed class PdfPrinter(Microsoft.Extensions.Options.IOptions<PdfOptions>
     private string? _profile;
     private int _prints;
 
-    /// <summary>Prints the browser was asked for (a document found in the cache is not printed again).</summary>
+    /// <summary>Prints attempted, failed ones included (a document found in the cache is not attempted again).</summary>
     public int Printed => Volatile.Read(ref _prints);
 
     /// <summary>A page that printed a larger document is closed, not kept: it would hold that document's memory.</summary>

@@ -6,8 +6,9 @@ namespace Assessment.Server.Web;
 
 /// <summary>
 /// Data Protection's key ring in PostgreSQL (table <c>web_keys</c>, migration 0014), shared by every replica: a session
-/// or antiforgery token issued by one server is honoured by the others and after a roll-out. Keys are only added; a
-/// key written twice under one name (two replicas creating the first key at once) keeps the first.
+/// or antiforgery token issued by one server is honoured by the others and after a roll-out. Keys are only added
+/// (every key has a name of its own; the first is created under a lock, see <see cref="WebKeyRingBootstrap"/>), and
+/// the newest thousand are read.
 /// </summary>
 public sealed class PostgresKeyRing(NpgsqlDataSource dataSource) : IXmlRepository
 {
@@ -15,7 +16,7 @@ public sealed class PostgresKeyRing(NpgsqlDataSource dataSource) : IXmlRepositor
 
     public IReadOnlyCollection<XElement> GetAllElements()
     {
-        using var command = dataSource.CreateCommand($"SELECT xml FROM web_keys ORDER BY created_at, name LIMIT {MaxKeys}");
+        using var command = dataSource.CreateCommand($"SELECT xml FROM web_keys ORDER BY created_at DESC, name LIMIT {MaxKeys}");
         using var reader = command.ExecuteReader();
         var elements = new List<XElement>();
         while (reader.Read())

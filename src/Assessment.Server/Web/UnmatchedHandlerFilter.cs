@@ -19,7 +19,8 @@ public sealed class UnmatchedHandlerFilter : IAsyncPageFilter
             return next();
         }
 
-        var named = context.RouteData.Values.ContainsKey("handler") || context.HttpContext.Request.Query.ContainsKey("handler");
+        var named = context.RouteData.Values.TryGetValue("handler", out var routed) && routed is string { Length: > 0 }
+            || !string.IsNullOrEmpty(context.HttpContext.Request.Query["handler"]);
         context.Result = new StatusCodeResult(named ? StatusCodes.Status404NotFound : StatusCodes.Status405MethodNotAllowed);
         return Task.CompletedTask;
     }

@@ -28,18 +28,22 @@ public static class WebSessions
     /// <summary>The roles that work in the browser: everyone of a tenant (the platform operator uses the CLI).</summary>
     public static bool MaySignIn(Role role) => role is Role.Assessor or Role.Leader or Role.TenantAdmin or Role.County or Role.Unit;
 
-    public static void AddWebSessions(this IServiceCollection services, Npgsql.NpgsqlDataSource database, WebKeyOptions keys, bool secureCookies)
+    public static void AddWebSessions(this IServiceCollection services, Npgsql.NpgsqlDataSource database, WebKeyOptions keys, bool secureCookies, bool embeddedDatabase)
     {
         // One key ring for the cluster, in the database: a session or form from one replica is valid on every other and
         // across roll-outs. The application name is fixed, so replicas in different folders share their keys.
         var protection = services.AddDataProtection().SetApplicationName("assessment-workbench");
         services.Configure<Microsoft.AspNetCore.DataProtection.KeyManagement.KeyManagementOptions>(o => o.XmlRepository = new PostgresKeyRing(database));
-        if (keys.Load() is { } certificate)
+        var certificate = keys.Load();
+        if (certificate is not null)
         {
             // At rest the keys are encrypted with a certificate from a Kubernetes Secret; whoever reads the table
-            // without it cannot forge a session.
+            // without it cannot forge a session. Rotating the Secret needs the old certificate for the stored keys.
             protection.ProtectKeysWithCertificate(certificate).UnprotectKeysWithAnyCertificate(certificate);
         }
+
+        services.AddSingleton(new WebKeyRingBootstrap.Settings(certificate is not null, embeddedDatabase));
+        services.AddHostedService<WebKeyRingBootstrap>();
 
         services.AddAuthentication().AddCookie(Scheme, o =>
         {

@@ -19,9 +19,9 @@ public static class Workbench
         return copy.ToArray();
     });
 
-    public static IServiceCollection AddWorkbench(this IServiceCollection services, Npgsql.NpgsqlDataSource database, WebKeyOptions keys, bool secureCookies)
+    public static IServiceCollection AddWorkbench(this IServiceCollection services, Npgsql.NpgsqlDataSource database, WebKeyOptions keys, bool secureCookies, bool embeddedDatabase)
     {
-        services.AddWebSessions(database, keys, secureCookies);
+        services.AddWebSessions(database, keys, secureCookies, embeddedDatabase);
         services.AddAntiforgery(o =>
         {
             o.Cookie.Name = "assess_af";

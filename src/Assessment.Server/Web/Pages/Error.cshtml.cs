@@ -30,6 +30,13 @@ public sealed class ErrorModel(RoundYears years) : PageModel
 
     public Task<IActionResult> OnPostAsync() => ShowAsync();
 
+    // A refused PUT, PATCH or DELETE is re-executed with its own method: the page answers those too.
+    public Task<IActionResult> OnPutAsync() => ShowAsync();
+
+    public Task<IActionResult> OnPatchAsync() => ShowAsync();
+
+    public Task<IActionResult> OnDeleteAsync() => ShowAsync();
+
     private async Task<IActionResult> ShowAsync()
     {
         // The code is read from the route, not bound: MVC binds nothing at all when a re-executed POST's form cannot be
