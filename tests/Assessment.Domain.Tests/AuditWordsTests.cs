@@ -13,7 +13,8 @@ public class AuditWordsTests
     {
         foreach (var state in Enum.GetNames<RoundPhase>().Concat(Enum.GetNames<CountyStatus>()))
         {
-            Assert.Matches("^[\u4e00-\u9fff]+$", AuditWords.Value(state, Catalog));
+            Assert.Matches("^[\u4e00-\u9fff，]+$", AuditWords.Value(state, Catalog));
+            Assert.Equal(AuditWords.Value(state, Catalog), WorkflowNames.Named(state.ToLowerInvariant())); // one wording, by either name
         }
 
         foreach (var role in new[] { "Assessor", "Leader", "TenantAdmin", "County", "Unit", "Operator" })

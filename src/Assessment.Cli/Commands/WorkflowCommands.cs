@@ -192,27 +192,10 @@ public static class WorkflowCommands
         return 0;
     }
 
-    private static readonly Dictionary<string, string> Phases = new(StringComparer.Ordinal)
-    {
-        ["draft"] = "草案",
-        ["open"] = "填报中",
-        ["closed"] = "已截止填报",
-        ["published"] = "已发布",
-    };
-
-    private static readonly Dictionary<string, string> Statuses = new(StringComparer.Ordinal)
-    {
-        ["collecting"] = "填报中",
-        ["submitted"] = "已上报（审核中）",
-        ["returned"] = "已退回",
-        ["reviewed"] = "审核通过",
-        ["published"] = "已发布",
-    };
-
     private static void Print(RoundSummary round)
     {
         var c = round.Completeness;
-        Console.WriteLine($"{round.Year} 年度考核：{Phases.GetValueOrDefault(round.Phase, round.Phase)}（版本 {round.Version}，评分细则 {round.Scheme}）");
+        Console.WriteLine($"{round.Year} 年度考核：{Assessment.Domain.Workflow.WorkflowNames.Named(round.Phase) ?? round.Phase}（版本 {round.Version}，评分细则 {round.Scheme}）");
         Console.WriteLine($"填报截止 {BeijingTime.Format(round.SubmissionDeadline)}；审核截止 {BeijingTime.Format(round.ReviewDeadline)}");
         Console.WriteLine($"县（区）{c.Counties} 个：填报中 {c.Collecting}，已上报 {c.Submitted}，已退回 {c.Returned}，审核通过 {c.Reviewed}，已发布 {c.Published}");
         Console.WriteLine($"单位：应报 {c.UnitsExpected}，已报 {c.UnitsSubmitted}（按时 {c.OnTime}，逾期 {c.Late}），缺报数值 {c.MissingValues} 项");
@@ -222,7 +205,7 @@ public static class WorkflowCommands
     private static void Print(CountyWorkflow w, string name)
     {
         var c = w.Completeness;
-        Console.WriteLine($"{(name.Length > 0 ? name : w.County)}：{Statuses.GetValueOrDefault(w.Status, w.Status)}（版本 {w.Version}）");
+        Console.WriteLine($"{(name.Length > 0 ? name : w.County)}：{Assessment.Domain.Workflow.WorkflowNames.Named(w.Status) ?? w.Status}（版本 {w.Version}）");
         Console.WriteLine($"填报截止 {BeijingTime.Format(w.Deadline)}{(w.Extension is null ? "" : $"，已延期至 {BeijingTime.Format(w.Extension)}")}");
         if (w.ReturnReason.Length > 0)
         {

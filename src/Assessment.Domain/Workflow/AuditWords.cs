@@ -21,18 +21,6 @@ public static class AuditWords
         ["Operator"] = "平台运维",
     };
 
-    private static readonly Dictionary<string, string> States = new(StringComparer.Ordinal)
-    {
-        [nameof(RoundPhase.Draft)] = "准备中",
-        [nameof(RoundPhase.Open)] = "填报中",
-        [nameof(RoundPhase.Closed)] = "已截止",
-        [nameof(CountyStatus.Published)] = "已发布",
-        [nameof(CountyStatus.Collecting)] = "采集中",
-        [nameof(CountyStatus.Submitted)] = "已上报",
-        [nameof(CountyStatus.Returned)] = "已退回",
-        [nameof(CountyStatus.Reviewed)] = "审核通过",
-    };
-
     /// <summary>A role's Chinese name ("Assessor" → 考核办); an unknown name as it is.</summary>
     public static string Role(string role) => Roles.GetValueOrDefault(role, role);
 
@@ -81,7 +69,7 @@ public static class AuditWords
             return "—";
         }
 
-        if (States.TryGetValue(text, out var state))
+        if (WorkflowNames.Named(text) is { } state)
         {
             return state;
         }

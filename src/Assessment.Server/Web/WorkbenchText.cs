@@ -16,22 +16,9 @@ public static class WorkbenchText
         _ => "平台运维",
     };
 
-    public static string Phase(RoundPhase phase) => phase switch
-    {
-        RoundPhase.Draft => "准备中",
-        RoundPhase.Open => "填报中",
-        RoundPhase.Closed => "已截止，审核中",
-        _ => "已发布",
-    };
+    public static string Phase(RoundPhase phase) => WorkflowNames.Phase(phase);
 
-    public static string Status(CountyStatus status) => status switch
-    {
-        CountyStatus.Collecting => "采集中",
-        CountyStatus.Submitted => "已上报",
-        CountyStatus.Returned => "已退回",
-        CountyStatus.Reviewed => "审核通过",
-        _ => "已发布",
-    };
+    public static string Status(CountyStatus status) => WorkflowNames.Status(status);
 
     /// <summary>A CSS class per status, for the coloured badge.</summary>
     public static string StatusClass(CountyStatus status) => "status-" + status.ToString().ToLowerInvariant();
