@@ -19,7 +19,7 @@ var root = new RootCommand("assess：法治政府建设考核平台命令行工�
     WorkflowCommands.CountyCommand(),
     AdminCommands.Create(),
     IdentityCommands.WhoAmI(),
-    IdentityCommands.Catalog(),
+    CatalogCommands.Catalog(),
     ExportCommand.Create(),
     WorkbookCommands.Template(),
     WorkbookCommands.Import(),

@@ -49,7 +49,7 @@ internal sealed class YamlReader
     }
 
     public void Problem(YamlNode? node, string field, string message) =>
-        _problems.Add($"line {(node is null ? 0 : node.Start.Line)}, {field}: {message}");
+        _problems.Add($"第 {(node is null ? 0 : node.Start.Line)} 行，{field}：{message}");
 
     public void ThrowIfAny()
     {
@@ -69,7 +69,7 @@ internal sealed class YamlReader
         {
             if (required)
             {
-                Problem(map, $"{path}.{key}", "is required");
+                Problem(map, $"{path}.{key}", "必填");
             }
 
             return null;
@@ -77,7 +77,7 @@ internal sealed class YamlReader
 
         if (node is not YamlScalarNode scalar || string.IsNullOrWhiteSpace(scalar.Value))
         {
-            Problem(node, $"{path}.{key}", "must be a non-empty text");
+            Problem(node, $"{path}.{key}", "须为非空文字");
             return null;
         }
 
@@ -94,7 +94,7 @@ internal sealed class YamlReader
 
         if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !double.IsFinite(value))
         {
-            Problem(Child(map, key), $"{path}.{key}", $"'{text}' is not a number");
+            Problem(Child(map, key), $"{path}.{key}", $"“{text}”不是数字");
             return null;
         }
 
@@ -114,7 +114,7 @@ internal sealed class YamlReader
             return value;
         }
 
-        Problem(Child(map, key), $"{path}.{key}", $"'{text}' is not true or false");
+        Problem(Child(map, key), $"{path}.{key}", $"“{text}”须为 true 或 false");
         return null;
     }
 
@@ -125,7 +125,7 @@ internal sealed class YamlReader
         {
             if (required)
             {
-                Problem(map, $"{path}.{key}", "is required");
+                Problem(map, $"{path}.{key}", "必填");
             }
 
             yield break;
@@ -133,7 +133,7 @@ internal sealed class YamlReader
 
         if (node is not YamlSequenceNode seq)
         {
-            Problem(node, $"{path}.{key}", "must be a list");
+            Problem(node, $"{path}.{key}", "须为列表");
             yield break;
         }
 
@@ -147,7 +147,7 @@ internal sealed class YamlReader
             }
             else
             {
-                Problem(item, itemPath, "must be a mapping");
+                Problem(item, itemPath, "须为映射（键: 值）");
             }
         }
     }
@@ -166,7 +166,7 @@ internal sealed class YamlReader
             return value;
         }
 
-        Problem(Child(map, key), $"{path}.{key}", $"unknown value '{text}' (expected one of: {string.Join(", ", names.Keys)})");
+        Problem(Child(map, key), $"{path}.{key}", $"未知取值“{text}”（可选：{string.Join("、", names.Keys)}）");
         return null;
     }
 }

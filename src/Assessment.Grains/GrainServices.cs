@@ -1,4 +1,3 @@
-using Assessment.Domain.Catalog;
 using Assessment.Grains.Notifications;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -14,7 +13,7 @@ public static class GrainServices
 {
     public static IServiceCollection AddAssessmentGrains(this IServiceCollection services)
     {
-        services.AddSingleton(IndicatorCatalog.Default);
+        services.AddSingleton<RoundCatalogs>();
         services.AddSingleton(TimeProvider.System);
         services.AddOptions<RoundOptions>();
         services.AddSingleton<INotificationSink, WebhookNotificationSink>();

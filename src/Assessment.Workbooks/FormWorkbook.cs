@@ -83,7 +83,8 @@ public static class FormWorkbook
         hidden.Add(3, SheetStyle.Plain, "year", form.Year);
         for (var i = 0; i < form.Rows.Count; i++)
         {
-            hidden.Add(4 + (uint)i, SheetStyle.Plain, (double)(HeaderRow + 1 + i), form.Rows[i].Code);
+            // The kind travels with the code: the form is read without the tenant's catalog (the server checks values).
+            hidden.Add(4 + (uint)i, SheetStyle.Plain, (double)(HeaderRow + 1 + i), form.Rows[i].Code, form.Rows[i].Kind.ToString().ToLowerInvariant());
         }
 
         identity.Worksheet = new Worksheet(hidden.Data);
@@ -95,6 +96,10 @@ public static class FormWorkbook
     }
 
     /// <summary>Reads a filled-in form; every problem is collected with its cell, nothing is guessed.</summary>
+    /// <remarks>
+    /// Each row's kind comes from the form's hidden sheet, so a tenant's own indicators read without its catalog; a form
+    /// made before kinds were written there is read with <paramref name="catalog"/>.
+    /// </remarks>
     public static FilledForm Read(byte[] bytes, IndicatorCatalog catalog) => WorkbookReader.Guarded(() => ReadForm(bytes, catalog));
 
     private static FilledForm ReadForm(byte[] bytes, IndicatorCatalog catalog)
@@ -114,6 +119,8 @@ public static class FormWorkbook
         var year = yearCell is { Kind: CellKind.Number } y ? (int)y.Number : 0;
         var expected = identity.Rows.Where(r => r.Number >= 4 && r[1] is { Kind: CellKind.Number } && r[2] is { Kind: CellKind.Text })
             .Select(r => ((int)r[1]!.Number, r[2]!.Text)).ToDictionary(x => x.Item1, x => x.Text);
+        var kinds = identity.Rows.Where(r => r.Number >= 4 && r[1] is { Kind: CellKind.Number } && r[3] is { Kind: CellKind.Text })
+            .Select(r => ((int)r[1]!.Number, r[3]!.Text)).ToDictionary(x => x.Item1, x => x.Text);
         var sheet = reader.Read(SheetName) ?? throw new WorkbookException($"填报表缺少工作表“{SheetName}”：请重新生成。");
 
         var entries = new List<FormEntry>();
@@ -139,7 +146,19 @@ public static class FormWorkbook
                 continue;
             }
 
-            if (!catalog.TryGet(code, out var indicator))
+            Indicator? indicator = null;
+            if (kinds.TryGetValue(row.Number, out var kindName) && Enum.TryParse<IndicatorKind>(kindName, ignoreCase: true, out var kind)
+                && !int.TryParse(kindName, out _))
+            {
+                var name = row[4] is { Kind: CellKind.Text } nameCell ? nameCell.Text : code;
+                indicator = new Indicator(code, name, kind, "", IndicatorSource.Unit, AggregationMode.Sum);
+            }
+            else if (catalog.TryGet(code, out var known))
+            {
+                indicator = known;
+            }
+
+            if (indicator is null)
             {
                 problems.Add(new(row.Number, "C", $"指标 {code} 已不在指标目录中：请重新生成填报表"));
                 continue;

@@ -19,9 +19,9 @@ public class CatalogTests
     }
 
     [Theory]
-    [InlineData("kind: percentage", "unknown value 'percentage'")]
-    [InlineData("numerator: org.nothing_here", "rate part 'org.nothing_here' does not exist")]
-    [InlineData("dimension: nowhere", "unknown dimension 'nowhere'")]
+    [InlineData("kind: percentage", "未知取值“percentage”")]
+    [InlineData("numerator: org.nothing_here", "指标目录中没有“org.nothing_here”")]
+    [InlineData("dimension: nowhere", "未知一级指标“nowhere”")]
     public void A_broken_catalog_fails_with_a_message_naming_line_and_field(string replacement, string expected)
     {
         var yaml = """
@@ -56,7 +56,7 @@ public class CatalogTests
         };
 
         var ex = Assert.Throws<DataFileException>(() => CatalogLoader.Load(broken, "test.yaml"));
-        Assert.Contains(ex.Problems, p => p.Contains(expected, StringComparison.Ordinal) && (p.StartsWith("line ", StringComparison.Ordinal) || p.StartsWith("第 ", StringComparison.Ordinal)));
+        Assert.Contains(ex.Problems, p => p.Contains(expected, StringComparison.Ordinal) && p.StartsWith("第 ", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -71,7 +71,7 @@ public class CatalogTests
               - { code: org.a, name: 乙, kind: count, dimension: org, source: unit }
             """;
         var ex = Assert.Throws<DataFileException>(() => CatalogLoader.Load(yaml, "dup.yaml"));
-        Assert.Contains(ex.Problems, p => p.Contains("duplicate code 'org.a' (first defined on line 5)", StringComparison.Ordinal));
+        Assert.Contains(ex.Problems, p => p.Contains("指标代码“org.a”重复（首次出现在第 5 行）", StringComparison.Ordinal));
         Assert.Contains("dup.yaml", ex.Message, StringComparison.Ordinal);
     }
 }

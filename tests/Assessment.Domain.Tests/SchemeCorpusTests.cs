@@ -35,6 +35,9 @@ public class SchemeCorpusTests
 
         var ex = Assert.Throws<DataFileException>(() => SchemeLoader.Load(text, file, IndicatorCatalog.Default));
 
-        Assert.Contains(ex.Problems, p => p.Contains(expected, StringComparison.Ordinal) && (p.StartsWith("line ", StringComparison.Ordinal) || p.StartsWith("第 ", StringComparison.Ordinal)));
+        // "field: message": a problem reads "第 N 行，field：message".
+        var cut = expected.IndexOf(": ", StringComparison.Ordinal);
+        var (field, message) = cut > 0 && !expected[..cut].Contains(' ', StringComparison.Ordinal) ? (expected[..cut], expected[(cut + 2)..]) : ("", expected);
+        Assert.Contains(ex.Problems, p => p.Contains(field, StringComparison.Ordinal) && p.Contains(message, StringComparison.Ordinal) && p.StartsWith("第 ", StringComparison.Ordinal));
     }
 }

@@ -139,7 +139,17 @@ public sealed class AuthorizationMatrixTests(PlatformFixture platform)
         new("assessment.v1.AccountService/WhoAmI", [Unit, County, Assessor, Leader, TenantAdmin, Operator], Scope.None, (ch, o, _, _) => Run(new AccountService.AccountServiceClient(ch)
             .WhoAmIAsync(new WhoAmIRequest(), o))),
         new("assessment.v1.AdminService/RevokeCredential", [Operator, TenantAdmin], Scope.TenantField, (ch, o, _, t) => Run(Admin(ch).RevokeCredentialAsync(new CredentialRef { Tenant = t, Id = "0000000000000000" }, o))),
+        // CatalogService: always the caller's own tenant's catalog (the other tenant's holds names no answer may carry).
+        new("assessment.v1.CatalogService/GetCatalog", [Unit, County, Assessor, Leader, TenantAdmin], Scope.None, (ch, o, _, _) => Run(new CatalogService.CatalogServiceClient(ch)
+            .GetCatalogAsync(new GetCatalogRequest(), o))),
+        new("assessment.v1.CatalogService/ListCatalogVersions", [Unit, County, Assessor, Leader, TenantAdmin], Scope.None, (ch, o, _, _) => Run(new CatalogService.CatalogServiceClient(ch)
+            .ListCatalogVersionsAsync(new ListCatalogVersionsRequest(), o))),
+        // Saving the latest text again changes nothing: the matrix leaves the test tenant's catalog as it was.
+        new("assessment.v1.CatalogService/SaveCatalog", [Assessor, TenantAdmin], Scope.None, (ch, o, _, _) => Run(new CatalogService.CatalogServiceClient(ch)
+            .SaveCatalogAsync(new SaveCatalogRequest { CatalogYaml = DefaultCatalogText, RequestId = Guid.NewGuid().ToString() }, o))),
     ];
+
+    private static readonly string DefaultCatalogText = File.ReadAllText(RepositoryFile("src", "Assessment.Domain", "Data", "catalog.yaml"));
 
     private static AssessmentService.AssessmentServiceClient A(CallInvoker channel) => new(channel);
 
@@ -152,7 +162,7 @@ public sealed class AuthorizationMatrixTests(PlatformFixture platform)
         var rows = Rows(scheme);
 
         // Every RPC of every service in the protos has exactly one row.
-        var methods = new[] { SubmissionService.Descriptor, AssessmentService.Descriptor, BulletinService.Descriptor, AdminService.Descriptor, AccountService.Descriptor, ReportService.Descriptor }
+        var methods = new[] { SubmissionService.Descriptor, AssessmentService.Descriptor, BulletinService.Descriptor, AdminService.Descriptor, AccountService.Descriptor, ReportService.Descriptor, CatalogService.Descriptor }
             .SelectMany(s => s.Methods.Select(m => $"{s.FullName}/{m.Name}")).Order(StringComparer.Ordinal);
         Assert.Equal(methods, rows.Select(r => r.Method).Order(StringComparer.Ordinal));
 
@@ -163,6 +173,13 @@ public sealed class AuthorizationMatrixTests(PlatformFixture platform)
         var missing = $"none-{Guid.NewGuid():N}"[..13];
         await Admin(channel).CreateTenantAsync(new CreateTenantRequest { Tenant = other, Name = "他市", Issuer = "他市法治办", DocumentPrefix = "他法办", Recipients = "他市各县" }, op);
         await Admin(channel).AddCountyAsync(new AddCountyRequest { Tenant = other, County = "oc1", Name = "他市甲县" }, op);
+        // The other tenant's own catalog: an indicator whose name and code no answer to this tenant may carry.
+        var otherAdmin = await Admin(channel).IssueCredentialAsync(new IssueCredentialRequest { Tenant = other, Role = "tenant_admin", Name = "他市管理员" }, op);
+        await new CatalogService.CatalogServiceClient(channel).SaveCatalogAsync(new SaveCatalogRequest
+        {
+            CatalogYaml = DefaultCatalogText.Replace("indicators:\n", $"indicators:\n  - {{ code: org.{other.Replace('-', '_')}_only, name: 他市特有指标, kind: count, dimension: org, source: unit }}\n", StringComparison.Ordinal),
+            RequestId = Guid.NewGuid().ToString(),
+        }, As(otherAdmin.Key));
         var issue = (string role, string? county, string? unit, Timestamp? expires) => Admin(channel).IssueCredentialAsync(new IssueCredentialRequest
         {
             Tenant = "itest",

@@ -26,7 +26,7 @@ public sealed class CountyStorageTests(PlatformFixture platform)
     {
         await using var dataSource = NpgsqlDataSource.Create(await platform.Postgres.CreateDatabaseAsync());
         await SchemaMigrator.MigrateAsync(dataSource);
-        var storage = new PostgresCountyStorage(dataSource, IndicatorCatalog.Default);
+        var storage = new PostgresCountyStorage(dataSource);
 
         var state = new CountyState { Revision = 3 };
         state.Cells["org.meetings"] = new AggregateCell { Sum = 5, Reporters = 1 };
@@ -91,7 +91,7 @@ public sealed class CountyStorageTests(PlatformFixture platform)
         await SchemaMigrator.MigrateAsync(dataSource);
 
         var read = new GrainState<CountyState>();
-        await new PostgresCountyStorage(dataSource, IndicatorCatalog.Default).ReadStateAsync("county", Grain, read);
+        await new PostgresCountyStorage(dataSource).ReadStateAsync("county", Grain, read);
         Assert.Equal("5", read.ETag);
         Assert.Equal(2, read.State!.Revision);
         Assert.Single(read.State.PendingAudit); // the grain appends it on activation, as before
@@ -107,7 +107,7 @@ public sealed class CountyStorageTests(PlatformFixture platform)
     {
         await using var dataSource = NpgsqlDataSource.Create(await platform.Postgres.CreateDatabaseAsync());
         await SchemaMigrator.MigrateAsync(dataSource);
-        var storage = new PostgresCountyStorage(dataSource, IndicatorCatalog.Default);
+        var storage = new PostgresCountyStorage(dataSource);
         var store = new PostgresCountyFacts(dataSource, IndicatorCatalog.Default);
         var deadline = new DateTimeOffset(2025, 3, 31, 16, 0, 0, TimeSpan.Zero);
         var state = new CountyState
@@ -160,7 +160,7 @@ public sealed class CountyStorageTests(PlatformFixture platform)
     {
         await using var dataSource = NpgsqlDataSource.Create(await platform.Postgres.CreateDatabaseAsync());
         await SchemaMigrator.MigrateAsync(dataSource);
-        var storage = new PostgresCountyStorage(dataSource, IndicatorCatalog.Default);
+        var storage = new PostgresCountyStorage(dataSource);
         var codes = IndicatorCatalog.Default.Indicators.Take(40).Select(i => i.Code).ToArray();
         // A large county (a hundred units: towns and county departments) whose row passes 2 KB even compressed.
         var random = new Random(16);

@@ -48,13 +48,15 @@ public static class AdminCommands
         }, options)), ct));
 
         var unit = new Option<string>("--unit") { Description = "单位标识", Required = true };
-        var addUnit = new Command("add", "向县（区）添加填报单位") { Tenant, county, unit, name };
+        var kind = new Option<string?>("--kind") { Description = "单位类型：township（乡镇、街道）或 department（县直部门，默认）" };
+        var addUnit = new Command("add", "向县（区）添加填报单位") { Tenant, county, unit, name, kind };
         addUnit.SetAction((parse, ct) => Run(parse, async (client, options) => Print(await client.AddUnitAsync(new AddUnitRequest
         {
             Tenant = parse.GetValue(Tenant) ?? "",
             County = parse.GetValue(county)!,
             Unit = parse.GetValue(unit)!,
             Name = parse.GetValue(name)!,
+            Kind = parse.GetValue(kind) ?? "",
         }, options)), ct));
 
         var role = new Option<string>("--role") { Description = "角色：unit、county、assessor、leader、tenant_admin、operator", Required = true };

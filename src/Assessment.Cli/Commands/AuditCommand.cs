@@ -62,11 +62,11 @@ public static class AuditCommand
             {
                 var client = new AssessmentService.AssessmentServiceClient(channel);
                 var (records, head, _) = await ReadChainAsync(client, parse.GetValue(Year), parse.GetValue(County) ?? "", options);
+                var catalog = await TenantCatalog.FetchAsync(channel, options, parse.GetValue(Year));
                 var table = new TextTable(["序号", "时间", "操作人", "操作", "对象", "变更前", "变更后", "理由"]);
                 foreach (var r in records)
                 {
                     var e = AuditChain.Parse(r.Body);
-                    var catalog = Domain.Catalog.IndicatorCatalog.Default;
                     table.Add([r.Index.ToString(CultureInfo.InvariantCulture), Domain.Workflow.CountyWorkflow.Local(e.At), AuditWords.Actor(e.Actor), AuditWords.Action(e.Action), e.Subject,
                         Short(AuditWords.Value(e.Before, catalog)), Short(AuditWords.Value(e.After, catalog)), e.Reason ?? ""]);
                 }

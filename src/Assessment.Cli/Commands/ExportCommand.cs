@@ -37,7 +37,7 @@ public static class ExportCommand
                 sheet = parse.GetValue(what) switch
                 {
                     "ranking" => Ranking(await client.GetRankingAsync(new GetRankingRequest { Year = y }, options)),
-                    var kind => await PerCountyAsync(kind!, client, y, options),
+                    var kind => await PerCountyAsync(kind!, client, y, options, kind == "audit" ? await TenantCatalog.FetchAsync(channel, options, y) : null),
                 };
             }
 
@@ -65,7 +65,8 @@ public static class ExportCommand
         return new Sheet("排名", ["排名", "县（区）", .. ranking.Dimensions.Select(d => d.Name), "总分", "等次", "较上年"], rows);
     }
 
-    private static async Task<Sheet> PerCountyAsync(string kind, AssessmentService.AssessmentServiceClient client, int year, Grpc.Core.CallOptions options)
+    private static async Task<Sheet> PerCountyAsync(string kind, AssessmentService.AssessmentServiceClient client, int year, Grpc.Core.CallOptions options,
+        Domain.Catalog.IndicatorCatalog? catalog)
     {
         var round = await client.GetRankingAsync(new GetRankingRequest { Year = year }, options);
         var rows = new List<object?[]>();
@@ -77,7 +78,7 @@ public static class ExportCommand
                 do
                 {
                     var page = await client.ListAuditAsync(new ListAuditRequest { Year = year, County = entry.County, PageSize = 1000, PageToken = token }, options);
-                    rows.AddRange(page.Entries.Select(a => (object?[])[entry.Name, a.Index, Readable(a.Body), a.Body, a.Hash]));
+                    rows.AddRange(page.Entries.Select(a => (object?[])[entry.Name, a.Index, Readable(a.Body, catalog!), a.Body, a.Hash]));
                     token = page.NextPageToken;
                 }
                 while (token.Length > 0);
@@ -175,10 +176,9 @@ public static class ExportCommand
     }
 
     /// <summary>An audit entry as a person reads it: when, who, what, before → after, why.</summary>
-    private static string Readable(string body)
+    private static string Readable(string body, Domain.Catalog.IndicatorCatalog catalog)
     {
         var e = Domain.Workflow.AuditChain.Parse(body);
-        var catalog = Domain.Catalog.IndicatorCatalog.Default;
         var change = e.Before is null && e.After is null ? "" : $"：{Domain.Workflow.AuditWords.Value(e.Before, catalog)} → {Domain.Workflow.AuditWords.Value(e.After, catalog)}";
         return $"{Domain.Workflow.CountyWorkflow.Local(e.At)} {Domain.Workflow.AuditWords.Actor(e.Actor)} {Domain.Workflow.AuditWords.Action(e.Action)}{change}{(e.Reason is { Length: > 0 } r ? $"（{r}）" : "")}";
     }

@@ -27,7 +27,8 @@ public static class SubmitCommand
             if (parse.GetValue(fromReport) is { } report)
             {
                 content = await File.ReadAllBytesAsync(report.FullName, ct);
-                request = FromReport(report, parse.GetValue(year), parse.GetValue(level) == "county");
+                var reportYear = parse.GetValue(year) ?? throw new UsageException("从报告提交须用 --year 指明报告所属年度。");
+                request = FromReport(report, reportYear, parse.GetValue(level) == "county", await TenantCatalog.FetchAsync(parse, reportYear, ct));
                 if (!parse.GetValue(yes))
                 {
                     if (!parse.GetValue(confirm))
@@ -118,15 +119,14 @@ public static class SubmitCommand
     /// reported rates) or, with <paramref name="county"/>, the county's own. The id derives from the report and year,
     /// so submitting the same report twice is a retry.
     /// </summary>
-    public static SubmitIndicatorsRequest FromReport(FileInfo report, int? year, bool county)
+    public static SubmitIndicatorsRequest FromReport(FileInfo report, int reportYear, bool county, Assessment.Domain.Catalog.IndicatorCatalog catalog)
     {
         var document = ExtractCommand.ReadReport(report);
         var text = document.Text;
-        var reportYear = year ?? throw new UsageException("从报告提交须用 --year 指明报告所属年度。");
         var result = Assessment.Domain.Extraction.ReportExtractor.Default.Extract(text);
         var submitter = county ? Assessment.Domain.Catalog.IndicatorSource.County : Assessment.Domain.Catalog.IndicatorSource.Unit;
-        var catalog = Assessment.Domain.Catalog.IndicatorCatalog.Default;
-        var usable = result with { Proposals = result.Proposals.Where(p => catalog[p.Code].AcceptsFrom(submitter) && !p.Suggestion).ToList() };
+        // Only the tenant's own indicators of that year, still asked for: a figure for one it retired is not proposed.
+        var usable = result with { Proposals = result.Proposals.Where(p => catalog.TryGet(p.Code, out var i) && i.AcceptsFrom(submitter) && !p.Suggestion).ToList() };
         ExtractCommand.Print(usable, document);
         if (usable.Proposals.Count == 0)
         {

@@ -28,8 +28,10 @@ public static class WorkbookCommands
             RequireXlsx(path);
             if (parse.GetValue(import))
             {
+                // The columns are the tenant's own indicators of that year.
+                var catalog = await TenantCatalog.FetchAsync(parse, parse.GetValue(year), ct);
                 await using var file = path.Create();
-                ImportWorkbook.WriteTemplate(IndicatorCatalog.Default, parse.GetValue(year), file);
+                ImportWorkbook.WriteTemplate(catalog, parse.GetValue(year), file);
                 Console.WriteLine($"已生成全市汇总表：{path.FullName}");
                 return 0;
             }
@@ -118,8 +120,8 @@ public static class WorkbookCommands
 
             RequireXlsx(path);
             var bytes = await File.ReadAllBytesAsync(path.FullName, ct);
-            var table = ImportWorkbook.Read(bytes, IndicatorCatalog.Default);
             var importYear = parse.GetValue(year);
+            var table = ImportWorkbook.Read(bytes, await TenantCatalog.FetchAsync(parse, importYear, ct));
             var problems = table.Problems.Select(p => (p.Row, p.Column, County: "", Unit: "", p.Message)).ToList();
             var byRow = table.Rows.ToDictionary(r => r.Row);
             var fileDigest = SHA256.HashData(bytes);

@@ -45,7 +45,46 @@ public enum AggregationMode
     Any,
 }
 
-/// <summary>One catalog entry. Codes are stable: never renamed once released.</summary>
+/// <summary>Kinds of subordinate unit an indicator is asked of (roster units carry one kind each).</summary>
+[Flags]
+public enum UnitKinds
+{
+    /// <summary>No kind: nobody is asked.</summary>
+    None = 0,
+    /// <summary>乡镇（街道）.</summary>
+    Township = 1,
+    /// <summary>县直部门.</summary>
+    Department = 2,
+    /// <summary>Every kind of unit.</summary>
+    All = Township | Department,
+}
+
+/// <summary>The roster's names for unit kinds ("township", "department"), as stored with each unit.</summary>
+public static class UnitKindNames
+{
+    public const string Township = "township";
+    public const string Department = "department";
+
+    /// <summary>The kind of a roster unit; an unknown or empty name is a department (the roster's default).</summary>
+    public static UnitKinds Parse(string? name) => name == Township ? UnitKinds.Township : UnitKinds.Department;
+
+    /// <summary>True when the name is one the roster accepts.</summary>
+    public static bool IsKnown(string? name) => name is Township or Department;
+
+    /// <summary>The Chinese word for a kind of unit.</summary>
+    public static string Chinese(UnitKinds kind) => kind switch
+    {
+        UnitKinds.Township => "乡镇（街道）",
+        UnitKinds.Department => "县直部门",
+        UnitKinds.All => "乡镇（街道）和县直部门",
+        _ => "无",
+    };
+}
+
+/// <summary>
+/// One catalog entry. Codes are stable: never renamed or reused once released; an indicator a tenant no longer asks
+/// for is <see cref="Retired"/>, so past years' values keep their names.
+/// </summary>
 public sealed record Indicator(
     string Code,
     string Name,
@@ -58,7 +97,11 @@ public sealed record Indicator(
     string? Denominator = null,
     int MinDenominator = 1,
     string? Weight = null,
-    string? Note = null)
+    string? Note = null,
+    string? Guidance = null,
+    UnitKinds Reporters = UnitKinds.All,
+    bool Retired = false,
+    double? Max = null)
 {
     /// <summary>
     /// The name with its unit of measure as a form shows it, "名称（单位）", once: a name that already ends with its unit
@@ -71,9 +114,15 @@ public sealed record Indicator(
     public bool IsComputedRate => Kind == IndicatorKind.Rate && Numerator is not null && Denominator is not null;
 
     /// <summary>True when the indicator's values may come from the given kind of submitter.</summary>
-    public bool AcceptsFrom(IndicatorSource submitter) => Source switch
+    public bool AcceptsFrom(IndicatorSource submitter) => AcceptsFrom(submitter, UnitKinds.All);
+
+    /// <summary>
+    /// True when the indicator's values may come from this submitter, a unit of the given kind (乡镇 or 县直部门) when the
+    /// submitter is a unit. A retired indicator is asked of nobody.
+    /// </summary>
+    public bool AcceptsFrom(IndicatorSource submitter, UnitKinds unitKind) => !Retired && Source switch
     {
-        IndicatorSource.Unit => submitter == IndicatorSource.Unit,
+        IndicatorSource.Unit => submitter == IndicatorSource.Unit && (Reporters & unitKind) != 0,
         IndicatorSource.County => submitter == IndicatorSource.County,
         IndicatorSource.Assessor => submitter == IndicatorSource.Assessor,
         // A computed rate is the platform's: its parts are reported, never the rate itself (a reported rate would be

@@ -48,6 +48,44 @@ public sealed class IndicatorCatalog
     /// <summary>Loads the catalog shipped with the domain library.</summary>
     public static IndicatorCatalog Default => DefaultCatalog.Value;
 
+    /// <summary>The national default catalog's text: every tenant's version 1.</summary>
+    public static string DefaultText => DefaultTextValue.Value;
+
+    /// <summary>The indicators still asked for (not retired), in catalog order.</summary>
+    public IEnumerable<Indicator> Active => Indicators.Where(i => !i.Retired);
+
+    private static readonly Lazy<string> DefaultTextValue = new(() => EmbeddedData.Read("catalog.yaml"));
+
     private static readonly Lazy<IndicatorCatalog> DefaultCatalog =
-        new(() => CatalogLoader.Load(EmbeddedData.Read("catalog.yaml"), "catalog.yaml"));
+        new(() => CatalogLoader.Load(DefaultText, "catalog.yaml"));
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, IndicatorCatalog> Parsed = new(StringComparer.Ordinal);
+
+    /// <summary>Most parsed catalog texts kept; a process serves a handful of tenants' versions at a time.</summary>
+    private const int MaxParsed = 256;
+
+    /// <summary>
+    /// The catalog of a stored (already validated) text, parsed once per process: every grain and page of a tenant's year
+    /// shares one instance. Null or the default text gives <see cref="Default"/>.
+    /// </summary>
+    public static IndicatorCatalog FromText(string? yaml)
+    {
+        if (yaml is null || string.Equals(yaml, DefaultText, StringComparison.Ordinal))
+        {
+            return Default;
+        }
+
+        var key = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(yaml)));
+        if (Parsed.TryGetValue(key, out var catalog))
+        {
+            return catalog;
+        }
+
+        if (Parsed.Count >= MaxParsed)
+        {
+            Parsed.Clear();
+        }
+
+        return Parsed.GetOrAdd(key, _ => CatalogLoader.Load(yaml, "catalog"));
+    }
 }

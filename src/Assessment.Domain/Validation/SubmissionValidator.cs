@@ -44,7 +44,14 @@ public sealed class SubmissionValidator(IndicatorCatalog catalog)
     }
 
     /// <summary>Returns every violation in the submission; empty when it may be stored.</summary>
-    public IReadOnlyList<FieldViolation> Validate(IReadOnlyList<SubmittedValue> values, IndicatorSource submitter)
+    public IReadOnlyList<FieldViolation> Validate(IReadOnlyList<SubmittedValue> values, IndicatorSource submitter) =>
+        Validate(values, submitter, UnitKinds.All);
+
+    /// <summary>
+    /// Returns every violation in the submission of a submitter (a unit of <paramref name="unitKind"/> when it is a
+    /// unit); empty when it may be stored.
+    /// </summary>
+    public IReadOnlyList<FieldViolation> Validate(IReadOnlyList<SubmittedValue> values, IndicatorSource submitter, UnitKinds unitKind)
     {
         var violations = new List<FieldViolation>();
         if (values.Count is 0 or > MaxValues)
@@ -64,7 +71,7 @@ public sealed class SubmissionValidator(IndicatorCatalog catalog)
             {
                 // Suggestions for the first few unknown codes only: a request of 500 nonsense codes costs no more than ten.
                 IReadOnlyList<string> close = suggested++ < MaxSuggestions
-                    ? Keys.Similar.To(item.Code ?? "", catalog.Indicators.Where(i => i.AcceptsFrom(submitter)).Select(i => i.Code), take: 2)
+                    ? Keys.Similar.To(item.Code ?? "", catalog.Indicators.Where(i => i.AcceptsFrom(submitter, unitKind)).Select(i => i.Code), take: 2)
                     : [];
                 violations.Add(new($"{field}.code", $"未知指标代码 '{Truncate(item.Code)}'"
                     + (close.Count > 0 ? $"，您是否要填报 {string.Join("、", close.Select(c => $"{c}（{catalog[c].Name}）"))}？" : "")));
@@ -84,9 +91,17 @@ public sealed class SubmissionValidator(IndicatorCatalog catalog)
                 continue;
             }
 
-            if (!indicator.AcceptsFrom(submitter))
+            if (indicator.Retired)
             {
-                violations.Add(new($"{field}.code", $"指标 {item.Code}（{indicator.Name}）应由{SourceName(indicator.Source)}填报"));
+                violations.Add(new($"{field}.code", $"指标 {item.Code}（{indicator.Name}）本年度已停用，不再填报"));
+                continue;
+            }
+
+            if (!indicator.AcceptsFrom(submitter, unitKind))
+            {
+                violations.Add(new($"{field}.code", indicator.AcceptsFrom(submitter)
+                    ? $"指标 {item.Code}（{indicator.Name}）只由{UnitKindNames.Chinese(indicator.Reporters)}填报，本单位不填报此项"
+                    : $"指标 {item.Code}（{indicator.Name}）应由{SourceName(indicator.Source)}填报"));
                 continue;
             }
 
@@ -163,6 +178,7 @@ public sealed class SubmissionValidator(IndicatorCatalog catalog)
             IndicatorKind.Amount when !HasAtMostAmountDecimals(value) => $"最多保留 {AmountDecimals} 位小数（收到 {value.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}），请按 {AmountDecimals} 位小数填写，平台不代为舍入",
             IndicatorKind.Rate or IndicatorKind.Score when value is < 0 or > 100 => "须在 0–100 之间",
             IndicatorKind.Flag when value is not (0 or 1) => "须为 1（是）或 0（否）",
+            _ when indicator.Max is { } max && value > max => $"超过本指标上限 {max.ToString("0.##", System.Globalization.CultureInfo.InvariantCulture)}",
             _ => null,
         };
     }

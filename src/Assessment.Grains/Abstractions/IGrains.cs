@@ -94,6 +94,11 @@ public interface IRoundGrain : IGrainWithStringKey
     [Alias("GetInfo"), Orleans.Concurrency.AlwaysInterleave]
     Task<RoundInfo?> GetInfo();
 
+    /// <summary>The catalog the round uses, with the roster's unit kinds; null before the round is defined.</summary>
+    /// <remarks>Interleaves: counties and units ask while the round is telling them it opens.</remarks>
+    [Alias("GetCatalog"), Orleans.Concurrency.AlwaysInterleave]
+    Task<YearCatalog?> GetCatalog();
+
     /// <summary>Completeness and timeliness over all counties, and what may be done next with the round.</summary>
     /// <remarks>Interleaves like <see cref="GetInfo"/>: it reads the counties' stored overview lines, not the round's cache.</remarks>
     [Alias("GetProgress"), Orleans.Concurrency.AlwaysInterleave]

@@ -4,15 +4,17 @@ using Assessment.Domain.Workflow;
 namespace Assessment.Grains.Abstractions;
 
 /// <summary>
-/// What a round will pin when it opens: the scheme text (later edits of the file change nothing), the roster of
-/// counties and units, the submission deadline and the review deadline.
+/// What a round will pin when it opens: the scheme text (later edits of the file change nothing), the tenant's
+/// catalog version (null: the latest when defined), the roster of counties and units, the submission deadline and the
+/// review deadline.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("assessment.RoundDefinition")]
 public sealed record RoundDefinition(
     [property: Id(0)] string SchemeYaml,
     [property: Id(1)] CountyInfo[] Counties,
     [property: Id(2)] DateTimeOffset SubmissionDeadline,
-    [property: Id(3)] DateTimeOffset? ReviewDeadline = null);
+    [property: Id(3)] DateTimeOffset? ReviewDeadline = null,
+    [property: Id(4)] int? CatalogVersion = null);
 
 [GenerateSerializer, Immutable, Alias("assessment.RoundInfo")]
 public sealed record RoundInfo(
@@ -26,7 +28,8 @@ public sealed record RoundInfo(
     [property: Id(7)] DateTimeOffset SubmissionDeadline,
     [property: Id(8)] DateTimeOffset? ReviewDeadline,
     [property: Id(9)] int Version,
-    [property: Id(10)] Dictionary<string, AuditAnchor> PublishedHeads)
+    [property: Id(10)] Dictionary<string, AuditAnchor> PublishedHeads,
+    [property: Id(11)] int CatalogVersion = 1)
 {
     public bool Published => Phase == RoundPhase.Published;
 }

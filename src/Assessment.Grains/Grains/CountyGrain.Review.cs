@@ -56,7 +56,7 @@ public sealed partial class CountyGrain
         AdjustmentRecord? next = null;
         if (!command.Withdraw)
         {
-            var violations = WorkflowText.Adjustment(catalog, command.Target, command.Points, reason, command.Evidence);
+            var violations = WorkflowText.Adjustment(_catalog, command.Target, command.Points, reason, command.Evidence);
             if (violations.Count > 0)
             {
                 throw new ValidationFailedException([.. violations.Select(v => new FieldError(v.Field, v.Description))]);

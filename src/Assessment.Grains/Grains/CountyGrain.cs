@@ -29,7 +29,7 @@ namespace Assessment.Grains.Grains;
 [Reentrant]
 public sealed partial class CountyGrain(
     [PersistentState("county", StorageNames.Counties)] IPersistentState<CountyState> state,
-    IndicatorCatalog catalog,
+    RoundCatalogs catalogs,
     IAuditLog auditLog,
     TimeProvider clock,
     ILogger<CountyGrain> logger) : Grain, ICountyGrain
@@ -52,19 +52,21 @@ public sealed partial class CountyGrain(
     private CountyState S { get; set; } = new();
 
     private IRoundGrain _round = null!;
+    private IndicatorCatalog _catalog = IndicatorCatalog.Default; // the year's pinned catalog
     private string _tenant = "";
     private string _county = "";
     private int _year;
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         (_tenant, _county, _year) = GrainKeys.ParseCounty(this.GetPrimaryKeyString());
+        _catalog = (await catalogs.ForYearAsync(_tenant, _year)).Catalog;
         _round = GrainFactory.GetGrain<IRoundGrain>(GrainKeys.Round(_tenant, _year));
         S = state.State.Clone();
         _highestRevision = S.Revision;
         _commit = new GroupCommit(WriteAsync, RestoreAsync);
         Durable(state.State);
-        return FlushAuditAsync();
+        await FlushAuditAsync();
     }
 
     /// <summary>
@@ -143,7 +145,7 @@ public sealed partial class CountyGrain(
         }
 
         // Applied in memory without any await in between, so interleaved calls never see half a change.
-        CountyAggregate.Apply(catalog, S.Cells, baseValues, change.ToValues);
+        CountyAggregate.Apply(_catalog, S.Cells, baseValues, change.ToValues);
         S.UnitVersions[change.Unit] = change.ToVersion;
         S.UnitStoredAt[change.Unit] = change.StoredAt;
         S.UnitMissing[change.Unit] = Completeness.Missing(S.RequiredUnitCodes, change.ToValues);
@@ -171,6 +173,8 @@ public sealed partial class CountyGrain(
         }
 
         RequireNotRestoring();
+        // The round tells its counties when it opens; a draft's catalog may have changed since this county activated.
+        _catalog = (await catalogs.ForYearAsync(_tenant, _year)).Catalog;
         var before = $"{S.Phase} {S.SchemeId}".Trim();
         var recount = !S.RequiredUnitCodes.SequenceEqual(schedule.RequiredUnitCodes);
         S.Phase = schedule.Phase;
@@ -321,11 +325,11 @@ public sealed partial class CountyGrain(
     private static string? Describe(AdjustmentRecord? a) => a is null ? null : AuditText.Adjustment(a.Target, a.Points, a.Reason, a.Evidence);
 
     /// <summary>The aggregated values in memory (computed per read: a few dozen cells, and nothing kept per county).</summary>
-    private Dictionary<string, double> Values() => CountyAggregate.Values(catalog, S.Cells);
+    private Dictionary<string, double> Values() => CountyAggregate.Values(_catalog, S.Cells);
 
     /// <summary>Keeps the facts of the state just stored or read (immutable, handed to the round as they are).</summary>
     private void Durable(CountyState stored) =>
-        _durable = stored.Facts(catalog);
+        _durable = stored.StoredFacts ?? stored.Facts(_catalog);
 
     /// <summary>Joins the next group write and returns when it is durable.</summary>
     private Task PersistAsync() => _commit.JoinAsync();
@@ -342,6 +346,7 @@ public sealed partial class CountyGrain(
     private async Task WriteAsync()
     {
         var snapshot = S.Clone();
+        snapshot.StoredFacts = snapshot.Facts(_catalog);
         state.State = snapshot;
         await state.WriteStateAsync();
         Durable(snapshot);

@@ -66,6 +66,16 @@ public sealed class CountyState
         }
     }
 
+    /// <summary>
+    /// The facts of this snapshot under the year's catalog, set by the county just before it is written so the storage
+    /// can keep them beside the state (the storage has no catalog of its own). Never stored inside the state.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public CountyFactsSnapshot? StoredFacts { get => _storedFacts; set => _storedFacts = value; }
+
+    [NonSerialized]
+    private CountyFactsSnapshot? _storedFacts;
+
     /// <summary>What a ranking needs of this state: its revision, aggregated values and adjustments.</summary>
     public CountyFactsSnapshot Facts(Assessment.Domain.Catalog.IndicatorCatalog catalog) =>
         new(Revision, CountyAggregate.Values(catalog, Cells), [.. Adjustments]);

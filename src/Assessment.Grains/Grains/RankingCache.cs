@@ -13,7 +13,7 @@ namespace Assessment.Grains.Grains;
 /// rescored, every county only when the peer ranges move; ranking is then a sort. Owned by one round activation and
 /// used only on its turn.
 /// </summary>
-internal sealed class RankingCache(IndicatorCatalog catalog, TimeProvider clock)
+internal sealed class RankingCache(TimeProvider clock)
 {
     /// <summary>Longest time between rankings that ask every county, not only those that reported a change.</summary>
     public static readonly TimeSpan SweepInterval = TimeSpan.FromSeconds(30);
@@ -34,7 +34,7 @@ internal sealed class RankingCache(IndicatorCatalog catalog, TimeProvider clock)
     /// <summary>The ranking handed out since the last change; null when it must be built again.</summary>
     public RankingResult? Latest { get; set; }
 
-    public void Pin(Scheme scheme)
+    public void Pin(Scheme scheme, IndicatorCatalog catalog)
     {
         Scheme = scheme;
         _scorer = new Scorer(catalog, scheme);

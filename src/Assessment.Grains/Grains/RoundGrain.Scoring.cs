@@ -66,7 +66,7 @@ public sealed partial class RoundGrain
         var draft = Parse(schemeYaml);
         await RefreshAsync();
         var facts = S.Counties.Select(c => _cache.Facts(c.Id)).ToArray();
-        var ranked = Ranker.Rank(draft, new Scorer(catalog, draft).ScoreAll(facts, explain: false), Groups(), Overrides());
+        var ranked = Ranker.Rank(draft, new Scorer(_catalog, draft).ScoreAll(facts, explain: false), Groups(), Overrides());
         var result = Result(ranked, draft, previous: null);
         var current = _cache.Ranked!.ToDictionary(r => r.County, StringComparer.Ordinal);
         var names = Names();

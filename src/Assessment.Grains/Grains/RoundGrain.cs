@@ -19,7 +19,6 @@ namespace Assessment.Grains.Grains;
 public sealed partial class RoundGrain(
     [PersistentState("round", StorageNames.Default)] IPersistentState<RoundState> state,
     [PersistentState("published", StorageNames.Default)] IPersistentState<PublishedRoundState> published,
-    IndicatorCatalog catalog,
     ICountyFactsStore countyFacts,
     INotificationSink notifications,
     IOptions<RoundOptions> options,
@@ -30,7 +29,8 @@ public sealed partial class RoundGrain(
     private const int MaxNotifications = 100;
 
     private const int MaxAudit = 500;
-    private readonly RankingCache _cache = new(catalog, clock);
+    private readonly RankingCache _cache = new(clock);
+    private IndicatorCatalog _catalog = IndicatorCatalog.Default;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<int, bool> _delivering = new(); // posts in flight, off the turn
     private string _tenant = "";
     private int _year;
@@ -41,9 +41,10 @@ public sealed partial class RoundGrain(
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         (_tenant, _year) = GrainKeys.ParseRound(this.GetPrimaryKeyString());
+        _catalog = IndicatorCatalog.FromText(S.CatalogYaml);
         if (S.SchemeYaml is { } yaml)
         {
-            Pin(SchemeLoader.Load(yaml, $"round {_tenant}/{_year} scheme", catalog));
+            Pin(SchemeLoader.Load(yaml, $"round {_tenant}/{_year} scheme", _catalog));
         }
 
         if (S.OpenedAt is not null && S.Phase == RoundPhase.Draft)
@@ -61,7 +62,12 @@ public sealed partial class RoundGrain(
     public async Task<RoundInfo> Define(RoundDefinition definition, string actor)
     {
         Require(RoundWorkflow.Action.Define, null);
-        var scheme = Parse(definition.SchemeYaml);
+        var catalogs = GrainFactory.GetGrain<ICatalogGrain>(GrainKeys.Tenant(_tenant));
+        var chosen = definition.CatalogVersion is { } wanted
+            ? await catalogs.Get(wanted) ?? throw new ValidationFailedException([new FieldError("catalog_version", $"指标目录没有第 {wanted} 版")])
+            : await catalogs.GetLatest();
+        var chosenCatalog = IndicatorCatalog.FromText(chosen.Yaml);
+        var scheme = Parse(definition.SchemeYaml, chosenCatalog);
         var violations = new List<FieldError>();
         if (definition.Counties.Length == 0)
         {
@@ -89,11 +95,14 @@ public sealed partial class RoundGrain(
         }
 
         S.SchemeYaml = definition.SchemeYaml;
+        S.CatalogVersion = chosen.Version;
+        S.CatalogYaml = chosen.Version == 1 ? null : chosen.Yaml;
+        _catalog = chosenCatalog;
         S.Counties = definition.Counties;
         S.SubmissionDeadline = definition.SubmissionDeadline;
         S.ReviewDeadline = definition.ReviewDeadline;
         S.Version++;
-        AddAudit(actor, "define", $"{_year} 年度考核草案：评分细则 {scheme.Id}，{definition.Counties.Length} 个县（区），填报截止 {CountyWorkflow.Local(definition.SubmissionDeadline)}", null);
+        AddAudit(actor, "define", $"{_year} 年度考核草案：评分细则 {scheme.Id}，指标目录第 {chosen.Version} 版，{definition.Counties.Length} 个县（区），填报截止 {CountyWorkflow.Local(definition.SubmissionDeadline)}", null);
         await state.WriteOrRestoreAsync(GrainContext, logger);
         Pin(scheme);
         return Info()!;
@@ -167,7 +176,7 @@ public sealed partial class RoundGrain(
     /// </summary>
     private async Task<Dictionary<string, AuditAnchor>> PushAsync(RoundPhase phase, string actor, Scheme scheme)
     {
-        var required = Completeness.RequiredUnitCodes(scheme, catalog);
+        var required = Completeness.RequiredUnitCodes(scheme, _catalog);
         var counties = S.Counties;
         try
         {
@@ -187,9 +196,11 @@ public sealed partial class RoundGrain(
 
     private Scheme? PinnedScheme => _cache.Scheme;
 
-    private void Pin(Scheme scheme) => _cache.Pin(scheme);
+    private void Pin(Scheme scheme) => _cache.Pin(scheme, _catalog);
 
-    private Scheme Parse(string yaml)
+    private Scheme Parse(string yaml) => Parse(yaml, _catalog);
+
+    private static Scheme Parse(string yaml, IndicatorCatalog catalog)
     {
         try
         {
@@ -235,5 +246,9 @@ public sealed partial class RoundGrain(
     private RoundInfo? Info() => PinnedScheme is null
         ? null
         : new RoundInfo(_year, PinnedScheme.Id, PinnedScheme.Name, S.Counties, S.OpenedAt, S.Phase, [.. S.Audit], S.SubmissionDeadline,
-            S.ReviewDeadline, S.Version, new Dictionary<string, AuditAnchor>(S.PublishedHeads, StringComparer.Ordinal));
+            S.ReviewDeadline, S.Version, new Dictionary<string, AuditAnchor>(S.PublishedHeads, StringComparer.Ordinal), Math.Max(1, S.CatalogVersion));
+
+    public Task<YearCatalog?> GetCatalog() => Task.FromResult(PinnedScheme is null
+        ? null
+        : new YearCatalog(Math.Max(1, S.CatalogVersion), S.CatalogYaml, S.Phase != RoundPhase.Draft, RoundCatalogs.UnitKindsOf(S.Counties)));
 }

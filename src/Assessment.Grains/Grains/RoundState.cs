@@ -26,6 +26,11 @@ public sealed class RoundState
     [Id(11)] public List<RoundNotification> Notifications { get; set; } = [];
     /// <summary>Reminder offsets (ticks) already handled.</summary>
     [Id(12)] public List<long> RemindersDone { get; set; } = [];
+    /// <summary>The tenant catalog version the round uses, chosen when it is defined (0 in rounds stored before
+    /// tenant catalogs: the national default, version 1).</summary>
+    [Id(13)] public int CatalogVersion { get; set; }
+    /// <summary>That version's text; null for the national default (version 1), which the platform ships.</summary>
+    [Id(14)] public string? CatalogYaml { get; set; }
 }
 
 /// <summary>

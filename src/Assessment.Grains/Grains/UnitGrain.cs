@@ -48,7 +48,7 @@ public sealed class ReceiptRecord
 /// </summary>
 public sealed class UnitGrain(
     [PersistentState("unit", StorageNames.Units)] IPersistentState<UnitState> state,
-    IndicatorCatalog catalog,
+    RoundCatalogs catalogs,
     TimeProvider clock,
     ILogger<UnitGrain> logger) : Grain, IUnitGrain, IRemindable
 {
@@ -59,7 +59,9 @@ public sealed class UnitGrain(
     public const int MaxUnconfirmed = 16;
 
     private const string PushReminder = "push-pending";
-    private readonly SubmissionValidator _validator = new(catalog);
+    private string _tenant = "";
+    private string _countyId = "";
+    private int _year;
     private string _unit = "";
     private ICountyGrain _county = null!;
     private IndicatorSource _submitter;
@@ -72,6 +74,7 @@ public sealed class UnitGrain(
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         var (tenant, county, unit, year) = GrainKeys.ParseUnit(this.GetPrimaryKeyString());
+        (_tenant, _countyId, _year) = (tenant, county, year);
         _unit = unit;
         _submitter = unit switch
         {
@@ -107,7 +110,10 @@ public sealed class UnitGrain(
         }
 
         var values = submission.Values.Select(v => new SubmittedValue(v.Code, v.Value, v.Note)).ToArray();
-        var violations = _validator.Validate(values, _submitter);
+        // The year's catalog as the round pinned it, and this unit's kind in the pinned roster (乡镇 or 县直部门).
+        var resolved = await catalogs.ForYearAsync(_tenant, _year);
+        var catalog = resolved.Catalog;
+        var violations = new SubmissionValidator(catalog).Validate(values, _submitter, resolved.KindOf(_countyId, _unit));
         if (violations.Count == 0)
         {
             // Validated as sent, stored in the one representation the platform keeps (see SubmissionValidator.Normalize).

@@ -11,12 +11,29 @@ namespace Assessment.Server.Hosting;
 /// beside each state, each read in one query: what a cold ranking or the round's overview needs, without activating
 /// 2,850 grains or parsing their whole states. A row written before such a column (null there) is read from its state.
 /// </summary>
-public sealed class PostgresCountyFacts(NpgsqlDataSource dataSource, IndicatorCatalog catalog) : ICountyFactsStore
+/// <param name="catalogOf">The catalog of a tenant's year (the round's pin), for rows written before the facts column.</param>
+public sealed class PostgresCountyFacts(NpgsqlDataSource dataSource, Func<string, int, ValueTask<IndicatorCatalog>> catalogOf) : ICountyFactsStore
 {
+    /// <summary>A store whose every year uses one catalog (tools and tests outside a silo).</summary>
+    public PostgresCountyFacts(NpgsqlDataSource dataSource, IndicatorCatalog catalog)
+        : this(dataSource, (_, _) => ValueTask.FromResult(catalog))
+    {
+    }
+
+    /// <summary>The store of a silo: each year's catalog as its round pinned it.</summary>
+    public PostgresCountyFacts(NpgsqlDataSource dataSource, RoundCatalogs catalogs)
+        : this(dataSource, async (tenant, year) => (await catalogs.ForYearAsync(tenant, year)).Catalog)
+    {
+    }
+
     private static readonly JsonGrainStorageSerializer Serializer = new();
 
-    public Task<IReadOnlyDictionary<string, CountyFactsSnapshot>?> ReadAsync(string tenant, int year, CancellationToken ct = default) =>
-        ReadColumnAsync(tenant, year, FactsSql, (county, state) => state.Facts(catalog), ct);
+    public async Task<IReadOnlyDictionary<string, CountyFactsSnapshot>?> ReadAsync(string tenant, int year, CancellationToken ct = default)
+    {
+        // Rows written before the facts column are computed under the year's catalog.
+        var catalog = await catalogOf(tenant, year);
+        return await ReadColumnAsync(tenant, year, FactsSql, (county, state) => state.Facts(catalog), ct);
+    }
 
     public Task<IReadOnlyDictionary<string, CountyBoardRow>?> ReadBoardAsync(string tenant, int year, CancellationToken ct = default) =>
         ReadColumnAsync(tenant, year, BoardSql, (county, state) => state.Board(county), ct);

@@ -15,7 +15,7 @@ namespace Assessment.Server.Hosting;
 /// The entries are stored in the audit log rather than inside the state: after a successful write the written state's
 /// <see cref="CountyState.PendingAudit"/> is emptied, which tells the grain they are in the log.
 /// </summary>
-public sealed class PostgresCountyStorage(NpgsqlDataSource dataSource, IndicatorCatalog catalog, bool compressStates = true) : IGrainStorage
+public sealed class PostgresCountyStorage(NpgsqlDataSource dataSource, bool compressStates = true) : IGrainStorage
 {
     // Counties' group writes that arrive together share a round trip and a commit.
     private readonly WriteCombiner combiner = new(dataSource);
@@ -61,7 +61,8 @@ public sealed class PostgresCountyStorage(NpgsqlDataSource dataSource, Indicator
             state.PendingAudit = entries;
         }
 
-        var facts = serializer.Serialize(state.Facts(catalog)).ToArray();
+        // The county computed the facts under its year's catalog; a state from elsewhere (a test) uses the default one.
+        var facts = serializer.Serialize(state.StoredFacts ?? state.Facts(IndicatorCatalog.Default)).ToArray();
         var board = serializer.Serialize(state.Board(GrainKeys.ParseCounty(chain).County)).ToArray();
         var command = new NpgsqlBatchCommand("SELECT write_county_state($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)");
         AddKey(command.Parameters, grainId);

@@ -96,6 +96,7 @@ public static class ServerComposition
         builder.Services.AddSingleton<CountyDesk>();
         builder.Services.AddSingleton<SubmissionDesk>();
         builder.Services.AddSingleton<RoundDesk>();
+        builder.Services.AddSingleton<CatalogDesk>();
         builder.Services.AddSingleton<TenantDesk>();
         builder.Services.AddSingleton<ReportFiles>();
         builder.Services.AddSingleton<ValueImport>();

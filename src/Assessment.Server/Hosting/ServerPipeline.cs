@@ -46,6 +46,7 @@ public static class ServerPipeline
         app.MapGrpcService<AdminGrpcService>();
         app.MapGrpcService<AccountGrpcService>();
         app.MapGrpcService<ReportGrpcService>();
+        app.MapGrpcService<CatalogGrpcService>();
         app.MapGrpcHealthChecksService();
         app.MapGet("/healthz", () => Results.Text("ok"));                       // liveness: the process answers
         app.MapHealthChecks("/readyz");                                          // readiness: silo active, database reachable

@@ -60,7 +60,7 @@ public static class SiloSetup
             o.GrainStorageSerializer = new JsonGrainStorageSerializer();
         });
         silo.Services.AddKeyedSingleton<Orleans.Storage.IGrainStorage>(StorageNames.Counties,
-            (sp, _) => new PostgresCountyStorage(database.DataSource, sp.GetRequiredService<Assessment.Domain.Catalog.IndicatorCatalog>(), database.CompressStates));
+            (sp, _) => new PostgresCountyStorage(database.DataSource, database.CompressStates));
         silo.Services.AddKeyedSingleton<Orleans.Storage.IGrainStorage>(StorageNames.Units, (_, _) => new PostgresUnitStorage(database.DataSource, database.CompressStates));
         silo.UseAdoNetReminderService(o =>
         {
@@ -68,7 +68,7 @@ public static class SiloSetup
             o.DataSource = database.DataSource;
         });
         // Before the grains' defaults: rankings read the counties' stored facts in one query.
-        silo.Services.AddSingleton<ICountyFactsStore>(sp => new PostgresCountyFacts(database.DataSource, sp.GetRequiredService<Assessment.Domain.Catalog.IndicatorCatalog>()));
+        silo.Services.AddSingleton<ICountyFactsStore>(sp => new PostgresCountyFacts(database.DataSource, sp.GetRequiredService<RoundCatalogs>()));
         silo.Services.AddAssessmentGrains();
         silo.AddIncomingGrainCallFilter<TenantGuard>();
         silo.AddIncomingGrainCallFilter<Assessment.Grains.Grains.BrokenActivationFilter>();

@@ -78,6 +78,9 @@ public sealed class SeedUnit : SeedValues
 {
     public string Id { get; set; } = "";
     public string Name { get; set; } = "";
+
+    /// <summary>township (乡镇、街道) or department (县直部门, the default).</summary>
+    public string? Kind { get; set; }
 }
 
 public sealed class SeedCounty

@@ -77,7 +77,7 @@ public sealed class TenantSeeder(IClusterClient cluster, CredentialService crede
 
         // The round opens first: units submit through the same workflow checks as real submissions.
         var roster = seed.Counties
-            .Select(c => new CountyInfo(c.Id, c.Name, c.Units.Select(u => new UnitInfo(u.Id, u.Name)).ToArray(), c.Group))
+            .Select(c => new CountyInfo(c.Id, c.Name, c.Units.Select(u => new UnitInfo(u.Id, u.Name, u.Kind ?? Domain.Catalog.UnitKindNames.Department)).ToArray(), c.Group))
             .ToArray();
         var round = cluster.GetGrain<IRoundGrain>(GrainKeys.Round(seed.Tenant.Id, seed.Year));
         if (await round.GetInfo() is not { Phase: not RoundPhase.Draft })

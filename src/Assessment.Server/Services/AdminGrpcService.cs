@@ -129,7 +129,7 @@ public sealed class AdminGrpcService(
     }
 
     private async Task<TenantInfo> AddUnitOnce(AddUnitRequest request, ServerCallContext context) =>
-        ToProto(await tenants.AddUnitAsync(Caller.From(context.GetHttpContext().User), request.Tenant, request.County, request.Unit, request.Name));
+        ToProto(await tenants.AddUnitAsync(Caller.From(context.GetHttpContext().User), request.Tenant, request.County, request.Unit, request.Name, request.Kind));
 
     public override Task<IssuedCredential> IssueCredential(IssueCredentialRequest request, ServerCallContext context)
     {

@@ -63,7 +63,7 @@ internal static class AdminProtoMapping
         info.Counties.AddRange(p.Counties.Select(c =>
         {
             var county = new RosterCounty { Id = c.Id, Name = c.Name, Group = c.Group ?? "" };
-            county.Units.AddRange(c.Units.Select(u => new RosterUnit { Id = u.Id, Name = u.Name }));
+            county.Units.AddRange(c.Units.Select(u => new RosterUnit { Id = u.Id, Name = u.Name, Kind = u.Kind }));
             return county;
         }));
         return info;

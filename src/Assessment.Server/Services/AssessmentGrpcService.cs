@@ -17,14 +17,14 @@ namespace Assessment.Server.Services;
 
 /// <summary>Scores and rankings. Assessors and leaders see the tenant; a county sees only itself.</summary>
 [Authorize(Roles = $"{Roles.Assessor},{Roles.Leader},{Roles.TenantAdmin},{Roles.County}")]
-public sealed class AssessmentGrpcService(IClusterClient cluster, IndicatorCatalog catalog, CountyDesk counties, RoundDesk rounds, RequestLedger ledger)
+public sealed class AssessmentGrpcService(IClusterClient cluster, CountyDesk counties, RoundDesk rounds, RequestLedger ledger)
     : AssessmentService.AssessmentServiceBase
 {
     /// <summary>A ranking result is immutable; its protobuf message is built once and shared.</summary>
     private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<RankingResult, Ranking> BuiltRankings = new();
 
     public override async Task<County> GetCounty(GetCountyRequest request, ServerCallContext context) =>
-        ToProto(await counties.GetAsync(Caller.From(context.GetHttpContext().User), request.Year, request.County), catalog);
+        ToProto(await counties.GetAsync(Caller.From(context.GetHttpContext().User), request.Year, request.County));
 
     [Authorize(Roles = $"{Roles.Assessor},{Roles.Leader},{Roles.TenantAdmin}")]
     public override async Task<Ranking> GetRanking(GetRankingRequest request, ServerCallContext context)
@@ -53,8 +53,10 @@ public sealed class AssessmentGrpcService(IClusterClient cluster, IndicatorCatal
                 RequestChecks.Year(request.Year),
                 request.SubmissionDeadline is null ? new FieldError("submission_deadline", "须设置填报截止时间") : null,
                 RequestChecks.Time("submission_deadline", request.SubmissionDeadline, out var submissionDeadline),
-                RequestChecks.Time("review_deadline", request.ReviewDeadline, out var reviewDeadline));
-            var info = await rounds.DefineAsync(caller, request.Year, request.SchemeYaml, submissionDeadline!.Value, reviewDeadline);
+                RequestChecks.Time("review_deadline", request.ReviewDeadline, out var reviewDeadline),
+                request.CatalogVersion < 0 ? new FieldError("catalog_version", "须为指标目录的版本号（0 表示最新版）") : null);
+            var info = await rounds.DefineAsync(caller, request.Year, request.SchemeYaml, submissionDeadline!.Value, reviewDeadline,
+                request.CatalogVersion == 0 ? null : request.CatalogVersion);
             var round = Round(caller, request.Year);
             return ToProto(info, await round.GetProgress(), caller);
         });

@@ -12,8 +12,9 @@ internal static class AssessmentProtoMapping
 {
     private static string Lower<T>(T value) where T : struct, System.Enum => value.ToString().ToLowerInvariant();
 
-    public static Contracts.V1.County ToProto(CountyDetail detail, Domain.Catalog.IndicatorCatalog catalog)
+    public static Contracts.V1.County ToProto(CountyDetail detail)
     {
+        var catalog = detail.Catalog;
         var (score, aggregate) = (detail.Score, detail.Aggregate);
         var response = new Contracts.V1.County
         {
@@ -138,6 +139,7 @@ internal static class AssessmentProtoMapping
             MayOpen = progress.MayOpen && assessor,
             MayClose = progress.MayClose && assessor,
             MayPublish = progress.MayPublish && assessor,
+            CatalogVersion = info.CatalogVersion,
             Completeness = new RoundCompleteness
             {
                 Counties = progress.Counties,

@@ -13,7 +13,7 @@ namespace Assessment.Server.Services;
 /// the others.
 /// </summary>
 public sealed class BulletinComposer(
-    IClusterClient cluster, BulletinRenderer renderer, DraftCache drafts, IndicatorCatalog catalog, PdfPrinter printer, TimeProvider clock,
+    IClusterClient cluster, BulletinRenderer renderer, DraftCache drafts, Grains.RoundCatalogs catalogs, PdfPrinter printer, TimeProvider clock,
     ILogger<BulletinComposer> logger) : IDisposable
 {
     public const int PerTenant = 2;
@@ -206,6 +206,7 @@ public sealed class BulletinComposer(
     {
         var profile = await ProfileAsync(tenant);
         var year = info.Year;
+        var catalog = (await catalogs.ForYearAsync(tenant, year)).Catalog;
         var settings = profile.Bulletin ?? BulletinProfile.Default;
         // Timeliness reads every county; charts do not need it.
         var progress = withProgress ? await cluster.GetGrain<IRoundGrain>(GrainKeys.Round(tenant, year)).GetProgress() : null;
@@ -214,7 +215,7 @@ public sealed class BulletinComposer(
             issue?.IssuedOn ?? DateOnly.FromDateTime(clock.GetUtcNow().ToOffset(ChinaStandardTime).DateTime), profile.PublishScores, info.SchemeName, ranking.Grades,
             ranking.Dimensions.Select(d => new BulletinDimension(d.Code, d.Name, d.Weight)).ToArray(),
             ranking.Rows.Select(r => new BulletinRow(r.Rank, r.County, r.Name, r.Total, r.Grade, r.Dimensions, r.LimitedByQuota, r.Vetoed, r.PreviousRank, r.PreviousTotal)).ToArray(),
-            ranking.Rows.SelectMany(r => (r.Adjustments ?? []).Select(a => new BulletinAdjustment(r.Name, TargetName(a.Target), a.Points, a.Reason, a.Evidence))).ToArray(),
+            ranking.Rows.SelectMany(r => (r.Adjustments ?? []).Select(a => new BulletinAdjustment(r.Name, TargetName(catalog, a.Target), a.Points, a.Reason, a.Evidence))).ToArray(),
             info.Counties.Where(c => info.PublishedHeads.ContainsKey(c.Id))
                 .Select(c => new BulletinAnchor(c.Name, info.PublishedHeads[c.Id].Count, info.PublishedHeads[c.Id].Hash)).ToArray(),
             Draft: issue is null,
@@ -336,6 +337,6 @@ public sealed class BulletinComposer(
         }
     }
 
-    private string TargetName(string code) =>
+    private static string TargetName(IndicatorCatalog catalog, string code) =>
         catalog.TryGet(code, out var indicator) ? indicator.Name : catalog.Dimensions.FirstOrDefault(d => d.Code == code)?.Name ?? code;
 }

@@ -14,14 +14,15 @@ public sealed record CountyDetail(
     CountyAggregateView Aggregate,
     CountyWorkflowView Workflow,
     CountyPermissions May,
-    IReadOnlyList<ConsistencyWarning> Warnings);
+    IReadOnlyList<ConsistencyWarning> Warnings,
+    IndicatorCatalog Catalog);
 
 /// <summary>
 /// The county side of the application: who may read or act on which county, and the review actions (上报, 退回, 审核通过,
 /// 延期, 核查调整). The gRPC service and the web workbench both call it, so each rule has one code path; grains hold the
 /// workflow rules themselves.
 /// </summary>
-public sealed class CountyDesk(IClusterClient cluster, IndicatorCatalog catalog, Grains.Notifications.INotificationSink webhooks, TimeProvider clock)
+public sealed class CountyDesk(IClusterClient cluster, Grains.RoundCatalogs catalogs, Grains.Notifications.INotificationSink webhooks, TimeProvider clock)
 {
     /// <summary>A county's 催报 is posted at most this often (per silo), so a button pressed twice notifies once.</summary>
     public static readonly TimeSpan ReminderInterval = TimeSpan.FromMinutes(10);
@@ -83,9 +84,10 @@ public sealed class CountyDesk(IClusterClient cluster, IndicatorCatalog catalog,
         var round = cluster.GetGrain<IRoundGrain>(GrainKeys.Round(caller.Tenant, year));
         var grain = cluster.GetGrain<ICountyGrain>(GrainKeys.County(caller.Tenant, countyId, year));
         var (score, aggregate, workflow) = (round.GetCountyScore(countyId), grain.GetAggregate(), grain.GetWorkflow());
+        var catalog = (await catalogs.ForYearAsync(caller.Tenant, year)).Catalog;
         await Task.WhenAll(score, aggregate, workflow);
         return new CountyDetail(info, county, await score, await aggregate, await workflow, For(caller, (await workflow).May),
-            ConsistencyWarnings.Check(catalog, (await aggregate).Values));
+            ConsistencyWarnings.Check(catalog, (await aggregate).Values), catalog);
     }
 
     /// <summary>The workflow of the caller's own county (status, return reason, deadline): what a unit's form shows.</summary>

@@ -11,7 +11,8 @@ internal static class ExtractionProtoMapping
     {
         var response = new ExtractReportResponse { Format = format, Level = result.Level.ToString().ToLowerInvariant() };
         response.Warnings.AddRange(result.Warnings);
-        foreach (var p in result.Proposals)
+        // Only the tenant's own indicators, still asked for: a retired one or one the tenant never had is not proposed.
+        foreach (var p in result.Proposals.Where(p => catalog.TryGet(p.Code, out var i) && !i.Retired))
         {
             var value = new ExtractedValue
             {

@@ -11,12 +11,14 @@ namespace Assessment.Server.Services;
 /// The caller's fill-in form: which indicators it reports this year, under which scheme, with last year's and this
 /// year's values. The same identity checks a workbook coming back, so a form made for another year or scheme is refused.
 /// </summary>
-public sealed class FillInForms(IClusterClient cluster, IndicatorCatalog catalog)
+public sealed class FillInForms(IClusterClient cluster, Grains.RoundCatalogs catalogs)
 {
     /// <summary>The form of a unit (or a county's own figures, <paramref name="unit"/> = <see cref="GrainKeys.CountySelf"/>).</summary>
     public async Task<Form> BuildAsync(string tenant, string county, string unit, int year)
     {
-        var rows = FillInForm.Rows(catalog, Submitter(unit));
+        var resolved = await catalogs.ForYearAsync(tenant, year);
+        var catalog = resolved.Catalog;
+        var rows = FillInForm.Rows(catalog, Submitter(unit), resolved.KindOf(county, unit));
         // Four independent reads, made at once.
         var roundRead = cluster.GetGrain<IRoundGrain>(GrainKeys.Round(tenant, year)).GetInfo();
         var profileRead = cluster.GetGrain<ITenantGrain>(GrainKeys.Tenant(tenant)).GetProfile();
@@ -50,7 +52,13 @@ public sealed class FillInForms(IClusterClient cluster, IndicatorCatalog catalog
                 Kind = indicator.Kind.ToString().ToLowerInvariant(),
                 Measure = indicator.Unit ?? (indicator.Kind == IndicatorKind.Rate ? "%" : ""),
                 Dimension = catalog.Dimension(indicator.Dimension).Name,
+                Guidance = indicator.Guidance ?? "",
             };
+            if (indicator.Max is { } max)
+            {
+                row.Max = max;
+            }
+
             if (before.TryGetValue(indicator.Code, out var previous))
             {
                 row.LastYear = previous;
@@ -68,10 +76,11 @@ public sealed class FillInForms(IClusterClient cluster, IndicatorCatalog catalog
     }
 
     /// <summary>Refuses (FAILED_PRECONDITION, FORM_OUTDATED) a workbook whose form is not this year's current one.</summary>
-    public async Task RequireCurrentAsync(string tenant, string unit, int year, string sent)
+    public async Task RequireCurrentAsync(string tenant, string county, string unit, int year, string sent)
     {
         var round = await cluster.GetGrain<IRoundGrain>(GrainKeys.Round(tenant, year)).GetInfo();
-        var current = FillInForm.Identity(year, round?.SchemeId, FillInForm.Rows(catalog, Submitter(unit)).Select(r => r.Code));
+        var resolved = await catalogs.ForYearAsync(tenant, year);
+        var current = FillInForm.Identity(year, round?.SchemeId, FillInForm.Rows(resolved.Catalog, Submitter(unit), resolved.KindOf(county, unit)).Select(r => r.Code));
         if (FillInForm.Mismatch(sent, current) is { } problem)
         {
             throw new PreconditionException(LockReasons.FormOutdated, problem);

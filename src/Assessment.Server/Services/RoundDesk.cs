@@ -47,14 +47,15 @@ public sealed class RoundDesk(IClusterClient cluster, BulletinComposer bulletins
     }
 
     /// <summary>Defines (or, in draft, redefines) the round: the tenant's roster, a scheme (the default when empty), deadlines.</summary>
-    public async Task<RoundInfo> DefineAsync(Caller caller, int year, string? schemeYaml, DateTimeOffset submissionDeadline, DateTimeOffset? reviewDeadline)
+    public async Task<RoundInfo> DefineAsync(Caller caller, int year, string? schemeYaml, DateTimeOffset submissionDeadline, DateTimeOffset? reviewDeadline,
+        int? catalogVersion = null)
     {
         var round = Assessor(caller, year);
         var yaml = string.IsNullOrWhiteSpace(schemeYaml) ? Domain.EmbeddedData.Read("default-scheme.yaml") : schemeYaml;
         RequireScheme(yaml);
         var profile = await cluster.GetGrain<ITenantGrain>(GrainKeys.Tenant(caller.Tenant)).GetProfile()
             ?? throw new NotFoundException("租户不存在。");
-        return await round.Define(new RoundDefinition(yaml, profile.Counties, submissionDeadline, reviewDeadline), CountyDesk.Actor(caller));
+        return await round.Define(new RoundDefinition(yaml, profile.Counties, submissionDeadline, reviewDeadline, catalogVersion), CountyDesk.Actor(caller));
     }
 
     /// <summary>What a draft scheme would do to the round's ranking (nothing is changed): assessors and tenant admins.</summary>

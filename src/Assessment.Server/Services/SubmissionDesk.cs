@@ -18,7 +18,7 @@ public sealed class SubmissionDesk(IClusterClient cluster, FillInForms forms)
         {
             if (!string.IsNullOrEmpty(formId))
             {
-                await forms.RequireCurrentAsync(caller.Tenant, FillInForms.OwnUnit(caller), year, formId);
+                await forms.RequireCurrentAsync(caller.Tenant, caller.County!, FillInForms.OwnUnit(caller), year, formId);
             }
 
             var receipt = await UnitOf(caller, year).Submit(new UnitSubmission(submissionId, values, dryRun));

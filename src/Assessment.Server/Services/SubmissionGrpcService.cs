@@ -14,20 +14,22 @@ namespace Assessment.Server.Services;
 /// Units and counties submit their figures; assessors import a prefecture's table. Maps protobuf ↔ grain calls; no
 /// business rules here. Roles are per method (ASP.NET Core requires every [Authorize] on the path).
 /// </summary>
-public sealed class SubmissionGrpcService(SubmissionDesk submissions, ReportExtractor extractor, IndicatorCatalog catalog, FillInForms forms, ValueImport import)
+public sealed class SubmissionGrpcService(SubmissionDesk submissions, ReportExtractor extractor, RoundCatalogs catalogs, FillInForms forms, ValueImport import)
     : SubmissionService.SubmissionServiceBase
 {
     /// <summary>Largest report text accepted for extraction, in characters (an annual report runs to 5,000–20,000).</summary>
     public const int MaxReportLength = 80_000;
 
     [Authorize(Roles = $"{Roles.Unit},{Roles.County}")]
-    public override Task<ExtractReportResponse> ExtractReport(ExtractReportRequest request, ServerCallContext context)
+    public override async Task<ExtractReportResponse> ExtractReport(ExtractReportRequest request, ServerCallContext context)
     {
         RequestChecks.Require(request.Text.Length is 0 or > MaxReportLength
             ? new FieldError("text", $"须为报告全文（1–{MaxReportLength} 字符）")
-            : null);
-        var response = ExtractionProtoMapping.ToProto(extractor.Extract(request.Text), catalog);
-        return Task.FromResult(response);
+            : null,
+            request.Year == 0 ? null : RequestChecks.Year(request.Year));
+        var caller = Caller.From(context.GetHttpContext().User);
+        var catalog = (await catalogs.ForYearOrLatestAsync(caller.Tenant, request.Year)).Catalog;
+        return ExtractionProtoMapping.ToProto(extractor.Extract(request.Text), catalog);
     }
 
     [Authorize(Roles = $"{Roles.Unit},{Roles.County}")]

@@ -54,14 +54,17 @@ public sealed class TenantDesk(IClusterClient cluster, CredentialService credent
         return Tenant(target).AddCounty(new CountyInfo(county, checkedName, [], string.IsNullOrEmpty(group) ? null : group));
     }
 
-    public Task<TenantProfile> AddUnitAsync(Caller caller, string? tenant, string county, string unit, string name)
+    public Task<TenantProfile> AddUnitAsync(Caller caller, string? tenant, string county, string unit, string name, string? kind = null)
     {
         var target = Target(caller, tenant);
         RequestChecks.Require(
             RequestChecks.SlugField("county", county),
             RequestChecks.SlugField("unit", unit),
-            RequestChecks.Name("name", name, out var checkedName));
-        return Tenant(target).AddUnit(county, new UnitInfo(unit, checkedName));
+            RequestChecks.Name("name", name, out var checkedName),
+            string.IsNullOrEmpty(kind) || Domain.Catalog.UnitKindNames.IsKnown(kind)
+                ? null
+                : new FieldError("kind", "单位类型须为 township（乡镇、街道）或 department（县直部门）"));
+        return Tenant(target).AddUnit(county, new UnitInfo(unit, checkedName, string.IsNullOrEmpty(kind) ? Domain.Catalog.UnitKindNames.Department : kind));
     }
 
     /// <summary>Issues a key; the key itself is returned once and never stored (only its hash).</summary>

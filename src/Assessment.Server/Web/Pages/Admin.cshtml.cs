@@ -43,10 +43,10 @@ public sealed class AdminModel(TenantDesk tenants) : WorkbenchPage
             new Contracts.V1.AddCountyRequest { County = county ?? "", Name = name ?? "", Group = group ?? "", RequestId = requestId.ToString("D") },
             async () => AdminProtoMapping.ToProto(await tenants.AddCountyAsync(Caller, null, county ?? "", name ?? "", group))));
 
-    public Task<IActionResult> OnPostUnitAsync(string? county, string? unit, string? name, Guid requestId) =>
+    public Task<IActionResult> OnPostUnitAsync(string? county, string? unit, string? name, string? kind, Guid requestId) =>
         ActAsync("已添加单位。", () => OnceAsync("AddUnit", requestId,
-            new Contracts.V1.AddUnitRequest { County = county ?? "", Unit = unit ?? "", Name = name ?? "", RequestId = requestId.ToString("D") },
-            async () => AdminProtoMapping.ToProto(await tenants.AddUnitAsync(Caller, null, county ?? "", unit ?? "", name ?? ""))));
+            new Contracts.V1.AddUnitRequest { County = county ?? "", Unit = unit ?? "", Name = name ?? "", Kind = kind ?? "", RequestId = requestId.ToString("D") },
+            async () => AdminProtoMapping.ToProto(await tenants.AddUnitAsync(Caller, null, county ?? "", unit ?? "", name ?? "", kind))));
 
     public Task<IActionResult> OnPostIssueAsync(string? role, string? county, string? unit, string? name, Guid requestId) =>
         ShowKeyAsync(() => OnceAsync("IssueCredential", requestId,

@@ -12,7 +12,7 @@ namespace Assessment.Server.Web.Pages;
 /// warnings, adjustments and the audit trail; and the review actions its reader may take. Every action carries the
 /// version the reader saw and a request id, so a stale page is refused ("已被他人修改") and a double click acts once.
 /// </summary>
-public sealed class CountyModel(CountyDesk counties, IndicatorCatalog catalog, TimeProvider clock) : WorkbenchPage
+public sealed class CountyModel(CountyDesk counties, TimeProvider clock) : WorkbenchPage
 {
     /// <summary>How many audit entries the page shows (newest first); the CLI and API page through all of them.</summary>
     public const int AuditShown = 50;
@@ -29,7 +29,8 @@ public sealed class CountyModel(CountyDesk counties, IndicatorCatalog catalog, T
 
     public int AuditCount { get; private set; }
 
-    public IndicatorCatalog Catalog => catalog;
+    /// <summary>The year's catalog (the round's pinned tenant catalog).</summary>
+    public IndicatorCatalog Catalog => Detail.Catalog;
 
     /// <summary>A fresh request id for each form on this rendering of the page.</summary>
     public Guid RequestId { get; } = Guid.NewGuid();
@@ -151,12 +152,12 @@ public sealed class CountyModel(CountyDesk counties, IndicatorCatalog catalog, T
 
     /// <summary>What an adjustment applies to, by name: an indicator or an assessment content (dimension).</summary>
     public string TargetName(string target) =>
-        catalog.TryGet(target, out var indicator) ? indicator.Name
+        Catalog.TryGet(target, out var indicator) ? indicator.Name
         : Detail.Score.Card.Dimensions.FirstOrDefault(d => d.Code == target)?.Name ?? target;
 
     public static string ActionName(string action) => AuditWords.Action(action);
 
     /// <summary>Before → after of an audit entry: statuses in Chinese, values by indicator name.</summary>
     public string Change(AuditEvent e) =>
-        e.Before is null && e.After is null ? "" : $"{AuditWords.Value(e.Before, catalog)} → {AuditWords.Value(e.After, catalog)}";
+        e.Before is null && e.After is null ? "" : $"{AuditWords.Value(e.Before, Catalog)} → {AuditWords.Value(e.After, Catalog)}";
 }

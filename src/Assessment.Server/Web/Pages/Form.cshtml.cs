@@ -15,7 +15,7 @@ namespace Assessment.Server.Web.Pages;
 /// </summary>
 [RequestSizeLimit(ReportGrpcService.MaxMessageBytes + 64 * 1024)]
 [RequestFormLimits(MultipartBodyLengthLimit = ReportGrpcService.MaxMessageBytes)]
-public sealed partial class FormModel(FillInForms forms, SubmissionDesk submissions, CountyDesk counties, IndicatorCatalog catalog,
+public sealed partial class FormModel(FillInForms forms, SubmissionDesk submissions, CountyDesk counties, Grains.RoundCatalogs catalogs,
     ReportFiles files, Domain.Extraction.ReportExtractor extractor) : WorkbenchPage
 {
     /// <summary>A figure proposed from the uploaded report, with its evidence split around the figure for highlighting.</summary>
@@ -38,7 +38,8 @@ public sealed partial class FormModel(FillInForms forms, SubmissionDesk submissi
 
     public CountyWorkflowView? Workflow { get; private set; }
 
-    public IndicatorCatalog Catalog => catalog;
+    /// <summary>The year's catalog (the round's pinned tenant catalog).</summary>
+    public IndicatorCatalog Catalog { get; private set; } = IndicatorCatalog.Default;
 
     /// <summary>The id this rendering's save will carry (a new one after each stored save).</summary>
     public Guid SubmissionId { get; private set; } = Guid.NewGuid();
@@ -239,8 +240,8 @@ public sealed partial class FormModel(FillInForms forms, SubmissionDesk submissi
     public IEnumerable<Domain.Catalog.Indicator> ComputedRates(string dimensionName)
     {
         var parts = Form.Rows.Select(r => r.Code).ToHashSet(StringComparer.Ordinal);
-        return catalog.Indicators.Where(i => i.IsComputedRate && parts.Contains(i.Numerator!) && parts.Contains(i.Denominator!)
-            && catalog.Dimension(i.Dimension).Name == dimensionName);
+        return Catalog.Active.Where(i => i.IsComputedRate && parts.Contains(i.Numerator!) && parts.Contains(i.Denominator!)
+            && Catalog.Dimension(i.Dimension).Name == dimensionName);
     }
 
     private List<(string Name, string Before, string After)> Changes(SubmissionReceipt receipt, List<ValueEntry> entered)
@@ -262,7 +263,7 @@ public sealed partial class FormModel(FillInForms forms, SubmissionDesk submissi
     /// <summary>A computed rate's value from the parts on the page ("95.83%"), or null while a part is missing or zero.</summary>
     public string? ComputedRate(string code)
     {
-        if (!catalog.TryGet(code, out var indicator) || !indicator.IsComputedRate)
+        if (!Catalog.TryGet(code, out var indicator) || !indicator.IsComputedRate)
         {
             return null;
         }
@@ -273,7 +274,7 @@ public sealed partial class FormModel(FillInForms forms, SubmissionDesk submissi
     }
 
     /// <summary>The name of one part of a computed rate.</summary>
-    public string PartName(string code) => catalog[code].Name;
+    public string PartName(string code) => Catalog[code].Name;
 
     public static string Show(double value) => value.ToString("0.####", CultureInfo.InvariantCulture);
 
@@ -282,6 +283,7 @@ public sealed partial class FormModel(FillInForms forms, SubmissionDesk submissi
 
     private async Task LoadAsync()
     {
+        Catalog = (await catalogs.ForYearAsync(Caller.Tenant, Year)).Catalog;
         Form = await forms.BuildAsync(Caller.Tenant, Caller.County!, FillInForms.OwnUnit(Caller), Year);
         Snapshot = await submissions.GetSnapshotAsync(Caller, Year);
         try
