@@ -155,6 +155,11 @@ public static class SchemeLoader
             r.Problem(YamlReader.Child(node, "indicator"), $"{path}.indicator", $"'{code}' is scored twice");
         }
 
+        if (indicator.Retired)
+        {
+            r.Problem(YamlReader.Child(node, "indicator"), $"{path}.indicator", $"指标 {code}（{indicator.Name}）已在本租户的指标目录中停用，不能计分");
+        }
+
         return indicator;
     }
 

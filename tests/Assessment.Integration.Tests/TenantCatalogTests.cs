@@ -1,0 +1,237 @@
+using System.Net;
+using Assessment.Contracts.V1;
+using Assessment.Integration.Tests.Infrastructure;
+using Assessment.Workbooks;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using static Assessment.Integration.Tests.Infrastructure.ServerProcess;
+
+namespace Assessment.Integration.Tests;
+
+/// <summary>
+/// A prefecture runs its own catalog: a second tenant adds three indicators (a rate from parts, a flag asked of
+/// townships only, an item the 考核组 scores) and retires five. Its units' web form and Excel form show exactly its
+/// set, scoring and the bulletin use it, a later version leaves the pinned year alone, and the first tenant sees none
+/// of it (the authorization matrix checks every RPC for the other tenant's names).
+/// </summary>
+[Collection(PlatformCollection.Name)]
+public sealed class TenantCatalogTests(PlatformFixture platform)
+{
+    private const int Year = 2025;
+
+    private static readonly string[] Retired =
+        ["service.hotline_consultations", "service.hotline_complaints", "decision.counsel_consultations", "service.certificates_cancelled", "service.devolved_items"];
+
+    private const string Added = """
+          - code: study.hearing_share
+            name: "旁听庭审人次占参学人次比例"
+            kind: rate
+            dimension: study
+            source: computed
+            numerator: study.court_hearing_attendees
+            denominator: study.participants
+          - code: org.rule_pledge
+            name: "乡镇签订法治建设承诺书"
+            kind: flag
+            dimension: org
+            source: unit
+            reporters: [township]
+            guidance: "以乡镇党委、政府联合签订的承诺书为准"
+          - code: pufa.site_visit_score
+            name: "实地核查评分"
+            kind: score
+            dimension: pufa
+            source: assessor
+            max: 10
+        """;
+
+    private const string Scheme = """
+        code: yishi
+        version: 1
+        name: 乙市法治政府建设考核细则
+        dimensions:
+          - code: org
+            name: 组织领导与学法
+            weight: 40
+            lines:
+              - { indicator: org.rule_pledge, points: 20, rule: yes_no }
+              - { indicator: study.hearing_share, points: 20, rule: linear, lo: 0, hi: 100 }
+          - code: site
+            name: 实地核查
+            weight: 60
+            lines:
+              - { indicator: pufa.site_visit_score, points: 60, rule: linear, lo: 0, hi: 10 }
+        grades:
+          bands:
+            - { label: 优秀, min: 80 }
+            - { label: 合格, min: 60 }
+            - { label: 不合格, min: 0 }
+        """;
+
+    /// <summary>The default catalog with five indicators retired and three of the tenant's own added.</summary>
+    public static string OwnCatalog()
+    {
+        var text = File.ReadAllText(RepositoryFile("src", "Assessment.Domain", "Data", "catalog.yaml"));
+        foreach (var code in Retired)
+        {
+            text = text.Replace($"  - code: {code}\n", $"  - code: {code}\n    retired: true\n", StringComparison.Ordinal);
+        }
+
+        return text.TrimEnd() + "\n" + Added;
+    }
+
+    [Fact]
+    public async Task A_second_tenant_runs_its_own_catalog_end_to_end_and_the_first_sees_none_of_it()
+    {
+        var channel = platform.Server.Channel;
+        var admin = new AdminService.AdminServiceClient(channel);
+        var op = As(platform.Server.OperatorKey());
+        var tenant = $"y-{Guid.NewGuid():N}"[..12];
+        await admin.CreateTenantAsync(new CreateTenantRequest { Tenant = tenant, Name = "乙市", Issuer = "乙市法治办", DocumentPrefix = "乙法办", Recipients = "各县（区）" }, op);
+        var keys = new Dictionary<string, string>();
+        foreach (var (county, name) in new[] { ("c1", "甲县"), ("c2", "乙县") })
+        {
+            await admin.AddCountyAsync(new AddCountyRequest { Tenant = tenant, County = county, Name = name }, op);
+            await admin.AddUnitAsync(new AddUnitRequest { Tenant = tenant, County = county, Unit = "town", Name = name + "城关镇", Kind = "township" }, op);
+            await admin.AddUnitAsync(new AddUnitRequest { Tenant = tenant, County = county, Unit = "sfj", Name = name + "司法局" }, op);
+            foreach (var unit in new[] { "town", "sfj" })
+            {
+                keys[$"{county}/{unit}"] = (await admin.IssueCredentialAsync(new IssueCredentialRequest { Tenant = tenant, Role = "unit", County = county, Unit = unit, Name = unit }, op)).Key;
+            }
+        }
+
+        var assessor = (await admin.IssueCredentialAsync(new IssueCredentialRequest { Tenant = tenant, Role = "assessor", Name = "乙市考核办" }, op)).Key;
+        var tenantAdmin = (await admin.IssueCredentialAsync(new IssueCredentialRequest { Tenant = tenant, Role = "tenant_admin", Name = "乙市管理员" }, op)).Key;
+        var catalogs = new CatalogService.CatalogServiceClient(channel);
+
+        // The tenant starts from the national default (version 1) and saves its own as version 2.
+        Assert.Equal(1, (await catalogs.GetCatalogAsync(new GetCatalogRequest(), As(assessor))).Version);
+        var saved = await catalogs.SaveCatalogAsync(new SaveCatalogRequest { CatalogYaml = OwnCatalog(), Note = "新增三项，停用五项", ExpectedVersion = 1 }, As(tenantAdmin));
+        Assert.Equal(2, saved.Version);
+        Assert.Equal(5, saved.Retired);
+        // Removing a released indicator instead of retiring it is refused whole, with the field, and stores nothing.
+        var dropped = OwnCatalog().Replace("  - code: org.leading_group\n", "  - code: org.leading_group_gone\n", StringComparison.Ordinal);
+        var refused = await Assert.ThrowsAsync<RpcException>(() => catalogs.SaveCatalogAsync(new SaveCatalogRequest { CatalogYaml = dropped }, As(tenantAdmin)).ResponseAsync);
+        Assert.Equal(StatusCode.InvalidArgument, refused.StatusCode);
+        Assert.Contains("org.leading_group", refused.Status.Detail + string.Join("", refused.Trailers.Select(t => t.IsBinary ? System.Text.Encoding.UTF8.GetString(t.ValueBytes) : t.Value)), StringComparison.Ordinal);
+        Assert.Equal(2, (await catalogs.ListCatalogVersionsAsync(new ListCatalogVersionsRequest(), As(assessor))).Versions[0].Version);
+
+        var rounds = new AssessmentService.AssessmentServiceClient(channel);
+        await rounds.DefineRoundAsync(new DefineRoundRequest { Year = Year, SchemeYaml = Scheme, SubmissionDeadline = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddDays(30)) }, As(assessor));
+        var opened = await rounds.OpenRoundAsync(new RoundTransitionRequest { Year = Year }, As(assessor));
+        Assert.Equal(2, opened.CatalogVersion);
+
+        // Each unit's form is exactly its set: the township is asked for the pledge, the department is not; nobody for a retired one.
+        var submissions = new SubmissionService.SubmissionServiceClient(channel);
+        var townForm = await submissions.GetFormAsync(new GetFormRequest { Year = Year }, As(keys["c1/town"]));
+        var deptForm = await submissions.GetFormAsync(new GetFormRequest { Year = Year }, As(keys["c1/sfj"]));
+        Assert.Contains(townForm.Rows, r => r.Code == "org.rule_pledge" && r.Guidance.Contains("承诺书", StringComparison.Ordinal));
+        Assert.DoesNotContain(deptForm.Rows, r => r.Code == "org.rule_pledge");
+        foreach (var form in new[] { townForm, deptForm })
+        {
+            Assert.DoesNotContain(form.Rows, r => Retired.Contains(r.Code) || r.Code is "study.hearing_share" or "pufa.site_visit_score");
+            Assert.Contains(form.Rows, r => r.Code == "study.participants");
+        }
+
+        // The Excel form made by the CLI carries the same rows.
+        var dir = Directory.CreateTempSubdirectory("tenant-catalog-").FullName;
+        var xlsx = Path.Combine(dir, "填报表.xlsx");
+        var made = await AssessCli.RunAsync(platform.Server, keys["c1/town"], "template", "--year", $"{Year}", "-o", xlsx);
+        Assert.True(made.Exit == 0, made.Err);
+        using (var reader = WorkbookReader.Open(await File.ReadAllBytesAsync(xlsx), WorkbookLimits.Form))
+        {
+            var codes = reader.Read(FormWorkbook.SheetName)!.Rows.Where(r => r.Number > FormWorkbook.HeaderRow).Select(r => r[3]?.Text).ToList();
+            Assert.Equal(townForm.Rows.Select(r => r.Code), codes);
+        }
+
+        // The web form too.
+        using (var handler = new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = new CookieContainer() })
+        using (var http = new HttpClient(handler) { BaseAddress = new Uri($"http://127.0.0.1:{platform.Server.Config.WebPort}") })
+        {
+            Assert.Equal(HttpStatusCode.Redirect, (await WebSignIn.PostLoginAsync(http, keys["c1/sfj"])).StatusCode);
+            var page = await http.GetStringAsync($"/{Year}/form");
+            Assert.Contains("参学人次", page, StringComparison.Ordinal);
+            Assert.DoesNotContain("乡镇签订法治建设承诺书", page, StringComparison.Ordinal);
+            Assert.DoesNotContain("12345热线咨询", page, StringComparison.Ordinal);
+            Assert.DoesNotContain("service.hotline_consultations", page, StringComparison.Ordinal);
+        }
+
+        // A department sending the township's pledge, and anyone a retired figure, is refused by name.
+        var wrongKind = await Submit(submissions, keys["c1/sfj"], ("org.rule_pledge", 1));
+        Assert.Contains(wrongKind.Outcomes, o => o.Code == "org.rule_pledge" && o.Reason.Contains("乡镇（街道）", StringComparison.Ordinal));
+        var retired = await Submit(submissions, keys["c1/town"], ("service.hotline_consultations", 3));
+        Assert.Contains(retired.Outcomes, o => o.Reason.Contains("已停用", StringComparison.Ordinal));
+
+        // Figures: 甲县 pledges and has 30 of 40 at hearings; 乙县 does not pledge and has 10 of 40; the 考核组 scores 8 and 9.
+        await Submit(submissions, keys["c1/town"], ("org.rule_pledge", 1), ("study.court_hearing_attendees", 30), ("study.participants", 30));
+        await Submit(submissions, keys["c1/sfj"], ("study.participants", 10));
+        await Submit(submissions, keys["c2/town"], ("org.rule_pledge", 0), ("study.court_hearing_attendees", 10), ("study.participants", 20));
+        await Submit(submissions, keys["c2/sfj"], ("study.participants", 20));
+        foreach (var (county, score) in new[] { ("c1", 8.0), ("c2", 9.0) })
+        {
+            await rounds.EnterAssessorValuesAsync(new EnterAssessorValuesRequest
+            {
+                Year = Year,
+                County = county,
+                SubmissionId = Guid.NewGuid().ToString(),
+                Reason = "实地核查",
+                Values = { new IndicatorValue { Code = "pufa.site_visit_score", Value = score } },
+            }, As(assessor));
+        }
+
+        var above = await Assert.ThrowsAsync<RpcException>(() => rounds.EnterAssessorValuesAsync(new EnterAssessorValuesRequest
+        {
+            Year = Year, County = "c1", SubmissionId = Guid.NewGuid().ToString(), Reason = "实地核查",
+            Values = { new IndicatorValue { Code = "pufa.site_visit_score", Value = 11 } },
+        }, As(assessor)).ResponseAsync);
+        Assert.Equal(StatusCode.InvalidArgument, above.StatusCode);
+
+        // 甲县: 20 + 20 × 75% + 60 × 0.8 = 83; 乙县: 0 + 20 × 25% + 60 × 0.9 = 59.
+        var ranking = await rounds.GetRankingAsync(new GetRankingRequest { Year = Year }, As(assessor));
+        Assert.Equal(["c1", "c2"], ranking.Entries.Select(e => e.County));
+        Assert.Equal(83, ranking.Entries[0].Total, 2);
+        Assert.Equal(59, ranking.Entries[1].Total, 2);
+        Assert.Equal(["组织领导与学法", "实地核查"], ranking.Dimensions.Select(d => d.Name));
+        var first = await rounds.GetCountyAsync(new GetCountyRequest { Year = Year, County = "c1" }, As(assessor));
+        // The county's score card names the tenant's own lines: the computed rate at 75% of its 20 points.
+        var line = first.Dimensions.SelectMany(d => d.Lines).Single(l => l.Indicator == "study.hearing_share");
+        Assert.Equal("旁听庭审人次占参学人次比例", line.Name);
+        Assert.Equal(15, line.Points, 2);
+
+        var bulletin = await new BulletinService.BulletinServiceClient(channel).RenderAsync(new RenderBulletinRequest { Year = Year, Format = BulletinFormat.Markdown }, As(assessor));
+        var text = bulletin.Content;
+        Assert.Contains("根据《乙市法治政府建设考核细则》", text, StringComparison.Ordinal);
+        Assert.Contains("“组织领导与学法”平均得分率为50%", text, StringComparison.Ordinal); // (20 + 15 + 0 + 5) / 80
+        Assert.Contains("优秀等次（1个）：甲县", text, StringComparison.Ordinal);
+
+        // A later version changes nothing in the pinned year: the form keeps the pinned name.
+        var renamed = OwnCatalog().Replace("乡镇签订法治建设承诺书", "乡镇签订法治承诺书（新）", StringComparison.Ordinal);
+        Assert.Equal(3, (await catalogs.SaveCatalogAsync(new SaveCatalogRequest { CatalogYaml = renamed }, As(assessor))).Version);
+        Assert.Contains((await submissions.GetFormAsync(new GetFormRequest { Year = Year }, As(keys["c2/town"]))).Rows, r => r.Name == "乡镇签订法治建设承诺书");
+        Assert.Equal(2, (await catalogs.GetCatalogAsync(new GetCatalogRequest { Year = Year }, As(assessor))).Version);
+        Assert.Equal(3, (await catalogs.GetCatalogAsync(new GetCatalogRequest(), As(assessor))).Version);
+
+        // The first tenant's catalog holds none of it.
+        var own = await catalogs.GetCatalogAsync(new GetCatalogRequest(), As(platform.Keys["assessor"]));
+        Assert.DoesNotContain("承诺书", own.Yaml, StringComparison.Ordinal);
+        Assert.DoesNotContain(own.Indicators, i => i.Code is "org.rule_pledge" or "pufa.site_visit_score" || i.Retired);
+    }
+
+    private static async Task<SubmitIndicatorsResponse> Submit(SubmissionService.SubmissionServiceClient client, string key, params (string Code, double Value)[] values)
+    {
+        var request = new SubmitIndicatorsRequest { Year = Year, SubmissionId = Guid.NewGuid().ToString() };
+        request.Values.AddRange(values.Select(v => new IndicatorValue { Code = v.Code, Value = v.Value }));
+        try
+        {
+            return await client.SubmitIndicatorsAsync(request, As(key));
+        }
+        catch (RpcException ex) when (ex.StatusCode == StatusCode.InvalidArgument)
+        {
+            // A refused submission answers with its violations; the outcomes carry the same words.
+            var response = new SubmitIndicatorsResponse();
+            var detail = ex.Status.Detail + string.Join("", ex.Trailers.Where(t => t.IsBinary).Select(t => System.Text.Encoding.UTF8.GetString(t.ValueBytes)));
+            response.Outcomes.AddRange(values.Select(v => new ValueOutcome { Code = v.Code, Reason = detail }));
+            return response;
+        }
+    }
+}
