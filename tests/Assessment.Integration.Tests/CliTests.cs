@@ -81,7 +81,7 @@ public sealed class CliTests(PlatformFixture platform)
         Assert.Contains("一号单位（u1）", me.Out, StringComparison.Ordinal);
         Assert.Contains("测试市（itest）", me.Out, StringComparison.Ordinal);
 
-        var all = await Assess("", "catalog");
+        var all = await Assess(platform.Keys["assessor"], "catalog");
         Assert.Equal(0, all.Exit);
         Assert.Contains("org.leading_group", all.Out, StringComparison.Ordinal);
         Assert.Contains("法律援助案件数", all.Out, StringComparison.Ordinal);

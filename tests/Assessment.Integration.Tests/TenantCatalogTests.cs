@@ -148,6 +148,15 @@ public sealed class TenantCatalogTests(PlatformFixture platform)
         using (var handler = new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = new CookieContainer() })
         using (var http = new HttpClient(handler) { BaseAddress = new Uri($"http://127.0.0.1:{platform.Server.Config.WebPort}") })
         {
+            Assert.Equal(HttpStatusCode.Redirect, (await WebSignIn.PostLoginAsync(http, keys["c1/town"])).StatusCode);
+            var townPage = await http.GetStringAsync($"/{Year}/form");
+            Assert.Contains("乡镇签订法治建设承诺书", townPage, StringComparison.Ordinal);
+            Assert.Contains("填报口径：以乡镇党委、政府联合签订的承诺书为准", townPage, StringComparison.Ordinal);
+        }
+
+        using (var handler = new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = new CookieContainer() })
+        using (var http = new HttpClient(handler) { BaseAddress = new Uri($"http://127.0.0.1:{platform.Server.Config.WebPort}") })
+        {
             Assert.Equal(HttpStatusCode.Redirect, (await WebSignIn.PostLoginAsync(http, keys["c1/sfj"])).StatusCode);
             var page = await http.GetStringAsync($"/{Year}/form");
             Assert.Contains("参学人次", page, StringComparison.Ordinal);

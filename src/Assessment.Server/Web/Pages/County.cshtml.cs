@@ -111,6 +111,7 @@ public sealed class CountyModel(CountyDesk counties, TimeProvider clock) : Workb
         catch (AbortedException stale)
         {
             var now = await counties.GetAsync(Caller, Year, CountyId);
+            Detail = now; // the words of the changes name indicators by the year's catalog
             Problem = $"已被他人修改，请刷新：您打开页面时为第 {version} 版，现为第 {stale.Actual} 版（{WorkbenchText.Status(now.Workflow.Status)}）。本次操作未执行。"
                 + await ChangedSinceAsync(now);
         }
