@@ -26,7 +26,10 @@ public enum MissingPolicy
     Full,
 }
 
-/// <summary>One scored line of a dimension.</summary>
+/// <summary>
+/// One scored line of a dimension (a 三级指标), optionally under a 二级指标 (<see cref="Group"/>), with the 评分标准 text the
+/// 细则 prints (<see cref="Standard"/>; generated from the rule when absent) and its 考核方式.
+/// </summary>
 public sealed record SchemeLine(
     string Indicator,
     double Points,
@@ -39,7 +42,10 @@ public sealed record SchemeLine(
     bool Inverted = false,
     int? MinDenominator = null,
     double? Cap = null,
-    MissingPolicy? Missing = null);
+    MissingPolicy? Missing = null,
+    string? Group = null,
+    string? Standard = null,
+    AssessmentMethod? Method = null);
 
 /// <summary>A per-event deduction (or, in the bonus band, a per-event bonus).</summary>
 public sealed record EventLine(string Indicator, double Per, double Cap);

@@ -21,6 +21,22 @@ public static class SchemeLoader
         ["full"] = MissingPolicy.Full,
     };
 
+    /// <summary>Longest 评分标准 text a line may carry, in code points.</summary>
+    public const int MaxStandard = 300;
+
+    /// <summary>A person-written text of a line (二级指标 name, 评分标准), checked like every free text.</summary>
+    private static string? LineText(YamlReader r, YamlDotNet.RepresentationModel.YamlMappingNode node, string key, string path, int max)
+    {
+        var text = r.String(node, key, path, required: false);
+        if (text is not null && Keys.FreeText.Problem(text, max) is { } problem)
+        {
+            r.Problem(YamlReader.Child(node, key), $"{path}.{key}", (key == "group" ? "二级指标名称" : "评分标准") + problem);
+            return null;
+        }
+
+        return text?.Trim();
+    }
+
     /// <summary>The scheme shipped with the platform (catalog.md's default).</summary>
     public static Scheme Default(IndicatorCatalog catalog) => Load(EmbeddedData.Read("default-scheme.yaml"), "default-scheme.yaml", catalog);
 
@@ -71,7 +87,10 @@ public static class SchemeLoader
                     Inverted: r.Bool(ln, "inverted", lpath) ?? false,
                     MinDenominator: r.Number(ln, "min_denominator", lpath, required: false) is { } md ? (int)md : null,
                     Cap: r.Number(ln, "cap", lpath, required: false),
-                    Missing: r.Enum(ln, "missing", lpath, MissingPolicies, required: false));
+                    Missing: r.Enum(ln, "missing", lpath, MissingPolicies, required: false),
+                    Group: LineText(r, ln, "group", lpath, 64),
+                    Standard: LineText(r, ln, "standard", lpath, MaxStandard),
+                    Method: r.Enum(ln, "method", lpath, ScoringStandard.MethodNames, required: false));
                 CheckRuleFits(r, ln, lpath, indicator, line);
                 lines.Add(line);
             }

@@ -22,7 +22,9 @@ public sealed record ScoreLine(
     double? Denominator,
     double Points,
     double Max,
-    string Explanation);
+    string Explanation,
+    string? Standard = null,
+    string? Method = null);
 
 /// <summary>A dimension's subtotal and its lines (deductions are lines with negative points).</summary>
 public sealed record DimensionScore(string Code, string Name, double Weight, double Points, IReadOnlyList<ScoreLine> Lines);

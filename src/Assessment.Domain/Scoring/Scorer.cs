@@ -146,10 +146,11 @@ public sealed class Scorer(IndicatorCatalog catalog, Scheme scheme)
             case LineStatus.Missing:
                 var policy = line.Missing ?? scheme.Missing;
                 return new(line.Indicator, indicator.Name, rule, policy == MissingPolicy.NotScored ? LineStatus.NotScored : LineStatus.Missing, null, null, null,
-                    policy == MissingPolicy.Full ? line.Points : 0, line.Points, explain ? MissingExplanation(line, indicator, policy) : "");
+                    policy == MissingPolicy.Full ? line.Points : 0, line.Points, explain ? MissingExplanation(line, indicator, policy) : "",
+                    Standard(line, indicator, explain), Method(line, indicator, explain));
             case LineStatus.NotScored:
                 return new(line.Indicator, indicator.Name, rule, LineStatus.NotScored, null, resolved.Numerator, resolved.Denominator, 0, line.Points,
-                    explain ? NotScoredExplanation(line, indicator, resolved) : "");
+                    explain ? NotScoredExplanation(line, indicator, resolved) : "", Standard(line, indicator, explain), Method(line, indicator, explain));
         }
 
         var value = resolved.Value!.Value;
@@ -165,8 +166,14 @@ public sealed class Scorer(IndicatorCatalog catalog, Scheme scheme)
             _ => throw new InvalidOperationException($"Unknown rule {line.Rule}."),
         });
         return new(line.Indicator, indicator.Name, rule, LineStatus.Scored, value, resolved.Numerator, resolved.Denominator, points, line.Points,
-            explain ? ScoredExplanation(line, indicator, resolved, range, points) : "");
+            explain ? ScoredExplanation(line, indicator, resolved, range, points) : "", Standard(line, indicator, explain), Method(line, indicator, explain));
     }
+
+    // The 评分标准 and 考核方式 are words for people: made only when the card is explained, never on the ranking's hot path.
+    private string? Standard(SchemeLine line, Indicator indicator, bool explain) => explain ? ScoringStandard.Of(line, indicator, scheme.Missing) : null;
+
+    private static string? Method(SchemeLine line, Indicator indicator, bool explain) =>
+        explain ? ScoringStandard.Chinese(line.Method ?? ScoringStandard.DefaultMethod(indicator)) : null;
 
     private static string MissingExplanation(SchemeLine line, Indicator indicator, MissingPolicy policy)
     {
@@ -217,7 +224,8 @@ public sealed class Scorer(IndicatorCatalog catalog, Scheme scheme)
         var capNote = wanted < line.Per * count ? $"（单项上限 {F(line.Cap)} 分）" : "";
         var floorNote = taken < wanted ? "（扣分不超过本维度得分及扣分总上限）" : "";
         return new(line.Indicator, indicator.Name, "event_deduction", LineStatus.Scored, count, null, null, -taken, 0,
-            $"{indicator.Name} {F(count)} 起，每起扣 {F(line.Per)} 分{capNote}，扣 {F(taken)} 分{floorNote}");
+            $"{indicator.Name} {F(count)} 起，每起扣 {F(line.Per)} 分{capNote}，扣 {F(taken)} 分{floorNote}", ScoringStandard.Deduction(line, indicator),
+            ScoringStandard.Chinese(ScoringStandard.DefaultMethod(indicator)));
     }
 
     private ScoreLine? BonusLine(EventLine line, IReadOnlyDictionary<string, double> values, bool explain)
@@ -230,7 +238,8 @@ public sealed class Scorer(IndicatorCatalog catalog, Scheme scheme)
         var indicator = catalog[line.Indicator];
         var points = Round(Math.Min(line.Cap, line.Per * count));
         return new(line.Indicator, indicator.Name, "bonus", LineStatus.Scored, count, null, null, points, 0, !explain ? "" :
-            $"{indicator.Name} {F(count)} 项，每项加 {F(line.Per)} 分，加 {F(points)} 分（加分合计不超过 {F(scheme.BonusCap)} 分）");
+            $"{indicator.Name} {F(count)} 项，每项加 {F(line.Per)} 分，加 {F(points)} 分（加分合计不超过 {F(scheme.BonusCap)} 分）",
+            explain ? ScoringStandard.Bonus(line, indicator) : null, explain ? ScoringStandard.Chinese(ScoringStandard.DefaultMethod(indicator)) : null);
     }
 
     private static double Linear(double value, double lo, double hi)

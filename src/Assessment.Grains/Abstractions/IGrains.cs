@@ -99,6 +99,10 @@ public interface IRoundGrain : IGrainWithStringKey
     [Alias("GetCatalog"), Orleans.Concurrency.AlwaysInterleave]
     Task<YearCatalog?> GetCatalog();
 
+    /// <summary>The pinned scheme's text (YAML); null before the round is defined.</summary>
+    [Alias("GetSchemeText"), Orleans.Concurrency.AlwaysInterleave]
+    Task<string?> GetSchemeText();
+
     /// <summary>Completeness and timeliness over all counties, and what may be done next with the round.</summary>
     /// <remarks>Interleaves like <see cref="GetInfo"/>: it reads the counties' stored overview lines, not the round's cache.</remarks>
     [Alias("GetProgress"), Orleans.Concurrency.AlwaysInterleave]

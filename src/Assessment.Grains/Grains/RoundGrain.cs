@@ -248,6 +248,8 @@ public sealed partial class RoundGrain(
         : new RoundInfo(_year, PinnedScheme.Id, PinnedScheme.Name, S.Counties, S.OpenedAt, S.Phase, [.. S.Audit], S.SubmissionDeadline,
             S.ReviewDeadline, S.Version, new Dictionary<string, AuditAnchor>(S.PublishedHeads, StringComparer.Ordinal), Math.Max(1, S.CatalogVersion));
 
+    public Task<string?> GetSchemeText() => Task.FromResult(S.SchemeYaml);
+
     public Task<YearCatalog?> GetCatalog() => Task.FromResult(PinnedScheme is null
         ? null
         : new YearCatalog(Math.Max(1, S.CatalogVersion), S.CatalogYaml, S.Phase != RoundPhase.Draft, RoundCatalogs.UnitKindsOf(S.Counties)));

@@ -41,7 +41,13 @@ public sealed class AssessmentGrpcService(IClusterClient cluster, CountyDesk cou
         var caller = Caller.From(context.GetHttpContext().User);
         RequestChecks.Require(RequestChecks.Year(request.Year));
         var info = await rounds.InfoAsync(caller, request.Year);
-        return ToProto(info, await Round(caller, request.Year).GetProgress(), caller);
+        var summary = ToProto(info, await Round(caller, request.Year).GetProgress(), caller);
+        if (request.WithSchemeText)
+        {
+            summary.SchemeYaml = await Round(caller, request.Year).GetSchemeText() ?? "";
+        }
+
+        return summary;
     }
 
     [Authorize(Roles = Roles.Assessor)]

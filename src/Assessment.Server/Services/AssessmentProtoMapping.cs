@@ -231,6 +231,8 @@ internal static class AssessmentProtoMapping
             Points = line.Points,
             Max = line.Max,
             Explanation = line.Explanation,
+            Standard = line.Standard ?? "",
+            Method = line.Method ?? "",
         };
         if (line.Value is { } v)
         {

@@ -11,7 +11,7 @@ namespace Assessment.Server.Web.Pages;
 /// </summary>
 [RequestSizeLimit(RequestChecks.MaxSchemeBytes + 64 * 1024)]
 [RequestFormLimits(MultipartBodyLengthLimit = RequestChecks.MaxSchemeBytes + 32 * 1024)]
-public sealed class SchemeModel(RoundDesk rounds) : WorkbenchPage
+public sealed class SchemeModel(RoundDesk rounds, Grains.RoundCatalogs catalogs) : WorkbenchPage
 {
     [FromRoute]
     public int Year { get; set; }
@@ -44,7 +44,7 @@ public sealed class SchemeModel(RoundDesk rounds) : WorkbenchPage
     {
         try
         {
-            var yaml = scheme is null || scheme.Length == 0 ? null : await Uploads.ReadTextAsync(scheme, "scheme", "评分细则文件（YAML）");
+            var yaml = scheme is null || scheme.Length == 0 ? null : await Uploads.ReadSchemeAsync(scheme, "scheme", "评分细则文件", YearCatalogAsync);
             var until = Beijing.Parse(deadline, "deadline") ?? throw new ValidationFailedException([new FieldError("deadline", "须设置填报截止时间（北京时间）")]);
             var info = await rounds.DefineAsync(Caller, Year, yaml, until, Beijing.Parse(reviewDeadline, "reviewDeadline"));
             HttpContext.RequestServices.GetRequiredService<RoundYears>().Forget(Caller.Tenant);
@@ -64,7 +64,7 @@ public sealed class SchemeModel(RoundDesk rounds) : WorkbenchPage
         await LoadAsync();
         try
         {
-            Trial = await rounds.SimulateAsync(Caller, Year, await Uploads.ReadTextAsync(scheme, "scheme", "要试算的评分细则文件（YAML）"));
+            Trial = await rounds.SimulateAsync(Caller, Year, await Uploads.ReadSchemeAsync(scheme, "scheme", "要试算的评分细则文件", YearCatalogAsync));
             TrialName = scheme!.FileName;
         }
         catch (AssessmentException ex) when (ex is not (PermissionDeniedException or NotFoundException))
@@ -74,6 +74,29 @@ public sealed class SchemeModel(RoundDesk rounds) : WorkbenchPage
 
         return Page();
     }
+
+    /// <summary>The pinned 细则 as the workbook prefectures publish (一级指标 … 评分标准、考核方式), to edit and upload again.</summary>
+    public async Task<IActionResult> OnGetWorkbookAsync()
+    {
+        if (Caller.Role is not (Role.Assessor or Role.TenantAdmin))
+        {
+            return StatusCode(StatusCodes.Status403Forbidden);
+        }
+
+        var text = await rounds.Round(Caller, Year).GetSchemeText();
+        if (text is null)
+        {
+            return NotFound();
+        }
+
+        var catalog = await YearCatalogAsync();
+        var scheme = Domain.Scoring.SchemeLoader.Load(text, "scheme", catalog);
+        using var output = new MemoryStream();
+        Workbooks.SchemeWorkbook.Write(scheme, catalog, output);
+        return File(output.ToArray(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", $"{Year}年度评分细则-{scheme.Id}.xlsx");
+    }
+
+    private async Task<Domain.Catalog.IndicatorCatalog> YearCatalogAsync() => (await catalogs.ForYearAsync(Caller.Tenant, Year)).Catalog;
 
     private async Task LoadAsync()
     {

@@ -1,0 +1,65 @@
+using Assessment.Domain.Catalog;
+using Assessment.Domain.Scoring;
+
+namespace Assessment.Domain.Tests;
+
+/// <summary>The 评分标准 of a 细则 line: the scheme's own words, or plain Chinese generated from the rule.</summary>
+public class ScoringStandardTests
+{
+    private static readonly IndicatorCatalog Catalog = IndicatorCatalog.Default;
+
+    private static string Of(string yamlLine)
+    {
+        var yaml = $$"""
+            code: t
+            version: 1
+            name: 测试
+            dimensions:
+              - code: d
+                name: 维度
+                weight: 100
+                lines:
+                  - {{yamlLine}}
+            grades:
+              bands:
+                - { label: 合格, min: 0 }
+            """;
+        var scheme = SchemeLoader.Load(yaml, "t.yaml", Catalog);
+        var line = scheme.Dimensions[0].Lines[0];
+        return ScoringStandard.Of(line, Catalog[line.Indicator], scheme.Missing);
+    }
+
+    [Theory]
+    [InlineData("{ indicator: org.meetings, points: 100, rule: min_count, n: 3, deduct: 0.5 }", "不少于 3 次得满分（100 分），每少 1 次扣 0.5 分，扣完为止")]
+    [InlineData("{ indicator: enforce.case_file_pass_rate, points: 100, rule: linear, lo: 80, hi: 100 }", "达到 100% 得满分（100 分），每低 1 个百分点扣 5 分，80% 及以下不得分")]
+    [InlineData("{ indicator: dispute.litigation_loss_rate, points: 100, rule: linear, lo: 20, hi: 0 }", "不高于 0% 得满分（100 分），每高 1 个百分点扣 5 分，20% 及以上不得分")]
+    [InlineData("{ indicator: org.leading_group, points: 100, rule: yes_no }", "符合要求得 100 分，否则不得分")]
+    [InlineData("{ indicator: org.shufa_rate, points: 100, rule: target_ratio, target: 100 }", "达到 100% 得满分（100 分），未达到的按完成比例得分")]
+    [InlineData("{ indicator: pufa.activities, points: 100, rule: peer_relative }", "与全市各县（区）比较：最高者得满分（100 分），其余按与最高者之比得分")]
+    [InlineData("{ indicator: dispute.head_appearance_rate, points: 100, rule: target_ratio, target: 100, min_denominator: 3 }", "达到 100% 得满分（100 分），未达到的按完成比例得分；基数少于 3 时不计分，分值计入本项其他指标")]
+    [InlineData("{ indicator: org.meetings, points: 100, rule: min_count, n: 3, deduct: 0.5, missing: full }", "不少于 3 次得满分（100 分），每少 1 次扣 0.5 分，扣完为止；不涉及的不扣分")]
+    [InlineData("{ indicator: org.meetings, points: 100, rule: min_count, n: 3, deduct: 0.5, standard: \"每季度至少研究 1 次，少 1 次扣 0.5 分\" }", "每季度至少研究 1 次，少 1 次扣 0.5 分")]
+    public void A_rule_reads_as_a_细则_prints_it(string line, string expected) => Assert.Equal(expected, Of(line));
+
+    [Fact]
+    public void Every_line_of_the_default_scheme_has_a_standard_and_a_method_on_its_score_card()
+    {
+        var scheme = SchemeLoader.Default(Catalog);
+        var card = new Scorer(Catalog, scheme).Score(new CountyFacts("c1", new Dictionary<string, double>()), new Dictionary<string, PeerRange>());
+        Assert.All(card.Dimensions.SelectMany(d => d.Lines).Where(l => l.Rule != "event_deduction"), l =>
+        {
+            Assert.False(string.IsNullOrWhiteSpace(l.Standard), l.Indicator);
+            Assert.Contains(l.Method, new[] { "系统计算", "查阅资料", "实地核查", "问卷测评", "日常考核" });
+        });
+    }
+
+    [Theory]
+    [InlineData("method: guessing", "method")]
+    [InlineData("standard: \"\\u202E扣分\"", "standard")]
+    [InlineData("group: \"\\u0000二级\"", "group")]
+    public void A_bad_method_or_text_is_refused_naming_the_field(string extra, string field)
+    {
+        var ex = Assert.Throws<DataFileException>(() => Of($"{{ indicator: org.meetings, points: 100, rule: min_count, n: 3, deduct: 0.5, {extra} }}"));
+        Assert.Contains(ex.Problems, p => p.Contains($"lines[0].{field}", StringComparison.Ordinal));
+    }
+}
