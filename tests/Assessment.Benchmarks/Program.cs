@@ -19,7 +19,7 @@ var results = new Results();
 var commit = GitCommit();
 var loadAtStart = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "n/a";
 
-// --only domain|submissions|national|server|ranking|noisy|import|memory runs one group (handy when working on one of
+// --only domain|catalog|submissions|national|server|ranking|noisy|import|memory runs one group (handy when working on one of
 // them); without it every group runs.
 var only = args.SkipWhile(a => a != "--only").Skip(1).FirstOrDefault();
 var domain = only is null or "domain";
@@ -66,6 +66,13 @@ foreach (var size in domain ? new[] { 20, 2850 } : [])
     results.Add(new Result($"ranking {size} counties, warm, one county changed (ms)", warm.P50, sort.P50, "in-process sort of the totals"));
     results.Add(new Result($"ranking {size} counties, full rescoring (ms)", full.P50, sort.P50, "in-process sort of the totals"));
     results.Add(new Result($"ranking {size} counties, full rescoring with every line explained (ms)", explained.P50, full.P50, "full rescoring, points only"));
+}
+
+// A tenant's own catalog of 300 indicators against the default one, same run (issue 31's speed target: within 2×).
+if (domain || only == "catalog")
+{
+    Progress("a 300-indicator tenant catalog");
+    CatalogBenchmark.Run(results, smoke, quick, Measure);
 }
 
 var reportsDir = Path.Combine(FindRepository(), "tests", "Assessment.Domain.Tests", "Fixtures", "reports");

@@ -51,6 +51,15 @@ public sealed class IndicatorCatalog
     /// <summary>The national default catalog's text: every tenant's version 1.</summary>
     public static string DefaultText => DefaultTextValue.Value;
 
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(IndicatorSource, UnitKinds), IReadOnlyList<Indicator>> _asked = new();
+
+    /// <summary>
+    /// The indicators a submitter (a unit of the given kind when it is a unit) is asked for, in catalog order; made once
+    /// per catalog and kind of submitter, as every form, workbook and validation of a year asks the same question.
+    /// </summary>
+    public IReadOnlyList<Indicator> AskedOf(IndicatorSource submitter, UnitKinds unitKind) =>
+        _asked.GetOrAdd((submitter, unitKind), key => Indicators.Where(i => i.AcceptsFrom(key.Item1, key.Item2)).ToArray());
+
     /// <summary>The indicators still asked for (not retired), in catalog order.</summary>
     public IEnumerable<Indicator> Active => Indicators.Where(i => !i.Retired);
 

@@ -24,7 +24,7 @@ public static class FillInForm
 
     /// <summary>The indicators a submitter (a unit of the given kind when it is a unit) reports, in catalog order.</summary>
     public static IReadOnlyList<Indicator> Rows(IndicatorCatalog catalog, IndicatorSource submitter, UnitKinds unitKind) =>
-        catalog.Indicators.Where(i => i.AcceptsFrom(submitter, unitKind)).ToList();
+        catalog.AskedOf(submitter, unitKind);
 
     /// <summary><c>layout|year|scheme|digest of the codes</c>: equal only for the same year, scheme and indicator list.</summary>
     public static string Identity(int year, string? schemeId, IEnumerable<string> codes)

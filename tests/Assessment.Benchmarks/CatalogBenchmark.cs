@@ -1,0 +1,113 @@
+using System.Globalization;
+using System.Text;
+using Assessment.Domain.Aggregation;
+using Assessment.Domain.Catalog;
+using Assessment.Domain.Forms;
+using Assessment.Domain.Ranking;
+using Assessment.Domain.Scoring;
+using Assessment.Domain.Validation;
+using Assessment.Workbooks;
+
+namespace Assessment.Benchmarks;
+
+/// <summary>
+/// A tenant's own catalog of 300 indicators against the national default (149), at 2,850 counties, in the same run:
+/// the ranking, a county page (one explained score card and its consistency checks), a unit's form rows and its Excel
+/// form, and a county's aggregation. Target: each within 2× of the default catalog's figure.
+/// </summary>
+internal static class CatalogBenchmark
+{
+    /// <summary>The default catalog with indicators of every kind added up to <paramref name="total"/>.</summary>
+    public static string Large(int total)
+    {
+        var text = new StringBuilder(IndicatorCatalog.DefaultText.TrimEnd()).Append('\n');
+        var added = total - IndicatorCatalog.Default.Indicators.Count;
+        for (var i = 0; i < added; i++)
+        {
+            var code = $"study.own_{i.ToString(CultureInfo.InvariantCulture)}";
+            var body = (i % 5) switch
+            {
+                0 => "kind: count\n    source: unit",
+                1 => "kind: count\n    source: unit\n    reporters: [township]",
+                2 => $"kind: rate\n    source: computed\n    numerator: study.own_{(i - 1).ToString(CultureInfo.InvariantCulture)}\n    denominator: study.own_{(i - 2).ToString(CultureInfo.InvariantCulture)}",
+                3 => "kind: flag\n    source: unit\n    aggregate: any",
+                _ => "kind: score\n    source: assessor\n    max: 10",
+            };
+            text.Append(CultureInfo.InvariantCulture, $"  - code: {code}\n    name: \"本市自定指标{i}\"\n    dimension: study\n    {body}\n    guidance: \"按本市细则口径填报\"\n");
+        }
+
+        return text.ToString();
+    }
+
+    public static void Run(Results results, bool smoke, bool quick, Func<int, Action, Stats> measure)
+    {
+        var large = CatalogLoader.Load(Large(300), "large.yaml");
+        var figures = new Dictionary<string, (double Default, double Large)>();
+        // Each catalog is measured twice, alternately, and the second figures kept: both warm (JIT tiering otherwise
+        // favours whichever runs later).
+        foreach (var (name, catalog) in new[] { ("default", IndicatorCatalog.Default), ("large", large), ("default", IndicatorCatalog.Default), ("large", large) })
+        {
+            var scheme = SchemeLoader.Default(catalog);
+            var scorer = new Scorer(catalog, scheme);
+            var counties = CountyGenerator.Generate(catalog, 2850, seed: 2850);
+            var peers = scorer.PeerRanges(counties);
+            var rankings = smoke ? 2 : quick ? 10 : 50;
+            var small = smoke ? 20 : quick ? 200 : 2_000;
+
+            var ranking = measure(rankings, () => Ranker.Rank(scheme, scorer.ScoreAll(counties, explain: false)));
+            var page = measure(small, () =>
+            {
+                scorer.Score(counties[7], peers);
+                ConsistencyWarnings.Check(catalog, counties[7].Values);
+            });
+            // The form as the server builds it: the rows the unit is asked, each with its 一级指标, unit of measure and values.
+            List<FormSheetRow> Form() => FillInForm.Rows(catalog, IndicatorSource.Unit, UnitKinds.Township)
+                .Select(i => new FormSheetRow(i.Code, i.Name, catalog.Dimension(i.Dimension).Name, i.Kind, i.Unit ?? "", 1, null)).ToList();
+            var rows = measure(small, () => Form());
+            var form = Form();
+            var excel = measure(smoke ? 3 : quick ? 20 : 100, () =>
+            {
+                using var stream = new MemoryStream();
+                FormWorkbook.Write(new FormSheet("id", 2025, "单位", "default@1", form), stream);
+            });
+
+            // A county's aggregation: 30 units' values applied into the cells, then the county's values read.
+            var unitValues = counties.Take(30).Select(c => c.Values.Where(v => catalog[v.Key].Source == IndicatorSource.Unit)
+                .ToDictionary(v => v.Key, v => v.Value, StringComparer.Ordinal)).ToArray();
+            var empty = new Dictionary<string, double>(StringComparer.Ordinal);
+            var aggregate = measure(smoke ? 5 : quick ? 50 : 300, () =>
+            {
+                var cells = new Dictionary<string, AggregateCell>(StringComparer.Ordinal);
+                foreach (var values in unitValues)
+                {
+                    CountyAggregate.Apply(catalog, cells, empty, values);
+                }
+
+                CountyAggregate.Values(catalog, cells);
+            });
+            var reported = unitValues.Sum(v => v.Count);
+
+            foreach (var (scenario, stats) in new[] { ("ranking 2850 counties, full rescoring", ranking), ("county page: one explained score card and its checks", page),
+                ("unit form: a township's rows built", rows), ("unit form as an Excel workbook", excel), ("county aggregation of 30 units", aggregate) })
+            {
+                var (d, l) = figures.GetValueOrDefault(scenario);
+                figures[scenario] = name == "default" ? (stats.P50, l) : (d, stats.P50);
+            }
+
+            // A workbook is written row by row, and the larger catalog asks a township more rows: per row, too.
+            var perRow = "unit form as an Excel workbook, per row (µs)";
+            var (rd, rl) = figures.GetValueOrDefault(perRow);
+            figures[perRow] = name == "default" ? (excel.P50 * 1000 / form.Count, rl) : (rd, excel.P50 * 1000 / form.Count);
+
+            // Aggregation is work per reported figure, and a larger catalog asks more of them: per figure, too.
+            var perValue = "county aggregation, per reported figure (µs)";
+            var (pd, pl) = figures.GetValueOrDefault(perValue);
+            figures[perValue] = name == "default" ? (aggregate.P50 * 1000 / reported, pl) : (pd, aggregate.P50 * 1000 / reported);
+        }
+
+        foreach (var (scenario, (baseline, figure)) in figures)
+        {
+            results.Add(new Result($"300-indicator tenant catalog: {scenario}{(scenario.EndsWith(')') ? "" : " (ms")}{(scenario.EndsWith(')') ? "" : ")")}; target ≤ 2×", figure, baseline, "the default catalog (149 indicators)"));
+        }
+    }
+}
