@@ -40,6 +40,7 @@ public static class SchemeWorkbook
         ["linear"] = RuleKind.Linear,
         ["min_count"] = RuleKind.MinCount,
         ["peer_relative"] = RuleKind.PeerRelative,
+        ["panel"] = RuleKind.Panel,
     };
 
     public static void Write(Scheme scheme, IndicatorCatalog catalog, Stream output)

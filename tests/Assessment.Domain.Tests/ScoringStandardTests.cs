@@ -41,6 +41,45 @@ public class ScoringStandardTests
     [InlineData("{ indicator: org.meetings, points: 100, rule: min_count, n: 3, deduct: 0.5, standard: \"每季度至少研究 1 次，少 1 次扣 0.5 分\" }", "每季度至少研究 1 次，少 1 次扣 0.5 分")]
     public void A_rule_reads_as_a_细则_prints_it(string line, string expected) => Assert.Equal(expected, Of(line));
 
+    [Theory]
+    [InlineData(100, 20)]
+    [InlineData(85, 17)]
+    [InlineData(0, 0)]
+    public void A_panel_line_scores_the_考核组s_mark_as_a_share_of_its_maximum(double mark, double points)
+    {
+        var yaml = """
+            code: t
+            version: 1
+            name: 测试
+            dimensions:
+              - code: d
+                name: 维度
+                weight: 100
+                lines:
+                  - { indicator: satisfaction.survey_score, points: 20, rule: panel }
+                  - { indicator: org.leading_group, points: 80, rule: yes_no }
+            grades:
+              bands:
+                - { label: 合格, min: 0 }
+            """;
+        var scheme = SchemeLoader.Load(yaml, "t.yaml", Catalog);
+        var card = new Scorer(Catalog, scheme).Score(new CountyFacts("c1", new Dictionary<string, double> { ["satisfaction.survey_score"] = mark }), new Dictionary<string, PeerRange>());
+        var line = card.Dimensions[0].Lines[0];
+        Assert.Equal(points, line.Points, 6);
+        Assert.Equal("查阅资料", line.Method);
+        Assert.StartsWith("由考核组评定（满分 100）", line.Standard, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("org.meetings")]
+    [InlineData("org.leading_group")]
+    [InlineData("service.online_rate")]
+    public void A_panel_line_on_anything_but_an_assessors_score_is_refused(string indicator)
+    {
+        var ex = Assert.Throws<DataFileException>(() => Of($"{{ indicator: {indicator}, points: 100, rule: panel }}"));
+        Assert.Contains(ex.Problems, p => p.Contains("lines[0].rule", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void Every_line_of_the_default_scheme_has_a_standard_and_a_method_on_its_score_card()
     {

@@ -226,6 +226,85 @@ public sealed class TenantCatalogTests(PlatformFixture platform)
         Assert.DoesNotContain(own.Indicators, i => i.Code is "org.rule_pledge" or "pufa.site_visit_score" || i.Retired);
     }
 
+    [Fact]
+    public async Task The_考核组_scores_an_item_for_several_counties_on_one_sheet_each_row_checked_like_any_entry()
+    {
+        var channel = platform.Server.Channel;
+        var admin = new AdminService.AdminServiceClient(channel);
+        var op = As(platform.Server.OperatorKey());
+        var tenant = $"p-{Guid.NewGuid():N}"[..12];
+        await admin.CreateTenantAsync(new CreateTenantRequest { Tenant = tenant, Name = "丙市", Issuer = "丙市法治办", DocumentPrefix = "丙法办", Recipients = "各县（区）" }, op);
+        foreach (var (county, name) in new[] { ("c1", "甲县"), ("c2", "乙县"), ("c3", "丙县") })
+        {
+            await admin.AddCountyAsync(new AddCountyRequest { Tenant = tenant, County = county, Name = name }, op);
+        }
+
+        var assessor = (await admin.IssueCredentialAsync(new IssueCredentialRequest { Tenant = tenant, Role = "assessor", Name = "丙市考核组" }, op)).Key;
+        await new CatalogService.CatalogServiceClient(channel).SaveCatalogAsync(new SaveCatalogRequest { CatalogYaml = OwnCatalog() }, As(assessor));
+        var rounds = new AssessmentService.AssessmentServiceClient(channel);
+        var scheme = Scheme.Replace("{ indicator: pufa.site_visit_score, points: 60, rule: linear, lo: 0, hi: 10 }",
+            "{ indicator: pufa.site_visit_score, points: 60, rule: panel, method: site_visit }", StringComparison.Ordinal);
+        await rounds.DefineRoundAsync(new DefineRoundRequest { Year = Year, SchemeYaml = scheme, SubmissionDeadline = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddDays(30)) }, As(assessor));
+        await rounds.OpenRoundAsync(new RoundTransitionRequest { Year = Year }, As(assessor));
+
+        using var handler = new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = new CookieContainer() };
+        using var http = new HttpClient(handler) { BaseAddress = new Uri($"http://127.0.0.1:{platform.Server.Config.WebPort}") };
+        Assert.Equal(HttpStatusCode.Redirect, (await WebSignIn.PostLoginAsync(http, assessor)).StatusCode);
+        var sheet = await http.GetStringAsync($"/{Year}/panel");
+        Assert.Contains("实地核查评分（满分 10）", sheet, StringComparison.Ordinal);
+        Assert.Contains("由考核组评定（满分 10）", sheet, StringComparison.Ordinal);
+
+        // 甲县 8 and 乙县 9 with reasons; 丙县 6 without one: refused on its row, the others stored.
+        var saved = await PostPanelAsync(http, sheet, new() { ["c1"] = ("8", "台账齐全，个别案卷不规范"), ["c2"] = ("9", "实地核查无问题"), ["c3"] = ("6", "") });
+        Assert.Contains("2 个县（区）已保存，1 个未保存", saved, StringComparison.Ordinal);
+        Assert.Contains("须说明依据", saved, StringComparison.Ordinal);
+        var ranking = await rounds.GetRankingAsync(new GetRankingRequest { Year = Year }, As(assessor));
+        Assert.Equal(54, ranking.Entries.Single(e => e.County == "c2").Dimensions[1].Points, 2); // 60 × 9/10
+        Assert.Equal(48, ranking.Entries.Single(e => e.County == "c1").Dimensions[1].Points, 2);
+
+        // Two members open the sheet; the first lowers 甲县. The second's sheet is then stale for 甲县 only, and its
+        // 丙县, now with a reason, is stored.
+        var first = await http.GetStringAsync($"/{Year}/panel");
+        var second = await http.GetStringAsync($"/{Year}/panel");
+        await PostPanelAsync(http, first, new() { ["c1"] = ("7", "复核后下调") });
+        var stale = await PostPanelAsync(http, second, new() { ["c1"] = ("10", "改回"), ["c3"] = ("6", "宣传资料不全") });
+        Assert.Contains("已被他人修改", stale, StringComparison.Ordinal);
+        var c1 = await rounds.GetCountyAsync(new GetCountyRequest { Year = Year, County = "c1" }, As(assessor));
+        var line = c1.Dimensions.SelectMany(d => d.Lines).Single(l => l.Indicator == "pufa.site_visit_score");
+        Assert.Equal((7.0, 42.0, "实地核查"), (line.Value, line.Points, line.Method));
+        var c3 = await rounds.GetCountyAsync(new GetCountyRequest { Year = Year, County = "c3" }, As(assessor));
+        Assert.Equal(6, c3.Dimensions.SelectMany(d => d.Lines).Single(l => l.Indicator == "pufa.site_visit_score").Value);
+
+        // Each saved row is an entry in its county's audit chain, with who and why.
+        var audit = await rounds.ListAuditAsync(new ListAuditRequest { Year = Year, County = "c1" }, As(assessor));
+        var bodies = audit.Entries.Select(e => e.Body).ToList();
+        Assert.Contains(bodies, b => b.Contains("assessor_entry", StringComparison.Ordinal) && b.Contains("复核后下调", StringComparison.Ordinal));
+    }
+
+    private static async Task<string> PostPanelAsync(HttpClient http, string page, Dictionary<string, (string Score, string Reason)> rows)
+    {
+        var fields = new List<KeyValuePair<string, string>>
+        {
+            new("__af", System.Text.RegularExpressions.Regex.Match(page, "name=\"__af\" type=\"hidden\" value=\"([^\"]+)\"").Groups[1].Value),
+            new("requestId", System.Text.RegularExpressions.Regex.Match(page, "name=\"requestId\" value=\"([^\"]+)\"").Groups[1].Value),
+        };
+        foreach (System.Text.RegularExpressions.Match version in System.Text.RegularExpressions.Regex.Matches(page, "name=\"v\\.([a-z0-9-]+)\" value=\"(\\d+)\""))
+        {
+            fields.Add(new($"v.{version.Groups[1].Value}", version.Groups[2].Value));
+        }
+
+        foreach (var (county, (score, reason)) in rows)
+        {
+            fields.Add(new($"s.{county}", score));
+            fields.Add(new($"r.{county}", reason));
+        }
+
+        var action = WebUtility.HtmlDecode(System.Text.RegularExpressions.Regex.Match(page, "<form method=\"post\" action=\"([^\"]*/panel[^\"]*)\"").Groups[1].Value);
+        using var response = await http.PostAsync(action, new FormUrlEncodedContent(fields));
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{action} → {response.StatusCode} {response.Headers.Location}");
+        return WebUtility.HtmlDecode(await response.Content.ReadAsStringAsync());
+    }
+
     private static async Task<SubmitIndicatorsResponse> Submit(SubmissionService.SubmissionServiceClient client, string key, params (string Code, double Value)[] values)
     {
         var request = new SubmitIndicatorsRequest { Year = Year, SubmissionId = Guid.NewGuid().ToString() };

@@ -13,6 +13,11 @@ public enum RuleKind
     MinCount,
     /// <summary>Normalised against the tenant's other counties in the same year.</summary>
     PeerRelative,
+    /// <summary>
+    /// Scored by the 考核组 (a score indicator entered by assessors, 0 … its maximum): points × score ÷ maximum. Every entry
+    /// carries its reason, as every assessor entry does.
+    /// </summary>
+    Panel,
 }
 
 /// <summary>What a line scores when its value was not reported (未填报).</summary>

@@ -12,6 +12,7 @@ public static class SchemeLoader
         ["linear"] = RuleKind.Linear,
         ["min_count"] = RuleKind.MinCount,
         ["peer_relative"] = RuleKind.PeerRelative,
+        ["panel"] = RuleKind.Panel,
     };
 
     private static readonly Dictionary<string, MissingPolicy> MissingPolicies = new(StringComparer.Ordinal)
@@ -189,6 +190,7 @@ public static class SchemeLoader
             RuleKind.YesNo => indicator.Kind == IndicatorKind.Flag,
             RuleKind.MinCount => indicator.Kind is IndicatorKind.Count or IndicatorKind.Event,
             RuleKind.TargetRatio or RuleKind.Linear or RuleKind.PeerRelative => indicator.Kind is not (IndicatorKind.Flag or IndicatorKind.Event),
+            RuleKind.Panel => indicator.Kind == IndicatorKind.Score && indicator.Source == IndicatorSource.Assessor,
             _ => false,
         };
         if (!fits)

@@ -16,6 +16,7 @@ public static class SchemeWriter
         [RuleKind.Linear] = "linear",
         [RuleKind.MinCount] = "min_count",
         [RuleKind.PeerRelative] = "peer_relative",
+        [RuleKind.Panel] = "panel",
     };
 
     public static string Write(Scheme scheme)

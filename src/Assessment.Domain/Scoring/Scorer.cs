@@ -163,6 +163,7 @@ public sealed class Scorer(IndicatorCatalog catalog, Scheme scheme)
             RuleKind.Linear => line.Points * Linear(value, line.Lo, line.Hi),
             RuleKind.MinCount => value >= line.N ? line.Points : Math.Max(0, line.Points - line.Deduct * (line.N - value)),
             RuleKind.PeerRelative => line.Points * PeerShare(capped, range, line.Inverted),
+            RuleKind.Panel => line.Points * Math.Clamp(value / (indicator.Max ?? 100), 0, 1),
             _ => throw new InvalidOperationException($"Unknown rule {line.Rule}."),
         });
         return new(line.Indicator, indicator.Name, rule, LineStatus.Scored, value, resolved.Numerator, resolved.Denominator, points, line.Points,
@@ -199,6 +200,7 @@ public sealed class Scorer(IndicatorCatalog catalog, Scheme scheme)
             RuleKind.TargetRatio => $"目标 {F(line.Target)}{Suffix(indicator)}，按完成比例计分",
             RuleKind.Linear => $"按 {F(line.Lo)}{Suffix(indicator)}→{F(line.Hi)}{Suffix(indicator)} 线性计分",
             RuleKind.MinCount => $"要求不少于 {line.N}，每少 1 扣 {F(line.Deduct)} 分",
+            RuleKind.Panel => $"考核组评分（满分 {F(indicator.Max ?? 100)}），按比例计分",
             _ => (line.Cap is { } c && value > c ? $"（超过 {F(c)} 按 {F(c)} 计）" : "") + (line.Inverted
                 ? $"与全市（州）各县比较，越低越好（最低 {F(range.Min)}、最高 {F(range.Max)}）"
                 : $"与全市（州）各县比较（最高 {F(range.Max)}），按相对值计分"),
@@ -265,6 +267,7 @@ public sealed class Scorer(IndicatorCatalog catalog, Scheme scheme)
         RuleKind.Linear => "linear",
         RuleKind.MinCount => "min_count",
         RuleKind.PeerRelative => line.Inverted ? "peer_relative_inverted" : "peer_relative",
+        RuleKind.Panel => "panel",
         _ => line.Rule.ToString(),
     };
 

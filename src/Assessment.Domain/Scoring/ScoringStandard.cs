@@ -70,6 +70,8 @@ public static class ScoringStandard
                 $"不少于 {line.N}{Count(indicator)}得满分（{p} 分），每少 1{Count(indicator)}扣 {F(line.Deduct)} 分，扣完为止",
             RuleKind.PeerRelative when line.Inverted =>
                 $"与全市各县（区）比较，越低越好：最低者得满分（{p} 分），最高者不得分，其余按相对位置得分",
+            RuleKind.Panel =>
+                $"由考核组评定（满分 {F(indicator.Max ?? 100)}），按评定分占满分的比例计分，满分 {p} 分；低于满分的须写明扣分理由",
             RuleKind.PeerRelative =>
                 $"与全市各县（区）比较：最高者得满分（{p} 分），其余按与最高者之比得分{(line.Cap is { } c ? $"（超过 {F(c)}{u} 按 {F(c)}{u} 计）" : "")}",
             _ => "",
