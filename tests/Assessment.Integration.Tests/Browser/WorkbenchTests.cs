@@ -152,7 +152,7 @@ public sealed class WorkbenchTests(PlatformFixture platform, BrowserSession brow
         var adminKey = (await admin.IssueCredentialAsync(new IssueCredentialRequest { Tenant = tenant.Id, Role = "tenant_admin", Name = "无障碍测试管理员" }, op)).Key;
         (string Who, string Key, string[] Paths)[] roles =
         [
-            ("assessor", tenant.Assessor, [$"/{Year}", $"/{Year}/ranking", $"/{Year}/counties/c1", $"/{Year}/scheme", "/no-such-page"]),
+            ("assessor", tenant.Assessor, [$"/{Year}", $"/{Year}/ranking", $"/{Year}/counties/c1", $"/{Year}/scheme", $"/{Year}/panel", "/no-such-page"]),
             ("county", tenant.County, [$"/{Year}/counties/c1"]),
             ("unit", tenant.Units["u1"], [$"/{Year}/form"]),
             ("leader", leaderKey, ["/bulletins", $"/{Year}/ranking"]),
