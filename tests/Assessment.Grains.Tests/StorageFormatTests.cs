@@ -114,6 +114,18 @@ public class StorageFormatTests
         Assert.Throws<InvalidDataException>(() => StoredPayload.Unpack(new byte[] { 0, 1 }));
     }
 
+    [Fact]
+    public void The_facts_a_county_hands_its_storage_are_never_stored_inside_its_state()
+    {
+        // The county computes its facts under the year's catalog for the storage's facts column; the state row stays
+        // what earlier releases wrote, so a rolling upgrade reads it either way.
+        var state = new CountyState { Revision = 3, UpdatedAt = At };
+        var plain = Storage.Serialize(state).ToString();
+        state.StoredFacts = state.Facts(Assessment.Domain.Catalog.IndicatorCatalog.Default);
+        Assert.Equal(plain, Storage.Serialize(state).ToString());
+        Assert.DoesNotContain("StoredFacts", plain, StringComparison.Ordinal);
+    }
+
     private static void AssertSameFormat<T>(T state)
     {
         var before = JsonSerializer.Serialize(state, Reflection);
