@@ -223,11 +223,11 @@ public class ScoringTests
     }
 
     [Theory]
-    [InlineData("weight: 100", "weight: 90", "lines add up to 100")]
-    [InlineData("rule: yes_no", "rule: linear", "Linear cannot score org.leading_group, a flag")]
-    [InlineData("org.leading_group", "org.unknown", "unknown indicator code 'org.unknown'")]
-    [InlineData("share: 0.30", "share: 1.5", "is not within 0–1")]
-    [InlineData("min: 80", "min: 95", "bands overlap")]
+    [InlineData("weight: 100", "weight: 90", "其各项分值合计 100")]
+    [InlineData("rule: yes_no", "rule: linear", "计分规则 linear 不能用于是/否类指标 org.leading_group")]
+    [InlineData("org.leading_group", "org.unknown", "指标目录中没有“org.unknown”")]
+    [InlineData("share: 0.30", "share: 1.5", "不在 0–1 之间")]
+    [InlineData("min: 80", "min: 95", "等次分数线重叠")]
     public void Broken_schemes_are_rejected_naming_the_field(string from, string to, string expected)
     {
         var yaml = """

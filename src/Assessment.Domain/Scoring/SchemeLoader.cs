@@ -71,7 +71,7 @@ public static class SchemeLoader
                 var rule = r.Enum(ln, "rule", lpath, Rules);
                 if (points <= 0)
                 {
-                    r.Problem(YamlReader.Child(ln, "points"), $"{lpath}.points", "must be greater than 0");
+                    r.Problem(YamlReader.Child(ln, "points"), $"{lpath}.points", "须大于 0");
                 }
 
                 if (indicator is null || rule is null)
@@ -100,7 +100,7 @@ public static class SchemeLoader
             var sum = lines.Sum(l => l.Points);
             if (Math.Abs(sum - weight) > 1e-9)
             {
-                r.Problem(YamlReader.Child(node, "weight"), $"{path}.weight", $"is {weight:0.##} but its lines add up to {sum:0.##}");
+                r.Problem(YamlReader.Child(node, "weight"), $"{path}.weight", $"为 {weight:0.##}，但其各项分值合计 {sum:0.##}");
             }
 
             dimensions.Add(new SchemeDimension(dcode, dname, weight, lines, deductions));
@@ -115,13 +115,13 @@ public static class SchemeLoader
         {
             r.Problem(YamlReader.Child(root!, "dimensions"), "scheme.dimensions",
                 bonusInside
-                    ? $"weights add up to {total:0.##}; with the bonus band inside the 100 they must add up to {expected:0.##}"
-                    : $"weights add up to {total:0.##}, not 100");
+                    ? $"各一级指标分值合计 {total:0.##}；加分项计入 100 分之内时，合计须为 {expected:0.##}"
+                    : $"各一级指标分值合计 {total:0.##}，应为 100");
         }
 
         foreach (var group in dimensions.GroupBy(d => d.Code).Where(g => g.Count() > 1))
         {
-            r.Problem(root, "scheme.dimensions", $"dimension '{group.Key}' appears {group.Count()} times");
+            r.Problem(root, "scheme.dimensions", $"一级指标“{group.Key}”出现 {group.Count()} 次");
         }
 
         var bonus = bonusNode is null ? [] : EventLines(r, bonusNode, "lines", "scheme.bonus", catalog, usedIndicators);
@@ -132,11 +132,11 @@ public static class SchemeLoader
             {
                 if (v.Value is null || !catalog.TryGet(v.Value, out var vetoIndicator))
                 {
-                    r.Problem(v, "scheme.veto", $"unknown indicator code '{v.Value}'");
+                    r.Problem(v, "scheme.veto", $"指标目录中没有“{v.Value}”");
                 }
                 else if (vetoIndicator.Kind is not (IndicatorKind.Flag or IndicatorKind.Event))
                 {
-                    r.Problem(v, "scheme.veto", $"'{v.Value}' is a {vetoIndicator.Kind.ToString().ToLowerInvariant()}; a veto needs a flag or an event");
+                    r.Problem(v, "scheme.veto", $"“{v.Value}”是{KindName(vetoIndicator.Kind)}类指标；一票否决须为是/否或事件类指标");
                 }
                 else
                 {
@@ -148,7 +148,7 @@ public static class SchemeLoader
         var (grades, quota, groups) = Grades(r, root!);
         if (version < 1)
         {
-            r.Problem(YamlReader.Child(root!, "version"), "scheme.version", "must be a whole number ≥ 1");
+            r.Problem(YamlReader.Child(root!, "version"), "scheme.version", "须为不小于 1 的整数");
         }
 
         r.ThrowIfAny();
@@ -166,13 +166,13 @@ public static class SchemeLoader
 
         if (!catalog.TryGet(code, out var indicator))
         {
-            r.Problem(YamlReader.Child(node, "indicator"), $"{path}.indicator", $"unknown indicator code '{code}'");
+            r.Problem(YamlReader.Child(node, "indicator"), $"{path}.indicator", $"指标目录中没有“{code}”");
             return null;
         }
 
         if (!used.Add(code))
         {
-            r.Problem(YamlReader.Child(node, "indicator"), $"{path}.indicator", $"'{code}' is scored twice");
+            r.Problem(YamlReader.Child(node, "indicator"), $"{path}.indicator", $"“{code}”重复计分");
         }
 
         if (indicator.Retired)
@@ -182,6 +182,18 @@ public static class SchemeLoader
 
         return indicator;
     }
+
+    private static string KindName(IndicatorKind kind) => kind switch
+    {
+        IndicatorKind.Count => "计数",
+        IndicatorKind.Amount => "数值",
+        IndicatorKind.Rate => "比率",
+        IndicatorKind.Flag => "是/否",
+        IndicatorKind.Event => "事件",
+        _ => "得分",
+    };
+
+    private static string RuleName(RuleKind rule) => Rules.First(r => r.Value == rule).Key;
 
     private static void CheckRuleFits(YamlReader r, YamlDotNet.RepresentationModel.YamlMappingNode node, string path, Indicator indicator, SchemeLine line)
     {
@@ -195,27 +207,27 @@ public static class SchemeLoader
         };
         if (!fits)
         {
-            r.Problem(YamlReader.Child(node, "rule"), $"{path}.rule", $"{line.Rule} cannot score {indicator.Code}, a {indicator.Kind.ToString().ToLowerInvariant()}");
+            r.Problem(YamlReader.Child(node, "rule"), $"{path}.rule", $"计分规则 {RuleName(line.Rule)} 不能用于{KindName(indicator.Kind)}类指标 {indicator.Code}");
         }
 
         if (line.Rule == RuleKind.Linear && line.Lo == line.Hi)
         {
-            r.Problem(YamlReader.Child(node, "hi"), $"{path}.hi", "lo and hi must differ");
+            r.Problem(YamlReader.Child(node, "hi"), $"{path}.hi", "lo 与 hi 不能相同");
         }
 
         if (line.Cap is not null && line.Rule != RuleKind.PeerRelative)
         {
-            r.Problem(YamlReader.Child(node, "cap"), $"{path}.cap", "only peer_relative lines take a cap");
+            r.Problem(YamlReader.Child(node, "cap"), $"{path}.cap", "只有 peer_relative 规则可设 cap");
         }
 
         if (line.Rule == RuleKind.MinCount && (line.N < 1 || line.Deduct <= 0))
         {
-            r.Problem(YamlReader.Child(node, "n"), $"{path}.n", "min_count needs n ≥ 1 and deduct > 0");
+            r.Problem(YamlReader.Child(node, "n"), $"{path}.n", "min_count 规则须有 n ≥ 1 且 deduct > 0");
         }
 
         if (line.Rule == RuleKind.TargetRatio && line.Target <= 0)
         {
-            r.Problem(YamlReader.Child(node, "target"), $"{path}.target", "must be greater than 0");
+            r.Problem(YamlReader.Child(node, "target"), $"{path}.target", "须大于 0");
         }
     }
 
@@ -234,12 +246,12 @@ public static class SchemeLoader
 
             if (indicator.Kind != IndicatorKind.Event)
             {
-                r.Problem(YamlReader.Child(ln, "indicator"), $"{lpath}.indicator", $"'{indicator.Code}' is not an event indicator");
+                r.Problem(YamlReader.Child(ln, "indicator"), $"{lpath}.indicator", $"“{indicator.Code}”不是事件类指标");
             }
 
             if (per <= 0 || cap <= 0)
             {
-                r.Problem(ln, $"{lpath}.per", "per and cap must be greater than 0");
+                r.Problem(ln, $"{lpath}.per", "per 与 cap 须大于 0");
             }
 
             lines.Add(new EventLine(indicator.Code, per, cap));
@@ -252,7 +264,7 @@ public static class SchemeLoader
     {
         if (YamlReader.Child(root, "grades") is not YamlDotNet.RepresentationModel.YamlMappingNode grades)
         {
-            r.Problem(root, "scheme.grades", "is required");
+            r.Problem(root, "scheme.grades", "必填");
             return ([], null, null);
         }
 
@@ -266,7 +278,7 @@ public static class SchemeLoader
                 var group = ((YamlDotNet.RepresentationModel.YamlScalarNode)key).Value ?? "";
                 if (value is not YamlDotNet.RepresentationModel.YamlMappingNode groupNode)
                 {
-                    r.Problem(value, $"scheme.grades.groups.{group}", "must be a mapping with bands and an optional quota");
+                    r.Problem(value, $"scheme.grades.groups.{group}", "须为含 bands（及可选 quota）的映射");
                     continue;
                 }
 
@@ -292,12 +304,12 @@ public static class SchemeLoader
 
             if (bands.Count > 0 && min >= bands[^1].Min)
             {
-                r.Problem(YamlReader.Child(node, "min"), $"{path}.min", $"bands overlap: {min:0.##} is not below the previous band's {bands[^1].Min:0.##}");
+                r.Problem(YamlReader.Child(node, "min"), $"{path}.min", $"等次分数线重叠：{min:0.##} 不低于上一等次的 {bands[^1].Min:0.##}");
             }
 
             if (bands.Any(b => b.Label == label))
             {
-                r.Problem(YamlReader.Child(node, "label"), $"{path}.label", $"grade '{label}' appears twice");
+                r.Problem(YamlReader.Child(node, "label"), $"{path}.label", $"等次“{label}”出现两次");
             }
 
             bands.Add(new GradeBand(label, min.Value));
@@ -305,11 +317,11 @@ public static class SchemeLoader
 
         if (bands.Count == 0)
         {
-            r.Problem(grades, $"{at}.bands", "at least one band is required");
+            r.Problem(grades, $"{at}.bands", "至少须有一个等次");
         }
         else if (bands[^1].Min > 0)
         {
-            r.Problem(grades, $"{at}.bands", "the last band must start at 0 so every score has a grade");
+            r.Problem(grades, $"{at}.bands", "最后一个等次的分数线须为 0，使每个得分都有等次");
         }
 
         GradeQuota? quota = null;
@@ -319,12 +331,12 @@ public static class SchemeLoader
             var share = r.Number(q, "share", $"{at}.quota");
             if (share is < 0 or > 1)
             {
-                r.Problem(YamlReader.Child(q, "share"), $"{at}.quota.share", $"{share} is not within 0–1 (a share of counties, e.g. 0.30; over 100% is meaningless)");
+                r.Problem(YamlReader.Child(q, "share"), $"{at}.quota.share", $"{share} 不在 0–1 之间（为县（区）数的比例，如 0.30）");
             }
 
             if (label is not null && bands.All(b => b.Label != label))
             {
-                r.Problem(YamlReader.Child(q, "label"), $"{at}.quota.label", $"'{label}' is not a grade band");
+                r.Problem(YamlReader.Child(q, "label"), $"{at}.quota.label", $"“{label}”不是已设的等次");
             }
 
             if (label is not null && share is not null)
