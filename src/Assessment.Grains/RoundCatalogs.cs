@@ -29,12 +29,18 @@ public sealed class ResolvedCatalog(int version, IndicatorCatalog catalog, IRead
 /// yet. A pin is final once the round opens, so those answers are kept for the life of the process (bounded); a draft's
 /// is asked again each time, as it may still change.
 /// </summary>
-public sealed class RoundCatalogs(IGrainFactory grains)
+public sealed class RoundCatalogs(IGrainFactory grains, TimeProvider clock)
 {
     /// <summary>Fixed years kept; beyond it the cache starts over (each entry is re-asked once).</summary>
     private const int MaxFixed = 4096;
 
-    private readonly ConcurrentDictionary<(string Tenant, int Year), ResolvedCatalog> _fixed = new();
+    /// <summary>
+    /// How long a fixed year's answer is used before the round is asked again: a catalog re-pinned while the round is
+    /// open (rare, audited) reaches every silo's validation within this time; the counties take it at once.
+    /// </summary>
+    public static readonly TimeSpan Revalidate = TimeSpan.FromSeconds(10);
+
+    private readonly ConcurrentDictionary<(string Tenant, int Year), (ResolvedCatalog Catalog, long At)> _fixed = new();
 
     /// <summary>The catalog of a tenant's year, or (year 0) the tenant's latest catalog.</summary>
     public ValueTask<ResolvedCatalog> ForYearOrLatestAsync(string tenant, int year) =>
@@ -48,12 +54,12 @@ public sealed class RoundCatalogs(IGrainFactory grains)
         return Resolve(latest.Version, latest.Yaml, profile is null ? [] : UnitKindsOf(profile.Counties));
     }
 
-    /// <summary>The catalog of a tenant's year.</summary>
-    public async ValueTask<ResolvedCatalog> ForYearAsync(string tenant, int year)
+    /// <summary>The catalog of a tenant's year; <paramref name="fresh"/> asks the round whatever is cached.</summary>
+    public async ValueTask<ResolvedCatalog> ForYearAsync(string tenant, int year, bool fresh = false)
     {
-        if (_fixed.TryGetValue((tenant, year), out var known))
+        if (!fresh && _fixed.TryGetValue((tenant, year), out var known) && clock.GetElapsedTime(known.At) < Revalidate)
         {
-            return known;
+            return known.Catalog;
         }
 
         var pinned = await grains.GetGrain<IRoundGrain>(GrainKeys.Round(tenant, year)).GetCatalog();
@@ -70,7 +76,7 @@ public sealed class RoundCatalogs(IGrainFactory grains)
                 _fixed.Clear();
             }
 
-            _fixed[(tenant, year)] = resolved;
+            _fixed[(tenant, year)] = (resolved, clock.GetTimestamp());
         }
 
         return resolved;

@@ -91,6 +91,7 @@ public sealed class AuthorizationMatrixTests(PlatformFixture platform)
         new("assessment.v1.AssessmentService/GetRanking", [Assessor, Leader, TenantAdmin], Scope.None, (ch, o, _, _) => Run(A(ch).GetRankingAsync(new GetRankingRequest { Year = 2024 }, o))),
         new("assessment.v1.AssessmentService/GetRound", [Assessor, Leader, TenantAdmin, County], Scope.None, (ch, o, _, _) => Run(A(ch).GetRoundAsync(new GetRoundRequest { Year = 2024 }, o))),
         new("assessment.v1.AssessmentService/SimulateScheme", [Assessor, TenantAdmin], Scope.None, (ch, o, _, _) => Run(A(ch).SimulateSchemeAsync(new SimulateSchemeRequest { Year = 2024, SchemeYaml = schemeYaml }, o))),
+        new("assessment.v1.AssessmentService/RepinCatalog", [Assessor, TenantAdmin], Scope.None, (ch, o, _, _) => Run(A(ch).RepinCatalogAsync(new RepinCatalogRequest { Year = Year, CatalogVersion = 1, Reason = "矩阵测试" }, o))),
         new("assessment.v1.AssessmentService/RepinScheme", [Assessor, TenantAdmin], Scope.None, (ch, o, _, _) => Run(A(ch).RepinSchemeAsync(new RepinSchemeRequest { Year = Year, SchemeYaml = schemeYaml, Reason = "矩阵测试" }, o))),
         new("assessment.v1.AssessmentService/OverrideQuota", [Assessor], Scope.CountyField, (ch, o, c, _) => Run(A(ch).OverrideQuotaAsync(new OverrideQuotaRequest { Year = Year, County = c, Reason = "矩阵测试" }, o))),
         new("assessment.v1.AssessmentService/PublishRound", [Assessor], Scope.None, (ch, o, _, _) => Run(A(ch).PublishRoundAsync(new PublishRoundRequest { Year = Year }, o))),

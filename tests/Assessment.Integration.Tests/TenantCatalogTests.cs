@@ -220,6 +220,22 @@ public sealed class TenantCatalogTests(PlatformFixture platform)
         Assert.Equal(2, (await catalogs.GetCatalogAsync(new GetCatalogRequest { Year = Year }, As(assessor))).Version);
         Assert.Equal(3, (await catalogs.GetCatalogAsync(new GetCatalogRequest(), As(assessor))).Version);
 
+        // Re-pinning the open year to version 3 needs a reason, is in the round's audit, and reaches the form at once.
+        var noReason = await Assert.ThrowsAsync<RpcException>(() => rounds.RepinCatalogAsync(new RepinCatalogRequest { Year = Year, CatalogVersion = 3 }, As(assessor)).ResponseAsync);
+        Assert.Equal(StatusCode.InvalidArgument, noReason.StatusCode);
+        var repinned = await rounds.RepinCatalogAsync(new RepinCatalogRequest { Year = Year, CatalogVersion = 3, Reason = "承诺书名称按省厅通知统一" }, As(assessor));
+        Assert.Equal(3, repinned.CatalogVersion);
+        Assert.Contains(repinned.Audit, e => e.Action == "repin_catalog" && e.Reason == "承诺书名称按省厅通知统一");
+        Assert.Contains((await submissions.GetFormAsync(new GetFormRequest { Year = Year }, As(keys["c2/town"]))).Rows, r => r.Name == "乡镇签订法治承诺书（新）");
+        Assert.Equal(83, (await rounds.GetRankingAsync(new GetRankingRequest { Year = Year }, As(assessor))).Entries[0].Total, 2);
+
+        // A version that retires what the pinned 细则 scores is refused, naming it; the pin stays.
+        var retiring = renamed.Replace("  - code: org.rule_pledge\n", "  - code: org.rule_pledge\n    retired: true\n", StringComparison.Ordinal);
+        Assert.Equal(4, (await catalogs.SaveCatalogAsync(new SaveCatalogRequest { CatalogYaml = retiring }, As(assessor))).Version);
+        var unfit = await Assert.ThrowsAsync<RpcException>(() => rounds.RepinCatalogAsync(new RepinCatalogRequest { Year = Year, CatalogVersion = 4, Reason = "试" }, As(assessor)).ResponseAsync);
+        Assert.Equal(StatusCode.InvalidArgument, unfit.StatusCode);
+        Assert.Equal(3, (await catalogs.GetCatalogAsync(new GetCatalogRequest { Year = Year }, As(assessor))).Version);
+
         // The first tenant's catalog holds none of it.
         var own = await catalogs.GetCatalogAsync(new GetCatalogRequest(), As(platform.Keys["assessor"]));
         Assert.DoesNotContain("承诺书", own.Yaml, StringComparison.Ordinal);

@@ -65,9 +65,20 @@ public static class WorkflowCommands
             Console.Write(table);
         }));
 
+        var catalogVersion = new Option<int>("--catalog-version") { Description = "要改用的指标目录版本号（见 assess catalog versions）", Required = true };
+        var repinCatalog = new Command("repin-catalog", "考核进行中改用另一版本的指标目录（须说明理由，记入考核日志；发布后不可更改）") { Year, catalogVersion, Reason };
+        repinCatalog.SetAction((parse, ct) => Run(parse, ct: ct, action: async (client, options) =>
+            Print(await client.RepinCatalogAsync(new RepinCatalogRequest
+            {
+                Year = parse.GetValue(Year),
+                CatalogVersion = parse.GetValue(catalogVersion),
+                Reason = parse.GetValue(Reason) ?? "",
+            }, options))));
+
         return new Command("round", "年度考核：设置、开启、截止填报、发布与状态")
         {
             define,
+            repinCatalog,
             Transition("open", "开启考核：固定评分细则与名单，各单位开始填报", (c, y, v, o) => c.OpenRoundAsync(Request(y, v), o).ResponseAsync),
             Transition("close", "截止填报（已获延期的县（区）在延期内仍可填报）", (c, y, v, o) => c.CloseRoundAsync(Request(y, v), o).ResponseAsync),
             Transition("publish", "发布考核结果：全部县（区）审核通过后方可发布，发布后不可更改", (c, y, v, o) =>
@@ -195,7 +206,7 @@ public static class WorkflowCommands
     private static void Print(RoundSummary round)
     {
         var c = round.Completeness;
-        Console.WriteLine($"{round.Year} 年度考核：{Assessment.Domain.Workflow.WorkflowNames.Named(round.Phase) ?? round.Phase}（版本 {round.Version}，评分细则 {round.Scheme}）");
+        Console.WriteLine($"{round.Year} 年度考核：{Assessment.Domain.Workflow.WorkflowNames.Named(round.Phase) ?? round.Phase}（版本 {round.Version}，评分细则 {round.Scheme}，指标目录第 {round.CatalogVersion} 版）");
         Console.WriteLine($"填报截止 {BeijingTime.Format(round.SubmissionDeadline)}；审核截止 {BeijingTime.Format(round.ReviewDeadline)}");
         Console.WriteLine($"县（区）{c.Counties} 个：填报中 {c.Collecting}，已上报 {c.Submitted}，已退回 {c.Returned}，审核通过 {c.Reviewed}，已发布 {c.Published}");
         Console.WriteLine($"单位：应报 {c.UnitsExpected}，已报 {c.UnitsSubmitted}（按时 {c.OnTime}，逾期 {c.Late}），缺报数值 {c.MissingValues} 项");

@@ -54,6 +54,8 @@ public static class AuditWords
         "round_open" => "开启考核",
         "round_close" => "截止填报",
         "round_publish" => "发布结果",
+        "repin_scheme" => "更换评分细则",
+        "repin_catalog" => "更换指标目录版本",
         _ when action.StartsWith("round_", StringComparison.Ordinal) => "轮次状态变更",
         _ => action,
     };

@@ -146,6 +146,13 @@ public interface IRoundGrain : IGrainWithStringKey
     [Alias("RepinScheme")]
     Task<RoundInfo> RepinScheme(string schemeYaml, string reason, string actor);
 
+    /// <summary>
+    /// Pins another version of the tenant's catalog to an open or closed round (audited with the reason); refused once
+    /// the round is published, when the pinned scheme does not fit it, or when it drops what the pinned version has.
+    /// </summary>
+    [Alias("RepinCatalog")]
+    Task<RoundInfo> RepinCatalog(int version, string reason, string actor);
+
     /// <summary>Lets a county tied at the quota line keep the top grade, with a recorded reason, within the quota.</summary>
     [Alias("OverrideQuota")]
     Task<RankingResult> OverrideQuota(string county, string reason, string actor);

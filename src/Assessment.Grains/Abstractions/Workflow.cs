@@ -42,7 +42,8 @@ public sealed record RoundSchedule(
     [property: Id(2)] string SchemeId,
     [property: Id(3)] string[] Units,
     [property: Id(4)] string[] RequiredUnitCodes,
-    [property: Id(5)] string Actor);
+    [property: Id(5)] string Actor,
+    [property: Id(6)] int CatalogVersion = 0);
 
 /// <summary>A county-year audit chain's end: entry count and last hash.</summary>
 [GenerateSerializer, Immutable, Alias("assessment.AuditAnchor")]

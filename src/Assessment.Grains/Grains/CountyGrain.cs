@@ -53,6 +53,7 @@ public sealed partial class CountyGrain(
 
     private IRoundGrain _round = null!;
     private IndicatorCatalog _catalog = IndicatorCatalog.Default; // the year's pinned catalog
+    private int _catalogVersion;
     private string _tenant = "";
     private string _county = "";
     private int _year;
@@ -60,7 +61,8 @@ public sealed partial class CountyGrain(
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         (_tenant, _county, _year) = GrainKeys.ParseCounty(this.GetPrimaryKeyString());
-        _catalog = (await catalogs.ForYearAsync(_tenant, _year)).Catalog;
+        var resolved = await catalogs.ForYearAsync(_tenant, _year);
+        (_catalog, _catalogVersion) = (resolved.Catalog, resolved.Version);
         _round = GrainFactory.GetGrain<IRoundGrain>(GrainKeys.Round(_tenant, _year));
         S = state.State.Clone();
         _highestRevision = S.Revision;
@@ -166,15 +168,17 @@ public sealed partial class CountyGrain(
     public async Task<AuditAnchor> SetSchedule(RoundSchedule schedule)
     {
         if (schedule.Phase < S.Phase
-            || (schedule.Phase == S.Phase && schedule.SubmissionDeadline == S.Deadline && schedule.SchemeId == S.SchemeId))
+            || (schedule.Phase == S.Phase && schedule.SubmissionDeadline == S.Deadline && schedule.SchemeId == S.SchemeId
+                && (schedule.CatalogVersion == 0 || schedule.CatalogVersion == _catalogVersion)))
         {
             await DurableAsync();
             return Head();
         }
 
         RequireNotRestoring();
-        // The round tells its counties when it opens; a draft's catalog may have changed since this county activated.
-        _catalog = (await catalogs.ForYearAsync(_tenant, _year)).Catalog;
+        // The round tells its counties when it opens or re-pins the catalog: the pin is read afresh, never from a cache.
+        var resolved = await catalogs.ForYearAsync(_tenant, _year, fresh: true);
+        (_catalog, _catalogVersion) = (resolved.Catalog, resolved.Version);
         var before = $"{S.Phase} {S.SchemeId}".Trim();
         var recount = !S.RequiredUnitCodes.SequenceEqual(schedule.RequiredUnitCodes);
         S.Phase = schedule.Phase;

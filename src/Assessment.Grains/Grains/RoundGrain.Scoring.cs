@@ -1,3 +1,5 @@
+using Assessment.Domain;
+using Assessment.Domain.Catalog;
 using Assessment.Domain.Ranking;
 using Assessment.Domain.Scoring;
 using Assessment.Domain.Workflow;
@@ -102,6 +104,59 @@ public sealed partial class RoundGrain
         AddAudit(actor, "repin_scheme", $"评分细则 {before} → {scheme.Id}", reason);
         await state.WriteOrRestoreAsync(GrainContext, logger);
         Pin(scheme);
+        return Info()!;
+    }
+
+    public async Task<RoundInfo> RepinCatalog(int version, string reason, string actor)
+    {
+        Require(RoundWorkflow.Action.ChangeScoring, null);
+        RequireReason(reason);
+        var before = Math.Max(1, S.CatalogVersion);
+        if (version == before)
+        {
+            return Info()!;
+        }
+
+        var chosen = await GrainFactory.GetGrain<ICatalogGrain>(GrainKeys.Tenant(_tenant)).Get(version)
+            ?? throw new ValidationFailedException([new FieldError("catalog_version", $"指标目录没有第 {version} 版")]);
+        var next = IndicatorCatalog.FromText(chosen.Yaml);
+
+        // Nothing the year holds may lose its meaning, and the pinned 细则 must still score under the new version.
+        var problems = Domain.Catalog.CatalogEvolution.Check(_catalog, next).Select(p => new FieldError("catalog_version", p.Message)).ToList();
+        Scheme? scheme = null;
+        try
+        {
+            scheme = SchemeLoader.Load(S.SchemeYaml!, "scheme", next);
+        }
+        catch (DataFileException ex)
+        {
+            problems.AddRange(ex.Problems.Select(p => new FieldError("catalog_version", "现行评分细则不适用于该版本：" + p)));
+        }
+
+        if (problems.Count > 0)
+        {
+            throw new ValidationFailedException([.. problems.Take(50)]);
+        }
+
+        var previous = (S.CatalogVersion, S.CatalogYaml, _catalog);
+        S.CatalogVersion = chosen.Version;
+        S.CatalogYaml = chosen.Version == 1 ? null : chosen.Yaml;
+        _catalog = next;
+        try
+        {
+            // The counties take the new version (their facts and completeness follow it) before the round records it.
+            await PushAsync(S.Phase, actor, scheme!);
+        }
+        catch
+        {
+            (S.CatalogVersion, S.CatalogYaml, _catalog) = previous;
+            throw;
+        }
+
+        S.Version++;
+        AddAudit(actor, "repin_catalog", $"指标目录 第 {before} 版 → 第 {chosen.Version} 版", reason);
+        await state.WriteOrRestoreAsync(GrainContext, logger);
+        Pin(scheme!);
         return Info()!;
     }
 

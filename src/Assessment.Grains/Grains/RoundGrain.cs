@@ -181,7 +181,7 @@ public sealed partial class RoundGrain(
         try
         {
             var heads = await Task.WhenAll(counties.Select(c => GrainFactory.GetGrain<ICountyGrain>(GrainKeys.County(_tenant, c.Id, _year))
-                .SetSchedule(new RoundSchedule(phase, S.SubmissionDeadline, scheme.Id, c.Units.Select(u => u.Id).ToArray(), required, actor))));
+                .SetSchedule(new RoundSchedule(phase, S.SubmissionDeadline, scheme.Id, c.Units.Select(u => u.Id).ToArray(), required, actor, Math.Max(1, S.CatalogVersion)))));
             return counties.Select((c, i) => (c.Id, heads[i])).ToDictionary(x => x.Id, x => x.Item2, StringComparer.Ordinal);
         }
         catch (Exception ex) when (ex is not AssessmentException)

@@ -86,6 +86,10 @@ public sealed class AssessmentGrpcService(IClusterClient cluster, CountyDesk cou
         return RoundCommand(context, request, request.RequestId, request.Year, caller => rounds.RepinAsync(caller, request.Year, request.SchemeYaml, request.Reason));
     }
 
+    [Authorize(Roles = $"{Roles.Assessor},{Roles.TenantAdmin}")]
+    public override Task<RoundSummary> RepinCatalog(RepinCatalogRequest request, ServerCallContext context) =>
+        RoundCommand(context, request, request.RequestId, request.Year, caller => rounds.RepinCatalogAsync(caller, request.Year, request.CatalogVersion, request.Reason));
+
     [Authorize(Roles = Roles.Assessor)]
     public override Task<Ranking> OverrideQuota(OverrideQuotaRequest request, ServerCallContext context) =>
         ledger.RunAsync(context, request.RequestId, request, async () =>

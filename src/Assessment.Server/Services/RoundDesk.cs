@@ -81,6 +81,18 @@ public sealed class RoundDesk(IClusterClient cluster, BulletinComposer bulletins
     }
 
     /// <summary>Re-pins the scheme of an open round, with a reason in the audit trail: assessors and tenant admins.</summary>
+    /// <summary>Re-pins the tenant's catalog of an open round, with a reason in the audit trail: assessors and tenant admins.</summary>
+    public Task<RoundInfo> RepinCatalogAsync(Caller caller, int year, int version, string reason)
+    {
+        if (caller.Role is not (Role.Assessor or Role.TenantAdmin))
+        {
+            throw new PermissionDeniedException();
+        }
+
+        RequestChecks.Require(RequestChecks.Year(year), version < 1 ? new FieldError("catalog_version", "须为指标目录的版本号") : null);
+        return Round(caller, year).RepinCatalog(version, reason, CountyDesk.Actor(caller));
+    }
+
     public Task<RoundInfo> RepinAsync(Caller caller, int year, string schemeYaml, string reason)
     {
         RequestChecks.Require(RequestChecks.Year(year));
