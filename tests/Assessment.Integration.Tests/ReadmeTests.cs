@@ -51,7 +51,7 @@ public sealed partial class ReadmeTests(PlatformFixture platform)
 
             var args = command.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1..]
                 .Select(a => a is "examples/values.yaml" ? Path.Combine(work, "values.yaml")
-                    : a is "bulletin.html" or "ranking.xlsx" or "填报表.xlsx" or "全市汇总.xlsx" or "征求意见稿.pdf" or "通报.pdf" ? Path.Combine(work, a) : a).ToArray();
+                    : a is "bulletin.html" or "ranking.xlsx" or "填报表.xlsx" or "全市汇总.xlsx" or "征求意见稿.pdf" or "通报.pdf" or "评分细则.xlsx" or "指标目录.yaml" ? Path.Combine(work, a) : a).ToArray();
             var asUnit = args[0] is "submit" or "whoami" or "catalog" || (args[0] == "template" && !args.Contains("--import"));
             var key = asUnit ? unit : keys["assessor"];
             var result = await AssessCli.RunAsync(server, key, args);
@@ -61,6 +61,8 @@ public sealed partial class ReadmeTests(PlatformFixture platform)
         Assert.True(File.Exists(Path.Combine(work, "bulletin.html")));
         Assert.True(File.Exists(Path.Combine(work, "ranking.xlsx")));
         Assert.True(File.Exists(Path.Combine(work, "填报表.xlsx")));
+        Assert.True(File.Exists(Path.Combine(work, "评分细则.xlsx")));
+        Assert.Contains("indicators:", await File.ReadAllTextAsync(Path.Combine(work, "指标目录.yaml")), StringComparison.Ordinal);
         Assert.Equal("%PDF"u8.ToArray(), (await File.ReadAllBytesAsync(Path.Combine(work, "通报.pdf")))[..4]);
         Assert.Equal("%PDF"u8.ToArray(), (await File.ReadAllBytesAsync(Path.Combine(work, "征求意见稿.pdf")))[..4]);
 
