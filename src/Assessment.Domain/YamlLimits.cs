@@ -33,6 +33,12 @@ public sealed record YamlLimits(int MaxDepth = 64, int MaxNodes = 20_000, int Ma
     /// </summary>
     public static YamlLimits Seed { get; } = new(MaxNodes: 50_000_000);
 
+    /// <summary>
+    /// A tenant's catalog: up to <c>CatalogLoader.MaxIndicators</c> indicators of a dozen fields each, so the catalog's
+    /// own limit (with its field path) is what a person meets, not this one.
+    /// </summary>
+    public static YamlLimits Catalog { get; } = new(MaxNodes: 40_000);
+
     /// <summary>A parser that refuses, with a <see cref="YamlRefusedException"/>, the first event past a limit.</summary>
     public IParser Guard(IParser inner) => new GuardedParser(inner, this);
 

@@ -23,7 +23,9 @@ internal sealed class YamlReader
 {
     private readonly List<string> _problems = [];
 
-    public YamlReader(string file) => File = file;
+    private readonly YamlLimits _limits;
+
+    public YamlReader(string file, YamlLimits? limits = null) => (File, _limits) = (file, limits ?? YamlLimits.Default);
 
     public string File { get; }
 
@@ -33,7 +35,7 @@ internal sealed class YamlReader
     {
         try
         {
-            if (YamlLimits.Default.Load(text) is not YamlMappingNode root)
+            if (_limits.Load(text) is not YamlMappingNode root)
             {
                 _problems.Add("第 1 行：文件须为 YAML 映射（键: 值）");
                 return null;

@@ -1,33 +1,20 @@
 using System.Collections.Concurrent;
-using System.Collections.Frozen;
 using Assessment.Domain.Catalog;
 using Assessment.Grains.Abstractions;
 
 namespace Assessment.Grains;
 
-/// <summary>A year's catalog as every consumer uses it: the parsed catalog, its version and the roster's unit kinds.</summary>
-public sealed class ResolvedCatalog(int version, IndicatorCatalog catalog, IReadOnlyDictionary<string, string> unitKinds)
+/// <summary>A year's catalog as every consumer uses it: the parsed catalog and its version.</summary>
+public sealed record ResolvedCatalog(int Version, IndicatorCatalog Catalog)
 {
-    private readonly FrozenDictionary<string, string> _unitKinds = unitKinds.ToFrozenDictionary(StringComparer.Ordinal);
-
-    /// <summary>The tenant's catalog version (1: the national default).</summary>
-    public int Version { get; } = version;
-
-    public IndicatorCatalog Catalog { get; } = catalog;
-
-    /// <summary>The kind of a roster unit (乡镇 or 县直部门); the county itself and the assessors' entry ask every kind.</summary>
-    public UnitKinds KindOf(string county, string unit) =>
-        unit is GrainKeys.CountySelf or GrainKeys.AssessorEntry ? UnitKinds.All
-        : UnitKindNames.Parse(_unitKinds.GetValueOrDefault($"{county}/{unit}"));
-
     /// <summary>Every tenant's year without a catalog of its own.</summary>
-    public static ResolvedCatalog Default { get; } = new(1, IndicatorCatalog.Default, new Dictionary<string, string>());
+    public static ResolvedCatalog Default { get; } = new(1, IndicatorCatalog.Default);
 }
 
 /// <summary>
 /// Which catalog a tenant's year uses: the version its round pinned, or the tenant's latest when the year has no round
-/// yet. A pin is final once the round opens, so those answers are kept for the life of the process (bounded); a draft's
-/// is asked again each time, as it may still change.
+/// yet; and which kind a roster unit is (乡镇 or 县直部门). Once the round is open the answer is kept per silo, bounded,
+/// and asked again after <see cref="Revalidate"/>; a draft's is asked each time, as it may still change.
 /// </summary>
 public sealed class RoundCatalogs(IGrainFactory grains, TimeProvider clock)
 {
@@ -46,12 +33,11 @@ public sealed class RoundCatalogs(IGrainFactory grains, TimeProvider clock)
     public ValueTask<ResolvedCatalog> ForYearOrLatestAsync(string tenant, int year) =>
         year == 0 ? LatestAsync(tenant) : ForYearAsync(tenant, year);
 
-    /// <summary>The tenant's latest catalog with its roster's unit kinds.</summary>
+    /// <summary>The tenant's latest catalog.</summary>
     public async ValueTask<ResolvedCatalog> LatestAsync(string tenant)
     {
         var latest = await grains.GetGrain<ICatalogGrain>(GrainKeys.Tenant(tenant)).GetLatest();
-        var profile = await grains.GetGrain<ITenantGrain>(GrainKeys.Tenant(tenant)).GetProfile();
-        return Resolve(latest.Version, latest.Yaml, profile is null ? [] : UnitKindsOf(profile.Counties));
+        return Resolve(latest.Version, latest.Yaml);
     }
 
     /// <summary>The catalog of a tenant's year; <paramref name="fresh"/> asks the round whatever is cached.</summary>
@@ -68,7 +54,7 @@ public sealed class RoundCatalogs(IGrainFactory grains, TimeProvider clock)
             return await LatestAsync(tenant);
         }
 
-        var resolved = Resolve(pinned.Version, pinned.Yaml, pinned.UnitKinds);
+        var resolved = Resolve(pinned.Version, pinned.Yaml);
         if (pinned.Fixed)
         {
             if (_fixed.Count >= MaxFixed)
@@ -78,17 +64,36 @@ public sealed class RoundCatalogs(IGrainFactory grains, TimeProvider clock)
 
             _fixed[(tenant, year)] = (resolved, clock.GetTimestamp());
         }
+        else
+        {
+            _fixed.TryRemove((tenant, year), out _); // a re-pin under way: what this silo kept is no longer the pin
+        }
 
         return resolved;
     }
 
-    /// <summary>The roster's units that are not departments (the default kind), by "county/unit".</summary>
-    public static Dictionary<string, string> UnitKindsOf(IEnumerable<CountyInfo> counties) => counties
-        .SelectMany(c => c.Units.Where(u => u.Kind != UnitKindNames.Department).Select(u => (Key: $"{c.Id}/{u.Id}", u.Kind)))
-        .ToDictionary(x => x.Key, x => x.Kind, StringComparer.Ordinal);
+    /// <summary>
+    /// The kind of a roster unit: as its county holds it from the round's pinned roster, or, before the round opens, as
+    /// the tenant's roster says. The county itself and the assessors' entry are asked every kind.
+    /// </summary>
+    public async ValueTask<UnitKinds> UnitKindAsync(string tenant, string county, string unit, int year)
+    {
+        if (unit is GrainKeys.CountySelf or GrainKeys.AssessorEntry)
+        {
+            return UnitKinds.All;
+        }
 
-    private static ResolvedCatalog Resolve(int version, string? yaml, IReadOnlyDictionary<string, string> kinds) =>
-        version == 1 && kinds.Count == 0 && (yaml is null || yaml == IndicatorCatalog.DefaultText)
+        if (await grains.GetGrain<ICountyGrain>(GrainKeys.County(tenant, county, year)).GetUnitKind(unit) is { } pinned)
+        {
+            return UnitKindNames.Parse(pinned);
+        }
+
+        var profile = await grains.GetGrain<ITenantGrain>(GrainKeys.Tenant(tenant)).GetProfile();
+        return UnitKindNames.Parse(profile?.County(county)?.Units.FirstOrDefault(u => u.Id == unit)?.Kind);
+    }
+
+    private static ResolvedCatalog Resolve(int version, string? yaml) =>
+        version == 1 && (yaml is null || ReferenceEquals(yaml, IndicatorCatalog.DefaultText) || yaml == IndicatorCatalog.DefaultText)
             ? ResolvedCatalog.Default
-            : new ResolvedCatalog(version, IndicatorCatalog.FromText(yaml), kinds);
+            : new ResolvedCatalog(version, IndicatorCatalog.FromText(yaml));
 }

@@ -26,7 +26,7 @@ public sealed class TenantGuard : IIncomingGrainCallFilter
 
     public Task Invoke(IIncomingGrainCallContext context)
     {
-        if (RequestContext.Get(Key) is string tenant && context.Grain is ITenantGrain or IRoundGrain or ICountyGrain or IUnitGrain or IBulletinGrain or IDocumentNumberGrain)
+        if (RequestContext.Get(Key) is string tenant && context.Grain is ITenantGrain or ICatalogGrain or IRoundGrain or ICountyGrain or IUnitGrain or IBulletinGrain or IDocumentNumberGrain)
         {
             var key = context.TargetId.Key.ToString();
             var slash = key.IndexOf('/', StringComparison.Ordinal);

@@ -47,7 +47,7 @@ public static class SchemeWorkbook
     {
         var sheet = new SheetBuilder();
         sheet.Add(1, ($"{scheme.Name}（{scheme.Id}）", SheetStyle.Title));
-        sheet.Add(2, ("可修改名称、分值、评分标准和考核方式，可增删行；新增的行须填写“指标代码”“计分规则”和“参数”列。改好后用 assess scheme import 读回。", SheetStyle.Note));
+        sheet.Add(2, ("可修改一级、二级指标名称、分值、评分标准和考核方式，可增删行（三级指标名称取自指标目录，改名请修改指标目录）；新增的行须填写“指标代码”“计分规则”和“参数”列。改好后用 assess scheme import 读回。", SheetStyle.Note));
         sheet.Add(HeaderRow, SheetStyle.Header, Headers);
         var number = (uint)HeaderRow;
         foreach (var d in scheme.Dimensions)
@@ -337,6 +337,10 @@ public static class SchemeWorkbook
     private static readonly HashSet<string> Known = ["target", "lo", "hi", "n", "deduct", "inverted", "min_denominator", "cap", "per",
         "missing_full", "missing_not_scored", "missing_zero"];
 
+    private static readonly HashSet<string> Flags = ["inverted", "missing_full", "missing_not_scored", "missing_zero"];
+
+    private static readonly HashSet<string> Whole = ["n", "min_denominator"];
+
     private static Dictionary<string, double> Parse(string? text, out string? problem)
     {
         problem = null;
@@ -346,27 +350,48 @@ public static class SchemeWorkbook
             return values;
         }
 
-        foreach (var part in text.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Take(20))
+        var parts = text.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (parts.Length > Known.Count)
+        {
+            problem = $"参数过多（至多 {Known.Count} 个）";
+            return values;
+        }
+
+        foreach (var part in parts)
         {
             var cut = part.IndexOf('=', StringComparison.Ordinal);
             var key = cut < 0 ? part : part[..cut].Trim();
+            var raw = cut < 0 ? null : part[(cut + 1)..].Trim();
             if (!Known.Contains(key))
             {
                 problem = $"未知参数“{Shown(key)}”（可用：{string.Join("、", Known)}）";
                 return values;
             }
 
-            if (cut < 0)
+            if (Flags.Contains(key))
             {
-                values[key] = 1;
+                // A switch: on when named alone or as =1/=true, off as =0/=false; anything else is a mistake.
+                switch (raw?.ToLowerInvariant())
+                {
+                    case null or "1" or "true":
+                        values[key] = 1;
+                        continue;
+                    case "0" or "false":
+                        continue;
+                    default:
+                        problem = $"参数 {key} 只能写作 {key} 或 {key}=1（开）、{key}=0（关）";
+                        return values;
+                }
             }
-            else if (double.TryParse(part[(cut + 1)..].Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && double.IsFinite(value))
+
+            if (raw is not null && double.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && double.IsFinite(value)
+                && (!Whole.Contains(key) || (value == Math.Floor(value) && value is >= 0 and <= 1_000_000)))
             {
                 values[key] = value;
             }
             else
             {
-                problem = $"参数 {key} 的值须为数字";
+                problem = Whole.Contains(key) ? $"参数 {key} 的值须为 0–1000000 的整数" : $"参数 {key} 的值须为数字";
                 return values;
             }
         }

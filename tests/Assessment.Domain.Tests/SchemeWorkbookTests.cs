@@ -107,6 +107,35 @@ public class SchemeWorkbookTests
     }
 
     [Theory]
+    [InlineData("org.meetings", "n=2.5;deduct=0.5", "整数")]
+    [InlineData("org.meetings", "n=1e10;deduct=0.5", "整数")]
+    [InlineData("pufa.activities", "inverted=2", "inverted=0")]
+    [InlineData("pufa.activities", "inverted=yes", "inverted=0")]
+    [InlineData("org.meetings", "n=3;n=3;n=3;n=3;n=3;n=3;n=3;n=3;n=3;n=3;n=3;n=3;n=3", "参数过多")]
+    public void A_parameter_that_is_not_what_it_says_is_refused_never_guessed(string code, string parameters, string says)
+    {
+        var scheme = SchemeLoader.Default(Catalog);
+        using var stream = new MemoryStream();
+        SchemeWorkbook.Write(scheme, Catalog, stream);
+        var row = RowOf(scheme, code);
+        var read = SchemeWorkbook.Read(Xlsx.Edit(stream.ToArray(), (_, sheet) => Xlsx.Set(sheet, "I" + row, parameters), SchemeWorkbook.SheetName), Catalog);
+        Assert.Null(read.Yaml);
+        Assert.Contains(read.Problems, p => p.Row == row && p.Column == "I" && p.Message.Contains(says, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_switched_off_flag_is_off()
+    {
+        var scheme = SchemeLoader.Default(Catalog);
+        using var stream = new MemoryStream();
+        SchemeWorkbook.Write(scheme, Catalog, stream);
+        var row = RowOf(scheme, "dispute.litigation_loss_rate");
+        var read = SchemeWorkbook.Read(Xlsx.Edit(stream.ToArray(), (_, sheet) => Xlsx.Set(sheet, "I" + row, "inverted=0;min_denominator=3"), SchemeWorkbook.SheetName), Catalog);
+        var line = SchemeLoader.Load(read.Yaml!, "x", Catalog).Dimensions.SelectMany(d => d.Lines).Single(l => l.Indicator == "dispute.litigation_loss_rate");
+        Assert.False(line.Inverted);
+    }
+
+    [Theory]
     [InlineData("macro project", "宏")]
     [InlineData("not a zip", "不是 Excel")]
     [InlineData("legacy xls", ".xls")]

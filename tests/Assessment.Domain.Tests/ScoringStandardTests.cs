@@ -81,6 +81,14 @@ public class ScoringStandardTests
     }
 
     [Fact]
+    public void A_deduction_or_bonus_without_a_cap_says_no_maximum()
+    {
+        var indicator = Catalog["decision.unreviewed_issued"];
+        Assert.Equal("每发生 1 起扣 1 分", ScoringStandard.Deduction(new EventLine(indicator.Code, 1, double.MaxValue), indicator));
+        Assert.Equal("每发生 1 起扣 1 分，最多扣 3 分", ScoringStandard.Deduction(new EventLine(indicator.Code, 1, 3), indicator));
+    }
+
+    [Fact]
     public void Every_line_of_the_default_scheme_has_a_standard_and_a_method_on_its_score_card()
     {
         var scheme = SchemeLoader.Default(Catalog);

@@ -133,8 +133,42 @@ public class TenantCatalogTests
         Assert.Contains(refused, v => v.Field == "values[0].code" && v.Description.Contains("乡镇（街道）", StringComparison.Ordinal));
         Assert.Contains(refused, v => v.Field == "values[1].code" && v.Description.Contains("已停用", StringComparison.Ordinal));
         var overMax = validator.Validate([new("pufa.review", 6, null)], IndicatorSource.Assessor, UnitKinds.All);
-        Assert.Contains(overMax, v => v.Description.Contains("上限 5", StringComparison.Ordinal));
+        Assert.Contains(overMax, v => v.Description.Contains("须在 0–5 之间", StringComparison.Ordinal));
         Assert.Empty(validator.Validate([new("pufa.review", 4.5, null)], IndicatorSource.Assessor, UnitKinds.All));
+    }
+
+    [Fact]
+    public void A_score_takes_its_own_maximum_and_a_next_version_may_not_rescale_it()
+    {
+        var v1 = CatalogLoader.Load(Head + Line("pufa.review", "考核组评分项", "score", "assessor", ", max: 150"), "v1");
+        var validator = new SubmissionValidator(v1);
+        Assert.Empty(validator.Validate([new("pufa.review", 120, null)], IndicatorSource.Assessor, UnitKinds.All));
+        Assert.NotEmpty(validator.Validate([new("pufa.review", 151, null)], IndicatorSource.Assessor, UnitKinds.All));
+        var rescaled = CatalogLoader.Load(Head + Line("pufa.review", "考核组评分项", "score", "assessor", ", max: 100"), "v2");
+        Assert.Contains(CatalogEvolution.Check(v1, rescaled), p => p.Field == "indicator pufa.review" && p.Message.Contains("满分", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Each_kind_of_unit_is_required_only_what_it_is_asked()
+    {
+        var catalog = CatalogLoader.Load(Head + Line("org.town_only", "乡镇专项", extra: ", reporters: [township]") + Line("org.both", "共同项"), "t.yaml");
+        var scheme = Scoring.SchemeLoader.Load("""
+            code: t
+            version: 1
+            name: 测试
+            dimensions:
+              - code: d
+                name: 维度
+                weight: 100
+                lines:
+                  - { indicator: org.town_only, points: 50, rule: min_count, n: 1, deduct: 50 }
+                  - { indicator: org.both, points: 50, rule: min_count, n: 1, deduct: 50 }
+            grades:
+              bands:
+                - { label: 合格, min: 0 }
+            """, "s.yaml", catalog);
+        Assert.Equal(["org.both", "org.town_only"], Workflow.Completeness.RequiredUnitCodes(scheme, catalog, UnitKinds.Township));
+        Assert.Equal(["org.both"], Workflow.Completeness.RequiredUnitCodes(scheme, catalog, UnitKinds.Department));
     }
 
     [Fact]

@@ -20,7 +20,7 @@ public sealed class TenantCatalogTests(PlatformFixture platform)
     private const int Year = 2025;
 
     private static readonly string[] Retired =
-        ["service.hotline_consultations", "service.hotline_complaints", "decision.counsel_consultations", "service.certificates_cancelled", "service.devolved_items"];
+        ["service.hotline_consultations", "service.hotline_complaints", "decision.counsel_consultations", "service.certificates_cancelled", "legalaid.cases"];
 
     private const string Added = """
           - code: study.hearing_share
@@ -171,6 +171,14 @@ public sealed class TenantCatalogTests(PlatformFixture platform)
         var retired = await Submit(submissions, keys["c1/town"], ("service.hotline_consultations", 3));
         Assert.Contains(retired.Outcomes, o => o.Reason.Contains("已停用", StringComparison.Ordinal));
 
+        // Extraction proposes only the tenant's own indicators still asked for: the same sentence gives the first tenant
+        // 法律援助案件数 and this tenant, which retired it, nothing for it.
+        const string report = "本年度共办理法律援助案件12件。";
+        var mine = await submissions.ExtractReportAsync(new ExtractReportRequest { Text = report, Year = Year }, As(keys["c1/sfj"]));
+        var theirs = await submissions.ExtractReportAsync(new ExtractReportRequest { Text = report }, As(platform.Keys["alpha/u1"]));
+        Assert.Contains(theirs.Values, v => v.Code == "legalaid.cases");
+        Assert.DoesNotContain(mine.Values, v => v.Code == "legalaid.cases");
+
         // Figures: 甲县 pledges and has 30 of 40 at hearings; 乙县 does not pledge and has 10 of 40; the 考核组 scores 8 and 9.
         await Submit(submissions, keys["c1/town"], ("org.rule_pledge", 1), ("study.court_hearing_attendees", 30), ("study.participants", 30));
         await Submit(submissions, keys["c1/sfj"], ("study.participants", 10));
@@ -194,6 +202,11 @@ public sealed class TenantCatalogTests(PlatformFixture platform)
             Values = { new IndicatorValue { Code = "pufa.site_visit_score", Value = 11 } },
         }, As(assessor)).ResponseAsync);
         Assert.Equal(StatusCode.InvalidArgument, above.StatusCode);
+
+        // Completeness counts what each unit is asked: the department never misses the townships' pledge.
+        var units = (await rounds.GetCountyAsync(new GetCountyRequest { Year = Year, County = "c1" }, As(assessor))).Workflow.Completeness.Units;
+        Assert.Equal(0, units.Single(u => u.Unit == "town").MissingValues);
+        Assert.Equal(1, units.Single(u => u.Unit == "sfj").MissingValues); // 旁听庭审人次 only
 
         // 甲县: 20 + 20 × 75% + 60 × 0.8 = 83; 乙县: 0 + 20 × 25% + 60 × 0.9 = 59.
         var ranking = await rounds.GetRankingAsync(new GetRankingRequest { Year = Year }, As(assessor));

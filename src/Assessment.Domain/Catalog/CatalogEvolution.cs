@@ -30,6 +30,13 @@ public static class CatalogEvolution
                 problems.Add((field, $"比率 {old.Code}（{old.Name}）的分子分母不能改变：请停用它并以新代码新增"));
             }
 
+            // A score's maximum is what its marks are a share of, and an amount's unit what its figures mean: changing
+            // either would rescale or relabel every figure already entered.
+            if ((now.Kind == IndicatorKind.Score && now.Max != old.Max) || (now.Kind == IndicatorKind.Amount && now.Unit != old.Unit))
+            {
+                problems.Add((field, $"指标 {old.Code}（{old.Name}）的满分或计量单位不能改变：已录入的数值将被改变含义；请停用它并以新代码新增"));
+            }
+
             if (now.Aggregation != old.Aggregation || now.Weight != old.Weight)
             {
                 problems.Add((field, $"指标 {old.Code}（{old.Name}）的汇总方式不能改变：请停用它并以新代码新增"));

@@ -74,7 +74,7 @@ public static partial class CatalogLoader
     /// <summary>Parses and validates catalog YAML; throws <see cref="DataFileException"/> listing every problem.</summary>
     public static IndicatorCatalog Load(string yaml, string fileName)
     {
-        var reader = new YamlReader(fileName);
+        var reader = new YamlReader(fileName, YamlLimits.Catalog);
         var root = reader.Parse(yaml);
         if (root is null)
         {

@@ -92,11 +92,11 @@ public static class ScoringStandard
 
     /// <summary>A deduction line (每发生 1 起扣 … 分).</summary>
     public static string Deduction(EventLine line, Indicator indicator) =>
-        $"每发生 1{Count(indicator, "起")}扣 {F(line.Per)} 分，最多扣 {F(line.Cap)} 分";
+        $"每发生 1{Count(indicator, "起")}扣 {F(line.Per)} 分{(line.Cap == double.MaxValue ? "" : $"，最多扣 {F(line.Cap)} 分")}";
 
     /// <summary>A bonus line.</summary>
     public static string Bonus(EventLine line, Indicator indicator) =>
-        $"每 1{Count(indicator, "项")}加 {F(line.Per)} 分，最多加 {F(line.Cap)} 分";
+        $"每 1{Count(indicator, "项")}加 {F(line.Per)} 分{(line.Cap == double.MaxValue ? "" : $"，最多加 {F(line.Cap)} 分")}";
 
     /// <summary>A veto.</summary>
     public static string Veto(string lowestGrade) => $"出现即一票否决，等次直接定为{lowestGrade}";

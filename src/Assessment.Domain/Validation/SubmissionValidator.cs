@@ -176,9 +176,11 @@ public sealed class SubmissionValidator(IndicatorCatalog catalog)
             IndicatorKind.Amount when value < 0 => "不能为负数",
             IndicatorKind.Amount when value > MaxAmount => $"超过上限 {MaxAmount:0}",
             IndicatorKind.Amount when !HasAtMostAmountDecimals(value) => $"最多保留 {AmountDecimals} 位小数（收到 {value.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}），请按 {AmountDecimals} 位小数填写，平台不代为舍入",
-            IndicatorKind.Rate or IndicatorKind.Score when value is < 0 or > 100 => "须在 0–100 之间",
+            IndicatorKind.Rate when value is < 0 or > 100 => "须在 0–100 之间",
+            IndicatorKind.Score when value < 0 || value > (indicator.Max ?? 100) =>
+                $"须在 0–{(indicator.Max ?? 100).ToString("0.##", System.Globalization.CultureInfo.InvariantCulture)} 之间",
             IndicatorKind.Flag when value is not (0 or 1) => "须为 1（是）或 0（否）",
-            _ when indicator.Max is { } max && value > max => $"超过本指标上限 {max.ToString("0.##", System.Globalization.CultureInfo.InvariantCulture)}",
+            _ when indicator.Kind != IndicatorKind.Score && indicator.Max is { } max && value > max => $"超过本指标上限 {max.ToString("0.##", System.Globalization.CultureInfo.InvariantCulture)}",
             _ => null,
         };
     }

@@ -72,12 +72,12 @@ public sealed record UnitStanding(string Unit, int Version, DateTimeOffset? Stor
 public static class Standing
 {
     public static UnitStanding[] Of(IReadOnlyList<string> roster, IReadOnlyDictionary<string, int> versions, IReadOnlyDictionary<string, DateTimeOffset> storedAt,
-        IReadOnlyDictionary<string, int> missing, int required, DateTimeOffset? deadline) =>
+        IReadOnlyDictionary<string, int> missing, Func<string, int> required, DateTimeOffset? deadline) =>
         roster.Select(u =>
         {
             var version = versions.GetValueOrDefault(u);
             DateTimeOffset? at = storedAt.TryGetValue(u, out var t) ? t : null;
             // A unit that sent nothing lacks every required value; a submission stored after the deadline is late.
-            return new UnitStanding(u, version, at, at is { } stored && deadline is { } d && stored > d, version == 0 ? required : missing.GetValueOrDefault(u));
+            return new UnitStanding(u, version, at, at is { } stored && deadline is { } d && stored > d, version == 0 ? required(u) : missing.GetValueOrDefault(u));
         }).ToArray();
 }

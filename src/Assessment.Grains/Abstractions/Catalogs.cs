@@ -25,15 +25,14 @@ public sealed record CatalogVersionSummary(
     [property: Id(5)] int Retired);
 
 /// <summary>
-/// The catalog a round of a year uses: the version chosen when the round was defined (the tenant's latest when there is
-/// no round yet), its text, and whether it is fixed (the round is open or later, so the pin can no longer change).
+/// The catalog a round of a year uses: the version chosen when the round was defined, its text, and whether it is fixed
+/// (the round is open or later and no re-pin is under way, so the answer may be kept for a while).
 /// </summary>
 [GenerateSerializer, Immutable, Alias("assessment.YearCatalog")]
 public sealed record YearCatalog(
     [property: Id(0)] int Version,
     [property: Id(1)] string? Yaml,
-    [property: Id(2)] bool Fixed,
-    [property: Id(3)] Dictionary<string, string> UnitKinds);
+    [property: Id(2)] bool Fixed);
 
 /// <summary>A tenant's indicator catalog and its versions. Key: <c>tenant</c>.</summary>
 [Alias("assessment.ICatalogGrain")]

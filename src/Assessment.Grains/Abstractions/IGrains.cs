@@ -69,6 +69,10 @@ public interface ICountyGrain : IGrainWithStringKey
     [Alias("GetWorkflow")]
     Task<CountyWorkflowView> GetWorkflow();
 
+    /// <summary>A unit's kind in the round's pinned roster ("township", "department"); null before the round opens.</summary>
+    [Alias("GetUnitKind"), Orleans.Concurrency.AlwaysInterleave]
+    Task<string?> GetUnitKind(string unit);
+
     /// <summary>Entries <paramref name="from"/> … of the county's audit chain (at most <paramref name="count"/>).</summary>
     [Alias("ReadAudit")]
     Task<AuditPage> ReadAudit(int from, int count);

@@ -43,7 +43,9 @@ public sealed record RoundSchedule(
     [property: Id(3)] string[] Units,
     [property: Id(4)] string[] RequiredUnitCodes,
     [property: Id(5)] string Actor,
-    [property: Id(6)] int CatalogVersion = 0);
+    [property: Id(6)] int CatalogVersion = 0,
+    [property: Id(7)] string[]? Townships = null,
+    [property: Id(8)] string[]? RequiredTownshipCodes = null);
 
 /// <summary>A county-year audit chain's end: entry count and last hash.</summary>
 [GenerateSerializer, Immutable, Alias("assessment.AuditAnchor")]

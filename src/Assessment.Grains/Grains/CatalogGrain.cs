@@ -25,8 +25,8 @@ public sealed class CatalogGrain(
     /// <summary>Most versions a tenant keeps (a few per year are usual).</summary>
     public const int MaxVersions = 60;
 
-    /// <summary>Largest catalog text, in characters.</summary>
-    public const int MaxTextLength = 1_000_000;
+    /// <summary>Largest catalog text, in characters (1,000 indicators with 填报口径 fit in about half of it).</summary>
+    public const int MaxTextLength = 300_000;
 
     private static readonly Lazy<CatalogVersion> Default = new(() =>
     {
@@ -35,26 +35,35 @@ public sealed class CatalogGrain(
             catalog.Indicators.Count, catalog.Indicators.Count(i => i.Retired));
     });
 
+    // Readers (which interleave with a save) see only versions whose write has succeeded: a version being written, or
+    // lost with a failed write, is never handed out, so its number can never name two texts.
+    private int _committed = -1;
+
+    private IEnumerable<CatalogVersion> Committed => state.State.Versions.Take(_committed < 0 ? state.State.Versions.Count : _committed);
+
     public Task<CatalogVersion> GetLatest() => Task.FromResult(Latest);
 
     public Task<CatalogVersion?> Get(int version) =>
-        Task.FromResult(version == 1 ? Default.Value : state.State.Versions.Find(v => v.Version == version));
+        Task.FromResult(version == 1 ? Default.Value : Committed.FirstOrDefault(v => v.Version == version));
 
     public Task<CatalogVersionSummary[]> List() => Task.FromResult(
-        state.State.Versions.Prepend(Default.Value).Reverse()
+        Committed.Prepend(Default.Value).Reverse()
             .Select(v => new CatalogVersionSummary(v.Version, v.SavedAt, v.Actor, v.Note, v.Indicators, v.Retired)).ToArray());
 
     public async Task<CatalogVersion> Save(string yaml, string actor, string? note, int? expectedVersion)
     {
         var latest = Latest;
-        if (expectedVersion is { } expected && expected != latest.Version)
-        {
-            throw new AbortedException(expected, latest.Version);
-        }
 
+        // The latest text again changes nothing, whatever version the caller started from: a retry of a save that
+        // succeeded (its answer lost) gets that version, not a conflict.
         if (string.Equals(yaml, latest.Yaml, StringComparison.Ordinal))
         {
             return latest;
+        }
+
+        if (expectedVersion is { } expected && expected != latest.Version)
+        {
+            throw new AbortedException(expected, latest.Version);
         }
 
         if (yaml.Length > MaxTextLength)
@@ -85,11 +94,20 @@ public sealed class CatalogGrain(
 
         var saved = new CatalogVersion(latest.Version + 1, yaml, clock.GetUtcNow(), actor, string.IsNullOrWhiteSpace(note) ? null : note.Trim(),
             next.Indicators.Count, next.Indicators.Count(i => i.Retired));
+        _committed = state.State.Versions.Count;
         state.State.Versions.Add(saved);
-        await state.WriteOrRestoreAsync(GrainContext, logger);
+        try
+        {
+            await state.WriteOrRestoreAsync(GrainContext, logger);
+        }
+        finally
+        {
+            _committed = -1; // the stored list, as written or as restored
+        }
+
         logger.LogInformation("Tenant {Tenant} saved catalog version {Version} ({Indicators} indicators)", this.GetPrimaryKeyString(), saved.Version, saved.Indicators);
         return saved;
     }
 
-    private CatalogVersion Latest => state.State.Versions.Count > 0 ? state.State.Versions[^1] : Default.Value;
+    private CatalogVersion Latest => Committed.LastOrDefault() ?? Default.Value;
 }

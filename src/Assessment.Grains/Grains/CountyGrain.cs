@@ -150,7 +150,7 @@ public sealed partial class CountyGrain(
         CountyAggregate.Apply(_catalog, S.Cells, baseValues, change.ToValues);
         S.UnitVersions[change.Unit] = change.ToVersion;
         S.UnitStoredAt[change.Unit] = change.StoredAt;
-        S.UnitMissing[change.Unit] = Completeness.Missing(S.RequiredUnitCodes, change.ToValues);
+        S.UnitMissing[change.Unit] = Completeness.Missing(S.RequiredOf(change.Unit), change.ToValues);
         var assessor = change.Unit == GrainKeys.AssessorEntry;
         if (assessor)
         {
@@ -164,6 +164,9 @@ public sealed partial class CountyGrain(
         await PersistAsync();
         return change.ToVersion;
     }
+
+    public Task<string?> GetUnitKind(string unit) => Task.FromResult<string?>(
+        S.Units.Length == 0 ? null : Array.IndexOf(S.Townships, unit) >= 0 ? UnitKindNames.Township : UnitKindNames.Department);
 
     public async Task<AuditAnchor> SetSchedule(RoundSchedule schedule)
     {
@@ -180,12 +183,17 @@ public sealed partial class CountyGrain(
         var resolved = await catalogs.ForYearAsync(_tenant, _year, fresh: true);
         (_catalog, _catalogVersion) = (resolved.Catalog, resolved.Version);
         var before = $"{S.Phase} {S.SchemeId}".Trim();
-        var recount = !S.RequiredUnitCodes.SequenceEqual(schedule.RequiredUnitCodes);
+        var townships = schedule.Townships ?? [];
+        var townshipCodes = schedule.RequiredTownshipCodes ?? schedule.RequiredUnitCodes;
+        var recount = !S.RequiredUnitCodes.SequenceEqual(schedule.RequiredUnitCodes) || !S.Townships.SequenceEqual(townships)
+            || !S.RequiredTownshipCodes.SequenceEqual(townshipCodes);
         S.Phase = schedule.Phase;
         S.Deadline = schedule.SubmissionDeadline;
         S.SchemeId = schedule.SchemeId;
         S.Units = schedule.Units;
         S.RequiredUnitCodes = schedule.RequiredUnitCodes;
+        S.Townships = townships;
+        S.RequiredTownshipCodes = townshipCodes;
         if (schedule.Phase == RoundPhase.Published)
         {
             S.Status = CountyStatus.Published;
@@ -250,15 +258,16 @@ public sealed partial class CountyGrain(
     /// <summary>After a scheme change, counts each unit's missing values again from the unit's own latest values.</summary>
     private async Task RecountMissingAsync()
     {
-        var required = S.RequiredUnitCodes;
+        var (required, township) = (S.RequiredUnitCodes, S.RequiredTownshipCodes);
         var units = S.UnitVersions.Keys.Where(u => u is not GrainKeys.CountySelf and not GrainKeys.AssessorEntry).ToArray();
         var snapshots = await Task.WhenAll(units.Select(u => GrainFactory.GetGrain<IUnitGrain>(GrainKeys.Unit(_tenant, _county, u, _year)).GetSnapshot()));
         for (var i = 0; i < units.Length; i++)
         {
-            if (S.UnitVersions.GetValueOrDefault(units[i]) == snapshots[i].Version && ReferenceEquals(required, S.RequiredUnitCodes))
+            if (S.UnitVersions.GetValueOrDefault(units[i]) == snapshots[i].Version && ReferenceEquals(required, S.RequiredUnitCodes)
+                && ReferenceEquals(township, S.RequiredTownshipCodes))
             {
                 var reported = snapshots[i].Values.Where(v => v.Value is not null).ToDictionary(v => v.Code, v => v.Value!.Value, StringComparer.Ordinal);
-                S.UnitMissing[units[i]] = Completeness.Missing(required, reported);
+                S.UnitMissing[units[i]] = Completeness.Missing(S.RequiredOf(units[i]), reported);
             }
         }
     }

@@ -40,6 +40,13 @@ public sealed class CountyState
     [Id(19)] public List<AuditRecord> PendingAudit { get; set; } = [];
     /// <summary>Request ids of the latest assessor/county writes, so a retried write is applied once.</summary>
     [Id(20)] public List<Guid> RecentRequests { get; set; } = [];
+    /// <summary>The units of the pinned roster that are 乡镇（街道）; the others are 县直部门.</summary>
+    [Id(21)] public string[] Townships { get; set; } = [];
+    /// <summary>What the scheme needs of a township (<see cref="RequiredUnitCodes"/>: of a department).</summary>
+    [Id(22)] public string[] RequiredTownshipCodes { get; set; } = [];
+
+    /// <summary>What the scheme needs of this unit, by its kind (a county stored before unit kinds: the one list).</summary>
+    public string[] RequiredOf(string unit) => Array.IndexOf(Townships, unit) >= 0 ? RequiredTownshipCodes : RequiredUnitCodes;
 
     /// <summary>
     /// Gives back the room dictionaries and lists keep after growing (a dictionary grown to 40 units holds 79 slots):
@@ -82,7 +89,7 @@ public sealed class CountyState
 
     /// <summary>Each roster unit's standing: version, when it last stored, late or not, values missing.</summary>
     public UnitStanding[] Standing() =>
-        Assessment.Domain.Workflow.Standing.Of(Units, UnitVersions, UnitStoredAt, UnitMissing, RequiredUnitCodes.Length, Deadline);
+        Assessment.Domain.Workflow.Standing.Of(Units, UnitVersions, UnitStoredAt, UnitMissing, unit => RequiredOf(unit).Length, Deadline);
 
     /// <summary>
     /// This county's line on the round's overview: where it stands and how complete its figures are. Like the facts
@@ -111,6 +118,8 @@ public sealed class CountyState
         SchemeId = SchemeId,
         Units = Units,
         RequiredUnitCodes = RequiredUnitCodes,
+        Townships = Townships,
+        RequiredTownshipCodes = RequiredTownshipCodes,
         UnitStoredAt = new Dictionary<string, DateTimeOffset>(UnitStoredAt, StringComparer.Ordinal),
         UnitMissing = new Dictionary<string, int>(UnitMissing, StringComparer.Ordinal),
         Adjustments = [.. Adjustments],

@@ -140,22 +140,37 @@ public sealed partial class RoundGrain
 
         var previous = (S.CatalogVersion, S.CatalogYaml, _catalog);
         S.CatalogVersion = chosen.Version;
-        S.CatalogYaml = chosen.Version == 1 ? null : chosen.Yaml;
+        S.CatalogYaml = chosen.Yaml;
         _catalog = next;
+        _repinning = true; // counties read the new pin during the push; no silo keeps it until it is stored
         try
         {
             // The counties take the new version (their facts and completeness follow it) before the round records it.
             await PushAsync(S.Phase, actor, scheme!);
+            S.Version++;
+            AddAudit(actor, "repin_catalog", $"指标目录 第 {before} 版 → 第 {chosen.Version} 版", reason);
+            await state.WriteOrRestoreAsync(GrainContext, logger);
         }
         catch
         {
+            // Back to the stored pin, and the counties that already took the new one told so (best effort: a county
+            // that misses it reads the stored pin afresh at its next activation or schedule).
             (S.CatalogVersion, S.CatalogYaml, _catalog) = previous;
+            try
+            {
+                await PushAsync(S.Phase, actor, PinnedScheme!);
+            }
+            catch (AssessmentException)
+            {
+            }
+
             throw;
         }
+        finally
+        {
+            _repinning = false;
+        }
 
-        S.Version++;
-        AddAudit(actor, "repin_catalog", $"指标目录 第 {before} 版 → 第 {chosen.Version} 版", reason);
-        await state.WriteOrRestoreAsync(GrainContext, logger);
         Pin(scheme!);
         return Info()!;
     }

@@ -35,6 +35,7 @@ public sealed partial class RoundGrain(
     private string _tenant = "";
     private int _year;
     private IGrainTimer? _upgrade;
+    private bool _repinning;
 
     private RoundState S => state.State;
 
@@ -96,14 +97,15 @@ public sealed partial class RoundGrain(
 
         S.SchemeYaml = definition.SchemeYaml;
         S.CatalogVersion = chosen.Version;
-        S.CatalogYaml = chosen.Version == 1 ? null : chosen.Yaml;
-        _catalog = chosenCatalog;
+        // The text itself, version 1 too: a later release's default catalog must not change a year that pinned this one.
+        S.CatalogYaml = chosen.Yaml;
         S.Counties = definition.Counties;
         S.SubmissionDeadline = definition.SubmissionDeadline;
         S.ReviewDeadline = definition.ReviewDeadline;
         S.Version++;
         AddAudit(actor, "define", $"{_year} 年度考核草案：评分细则 {scheme.Id}，指标目录第 {chosen.Version} 版，{definition.Counties.Length} 个县（区），填报截止 {CountyWorkflow.Local(definition.SubmissionDeadline)}", null);
         await state.WriteOrRestoreAsync(GrainContext, logger);
+        _catalog = chosenCatalog;
         Pin(scheme);
         return Info()!;
     }
@@ -176,12 +178,14 @@ public sealed partial class RoundGrain(
     /// </summary>
     private async Task<Dictionary<string, AuditAnchor>> PushAsync(RoundPhase phase, string actor, Scheme scheme)
     {
-        var required = Completeness.RequiredUnitCodes(scheme, _catalog);
+        var required = Completeness.RequiredUnitCodes(scheme, _catalog, UnitKinds.Department);
+        var township = Completeness.RequiredUnitCodes(scheme, _catalog, UnitKinds.Township);
         var counties = S.Counties;
         try
         {
             var heads = await Task.WhenAll(counties.Select(c => GrainFactory.GetGrain<ICountyGrain>(GrainKeys.County(_tenant, c.Id, _year))
-                .SetSchedule(new RoundSchedule(phase, S.SubmissionDeadline, scheme.Id, c.Units.Select(u => u.Id).ToArray(), required, actor, Math.Max(1, S.CatalogVersion)))));
+                .SetSchedule(new RoundSchedule(phase, S.SubmissionDeadline, scheme.Id, c.Units.Select(u => u.Id).ToArray(), required, actor, Math.Max(1, S.CatalogVersion),
+                    c.Units.Where(u => u.Kind == UnitKindNames.Township).Select(u => u.Id).ToArray(), township))));
             return counties.Select((c, i) => (c.Id, heads[i])).ToDictionary(x => x.Id, x => x.Item2, StringComparer.Ordinal);
         }
         catch (Exception ex) when (ex is not AssessmentException)
@@ -250,7 +254,8 @@ public sealed partial class RoundGrain(
 
     public Task<string?> GetSchemeText() => Task.FromResult(S.SchemeYaml);
 
+    // A re-pin under way is reported as not fixed: a silo must not keep a version the round may still roll back.
     public Task<YearCatalog?> GetCatalog() => Task.FromResult(PinnedScheme is null
         ? null
-        : new YearCatalog(Math.Max(1, S.CatalogVersion), S.CatalogYaml, S.Phase != RoundPhase.Draft, RoundCatalogs.UnitKindsOf(S.Counties)));
+        : new YearCatalog(Math.Max(1, S.CatalogVersion), S.CatalogYaml, S.Phase != RoundPhase.Draft && !_repinning));
 }

@@ -60,6 +60,7 @@ public sealed class UnitGrain(
 
     private const string PushReminder = "push-pending";
     private string _tenant = "";
+    private UnitKinds? _kind; // from the county's pinned roster, asked once per activation
     private string _countyId = "";
     private int _year;
     private string _unit = "";
@@ -113,7 +114,8 @@ public sealed class UnitGrain(
         // The year's catalog as the round pinned it, and this unit's kind in the pinned roster (乡镇 or 县直部门).
         var resolved = await catalogs.ForYearAsync(_tenant, _year);
         var catalog = resolved.Catalog;
-        var violations = new SubmissionValidator(catalog).Validate(values, _submitter, resolved.KindOf(_countyId, _unit));
+        _kind ??= await catalogs.UnitKindAsync(_tenant, _countyId, _unit, _year);
+        var violations = new SubmissionValidator(catalog).Validate(values, _submitter, _kind.Value);
         if (violations.Count == 0)
         {
             // Validated as sent, stored in the one representation the platform keeps (see SubmissionValidator.Normalize).

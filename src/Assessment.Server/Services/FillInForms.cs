@@ -18,7 +18,7 @@ public sealed class FillInForms(IClusterClient cluster, Grains.RoundCatalogs cat
     {
         var resolved = await catalogs.ForYearAsync(tenant, year);
         var catalog = resolved.Catalog;
-        var rows = FillInForm.Rows(catalog, Submitter(unit), resolved.KindOf(county, unit));
+        var rows = FillInForm.Rows(catalog, Submitter(unit), await catalogs.UnitKindAsync(tenant, county, unit, year));
         // Four independent reads, made at once.
         var roundRead = cluster.GetGrain<IRoundGrain>(GrainKeys.Round(tenant, year)).GetInfo();
         var profileRead = cluster.GetGrain<ITenantGrain>(GrainKeys.Tenant(tenant)).GetProfile();
@@ -80,7 +80,8 @@ public sealed class FillInForms(IClusterClient cluster, Grains.RoundCatalogs cat
     {
         var round = await cluster.GetGrain<IRoundGrain>(GrainKeys.Round(tenant, year)).GetInfo();
         var resolved = await catalogs.ForYearAsync(tenant, year);
-        var current = FillInForm.Identity(year, round?.SchemeId, FillInForm.Rows(resolved.Catalog, Submitter(unit), resolved.KindOf(county, unit)).Select(r => r.Code));
+        var current = FillInForm.Identity(year, round?.SchemeId,
+            FillInForm.Rows(resolved.Catalog, Submitter(unit), await catalogs.UnitKindAsync(tenant, county, unit, year)).Select(r => r.Code));
         if (FillInForm.Mismatch(sent, current) is { } problem)
         {
             throw new PreconditionException(LockReasons.FormOutdated, problem);

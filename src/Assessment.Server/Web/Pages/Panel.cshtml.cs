@@ -136,7 +136,8 @@ public sealed class PanelModel(RoundDesk rounds, CountyDesk counties, IClusterCl
     {
         var (info, board, _) = await rounds.BoardAsync(Caller, Year);
         var text = await rounds.Round(Caller, Year).GetSchemeText();
-        var catalog = (await catalogs.ForYearAsync(Caller.Tenant, Year)).Catalog;
+        // Fresh: the scheme text is read fresh too, and the two must be the same pin (right after a re-pin).
+        var catalog = (await catalogs.ForYearAsync(Caller.Tenant, Year, fresh: true)).Catalog;
         if (text is null)
         {
             return;

@@ -96,7 +96,7 @@ public sealed class SchemeModel(RoundDesk rounds, Grains.RoundCatalogs catalogs)
         return File(output.ToArray(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", $"{Year}年度评分细则-{scheme.Id}.xlsx");
     }
 
-    private async Task<Domain.Catalog.IndicatorCatalog> YearCatalogAsync() => (await catalogs.ForYearAsync(Caller.Tenant, Year)).Catalog;
+    private async Task<Domain.Catalog.IndicatorCatalog> YearCatalogAsync() => (await catalogs.ForYearAsync(Caller.Tenant, Year, fresh: true)).Catalog;
 
     private async Task LoadAsync()
     {
