@@ -33,15 +33,7 @@ public static class SchemeWorkbook
 
     private static readonly string[] Headers = ["一级指标", "二级指标", "三级指标（考核内容）", "分值", "评分标准", "考核方式", "指标代码", "计分规则", "参数", "一级指标代码"];
 
-    private static readonly Dictionary<string, RuleKind> Rules = new(StringComparer.Ordinal)
-    {
-        ["yes_no"] = RuleKind.YesNo,
-        ["target_ratio"] = RuleKind.TargetRatio,
-        ["linear"] = RuleKind.Linear,
-        ["min_count"] = RuleKind.MinCount,
-        ["peer_relative"] = RuleKind.PeerRelative,
-        ["panel"] = RuleKind.Panel,
-    };
+    private static readonly IReadOnlyDictionary<string, RuleKind> Rules = SchemeRules.Names;
 
     public static void Write(Scheme scheme, IndicatorCatalog catalog, Stream output)
     {
@@ -288,49 +280,11 @@ public static class SchemeWorkbook
         return added;
     }
 
-    private static string RuleName(RuleKind rule) => Rules.First(r => r.Value == rule).Key;
+    private static string RuleName(RuleKind rule) => SchemeRules.Name(rule);
 
-    /// <summary>A line's parameters as <c>key=value;…</c>: what the rule needs, and the options it carries.</summary>
-    private static string Parameters(SchemeLine l)
-    {
-        var parts = new List<string>();
-        switch (l.Rule)
-        {
-            case RuleKind.TargetRatio:
-                parts.Add($"target={N(l.Target)}");
-                break;
-            case RuleKind.Linear:
-                parts.Add($"lo={N(l.Lo)}");
-                parts.Add($"hi={N(l.Hi)}");
-                break;
-            case RuleKind.MinCount:
-                parts.Add($"n={N(l.N)}");
-                parts.Add($"deduct={N(l.Deduct)}");
-                break;
-        }
-
-        if (l.Inverted)
-        {
-            parts.Add("inverted");
-        }
-
-        if (l.MinDenominator is { } min)
-        {
-            parts.Add($"min_denominator={N(min)}");
-        }
-
-        if (l.Cap is { } cap)
-        {
-            parts.Add($"cap={N(cap)}");
-        }
-
-        if (l.Missing is { } missing)
-        {
-            parts.Add(missing switch { MissingPolicy.Full => "missing_full", MissingPolicy.NotScored => "missing_not_scored", _ => "missing_zero" });
-        }
-
-        return string.Join(";", parts);
-    }
+    /// <summary>A line's parameters as <c>key=value;…</c> (a switch by its name alone; the missing policy as missing_…).</summary>
+    private static string Parameters(SchemeLine l) => string.Join(";", SchemeRules.Parameters(l).Select(p =>
+        p.Key == "missing" ? $"missing_{p.Value}" : p.Value is null ? p.Key : $"{p.Key}={p.Value}"));
 
     private static string EventParameters(EventLine e) => $"per={N(e.Per)}{(e.Cap == double.MaxValue ? "" : $";cap={N(e.Cap)}")}";
 

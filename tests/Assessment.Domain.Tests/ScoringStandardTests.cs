@@ -10,20 +10,7 @@ public class ScoringStandardTests
 
     private static string Of(string yamlLine)
     {
-        var yaml = $$"""
-            code: t
-            version: 1
-            name: 测试
-            dimensions:
-              - code: d
-                name: 维度
-                weight: 100
-                lines:
-                  - {{yamlLine}}
-            grades:
-              bands:
-                - { label: 合格, min: 0 }
-            """;
+        var yaml = OneDimensionScheme.With(yamlLine);
         var scheme = SchemeLoader.Load(yaml, "t.yaml", Catalog);
         var line = scheme.Dimensions[0].Lines[0];
         return ScoringStandard.Of(line, Catalog[line.Indicator], scheme.Missing);
@@ -47,21 +34,7 @@ public class ScoringStandardTests
     [InlineData(0, 0)]
     public void A_panel_line_scores_the_考核组s_mark_as_a_share_of_its_maximum(double mark, double points)
     {
-        var yaml = """
-            code: t
-            version: 1
-            name: 测试
-            dimensions:
-              - code: d
-                name: 维度
-                weight: 100
-                lines:
-                  - { indicator: satisfaction.survey_score, points: 20, rule: panel }
-                  - { indicator: org.leading_group, points: 80, rule: yes_no }
-            grades:
-              bands:
-                - { label: 合格, min: 0 }
-            """;
+        var yaml = OneDimensionScheme.With("{ indicator: satisfaction.survey_score, points: 20, rule: panel }", "{ indicator: org.leading_group, points: 80, rule: yes_no }");
         var scheme = SchemeLoader.Load(yaml, "t.yaml", Catalog);
         var card = new Scorer(Catalog, scheme).Score(new CountyFacts("c1", new Dictionary<string, double> { ["satisfaction.survey_score"] = mark }), new Dictionary<string, PeerRange>());
         var line = card.Dimensions[0].Lines[0];

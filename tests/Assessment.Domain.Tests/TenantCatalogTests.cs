@@ -152,21 +152,9 @@ public class TenantCatalogTests
     public void Each_kind_of_unit_is_required_only_what_it_is_asked()
     {
         var catalog = CatalogLoader.Load(Head + Line("org.town_only", "乡镇专项", extra: ", reporters: [township]") + Line("org.both", "共同项"), "t.yaml");
-        var scheme = Scoring.SchemeLoader.Load("""
-            code: t
-            version: 1
-            name: 测试
-            dimensions:
-              - code: d
-                name: 维度
-                weight: 100
-                lines:
-                  - { indicator: org.town_only, points: 50, rule: min_count, n: 1, deduct: 50 }
-                  - { indicator: org.both, points: 50, rule: min_count, n: 1, deduct: 50 }
-            grades:
-              bands:
-                - { label: 合格, min: 0 }
-            """, "s.yaml", catalog);
+        var scheme = Scoring.SchemeLoader.Load(OneDimensionScheme.With(
+            "{ indicator: org.town_only, points: 50, rule: min_count, n: 1, deduct: 50 }",
+            "{ indicator: org.both, points: 50, rule: min_count, n: 1, deduct: 50 }"), "s.yaml", catalog);
         Assert.Equal(["org.both", "org.town_only"], Workflow.Completeness.RequiredUnitCodes(scheme, catalog, UnitKinds.Township));
         Assert.Equal(["org.both"], Workflow.Completeness.RequiredUnitCodes(scheme, catalog, UnitKinds.Department));
     }

@@ -5,15 +5,7 @@ namespace Assessment.Domain.Scoring;
 /// <summary>Loads and validates a scheme file against the catalog.</summary>
 public static class SchemeLoader
 {
-    private static readonly Dictionary<string, RuleKind> Rules = new(StringComparer.Ordinal)
-    {
-        ["yes_no"] = RuleKind.YesNo,
-        ["target_ratio"] = RuleKind.TargetRatio,
-        ["linear"] = RuleKind.Linear,
-        ["min_count"] = RuleKind.MinCount,
-        ["peer_relative"] = RuleKind.PeerRelative,
-        ["panel"] = RuleKind.Panel,
-    };
+    private static readonly IReadOnlyDictionary<string, RuleKind> Rules = SchemeRules.Names;
 
     private static readonly Dictionary<string, MissingPolicy> MissingPolicies = new(StringComparer.Ordinal)
     {
@@ -193,7 +185,7 @@ public static class SchemeLoader
         _ => "得分",
     };
 
-    private static string RuleName(RuleKind rule) => Rules.First(r => r.Value == rule).Key;
+    private static string RuleName(RuleKind rule) => SchemeRules.Name(rule);
 
     private static void CheckRuleFits(YamlReader r, YamlDotNet.RepresentationModel.YamlMappingNode node, string path, Indicator indicator, SchemeLine line)
     {

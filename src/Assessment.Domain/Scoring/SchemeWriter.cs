@@ -9,16 +9,6 @@ namespace Assessment.Domain.Scoring;
 /// </summary>
 public static class SchemeWriter
 {
-    private static readonly Dictionary<RuleKind, string> RuleNames = new()
-    {
-        [RuleKind.YesNo] = "yes_no",
-        [RuleKind.TargetRatio] = "target_ratio",
-        [RuleKind.Linear] = "linear",
-        [RuleKind.MinCount] = "min_count",
-        [RuleKind.PeerRelative] = "peer_relative",
-        [RuleKind.Panel] = "panel",
-    };
-
     public static string Write(Scheme scheme)
     {
         var y = new StringBuilder();
@@ -27,7 +17,7 @@ public static class SchemeWriter
         y.Append("name: ").Append(Text(scheme.Name)).Append('\n');
         if (scheme.Missing != MissingPolicy.Zero)
         {
-            y.Append("missing: ").Append(Missing(scheme.Missing)).Append('\n');
+            y.Append("missing: ").Append(SchemeRules.Missing(scheme.Missing)).Append('\n');
         }
 
         if (scheme.DeductionsCap != double.MaxValue)
@@ -108,42 +98,8 @@ public static class SchemeWriter
 
     private static string Line(SchemeLine l)
     {
-        var parts = new List<string> { $"indicator: {Text(l.Indicator)}", $"points: {N(l.Points)}", $"rule: {RuleNames[l.Rule]}" };
-        switch (l.Rule)
-        {
-            case RuleKind.TargetRatio:
-                parts.Add($"target: {N(l.Target)}");
-                break;
-            case RuleKind.Linear:
-                parts.Add($"lo: {N(l.Lo)}");
-                parts.Add($"hi: {N(l.Hi)}");
-                break;
-            case RuleKind.MinCount:
-                parts.Add($"n: {N(l.N)}");
-                parts.Add($"deduct: {N(l.Deduct)}");
-                break;
-        }
-
-        if (l.Inverted)
-        {
-            parts.Add("inverted: true");
-        }
-
-        if (l.MinDenominator is { } min)
-        {
-            parts.Add($"min_denominator: {N(min)}");
-        }
-
-        if (l.Cap is { } cap)
-        {
-            parts.Add($"cap: {N(cap)}");
-        }
-
-        if (l.Missing is { } missing)
-        {
-            parts.Add($"missing: {Missing(missing)}");
-        }
-
+        var parts = new List<string> { $"indicator: {Text(l.Indicator)}", $"points: {N(l.Points)}", $"rule: {SchemeRules.Name(l.Rule)}" };
+        parts.AddRange(SchemeRules.Parameters(l).Select(p => $"{p.Key}: {p.Value ?? "true"}"));
         if (l.Group is { Length: > 0 } group)
         {
             parts.Add($"group: {Text(group)}");
@@ -164,13 +120,6 @@ public static class SchemeWriter
 
     private static string Event(EventLine e) =>
         $"{{ indicator: {Text(e.Indicator)}, per: {N(e.Per)}{(e.Cap == double.MaxValue ? "" : $", cap: {N(e.Cap)}")} }}";
-
-    private static string Missing(MissingPolicy policy) => policy switch
-    {
-        MissingPolicy.NotScored => "not_scored",
-        MissingPolicy.Full => "full",
-        _ => "zero",
-    };
 
     private static string N(double value) => value.ToString("R", CultureInfo.InvariantCulture);
 
