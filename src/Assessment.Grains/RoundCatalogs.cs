@@ -93,7 +93,7 @@ public sealed class RoundCatalogs(IGrainFactory grains, TimeProvider clock)
     }
 
     private static ResolvedCatalog Resolve(int version, string? yaml) =>
-        version == 1 && (yaml is null || ReferenceEquals(yaml, IndicatorCatalog.DefaultText) || yaml == IndicatorCatalog.DefaultText)
+        version == 1 && (yaml is null || yaml == IndicatorCatalog.DefaultText)
             ? ResolvedCatalog.Default
             : new ResolvedCatalog(version, IndicatorCatalog.FromText(yaml));
 }

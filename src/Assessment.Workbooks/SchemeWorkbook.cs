@@ -147,6 +147,13 @@ public static class SchemeWorkbook
                 continue;
             }
 
+            // The same rule as the fill-in forms: a cell that reaches into another workbook is never read.
+            if (row.Cells.FirstOrDefault(c => c.ExternalFormula) is { } linked)
+            {
+                problems.Add(new(row.Number, WorkbookReader.ColumnName(linked.Column), "公式引用了其他工作簿（外部链接），不予读取：请复制后“选择性粘贴为数值”再导入"));
+                continue;
+            }
+
             if (code is null || !catalog.TryGet(code, out var indicator))
             {
                 problems.Add(new(row.Number, "G", code is null ? "缺少指标代码" : $"指标目录中没有“{Shown(code)}”"));

@@ -123,6 +123,21 @@ public class SchemeWorkbookTests
         Assert.Contains(read.Problems, p => p.Row == row && p.Column == "I" && p.Message.Contains(says, StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("D", 3.0)]
+    [InlineData("E", "按细则评分")]
+    [InlineData("I", "n=3;deduct=0.5")]
+    public void A_cell_linked_to_another_workbook_is_refused_with_its_place(string column, object cached)
+    {
+        var scheme = SchemeLoader.Default(Catalog);
+        using var stream = new MemoryStream();
+        SchemeWorkbook.Write(scheme, Catalog, stream);
+        var row = RowOf(scheme, "org.meetings");
+        var read = SchemeWorkbook.Read(Xlsx.Edit(stream.ToArray(), (_, sheet) => Xlsx.Set(sheet, column + row, cached, formula: "[1]Sheet1!A1"), SchemeWorkbook.SheetName), Catalog);
+        Assert.Null(read.Yaml);
+        Assert.Contains(read.Problems, p => p.Row == row && p.Column == column && p.Message.Contains("外部链接", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void A_switched_off_flag_is_off()
     {
