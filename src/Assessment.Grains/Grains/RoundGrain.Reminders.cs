@@ -69,6 +69,8 @@ public sealed partial class RoundGrain
         {
             _ = Task.Run(async () =>
             {
+                // Off the grain's turn its calls go out through the silo's client: they act for the round's own tenant.
+                using var actingFor = TenantGuard.ActFor(_tenant);
                 try
                 {
                     if (await notifications.DeliverAsync(_tenant, _year, notification, CancellationToken.None))

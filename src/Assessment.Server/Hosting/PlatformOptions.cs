@@ -131,6 +131,9 @@ public sealed class ClusterOptionsSection
 
     /// <summary>Must be no longer than the gRPC deadline clients use, so a call to a dead silo fails in time.</summary>
     public TimeSpan ResponseTimeout { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>Mutual TLS between silos; required in Kubernetes, where other pods can reach the silo port's network.</summary>
+    public SiloTlsOptions Tls { get; set; } = new();
 }
 
 /// <summary>The demo prefecture created on first start (<c>make run</c>).</summary>

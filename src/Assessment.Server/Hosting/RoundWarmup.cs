@@ -73,6 +73,7 @@ public sealed class RoundWarmup(NpgsqlDataSource database, IGrainFactory grains,
             {
                 timeout.Token.ThrowIfCancellationRequested();
                 var round = grains.GetGrain<IRoundGrain>(GrainKeys.Round(tenant, year));
+                using var actingFor = Assessment.Grains.TenantGuard.ActFor(tenant);
                 try
                 {
                     await round.GetRanking().WaitAsync(timeout.Token);

@@ -67,7 +67,6 @@ public static class ServerComposition
             // Sized to the largest legitimate message (a scheme file of up to 200 KiB; a report of 80,000 characters), not the
             // 4 MiB default: anything larger is RESOURCE_EXHAUSTED before it is parsed.
             o.MaxReceiveMessageSize = Assessment.Server.Services.RequestChecks.MaxMessageBytes;
-            o.Interceptors.Add<TenantContextInterceptor>();
             o.EnableDetailedErrors = false;
         }).AddServiceOptions<ReportGrpcService>(o => o.MaxReceiveMessageSize = ReportGrpcService.MaxMessageBytes);
         builder.Services.AddGrpcHealthChecks(o => o.UseHealthChecksCache = false).AddCheck<PlatformHealthCheck>("platform");

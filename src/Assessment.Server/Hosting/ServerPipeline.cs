@@ -38,6 +38,7 @@ public static class ServerPipeline
         // Routing after the error pages, so a re-executed error page is routed afresh.
         app.UseRouting();
         app.UseAuthentication();
+        app.UseMiddleware<TenantContextMiddleware>();
         app.UseRateLimiter();
         app.UseAuthorization();
         app.MapGrpcService<SubmissionGrpcService>();

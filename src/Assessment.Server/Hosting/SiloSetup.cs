@@ -41,6 +41,16 @@ public static class SiloSetup
                 silo.ConfigureEndpoints(IPAddress.Loopback, cluster.SiloPort is 0 ? 11111 : cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: false);
             }
 
+            if (cluster.Tls.Enabled)
+            {
+                SiloTls.Configure(silo, cluster.Tls);
+            }
+            else if (cluster.Kubernetes)
+            {
+                throw new InvalidOperationException(
+                    "Cluster:Tls:CertificateFile and Cluster:Tls:KeyFile are required in Kubernetes: silo traffic crosses the pod network (k8s: the assessment-silo-tls Secret).");
+            }
+
             silo.UseAdoNetClustering(o =>
             {
                 o.Invariant = Invariant;
@@ -50,7 +60,7 @@ public static class SiloSetup
         else
         {
             // One silo: ports nobody else holds (a user's other server, a benchmark beside it), unless configured.
-            silo.UseLocalhostClustering(cluster.SiloPort is 0 ? Ports.Free() : cluster.SiloPort, cluster.GatewayPort);
+            silo.UseLocalhostClustering(cluster.SiloPort is 0 ? Ports.Free() : cluster.SiloPort, cluster.GatewayPort, serviceId: ServiceId, clusterId: cluster.ClusterId);
         }
 
         silo.AddAdoNetGrainStorage(StorageNames.Default, o =>

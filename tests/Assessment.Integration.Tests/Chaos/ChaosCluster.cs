@@ -46,13 +46,14 @@ public sealed class ChaosCluster : IAsyncDisposable
 
     public IReadOnlyDictionary<string, string> Keys { get; private set; } = null!;
 
-    public static async Task<ChaosCluster> StartAsync(int silos)
+    /// <summary>Starts <paramref name="silos"/> silos, each with the tuned settings and <paramref name="extra"/> ones.</summary>
+    public static async Task<ChaosCluster> StartAsync(int silos, params string[] extra)
     {
         var root = Path.Combine(Path.GetTempPath(), "assessment-chaos-" + Guid.NewGuid().ToString("N")[..8]);
         var database = await EmbeddedPostgres.StartAsync(root, null, throwaway: false, _ => { });
         var settings = Enumerable.Range(0, silos)
             .Select(i => new ServerProcess.Settings(database.ConnectionString, Path.Combine(root, $"silo{i + 1}"),
-                i == 0 ? SeedFile : null, Throwaway: false, ClusterMode: "adonet", TunedSettings))
+                i == 0 ? SeedFile : null, Throwaway: false, ClusterMode: "adonet", [.. TunedSettings, .. extra]))
             .ToArray();
         var cluster = new ChaosCluster(root, database, settings);
         try
