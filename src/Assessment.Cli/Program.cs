@@ -36,14 +36,14 @@ foreach (var option in root.Options)
 }
 
 // The parser speaks its invariant (English) resources, which ParseErrors reads and says in Chinese; help is rendered
-// with the parser's own Chinese resources (描述、用法、选项、命令).
+// with the parser's own Chinese resources, and HelpText says the rest of it in Chinese.
 System.Globalization.CultureInfo.CurrentUICulture = System.Globalization.CultureInfo.InvariantCulture;
 var parse = root.Parse(args);
 System.Globalization.CultureInfo.CurrentUICulture = System.Globalization.CultureInfo.GetCultureInfo("zh-Hans");
 if (ParseErrors.OnlyCommandMissing(parse))
 {
     // "assess" alone, or a group without its command: what there is to choose from, and exit 2.
-    await parse.CommandResult.Command.Parse("--help").InvokeAsync();
+    await parse.CommandResult.Command.Parse("--help").InvokeAsync(Invocation());
     Console.Error.WriteLine("请在上面列出的命令中选择一个。");
     return Failures.Usage;
 }
@@ -55,9 +55,12 @@ if (parse.Errors.Count > 0)
 
 try
 {
-    return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+    return await parse.InvokeAsync(Invocation());
 }
 catch (Exception ex)
 {
     return Failures.Report(ex, Connection.ResolveUrl(parse), parse.GetValue(Connection.Verbose), Console.Error);
 }
+
+// Help and the version go through the translating writer; the commands write to the console themselves.
+static InvocationConfiguration Invocation() => new() { EnableDefaultExceptionHandler = false, Output = new HelpText(Console.Out) };

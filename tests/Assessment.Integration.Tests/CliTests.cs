@@ -76,7 +76,7 @@ public sealed class CliTests(PlatformFixture platform)
     {
         var me = await Assess(platform.Keys["gamma/u1"], "whoami");
         Assert.Equal(0, me.Exit);
-        Assert.Contains("单位填报员", me.Out, StringComparison.Ordinal);
+        Assert.Contains("角色：填报单位（unit）", me.Out, StringComparison.Ordinal);
         Assert.Contains("平安县（gamma）", me.Out, StringComparison.Ordinal);
         Assert.Contains("一号单位（u1）", me.Out, StringComparison.Ordinal);
         Assert.Contains("测试市（itest）", me.Out, StringComparison.Ordinal);

@@ -87,4 +87,64 @@ public sealed class CliUsageTests(PlatformFixture platform)
         Assert.Contains(folder, err, StringComparison.Ordinal);
         Assert.DoesNotContain("Could not find", err, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Every_commands_help_is_Chinese_throughout()
+    {
+        // Walked from the program's own listing: every command and subcommand it names, two levels down.
+        string[] englishHelp = ["Description:", "Usage:", "Options:", "Commands:", "Arguments:", "[options]", "[command]", "default:", "REQUIRED"];
+        var queue = new Queue<string[]>([[]]);
+        var seen = 0;
+        while (queue.TryDequeue(out var path))
+        {
+            var (exit, output, err) = await Assess([.. path, "--help"]);
+            var line = string.Join(' ', path.Prepend("assess"));
+            Assert.True(exit == 0, $"{line} --help: exit {exit}\n{err}");
+            Assert.Contains("说明：", output, StringComparison.Ordinal);
+            Assert.Contains("用法：", output, StringComparison.Ordinal);
+            foreach (var word in englishHelp)
+            {
+                Assert.True(!output.Contains(word, StringComparison.Ordinal), $"{line} --help says '{word}'\n{output}");
+            }
+
+            seen++;
+            if (path.Length < 2)
+            {
+                foreach (var command in Subcommands(output))
+                {
+                    queue.Enqueue([.. path, command]);
+                }
+            }
+        }
+
+        Assert.True(seen > 30, $"only {seen} commands walked");
+    }
+
+    /// <summary>The command names listed under the help's 命令 heading.</summary>
+    private static IEnumerable<string> Subcommands(string help)
+    {
+        var inCommands = false;
+        foreach (var line in help.Split('\n'))
+        {
+            if (line.TrimEnd() == "命令：")
+            {
+                inCommands = true;
+                continue;
+            }
+
+            // A command's own line is indented two spaces; a wrapped description further.
+            if (inCommands && line.Length > 2 && line.StartsWith("  ", StringComparison.Ordinal) && line[2] != ' ')
+            {
+                var name = line.Trim().Split(' ', '<', ',')[0];
+                if (System.Text.RegularExpressions.Regex.IsMatch(name, "^[a-z][a-z-]*$"))
+                {
+                    yield return name;
+                }
+            }
+            else if (inCommands && line.Trim().Length == 0)
+            {
+                inCommands = false;
+            }
+        }
+    }
 }

@@ -9,16 +9,6 @@ namespace Assessment.Cli.Commands;
 /// <summary><c>assess whoami</c> and <c>assess catalog</c>: who a key is, and which indicators exist and who reports them.</summary>
 public static class IdentityCommands
 {
-    private static readonly Dictionary<string, string> RoleNames = new(StringComparer.Ordinal)
-    {
-        ["unit"] = "单位填报员",
-        ["county"] = "县级",
-        ["assessor"] = "市级考核人员",
-        ["leader"] = "领导（只读）",
-        ["tenant_admin"] = "租户管理员",
-        ["operator"] = "平台运维",
-    };
-
     public static Command WhoAmI()
     {
         var command = new Command("whoami", "显示当前 API 密钥的角色、所属市（州）、县（区）与单位");
@@ -28,7 +18,7 @@ public static class IdentityCommands
             using (channel)
             {
                 var me = await new AccountService.AccountServiceClient(channel).WhoAmIAsync(new WhoAmIRequest(), options);
-                Console.WriteLine($"角色：{RoleNames.GetValueOrDefault(me.Role, me.Role)}（{me.Role}）");
+                Console.WriteLine($"角色：{Domain.Workflow.RoleNames.Of(me.Role)}（{me.Role}）");
                 Console.WriteLine($"名称：{me.Name}");
                 Console.WriteLine($"密钥编号：{me.CredentialId}");
                 Console.WriteLine($"市（州）：{Named(me.TenantName, me.Tenant)}");

@@ -11,18 +11,8 @@ namespace Assessment.Domain.Workflow;
 /// </summary>
 public static class AuditWords
 {
-    private static readonly Dictionary<string, string> Roles = new(StringComparer.Ordinal)
-    {
-        ["Assessor"] = "考核办",
-        ["Leader"] = "领导",
-        ["TenantAdmin"] = "租户管理员",
-        ["County"] = "县（区）",
-        ["Unit"] = "填报单位",
-        ["Operator"] = "平台运维",
-    };
-
     /// <summary>A role's Chinese name ("Assessor" → 考核办); an unknown name as it is.</summary>
-    public static string Role(string role) => Roles.GetValueOrDefault(role, role);
+    public static string Role(string role) => RoleNames.Of(role);
 
     /// <summary>"张三（Assessor）" → "张三（考核办）", also inside "（Assessor，批量导入）".</summary>
     public static string Actor(string actor)
@@ -36,7 +26,8 @@ public static class AuditWords
         var inside = actor[(open + 1)..^1];
         var comma = inside.IndexOf('，', StringComparison.Ordinal);
         var role = comma < 0 ? inside : inside[..comma];
-        return Roles.TryGetValue(role, out var name) ? $"{actor[..(open + 1)]}{name}{(comma < 0 ? "" : inside[comma..])}）" : actor;
+        var name = RoleNames.Of(role);
+        return name != role ? $"{actor[..(open + 1)]}{name}{(comma < 0 ? "" : inside[comma..])}）" : actor;
     }
 
     /// <summary>What an action is called.</summary>

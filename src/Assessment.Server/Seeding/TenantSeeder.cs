@@ -19,6 +19,8 @@ public sealed class TenantSeeder(IClusterClient cluster, CredentialService crede
     /// <summary>Seeds the tenant unless it exists. Returns true when it was created now.</summary>
     public async Task<bool> SeedAsync(SeedFile seed, string credentialsFile, CancellationToken ct)
     {
+        // Seeding is done for the one tenant it creates, like any of that tenant's requests.
+        using var actingFor = Assessment.Grains.TenantGuard.ActFor(seed.Tenant.Id);
         var tenant = cluster.GetGrain<ITenantGrain>(GrainKeys.Tenant(seed.Tenant.Id));
         if (await tenant.GetProfile() is not null)
         {
@@ -52,9 +54,9 @@ public sealed class TenantSeeder(IClusterClient cluster, CredentialService crede
         var keys = new StringBuilder();
         keys.AppendLine("# 演示凭据：每个密钥只在此显示一次，平台只保存其 SHA-256。请勿提交到版本库。");
         keys.AppendLine($"tenant: {seed.Tenant.Id}   # {seed.Tenant.Name}");
-        keys.AppendLine($"assessor: {assessor}   # 考核办（排名、审核、发布）");
-        keys.AppendLine($"leader: {leader}   # 领导（只读）");
-        keys.AppendLine($"tenant-admin: {tenantAdmin}   # 系统管理员（密钥、通报设置、分发名单）");
+        keys.AppendLine($"assessor: {assessor}   # {RoleNames.Of("assessor")}（排名、审核、发布）");
+        keys.AppendLine($"leader: {leader}   # {RoleNames.Of("leader")}（只读）");
+        keys.AppendLine($"tenant-admin: {tenantAdmin}   # {RoleNames.Of("tenant_admin")}（密钥、通报设置、分发名单）");
         keys.AppendLine("counties:");
         for (var i = 0; i < seed.Counties.Count; i++)
         {

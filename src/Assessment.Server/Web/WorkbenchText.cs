@@ -6,15 +6,7 @@ namespace Assessment.Server.Web;
 /// <summary>The Chinese names the workbench shows for roles, phases and statuses.</summary>
 public static class WorkbenchText
 {
-    public static string Role(Role role) => role switch
-    {
-        Grains.Abstractions.Role.Assessor => "考核办",
-        Grains.Abstractions.Role.Leader => "领导",
-        Grains.Abstractions.Role.TenantAdmin => "租户管理员",
-        Grains.Abstractions.Role.County => "县（区）",
-        Grains.Abstractions.Role.Unit => "填报单位",
-        _ => "平台运维",
-    };
+    public static string Role(Role role) => Domain.Workflow.RoleNames.Of(role.ToString());
 
     public static string Phase(RoundPhase phase) => WorkflowNames.Phase(phase);
 

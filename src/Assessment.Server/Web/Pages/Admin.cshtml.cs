@@ -94,15 +94,7 @@ public sealed class AdminModel(TenantDesk tenants) : WorkbenchPage
 
     public static string RoleName(Role role) => WorkbenchText.Role(role);
 
-    public static string RoleName(string role) => role switch
-    {
-        "unit" => "填报单位",
-        "county" => "县（区）",
-        "assessor" => "考核办",
-        "leader" => "领导",
-        "tenant_admin" => "租户管理员",
-        _ => role,
-    };
+    public static string RoleName(string role) => Domain.Workflow.RoleNames.Of(role);
 
     private static Contracts.V1.IssuedCredential ToIssued((string Key, CredentialSummary Summary) issued) =>
         new() { Key = issued.Key, Credential = AdminProtoMapping.ToProto(issued.Summary) };
