@@ -164,10 +164,41 @@ if (domain && !smoke && File.Exists(Assessment.Integration.Tests.Infrastructure.
     {
         var html = renderer.Render(BulletinData.Input(size), Assessment.Bulletins.BulletinFormat.Html).Content;
         var runs = size == 20 ? (quick ? 5 : 20) : (quick ? 1 : 3);
-        await printer.PrintAsync(html); // warm: the browser starts once and stays
-        var warm = await MeasureAsync(runs, () => printer.PrintAsync(html));
+        await printer.PrintAsync(html, "bench"); // warm: the browser starts once and stays
+        var warm = await MeasureAsync(runs, () => printer.PrintAsync(html, "bench"));
         var cold = await MeasureAsync(size == 20 ? 3 : 1, () => Assessment.Integration.Tests.Infrastructure.Chromium.PrintAsync(html));
         results.Add(new Result($"B11 bulletin PDF, {size} counties, warm browser (ms; target ≤ {(size == 20 ? "1500" : "30000")})", warm.P50, cold.P50, "Chromium started cold for the same HTML"));
+    }
+
+    // B11c: one tenant's small PDF while another tenant keeps three 2,850-county bulletins printing (target ≤ 2× idle).
+    // Each document differs by a comment, so that the printer's cache answers none of them.
+    var printed = 0;
+    string Variant(string html) => html + $"<!-- {Interlocked.Increment(ref printed)} -->";
+    var small = renderer.Render(BulletinData.Input(20), Assessment.Bulletins.BulletinFormat.Html).Content;
+    var tall = renderer.Render(BulletinData.Input(2850), Assessment.Bulletins.BulletinFormat.Html).Content;
+    var quietRuns = quick ? 3 : 8;
+    var idle = await MeasureAsync(quietRuns, () => printer.PrintAsync(Variant(small), "quiet"));
+    using (var stop = new CancellationTokenSource())
+    {
+        var busy = Enumerable.Range(0, 3).Select(_ => Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                try
+                {
+                    await printer.PrintAsync(Variant(tall), "busy", stop.Token);
+                }
+                catch (Exception ex) when (ex is OperationCanceledException or Assessment.Grains.Abstractions.AssessmentException)
+                {
+                }
+            }
+        })).ToArray();
+        await Task.Delay(2000); // the busy tenant's prints are under way
+        var loaded = await MeasureAsync(quietRuns, () => printer.PrintAsync(Variant(small), "quiet"));
+        await stop.CancelAsync();
+        await Task.WhenAll(busy);
+        results.Add(new Result("B11c 20-county PDF of one tenant while another prints 2,850-county bulletins (ms; target ≤ 2× idle)", loaded.P50, idle.P50,
+            "the same print with no other tenant printing"));
     }
 
     var browserMb = ChromiumResidentMegabytes();

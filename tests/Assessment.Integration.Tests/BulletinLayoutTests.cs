@@ -36,7 +36,7 @@ public sealed partial class BulletinLayoutTests
             var html = issued.Replace("<h2>三、存在问题</h2>", filler + "<h2>三、存在问题</h2>", StringComparison.Ordinal);
             foreach (var (kind, document) in new[] { ("issued", html), ("personal copy", PersonalCopy.Html(html, "王市长", "那曲市人民政府", new DateTimeOffset(2026, 3, 2, 9, 0, 0, TimeSpan.FromHours(8)))) })
             {
-                var bytes = await printer.PrintAsync(document);
+                var bytes = await printer.PrintAsync(document, "layout");
                 if (Environment.GetEnvironmentVariable("LAYOUT_DUMP") is { Length: > 0 } dump)
                 {
                     File.WriteAllBytes(Path.Combine(dump, $"{lines}-{kind.Replace(' ', '-')}.pdf"), bytes);

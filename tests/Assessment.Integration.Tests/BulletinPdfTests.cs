@@ -18,7 +18,7 @@ public sealed class BulletinPdfTests
             names.Select((n, i) => new BulletinRow(i + 1, $"c{i}", n, 95 - (i * 3.5), i < 2 ? "优秀" : "良好", [38 - i, 57 - (i * 2.5)], false, false)).ToArray());
         var html = new BulletinRenderer().Render(input, BulletinFormat.Html).Content;
         await using var printer = new PdfPrinter(Microsoft.Extensions.Options.Options.Create(new Server.Services.PdfOptions()), NullLogger<PdfPrinter>.Instance);
-        var pdf = await printer.PrintAsync(html);
+        var pdf = await printer.PrintAsync(html, "alpha");
 
         using var document = PdfDocument.Open(pdf);
         var pages = document.GetPages().Select(p => Documents.ReportReader.UnifyRadicals(string.Concat(p.Letters.Select(l => l.Value)))).ToList();
@@ -41,7 +41,7 @@ public sealed class BulletinPdfTests
     public async Task Prints_under_way_when_the_browser_is_recycled_all_finish()
     {
         await using var printer = new PdfPrinter(Microsoft.Extensions.Options.Options.Create(new Server.Services.PdfOptions { RecycleAfter = 2, Concurrency = 2 }), NullLogger<PdfPrinter>.Instance);
-        var pdfs = await Task.WhenAll(Enumerable.Range(0, 6).Select(i => printer.PrintAsync($"<!doctype html><meta charset=utf-8><p>第{i}份</p>")));
+        var pdfs = await Task.WhenAll(Enumerable.Range(0, 6).Select(i => printer.PrintAsync($"<!doctype html><meta charset=utf-8><p>第{i}份</p>", $"t{i % 2}")));
         Assert.All(pdfs, pdf => Assert.Equal("%PDF"u8.ToArray(), pdf[..4]));
     }
 
@@ -50,9 +50,9 @@ public sealed class BulletinPdfTests
     {
         await using var printer = new PdfPrinter(Microsoft.Extensions.Options.Options.Create(new Server.Services.PdfOptions { Concurrency = 2 }), NullLogger<PdfPrinter>.Instance);
         const string Html = "<!doctype html><meta charset=utf-8><p>缓存的通报</p>";
-        var first = await printer.PrintAsync(Html);
+        var first = await printer.PrintAsync(Html, "alpha");
         var printed = printer.Printed;
-        Assert.Equal(first, await printer.PrintAsync(Html));
+        Assert.Equal(first, await printer.PrintAsync(Html, "alpha"));
         Assert.Equal(printed, printer.Printed);
 
         // A document that asks to navigate (a meta refresh a tenant's template let through) beside other documents:
@@ -64,7 +64,8 @@ public sealed class BulletinPdfTests
         {
             try
             {
-                return (html, Pdf: await printer.PrintAsync(html), Error: (Exception?)null);
+                // The navigating documents are one tenant's; the others another's.
+                return (html, Pdf: await printer.PrintAsync(html, html.Contains("refresh", StringComparison.Ordinal) ? "navigating" : "other"), Error: (Exception?)null);
             }
             catch (Exception ex) when (ex is UnavailableException or ResourceExhaustedException)
             {
@@ -83,5 +84,33 @@ public sealed class BulletinPdfTests
             using var document = PdfDocument.Open(pdf);
             Assert.Contains("跳转", Documents.ReportReader.UnifyRadicals(string.Concat(document.GetPage(1).Letters.Select(l => l.Value))), StringComparison.Ordinal);
         }
+    }
+
+    [Fact]
+    public async Task One_tenant_printing_many_tall_documents_leaves_a_print_slot_for_another_tenant()
+    {
+        await using var printer = new PdfPrinter(Microsoft.Extensions.Options.Options.Create(new Server.Services.PdfOptions { Concurrency = 2 }), NullLogger<PdfPrinter>.Instance);
+        Assert.Equal(1, printer.TenantShare);
+        await printer.PrintAsync("<!doctype html><meta charset=utf-8><p>预热</p>", "warm"); // the browser is up
+
+        // Four different tall documents of one tenant at once, then one small document of another tenant.
+        static string Tall(int n) => "<!doctype html><meta charset=utf-8><body>" +
+            string.Concat(Enumerable.Range(1, 400).Select(i => $"<p style='page-break-after:always'>第{n}份 第{i}页</p>")) + "</body>";
+        var finished = 0;
+        var busy = Enumerable.Range(0, 4).Select(async n =>
+        {
+            await printer.PrintAsync(Tall(n), "busy");
+            Interlocked.Increment(ref finished);
+        }).ToArray();
+        await Task.Delay(200); // the busy tenant's prints are queued first
+
+        var quiet = await printer.PrintAsync("<!doctype html><meta charset=utf-8><p>他市的通报</p>", "quiet");
+        var tallDoneBeforeQuiet = Volatile.Read(ref finished);
+        await Task.WhenAll(busy);
+
+        // The quiet tenant found the slot the busy one may not take: it waited for none (or at most the one under way)
+        // of the busy tenant's prints, where a shared queue would have put it behind three of them.
+        Assert.True(tallDoneBeforeQuiet <= 1, $"{tallDoneBeforeQuiet} of the busy tenant's prints finished before the quiet tenant's");
+        Assert.Equal("%PDF"u8.ToArray(), quiet[..4]);
     }
 }

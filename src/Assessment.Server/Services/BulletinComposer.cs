@@ -149,15 +149,15 @@ public sealed class BulletinComposer(
             return kept;
         }
 
-        var pdf = await PrintAsync(kept.Html);
+        var pdf = await PrintAsync(tenant, kept.Html);
         return await bulletin.StorePdf(edition, pdf, Sha256(pdf));
     }
 
-    /// <summary>Prints HTML to PDF with the shared browser, timing it.</summary>
-    public async Task<byte[]> PrintAsync(string html)
+    /// <summary>Prints HTML to PDF with the shared browser for <paramref name="tenant"/> (within its share of the print slots), timing it.</summary>
+    public async Task<byte[]> PrintAsync(string tenant, string html)
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        var pdf = await printer.PrintAsync(html);
+        var pdf = await printer.PrintAsync(html, tenant);
         PlatformMeter.BulletinRenderDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds,
             new KeyValuePair<string, object?>("format", "pdf"));
         return pdf;

@@ -35,7 +35,7 @@ public sealed class BulletinDesk(IClusterClient cluster, BulletinComposer compos
             }
 
             var draft = await composer.RenderDraftAsync(caller.Tenant, year, format);
-            var data = pdf ? await composer.PrintAsync(draft.Content) : System.Text.Encoding.UTF8.GetBytes(draft.Content);
+            var data = pdf ? await composer.PrintAsync(caller.Tenant, draft.Content) : System.Text.Encoding.UTF8.GetBytes(draft.Content);
             return new BulletinDocument(data, pdf ? BulletinComposer.PdfType : draft.MediaType, BulletinComposer.Sha256(data), "", 0, false, true, null,
                 $"{year}年度考核结果通报（征求意见稿）.{Extension(format, pdf)}");
         }
@@ -77,7 +77,7 @@ public sealed class BulletinDesk(IClusterClient cluster, BulletinComposer compos
 
         var person = delivery.Recipient;
         var html = PersonalCopy.Html(issued.Html, person.Person, person.Office, delivery.SentAt);
-        var copy = pdf ? await composer.PrintAsync(html)
+        var copy = pdf ? await composer.PrintAsync(caller.Tenant, html)
             : System.Text.Encoding.UTF8.GetBytes(format == BulletinFormat.Html ? html : PersonalCopy.Markdown(issued.Markdown, person.Person, person.Office, delivery.SentAt));
         var sha = BulletinComposer.Sha256(copy);
         await cluster.GetGrain<IBulletinGrain>(GrainKeys.Round(caller.Tenant, year))

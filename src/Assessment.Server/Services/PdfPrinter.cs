@@ -36,6 +36,9 @@ public sealed class PdfPrinter(Microsoft.Extensions.Options.IOptions<PdfOptions>
     private readonly Lazy<string?> _executable = new(() => Find(options.Value.Chromium));
     private readonly System.Collections.Concurrent.ConcurrentStack<(IBrowser Browser, IPage Page)> _idle = new();
     private readonly PdfCache _cache = new();
+
+    // One gate per tenant (a prefecture; a few hundred at most), taken before a print slot.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, SemaphoreSlim> _tenants = new(StringComparer.Ordinal);
     private IBrowser? _browser;
     private string? _profile;
     private int _prints;
@@ -51,7 +54,12 @@ public sealed class PdfPrinter(Microsoft.Extensions.Options.IOptions<PdfOptions>
     /// <summary>Whether this server can print PDF at all.</summary>
     public bool Available => _executable.Value is not null;
 
-    public async Task<byte[]> PrintAsync(string html, CancellationToken ct = default)
+    /// <summary>
+    /// Prints <paramref name="html"/> for <paramref name="tenant"/>. One tenant holds at most all print slots but one
+    /// (<see cref="TenantShare"/>): however many tall documents it asks for at once, another tenant's print always
+    /// finds a free page, and waits for none of them.
+    /// </summary>
+    public async Task<byte[]> PrintAsync(string html, string tenant, CancellationToken ct = default)
     {
         if (!Available)
         {
@@ -66,6 +74,28 @@ public sealed class PdfPrinter(Microsoft.Extensions.Options.IOptions<PdfOptions>
 
         using var budget = CancellationTokenSource.CreateLinkedTokenSource(ct);
         budget.CancelAfter(_options.Timeout);
+        var share = _tenants.GetOrAdd(tenant, _ => new SemaphoreSlim(TenantShare));
+        if (!await share.WaitAsync(_options.Timeout, budget.Token))
+        {
+            throw new ResourceExhaustedException("本市（州）的 PDF 生成繁忙，请稍后重试。");
+        }
+
+        try
+        {
+            return await PrintInSlotAsync(html, key, budget, ct);
+        }
+        finally
+        {
+            share.Release();
+        }
+    }
+
+    /// <summary>The print slots one tenant may hold at once: all but one, and at least one.</summary>
+    public int TenantShare => Math.Max(1, Math.Max(1, _options.Concurrency) - 1);
+
+    // ct is the caller's: a cancelled budget with the caller's token still live means the print overran.
+    private async Task<byte[]> PrintInSlotAsync(string html, string key, CancellationTokenSource budget, CancellationToken ct)
+    {
         if (!await _pages.WaitAsync(_options.Timeout, budget.Token))
         {
             throw new ResourceExhaustedException("PDF 生成繁忙，请稍后重试。");
