@@ -11,7 +11,7 @@ namespace Assessment.Integration.Tests;
 /// each; <c>CHAOS_LONG=1</c> repeats the faults five times over a longer load. Each run's figures are printed and
 /// appended to <c>artifacts/chaos.txt</c>, which <c>make test</c> shows at the end.
 /// </summary>
-[Collection(PlatformCollection.Name)] // not in parallel with the other server tests: the timings mean something
+[Collection(SerialCollection.Name)] // alone, after the others: the timings mean something
 public sealed class ChaosTests(ITestOutputHelper output)
 {
     private static readonly int Cycles = Environment.GetEnvironmentVariable("CHAOS_LONG") == "1" ? 5 : 1;

@@ -8,7 +8,7 @@ namespace Assessment.Integration.Tests;
 /// No image registry or Docker engine is reachable here, so the Dockerfile is checked as far as it can be without
 /// one: what it copies exists, and what its publish step produces starts under its entrypoint and answers the probes.
 /// </summary>
-[Collection(PlatformCollection.Name)]
+[Collection(ServerCollection.Name)]
 public sealed partial class DockerfileTests(PlatformFixture platform)
 {
     [GeneratedRegex(@"^COPY\s+(?!--from)(?<args>.+)$", RegexOptions.Multiline)]

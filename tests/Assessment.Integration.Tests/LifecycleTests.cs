@@ -7,7 +7,7 @@ using static Assessment.Integration.Tests.Infrastructure.ServerProcess;
 
 namespace Assessment.Integration.Tests;
 
-[Collection(PlatformCollection.Name)]
+[Collection(ServerCollection.Name)]
 public sealed class LifecycleTests(PlatformFixture platform)
 {
     private sealed record Ack(int Version, double Value);

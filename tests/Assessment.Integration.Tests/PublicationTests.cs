@@ -5,7 +5,7 @@ using static Assessment.Integration.Tests.Infrastructure.ServerProcess;
 namespace Assessment.Integration.Tests;
 
 /// <summary>The 通报 as a publication: a draft until the round is published, then one issued document with its 文号.</summary>
-[Collection(PlatformCollection.Name)]
+[Collection(ServerCollection.Name)]
 public sealed class PublicationTests(PlatformFixture platform)
 {
     [Fact]

@@ -7,7 +7,7 @@ using static Assessment.Integration.Tests.Infrastructure.ServerProcess;
 namespace Assessment.Integration.Tests;
 
 /// <summary>Rate limits per credential and per tenant, on a server of its own with low limits.</summary>
-[Collection(PlatformCollection.Name)]
+[Collection(SerialCollection.Name)] // alone, after the others: the timings mean something
 public sealed class RateLimitTests(PlatformFixture platform)
 {
     [Fact]

@@ -16,7 +16,7 @@ namespace Assessment.Integration.Tests;
 /// the fields hold, the answer is a precise status — never INTERNAL, UNKNOWN or a stalled call — and the server is the
 /// same process afterwards. Runs on a server of its own, so random writes touch no other test's data.
 /// </summary>
-[Collection(PlatformCollection.Name)]
+[Collection(ServerCollection.Name)]
 public sealed class RequestPropertyTests(PlatformFixture platform)
 {
     private static readonly ServiceDescriptor[] Services =

@@ -15,7 +15,7 @@ namespace Assessment.Integration.Tests;
 /// and serve every request, whichever silo holds the grain; the silo port refuses plain TCP, a TLS client without a
 /// certificate and one with another certificate, and admits the cluster's.
 /// </summary>
-[Collection(PlatformCollection.Name)]
+[Collection(ServerCollection.Name)]
 public sealed class SiloTlsTests
 {
     private static X509Certificate2 SelfSigned(string name)

@@ -9,7 +9,7 @@ using static Assessment.Integration.Tests.Infrastructure.ServerProcess;
 namespace Assessment.Integration.Tests;
 
 /// <summary>API keys are bearer tokens: the server serves gRPC and web over TLS from PEM files in its configuration.</summary>
-[Collection(PlatformCollection.Name)]
+[Collection(ServerCollection.Name)]
 public sealed class TlsTests(PlatformFixture platform)
 {
     [Fact]

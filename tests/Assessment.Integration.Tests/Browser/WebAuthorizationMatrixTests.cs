@@ -10,7 +10,7 @@ namespace Assessment.Integration.Tests.Browser;
 /// county, another tenant's county and a county that exists nowhere, on the shared test tenant's open 2024 round.
 /// Another tenant's county and a missing one answer byte for byte alike; so do every county a county key may not see.
 /// </summary>
-[Collection(PlatformCollection.Name)]
+[Collection(ServerCollection.Name)]
 public sealed partial class WebAuthorizationMatrixTests(PlatformFixture platform)
 {
     private const string Assessor = "assessor", Leader = "leader", Admin = "tenant-admin", County = "county", Unit = "unit", Anonymous = "anonymous";

@@ -9,7 +9,7 @@ namespace Assessment.Integration.Tests.Browser;
 /// The workbench in a real browser against the real server: each role signs in and does its day's work end to end —
 /// a unit fills its form, the county 上报, the assessor 退回 / 审核通过 / adjusts, and the pages show it.
 /// </summary>
-[Collection(PlatformCollection.Name)]
+[Collection(ServerCollection.Name)]
 public sealed class WorkbenchTests(PlatformFixture platform, BrowserSession browser) : IClassFixture<BrowserSession>
 {
     private const int Year = 2025;

@@ -98,8 +98,28 @@ public sealed class PlatformFixture : IAsyncLifetime
     }
 }
 
+/// <summary>
+/// The tests on one shared server, in series with each other. The integration tests run in three collections, each with
+/// its own PostgreSQL and server, so that the first two run side by side: this one, <see cref="ServerCollection"/> (tests
+/// that start servers of their own, and the browser), and <see cref="SerialCollection"/> (timings that mean
+/// something), which runs alone after them.
+/// </summary>
 [CollectionDefinition(Name)]
 public sealed class PlatformCollection : ICollectionFixture<PlatformFixture>
 {
     public const string Name = "platform";
+}
+
+/// <summary>Tests that start servers of their own (lifecycle, TLS, clusters, packaging) and the browser tests, beside <see cref="PlatformCollection"/>.</summary>
+[CollectionDefinition(Name)]
+public sealed class ServerCollection : ICollectionFixture<PlatformFixture>
+{
+    public const string Name = "servers";
+}
+
+/// <summary>Chaos and rate limits: run alone, after the others, so that their timings are the platform's, not the suite's.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class SerialCollection : ICollectionFixture<PlatformFixture>
+{
+    public const string Name = "serial";
 }
