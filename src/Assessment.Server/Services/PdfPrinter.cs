@@ -22,9 +22,9 @@ public sealed class PdfOptions
 
 /// <summary>
 /// Prints HTML to PDF with headless Chromium (the Debian package; nothing is downloaded), driven over the DevTools
-/// protocol by PuppeteerSharp. One browser is kept warm and shared; prints are rationed to
-/// <see cref="PdfOptions.Concurrency"/> pages, each with JavaScript off, in a browser that has no network (a tenant's
-/// template cannot fetch anything). The document is set as the page's content rather than served through request
+/// protocol by PuppeteerSharp. One browser is kept warm and shared, each tenant printing in a browser context (and so
+/// renderer processes) of its own; prints are rationed to <see cref="PdfOptions.Concurrency"/> pages, a tenant to all
+/// but one of them, each with JavaScript off, in a browser that has no network (a tenant's template cannot fetch anything). The document is set as the page's content rather than served through request
 /// interception, which cost a fifth of a 20-county print. The browser is restarted when it dies and after
 /// <see cref="PdfOptions.RecycleAfter"/> prints.
 /// </summary>
@@ -34,7 +34,12 @@ public sealed class PdfPrinter(Microsoft.Extensions.Options.IOptions<PdfOptions>
     private readonly SemaphoreSlim _pages = new(Math.Max(1, options.Value.Concurrency));
     private readonly SemaphoreSlim _launch = new(1);
     private readonly Lazy<string?> _executable = new(() => Find(options.Value.Chromium));
-    private readonly System.Collections.Concurrent.ConcurrentStack<(IBrowser Browser, IPage Page)> _idle = new();
+    // Pages kept for the next print of the same tenant (at most one per print slot), newest last.
+    private readonly List<(IBrowser Browser, string Tenant, IPage Page)> _idle = [];
+
+    // Each tenant prints in a browser context of its own, so in renderer processes of its own: one tenant's tall
+    // document never holds the renderer another tenant's page is laid out in, and no two tenants' pages share storage.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(IBrowser, string), Lazy<Task<IBrowserContext>>> _contexts = new();
     private readonly PdfCache _cache = new();
 
     // One gate per tenant (a prefecture; a few hundred at most), taken before a print slot.
@@ -82,7 +87,7 @@ public sealed class PdfPrinter(Microsoft.Extensions.Options.IOptions<PdfOptions>
 
         try
         {
-            return await PrintInSlotAsync(html, key, budget, ct);
+            return await PrintInSlotAsync(html, tenant, key, budget, ct);
         }
         finally
         {
@@ -94,7 +99,7 @@ public sealed class PdfPrinter(Microsoft.Extensions.Options.IOptions<PdfOptions>
     public int TenantShare => Math.Max(1, Math.Max(1, _options.Concurrency) - 1);
 
     // ct is the caller's: a cancelled budget with the caller's token still live means the print overran.
-    private async Task<byte[]> PrintInSlotAsync(string html, string key, CancellationTokenSource budget, CancellationToken ct)
+    private async Task<byte[]> PrintInSlotAsync(string html, string tenant, string key, CancellationTokenSource budget, CancellationToken ct)
     {
         if (!await _pages.WaitAsync(_options.Timeout, budget.Token))
         {
@@ -105,7 +110,7 @@ public sealed class PdfPrinter(Microsoft.Extensions.Options.IOptions<PdfOptions>
         try
         {
             var browser = await BrowserAsync(budget.Token);
-            page = await PageAsync(browser, budget.Token);
+            page = await PageAsync(browser, tenant, budget.Token);
             var timeout = (int)_options.Timeout.TotalMilliseconds;
             await page.SetContentAsync(html, new SetContentOptions { Timeout = timeout, WaitUntil = [WaitUntilNavigation.Load], CancellationToken = budget.Token }).WaitAsync(budget.Token);
             var pdf = await page.PdfDataAsync(new PuppeteerSharp.PdfOptions
@@ -119,7 +124,7 @@ public sealed class PdfPrinter(Microsoft.Extensions.Options.IOptions<PdfOptions>
             }).WaitAsync(budget.Token);
             if (html.Length <= KeepPageBelow)
             {
-                _idle.Push((browser, page)); // kept for the next print: its next content replaces this document whole
+                Keep(browser, tenant, page); // for the tenant's next print: its next content replaces this document whole
                 page = null;
             }
 
@@ -158,26 +163,53 @@ public sealed class PdfPrinter(Microsoft.Extensions.Options.IOptions<PdfOptions>
         }
     }
 
-    /// <summary>An idle page of the current browser (at most one per concurrent print), or a new one.</summary>
-    private async Task<IPage> PageAsync(IBrowser browser, CancellationToken ct)
+    /// <summary>An idle page of the tenant in the current browser, or a new one in the tenant's browser context.</summary>
+    private async Task<IPage> PageAsync(IBrowser browser, string tenant, CancellationToken ct)
     {
-        while (_idle.TryPop(out var idle))
+        IPage? kept = null;
+        lock (_idle)
         {
-            if (idle.Browser == browser && !idle.Page.IsClosed)
+            var at = _idle.FindLastIndex(i => i.Browser == browser && i.Tenant == tenant && !i.Page.IsClosed);
+            if (at >= 0)
             {
-                return idle.Page;
+                kept = _idle[at].Page;
+                _idle.RemoveAt(at);
             }
-
-            await ClosePageAsync(idle.Page);
         }
 
-        var page = await browser.NewPageAsync().WaitAsync(ct);
+        if (kept is not null)
+        {
+            return kept;
+        }
+
+        var context = await _contexts.GetOrAdd((browser, tenant), _ => new Lazy<Task<IBrowserContext>>(() => browser.CreateBrowserContextAsync())).Value.WaitAsync(ct);
+        var page = await context.NewPageAsync().WaitAsync(ct);
         await page.SetJavaScriptEnabledAsync(false);
         // A document only ever prints itself: any navigation it asks for (a meta refresh, a link followed) and any
         // request is aborted, so the page keeps the content it was given.
         await page.SetRequestInterceptionAsync(true);
         page.Request += (_, e) => _ = e.Request.AbortAsync();
         return page;
+    }
+
+    /// <summary>Keeps a page for its tenant's next print; beyond one page per print slot, the oldest kept page is closed.</summary>
+    private void Keep(IBrowser browser, string tenant, IPage page)
+    {
+        IPage? evicted = null;
+        lock (_idle)
+        {
+            _idle.Add((browser, tenant, page));
+            if (_idle.Count > Math.Max(1, _options.Concurrency))
+            {
+                evicted = _idle[0].Page;
+                _idle.RemoveAt(0);
+            }
+        }
+
+        if (evicted is not null)
+        {
+            _ = ClosePageAsync(evicted);
+        }
     }
 
     private static async Task ClosePageAsync(IPage page)
@@ -284,7 +316,12 @@ public sealed class PdfPrinter(Microsoft.Extensions.Options.IOptions<PdfOptions>
 
     private async Task CloseAsync()
     {
-        _idle.Clear(); // the pages close with their browser
+        lock (_idle)
+        {
+            _idle.Clear(); // the pages and contexts close with their browser
+        }
+
+        _contexts.Clear();
         var browser = Interlocked.Exchange(ref _browser, null);
         if (browser is not null)
         {
