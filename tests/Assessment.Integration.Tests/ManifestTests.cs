@@ -97,11 +97,16 @@ public sealed class ManifestTests
         // Keys are bearer tokens: the silos serve TLS from a mounted kubernetes.io/tls secret.
         var silo = manifests.Single(m => Text(m, "kind") == "Deployment")["spec"]["template"]["spec"];
         var container = ((YamlSequenceNode)silo["containers"]).Children[0];
-        var mount = ((YamlSequenceNode)container["volumeMounts"]).Children.Single(v => Text(v, "name") == "tls");
         var siloEnv = ((YamlSequenceNode)container["env"]).Children;
-        Assert.All(new[] { "Tls__CertificateFile", "Tls__KeyFile" }, name =>
-            Assert.StartsWith(Text(mount, "mountPath")! + "/", Text(siloEnv.Single(e => Text(e, "name") == name), "value")));
-        Assert.Equal("assessment-tls", Text(((YamlSequenceNode)silo["volumes"]).Children.Single(v => Text(v, "name") == "tls"), "secret", "secretName"));
+        // Keys are bearer tokens (gRPC and web over TLS); silo-to-silo traffic is mutual TLS: both from mounted secrets,
+        // each setting naming a file inside its secret's mount.
+        foreach (var (volume, secret, prefix) in new[] { ("tls", "assessment-tls", "Tls__"), ("silo-tls", "assessment-silo-tls", "Cluster__Tls__") })
+        {
+            var mount = ((YamlSequenceNode)container["volumeMounts"]).Children.Single(v => Text(v, "name") == volume);
+            Assert.All(new[] { prefix + "CertificateFile", prefix + "KeyFile" }, name =>
+                Assert.StartsWith(Text(mount, "mountPath")! + "/", Text(siloEnv.Single(e => Text(e, "name") == name), "value")));
+            Assert.Equal(secret, Text(((YamlSequenceNode)silo["volumes"]).Children.Single(v => Text(v, "name") == volume), "secret", "secretName"));
+        }
 
         var role = manifests.Single(m => Text(m, "kind") == "Role");
         var verbs = ((YamlSequenceNode)((YamlSequenceNode)role["rules"]).Children[0]["verbs"]).Children.Select(v => ((YamlScalarNode)v).Value).ToHashSet();

@@ -114,3 +114,58 @@ public sealed class SiloTlsTests
         Assert.True(await AdmittedAsync(port, Tls(cluster, cluster)), "TLS with the cluster's certificate");
     }
 }
+
+/// <summary>Which peer certificates a silo admits, with a pinned key and with a cluster CA.</summary>
+public sealed class PeerTrustTests
+{
+    private static X509Certificate2 Make(string name, DateTimeOffset from, DateTimeOffset to, X509Certificate2? issuer = null, RSA? key = null)
+    {
+        key ??= RSA.Create(2048);
+        var request = new CertificateRequest($"CN={name}", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        if (issuer is null)
+        {
+            request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+            return request.CreateSelfSigned(from, to);
+        }
+
+        return request.Create(issuer, from, to, Guid.NewGuid().ToByteArray()).CopyWithPrivateKey(key);
+    }
+
+    private static readonly DateTimeOffset Yesterday = DateTimeOffset.UtcNow.AddDays(-1);
+    private static readonly DateTimeOffset NextMonth = DateTimeOffset.UtcNow.AddDays(30);
+
+    [Fact]
+    public void With_no_authority_a_peer_must_present_the_same_key()
+    {
+        using var key = RSA.Create(2048);
+        using var own = Make("assessment-silo", Yesterday, NextMonth, key: key);
+        var trust = Assessment.Server.Hosting.PeerTrust.For(own, null);
+        using var sameKeyRenewed = Make("another-name", Yesterday, NextMonth.AddDays(30), key: key);
+        using var stranger = Make("assessment-silo", Yesterday, NextMonth);
+        using var expired = Make("assessment-silo", Yesterday.AddDays(-30), Yesterday, key: key);
+        Assert.True(trust.Admits(own));
+        Assert.True(trust.Admits(sameKeyRenewed));
+        Assert.False(trust.Admits(stranger));
+        Assert.False(trust.Admits(expired));
+    }
+
+    [Fact]
+    public void With_an_authority_a_peer_must_hold_a_certificate_it_issued()
+    {
+        using var authority = Make("assessment-cluster-ca", Yesterday, NextMonth.AddDays(365));
+        using var otherAuthority = Make("assessment-cluster-ca", Yesterday, NextMonth.AddDays(365));
+        var dir = Directory.CreateDirectory(PostgresFixture.ScratchPath($"peer-trust-{Guid.NewGuid():N}")).FullName;
+        var caFile = Path.Combine(dir, "ca.crt");
+        File.WriteAllText(caFile, authority.ExportCertificatePem());
+
+        using var own = Make("silo-a", Yesterday, NextMonth, authority);
+        var trust = Assessment.Server.Hosting.PeerTrust.For(own, caFile);
+        using var peer = Make("silo-b", Yesterday, NextMonth, authority);
+        using var forged = Make("silo-b", Yesterday, NextMonth, otherAuthority);
+        using var selfSigned = Make("silo-b", Yesterday, NextMonth);
+        Assert.True(trust.Admits(peer));
+        Assert.False(trust.Admits(forged));
+        Assert.False(trust.Admits(selfSigned));
+        Assert.Throws<InvalidOperationException>(() => Assessment.Server.Hosting.PeerTrust.For(own, Path.Combine(dir, "missing.crt")));
+    }
+}

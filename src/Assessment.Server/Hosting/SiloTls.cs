@@ -66,7 +66,7 @@ public sealed class PeerTrust
 
         try
         {
-            return new PeerTrust(null, X509Certificate2.CreateFromPemFile(authorityFile));
+            return new PeerTrust(null, X509Certificate2.CreateFromPem(File.ReadAllText(authorityFile)));
         }
         catch (Exception ex) when (ex is IOException or System.Security.Cryptography.CryptographicException or UnauthorizedAccessException)
         {
