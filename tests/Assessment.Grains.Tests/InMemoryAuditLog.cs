@@ -9,6 +9,11 @@ public sealed class InMemoryAuditLog : IAuditLog
 {
     private readonly ConcurrentDictionary<string, SortedDictionary<int, AuditRecord>> _chains = new(StringComparer.Ordinal);
 
+    public InMemoryAuditLog() => Current = this;
+
+    /// <summary>The test cluster's log (one silo), for tests that read what the grains appended.</summary>
+    public static InMemoryAuditLog? Current { get; private set; }
+
     /// <summary>When set, the next append fails (a database that went away).</summary>
     public Func<string, bool>? FailNext { get; set; }
 

@@ -58,6 +58,25 @@ public sealed class PublicationTests(PlatformFixture platform)
             await tenant.OpenRoundAsync(server, 2024);
             await tenant.ReviewAndCloseAsync(server, 2025);
             await new AssessmentService.AssessmentServiceClient(server.Channel).PublishRoundAsync(new PublishRoundRequest { Year = 2025 }, As(tenant.Assessor));
+
+            // The round's decisions are in its own hash chain in the insert-only audit table, in order, and it verifies.
+            await using (var db = Npgsql.NpgsqlDataSource.Create(settings.ConnectionString))
+            {
+                var records = new List<Domain.Workflow.AuditRecord>();
+                await using var command = db.CreateCommand("SELECT idx, prev_hash, body, hash FROM audit_entries WHERE chain = $1 ORDER BY idx");
+                command.Parameters.AddWithValue(Assessment.Grains.Grains.RoundGrain.ChainOf(tenant.Id, 2025));
+                await using (var reader = await command.ExecuteReaderAsync())
+                {
+                    while (await reader.ReadAsync())
+                    {
+                        records.Add(new Domain.Workflow.AuditRecord(reader.GetInt32(0), reader.GetString(1), reader.GetString(2), reader.GetString(3)));
+                    }
+                }
+
+                Assert.True(Domain.Workflow.AuditChain.Verify(records).Intact);
+                Assert.Equal(["define", "open", "close", "publish"], records.Select(r => Domain.Workflow.AuditChain.Parse(r.Body).Action));
+            }
+
             var bulletins = new BulletinService.BulletinServiceClient(server.Channel);
             first = (await bulletins.RenderAsync(new RenderBulletinRequest { Year = 2025 }, As(tenant.Assessor))).DocumentNumber;
             using var call = bulletins.Download(new DownloadBulletinRequest { Year = 2025, Format = BulletinFormat.Pdf }, As(tenant.Assessor));

@@ -30,7 +30,7 @@ public sealed partial class RoundGrain
             }
 
             AddAudit("system", "upgrade", $"按新的考核流程转换：{S.Phase}，填报截止 {CountyWorkflow.Local(S.SubmissionDeadline)}", null);
-            await state.WriteOrRestoreAsync(GrainContext, logger);
+            await SaveAsync();
         }
         catch (UnavailableException ex)
         {

@@ -46,7 +46,7 @@ public sealed partial class RoundGrain
             }
 
             S.RemindersDone.AddRange(due.Select(o => o.Ticks));
-            await state.WriteOrRestoreAsync(GrainContext, logger);
+            await SaveAsync();
             logger.LogInformation("Round {Round}: reminder at deadline {Offset:+0.##;-0.##} d found {Count} units without a submission",
                 this.GetPrimaryKeyString(), offset.TotalDays, overdue.Length);
         }
@@ -101,7 +101,7 @@ public sealed partial class RoundGrain
         }
 
         S.Notifications[index] = S.Notifications[index] with { Delivered = true };
-        await state.WriteOrRestoreAsync(GrainContext, logger);
+        await SaveAsync();
         if (options.Value.ReminderOffsets.All(o => S.RemindersDone.Contains(o.Ticks)) && S.Notifications.All(n => n.Delivered))
         {
             await StopRemindersAsync();

@@ -102,7 +102,7 @@ public sealed partial class RoundGrain
         S.SchemeYaml = schemeYaml;
         S.Version++;
         AddAudit(actor, "repin_scheme", $"评分细则 {before} → {scheme.Id}", reason);
-        await state.WriteOrRestoreAsync(GrainContext, logger);
+        await SaveAsync();
         Pin(scheme);
         return Info()!;
     }
@@ -149,7 +149,7 @@ public sealed partial class RoundGrain
             await PushAsync(S.Phase, actor, scheme!);
             S.Version++;
             AddAudit(actor, "repin_catalog", $"指标目录 第 {before} 版 → 第 {chosen.Version} 版", reason);
-            await state.WriteOrRestoreAsync(GrainContext, logger);
+            await SaveAsync();
         }
         catch
         {
@@ -196,7 +196,7 @@ public sealed partial class RoundGrain
         S.QuotaOverrides[county] = reason;
         S.Version++;
         AddAudit(actor, "override_quota", $"{Names()[county]}保留{PinnedScheme!.Scale(GroupOf(county)).Quota!.Label}等次", reason);
-        await state.WriteOrRestoreAsync(GrainContext, logger);
+        await SaveAsync();
         _cache.Invalidate();
         return await GetRanking();
     }

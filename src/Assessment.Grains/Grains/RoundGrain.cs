@@ -21,6 +21,7 @@ public sealed partial class RoundGrain(
     [PersistentState("published", StorageNames.Default)] IPersistentState<PublishedRoundState> published,
     ICountyFactsStore countyFacts,
     INotificationSink notifications,
+    Assessment.Grains.Audit.IAuditLog auditLog,
     IOptions<RoundOptions> options,
     TimeProvider clock,
     ILogger<RoundGrain> logger) : Grain, IRoundGrain, IRemindable
@@ -39,7 +40,7 @@ public sealed partial class RoundGrain(
 
     private RoundState S => state.State;
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         (_tenant, _year) = GrainKeys.ParseRound(this.GetPrimaryKeyString());
         _catalog = IndicatorCatalog.FromText(S.CatalogYaml);
@@ -57,7 +58,8 @@ public sealed partial class RoundGrain(
                 new GrainTimerCreationOptions(TimeSpan.Zero, Timeout.InfiniteTimeSpan));
         }
 
-        return Task.CompletedTask;
+        // Entries a previous activation stored but could not append yet.
+        await FlushAuditAsync();
     }
 
     public async Task<RoundInfo> Define(RoundDefinition definition, string actor)
@@ -104,7 +106,7 @@ public sealed partial class RoundGrain(
         S.ReviewDeadline = definition.ReviewDeadline;
         S.Version++;
         AddAudit(actor, "define", $"{_year} 年度考核草案：评分细则 {scheme.Id}，指标目录第 {chosen.Version} 版，{definition.Counties.Length} 个县（区），填报截止 {CountyWorkflow.Local(definition.SubmissionDeadline)}", null);
-        await state.WriteOrRestoreAsync(GrainContext, logger);
+        await SaveAsync();
         _catalog = chosenCatalog;
         Pin(scheme);
         return Info()!;
@@ -123,7 +125,7 @@ public sealed partial class RoundGrain(
         S.OpenedAt = clock.GetUtcNow();
         S.Version++;
         AddAudit(actor, "open", $"开启 {_year} 年度考核，固定评分细则 {PinnedScheme.Id} 与 {S.Counties.Length} 个县（区）的名单", null);
-        await state.WriteOrRestoreAsync(GrainContext, logger);
+        await SaveAsync();
         await this.RegisterOrUpdateReminder(ReminderName, options.Value.ReminderPeriod, options.Value.ReminderPeriod);
         return Info()!;
     }
@@ -135,7 +137,7 @@ public sealed partial class RoundGrain(
         S.Phase = RoundPhase.Closed;
         S.Version++;
         AddAudit(actor, "close", $"{_year} 年度考核截止填报", null);
-        await state.WriteOrRestoreAsync(GrainContext, logger);
+        await SaveAsync();
         return Info()!;
     }
 
@@ -166,7 +168,7 @@ public sealed partial class RoundGrain(
         S.Phase = RoundPhase.Published;
         S.Version++;
         AddAudit(actor, "publish", $"发布 {_year} 年度考核结果（评分细则 {PinnedScheme!.Id}），锚定 {S.PublishedHeads.Count} 个县（区）的审计链", null);
-        await state.WriteOrRestoreAsync(GrainContext, logger);
+        await SaveAsync();
         await StopRemindersAsync();
         return Info()!;
     }
@@ -238,12 +240,53 @@ public sealed partial class RoundGrain(
         }
     }
 
+    /// <summary>
+    /// Records a decision: in the round's hash chain (stored with the next state write, then appended to the insert-only
+    /// audit log, like a county's entries) and in the short list the round shows.
+    /// </summary>
     private void AddAudit(string actor, string action, string detail, string? reason)
     {
-        S.Audit.Add(new RoundAuditEntry(clock.GetUtcNow(), actor, action, detail, reason));
+        var at = clock.GetUtcNow();
+        var record = AuditChain.Next(new AuditHead(S.AuditCount, S.AuditHash), new AuditEvent(at, actor, action, "round", null, detail, reason));
+        S.PendingAudit.Add(record);
+        S.AuditCount = record.Index + 1;
+        S.AuditHash = record.Hash;
+        S.Audit.Add(new RoundAuditEntry(at, actor, action, detail, reason));
         if (S.Audit.Count > MaxAudit)
         {
             S.Audit.RemoveRange(0, S.Audit.Count - MaxAudit);
+        }
+    }
+
+    /// <summary>The round's audit chain in the audit log: "tenant/year/round" (county chains are "tenant/county/year").</summary>
+    public static string ChainOf(string tenant, int year) => $"{GrainKeys.Round(tenant, year)}/round";
+
+    /// <summary>Writes the round's state, then appends the decisions it recorded to the audit log.</summary>
+    private async Task SaveAsync()
+    {
+        await state.WriteOrRestoreAsync(GrainContext, logger);
+        await FlushAuditAsync();
+    }
+
+    /// <summary>
+    /// Appends the stored entries to the audit log and forgets them in memory (the stored state keeps them until the
+    /// next write: appending them again is a no-op). A failure is logged; the next write or activation retries.
+    /// </summary>
+    private async Task FlushAuditAsync()
+    {
+        if (S.PendingAudit.Count == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            await auditLog.AppendAsync(ChainOf(_tenant, _year), [.. S.PendingAudit]);
+            S.PendingAudit.Clear();
+        }
+        catch (Exception ex)
+        {
+            logger.LogError(ex, "Round {Tenant}/{Year}: appending {Count} stored audit entries failed; will retry with the next write", _tenant, _year, S.PendingAudit.Count);
         }
     }
 

@@ -14,7 +14,7 @@ public sealed class RoundState
     [Id(3)] public bool LegacyPublished { get; set; }
     /// <summary>Counties granted the quota grade at a tie, with the reason (the audit entry holds who and when).</summary>
     [Id(4)] public Dictionary<string, string> QuotaOverrides { get; set; } = new(StringComparer.Ordinal);
-    /// <summary>Round-level changes; a handful per year.</summary>
+    /// <summary>The latest round-level decisions, for display; every decision is also in the round's audit chain.</summary>
     [Id(5)] public List<RoundAuditEntry> Audit { get; set; } = [];
     [Id(6)] public RoundPhase Phase { get; set; }
     [Id(7)] public DateTimeOffset SubmissionDeadline { get; set; }
@@ -31,6 +31,12 @@ public sealed class RoundState
     [Id(13)] public int CatalogVersion { get; set; }
     /// <summary>That version's text; null for the national default (version 1), which the platform ships.</summary>
     [Id(14)] public string? CatalogYaml { get; set; }
+    /// <summary>Entries in the round's audit chain (every decision: define, open, close, re-pins, quota, publish).</summary>
+    [Id(15)] public int AuditCount { get; set; }
+    /// <summary>The chain's last hash.</summary>
+    [Id(16)] public string AuditHash { get; set; } = AuditChain.Genesis;
+    /// <summary>Entries stored with this state and not yet appended to the audit log (the next write or activation does).</summary>
+    [Id(17)] public List<AuditRecord> PendingAudit { get; set; } = [];
 }
 
 /// <summary>
