@@ -140,6 +140,10 @@ public sealed class TenantGuard(IOptions<TenantGuardOptions> options, ILogger<Te
     private static bool TenantScoped(object grain) =>
         grain is ITenantGrain or ICatalogGrain or IRoundGrain or ICountyGrain or IUnitGrain or IBulletinGrain or IDocumentNumberGrain;
 
+    // The source is what the calling client says it is: a client that connects through a gateway chooses its own id,
+    // and could pass for the hosted client or a grain. The guard's outside-client rule catches honest or careless
+    // clients; the perimeter is that no gateway is opened, that outside Kubernetes the silo listens on loopback only, and
+    // that in Kubernetes every connection to the silo is mutual TLS with the cluster's certificate.
     private static CallOrigin Origin(GrainId? source)
     {
         if (source is not { } id || !GrainTypePrefix.IsClient(id))

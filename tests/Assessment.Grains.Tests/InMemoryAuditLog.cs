@@ -14,7 +14,7 @@ public sealed class InMemoryAuditLog : IAuditLog
     /// <summary>The test cluster's log (one silo), for tests that read what the grains appended.</summary>
     public static InMemoryAuditLog? Current { get; private set; }
 
-    /// <summary>When set, the next append fails (a database that went away).</summary>
+    /// <summary>While set, appends of the chains it selects fail (a database that went away).</summary>
     public Func<string, bool>? FailNext { get; set; }
 
     public Task AppendAsync(string chain, IReadOnlyList<AuditRecord> records)

@@ -113,4 +113,31 @@ public sealed class BulletinPdfTests
         Assert.True(tallDoneBeforeQuiet <= 1, $"{tallDoneBeforeQuiet} of the busy tenant's prints finished before the quiet tenant's");
         Assert.Equal("%PDF"u8.ToArray(), quiet[..4]);
     }
+
+    [Fact]
+    public async Task A_print_that_overruns_closes_only_its_own_tenants_renderer()
+    {
+        await using var printer = new PdfPrinter(Microsoft.Extensions.Options.Options.Create(new Server.Services.PdfOptions { Concurrency = 2, Timeout = TimeSpan.FromSeconds(3) }),
+            NullLogger<PdfPrinter>.Instance);
+        await printer.PrintAsync("<!doctype html><meta charset=utf-8><p>预热</p>", "quiet");
+        var starts = printer.BrowserStarts;
+
+        // Far more than three seconds of layout for one tenant, while another tenant keeps printing small documents.
+        var huge = "<!doctype html><meta charset=utf-8><body>" +
+            string.Concat(Enumerable.Range(1, 6000).Select(i => $"<p style='page-break-after:always'>第{i}页</p>")) + "</body>";
+        var overrun = Assert.ThrowsAsync<ResourceExhaustedException>(() => printer.PrintAsync(huge, "busy"));
+        var quiet = new List<byte[]>();
+        while (!overrun.IsCompleted && quiet.Count < 200)
+        {
+            quiet.Add(await printer.PrintAsync($"<!doctype html><meta charset=utf-8><p>他市第{quiet.Count}份</p>", "quiet"));
+        }
+
+        await overrun;
+        Assert.NotEmpty(quiet);
+        // The other tenant's page lived through the overrun (its browser was not restarted), and the busy tenant prints again.
+        var after = await printer.PrintAsync("<!doctype html><meta charset=utf-8><p>他市又一份</p>", "quiet");
+        var again = await printer.PrintAsync("<!doctype html><meta charset=utf-8><p>本市的短通报</p>", "busy");
+        Assert.All(quiet.Append(after).Append(again), pdf => Assert.Equal("%PDF"u8.ToArray(), pdf[..4]));
+        Assert.Equal(starts, printer.BrowserStarts);
+    }
 }

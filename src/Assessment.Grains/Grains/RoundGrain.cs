@@ -58,6 +58,16 @@ public sealed partial class RoundGrain(
                 new GrainTimerCreationOptions(TimeSpan.Zero, Timeout.InfiniteTimeSpan));
         }
 
+        if (S.AuditCount == 0 && S.Audit.Count > 0 && S.PendingAudit.Count == 0)
+        {
+            // A round stored before its decisions had a chain: the decisions it shows start the chain, as they were
+            // recorded. The same list gives the same entries, so doing this again before the next write appends nothing new.
+            foreach (var entry in S.Audit)
+            {
+                Chain(entry);
+            }
+        }
+
         // Entries a previous activation stored but could not append yet.
         await FlushAuditAsync();
     }
@@ -246,16 +256,22 @@ public sealed partial class RoundGrain(
     /// </summary>
     private void AddAudit(string actor, string action, string detail, string? reason)
     {
-        var at = clock.GetUtcNow();
-        var record = AuditChain.Next(new AuditHead(S.AuditCount, S.AuditHash), new AuditEvent(at, actor, action, "round", null, detail, reason));
-        S.PendingAudit.Add(record);
-        S.AuditCount = record.Index + 1;
-        S.AuditHash = record.Hash;
-        S.Audit.Add(new RoundAuditEntry(at, actor, action, detail, reason));
+        var entry = new RoundAuditEntry(clock.GetUtcNow(), actor, action, detail, reason);
+        Chain(entry);
+        S.Audit.Add(entry);
         if (S.Audit.Count > MaxAudit)
         {
             S.Audit.RemoveRange(0, S.Audit.Count - MaxAudit);
         }
+    }
+
+    private void Chain(RoundAuditEntry entry)
+    {
+        var record = AuditChain.Next(new AuditHead(S.AuditCount, S.AuditHash),
+            new AuditEvent(entry.At, entry.Actor, entry.Action, "round", null, entry.Detail, entry.Reason));
+        S.PendingAudit.Add(record);
+        S.AuditCount = record.Index + 1;
+        S.AuditHash = record.Hash;
     }
 
     /// <summary>The round's audit chain in the audit log: "tenant/year/round" (county chains are "tenant/county/year").</summary>

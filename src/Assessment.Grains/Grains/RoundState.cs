@@ -14,7 +14,8 @@ public sealed class RoundState
     [Id(3)] public bool LegacyPublished { get; set; }
     /// <summary>Counties granted the quota grade at a tie, with the reason (the audit entry holds who and when).</summary>
     [Id(4)] public Dictionary<string, string> QuotaOverrides { get; set; } = new(StringComparer.Ordinal);
-    /// <summary>The latest round-level decisions, for display; every decision is also in the round's audit chain.</summary>
+    /// <summary>The latest round-level decisions, for display; every decision is also in the round's audit chain (a round
+    /// stored before the chain existed has its earlier decisions copied into it from this list on activation).</summary>
     [Id(5)] public List<RoundAuditEntry> Audit { get; set; } = [];
     [Id(6)] public RoundPhase Phase { get; set; }
     [Id(7)] public DateTimeOffset SubmissionDeadline { get; set; }

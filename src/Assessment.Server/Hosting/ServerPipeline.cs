@@ -38,9 +38,11 @@ public static class ServerPipeline
         // Routing after the error pages, so a re-executed error page is routed afresh.
         app.UseRouting();
         app.UseAuthentication();
-        app.UseMiddleware<TenantContextMiddleware>();
         app.UseRateLimiter();
         app.UseAuthorization();
+        // After authorization: the web pages' policies authenticate their session scheme again, and the user they act
+        // as is the one whose tenant the request's grain calls must carry.
+        app.UseMiddleware<TenantContextMiddleware>();
         app.MapGrpcService<SubmissionGrpcService>();
         app.MapGrpcService<AssessmentGrpcService>();
         app.MapGrpcService<BulletinGrpcService>();

@@ -51,6 +51,11 @@ public sealed class PdfPrinter(Microsoft.Extensions.Options.IOptions<PdfOptions>
     /// <summary>Prints attempted, failed ones included (a document found in the cache is not attempted again).</summary>
     public int Printed => Volatile.Read(ref _prints);
 
+    /// <summary>Browsers started (the first, and every restart after one died or was recycled).</summary>
+    public int BrowserStarts => Volatile.Read(ref _launches);
+
+    private int _launches;
+
     /// <summary>A page that printed a larger document is closed, not kept: it would hold that document's memory.</summary>
     private const int KeepPageBelow = 1_000_000;
 
@@ -77,16 +82,18 @@ public sealed class PdfPrinter(Microsoft.Extensions.Options.IOptions<PdfOptions>
             return cached;
         }
 
-        using var budget = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        budget.CancelAfter(_options.Timeout);
+        // The wait for the tenant's share is its own: a tenant's queued prints must not start their print already late
+        // (an overrun print is abandoned, its tenant's renderer closed).
         var share = _tenants.GetOrAdd(tenant, _ => new SemaphoreSlim(TenantShare));
-        if (!await share.WaitAsync(_options.Timeout, budget.Token))
+        if (!await share.WaitAsync(_options.Timeout, ct))
         {
             throw new ResourceExhaustedException("本市（州）的 PDF 生成繁忙，请稍后重试。");
         }
 
         try
         {
+            using var budget = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            budget.CancelAfter(_options.Timeout);
             return await PrintInSlotAsync(html, tenant, key, budget, ct);
         }
         finally
@@ -107,9 +114,10 @@ public sealed class PdfPrinter(Microsoft.Extensions.Options.IOptions<PdfOptions>
         }
 
         IPage? page = null;
+        IBrowser? browser = null;
         try
         {
-            var browser = await BrowserAsync(budget.Token);
+            browser = await BrowserAsync(budget.Token);
             page = await PageAsync(browser, tenant, budget.Token);
             var timeout = (int)_options.Timeout.TotalMilliseconds;
             await page.SetContentAsync(html, new SetContentOptions { Timeout = timeout, WaitUntil = [WaitUntilNavigation.Load], CancellationToken = budget.Token }).WaitAsync(budget.Token);
@@ -133,15 +141,22 @@ public sealed class PdfPrinter(Microsoft.Extensions.Options.IOptions<PdfOptions>
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
-            await RestartAsync(); // a print that overran may have left the browser busy
+            // A print that overran may have left its renderer busy: that tenant's context goes (its pages with it), the
+            // browser and the other tenants' prints stay.
+            page = null;
+            if (browser is not null)
+            {
+                await DropContextAsync(browser, tenant);
+            }
+
             throw new ResourceExhaustedException($"PDF 生成超过 {_options.Timeout.TotalSeconds:0} 秒，已中止。");
         }
-        catch (Exception ex) when (ex is PuppeteerException or TimeoutException or IOException)
+        catch (Exception ex) when (ex is PuppeteerException or TimeoutException or IOException or ObjectDisposedException)
         {
-            // Only a browser that is gone is restarted: one document that fails (its page closed below) must not cut
-            // off the other tenants' prints running in the same browser.
+            // Only a browser that is gone is restarted, and only the one this print used: one document that fails (its
+            // page closed below) must not cut off the other tenants' prints running in the same browser.
             logger.LogError(ex, "PDF printing failed");
-            if (_browser is not { IsConnected: true })
+            if (browser is not null && ReferenceEquals(_browser, browser) && !browser.IsConnected)
             {
                 await RestartAsync();
             }
@@ -182,14 +197,60 @@ public sealed class PdfPrinter(Microsoft.Extensions.Options.IOptions<PdfOptions>
             return kept;
         }
 
-        var context = await _contexts.GetOrAdd((browser, tenant), _ => new Lazy<Task<IBrowserContext>>(() => browser.CreateBrowserContextAsync())).Value.WaitAsync(ct);
+        if (!ReferenceEquals(_browser, browser))
+        {
+            throw new ObjectDisposedException("browser", "The browser was restarted during this print.");
+        }
+
+        var creating = _contexts.GetOrAdd((browser, tenant), _ => new Lazy<Task<IBrowserContext>>(() => browser.CreateBrowserContextAsync()));
+        IBrowserContext context;
+        try
+        {
+            context = await creating.Value.WaitAsync(ct);
+        }
+        catch
+        {
+            _contexts.TryRemove(new KeyValuePair<(IBrowser, string), Lazy<Task<IBrowserContext>>>((browser, tenant), creating)); // the next print tries again
+            throw;
+        }
+
         var page = await context.NewPageAsync().WaitAsync(ct);
-        await page.SetJavaScriptEnabledAsync(false);
-        // A document only ever prints itself: any navigation it asks for (a meta refresh, a link followed) and any
-        // request is aborted, so the page keeps the content it was given.
-        await page.SetRequestInterceptionAsync(true);
-        page.Request += (_, e) => _ = e.Request.AbortAsync();
-        return page;
+        try
+        {
+            await page.SetJavaScriptEnabledAsync(false);
+            // A document only ever prints itself: any navigation it asks for (a meta refresh, a link followed) and any
+            // request is aborted, so the page keeps the content it was given.
+            await page.SetRequestInterceptionAsync(true);
+            page.Request += (_, e) => _ = e.Request.AbortAsync();
+            return page;
+        }
+        catch
+        {
+            await ClosePageAsync(page);
+            throw;
+        }
+    }
+
+    /// <summary>Closes a tenant's browser context (and so its pages and renderers); its next print makes a new one.</summary>
+    private async Task DropContextAsync(IBrowser browser, string tenant)
+    {
+        lock (_idle)
+        {
+            _idle.RemoveAll(i => i.Browser == browser && i.Tenant == tenant);
+        }
+
+        if (_contexts.TryRemove((browser, tenant), out var creating) && creating.IsValueCreated)
+        {
+            try
+            {
+                var context = await creating.Value.WaitAsync(TimeSpan.FromSeconds(5));
+                await context.CloseAsync().WaitAsync(TimeSpan.FromSeconds(10));
+            }
+            catch (Exception ex) when (ex is PuppeteerException or TimeoutException or IOException or ObjectDisposedException)
+            {
+                logger.LogWarning("A tenant's browser context did not close cleanly ({Error})", ex.GetType().Name);
+            }
+        }
     }
 
     /// <summary>Keeps a page for its tenant's next print; beyond one page per print slot, the oldest kept page is closed.</summary>
@@ -270,6 +331,7 @@ public sealed class PdfPrinter(Microsoft.Extensions.Options.IOptions<PdfOptions>
             }
 
             _browser = await Puppeteer.LaunchAsync(options).WaitAsync(ct);
+            Interlocked.Increment(ref _launches);
             return _browser;
         }
         finally
