@@ -34,40 +34,37 @@ public sealed class TenantGuardTests(ClusterFixture fixture)
     }
 }
 
-/// <summary>The guard's rule on its own, over every combination of who calls, for whom, and on which path.</summary>
+/// <summary>The guard's rule on its own: who calls, for whom, on which path.</summary>
 public sealed class TenantGuardRuleTests
 {
-    public static TheoryData<string?, string?, string?, TenantGuard.CallOrigin, bool, TenantGuard.Verdict> Cases()
-    {
-        var data = new TheoryData<string?, string?, string?, TenantGuard.CallOrigin, bool, TenantGuard.Verdict>();
-        string?[] owners = [null, "alpha"];
-        string?[] tenants = [null, "alpha", "beta", "alph", "alpha/c1"];
-        string?[] paths = [null, SystemPaths.Operator, "seed", "", "Operator"];
-        foreach (var owner in owners)
-        foreach (var tenant in tenants)
-        foreach (var path in paths)
-        foreach (var origin in Enum.GetValues<TenantGuard.CallOrigin>())
-        foreach (var admitOutside in new[] { false, true })
-        {
-            data.Add(owner, tenant, path, origin, admitOutside, Expected(owner, tenant, path, origin, admitOutside));
-        }
+    private const TenantGuard.CallOrigin Cluster = TenantGuard.CallOrigin.Cluster;
+    private const TenantGuard.CallOrigin Hosted = TenantGuard.CallOrigin.HostedClient;
+    private const TenantGuard.CallOrigin Outside = TenantGuard.CallOrigin.OutsideClient;
+    private const TenantGuard.Verdict Admit = TenantGuard.Verdict.Admit;
+    private const TenantGuard.Verdict Refuse = TenantGuard.Verdict.Refuse;
 
-        return data;
-    }
-
-    // The rule written out as a table of refusals: anything not refused is admitted.
-    private static TenantGuard.Verdict Expected(string? owner, string? tenant, string? path, TenantGuard.CallOrigin origin, bool admitOutside)
-    {
-        var refused =
-            (origin == TenantGuard.CallOrigin.OutsideClient && !admitOutside)
-            || (owner is not null && tenant is not null && tenant != owner)
-            || (owner is not null && tenant is null && path is not null && path != SystemPaths.Operator)
-            || (owner is not null && tenant is null && path is null && origin != TenantGuard.CallOrigin.Cluster);
-        return refused ? TenantGuard.Verdict.Refuse : TenantGuard.Verdict.Admit;
-    }
-
+    // Written case by case, not derived: owner (null = a grain not keyed by tenant), tenant acted for, system path,
+    // where the call comes from, whether outside clients are admitted, and the verdict.
     [Theory]
-    [MemberData(nameof(Cases))]
+    [InlineData("alpha", "alpha", null, Hosted, false, Admit)]             // a request for its own tenant
+    [InlineData("alpha", "beta", null, Hosted, false, Refuse)]             // for another tenant
+    [InlineData("alpha", "alph", null, Hosted, false, Refuse)]             // a prefix is not the tenant
+    [InlineData("alpha", "alpha/c1", null, Hosted, false, Refuse)]         // nor a key of the tenant
+    [InlineData("alpha", "beta", "operator", Hosted, false, Refuse)]       // a tenant wins over a path: still another tenant
+    [InlineData("alpha", null, null, Hosted, false, Refuse)]               // the server's client naming nobody
+    [InlineData("alpha", null, "operator", Hosted, false, Admit)]          // the operator's path
+    [InlineData("alpha", null, "seed", Hosted, false, Refuse)]             // a path the platform does not have
+    [InlineData("alpha", null, "Operator", Hosted, false, Refuse)]         // paths are exact
+    [InlineData("alpha", null, "", Hosted, false, Refuse)]
+    [InlineData("alpha", null, null, Cluster, false, Admit)]               // a grain continuing a call, a reminder
+    [InlineData("alpha", "beta", null, Cluster, false, Refuse)]            // ... but not for another tenant
+    [InlineData(null, null, null, Hosted, false, Admit)]                   // credentials: not keyed by tenant
+    [InlineData(null, "beta", null, Hosted, false, Admit)]
+    [InlineData(null, null, null, Outside, false, Refuse)]                 // an outside client: nothing at all
+    [InlineData("alpha", "alpha", null, Outside, false, Refuse)]           // whatever it claims
+    [InlineData("alpha", null, "operator", Outside, false, Refuse)]
+    [InlineData("alpha", "alpha", null, Outside, true, Admit)]             // the grain test cluster's client
+    [InlineData("alpha", null, null, Outside, true, Refuse)]               // ... which still names a tenant
     public void Decides(string? owner, string? tenant, string? path, TenantGuard.CallOrigin origin, bool admitOutside, TenantGuard.Verdict expected) =>
         Assert.Equal(expected, TenantGuard.Decide(owner, tenant, path, origin, admitOutside));
 
