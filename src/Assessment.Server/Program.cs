@@ -13,11 +13,8 @@ if (args is [ReportReaderProcess.Argument, var reportName])
 }
 
 var builder = WebApplication.CreateBuilder(args);
-builder.Logging.AddSimpleConsole(o =>
-{
-    o.SingleLine = true;
-    o.TimestampFormat = "HH:mm:ss ";
-});
+builder.Logging.AddConsole(o => o.FormatterName = PlatformConsoleFormatter.FormatterName)
+    .AddConsoleFormatter<PlatformConsoleFormatter, Microsoft.Extensions.Logging.Console.ConsoleFormatterOptions>();
 
 var platform = Bind<PlatformOptions>(builder.Configuration, "");
 var databaseOptions = Bind<DatabaseOptions>(builder.Configuration, DatabaseOptions.Section);
