@@ -330,7 +330,9 @@ public sealed class PdfPrinter(Microsoft.Extensions.Options.IOptions<PdfOptions>
                 options.Env[name] = value;
             }
 
-            _browser = await Puppeteer.LaunchAsync(options).WaitAsync(ct);
+            // Not cut short by the print that happened to ask first: the browser serves every print after it, and a
+            // launch abandoned half way would leave a Chromium nobody closes (Puppeteer bounds the launch itself).
+            _browser = await Puppeteer.LaunchAsync(options);
             Interlocked.Increment(ref _launches);
             return _browser;
         }
