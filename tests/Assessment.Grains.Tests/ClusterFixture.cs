@@ -101,6 +101,9 @@ public static class Faults
 
     public static bool StorageDown { get => _storageDown; set => _storageDown = value; }
 
+    /// <summary>Round keys whose stored state reads as from before rounds had an audit chain.</summary>
+    public static readonly System.Collections.Concurrent.ConcurrentBag<string> RoundsWithoutChain = [];
+
     /// <summary>Fails only the county grains' writes: units store, counties cannot.</summary>
     public static bool CountyStorageDown { get => _countyStorageDown; set => _countyStorageDown = value; }
 
@@ -111,10 +114,22 @@ public static class Faults
 /// <summary>A grain storage that fails writes while <see cref="Faults.StorageDown"/> is set.</summary>
 internal sealed class FlakyStorage(IGrainStorage inner) : IGrainStorage
 {
-    public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
-        Faults.CountyReadDown && stateName == "county"
-            ? throw new IOException("storage read down (injected)")
-            : inner.ReadStateAsync(stateName, grainId, grainState);
+    public async Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    {
+        if (Faults.CountyReadDown && stateName == "county")
+        {
+            throw new IOException("storage read down (injected)");
+        }
+
+        await inner.ReadStateAsync(stateName, grainId, grainState);
+        if (grainState.State is RoundState round && Faults.RoundsWithoutChain.Contains(grainId.Key.ToString()!))
+        {
+            // As a round stored before its decisions had a chain reads.
+            round.AuditCount = 0;
+            round.AuditHash = Assessment.Domain.Workflow.AuditChain.Genesis;
+            round.PendingAudit = [];
+        }
+    }
 
     public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
         Faults.StorageDown || (Faults.CountyStorageDown && stateName == "county")

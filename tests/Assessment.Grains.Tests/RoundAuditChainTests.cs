@@ -40,4 +40,36 @@ public sealed class RoundAuditChainTests(ClusterFixture fixture)
         Assert.Equal(info.Audit.Select(a => a.Detail), records.Select(r => AuditChain.Parse(r.Body).After));
         Assert.All(records, r => Assert.Equal(TestRounds.Actor, AuditChain.Parse(r.Body).Actor));
     }
+
+    [Fact]
+    public async Task A_round_stored_before_the_chain_starts_it_from_the_decisions_it_shows()
+    {
+        var tenant = $"l{Guid.NewGuid():N}"[..12];
+        var chain = RoundGrain.ChainOf(tenant, 2025);
+        var log = InMemoryAuditLog.Current!;
+        // Defined and opened while the log is away, then read back as a round from before the chain: nothing of it is
+        // in the log, and the state has no chain.
+        log.FailNext = c => c == chain;
+        var round = await TestRounds.OpenAsync(fixture.Grains, tenant, 2025, ["c1"]);
+        log.FailNext = null;
+        Faults.RoundsWithoutChain.Add(GrainKeys.Round(tenant, 2025));
+        await round.Cast<Orleans.Core.Internal.IGrainManagementExtension>().DeactivateOnIdle();
+        Assert.Empty(await log.ReadAsync(chain, 0, int.MaxValue));
+
+        // The next activation copies the two decisions it shows into the chain; the next decision follows them.
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        IReadOnlyList<AuditRecord> records;
+        do
+        {
+            await Task.Delay(100);
+            await round.GetInfo();
+            records = await log.ReadAsync(chain, 0, int.MaxValue);
+        }
+        while (records.Count < 2 && DateTime.UtcNow < deadline);
+
+        await round.Close(TestRounds.Actor);
+        records = await log.ReadAsync(chain, 0, int.MaxValue);
+        Assert.True(AuditChain.Verify(records).Intact);
+        Assert.Equal(["define", "open", "close"], records.Select(r => AuditChain.Parse(r.Body).Action));
+    }
 }
