@@ -8,6 +8,9 @@ namespace Assessment.Workbooks;
 /// <summary>One unit's row of a prefecture table: where it is in the sheet, whom it names, and its values by column.</summary>
 public sealed record ImportSheetRow(int Row, string County, string Unit, IReadOnlyList<(string Code, FilledValue Value, string Column)> Values);
 
+/// <summary>One unit's row of a table to write: whom it names (the county's own figures when <see cref="IsCountySelf"/>) and the values it has now.</summary>
+public sealed record ImportTemplateRow(string CountyId, string CountyName, string UnitId, string UnitName, bool IsCountySelf, IReadOnlyDictionary<string, double> Values);
+
 /// <summary>A prefecture table as read: the rows that may be sent and every cell problem (those rows are not sent).</summary>
 public sealed record ImportTable(IReadOnlyList<ImportSheetRow> Rows, IReadOnlyList<CellProblem> Problems, IReadOnlyDictionary<string, string> ColumnOfCode, int SkippedEmpty);
 
@@ -22,19 +25,55 @@ public static partial class ImportWorkbook
     public const string UnitHeader = "单位";
     private static readonly string[] SelfWords = ["本级", "县本级", "区本级", "self"];
 
-    /// <summary>An empty table with every indicator a unit or a county reports as a column, for assessors to fill.</summary>
-    public static void WriteTemplate(IndicatorCatalog catalog, int year, Stream output)
+    /// <summary>
+    /// The table for assessors to correct and import: every indicator a unit or a county reports as a column, a row per
+    /// unit given (and per county's own figures) with the values it has now. Importing it unchanged changes nothing;
+    /// a corrected cell is stored for its unit. A county or unit is named by its name unless another of its kind
+    /// (a unit of the same county) shares it (then by id), so that the import finds the same unit.
+    /// </summary>
+    public static void WriteTemplate(IndicatorCatalog catalog, int year, IEnumerable<ImportTemplateRow> units, Stream output)
     {
         var sheet = new SheetBuilder();
         var indicators = catalog.Indicators.Where(i => i.AcceptsFrom(IndicatorSource.Unit) || i.AcceptsFrom(IndicatorSource.County)).ToList();
-        sheet.Add(1, ($"{year.ToString(CultureInfo.InvariantCulture)} 年度全市汇总表：每行一个单位；“单位”填单位标识或名称，县（区）自身的数值填“本级”；留空的单元格不改变已报数值。", SheetStyle.Note));
+        sheet.Add(1, ($"{year.ToString(CultureInfo.InvariantCulture)} 年度全市汇总表：每行一个单位，已预填各单位现有数值；改正或补填单元格后用 assess import 导入。“单位”填单位标识或名称，县（区）自身的数值填“本级”；留空的单元格不改变已报数值。", SheetStyle.Note));
         sheet.Add(2, SheetStyle.Header, [CountyHeader, UnitHeader, .. indicators.Select(i => $"{i.Name}（{i.Code}）")]);
+        uint number = 3;
+        var rows = units.ToList();
+        var sharedCounties = Ambiguous(rows.DistinctBy(u => u.CountyId).Select(u => (u.CountyId, u.CountyName)));
+        foreach (var county in rows.GroupBy(u => u.CountyId, StringComparer.Ordinal))
+        {
+            var shared = Ambiguous(county.Where(u => !u.IsCountySelf).Select(u => (u.UnitId, u.UnitName)));
+            foreach (var unit in county)
+            {
+                var cells = new (object? Value, SheetStyle Style)[indicators.Count + 2];
+                cells[0] = (sharedCounties.Contains(unit.CountyName) ? unit.CountyId : unit.CountyName, SheetStyle.Text);
+                cells[1] = (unit.IsCountySelf ? SelfWords[0] : shared.Contains(unit.UnitName) || SelfWords.Contains(unit.UnitName, StringComparer.OrdinalIgnoreCase) ? unit.UnitId : unit.UnitName, SheetStyle.Text);
+                for (var c = 0; c < indicators.Count; c++)
+                {
+                    var value = unit.Values.TryGetValue(indicators[c].Code, out var v) ? (object)(indicators[c].Kind == IndicatorKind.Flag ? (v == 1 ? "是" : "否") : v) : null;
+                    cells[c + 2] = (value, SheetStyle.Input);
+                }
+
+                sheet.Add(number++, cells);
+            }
+        }
+
         for (var c = 0; c < indicators.Count + 2; c++)
         {
             sheet.Width(c, c < 2 ? 14 : 16);
         }
 
         sheet.Save(output, "全市汇总", 3);
+    }
+
+    /// <summary>Names the import would not resolve to their own entry: shared by two, or equal to another's id (ids match first).</summary>
+    private static HashSet<string> Ambiguous(IEnumerable<(string Id, string Name)> entries)
+    {
+        var list = entries.ToList();
+        var ids = list.Select(e => e.Id).ToHashSet(StringComparer.Ordinal);
+        return list.GroupBy(e => e.Name, StringComparer.Ordinal)
+            .Where(g => g.Count() > 1 || g.Any(e => e.Id != e.Name && ids.Contains(e.Name)))
+            .Select(g => g.Key).ToHashSet(StringComparer.Ordinal);
     }
 
     public static ImportTable Read(byte[] bytes, IndicatorCatalog catalog) => WorkbookReader.Guarded(() => ReadTable(bytes, catalog));

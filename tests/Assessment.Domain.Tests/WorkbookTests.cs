@@ -295,6 +295,60 @@ public sealed class WorkbookTests
     }
 
     [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void A_prefilled_table_reads_back_as_the_same_units_and_values_whatever_their_names(int seed)
+    {
+        // Generated rosters whose names collide the ways a real one can: two units of a county with one name, a unit
+        // named like another's id or like 本级, two counties with one name. Every row must read back naming the unit it
+        // was written for, with its values exactly (flags as 是/否), and a unit without values as an empty row.
+        var random = new Random(seed);
+        string[] names = ["司法局", "公安局", "u1", "本级", "市场监管局"];
+        var units = new List<ImportTemplateRow>();
+        var expected = new Dictionary<(string County, string Unit), (string CountyId, string UnitId, Dictionary<string, double> Values)>();
+        for (var c = 0; c < 3; c++)
+        {
+            var countyId = $"c{c}";
+            var countyName = c < 2 && seed % 2 == 0 ? "同名县" : $"县{c}";
+            units.Add(new ImportTemplateRow(countyId, countyName, "self", "本级", true, new Dictionary<string, double> { ["org.meetings"] = c + 1 }));
+            for (var u = 0; u < 5; u++)
+            {
+                var values = new Dictionary<string, double>(StringComparer.Ordinal);
+                if (random.Next(4) > 0)
+                {
+                    values["legalaid.cases"] = random.Next(0, 500);
+                    values["org.leading_group"] = random.Next(2);
+                }
+
+                units.Add(new ImportTemplateRow(countyId, countyName, $"u{u}", names[random.Next(names.Length)], false, values));
+            }
+        }
+
+        using var stream = new MemoryStream();
+        ImportWorkbook.WriteTemplate(Catalog, 2025, units, stream);
+        var read = ImportWorkbook.Read(stream.ToArray(), Catalog);
+
+        Assert.Empty(read.Problems);
+        var withValues = units.Where(u => u.Values.Count > 0).ToList();
+        Assert.Equal(withValues.Count, read.Rows.Count);
+        Assert.Equal(units.Count - withValues.Count, read.SkippedEmpty);
+        foreach (var (row, unit) in read.Rows.Zip(withValues))
+        {
+            // What the import resolves, by the server's rule: an id first, then a name.
+            var county = units.Where(u => u.CountyId == row.County).Select(u => u.CountyId).FirstOrDefault()
+                ?? units.Where(u => u.CountyName == row.County).Select(u => u.CountyId).Distinct().Single();
+            Assert.Equal(unit.CountyId, county);
+            var inCounty = units.Where(u => u.CountyId == county && !u.IsCountySelf).ToList();
+            var resolved = row.Unit == "self" ? "self"
+                : inCounty.FirstOrDefault(u => u.UnitId == row.Unit)?.UnitId ?? inCounty.Single(u => u.UnitName == row.Unit).UnitId;
+            Assert.Equal(unit.IsCountySelf ? "self" : unit.UnitId, resolved);
+            Assert.Equal(unit.Values.OrderBy(v => v.Key, StringComparer.Ordinal), row.Values.Select(v => KeyValuePair.Create(v.Code, v.Value.Value)).OrderBy(v => v.Key, StringComparer.Ordinal));
+        }
+    }
+
+    [Theory]
     [InlineData("yyyy\"年\"m\"月\"d\"日\"", true, false)]
     [InlineData("0\"人\"", false, false)]
     [InlineData("[Red]#,##0.00", false, false)]
@@ -307,7 +361,7 @@ public sealed class WorkbookTests
     private static byte[] ImportTemplate()
     {
         using var stream = new MemoryStream();
-        ImportWorkbook.WriteTemplate(Catalog, 2025, stream);
+        ImportWorkbook.WriteTemplate(Catalog, 2025, [], stream);
         return stream.ToArray();
     }
 

@@ -153,6 +153,61 @@ public sealed class WorkflowGrainTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_submission_that_changes_nothing_is_acknowledged_in_review_and_an_import_keeps_the_units_notes()
+    {
+        // Every way of sending what is already stored (the same value, the same value and note, a table import
+        // without notes, clearing a value never reported) while the county is 上报 and once it is 审核通过: each is
+        // acknowledged as unchanged and stores nothing new; every real change (a value, a note, a cleared value) is
+        // refused with the lock's reason.
+        var tenant = NewTenant();
+        await TestRounds.OpenAsync(fixture.Grains, tenant, 2025, ["c1"]);
+        var unit = Unit(tenant, "c1", "a");
+        await unit.Submit(new UnitSubmission(Guid.NewGuid(), [new ValueEntry("legalaid.cases", 7, "含转办件")], Actor: "单位"));
+        var county = County(tenant, "c1");
+        UnitSubmission[] noChange =
+        [
+            new(Guid.NewGuid(), [new ValueEntry("legalaid.cases", 7, "含转办件")], Actor: "单位"),
+            new(Guid.NewGuid(), [new ValueEntry("legalaid.cases", 7)], Actor: "考核办（批量导入）", KeepUnchangedNotes: true),
+            new(Guid.NewGuid(), [new ValueEntry("legalaid.cases", 7), new ValueEntry("legalaid.consultations", null)], Actor: "考核办（批量导入）", KeepUnchangedNotes: true),
+            new(Guid.NewGuid(), [new ValueEntry("legalaid.consultations", null)], Actor: "单位"),
+        ];
+        UnitSubmission[] changes =
+        [
+            new(Guid.NewGuid(), [new ValueEntry("legalaid.cases", 8, "含转办件")], Actor: "单位"),
+            new(Guid.NewGuid(), [new ValueEntry("legalaid.cases", 7)], Actor: "单位"),
+            new(Guid.NewGuid(), [new ValueEntry("legalaid.cases", 7, "另一说明")], Actor: "考核办（批量导入）", KeepUnchangedNotes: true),
+            new(Guid.NewGuid(), [new ValueEntry("legalaid.cases", null)], Actor: "考核办（批量导入）", KeepUnchangedNotes: true),
+            new(Guid.NewGuid(), [new ValueEntry("legalaid.cases", 8)], Actor: "考核办（批量导入）", KeepUnchangedNotes: true),
+        ];
+
+        await county.SubmitForReview(new WorkflowCommand("甲县"));
+        foreach (var (step, reason) in new[] { ("上报", LockReasons.CountySubmitted), ("审核通过", LockReasons.CountyReviewed) })
+        {
+            if (step == "审核通过")
+            {
+                await county.Approve(new WorkflowCommand(Assessor));
+            }
+
+            foreach (var submission in noChange)
+            {
+                var dry = await unit.Submit(submission with { SubmissionId = Guid.NewGuid(), DryRun = true });
+                var receipt = await unit.Submit(submission);
+                Assert.Equal((1, 0, 0, 0), (receipt.Version, receipt.Accepted + receipt.Updated + receipt.Cleared, receipt.Rejected, dry.Rejected));
+            }
+
+            foreach (var submission in changes)
+            {
+                await Refused(reason, () => unit.Submit(submission with { SubmissionId = Guid.NewGuid() }));
+                await Refused(reason, () => unit.Submit(submission with { SubmissionId = Guid.NewGuid(), DryRun = true }));
+            }
+
+            var stored = await unit.GetSnapshot();
+            Assert.Equal(1, stored.Version);
+            Assert.Equal(new ValueEntry("legalaid.cases", 7, "含转办件"), Assert.Single(stored.Values));
+        }
+    }
+
+    [Fact]
     public async Task Deadline_passed_locks_units_until_an_audited_extension()
     {
         var tenant = NewTenant();

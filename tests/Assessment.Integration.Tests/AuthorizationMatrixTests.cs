@@ -31,7 +31,7 @@ public sealed class AuthorizationMatrixTests(PlatformFixture platform)
 
     private static async Task<IMessage> Run<T>(AsyncUnaryCall<T> call) where T : IMessage => await call.ResponseAsync;
 
-    private static async Task<IMessage> FirstChunk(AsyncServerStreamingCall<BulletinChunk> call)
+    private static async Task<IMessage> First<T>(AsyncServerStreamingCall<T> call) where T : IMessage
     {
         using (call)
         {
@@ -84,6 +84,8 @@ public sealed class AuthorizationMatrixTests(PlatformFixture platform)
             .GetFormAsync(new GetFormRequest { Year = Year }, o))),
         // A dry-run row of the caller's tenant: allowed, it stores nothing.
         new("assessment.v1.SubmissionService/ImportValues", [Assessor], Scope.None, (ch, o, _, _) => Import(ch, o)),
+        new("assessment.v1.SubmissionService/ListUnitValues", [Assessor], Scope.None, (ch, o, _, _) => First(new SubmissionService.SubmissionServiceClient(ch)
+            .ListUnitValues(new ListUnitValuesRequest { Year = 2024 }, o))),
         new("assessment.v1.ReportService/ExtractReportFile", [Unit, County], Scope.None, (ch, o, _, _) => Run(new ReportService.ReportServiceClient(ch)
             .ExtractReportFileAsync(new ExtractReportFileRequest { Content = Google.Protobuf.ByteString.CopyFromUtf8("本年度办理法律援助案件12件。"), FileName = "report.txt" }, o))),
         // AssessmentService.
@@ -109,7 +111,7 @@ public sealed class AuthorizationMatrixTests(PlatformFixture platform)
         // BulletinService.
         new("assessment.v1.BulletinService/Render", [Assessor, Leader, TenantAdmin], Scope.None, (ch, o, _, _) => Run(new BulletinService.BulletinServiceClient(ch)
             .RenderAsync(new RenderBulletinRequest { Year = 2024, Format = BulletinFormat.Markdown }, o))),
-        new("assessment.v1.BulletinService/Download", [Assessor, Leader, TenantAdmin], Scope.None, (ch, o, _, _) => FirstChunk(new BulletinService.BulletinServiceClient(ch)
+        new("assessment.v1.BulletinService/Download", [Assessor, Leader, TenantAdmin], Scope.None, (ch, o, _, _) => First(new BulletinService.BulletinServiceClient(ch)
             .Download(new DownloadBulletinRequest { Year = 2024, Format = BulletinFormat.Markdown }, o))),
         new("assessment.v1.BulletinService/GetStatus", [Assessor, TenantAdmin], Scope.None, (ch, o, _, _) => Run(new BulletinService.BulletinServiceClient(ch)
             .GetStatusAsync(new BulletinStatusRequest { Year = 2024 }, o))),

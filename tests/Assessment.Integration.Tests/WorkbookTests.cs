@@ -111,6 +111,12 @@ public sealed class WorkbookTests(PlatformFixture platform) : IAsyncLifetime
         Assert.Equal(0, (await Assess(_assessor, "template", "--import", "--year", $"{Year}", "-o", path)).Exit);
         var bytes = Xlsx.Edit(await File.ReadAllBytesAsync(path), (_, sheet) =>
         {
+            // The rows written here replace the roster's prefilled ones.
+            foreach (var prefilled in sheet.GetFirstChild<SheetData>()!.Elements<Row>().Where(r => r.RowIndex! > 2).ToList())
+            {
+                prefilled.Remove();
+            }
+
             var header = sheet.GetFirstChild<SheetData>()!.Elements<Row>().Single(r => r.RowIndex! == 2).Elements<Cell>().ToList();
             string At(string code, int row) => WorkbookReader.ColumnName(header.FindIndex(c => c.InnerText.EndsWith($"（{code}）", StringComparison.Ordinal)) + 1) + row;
             (string County, string Unit, string Code, object Value)[] rows =
@@ -155,6 +161,66 @@ public sealed class WorkbookTests(PlatformFixture platform) : IAsyncLifetime
         var retry = await Assess(_assessor, "import", "--year", $"{Year}", path);
         Assert.Contains("此前已导入（未重复保存）3 行", retry.Out, StringComparison.Ordinal);
         Assert.Equal(versions, (await Mine(_u2)).Version);
+    }
+
+    [Fact]
+    public async Task The_table_comes_prefilled_imports_as_generated_without_a_change_and_a_corrected_cell_reaches_its_unit()
+    {
+        var client = new SubmissionService.SubmissionServiceClient(platform.Server.Channel);
+        await client.SubmitIndicatorsAsync(new SubmitIndicatorsRequest
+        {
+            Year = Year,
+            SubmissionId = Guid.NewGuid().ToString(),
+            Values = { new IndicatorValue { Code = "legalaid.consultations", Value = 7, Note = "含转办件" } },
+        }, As(_u2));
+        var before = await Mine(_u2);
+
+        var path = Path.Combine(_dir, "预填.xlsx");
+        var made = await Assess(_assessor, "template", "--import", "--year", $"{Year}", "-o", path);
+        Assert.True(made.Exit == 0, made.Err);
+        Assert.Contains("4 行", made.Out, StringComparison.Ordinal); // 本级 and three units
+        var table = ImportWorkbook.Read(await File.ReadAllBytesAsync(path), Domain.Catalog.IndicatorCatalog.Default);
+        var u2Row = table.Rows.Single(r => r.Unit == "二号单位");
+        Assert.Equal(7, u2Row.Values.Single(v => v.Code == "legalaid.consultations").Value.Value);
+
+        // Straight after: every row with figures goes through, none changes a value, the unit's note stays.
+        var asGenerated = await Assess(_assessor, "import", "--year", $"{Year}", path);
+        Assert.True(asGenerated.Exit == 0, asGenerated.Out + asGenerated.Err);
+        Assert.Contains("其中数值有变化 0 行", asGenerated.Out, StringComparison.Ordinal);
+        var after = await Mine(_u2);
+        Assert.Equal(before.Version, after.Version);
+        Assert.Equal("含转办件", after.Values.Single(v => v.Code == "legalaid.consultations").Note);
+
+        // One corrected cell: stored for that unit only.
+        var bytes = Xlsx.Edit(await File.ReadAllBytesAsync(path), (_, sheet) =>
+        {
+            var header = sheet.GetFirstChild<SheetData>()!.Elements<Row>().Single(r => r.RowIndex! == 2).Elements<Cell>().ToList();
+            var column = WorkbookReader.ColumnName(header.FindIndex(c => c.InnerText.EndsWith("（legalaid.consultations）", StringComparison.Ordinal)) + 1);
+            Xlsx.Set(sheet, column + u2Row.Row, 9);
+        }, "全市汇总");
+        await File.WriteAllBytesAsync(path, bytes);
+        var corrected = await Assess(_assessor, "import", "--year", $"{Year}", path);
+        Assert.True(corrected.Exit == 0, corrected.Out + corrected.Err);
+        Assert.Contains("其中数值有变化 1 行", corrected.Out, StringComparison.Ordinal);
+        var stored = await Mine(_u2);
+        Assert.Equal((before.Version + 1, 9.0), (stored.Version, stored.Values.Single(v => v.Code == "legalaid.consultations").Value));
+
+        // The listing names its county precisely, and only for assessors.
+        foreach (var (county, status) in new[] { ("nowhere", StatusCode.NotFound), ("Bad County!", StatusCode.InvalidArgument) })
+        {
+            using var call = client.ListUnitValues(new ListUnitValuesRequest { Year = Year, County = county }, As(_assessor));
+            var refused = await Assert.ThrowsAsync<RpcException>(async () => await call.ResponseStream.MoveNext(CancellationToken.None));
+            Assert.Equal(status, refused.StatusCode);
+        }
+
+        using var one = client.ListUnitValues(new ListUnitValuesRequest { Year = Year, County = "c1" }, As(_assessor));
+        var listed = new List<UnitValues>();
+        await foreach (var unit in one.ResponseStream.ReadAllAsync())
+        {
+            listed.Add(unit);
+        }
+
+        Assert.Equal(["self", "u1", "u2", "u3"], listed.Select(u => u.Unit));
     }
 
     [Fact]

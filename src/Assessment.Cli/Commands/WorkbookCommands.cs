@@ -16,11 +16,14 @@ namespace Assessment.Cli.Commands;
 /// </summary>
 public static class WorkbookCommands
 {
+    /// <summary>The unit id that names a county's own figures (县本级) in the import stream.</summary>
+    private const string CountySelf = "self";
+
     public static Command Template()
     {
         var year = new Option<int>("--year") { Description = "填报年度", Required = true };
         var output = new Option<FileInfo>("--output", "-o") { Description = "保存为（.xlsx）", Required = true };
-        var import = new Option<bool>("--import") { Description = "生成考核办用的全市汇总表（每行一个单位，每列一项指标），而不是本单位的填报表" };
+        var import = new Option<bool>("--import") { Description = "生成考核办用的全市汇总表（每行一个单位，每列一项指标，预填各单位现有数值），而不是本单位的填报表" };
         var command = new Command("template", "生成 Excel 填报表：本单位须填报的指标、上年数值、数据校验；填好后用 assess submit 提交") { year, output, import };
         command.SetAction(async (parse, ct) =>
         {
@@ -28,11 +31,29 @@ public static class WorkbookCommands
             RequireXlsx(path);
             if (parse.GetValue(import))
             {
-                // The columns are the tenant's own indicators of that year.
-                var catalog = await TenantCatalog.FetchAsync(parse, parse.GetValue(year), ct);
-                await using var file = path.Create();
-                ImportWorkbook.WriteTemplate(catalog, parse.GetValue(year), file);
-                Console.WriteLine($"已生成全市汇总表：{path.FullName}");
+                // The columns are the tenant's own indicators of that year; the rows every unit with what it has now.
+                var importYear = parse.GetValue(year);
+                var catalog = await TenantCatalog.FetchAsync(parse, importYear, ct);
+                var (listChannel, listOptions) = Connection.Open(parse, ct);
+                var units = new List<ImportTemplateRow>();
+                using (listChannel)
+                {
+                    using var call = new SubmissionService.SubmissionServiceClient(listChannel).ListUnitValues(new ListUnitValuesRequest { Year = importYear }, listOptions);
+                    await foreach (var unit in call.ResponseStream.ReadAllAsync(ct))
+                    {
+                        units.Add(new ImportTemplateRow(unit.County, unit.CountyName, unit.Unit, unit.UnitName, unit.Unit == CountySelf,
+                            unit.Values.Where(v => v.HasValue).ToDictionary(v => v.Code, v => v.Value, StringComparer.Ordinal)));
+                    }
+                }
+
+                await using (var file = path.Create())
+                {
+                    ImportWorkbook.WriteTemplate(catalog, importYear, units, file);
+                }
+
+                var filled = units.Count(u => u.Values.Count > 0);
+                Console.WriteLine($"已生成 {importYear} 年度全市汇总表（{units.Count} 行，其中 {filled} 行已有数值）：{path.FullName}");
+                Console.WriteLine($"改正或补填单元格后导入：assess import --year {importYear} {Quote(path.Name)}（可先加 --dry-run 查看变化；未改动的行不会产生新版本）");
                 return 0;
             }
 
@@ -126,7 +147,7 @@ public static class WorkbookCommands
             var byRow = table.Rows.ToDictionary(r => r.Row);
             var fileDigest = SHA256.HashData(bytes);
             var (channel, options) = Connection.Open(parse, ct);
-            int stored = 0, replayed = 0, refused = 0;
+            int stored = 0, changed = 0, replayed = 0, refused = 0;
             using (channel)
             {
                 var client = new SubmissionService.SubmissionServiceClient(channel);
@@ -147,6 +168,10 @@ public static class WorkbookCommands
                             if (answer.Ok)
                             {
                                 Interlocked.Increment(ref answer.Replayed ? ref replayed : ref stored);
+                                if (!answer.Replayed && answer.Changed > 0)
+                                {
+                                    Interlocked.Increment(ref changed);
+                                }
                             }
                             else
                             {
@@ -192,7 +217,7 @@ public static class WorkbookCommands
 
             var verb = parse.GetValue(dryRun) ? "可保存" : "已保存";
             var unreadable = table.Problems.Select(p => p.Row).Distinct().Count();
-            Console.WriteLine($"共 {table.Rows.Count + unreadable} 行：{verb} {stored} 行，此前已导入（未重复保存）{replayed} 行，被拒绝 {refused} 行，文件中无法读取 {unreadable} 行，空行 {table.SkippedEmpty} 行。");
+            Console.WriteLine($"共 {table.Rows.Count + unreadable} 行：{verb} {stored} 行（其中数值有变化 {changed} 行），此前已导入（未重复保存）{replayed} 行，被拒绝 {refused} 行，文件中无法读取 {unreadable} 行，空行 {table.SkippedEmpty} 行。");
             if (problems.Count == 0)
             {
                 return 0;

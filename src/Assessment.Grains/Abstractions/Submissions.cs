@@ -6,7 +6,8 @@ public sealed record ValueEntry([property: Id(0)] string Code, [property: Id(1)]
 
 /// <summary>
 /// What a unit sends for one year. <see cref="Actor"/> names the submitter in the county's audit chain; assessor entries
-/// also carry a reason and may carry the county version they were based on.
+/// also carry a reason and may carry the county version they were based on. <see cref="KeepUnchangedNotes"/> (an
+/// assessor's table import, which has no notes column) keeps a unit's note on a value the row leaves as it was.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("assessment.UnitSubmission")]
 public sealed record UnitSubmission(
@@ -15,7 +16,8 @@ public sealed record UnitSubmission(
     [property: Id(2)] bool DryRun = false,
     [property: Id(3)] string? Actor = null,
     [property: Id(4)] string? Reason = null,
-    [property: Id(5)] int? ExpectedVersion = null);
+    [property: Id(5)] int? ExpectedVersion = null,
+    [property: Id(6)] bool KeepUnchangedNotes = false);
 
 public enum ValueOutcome
 {

@@ -130,7 +130,7 @@ public sealed class UnitGrain(
         {
             // Every check the real call makes: values above, and whether the county takes figures now (round open,
             // deadline, review, roster, expected version) — a dry run that passes means the real call will.
-            if (violations.Count == 0)
+            if (violations.Count == 0 && ChangesAnything(submission, outcomes))
             {
                 await _county.Admit(_unit, submission.ExpectedVersion);
             }
@@ -149,7 +149,12 @@ public sealed class UnitGrain(
         }
 
         // The county decides whether it takes figures now (round open, deadline, review); a refusal stores nothing.
-        await _county.Admit(_unit, submission.ExpectedVersion);
+        // A submission that changes no value and no note (e.g. a prefecture table imported as it was generated) is
+        // acknowledged as unchanged whatever the county's state: there is nothing for the county to admit.
+        if (ChangesAnything(submission, outcomes))
+        {
+            await _county.Admit(_unit, submission.ExpectedVersion);
+        }
 
         // A county that cannot be reached for many versions must not make this state grow without bound.
         if (IsPending && S.Unconfirmed.Count >= MaxUnconfirmed && !await TryPushAsync())
@@ -184,13 +189,13 @@ public sealed class UnitGrain(
         // Notes do not change the county's figures, but they are the unit's words and are kept even when no value changed.
         foreach (var v in submission.Values)
         {
-            if (string.IsNullOrEmpty(v.Note) || !S.Values.ContainsKey(v.Code))
+            if (NoteAfter(submission, v, outcomes) is { } note)
             {
-                S.Notes.Remove(v.Code);
+                S.Notes[v.Code] = note;
             }
             else
             {
-                S.Notes[v.Code] = v.Note;
+                S.Notes.Remove(v.Code);
             }
         }
 
@@ -224,6 +229,26 @@ public sealed class UnitGrain(
         await TryPushAsync();
         return receipt;
     }
+
+    /// <summary>
+    /// A value's note once the submission is stored: the one sent; none when none is sent or the value is cleared; the
+    /// unit's own when an import (<see cref="UnitSubmission.KeepUnchangedNotes"/>) leaves the value as it was.
+    /// </summary>
+    private string? NoteAfter(UnitSubmission submission, ValueEntry v, List<ValueOutcomeEntry> outcomes)
+    {
+        if (string.IsNullOrEmpty(v.Note))
+        {
+            return submission.KeepUnchangedNotes && outcomes.Exists(o => o.Code == v.Code && o.Outcome == ValueOutcome.Unchanged)
+                ? S.Notes.GetValueOrDefault(v.Code)
+                : null;
+        }
+
+        return v.Value is null ? null : v.Note;
+    }
+
+    private bool ChangesAnything(UnitSubmission submission, List<ValueOutcomeEntry> outcomes) =>
+        outcomes.Exists(o => o.Outcome is ValueOutcome.Accepted or ValueOutcome.Updated or ValueOutcome.Cleared)
+        || submission.Values.Any(v => NoteAfter(submission, v, outcomes) != S.Notes.GetValueOrDefault(v.Code));
 
     public Task<UnitSnapshot> GetSnapshot() => Task.FromResult(new UnitSnapshot(
         S.Version,

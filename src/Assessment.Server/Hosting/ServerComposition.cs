@@ -99,6 +99,7 @@ public static class ServerComposition
         builder.Services.AddSingleton<TenantDesk>();
         builder.Services.AddSingleton<ReportFiles>();
         builder.Services.AddSingleton<ValueImport>();
+        builder.Services.AddSingleton<UnitValueListing>();
         builder.Services.AddSingleton<CredentialService>();
         builder.Services.AddSingleton<RequestLedger>();
         builder.Services.AddHostedService<OperatorBootstrap>();

@@ -14,7 +14,7 @@ namespace Assessment.Server.Services;
 /// Units and counties submit their figures; assessors import a prefecture's table. Maps protobuf ↔ grain calls; no
 /// business rules here. Roles are per method (ASP.NET Core requires every [Authorize] on the path).
 /// </summary>
-public sealed class SubmissionGrpcService(SubmissionDesk submissions, ReportExtractor extractor, RoundCatalogs catalogs, FillInForms forms, ValueImport import)
+public sealed class SubmissionGrpcService(SubmissionDesk submissions, ReportExtractor extractor, RoundCatalogs catalogs, FillInForms forms, ValueImport import, UnitValueListing listing)
     : SubmissionService.SubmissionServiceBase
 {
     /// <summary>Largest report text accepted for extraction, in characters (an annual report runs to 5,000–20,000).</summary>
@@ -112,4 +112,8 @@ public sealed class SubmissionGrpcService(SubmissionDesk submissions, ReportExtr
     [Authorize(Roles = Roles.Assessor)]
     public override Task ImportValues(IAsyncStreamReader<ImportRow> requestStream, IServerStreamWriter<ImportRowResult> responseStream, ServerCallContext context) =>
         import.RunAsync(Caller.From(context.GetHttpContext().User), requestStream, responseStream, context);
+
+    [Authorize(Roles = Roles.Assessor)]
+    public override Task ListUnitValues(ListUnitValuesRequest request, IServerStreamWriter<UnitValues> responseStream, ServerCallContext context) =>
+        listing.ListAsync(Caller.From(context.GetHttpContext().User), request, responseStream, context.CancellationToken);
 }

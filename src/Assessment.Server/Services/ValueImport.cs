@@ -70,7 +70,8 @@ public sealed class ValueImport(IClusterClient cluster, ILogger<ValueImport> log
                 submissionId,
                 row.Values.Select(v => new ValueEntry(v.Code, v.HasValue ? v.Value : null, string.IsNullOrEmpty(v.Note) ? null : v.Note)).ToArray(),
                 row.DryRun,
-                Actor: actor));
+                Actor: actor,
+                KeepUnchangedNotes: true));
             answer.Ok = receipt.Rejected == 0;
             answer.Replayed = receipt.Replayed;
             answer.Version = receipt.Version;
