@@ -22,34 +22,50 @@ public sealed class AdminGrpcService(
     public override Task<TenantInfo> SetBulletinSettings(SetBulletinSettingsRequest request, ServerCallContext context)
     {
         var tenant = TargetTenant(context, request.Tenant);
-        return ledger.RunAsync(context, request.RequestId, request, async () =>
-        {
-            var s = request.Settings ?? new Contracts.V1.BulletinSettings();
-            var errors = new List<FieldError?>
-            {
-                s.CopyTo.Length == 0 ? null : Paragraph("settings.copy_to", s.CopyTo),
-                s.Printer.Length == 0 ? null : RequestChecks.Name("settings.printer", s.Printer, out _),
-                s.NextSteps.Count > MaxNextSteps ? new FieldError("settings.next_steps", $"不超过 {MaxNextSteps} 段") : null,
-                Share("settings.weak_average", s.WeakAverage),
-                Share("settings.weak_county", s.WeakCounty),
-                Share("settings.late_share", s.LateShare),
-                s.RankDrop is < 0 or > 10_000 ? new FieldError("settings.rank_drop", "须为 0–10000 的整数（0 为默认 3）") : null,
-            };
-            errors.AddRange(s.NextSteps.Select((p, i) => string.IsNullOrWhiteSpace(p) ? new FieldError($"settings.next_steps[{i}]", "段落不能为空") : Paragraph($"settings.next_steps[{i}]", p)));
-            RequestChecks.Require([.. errors]);
-            var defaults = BulletinProfile.Default;
-            var profile = new BulletinProfile(
-                s.CopyTo.Trim(), s.Printer.Trim(), !s.Restricted, s.NextSteps.Select(p => p.Trim()).ToArray(),
-                s.WeakAverage > 0 ? s.WeakAverage : defaults.WeakAverage, s.WeakCounty > 0 ? s.WeakCounty : defaults.WeakCounty,
-                s.RankDrop > 0 ? s.RankDrop : defaults.RankDrop, s.LateShare > 0 ? s.LateShare : defaults.LateShare, s.LeadersSeeDrafts);
-            return ToProto(await tenants.SetBulletinProfileAsync(Caller.From(context.GetHttpContext().User), tenant, profile));
-        });
+        var caller = Caller.From(context.GetHttpContext().User);
+        return ledger.RunAsync(context, request.RequestId, request,
+            ProfileShows(caller, tenant, p => p.Bulletin is { } current && SameBulletin(current, BulletinProfileOf(request))),
+            async () => ToProto(await tenants.SetBulletinProfileAsync(caller, tenant, BulletinProfileOf(request))));
     }
+
+    /// <summary>The bulletin settings a request asks for, after its checks (INVALID_ARGUMENT naming each field).</summary>
+    private static BulletinProfile BulletinProfileOf(SetBulletinSettingsRequest request)
+    {
+        var s = request.Settings ?? new Contracts.V1.BulletinSettings();
+        var errors = new List<FieldError?>
+        {
+            s.CopyTo.Length == 0 ? null : Paragraph("settings.copy_to", s.CopyTo),
+            s.Printer.Length == 0 ? null : RequestChecks.Name("settings.printer", s.Printer, out _),
+            s.NextSteps.Count > MaxNextSteps ? new FieldError("settings.next_steps", $"不超过 {MaxNextSteps} 段") : null,
+            Share("settings.weak_average", s.WeakAverage),
+            Share("settings.weak_county", s.WeakCounty),
+            Share("settings.late_share", s.LateShare),
+            s.RankDrop is < 0 or > 10_000 ? new FieldError("settings.rank_drop", "须为 0–10000 的整数（0 为默认 3）") : null,
+        };
+        errors.AddRange(s.NextSteps.Select((p, i) => string.IsNullOrWhiteSpace(p) ? new FieldError($"settings.next_steps[{i}]", "段落不能为空") : Paragraph($"settings.next_steps[{i}]", p)));
+        RequestChecks.Require([.. errors]);
+        var defaults = BulletinProfile.Default;
+        return new BulletinProfile(
+            s.CopyTo.Trim(), s.Printer.Trim(), !s.Restricted, s.NextSteps.Select(p => p.Trim()).ToArray(),
+            s.WeakAverage > 0 ? s.WeakAverage : defaults.WeakAverage, s.WeakCounty > 0 ? s.WeakCounty : defaults.WeakCounty,
+            s.RankDrop > 0 ? s.RankDrop : defaults.RankDrop, s.LateShare > 0 ? s.LateShare : defaults.LateShare, s.LeadersSeeDrafts);
+    }
+
+    private static bool SameBulletin(BulletinProfile a, BulletinProfile b) =>
+        a with { NextSteps = [] } == b with { NextSteps = [] } && a.NextSteps.SequenceEqual(b.NextSteps, StringComparer.Ordinal);
+
+    /// <summary>For a write in doubt: the tenant as it is when it shows the write, else null (the write did not happen).</summary>
+    private InDoubt<TenantInfo> ProfileShows(Caller caller, string tenant, Func<TenantProfile, bool> tookEffect) =>
+        InDoubt<TenantInfo>.ReadTarget(async () =>
+            await cluster.GetGrain<ITenantGrain>(GrainKeys.Tenant(tenant)).GetProfile() is { } profile && tookEffect(profile) ? ToProto(profile) : null);
 
     public override Task<TenantInfo> SetDistribution(SetDistributionRequest request, ServerCallContext context)
     {
         var tenant = TargetTenant(context, request.Tenant);
-        return ledger.RunAsync(context, request.RequestId, request, async () =>
+        var wanted = request.Recipients.Select(r => (r.Id, Credential: r.CredentialId.ToLowerInvariant())).ToArray();
+        return ledger.RunAsync(context, request.RequestId, request,
+            ProfileShows(Caller.From(context.GetHttpContext().User), tenant, p => (p.Distribution ?? []).Select(r => (r.Id, Credential: r.CredentialId)).SequenceEqual(wanted)),
+            async () =>
         {
             var entries = request.Recipients.Take(TenantDesk.MaxRecipients + 1)
                 .Select(r => new RecipientEntry(r.Id, r.Person, r.Office, r.Title, r.CredentialId)).ToArray();
@@ -60,7 +76,9 @@ public sealed class AdminGrpcService(
     public override Task<TenantInfo> SetWebhook(SetWebhookRequest request, ServerCallContext context)
     {
         var tenant = TargetTenant(context, request.Tenant);
-        return ledger.RunAsync(context, request.RequestId, request, async () =>
+        return ledger.RunAsync(context, request.RequestId, request,
+            ProfileShows(Caller.From(context.GetHttpContext().User), tenant, p => p.WebhookUrl == (request.Url.Length == 0 ? null : request.Url)),
+            async () =>
         {
             return ToProto(await tenants.SetWebhookAsync(Caller.From(context.GetHttpContext().User), tenant, request.Url, rounds.Value.WebhookRules, context.CancellationToken));
         });
@@ -74,8 +92,11 @@ public sealed class AdminGrpcService(
 
     public override Task<UploadTemplateResponse> UploadTemplate(UploadTemplateRequest request, ServerCallContext context)
     {
-        TargetTenant(context, request.Tenant); // authorize before anything else
-        return ledger.RunAsync(context, request.RequestId, request, () => UploadTemplateOnce(request, context));
+        var tenant = TargetTenant(context, request.Tenant); // authorize before anything else
+        return ledger.RunAsync(context, request.RequestId, request, InDoubt<UploadTemplateResponse>.ReadTarget(async () =>
+            await cluster.GetGrain<ITenantGrain>(GrainKeys.Tenant(tenant)).GetTemplate(request.Format) is var current && current == (request.Source.Length == 0 ? null : request.Source)
+                ? current is null ? new UploadTemplateResponse { Builtin = true } : new UploadTemplateResponse { Sha256 = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(current))) }
+                : null), () => UploadTemplateOnce(request, context));
     }
 
     private async Task<UploadTemplateResponse> UploadTemplateOnce(UploadTemplateRequest request, ServerCallContext context)
@@ -87,7 +108,10 @@ public sealed class AdminGrpcService(
     [Authorize(Roles = Roles.Operator)]
     public override Task<TenantInfo> CreateTenant(CreateTenantRequest request, ServerCallContext context)
     {
-        return ledger.RunAsync(context, request.RequestId, request, () => CreateTenantOnce(request, context));
+        return ledger.RunAsync(context, request.RequestId, request, InDoubt<TenantInfo>.ReadTarget(async () =>
+            RequestChecks.SlugField("tenant", request.Tenant) is null && RequestChecks.Name("name", request.Name, out var name) is null
+                && await cluster.GetGrain<ITenantGrain>(GrainKeys.Tenant(request.Tenant)).GetProfile() is { } existing && existing.Name == name
+                ? ToProto(existing) : null), () => CreateTenantOnce(request, context));
     }
 
     private async Task<TenantInfo> CreateTenantOnce(CreateTenantRequest request, ServerCallContext context)
@@ -116,7 +140,9 @@ public sealed class AdminGrpcService(
     public override Task<TenantInfo> AddCounty(AddCountyRequest request, ServerCallContext context)
     {
         TargetTenant(context, request.Tenant); // authorize before anything else
-        return ledger.RunAsync(context, request.RequestId, request, () => AddCountyOnce(request, context));
+        return ledger.RunAsync(context, request.RequestId, request, InDoubt<TenantInfo>.ReadTarget(async () =>
+            await tenants.WithCountyAsync(Caller.From(context.GetHttpContext().User), request.Tenant, request.County, request.Name) is { } profile ? ToProto(profile) : null),
+            () => AddCountyOnce(request, context));
     }
 
     private async Task<TenantInfo> AddCountyOnce(AddCountyRequest request, ServerCallContext context) =>
@@ -125,7 +151,9 @@ public sealed class AdminGrpcService(
     public override Task<TenantInfo> AddUnit(AddUnitRequest request, ServerCallContext context)
     {
         TargetTenant(context, request.Tenant); // authorize before anything else
-        return ledger.RunAsync(context, request.RequestId, request, () => AddUnitOnce(request, context));
+        return ledger.RunAsync(context, request.RequestId, request, InDoubt<TenantInfo>.ReadTarget(async () =>
+            await tenants.WithUnitAsync(Caller.From(context.GetHttpContext().User), request.Tenant, request.County, request.Unit, request.Name) is { } profile ? ToProto(profile) : null),
+            () => AddUnitOnce(request, context));
     }
 
     private async Task<TenantInfo> AddUnitOnce(AddUnitRequest request, ServerCallContext context) =>
@@ -134,7 +162,8 @@ public sealed class AdminGrpcService(
     public override Task<IssuedCredential> IssueCredential(IssueCredentialRequest request, ServerCallContext context)
     {
         TargetTenant(context, request.Tenant); // authorize before anything else
-        return ledger.RunAsync(context, request.RequestId, request, () => IssueCredentialOnce(request, context));
+        // The key is shown once and never stored: in doubt, nothing can give it again.
+        return ledger.RunAsync(context, request.RequestId, request, InDoubt<IssuedCredential>.Unresolvable, () => IssueCredentialOnce(request, context));
     }
 
     private async Task<IssuedCredential> IssueCredentialOnce(IssueCredentialRequest request, ServerCallContext context)
@@ -166,7 +195,7 @@ public sealed class AdminGrpcService(
     public override Task<IssuedCredential> RotateCredential(CredentialRef request, ServerCallContext context)
     {
         TargetTenant(context, request.Tenant); // authorize before anything else
-        return ledger.RunAsync(context, request.RequestId, request, () => RotateCredentialOnce(request, context));
+        return ledger.RunAsync(context, request.RequestId, request, InDoubt<IssuedCredential>.Unresolvable, () => RotateCredentialOnce(request, context));
     }
 
     private async Task<IssuedCredential> RotateCredentialOnce(CredentialRef request, ServerCallContext context)
@@ -178,7 +207,7 @@ public sealed class AdminGrpcService(
     public override Task<Contracts.V1.CredentialSummary> RevokeCredential(CredentialRef request, ServerCallContext context)
     {
         TargetTenant(context, request.Tenant); // authorize before anything else
-        return ledger.RunAsync(context, request.RequestId, request, () => RevokeCredentialOnce(request, context));
+        return ledger.RunAsync(context, request.RequestId, request, InDoubt<Contracts.V1.CredentialSummary>.RepeatIsRead, () => RevokeCredentialOnce(request, context));
     }
 
     private async Task<Contracts.V1.CredentialSummary> RevokeCredentialOnce(CredentialRef request, ServerCallContext context) =>

@@ -52,7 +52,8 @@ public sealed class AssessmentGrpcService(IClusterClient cluster, CountyDesk cou
 
     [Authorize(Roles = Roles.Assessor)]
     public override Task<RoundSummary> DefineRound(DefineRoundRequest request, ServerCallContext context) =>
-        ledger.RunAsync(context, request.RequestId, request, async () =>
+        ledger.RunAsync(context, request.RequestId, request, RoundShows(context, request.Year, info =>
+            info.Phase == RoundPhase.Draft && info.SubmissionDeadline == request.SubmissionDeadline?.ToDateTimeOffset()), async () =>
         {
             var caller = Caller.From(context.GetHttpContext().User);
             RequestChecks.Require(
@@ -69,33 +70,38 @@ public sealed class AssessmentGrpcService(IClusterClient cluster, CountyDesk cou
 
     [Authorize(Roles = Roles.Assessor)]
     public override Task<RoundSummary> OpenRound(RoundTransitionRequest request, ServerCallContext context) =>
-        RoundCommand(context, request, request.RequestId, request.Year, caller => rounds.OpenAsync(caller, request.Year, Expected(request.HasExpectedVersion, request.ExpectedVersion)));
+        RoundCommand(context, request, request.RequestId, request.Year, caller => rounds.OpenAsync(caller, request.Year, Expected(request.HasExpectedVersion, request.ExpectedVersion)),
+            RoundDesk.ShowsOpened);
 
     [Authorize(Roles = Roles.Assessor)]
     public override Task<RoundSummary> CloseRound(RoundTransitionRequest request, ServerCallContext context) =>
-        RoundCommand(context, request, request.RequestId, request.Year, caller => rounds.CloseAsync(caller, request.Year, Expected(request.HasExpectedVersion, request.ExpectedVersion)));
+        RoundCommand(context, request, request.RequestId, request.Year, caller => rounds.CloseAsync(caller, request.Year, Expected(request.HasExpectedVersion, request.ExpectedVersion)),
+            RoundDesk.ShowsClosed);
 
     [Authorize(Roles = Roles.Assessor)]
     public override Task<RoundSummary> PublishRound(PublishRoundRequest request, ServerCallContext context) =>
-        RoundCommand(context, request, request.RequestId, request.Year, caller => rounds.PublishAsync(caller, request.Year, Expected(request.HasExpectedVersion, request.ExpectedVersion)));
+        RoundCommand(context, request, request.RequestId, request.Year, caller => rounds.PublishAsync(caller, request.Year, Expected(request.HasExpectedVersion, request.ExpectedVersion)),
+            RoundDesk.ShowsPublished);
 
     [Authorize(Roles = $"{Roles.Assessor},{Roles.TenantAdmin}")]
     public override Task<RoundSummary> RepinScheme(RepinSchemeRequest request, ServerCallContext context)
     {
         RoundDesk.RequireScheme(request.SchemeYaml);
-        return RoundCommand(context, request, request.RequestId, request.Year, caller => rounds.RepinAsync(caller, request.Year, request.SchemeYaml, request.Reason));
+        return RoundCommand(context, request, request.RequestId, request.Year, caller => rounds.RepinAsync(caller, request.Year, request.SchemeYaml, request.Reason),
+            async info => await Round(Caller.From(context.GetHttpContext().User), request.Year).GetSchemeText() == request.SchemeYaml);
     }
 
     [Authorize(Roles = $"{Roles.Assessor},{Roles.TenantAdmin}")]
     public override Task<RoundSummary> RepinCatalog(RepinCatalogRequest request, ServerCallContext context) =>
-        RoundCommand(context, request, request.RequestId, request.Year, caller => rounds.RepinCatalogAsync(caller, request.Year, request.CatalogVersion, request.Reason));
+        RoundCommand(context, request, request.RequestId, request.Year, caller => rounds.RepinCatalogAsync(caller, request.Year, request.CatalogVersion, request.Reason),
+            info => info.CatalogVersion == request.CatalogVersion);
 
     [Authorize(Roles = Roles.Assessor)]
     public override Task<Ranking> OverrideQuota(OverrideQuotaRequest request, ServerCallContext context) =>
-        ledger.RunAsync(context, request.RequestId, request, async () =>
-        {
-            return ToProto(await rounds.OverrideQuotaAsync(Caller.From(context.GetHttpContext().User), request.Year, request.County, request.Reason));
-        });
+        ledger.RunAsync(context, request.RequestId, request,
+            InDoubt<Ranking>.ReadTarget(async () => await rounds.RankingAsync(Caller.From(context.GetHttpContext().User), request.Year) is { } ranking
+                && Array.Exists(ranking.Rows, r => r.County == request.County && r.QuotaOverride) ? ToProto(ranking) : null),
+            async () => ToProto(await rounds.OverrideQuotaAsync(Caller.From(context.GetHttpContext().User), request.Year, request.County, request.Reason)));
 
     [Authorize(Roles = Roles.County)]
     public override Task<Contracts.V1.CountyWorkflow> SubmitForReview(CountyTransitionRequest request, ServerCallContext context) =>
@@ -188,15 +194,34 @@ public sealed class AssessmentGrpcService(IClusterClient cluster, CountyDesk cou
         return response;
     }
 
-    /// <summary>A round write: once per request_id, its answer the round's summary as the caller may see it.</summary>
+    /// <summary>
+    /// A round write: once per request_id, its answer the round's summary as the caller may see it. In doubt, the round
+    /// is re-read: <paramref name="tookEffect"/> says whether it shows the write.
+    /// </summary>
     private Task<RoundSummary> RoundCommand(ServerCallContext context, Google.Protobuf.IMessage request, string requestId, int year,
-        Func<Caller, Task<RoundInfo>> command) =>
-        ledger.RunAsync(context, requestId, request, async () =>
+        Func<Caller, Task<RoundInfo>> command, Func<RoundInfo, bool> tookEffect) =>
+        RoundCommand(context, request, requestId, year, command, info => Task.FromResult(tookEffect(info)));
+
+    private Task<RoundSummary> RoundCommand(ServerCallContext context, Google.Protobuf.IMessage request, string requestId, int year,
+        Func<Caller, Task<RoundInfo>> command, Func<RoundInfo, Task<bool>> tookEffect) =>
+        ledger.RunAsync(context, requestId, request, RoundShows(context, year, tookEffect), async () =>
         {
             var caller = Caller.From(context.GetHttpContext().User);
             RequestChecks.Require(RequestChecks.Year(year));
             var info = await command(caller);
             return ToProto(info, await Round(caller, year).GetProgress(), caller);
+        });
+
+    private InDoubt<RoundSummary> RoundShows(ServerCallContext context, int year, Func<RoundInfo, bool> tookEffect) =>
+        RoundShows(context, year, info => Task.FromResult(tookEffect(info)));
+
+    /// <summary>The round's summary when the round, read again, shows the write; else null.</summary>
+    private InDoubt<RoundSummary> RoundShows(ServerCallContext context, int year, Func<RoundInfo, Task<bool>> tookEffect) =>
+        InDoubt<RoundSummary>.ReadTarget(async () =>
+        {
+            var caller = Caller.From(context.GetHttpContext().User);
+            var info = await Round(caller, year).GetInfo();
+            return info is not null && await tookEffect(info) ? ToProto(info, await Round(caller, year).GetProgress(), caller) : null;
         });
 
     /// <summary>
@@ -208,7 +233,8 @@ public sealed class AssessmentGrpcService(IClusterClient cluster, CountyDesk cou
     {
         var caller = Caller.From(context.GetHttpContext().User);
         CountyDesk.Target(caller, requested); // authorize before validating
-        return ledger.RunAsync(context, requestId, request, async () =>
+        // The county remembers recent request ids: in doubt, sending the write again reads it there.
+        return ledger.RunAsync(context, requestId, request, InDoubt<Contracts.V1.CountyWorkflow>.RepeatIsRead, async () =>
         {
             var (view, county) = await command(caller, Guid.TryParse(requestId, out var id) ? id : null);
             return ToProto(view, caller, county);

@@ -65,16 +65,25 @@ public sealed class BulletinGrpcService(BulletinComposer composer, BulletinDesk 
 
     [Authorize(Roles = Roles.Assessor)]
     public override Task<BulletinStatus> Withdraw(WithdrawBulletinRequest request, ServerCallContext context) =>
-        ReasonedWrite(context, request, request.RequestId, request.Year, request.Reason, desk.WithdrawAsync);
+        ReasonedWrite(context, request, request.RequestId, request.Year, request.Reason, desk.WithdrawAsync,
+            InDoubt<BulletinStatus>.RepeatIsRead); // a withdrawal repeated with its reason answers the record as it is
 
     [Authorize(Roles = Roles.Assessor)]
     public override Task<BulletinStatus> Correct(CorrectBulletinRequest request, ServerCallContext context) =>
-        ReasonedWrite(context, request, request.RequestId, request.Year, request.Reason, desk.CorrectAsync);
+        ReasonedWrite(context, request, request.RequestId, request.Year, request.Reason, desk.CorrectAsync,
+            InDoubt<BulletinStatus>.ReadTarget(async () =>
+            {
+                var caller = Caller.From(context.GetHttpContext().User);
+                var record = await desk.StatusAsync(caller.Tenant, request.Year);
+                return record.Editions is [.., { Corrects: not null } last] && last.CorrectionReason == request.Reason
+                    ? BulletinProtoMapping.ToProto(request.Year, record)
+                    : null;
+            }));
 
     /// <summary>An assessor's write on a year's bulletin that must say why: once per request_id, reason checked first.</summary>
     private Task<BulletinStatus> ReasonedWrite(ServerCallContext context, IMessage request, string requestId, int year, string reason,
-        Func<Caller, int, string, Task<Grains.Abstractions.BulletinRecord>> write) =>
-        ledger.RunAsync(context, requestId, request, async () =>
+        Func<Caller, int, string, Task<Grains.Abstractions.BulletinRecord>> write, InDoubt<BulletinStatus> inDoubt) =>
+        ledger.RunAsync(context, requestId, request, inDoubt, async () =>
         {
             RequestChecks.Require(RequestChecks.Year(year), Reason(reason));
             return BulletinProtoMapping.ToProto(year, await write(Caller.From(context.GetHttpContext().User), year, reason));
@@ -82,7 +91,8 @@ public sealed class BulletinGrpcService(BulletinComposer composer, BulletinDesk 
 
     [Authorize(Roles = Roles.Assessor)]
     public override Task<RemindUnreadResponse> RemindUnread(RemindUnreadRequest request, ServerCallContext context) =>
-        ledger.RunAsync(context, request.RequestId, request, async () =>
+        // Reminders leave no mark a retry could tell apart from another assessor's: in doubt, the assessor decides.
+        ledger.RunAsync(context, request.RequestId, request, InDoubt<RemindUnreadResponse>.Unresolvable, async () =>
         {
             var caller = Caller.From(context.GetHttpContext().User);
             RequestChecks.Require(RequestChecks.Year(request.Year));

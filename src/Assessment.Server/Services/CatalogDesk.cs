@@ -56,6 +56,19 @@ public sealed class CatalogDesk(IClusterClient cluster, RoundCatalogs catalogs)
         return Grain(caller).Save(yaml, CountyDesk.Actor(caller), note, expectedVersion);
     }
 
+    /// <summary>For a retry in doubt: the latest version when it holds exactly this text and note, else null.</summary>
+    public async Task<CatalogVersion?> SavedAsync(Caller caller, string yaml, string? note)
+    {
+        var versions = await Grain(caller).List();
+        if (versions.Length == 0)
+        {
+            return null;
+        }
+
+        var latest = await Grain(caller).Get(versions.Max(v => v.Version));
+        return latest is not null && latest.Yaml == yaml && latest.Note == note ? latest : null;
+    }
+
     private ICatalogGrain Grain(Caller caller) => cluster.GetGrain<ICatalogGrain>(GrainKeys.Tenant(caller.Tenant));
 
     private static void RequireTenant(Caller caller)

@@ -24,10 +24,16 @@ public sealed class CatalogGrpcService(CatalogDesk catalogs, RequestLedger ledge
 
     [Authorize(Roles = $"{Roles.Assessor},{Roles.TenantAdmin}")]
     public override Task<CatalogVersionInfo> SaveCatalog(SaveCatalogRequest request, ServerCallContext context) =>
-        ledger.RunAsync(context, request.RequestId, request, async () =>
-        {
-            var saved = await catalogs.SaveAsync(Caller.From(context.GetHttpContext().User), request.CatalogYaml,
-                string.IsNullOrWhiteSpace(request.Note) ? null : request.Note, request.ExpectedVersion == 0 ? null : request.ExpectedVersion);
-            return CatalogProtoMapping.ToProto(saved);
-        });
+        ledger.RunAsync(context, request.RequestId, request,
+            InDoubt<CatalogVersionInfo>.ReadTarget(async () => await catalogs.SavedAsync(Caller.From(context.GetHttpContext().User), request.CatalogYaml, NoteOf(request)) is { } saved
+                ? CatalogProtoMapping.ToProto(saved)
+                : null),
+            async () =>
+            {
+                var saved = await catalogs.SaveAsync(Caller.From(context.GetHttpContext().User), request.CatalogYaml,
+                    NoteOf(request), request.ExpectedVersion == 0 ? null : request.ExpectedVersion);
+                return CatalogProtoMapping.ToProto(saved);
+            });
+
+    private static string? NoteOf(SaveCatalogRequest request) => string.IsNullOrWhiteSpace(request.Note) ? null : request.Note;
 }

@@ -10,25 +10,38 @@ namespace Assessment.Server.Services;
 
 /// <summary>
 /// Makes a write that a client may retry answer once: every such write carries a request_id (required); the first call
-/// runs and its answer (the
-/// response, or a definite refusal such as INVALID_ARGUMENT or ABORTED) is kept; a retry with the same id and the same
-/// request gets that answer back without running again; the same id with another request is ALREADY_EXISTS. While
-/// the first call still runs, a retry is UNAVAILABLE (safe to repeat). A call that failed for a passing reason
-/// (UNAVAILABLE, INTERNAL, a deadline) keeps nothing, so its retry runs.
+/// runs and its answer (the response, or a definite refusal such as INVALID_ARGUMENT or ABORTED) is kept; a retry with
+/// the same id and the same request gets that answer back without running again; the same id with another request is
+/// ALREADY_EXISTS. While the first call still runs, a retry waits for its answer, then is UNAVAILABLE (safe to repeat).
+/// <para>
+/// A first call that ends without a definite answer — a passing failure (UNAVAILABLE, a deadline, a cancelled call),
+/// an answer that could not be kept, a silo that died mid-call — leaves its entry in doubt: the effect may have
+/// happened. A retry resolves it as the write's <see cref="InDoubt{TResponse}"/> says, by re-reading the target and
+/// never by running the write blindly again: the target's answer is kept as the write's; a write whose target shows no
+/// effect runs only once the first call can no longer take effect (<see cref="Settle"/>); a write nothing can re-read
+/// (a key shown once) is refused with REQUEST_IN_DOUBT.
+/// </para>
 /// <para>
 /// Kept in PostgreSQL (<c>request_ledger</c>) for <see cref="Retention"/>: any silo answers a retry, across restarts.
-/// Rows are keyed by a hash of caller and id, and answers are sealed with AES-GCM under a key derived from the id.
+/// Every time is the database's (<c>now()</c>), so silos with skewed clocks agree on what is settled. Rows are keyed by a
+/// hash of caller and id, and answers are sealed with AES-GCM under a key derived from the id.
 /// </para>
 /// </summary>
 public sealed class RequestLedger(NpgsqlDataSource db, ILogger<RequestLedger> logger)
 {
     public static readonly TimeSpan Retention = TimeSpan.FromDays(7);
 
-    /// <summary>A claim older than this whose call never answered (its silo died) may be taken over by a retry.</summary>
-    public static readonly TimeSpan Abandoned = TimeSpan.FromMinutes(2);
+    /// <summary>
+    /// How old (by the database's clock) a claim must be before its first call can no longer take effect: well past
+    /// the cluster's response timeout and the longest write. An unanswered claim this old is in doubt.
+    /// </summary>
+    public TimeSpan Settle { get; init; } = TimeSpan.FromMinutes(2);
 
-    /// <summary>How long a repeat of a request still in progress waits for its answer before it is told to retry.</summary>
-    public static readonly TimeSpan InFlightWait = TimeSpan.FromSeconds(10);
+    /// <summary>How long a repeat of a request still in progress (or still unsettled) waits before it is told to retry.</summary>
+    public TimeSpan InFlightWait { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Attempts at keeping an answer before the entry is left to be resolved in doubt.</summary>
+    private const int AnswerAttempts = 3;
 
     private static readonly TimeSpan InFlightPoll = TimeSpan.FromMilliseconds(50);
 
@@ -37,17 +50,17 @@ public sealed class RequestLedger(NpgsqlDataSource db, ILogger<RequestLedger> lo
 
     private long _claims;
 
-    public Task<TResponse> RunAsync<TResponse>(ServerCallContext context, string requestId, IMessage request, Func<Task<TResponse>> run)
-        where TResponse : IMessage<TResponse>, new() =>
-        RunAsync(context.GetHttpContext().User, context.Method, requestId, request, run, context.CancellationToken);
+    public Task<TResponse> RunAsync<TResponse>(ServerCallContext context, string requestId, IMessage request, InDoubt<TResponse> inDoubt, Func<Task<TResponse>> run)
+        where TResponse : class, IMessage<TResponse>, new() =>
+        RunAsync(context.GetHttpContext().User, context.Method, requestId, request, inDoubt, run, context.CancellationToken);
 
     /// <summary>
     /// The same, for a workbench action: <paramref name="method"/> names the action (distinct from every RPC), and the
     /// answer or refusal comes back as gRPC would give it (refusals as <see cref="RpcException"/>).
     /// </summary>
     public async Task<TResponse> RunAsync<TResponse>(System.Security.Claims.ClaimsPrincipal user, string method, string requestId, IMessage request,
-        Func<Task<TResponse>> run, CancellationToken cancellation)
-        where TResponse : IMessage<TResponse>, new()
+        InDoubt<TResponse> inDoubt, Func<Task<TResponse>> run, CancellationToken cancellation)
+        where TResponse : class, IMessage<TResponse>, new()
     {
         // Required: a write without an id could not be told from its own retry, and would run twice.
         if (!Guid.TryParse(requestId, out var id) || id == Guid.Empty)
@@ -58,48 +71,97 @@ public sealed class RequestLedger(NpgsqlDataSource db, ILogger<RequestLedger> lo
         }
 
         var caller = user.FindFirst(Caller.CredentialClaim)?.Value ?? "";
-        var idText = id.ToString("D");
-        var key = SHA256.HashData(Encoding.UTF8.GetBytes($"{caller}\n{idText}"));
-        var hash = SHA256.HashData(request.ToByteArray());
+        var entry = new Entry(SHA256.HashData(Encoding.UTF8.GetBytes($"{caller}\n{id:D}")), method, SHA256.HashData(request.ToByteArray()), id.ToString("D"), caller);
 
         // The same request still being answered (a double click, a client's early retry): wait for its answer and give
         // it back, rather than refusing — the first answer may be a key shown only once, and its page may never show.
         // Polls back off (50 ms doubling to 1 s, about 15 reads in all), so waiting repeats cost the database little.
         var waiting = System.Diagnostics.Stopwatch.StartNew();
         var pause = InFlightPoll;
-        var claimed = await ClaimAsync(key, method, hash);
+        var claimed = await ClaimAsync(entry);
         while (!claimed)
         {
-            if (await ReadAsync(key) is not { } held)
+            if (await ReadAsync(entry.Key) is not { } held)
             {
-                claimed = await ClaimAsync(key, method, hash); // released by a failed first call: ours to run now
+                claimed = await ClaimAsync(entry); // released meanwhile: ours to run now
                 continue;
             }
 
-            if (held.Method != method || !held.Hash.AsSpan().SequenceEqual(hash))
+            if (held.Method != method || !held.Hash.AsSpan().SequenceEqual(entry.Hash))
             {
                 throw new ConflictException("request_id 已用于另一项不同的操作；新的操作请使用新的 request_id。");
             }
 
             if (held.Answered)
             {
-                return Replay<TResponse>(Open(held.Answer!, idText, caller));
+                return Replay<TResponse>(Open(held.Answer!, entry.IdText, caller));
             }
 
-            if (DateTimeOffset.UtcNow - held.CreatedAt >= Abandoned && await TakeOverAsync(key, held.CreatedAt))
+            if (held.InDoubt || held.Settled)
             {
-                break;
+                var (answer, takeOver) = await ResolveAsync(entry, held, inDoubt);
+                if (answer is not null)
+                {
+                    return answer;
+                }
+
+                if (takeOver)
+                {
+                    break;
+                }
             }
 
             if (waiting.Elapsed >= InFlightWait)
             {
-                throw new UnavailableException("使用该 request_id 的同一操作正在处理中，请稍后使用相同的 request_id 重试。");
+                throw new UnavailableException(held.InDoubt
+                    ? "使用该 request_id 的上一次请求结果尚未确定，请稍后使用相同的 request_id 重试（不会重复执行）。"
+                    : "使用该 request_id 的同一操作正在处理中，请稍后使用相同的 request_id 重试。");
             }
 
             await Task.Delay(pause, cancellation);
             pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, TimeSpan.TicksPerSecond));
         }
 
+        return await ExecuteAsync(entry, run, cancellation);
+    }
+
+    /// <summary>
+    /// What became of an in-doubt first call, as the target tells: its answer (kept as the write's), or leave to run
+    /// (true) once the target shows no effect and none can come, or neither yet (the caller waits and asks again).
+    /// </summary>
+    private async Task<(TResponse? Answer, bool TakeOver)> ResolveAsync<TResponse>(Entry entry, Held held, InDoubt<TResponse> inDoubt)
+        where TResponse : class, IMessage<TResponse>, new()
+    {
+        if (inDoubt.TargetKeepsId)
+        {
+            // Sending it again is a read at the target, which applies the id once.
+            return (null, await TakeOverAsync(entry.Key, held.ClaimedAt));
+        }
+
+        if (inDoubt.Read is null)
+        {
+            if (!held.Settled)
+            {
+                return (null, false);
+            }
+
+            throw new PreconditionException("REQUEST_IN_DOUBT",
+                "使用该 request_id 的上一次请求未能确认结果，平台无法判断它是否已生效：请先查看当前状态；如需重做，请使用新的 request_id。");
+        }
+
+        if (await inDoubt.Read() is { } found)
+        {
+            logger.LogInformation("Resolved an in-doubt {Method} by re-reading its target: it took effect", entry.Method);
+            await KeepAnswerAsync(entry, Seal([1, .. found.ToByteArray()], entry.IdText, entry.Caller));
+            return (found, false);
+        }
+
+        return (null, held.Settled && await TakeOverAsync(entry.Key, held.ClaimedAt));
+    }
+
+    private async Task<TResponse> ExecuteAsync<TResponse>(Entry entry, Func<Task<TResponse>> run, CancellationToken cancellation)
+        where TResponse : class, IMessage<TResponse>, new()
+    {
         TResponse response;
         try
         {
@@ -107,22 +169,28 @@ public sealed class RequestLedger(NpgsqlDataSource db, ILogger<RequestLedger> lo
         }
         catch (Exception ex)
         {
-            var rpc = ex as RpcException ?? ErrorInterceptor.Translate(ex, method, logger, cancellation);
+            var rpc = ex as RpcException ?? ErrorInterceptor.Translate(ex, entry.Method, logger, cancellation);
             if (Array.IndexOf(Definite, rpc.StatusCode) >= 0 && rpc.GetRpcStatus() is { } status)
             {
-                await AnswerAsync(key, Seal([2, .. status.ToByteArray()], idText, caller));
+                await KeepAnswerAsync(entry, Seal([2, .. status.ToByteArray()], entry.IdText, entry.Caller));
             }
             else
             {
-                await ForgetAsync(key);
+                await MarkInDoubtAsync(entry.Key);
             }
 
             throw rpc;
         }
 
-        await AnswerAsync(key, Seal([1, .. response.ToByteArray()], idText, caller));
+        // The effect has happened: the caller gets its answer even if the ledger cannot keep it now (a retry then
+        // finds the entry in doubt and re-reads the target).
+        await KeepAnswerAsync(entry, Seal([1, .. response.ToByteArray()], entry.IdText, entry.Caller));
         return response;
     }
+
+    private sealed record Entry(byte[] Key, string Method, byte[] Hash, string IdText, string Caller);
+
+    private sealed record Held(string Method, byte[] Hash, bool Answered, byte[]? Answer, bool InDoubt, DateTimeOffset ClaimedAt, bool Settled);
 
     private static TResponse Replay<TResponse>(byte[] answer)
         where TResponse : IMessage<TResponse>, new()
@@ -138,7 +206,7 @@ public sealed class RequestLedger(NpgsqlDataSource db, ILogger<RequestLedger> lo
         throw Google.Rpc.Status.Parser.ParseFrom(body).ToRpcException();
     }
 
-    private async Task<bool> ClaimAsync(byte[] key, string method, byte[] hash)
+    private async Task<bool> ClaimAsync(Entry entry)
     {
         if (Interlocked.Increment(ref _claims) % 512 == 0)
         {
@@ -148,56 +216,76 @@ public sealed class RequestLedger(NpgsqlDataSource db, ILogger<RequestLedger> lo
         }
 
         await using var command = db.CreateCommand(
-            "INSERT INTO request_ledger (key, method, request_hash) VALUES (@key, @method, @hash) ON CONFLICT (key) DO NOTHING");
-        command.Parameters.AddWithValue("key", key);
-        command.Parameters.AddWithValue("method", method);
-        command.Parameters.AddWithValue("hash", hash);
+            "INSERT INTO request_ledger (key, method, request_hash, created_at) VALUES (@key, @method, @hash, now()) ON CONFLICT (key) DO NOTHING");
+        command.Parameters.AddWithValue("key", entry.Key);
+        command.Parameters.AddWithValue("method", entry.Method);
+        command.Parameters.AddWithValue("hash", entry.Hash);
         return await command.ExecuteNonQueryAsync() == 1;
     }
 
-    private async Task<(string Method, byte[] Hash, bool Answered, byte[]? Answer, DateTimeOffset CreatedAt)?> ReadAsync(byte[] key)
+    private async Task<Held?> ReadAsync(byte[] key)
     {
-        await using var command = db.CreateCommand("SELECT method, request_hash, answered, answer, created_at FROM request_ledger WHERE key = @key");
+        await using var command = db.CreateCommand(
+            "SELECT method, request_hash, answered, answer, in_doubt, created_at, created_at <= now() - @settle FROM request_ledger WHERE key = @key");
         command.Parameters.AddWithValue("key", key);
+        command.Parameters.AddWithValue("settle", Settle);
         await using var reader = await command.ExecuteReaderAsync();
         if (!await reader.ReadAsync())
         {
             return null; // released between the claim and this read
         }
 
-        return (reader.GetString(0), reader.GetFieldValue<byte[]>(1), reader.GetBoolean(2),
-            reader.IsDBNull(3) ? null : reader.GetFieldValue<byte[]>(3), reader.GetFieldValue<DateTimeOffset>(4));
+        return new Held(reader.GetString(0), reader.GetFieldValue<byte[]>(1), reader.GetBoolean(2),
+            reader.IsDBNull(3) ? null : reader.GetFieldValue<byte[]>(3), reader.GetBoolean(4), reader.GetFieldValue<DateTimeOffset>(5), reader.GetBoolean(6));
     }
 
-    private async Task<bool> TakeOverAsync(byte[] key, DateTimeOffset createdAt)
+    /// <summary>Takes an unanswered entry over for this call; false when another retry took it first.</summary>
+    private async Task<bool> TakeOverAsync(byte[] key, DateTimeOffset claimedAt)
     {
         await using var command = db.CreateCommand(
-            "UPDATE request_ledger SET created_at = now() WHERE key = @key AND NOT answered AND created_at = @created");
+            "UPDATE request_ledger SET created_at = now(), in_doubt = false WHERE key = @key AND NOT answered AND created_at = @claimed");
         command.Parameters.AddWithValue("key", key);
-        command.Parameters.AddWithValue("created", createdAt);
+        command.Parameters.AddWithValue("claimed", claimedAt);
         return await command.ExecuteNonQueryAsync() == 1;
     }
 
-    private async Task AnswerAsync(byte[] key, byte[] answer)
+    private async Task KeepAnswerAsync(Entry entry, byte[] answer)
     {
-        await using var command = db.CreateCommand("UPDATE request_ledger SET answered = true, answer = @answer WHERE key = @key");
-        command.Parameters.AddWithValue("key", key);
-        command.Parameters.AddWithValue("answer", answer);
-        await command.ExecuteNonQueryAsync();
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await using var command = db.CreateCommand("UPDATE request_ledger SET answered = true, in_doubt = false, answer = @answer WHERE key = @key");
+                command.Parameters.AddWithValue("key", entry.Key);
+                command.Parameters.AddWithValue("answer", answer);
+                await command.ExecuteNonQueryAsync();
+                return;
+            }
+            catch (Exception ex) when (ex is NpgsqlException or TimeoutException && attempt < AnswerAttempts)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(100 * attempt));
+            }
+            catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
+            {
+                // Left unanswered: once settled, a retry finds it in doubt and re-reads the target.
+                logger.LogWarning(ex, "Could not keep the answer of {Method}; a retry will resolve it from its target", entry.Method);
+                return;
+            }
+        }
     }
 
-    private async Task ForgetAsync(byte[] key)
+    private async Task MarkInDoubtAsync(byte[] key)
     {
         try
         {
-            await using var command = db.CreateCommand("DELETE FROM request_ledger WHERE key = @key AND NOT answered");
+            await using var command = db.CreateCommand("UPDATE request_ledger SET in_doubt = true WHERE key = @key AND NOT answered");
             command.Parameters.AddWithValue("key", key);
             await command.ExecuteNonQueryAsync();
         }
-        catch (NpgsqlException ex)
+        catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
         {
-            // The claim stays until it counts as abandoned; a retry then takes it over.
-            logger.LogWarning(ex, "Could not release a request claim");
+            // The claim stays as it is; once settled a retry treats it as in doubt all the same.
+            logger.LogWarning(ex, "Could not mark a request claim in doubt");
         }
     }
 

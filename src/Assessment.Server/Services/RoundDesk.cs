@@ -19,6 +19,13 @@ public sealed class RoundDesk(IClusterClient cluster, BulletinComposer bulletins
         return caller.Role == Role.Assessor ? Round(caller, year) : throw new PermissionDeniedException();
     }
 
+    /// <summary>Whether a round, read again for a write in doubt, shows it opened, closed or published.</summary>
+    public static bool ShowsOpened(RoundInfo info) => info.Phase >= RoundPhase.Open;
+
+    public static bool ShowsClosed(RoundInfo info) => info.Phase >= RoundPhase.Closed;
+
+    public static bool ShowsPublished(RoundInfo info) => info.Phase == RoundPhase.Published;
+
     /// <summary>The round of a year, or FAILED_PRECONDITION ROUND_NOT_OPEN in Chinese.</summary>
     public async Task<RoundInfo> InfoAsync(Caller caller, int year)
     {

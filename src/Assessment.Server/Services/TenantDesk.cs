@@ -67,6 +67,21 @@ public sealed class TenantDesk(IClusterClient cluster, CredentialService credent
         return Tenant(target).AddUnit(county, new UnitInfo(unit, checkedName, string.IsNullOrEmpty(kind) ? Domain.Catalog.UnitKindNames.Department : kind));
     }
 
+    /// <summary>For a retry in doubt: the roster when it already has this county under this name, else null.</summary>
+    public async Task<TenantProfile?> WithCountyAsync(Caller caller, string? tenant, string county, string name)
+    {
+        var profile = await Tenant(Target(caller, tenant)).GetProfile();
+        return RequestChecks.Name("name", name, out var checkedName) is null && profile?.County(county)?.Name == checkedName ? profile : null;
+    }
+
+    /// <summary>For a retry in doubt: the roster when its county already has this unit under this name, else null.</summary>
+    public async Task<TenantProfile?> WithUnitAsync(Caller caller, string? tenant, string county, string unit, string name)
+    {
+        var profile = await Tenant(Target(caller, tenant)).GetProfile();
+        return RequestChecks.Name("name", name, out var checkedName) is null
+            && profile?.County(county)?.Units.FirstOrDefault(u => u.Id == unit)?.Name == checkedName ? profile : null;
+    }
+
     /// <summary>Issues a key; the key itself is returned once and never stored (only its hash).</summary>
     public async Task<(string Key, CredentialSummary Summary)> IssueAsync(Caller caller, string? tenant, Role? role, string? county, string? unit, string name,
         Google.Protobuf.WellKnownTypes.Timestamp? expires)

@@ -78,13 +78,13 @@ public abstract class WorkbenchPage : PageModel
     /// Runs a workbench action once per request id, kept in the request ledger like the API's writes: a second click
     /// (or a resend after a lost answer) gets the first answer back. Refusals come back as the platform's errors.
     /// </summary>
-    protected async Task<T> OnceAsync<T>(string action, Guid requestId, Google.Protobuf.IMessage request, Func<Task<T>> run)
-        where T : Google.Protobuf.IMessage<T>, new()
+    protected async Task<T> OnceAsync<T>(string action, Guid requestId, Google.Protobuf.IMessage request, Services.InDoubt<T> inDoubt, Func<Task<T>> run)
+        where T : class, Google.Protobuf.IMessage<T>, new()
     {
         var ledger = HttpContext.RequestServices.GetRequiredService<Services.RequestLedger>();
         try
         {
-            return await ledger.RunAsync(User, "web:" + action, requestId == Guid.Empty ? "" : requestId.ToString("D"), request, run, HttpContext.RequestAborted);
+            return await ledger.RunAsync(User, "web:" + action, requestId == Guid.Empty ? "" : requestId.ToString("D"), request, inDoubt, run, HttpContext.RequestAborted);
         }
         catch (Grpc.Core.RpcException rpc)
         {

@@ -41,16 +41,19 @@ public sealed class AdminModel(TenantDesk tenants) : WorkbenchPage
     public Task<IActionResult> OnPostCountyAsync(string? county, string? name, string? group, Guid requestId) =>
         ActAsync("已添加县（区）。", () => OnceAsync("AddCounty", requestId,
             new Contracts.V1.AddCountyRequest { County = county ?? "", Name = name ?? "", Group = group ?? "", RequestId = requestId.ToString("D") },
+            Services.InDoubt<Contracts.V1.TenantInfo>.ReadTarget(async () => await tenants.WithCountyAsync(Caller, null, county ?? "", name ?? "") is { } profile ? AdminProtoMapping.ToProto(profile) : null),
             async () => AdminProtoMapping.ToProto(await tenants.AddCountyAsync(Caller, null, county ?? "", name ?? "", group))));
 
     public Task<IActionResult> OnPostUnitAsync(string? county, string? unit, string? name, string? kind, Guid requestId) =>
         ActAsync("已添加单位。", () => OnceAsync("AddUnit", requestId,
             new Contracts.V1.AddUnitRequest { County = county ?? "", Unit = unit ?? "", Name = name ?? "", Kind = kind ?? "", RequestId = requestId.ToString("D") },
+            Services.InDoubt<Contracts.V1.TenantInfo>.ReadTarget(async () => await tenants.WithUnitAsync(Caller, null, county ?? "", unit ?? "", name ?? "") is { } profile ? AdminProtoMapping.ToProto(profile) : null),
             async () => AdminProtoMapping.ToProto(await tenants.AddUnitAsync(Caller, null, county ?? "", unit ?? "", name ?? "", kind))));
 
     public Task<IActionResult> OnPostIssueAsync(string? role, string? county, string? unit, string? name, Guid requestId) =>
         ShowKeyAsync(() => OnceAsync("IssueCredential", requestId,
             new Contracts.V1.IssueCredentialRequest { Role = role ?? "", County = county ?? "", Unit = unit ?? "", Name = name ?? "", RequestId = requestId.ToString("D") },
+            Services.InDoubt<Contracts.V1.IssuedCredential>.Unresolvable,
             async () => ToIssued(await tenants.IssueAsync(Caller, null, role switch
             {
                 "unit" => Role.Unit,
@@ -63,11 +66,13 @@ public sealed class AdminModel(TenantDesk tenants) : WorkbenchPage
 
     public Task<IActionResult> OnPostRotateAsync(string? id, Guid requestId) =>
         ShowKeyAsync(() => OnceAsync("RotateCredential", requestId, new Contracts.V1.CredentialRef { Id = id ?? "", RequestId = requestId.ToString("D") },
+            Services.InDoubt<Contracts.V1.IssuedCredential>.Unresolvable,
             async () => ToIssued(await tenants.RotateAsync(Caller, null, id ?? ""))));
 
     public Task<IActionResult> OnPostRevokeAsync(string? id, Guid requestId) =>
         ActAsync("已吊销该密钥，使用它的会话在下一次访问时结束。", () => OnceAsync("RevokeCredential", requestId,
             new Contracts.V1.CredentialRef { Id = id ?? "", RequestId = requestId.ToString("D") },
+            Services.InDoubt<Contracts.V1.CredentialSummary>.RepeatIsRead,
             async () => AdminProtoMapping.ToProto(await tenants.RevokeAsync(Caller, null, id ?? ""))));
 
     public Task<IActionResult> OnPostRecipientAsync(string? id, string? person, string? office, string? title, string? credential) =>

@@ -42,17 +42,18 @@ public sealed class RoundModel(RoundDesk rounds, TimeProvider clock) : Workbench
 
     public Task<IActionResult> OnPostOpenAsync(int version, Guid requestId) => ActAsync("已开启填报。", "OpenRound",
         new Contracts.V1.RoundTransitionRequest { Year = Year, ExpectedVersion = version, RequestId = requestId.ToString("D") }, requestId,
-        () => rounds.OpenAsync(Caller, Year, version));
+        () => rounds.OpenAsync(Caller, Year, version), RoundDesk.ShowsOpened);
 
     public Task<IActionResult> OnPostCloseAsync(int version, Guid requestId) => ActAsync("已截止填报，进入审核。", "CloseRound",
         new Contracts.V1.RoundTransitionRequest { Year = Year, ExpectedVersion = version, RequestId = requestId.ToString("D") }, requestId,
-        () => rounds.CloseAsync(Caller, Year, version));
+        () => rounds.CloseAsync(Caller, Year, version), RoundDesk.ShowsClosed);
 
     public Task<IActionResult> OnPostPublishAsync(int version, Guid requestId) => ActAsync("考核结果已发布，通报已印发。", "PublishRound",
         new Contracts.V1.PublishRoundRequest { Year = Year, ExpectedVersion = version, RequestId = requestId.ToString("D") }, requestId,
-        () => rounds.PublishAsync(Caller, Year, version));
+        () => rounds.PublishAsync(Caller, Year, version), RoundDesk.ShowsPublished);
 
-    private async Task<IActionResult> ActAsync(string done, string action, Google.Protobuf.IMessage request, Guid requestId, Func<Task<RoundInfo>> run)
+    private async Task<IActionResult> ActAsync(string done, string action, Google.Protobuf.IMessage request, Guid requestId, Func<Task<RoundInfo>> run,
+        Func<RoundInfo, bool> tookEffect)
     {
         if (Caller.Role != Role.Assessor)
         {
@@ -61,7 +62,9 @@ public sealed class RoundModel(RoundDesk rounds, TimeProvider clock) : Workbench
 
         try
         {
-            await OnceAsync(action, requestId, request, async () =>
+            var inDoubt = Services.InDoubt<Google.Protobuf.WellKnownTypes.Empty>.ReadTarget(async () =>
+                tookEffect(await rounds.InfoAsync(Caller, Year)) ? new Google.Protobuf.WellKnownTypes.Empty() : null);
+            await OnceAsync(action, requestId, request, inDoubt, async () =>
             {
                 await run();
                 return new Google.Protobuf.WellKnownTypes.Empty();
