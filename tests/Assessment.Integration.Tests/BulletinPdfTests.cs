@@ -38,6 +38,87 @@ public sealed class BulletinPdfTests
     }
 
     [Fact]
+    public async Task Renderers_lay_out_tenant_html_inside_chromiums_sandbox_unless_it_is_turned_off()
+    {
+        // As root (this machine, CI) Chromium refuses its sandbox, so the browser is started as an unprivileged user by a
+        // wrapper, as an operator would; as any other user the default (auto) is already sandboxed. Every renderer must
+        // run under a seccomp filter (Seccomp: 2); with the sandbox off, none does — the check tells the two apart.
+        var root = Environment.IsPrivilegedProcess;
+        var wrapper = root && !OperatingSystem.IsWindows() ? UnprivilegedChromium() : "";
+        foreach (var (mode, sandboxed) in new[] { (root ? PdfSandbox.On : PdfSandbox.Auto, true), (PdfSandbox.Off, false) })
+        {
+            await using var printer = new PdfPrinter(Microsoft.Extensions.Options.Options.Create(new Server.Services.PdfOptions
+            {
+                Sandbox = mode,
+                Chromium = sandboxed ? wrapper : "",
+            }), NullLogger<PdfPrinter>.Instance);
+            var pdf = await printer.PrintAsync("<!doctype html><meta charset=utf-8><p>沙箱中的通报</p>", "alpha");
+            Assert.Equal("%PDF"u8.ToArray(), pdf[..4]);
+
+            var renderers = Descendants(printer.BrowserProcessId!.Value).Where(pid => CommandLine(pid).Contains("--type=renderer", StringComparison.Ordinal)).ToList();
+            Assert.NotEmpty(renderers);
+            Assert.All(renderers, pid => Assert.Equal(sandboxed ? "2" : "0", Status(pid, "Seccomp")));
+        }
+    }
+
+    /// <summary>A Chromium that drops to the nobody user before it starts, its profile handed over to that user.</summary>
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    private static string UnprivilegedChromium()
+    {
+        var path = Path.Combine(Infrastructure.PostgresFixture.ScratchPath($"chromium-{Guid.NewGuid():N}.sh"));
+        File.WriteAllText(path, """
+            #!/bin/sh
+            for a in "$@"; do case "$a" in --user-data-dir=*) chown -R 65534:65534 "${a#--user-data-dir=}";; esac; done
+            exec setpriv --reuid=65534 --regid=65534 --clear-groups env HOME=/tmp XDG_CONFIG_HOME=/tmp XDG_CACHE_HOME=/tmp /usr/bin/chromium "$@"
+
+            """);
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+        return path;
+    }
+
+    private static IEnumerable<int> Descendants(int root)
+    {
+        var children = Directory.EnumerateDirectories("/proc").Select(d => int.TryParse(Path.GetFileName(d), out var pid) ? pid : -1).Where(pid => pid > 0)
+            .Select(pid => (Pid: pid, Parent: int.TryParse(Status(pid, "PPid"), out var parent) ? parent : -1)).ToList();
+        var found = new List<int>();
+        var frontier = new Queue<int>([root]);
+        while (frontier.TryDequeue(out var pid))
+        {
+            foreach (var child in children.Where(c => c.Parent == pid).Select(c => c.Pid))
+            {
+                found.Add(child);
+                frontier.Enqueue(child);
+            }
+        }
+
+        return found;
+    }
+
+    private static string CommandLine(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ');
+        }
+        catch (IOException)
+        {
+            return "";
+        }
+    }
+
+    private static string Status(int pid, string field)
+    {
+        try
+        {
+            return File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith(field + ":", StringComparison.Ordinal))?[(field.Length + 1)..].Trim() ?? "";
+        }
+        catch (IOException)
+        {
+            return "";
+        }
+    }
+
+    [Fact]
     public async Task Prints_under_way_when_the_browser_is_recycled_all_finish()
     {
         await using var printer = new PdfPrinter(Microsoft.Extensions.Options.Options.Create(new Server.Services.PdfOptions { RecycleAfter = 2, Concurrency = 2 }), NullLogger<PdfPrinter>.Instance);

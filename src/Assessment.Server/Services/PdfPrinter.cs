@@ -18,6 +18,20 @@ public sealed class PdfOptions
 
     /// <summary>The browser is restarted after this many prints, so its memory cannot creep.</summary>
     public int RecycleAfter { get; set; } = 200;
+
+    /// <summary>
+    /// Chromium's own sandbox (namespaces and seccomp) around the renderers that lay out tenant HTML. Auto: on unless
+    /// the server runs as root, where Chromium refuses it (the container image runs as a user of its own); On: always
+    /// (e.g. <see cref="Chromium"/> is a wrapper that starts the browser as another user).
+    /// </summary>
+    public PdfSandbox Sandbox { get; set; } = PdfSandbox.Auto;
+}
+
+public enum PdfSandbox
+{
+    Auto,
+    On,
+    Off,
 }
 
 /// <summary>
@@ -53,6 +67,15 @@ public sealed class PdfPrinter(Microsoft.Extensions.Options.IOptions<PdfOptions>
 
     /// <summary>Browsers started (the first, and every restart after one died or was recycled).</summary>
     public int BrowserStarts => Volatile.Read(ref _launches);
+
+    /// <summary>The running browser's process id (for diagnostics and tests), or null before the first print.</summary>
+    public int? BrowserProcessId => _browser?.Process?.Id;
+
+    /// <summary>Whether the renderers run in Chromium's sandbox: asked for, and possible (Chromium refuses it to root).</summary>
+    public static bool Sandboxed(PdfSandbox mode, bool privileged) => mode == PdfSandbox.On || (mode == PdfSandbox.Auto && !privileged);
+
+    /// <summary>Without the sandbox Chromium also needs no zygote (the zygote exists to fork sandboxed renderers).</summary>
+    public static string[] SandboxArguments(bool sandboxed) => sandboxed ? [] : ["--no-sandbox", "--no-zygote"];
 
     private int _launches;
 
@@ -303,6 +326,12 @@ public sealed class PdfPrinter(Microsoft.Extensions.Options.IOptions<PdfOptions>
             await CloseAsync();
             _profile = Directory.CreateTempSubdirectory("assessment-chromium-").FullName;
             logger.LogInformation("Starting Chromium {Executable} for PDF printing", _executable.Value);
+            var sandboxed = Sandboxed(_options.Sandbox, Environment.IsPrivilegedProcess);
+            if (!sandboxed && _options.Sandbox == PdfSandbox.Auto)
+            {
+                logger.LogWarning("Chromium prints without its sandbox because the server runs as root; run the server as an unprivileged user (the container image does) to sandbox tenant HTML");
+            }
+
             var options = new LaunchOptions
             {
                 ExecutablePath = _executable.Value,
@@ -311,13 +340,13 @@ public sealed class PdfPrinter(Microsoft.Extensions.Options.IOptions<PdfOptions>
                 Timeout = 30_000,
                 Args =
                 [
-                    // Containers run as root without user namespaces; the pages printed carry no script and reach nothing.
-                    "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run", "--no-default-browser-check",
+                    .. SandboxArguments(sandboxed),
+                    "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run", "--no-default-browser-check",
                     "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-extensions",
                     "--disable-default-apps", "--mute-audio", "--font-render-hinting=none",
-                    // One renderer and the GPU thread in the browser process: a print is a new page in a warm process
-                    // (about 80 ms) instead of a new renderer (about 300 ms). Pages run no script, so sharing is safe.
-                    "--in-process-gpu", "--no-zygote", "--renderer-process-limit=1",
+                    // The GPU thread in the browser process and few renderers (one per tenant's browser context): a print
+                    // is a new page in a warm process (about 80 ms) instead of a new renderer (about 300 ms).
+                    "--in-process-gpu", "--renderer-process-limit=1",
                     "--disable-features=site-per-process,Translate,MediaRouter,OptimizationHints",
                     // No network at all: every request, loopback included, goes to a proxy that is not there, and no
                     // name resolves. A tenant's template cannot make the server fetch anything (data: URIs still work).
