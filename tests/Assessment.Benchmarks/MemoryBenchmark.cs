@@ -33,6 +33,7 @@ internal static class MemoryBenchmark
             silo.Services.AddAssessmentGrains();
             // In production the entries live in PostgreSQL, not in the silo's heap; here they are dropped.
             silo.Services.AddSingleton<Assessment.Grains.Audit.IAuditLog, DiscardAuditLog>();
+            silo.Services.AddSingleton<Assessment.Grains.Publications.IBulletinStore, Assessment.Grains.Publications.InMemoryBulletinStore>();
         });
         using var host = builder.Build();
         await host.StartAsync();

@@ -17,6 +17,9 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     public IGrainFactory Grains => Cluster.GrainFactory;
 
+    /// <summary>The test silo's bulletin store (the server's is PostgreSQL, tested in the integration suite).</summary>
+    public static Assessment.Grains.Publications.InMemoryBulletinStore Bulletins { get; } = new();
+
     public async Task InitializeAsync()
     {
         var builder = new TestClusterBuilder(1);
@@ -64,6 +67,7 @@ public sealed class ClusterFixture : IAsyncLifetime
             silo.Services.AddSingleton<ICountyFactsStore, GatedFactsStore>();
             silo.Services.AddAssessmentGrains();
             silo.Services.AddSingleton<Assessment.Grains.Audit.IAuditLog, InMemoryAuditLog>();
+            silo.Services.AddSingleton<Assessment.Grains.Publications.IBulletinStore>(Bulletins);
             silo.AddIncomingGrainCallFilter<TenantGuard>();
             // This cluster's test client connects through a gateway; the platform's own silos admit no such client.
             silo.Services.Configure<TenantGuardOptions>(o => o.AdmitOutsideClients = true);
@@ -104,6 +108,12 @@ public static class Faults
     /// <summary>Round keys whose stored state reads as from before rounds had an audit chain.</summary>
     public static readonly System.Collections.Concurrent.ConcurrentBag<string> RoundsWithoutChain = [];
 
+    /// <summary>Bulletin keys whose stored state reads, while nothing newer is stored, as an earlier release wrote it.</summary>
+    public static readonly System.Collections.Concurrent.ConcurrentDictionary<string, BulletinState> LegacyBulletins = new(StringComparer.Ordinal);
+
+    /// <summary>State writes per grain key, for tests that show what does not write.</summary>
+    public static readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> Writes = new(StringComparer.Ordinal);
+
     /// <summary>Fails only the county grains' writes: units store, counties cannot.</summary>
     public static bool CountyStorageDown { get => _countyStorageDown; set => _countyStorageDown = value; }
 
@@ -129,12 +139,23 @@ internal sealed class FlakyStorage(IGrainStorage inner) : IGrainStorage
             round.AuditHash = Assessment.Domain.Workflow.AuditChain.Genesis;
             round.PendingAudit = [];
         }
+
+        if (grainState.State is BulletinState bulletin && !grainState.RecordExists && Faults.LegacyBulletins.TryGetValue(grainId.Key.ToString()!, out var legacy))
+        {
+            (bulletin.Pending, bulletin.Editions, bulletin.Audit) = (legacy.Pending, [.. legacy.Editions], [.. legacy.Audit]);
+        }
     }
 
-    public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
-        Faults.StorageDown || (Faults.CountyStorageDown && stateName == "county")
-            ? throw new IOException("storage down (injected)")
-            : inner.WriteStateAsync(stateName, grainId, grainState);
+    public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    {
+        if (Faults.StorageDown || (Faults.CountyStorageDown && stateName == "county"))
+        {
+            throw new IOException("storage down (injected)");
+        }
+
+        Faults.Writes.AddOrUpdate(grainId.Key.ToString()!, 1, (_, n) => n + 1);
+        return inner.WriteStateAsync(stateName, grainId, grainState);
+    }
 
     public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) => inner.ClearStateAsync(stateName, grainId, grainState);
 }

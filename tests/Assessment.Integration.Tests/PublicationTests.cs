@@ -78,7 +78,9 @@ public sealed class PublicationTests(PlatformFixture platform)
             }
 
             var bulletins = new BulletinService.BulletinServiceClient(server.Channel);
-            first = (await bulletins.RenderAsync(new RenderBulletinRequest { Year = 2025 }, As(tenant.Assessor))).DocumentNumber;
+            var issued = await bulletins.RenderAsync(new RenderBulletinRequest { Year = 2025 }, As(tenant.Assessor));
+            first = issued.DocumentNumber;
+            await IssuedDocumentsAreInsertOnlyAsync(settings.ConnectionString, Assessment.Grains.Abstractions.GrainKeys.Round(tenant.Id, 2025), issued.Sha256, issued.Content.Length);
             using var call = bulletins.Download(new DownloadBulletinRequest { Year = 2025, Format = BulletinFormat.Pdf }, As(tenant.Assessor));
             var refused = await Assert.ThrowsAsync<Grpc.Core.RpcException>(() => call.ResponseStream.MoveNext(CancellationToken.None));
             Assert.Equal(Grpc.Core.StatusCode.FailedPrecondition, refused.StatusCode);
@@ -93,5 +95,60 @@ public sealed class PublicationTests(PlatformFixture platform)
             static int N(string number) => int.Parse(System.Text.RegularExpressions.Regex.Match(number, @"〕(\d+)号").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
             Assert.Equal(N(first) + 1, N(second));
         }
+    }
+
+    /// <summary>
+    /// The issued documents are rows of the insert-only store with the hash the API gives, the database refuses to
+    /// change or remove any of them (and any receipt), and the bulletin grain's stored state carries no document.
+    /// </summary>
+    private static async Task IssuedDocumentsAreInsertOnlyAsync(string connectionString, string round, string htmlSha256, int htmlLength)
+    {
+        await using var db = Npgsql.NpgsqlDataSource.Create(connectionString);
+        var formats = new Dictionary<string, string>();
+        await using (var read = db.CreateCommand("SELECT format, sha256, encode(sha256(content), 'hex') FROM bulletin_documents WHERE round = $1"))
+        {
+            read.Parameters.AddWithValue(round);
+            await using var reader = await read.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                Assert.Equal(reader.GetString(1), reader.GetString(2)); // each row's hash is its content's
+                formats[reader.GetString(0)] = reader.GetString(1);
+            }
+        }
+
+        Assert.Equal(htmlSha256, formats["html"]);
+        Assert.Contains("markdown", formats.Keys);
+        foreach (var change in new[]
+        {
+            "UPDATE bulletin_documents SET content = 'x'::bytea WHERE round = $1",
+            "UPDATE bulletin_documents SET sha256 = 'x' WHERE round = $1",
+            "DELETE FROM bulletin_documents WHERE round = $1",
+            "TRUNCATE bulletin_documents",
+            "TRUNCATE bulletin_receipts",
+        })
+        {
+            await using var command = db.CreateCommand(change);
+            if (change.Contains("$1", StringComparison.Ordinal))
+            {
+                command.Parameters.AddWithValue(round);
+            }
+
+            var refused = await Assert.ThrowsAsync<Npgsql.PostgresException>(() => command.ExecuteNonQueryAsync());
+            Assert.Equal("AS003", refused.SqlState);
+        }
+
+        await using var state = db.CreateCommand("SELECT payloadbinary FROM orleansstorage WHERE graintypestring = 'bulletin'");
+        await using var rows = await state.ExecuteReaderAsync();
+        var seen = 0;
+        while (await rows.ReadAsync())
+        {
+            seen++;
+            var payload = rows.IsDBNull(0) ? "" : System.Text.Encoding.UTF8.GetString(rows.GetFieldValue<byte[]>(0));
+            Assert.Contains("\"Html\":\"\"", payload, StringComparison.Ordinal);
+            Assert.Contains("\"Markdown\":\"\"", payload, StringComparison.Ordinal);
+            Assert.True(payload.Length < htmlLength / 2, $"the bulletin state is {payload.Length} bytes against an HTML of {htmlLength}");
+        }
+
+        Assert.True(seen > 0);
     }
 }

@@ -1,4 +1,7 @@
+using System.Security.Cryptography;
+using System.Text;
 using Assessment.Grains.Abstractions;
+using Assessment.Grains.Publications;
 using Microsoft.Extensions.Logging;
 
 namespace Assessment.Grains.Grains;
@@ -9,25 +12,59 @@ public sealed class BulletinState
     /// <summary>The number and date reserved for the next edition, until its documents are stored.</summary>
     [Id(0)] public BulletinIssue? Pending { get; set; }
 
+    /// <summary>
+    /// Each edition's particulars (文号, title, hashes, withdrawal, recipients and when it was sent to them). Its
+    /// documents and receipts live in the <see cref="IBulletinStore"/>; an edition written by an earlier release
+    /// carried them here and is moved out when the grain next activates.
+    /// </summary>
     [Id(1)] public List<PublishedBulletin> Editions { get; set; } = [];
 
-    /// <summary>Issue, withdrawal, correction and reminders, in order.</summary>
+    /// <summary>Issue, withdrawal and correction, in order (reminders are rows of the store).</summary>
     [Id(2)] public List<RoundAuditEntry> Audit { get; set; } = [];
 }
 
 /// <summary>
-/// A round's bulletins: each edition's number and date allocated once, its documents kept as first stored, never
-/// deleted. Editions are few (a results bulletin and its rare corrections); receipts are one per recipient and edition.
+/// A round's bulletins: each edition's number and date allocated once, its documents stored once in the insert-only
+/// <see cref="IBulletinStore"/> and never rewritten, never deleted. Receipts and reminders are rows of the store too, so
+/// recording one writes no document and no grain state. Editions are few (a results bulletin and its rare corrections).
 /// </summary>
 public sealed class BulletinGrain(
     [PersistentState("bulletin", StorageNames.Default)] IPersistentState<BulletinState> state,
     IGrainFactory grains,
+    IBulletinStore store,
     ILogger<BulletinGrain> logger) : Grain, IBulletinGrain
 {
     /// <summary>Editions a round may have (the results bulletin and its corrections): bounds the state.</summary>
     public const int MaxEditions = 10;
 
+    /// <summary>Reminders shown in a round's bulletin history (the store keeps them all).</summary>
+    public const int MaxRemindersShown = 100;
+
+    public const string Html = "html", Markdown = "markdown", Model = "model", Pdf = "pdf";
+
+    private string _round = "";
+
+    // The editions as read: particulars from the state, documents and receipts from the store.
+    private readonly List<PublishedBulletin> _view = [];
+    private readonly List<StoredReceipt> _receipts = [];
+
     private List<PublishedBulletin> Editions => state.State.Editions;
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _round = this.GetPrimaryKeyString();
+        if (Editions.Exists(Inline))
+        {
+            await MoveOutAsync();
+        }
+
+        var documents = await store.ReadDocumentsAsync(_round);
+        _receipts.AddRange(await store.ReadReceiptsAsync(_round));
+        for (var i = 0; i < Editions.Count; i++)
+        {
+            _view.Add(Compose(i, documents));
+        }
+    }
 
     public async Task<BulletinIssue?> Reserve(DateOnly issuedOn)
     {
@@ -46,7 +83,7 @@ public sealed class BulletinGrain(
             throw new PreconditionException("TOO_MANY_CORRECTIONS", $"本年度通报已更正 {MaxEditions - 1} 次，不能再更正。");
         }
 
-        var (tenant, _) = GrainKeys.ParseRound(this.GetPrimaryKeyString());
+        var (tenant, _) = GrainKeys.ParseRound(_round);
         // A number taken here and not recorded (the write below fails) is skipped, never handed out twice.
         var number = await grains.GetGrain<IDocumentNumberGrain>(GrainKeys.Round(tenant, issuedOn.Year)).Next();
         state.State.Pending = new BulletinIssue(number, issuedOn);
@@ -56,9 +93,9 @@ public sealed class BulletinGrain(
 
     public async Task<PublishedBulletin> Store(PublishedBulletin documents)
     {
-        if (Editions.Find(e => e.Issue == documents.Issue) is { } kept)
+        if (Editions.FindIndex(e => e.Issue == documents.Issue) is var kept and >= 0)
         {
-            return kept;
+            return _view[kept];
         }
 
         if (state.State.Pending != documents.Issue)
@@ -66,24 +103,44 @@ public sealed class BulletinGrain(
             throw new ConflictException("通报的文号与预留的不一致。");
         }
 
-        Editions.Add(documents);
+        // The documents first, insert-only: a retry after a failed state write finds them kept (the first kept wins).
+        var edition = Editions.Count + 1;
+        await KeepAsync(edition, Html, Encoding.UTF8.GetBytes(documents.Html), documents.HtmlSha256);
+        await KeepAsync(edition, Markdown, Encoding.UTF8.GetBytes(documents.Markdown), documents.MarkdownSha256);
+        if (documents.Model is not null)
+        {
+            await KeepAsync(edition, Model, Encoding.UTF8.GetBytes(documents.Model), documents.ModelSha256 ?? Sha256(documents.Model));
+        }
+
+        if (documents.Pdf is not null)
+        {
+            await KeepAsync(edition, Pdf, documents.Pdf, documents.PdfSha256 ?? Convert.ToHexStringLower(SHA256.HashData(documents.Pdf)));
+        }
+
+        var stored = (await store.ReadDocumentsAsync(_round)).Where(d => d.Edition == edition).ToList();
+        Editions.Add(Particulars(documents, stored));
         state.State.Pending = null;
         state.State.Audit.Add(new RoundAuditEntry(documents.StoredAt, "platform", documents.Corrects is null ? "bulletin_issued" : "bulletin_corrected",
             documents.Corrects is null ? $"印发 {documents.Number}" : $"印发 {documents.Number}，更正 {documents.Corrects}", documents.CorrectionReason));
-        await state.WriteOrRestoreAsync(GrainContext, logger);
-        return documents;
+        await state.WriteOrRestoreAsync(GrainContext, logger); // on failure the state is as before, and so is the view
+        _view.Add(Compose(edition - 1, stored));
+        return _view[^1];
     }
 
     public async Task<PublishedBulletin> StorePdf(int edition, byte[] pdf, string sha256)
     {
         var index = IndexOf(edition);
-        if (Editions[index].Pdf is null)
+        if (_view[index].Pdf is not null)
         {
-            Editions[index] = Editions[index] with { Pdf = pdf, PdfSha256 = sha256 };
-            await state.WriteOrRestoreAsync(GrainContext, logger);
+            return _view[index];
         }
 
-        return Editions[index];
+        var kept = await KeepAsync(edition, Pdf, pdf, sha256);
+        var bytes = kept == sha256 ? pdf : (await store.ReadDocumentsAsync(_round)).Single(d => d.Edition == edition && d.Format == Pdf).Content;
+        Editions[index] = Editions[index] with { PdfSha256 = kept };
+        await state.WriteOrRestoreAsync(GrainContext, logger);
+        _view[index] = _view[index] with { Pdf = bytes, PdfSha256 = kept };
+        return _view[index];
     }
 
     public async Task<BulletinRecord> Withdraw(string actor, string reason, DateTimeOffset at)
@@ -98,32 +155,27 @@ public sealed class BulletinGrain(
         Editions[^1] = current with { Withdrawn = new BulletinWithdrawal(at, actor, reason) };
         state.State.Audit.Add(new RoundAuditEntry(at, actor, "bulletin_withdrawn", $"撤回 {current.Number}", reason));
         await state.WriteOrRestoreAsync(GrainContext, logger);
+        _view[^1] = _view[^1] with { Withdrawn = Editions[^1].Withdrawn };
         return Record();
     }
 
     public async Task<BulletinDelivery?> RecordReceipt(int edition, string recipient, ReceiptKind kind, string sha256, DateTimeOffset at)
     {
         var index = IndexOf(edition);
-        var issued = Editions[index];
-        var delivery = issued.Delivery(recipient);
-        if (delivery is null)
+        if (_view[index].Delivery(recipient) is null)
         {
             return null;
         }
 
-        var updated = kind switch
+        var receipt = new StoredReceipt(edition, recipient, kind == ReceiptKind.Downloaded ? StoredReceipt.Downloaded : StoredReceipt.Opened, sha256, null, at);
+        var kept = await store.KeepReceiptAsync(_round, receipt);
+        if (!_receipts.Contains(kept))
         {
-            ReceiptKind.Downloaded when delivery.DownloadedAt is null => delivery with { DownloadedAt = at, DownloadedSha256 = sha256, OpenedAt = delivery.OpenedAt ?? at },
-            ReceiptKind.Opened when delivery.OpenedAt is null => delivery with { OpenedAt = at, OpenedSha256 = sha256 },
-            _ => delivery,
-        };
-        if (updated != delivery)
-        {
-            Editions[index] = issued with { Deliveries = issued.Deliveries!.Select(d => d.Recipient.Id == recipient ? updated : d).ToArray() };
-            await state.WriteOrRestoreAsync(GrainContext, logger);
+            _receipts.Add(kept);
+            _view[index] = WithReceipts(index, _view[index]);
         }
 
-        return updated;
+        return _view[index].Delivery(recipient);
     }
 
     public async Task<BulletinRecord> RecordReminder(string[] recipients, string actor, DateTimeOffset at)
@@ -133,15 +185,12 @@ public sealed class BulletinGrain(
             return Record();
         }
 
-        var edition = Editions[^1];
-        Editions[^1] = edition with { Deliveries = (edition.Deliveries ?? []).Select(d => recipients.Contains(d.Recipient.Id) ? d with { RemindedAt = at } : d).ToArray() };
-        state.State.Audit.Add(new RoundAuditEntry(at, actor, "bulletin_reminded", $"提醒 {recipients.Length} 位未阅读的分发对象", null));
-        if (state.State.Audit.Count > 200)
+        foreach (var recipient in recipients.Distinct(StringComparer.Ordinal))
         {
-            state.State.Audit.RemoveAt(state.State.Audit.FindIndex(a => a.Action == "bulletin_reminded"));
+            _receipts.Add(await store.KeepReceiptAsync(_round, new StoredReceipt(Editions.Count, recipient, StoredReceipt.Reminded, null, actor, at)));
         }
 
-        await state.WriteOrRestoreAsync(GrainContext, logger);
+        _view[^1] = WithReceipts(_view.Count - 1, _view[^1]);
         return Record();
     }
 
@@ -151,7 +200,157 @@ public sealed class BulletinGrain(
     private int IndexOf(int edition) =>
         edition >= 1 && edition <= Editions.Count ? edition - 1 : throw new NotFoundException("没有该次印发的通报。");
 
-    private BulletinRecord Record() => new([.. Editions], [.. state.State.Audit], state.State.Pending);
+    private BulletinRecord Record()
+    {
+        // Reminders are shown as the history's entries they always were: one per reminder sent, the latest ones.
+        var reminders = _receipts.Where(r => r.Kind == StoredReceipt.Reminded && r.Actor is not null)
+            .GroupBy(r => (r.Edition, r.At, r.Actor))
+            .Select(g => new RoundAuditEntry(g.Key.At, g.Key.Actor!, "bulletin_reminded", $"提醒 {g.Count()} 位未阅读的分发对象", null))
+            .TakeLast(MaxRemindersShown);
+        return new BulletinRecord([.. _view], [.. state.State.Audit.Concat(reminders).OrderBy(a => a.At)], state.State.Pending);
+    }
+
+    private async Task<string> KeepAsync(int edition, string format, byte[] content, string sha256)
+    {
+        var kept = await store.KeepDocumentAsync(_round, edition, format, content, sha256);
+        if (kept != sha256)
+        {
+            logger.LogWarning("Bulletin {Round} edition {Edition} keeps the {Format} stored first ({Kept}), not the one offered again ({Offered})",
+                _round, edition, format, kept, sha256);
+        }
+
+        return kept;
+    }
+
+    /// <summary>The edition's particulars as the state keeps them: no document, no receipt, the kept documents' hashes.</summary>
+    private static PublishedBulletin Particulars(PublishedBulletin full, IReadOnlyList<StoredDocument> stored)
+    {
+        string? Hash(string format) => stored.FirstOrDefault(d => d.Format == format)?.Sha256;
+        return full with
+        {
+            Html = "",
+            Markdown = "",
+            Model = null,
+            Pdf = null,
+            HtmlSha256 = Hash(Html) ?? full.HtmlSha256,
+            MarkdownSha256 = Hash(Markdown) ?? full.MarkdownSha256,
+            ModelSha256 = Hash(Model) ?? full.ModelSha256,
+            PdfSha256 = Hash(Pdf) ?? full.PdfSha256,
+            Deliveries = full.Deliveries?.Select(d => new BulletinDelivery(d.Recipient, d.SentAt)).ToArray(),
+        };
+    }
+
+    /// <summary>An edition as readers see it: its particulars, its documents as kept, its deliveries with their receipts.</summary>
+    private PublishedBulletin Compose(int index, IReadOnlyList<StoredDocument> documents)
+    {
+        var edition = index + 1;
+        StoredDocument? Document(string format) => documents.FirstOrDefault(d => d.Edition == edition && d.Format == format);
+        var particulars = Editions[index];
+        var full = particulars with
+        {
+            Html = Document(Html) is { } html ? Encoding.UTF8.GetString(html.Content) : "",
+            Markdown = Document(Markdown) is { } markdown ? Encoding.UTF8.GetString(markdown.Content) : "",
+            Model = Document(Model) is { } model ? Encoding.UTF8.GetString(model.Content) : null,
+            Pdf = Document(Pdf)?.Content,
+        };
+        return WithReceipts(index, full);
+    }
+
+    private PublishedBulletin WithReceipts(int index, PublishedBulletin edition)
+    {
+        if (edition.Deliveries is null)
+        {
+            return edition;
+        }
+
+        var number = index + 1;
+        var mine = _receipts.Where(r => r.Edition == number).ToLookup(r => r.Recipient, StringComparer.Ordinal);
+        return edition with
+        {
+            Deliveries = Editions[index].Deliveries!.Select(d =>
+            {
+                var receipts = mine[d.Recipient.Id].ToList();
+                var opened = receipts.Find(r => r.Kind == StoredReceipt.Opened);
+                var downloaded = receipts.Find(r => r.Kind == StoredReceipt.Downloaded);
+                var reminded = receipts.LastOrDefault(r => r.Kind == StoredReceipt.Reminded);
+                // A download opens the copy too; an opening recorded after it changes nothing.
+                var (openedAt, openedSha) = downloaded is not null && (opened is null || downloaded.At < opened.At)
+                    ? (downloaded.At, (string?)null)
+                    : (opened?.At, opened?.Sha256);
+                return d with
+                {
+                    OpenedAt = openedAt,
+                    OpenedSha256 = openedSha,
+                    DownloadedAt = downloaded?.At,
+                    DownloadedSha256 = downloaded?.Sha256,
+                    RemindedAt = reminded?.At,
+                };
+            }).ToArray(),
+        };
+    }
+
+    /// <summary>Whether an edition still carries its documents or receipts inline (written by an earlier release).</summary>
+    private static bool Inline(PublishedBulletin edition) =>
+        edition.Html.Length > 0 || edition.Markdown.Length > 0 || edition.Model is not null || edition.Pdf is not null
+        || (edition.Deliveries?.Any(d => d.OpenedAt is not null || d.DownloadedAt is not null || d.RemindedAt is not null) ?? false);
+
+    /// <summary>
+    /// Moves an earlier release's inline documents and receipts into the store (insert-only, so a move cut short is
+    /// finished by the next activation), then writes the particulars back without them.
+    /// </summary>
+    private async Task MoveOutAsync()
+    {
+        for (var i = 0; i < Editions.Count; i++)
+        {
+            var edition = Editions[i];
+            var number = i + 1;
+            if (edition.Html.Length > 0)
+            {
+                await KeepAsync(number, Html, Encoding.UTF8.GetBytes(edition.Html), edition.HtmlSha256);
+            }
+
+            if (edition.Markdown.Length > 0)
+            {
+                await KeepAsync(number, Markdown, Encoding.UTF8.GetBytes(edition.Markdown), edition.MarkdownSha256);
+            }
+
+            if (edition.Model is not null)
+            {
+                await KeepAsync(number, Model, Encoding.UTF8.GetBytes(edition.Model), edition.ModelSha256 ?? Sha256(edition.Model));
+            }
+
+            if (edition.Pdf is not null)
+            {
+                await KeepAsync(number, Pdf, edition.Pdf, edition.PdfSha256 ?? Convert.ToHexStringLower(SHA256.HashData(edition.Pdf)));
+            }
+
+            foreach (var d in edition.Deliveries ?? [])
+            {
+                if (d.DownloadedAt is { } downloaded)
+                {
+                    await store.KeepReceiptAsync(_round, new StoredReceipt(number, d.Recipient.Id, StoredReceipt.Downloaded, d.DownloadedSha256, null, downloaded));
+                }
+
+                if (d.OpenedAt is { } opened && (d.OpenedSha256 is not null || d.DownloadedAt != opened))
+                {
+                    await store.KeepReceiptAsync(_round, new StoredReceipt(number, d.Recipient.Id, StoredReceipt.Opened, d.OpenedSha256, null, opened));
+                }
+
+                if (d.RemindedAt is { } reminded)
+                {
+                    // The history already has the reminder's entry (no actor here, so none is added).
+                    await store.KeepReceiptAsync(_round, new StoredReceipt(number, d.Recipient.Id, StoredReceipt.Reminded, null, null, reminded));
+                }
+            }
+
+            Editions[i] = Particulars(edition, []);
+        }
+
+        await state.WriteOrRestoreAsync(GrainContext, logger);
+        logger.LogInformation("Bulletin {Round}: moved {Editions} editions' documents and receipts out of the grain state", _round, Editions.Count);
+    }
+
+    private static string Sha256(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
 }
 
 [GenerateSerializer, Alias("assessment.DocumentNumberState")]

@@ -83,5 +83,6 @@ public static class SiloSetup
         silo.AddIncomingGrainCallFilter<TenantGuard>();
         silo.AddIncomingGrainCallFilter<Assessment.Grains.Grains.BrokenActivationFilter>();
         silo.Services.AddSingleton<Assessment.Grains.Audit.IAuditLog>(new PostgresAuditLog(database.DataSource));
+        silo.Services.AddSingleton<Assessment.Grains.Publications.IBulletinStore>(new PostgresBulletinStore(database.DataSource));
     }
 }
