@@ -55,9 +55,59 @@ public sealed class BulletinPdfTests
             var pdf = await printer.PrintAsync("<!doctype html><meta charset=utf-8><p>沙箱中的通报</p>", "alpha");
             Assert.Equal("%PDF"u8.ToArray(), pdf[..4]);
 
+            Assert.Equal(sandboxed, printer.SandboxActive);
             var renderers = Descendants(printer.BrowserProcessId!.Value).Where(pid => CommandLine(pid).Contains("--type=renderer", StringComparison.Ordinal)).ToList();
             Assert.NotEmpty(renderers);
             Assert.All(renderers, pid => Assert.Equal(sandboxed ? "2" : "0", Status(pid, "Seccomp")));
+        }
+    }
+
+    [Fact]
+    public async Task Where_the_host_gives_no_sandbox_printing_goes_on_without_it_and_says_so_unless_the_sandbox_is_required()
+    {
+        // A host whose user cannot have namespaces (a container's seccomp profile): Chromium ends at once without
+        // --no-sandbox, as it does there. Auto prints anyway and warns once; On refuses to print without the sandbox.
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        var path = Infrastructure.PostgresFixture.ScratchPath($"chromium-nosandbox-{Guid.NewGuid():N}.sh");
+        File.WriteAllText(path, """
+            #!/bin/sh
+            case " $* " in *" --no-sandbox "*) exec /usr/bin/chromium "$@";; esac
+            echo "[FATAL:zygote_host_impl_linux.cc] No usable sandbox!" >&2
+            exit 1
+
+            """);
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var log = new Warnings();
+        await using (var auto = new PdfPrinter(Microsoft.Extensions.Options.Options.Create(new Server.Services.PdfOptions { Chromium = path }), log) { Privileged = false })
+        {
+            Assert.Equal("%PDF"u8.ToArray(), (await auto.PrintAsync("<!doctype html><meta charset=utf-8><p>无沙箱的主机</p>", "alpha"))[..4]);
+            Assert.Equal("%PDF"u8.ToArray(), (await auto.PrintAsync("<!doctype html><meta charset=utf-8><p>第二份</p>", "beta"))[..4]);
+            Assert.False(auto.SandboxActive);
+            Assert.Single(log.Messages, m => m.Contains("could not start its sandbox", StringComparison.Ordinal));
+        }
+
+        await using var required = new PdfPrinter(Microsoft.Extensions.Options.Options.Create(new Server.Services.PdfOptions { Chromium = path, Sandbox = PdfSandbox.On }), log) { Privileged = false };
+        await Assert.ThrowsAsync<Grains.Abstractions.UnavailableException>(() => required.PrintAsync("<!doctype html><p>x</p>", "alpha"));
+    }
+
+    private sealed class Warnings : Microsoft.Extensions.Logging.ILogger<PdfPrinter>
+    {
+        public System.Collections.Concurrent.ConcurrentQueue<string> Messages { get; } = new();
+
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => logLevel >= Microsoft.Extensions.Logging.LogLevel.Warning;
+
+        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (IsEnabled(logLevel))
+            {
+                Messages.Enqueue(formatter(state, exception));
+            }
         }
     }
 

@@ -68,6 +68,12 @@ public sealed class PdfPrinter(Microsoft.Extensions.Options.IOptions<PdfOptions>
     /// <summary>Browsers started (the first, and every restart after one died or was recycled).</summary>
     public int BrowserStarts => Volatile.Read(ref _launches);
 
+    /// <summary>Whether the running browser's renderers are sandboxed (null before the first print).</summary>
+    public bool? SandboxActive => _browser is null ? null : _sandboxed;
+
+    /// <summary>Whether this process runs as root, where Chromium refuses its sandbox (settable for tests of other hosts).</summary>
+    public bool Privileged { get; init; } = Environment.IsPrivilegedProcess;
+
     /// <summary>The running browser's process id (for diagnostics and tests), or null before the first print.</summary>
     public int? BrowserProcessId => _browser?.Process?.Id;
 
@@ -78,6 +84,8 @@ public sealed class PdfPrinter(Microsoft.Extensions.Options.IOptions<PdfOptions>
     public static string[] SandboxArguments(bool sandboxed) => sandboxed ? [] : ["--no-sandbox", "--no-zygote"];
 
     private int _launches;
+    private bool _sandboxed;
+    private bool _sandboxUnavailable;
 
     /// <summary>A page that printed a larger document is closed, not kept: it would hold that document's memory.</summary>
     private const int KeepPageBelow = 1_000_000;
@@ -174,7 +182,7 @@ public sealed class PdfPrinter(Microsoft.Extensions.Options.IOptions<PdfOptions>
 
             throw new ResourceExhaustedException($"PDF 生成超过 {_options.Timeout.TotalSeconds:0} 秒，已中止。");
         }
-        catch (Exception ex) when (ex is PuppeteerException or TimeoutException or IOException or ObjectDisposedException)
+        catch (Exception ex) when (ex is PuppeteerException or ProcessException or TimeoutException or IOException or ObjectDisposedException)
         {
             // Only a browser that is gone is restarted, and only the one this print used: one document that fails (its
             // page closed below) must not cut off the other tenants' prints running in the same browser.
@@ -326,42 +334,29 @@ public sealed class PdfPrinter(Microsoft.Extensions.Options.IOptions<PdfOptions>
             await CloseAsync();
             _profile = Directory.CreateTempSubdirectory("assessment-chromium-").FullName;
             logger.LogInformation("Starting Chromium {Executable} for PDF printing", _executable.Value);
-            var sandboxed = Sandboxed(_options.Sandbox, Environment.IsPrivilegedProcess);
-            if (!sandboxed && _options.Sandbox == PdfSandbox.Auto)
+            var sandboxed = !_sandboxUnavailable && Sandboxed(_options.Sandbox, Privileged);
+            if (!sandboxed && _options.Sandbox == PdfSandbox.Auto && !_sandboxUnavailable)
             {
                 logger.LogWarning("Chromium prints without its sandbox because the server runs as root; run the server as an unprivileged user (the container image does) to sandbox tenant HTML");
             }
 
-            var options = new LaunchOptions
-            {
-                ExecutablePath = _executable.Value,
-                Headless = true,
-                UserDataDir = _profile,
-                Timeout = 30_000,
-                Args =
-                [
-                    .. SandboxArguments(sandboxed),
-                    "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run", "--no-default-browser-check",
-                    "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-extensions",
-                    "--disable-default-apps", "--mute-audio", "--font-render-hinting=none",
-                    // The GPU thread in the browser process and few renderers (one per tenant's browser context): a print
-                    // is a new page in a warm process (about 80 ms) instead of a new renderer (about 300 ms).
-                    "--in-process-gpu", "--renderer-process-limit=1",
-                    "--disable-features=site-per-process,Translate,MediaRouter,OptimizationHints",
-                    // No network at all: every request, loopback included, goes to a proxy that is not there, and no
-                    // name resolves. A tenant's template cannot make the server fetch anything (data: URIs still work).
-                    "--proxy-server=http://127.0.0.1:9", "--proxy-bypass-list=<-loopback>", "--host-resolver-rules=\"MAP * ~NOTFOUND\"", // quoted: the launcher joins the arguments into one command line
-                ],
-            };
-            // The browser renders tenant HTML: it sees none of the server's configuration.
-            foreach (var (name, value) in Hosting.ChildEnvironment.Blanked())
-            {
-                options.Env[name] = value;
-            }
-
             // Not cut short by the print that happened to ask first: the browser serves every print after it, and a
             // launch abandoned half way would leave a Chromium nobody closes (Puppeteer bounds the launch itself).
-            _browser = await Puppeteer.LaunchAsync(options);
+            try
+            {
+                _browser = await Puppeteer.LaunchAsync(LaunchOptionsFor(sandboxed));
+            }
+            catch (Exception ex) when (sandboxed && _options.Sandbox == PdfSandbox.Auto && ex is PuppeteerException or ProcessException or IOException)
+            {
+                // The host gives this user no namespaces (a container's seccomp profile, an AppArmor rule): printing goes
+                // on without the sandbox rather than not at all, and says so once. Pdf:Sandbox=on makes this an error.
+                logger.LogWarning(ex, "Chromium could not start its sandbox here (no user namespaces for this user; see docs/security.md); printing without it");
+                _sandboxUnavailable = true;
+                sandboxed = false;
+                _browser = await Puppeteer.LaunchAsync(LaunchOptionsFor(sandboxed));
+            }
+
+            _sandboxed = sandboxed;
             Interlocked.Increment(ref _launches);
             return _browser;
         }
@@ -369,6 +364,38 @@ public sealed class PdfPrinter(Microsoft.Extensions.Options.IOptions<PdfOptions>
         {
             _launch.Release();
         }
+    }
+
+    private LaunchOptions LaunchOptionsFor(bool sandboxed)
+    {
+        var options = new LaunchOptions
+        {
+            ExecutablePath = _executable.Value,
+            Headless = true,
+            UserDataDir = _profile,
+            Timeout = 30_000,
+            Args =
+            [
+                .. SandboxArguments(sandboxed),
+                "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run", "--no-default-browser-check",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-extensions",
+                "--disable-default-apps", "--mute-audio", "--font-render-hinting=none",
+                // The GPU thread in the browser process and few renderers (one per tenant's browser context): a print
+                // is a new page in a warm process (about 80 ms) instead of a new renderer (about 300 ms).
+                "--in-process-gpu", "--renderer-process-limit=1",
+                "--disable-features=site-per-process,Translate,MediaRouter,OptimizationHints",
+                // No network at all: every request, loopback included, goes to a proxy that is not there, and no
+                // name resolves. A tenant's template cannot make the server fetch anything (data: URIs still work).
+                "--proxy-server=http://127.0.0.1:9", "--proxy-bypass-list=<-loopback>", "--host-resolver-rules=\"MAP * ~NOTFOUND\"", // quoted: the launcher joins the arguments into one command line
+            ],
+        };
+        // The browser renders tenant HTML: it sees none of the server's configuration.
+        foreach (var (name, value) in Hosting.ChildEnvironment.Blanked())
+        {
+            options.Env[name] = value;
+        }
+
+        return options;
     }
 
     /// <summary>Restarts the browser once no print is using it: takes every print slot first, so none is cut off.</summary>
