@@ -68,6 +68,13 @@ public sealed class BulletinStoreTests(ClusterFixture fixture)
         Assert.All(edition.Deliveries!, d => Assert.Equal(Issued.AddDays(1), d.RemindedAt));
         Assert.Equal(["bulletin_issued", "bulletin_reminded"], record.Audit.Select(a => a.Action));
 
+        // The decisions (issue, then a withdrawal) are the bulletins' own hash chain in the audit log; reminders are not.
+        await grain.Withdraw("考核办", "数据有误", Issued.AddDays(2));
+        var (tenant, year) = GrainKeys.ParseRound(round);
+        var chain = await InMemoryAuditLog.Current!.ReadAsync(BulletinGrain.ChainOf(tenant, year), 0, 100);
+        Assert.Equal(["bulletin_issued", "bulletin_withdrawn"], chain.Select(r => Assessment.Domain.Workflow.AuditChain.Parse(r.Body).Action));
+        Assert.True(Assessment.Domain.Workflow.AuditChain.Verify([.. chain]).Intact);
+
         // The store holds the four documents as offered.
         var written = (await ClusterFixture.Bulletins.ReadDocumentsAsync(round)).Select(d => d.Sha256).Order();
         Assert.Equal(new[] { offered.HtmlSha256, offered.MarkdownSha256, offered.ModelSha256!, offered.PdfSha256! }.Order(), written);
@@ -104,6 +111,11 @@ public sealed class BulletinStoreTests(ClusterFixture fixture)
         Assert.Equal(["html", "markdown", "model", "pdf"], documents.Select(d => d.Format).Order());
         Assert.All(documents, d => Assert.Equal(d.Sha256, Convert.ToHexStringLower(SHA256.HashData(d.Content))));
         Assert.Equal(3, (await ClusterFixture.Bulletins.ReadReceiptsAsync(round)).Count);
+
+        // Its decisions start the bulletins' chain as they were recorded.
+        var (tenant, year) = GrainKeys.ParseRound(round);
+        var chain = await InMemoryAuditLog.Current!.ReadAsync(BulletinGrain.ChainOf(tenant, year), 0, 100);
+        Assert.Equal(legacy.Audit.Select(a => a.Action), chain.Select(r => Assessment.Domain.Workflow.AuditChain.Parse(r.Body).Action));
 
         // Back from storage alone (the legacy read applies only while nothing newer is stored): the same record.
         await grain.Cast<Orleans.Core.Internal.IGrainManagementExtension>().DeactivateOnIdle();

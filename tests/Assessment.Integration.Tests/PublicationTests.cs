@@ -75,6 +75,20 @@ public sealed class PublicationTests(PlatformFixture platform)
 
                 Assert.True(Domain.Workflow.AuditChain.Verify(records).Intact);
                 Assert.Equal(["define", "open", "close", "publish"], records.Select(r => Domain.Workflow.AuditChain.Parse(r.Body).Action));
+
+                // The bulletin's issue is in the bulletins' own chain beside it.
+                await using var bulletinChain = db.CreateCommand("SELECT body FROM audit_entries WHERE chain = $1 ORDER BY idx");
+                bulletinChain.Parameters.AddWithValue(Assessment.Grains.Grains.BulletinGrain.ChainOf(tenant.Id, 2025));
+                var actions = new List<string>();
+                await using (var reader = await bulletinChain.ExecuteReaderAsync())
+                {
+                    while (await reader.ReadAsync())
+                    {
+                        actions.Add(Domain.Workflow.AuditChain.Parse(reader.GetString(0)).Action);
+                    }
+                }
+
+                Assert.Equal(["bulletin_issued"], actions);
             }
 
             var bulletins = new BulletinService.BulletinServiceClient(server.Channel);

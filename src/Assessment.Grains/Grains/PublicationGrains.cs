@@ -7,7 +7,7 @@ using Microsoft.Extensions.Logging;
 namespace Assessment.Grains.Grains;
 
 [GenerateSerializer, Alias("assessment.BulletinState")]
-public sealed class BulletinState
+public sealed class BulletinState : Audit.IDecisionChainState
 {
     /// <summary>The number and date reserved for the next edition, until its documents are stored.</summary>
     [Id(0)] public BulletinIssue? Pending { get; set; }
@@ -19,8 +19,16 @@ public sealed class BulletinState
     /// </summary>
     [Id(1)] public List<PublishedBulletin> Editions { get; set; } = [];
 
-    /// <summary>Issue, withdrawal and correction, in order (reminders are rows of the store).</summary>
+    /// <summary>Issue, withdrawal and correction, in order (reminders are rows of the store); also in the chain below.</summary>
     [Id(2)] public List<RoundAuditEntry> Audit { get; set; } = [];
+
+    /// <summary>Entries in the bulletins' audit chain ("tenant/year/bulletin": issue, withdrawal, correction).</summary>
+    [Id(3)] public int AuditCount { get; set; }
+
+    [Id(4)] public string AuditHash { get; set; } = Domain.Workflow.AuditChain.Genesis;
+
+    /// <summary>Entries stored with this state and not yet appended to the audit log (the next write or activation does).</summary>
+    [Id(5)] public List<Domain.Workflow.AuditRecord> PendingAudit { get; set; } = [];
 }
 
 /// <summary>
@@ -32,8 +40,12 @@ public sealed class BulletinGrain(
     [PersistentState("bulletin", StorageNames.Default)] IPersistentState<BulletinState> state,
     IGrainFactory grains,
     IBulletinStore store,
+    Audit.IAuditLog auditLog,
     ILogger<BulletinGrain> logger) : Grain, IBulletinGrain
 {
+    /// <summary>The bulletins' audit chain in the audit log, beside the round's ("tenant/year/round").</summary>
+    public static string ChainOf(string tenant, int year) => $"{GrainKeys.Round(tenant, year)}/bulletin";
+
     /// <summary>Editions a round may have (the results bulletin and its corrections): bounds the state.</summary>
     public const int MaxEditions = 10;
 
@@ -53,10 +65,14 @@ public sealed class BulletinGrain(
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _round = this.GetPrimaryKeyString();
+        // Bulletins stored before their decisions had a chain: the decisions they show start it.
+        Audit.DecisionChain.StartFrom(state.State, state.State.Audit, "bulletin");
         if (Editions.Exists(Inline))
         {
             await MoveOutAsync();
         }
+
+        await FlushAuditAsync();
 
         var documents = await store.ReadDocumentsAsync(_round);
         _receipts.AddRange(await store.ReadReceiptsAsync(_round));
@@ -120,9 +136,9 @@ public sealed class BulletinGrain(
         var stored = (await store.ReadDocumentsAsync(_round)).Where(d => d.Edition == edition).ToList();
         Editions.Add(Particulars(documents, stored));
         state.State.Pending = null;
-        state.State.Audit.Add(new RoundAuditEntry(documents.StoredAt, "platform", documents.Corrects is null ? "bulletin_issued" : "bulletin_corrected",
+        AddAudit(new RoundAuditEntry(documents.StoredAt, "platform", documents.Corrects is null ? "bulletin_issued" : "bulletin_corrected",
             documents.Corrects is null ? $"印发 {documents.Number}" : $"印发 {documents.Number}，更正 {documents.Corrects}", documents.CorrectionReason));
-        await state.WriteOrRestoreAsync(GrainContext, logger); // on failure the state is as before, and so is the view
+        await SaveAsync(); // on failure the state is as before, and so is the view
         _view.Add(Compose(edition - 1, stored));
         return _view[^1];
     }
@@ -153,8 +169,8 @@ public sealed class BulletinGrain(
         }
 
         Editions[^1] = current with { Withdrawn = new BulletinWithdrawal(at, actor, reason) };
-        state.State.Audit.Add(new RoundAuditEntry(at, actor, "bulletin_withdrawn", $"撤回 {current.Number}", reason));
-        await state.WriteOrRestoreAsync(GrainContext, logger);
+        AddAudit(new RoundAuditEntry(at, actor, "bulletin_withdrawn", $"撤回 {current.Number}", reason));
+        await SaveAsync();
         _view[^1] = _view[^1] with { Withdrawn = Editions[^1].Withdrawn };
         return Record();
     }
@@ -195,6 +211,25 @@ public sealed class BulletinGrain(
     }
 
     public Task<BulletinRecord> Get() => Task.FromResult(Record());
+
+    private void AddAudit(RoundAuditEntry entry)
+    {
+        Audit.DecisionChain.Add(state.State, entry, "bulletin");
+        state.State.Audit.Add(entry);
+    }
+
+    /// <summary>Writes the state, then appends the decisions it recorded to the audit log.</summary>
+    private async Task SaveAsync()
+    {
+        await state.WriteOrRestoreAsync(GrainContext, logger);
+        await FlushAuditAsync();
+    }
+
+    private Task FlushAuditAsync()
+    {
+        var (tenant, year) = GrainKeys.ParseRound(_round);
+        return Audit.DecisionChain.FlushAsync(state.State, auditLog, ChainOf(tenant, year), logger);
+    }
 
     /// <summary>Editions are numbered 1, 2, … in order of issue (文号 sequences may repeat across years of issue).</summary>
     private int IndexOf(int edition) =>

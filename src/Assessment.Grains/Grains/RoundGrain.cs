@@ -58,15 +58,8 @@ public sealed partial class RoundGrain(
                 new GrainTimerCreationOptions(TimeSpan.Zero, Timeout.InfiniteTimeSpan));
         }
 
-        if (S.AuditCount == 0 && S.Audit.Count > 0 && S.PendingAudit.Count == 0)
-        {
-            // A round stored before its decisions had a chain: the decisions it shows start the chain, as they were
-            // recorded. The same list gives the same entries, so doing this again before the next write appends nothing new.
-            foreach (var entry in S.Audit)
-            {
-                Chain(entry);
-            }
-        }
+        // A round stored before its decisions had a chain: the decisions it shows start it.
+        Audit.DecisionChain.StartFrom(S, S.Audit, "round");
 
         // Entries a previous activation stored but could not append yet.
         await FlushAuditAsync();
@@ -257,21 +250,12 @@ public sealed partial class RoundGrain(
     private void AddAudit(string actor, string action, string detail, string? reason)
     {
         var entry = new RoundAuditEntry(clock.GetUtcNow(), actor, action, detail, reason);
-        Chain(entry);
+        Audit.DecisionChain.Add(S, entry, "round");
         S.Audit.Add(entry);
         if (S.Audit.Count > MaxAudit)
         {
             S.Audit.RemoveRange(0, S.Audit.Count - MaxAudit);
         }
-    }
-
-    private void Chain(RoundAuditEntry entry)
-    {
-        var record = AuditChain.Next(new AuditHead(S.AuditCount, S.AuditHash),
-            new AuditEvent(entry.At, entry.Actor, entry.Action, "round", null, entry.Detail, entry.Reason));
-        S.PendingAudit.Add(record);
-        S.AuditCount = record.Index + 1;
-        S.AuditHash = record.Hash;
     }
 
     /// <summary>The round's audit chain in the audit log: "tenant/year/round" (county chains are "tenant/county/year").</summary>
@@ -284,27 +268,7 @@ public sealed partial class RoundGrain(
         await FlushAuditAsync();
     }
 
-    /// <summary>
-    /// Appends the stored entries to the audit log and forgets them in memory (the stored state keeps them until the
-    /// next write: appending them again is a no-op). A failure is logged; the next write or activation retries.
-    /// </summary>
-    private async Task FlushAuditAsync()
-    {
-        if (S.PendingAudit.Count == 0)
-        {
-            return;
-        }
-
-        try
-        {
-            await auditLog.AppendAsync(ChainOf(_tenant, _year), [.. S.PendingAudit]);
-            S.PendingAudit.Clear();
-        }
-        catch (Exception ex)
-        {
-            logger.LogError(ex, "Round {Tenant}/{Year}: appending {Count} stored audit entries failed; will retry with the next write", _tenant, _year, S.PendingAudit.Count);
-        }
-    }
+    private Task FlushAuditAsync() => Audit.DecisionChain.FlushAsync(S, auditLog, ChainOf(_tenant, _year), logger);
 
     private RoundInfo? Info() => PinnedScheme is null
         ? null

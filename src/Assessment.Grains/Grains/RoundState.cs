@@ -4,7 +4,7 @@ using Assessment.Grains.Abstractions;
 namespace Assessment.Grains.Grains;
 
 [GenerateSerializer, Alias("assessment.RoundState")]
-public sealed class RoundState
+public sealed class RoundState : Audit.IDecisionChainState
 {
     /// <summary>The scheme text defined for the round, pinned when it opens (or re-pinned before publication).</summary>
     [Id(0)] public string? SchemeYaml { get; set; }
