@@ -33,6 +33,12 @@ try
     folderLock = DataFolderLock.Acquire(platform.DataDir);
     if (!databaseOptions.ProvisionOnly && !databaseOptions.MigrateOnly)
     {
+        if (cluster.Kubernetes && string.IsNullOrWhiteSpace(platform.OperatorKeyFile))
+        {
+            throw new InvalidOperationException(
+                "OperatorKeyFile is required in Kubernetes: the operator's first key comes from a Secret (k8s: assessment-operator), never from a pod's disk.");
+        }
+
         Ports.RequireFree(platform.Host, platform.GrpcPort, "GrpcPort");
         Ports.RequireFree(platform.Host, platform.WebPort, "WebPort");
     }

@@ -188,6 +188,36 @@ public sealed partial class IsolatedServerTests(PlatformFixture platform)
     }
 
     [Fact]
+    public async Task The_operators_first_key_from_a_secret_is_registered_once_and_no_replica_writes_a_key_to_its_disk()
+    {
+        var database = await platform.Postgres.CreateDatabaseAsync();
+        var secret = PostgresFixture.ScratchPath($"operator-{Guid.NewGuid():N}.key");
+        var key = "ak_" + string.Concat(Enumerable.Range(0, 52).Select(i => "abcdefghijklmnopqrstuvwxyz234567"[Random.Shared.Next(32)]));
+        await File.WriteAllTextAsync(secret, key + "\n");
+        var servers = await Task.WhenAll(Enumerable.Range(0, 2).Select(_ =>
+            StartAsync(new Settings(database, PostgresFixture.NewDataDir(), null, Extra: [$"--OperatorKeyFile={secret}"]))));
+        try
+        {
+            Assert.All(servers, s => Assert.False(File.Exists(Path.Combine(s.Config.DataDir, "operator.key"))));
+            await using var db = Npgsql.NpgsqlDataSource.Create(database);
+            await using var count = db.CreateCommand("SELECT count(*) FROM credential_directory WHERE role = 'Operator'");
+            Assert.Equal(1L, (long)(await count.ExecuteScalarAsync())!);
+            foreach (var server in servers)
+            {
+                var me = await new AccountService.AccountServiceClient(server.Channel).WhoAmIAsync(new WhoAmIRequest(), As(key));
+                Assert.Equal("operator", me.Role);
+            }
+        }
+        finally
+        {
+            foreach (var server in servers)
+            {
+                await server.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact]
     public async Task A_stale_duplicate_activation_never_overwrites_committed_audit_entries()
     {
         // Two single-silo clusters on one database: each activates the same county, as a duplicate activation would.

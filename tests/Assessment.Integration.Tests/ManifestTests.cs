@@ -108,6 +108,11 @@ public sealed class ManifestTests
             Assert.Equal(secret, Text(((YamlSequenceNode)silo["volumes"]).Children.Single(v => Text(v, "name") == volume), "secret", "secretName"));
         }
 
+        // The operator's first key comes from a secret too: no replica writes one to its disk.
+        var operatorMount = ((YamlSequenceNode)container["volumeMounts"]).Children.Single(v => Text(v, "name") == "operator");
+        Assert.StartsWith(Text(operatorMount, "mountPath")! + "/", Text(siloEnv.Single(e => Text(e, "name") == "OperatorKeyFile"), "value"));
+        Assert.Equal("assessment-operator", Text(((YamlSequenceNode)silo["volumes"]).Children.Single(v => Text(v, "name") == "operator"), "secret", "secretName"));
+
         var role = manifests.Single(m => Text(m, "kind") == "Role");
         var verbs = ((YamlSequenceNode)((YamlSequenceNode)role["rules"]).Children[0]["verbs"]).Children.Select(v => ((YamlScalarNode)v).Value).ToHashSet();
         Assert.Superset(new HashSet<string?> { "get", "list", "watch", "delete" }, verbs);

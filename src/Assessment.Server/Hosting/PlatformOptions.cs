@@ -65,6 +65,14 @@ public sealed class PlatformOptions
 
     /// <summary>Serve gRPC and web over TLS with this certificate (section <c>Tls</c>); absent: plain HTTP (h2c).</summary>
     public TlsOptions Tls { get; set; } = new();
+
+    /// <summary>
+    /// A file holding the operator's first key (<c>ak_…</c>, e.g. a Kubernetes Secret): registered when the platform
+    /// has no active operator credential, and nothing is written anywhere. Empty: a key is issued and written to
+    /// <c>operator.key</c> in <see cref="DataDir"/> (one machine). Required in Kubernetes, where a pod's disk is no
+    /// place for it.
+    /// </summary>
+    public string? OperatorKeyFile { get; set; }
 }
 
 /// <summary>

@@ -13,9 +13,16 @@ public sealed class CredentialService(IClusterClient cluster, NpgsqlDataSource d
     /// <summary>The tenant of operator credentials: not a slug, so it can never name a real tenant's grains.</summary>
     public const string PlatformTenant = "_platform";
 
-    public async Task<(string Key, CredentialSummary Summary)> IssueAsync(Credential credential)
+    public Task<(string Key, CredentialSummary Summary)> IssueAsync(Credential credential) => RegisterAsync(ApiKeys.NewKey(), credential);
+
+    /// <summary>Registers a key made elsewhere (the operator's first key, from a Secret): only its hash is kept.</summary>
+    public async Task<(string Key, CredentialSummary Summary)> RegisterAsync(string key, Credential credential)
     {
-        var key = ApiKeys.NewKey();
+        if (!ApiKeys.LooksValid(key))
+        {
+            throw new ArgumentException("not an API key (ak_ followed by up to 61 characters a–z, 2–7)", nameof(key));
+        }
+
         var hash = ApiKeys.Hash(key);
         credential = credential with { CreatedAt = credential.CreatedAt ?? clock.GetUtcNow() };
         await cluster.GetGrain<ICredentialGrain>(hash).Issue(credential);

@@ -5,8 +5,9 @@ using Microsoft.Extensions.Options;
 namespace Assessment.Server.Security;
 
 /// <summary>
-/// On a platform without a usable operator credential, issues one and writes it to <c>operator.key</c> in the data
-/// folder, readable only by the server's user. The key itself is never logged; only the file's path is printed.
+/// On a platform without a usable operator credential, registers the operator's key from
+/// <see cref="PlatformOptions.OperatorKeyFile"/> (a Secret; nothing is written), or else issues one and writes it to
+/// <c>operator.key</c> in the data folder, readable only by the server's user. The key itself is never logged.
 /// </summary>
 public sealed class OperatorBootstrap(CredentialService credentials, IOptions<PlatformOptions> platform, Npgsql.NpgsqlDataSource database, ILogger<OperatorBootstrap> logger) : IHostedService
 {
@@ -41,7 +42,21 @@ public sealed class OperatorBootstrap(CredentialService credentials, IOptions<Pl
             return;
         }
 
-        var (key, summary) = await credentials.IssueAsync(new Credential(Role.Operator, CredentialService.PlatformTenant, null, null, "平台运维（初始）"));
+        var credential = new Credential(Role.Operator, CredentialService.PlatformTenant, null, null, "平台运维（初始）");
+        if (platform.Value.OperatorKeyFile is { Length: > 0 } given)
+        {
+            var supplied = (await File.ReadAllTextAsync(given, cancellationToken)).Trim();
+            if (!ApiKeys.LooksValid(supplied))
+            {
+                throw new InvalidOperationException($"{given} (OperatorKeyFile) does not hold an API key: ak_ followed by up to 61 characters a–z and 2–7.");
+            }
+
+            var registered = await credentials.RegisterAsync(supplied, credential);
+            logger.LogInformation("Registered the operator credential {Id} from {File}", registered.Summary.Id, given);
+            return;
+        }
+
+        var (key, summary) = await credentials.IssueAsync(credential);
         Directory.CreateDirectory(Path.GetDirectoryName(KeyFile)!);
         // Restricted before the key is written, so the key is never in a file others can read.
         await File.WriteAllTextAsync(KeyFile, "", cancellationToken);
