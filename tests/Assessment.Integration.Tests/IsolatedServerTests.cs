@@ -66,6 +66,43 @@ public sealed partial class IsolatedServerTests(PlatformFixture platform)
         Assert.All(answers, a => Assert.True(a is HttpStatusCode.Unauthorized or (HttpStatusCode)429, a.ToString()));
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Behind_a_known_proxy_each_forwarded_client_has_its_own_failure_budget_and_no_one_else_is_believed(bool proxyKnown)
+    {
+        // A guesser and a colleague behind one ingress: with the ingress's network configured, the guesser's failures
+        // throttle only the guesser; without it, the forwarded address is not believed and the one connection address
+        // is throttled for both.
+        string[] extra = ["--Authentication:FailuresPerPeerBurst=5", "--Authentication:FailuresPerPeerPerSecond=0.01"];
+        await using var server = await StartAsync(new Settings(await platform.Postgres.CreateDatabaseAsync(), PostgresFixture.NewDataDir(), PlatformFixture.SeedFile,
+            Extra: proxyKnown ? [.. extra, "--Proxy:KnownNetworks:0=127.0.0.1/32"] : extra));
+        var keys = server.Keys();
+        var submissions = new SubmissionService.SubmissionServiceClient(server.Channel);
+        CallOptions From(string client, string key) => new(new Metadata { { "authorization", "Bearer " + key }, { "x-forwarded-for", client } }, DateTime.UtcNow.AddSeconds(30));
+
+        for (var i = 0; i < 8; i++)
+        {
+            await Assert.ThrowsAsync<RpcException>(() => submissions.GetMySubmissionsAsync(new GetMySubmissionsRequest { Year = 2024 }, From("203.0.113.7", RandomKey())).ResponseAsync);
+        }
+
+        // A valid key never used before, from the guesser's address: turned away without a lookup either way.
+        var guesser = await Assert.ThrowsAsync<RpcException>(() => submissions.GetMySubmissionsAsync(new GetMySubmissionsRequest { Year = 2024 }, From("203.0.113.7", keys["alpha/u1"])).ResponseAsync);
+        Assert.True(guesser.StatusCode is StatusCode.Unauthenticated or StatusCode.ResourceExhausted, guesser.StatusCode.ToString());
+
+        // Another valid key never used before, from a colleague's address behind the same ingress.
+        var colleague = submissions.GetMySubmissionsAsync(new GetMySubmissionsRequest { Year = 2024 }, From("198.51.100.20", keys["alpha/u2"])).ResponseAsync;
+        if (proxyKnown)
+        {
+            Assert.Equal(2024, (await colleague).Year);
+        }
+        else
+        {
+            var refused = await Assert.ThrowsAsync<RpcException>(() => colleague);
+            Assert.True(refused.StatusCode is StatusCode.Unauthenticated or StatusCode.ResourceExhausted, refused.StatusCode.ToString());
+        }
+    }
+
     [Fact]
     public async Task A_second_server_on_the_same_data_folder_refuses_to_start_and_leaves_the_first_running()
     {
@@ -84,15 +121,19 @@ public sealed partial class IsolatedServerTests(PlatformFixture platform)
         await second.DisposeAsync();
     }
 
-    [Fact]
-    public async Task A_session_and_a_form_from_one_server_are_honoured_by_another_on_the_same_database()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_session_and_a_form_from_one_server_are_honoured_by_another_on_the_same_database(bool encrypted)
     {
         // Two replicas behind one address with no affinity: sign in on A, load a form on A, post it on B, then restart A
-        // (a roll-out) and carry on. The key ring is the database's, not a folder of either server.
+        // (a roll-out) and carry on. The key ring is the database's, not a folder of either server; with the
+        // WebKeys certificate (k8s: a Secret every replica mounts) its keys are encrypted at rest.
         var database = await platform.Postgres.CreateDatabaseAsync();
-        await using var a = await StartAsync(new Settings(database, PostgresFixture.NewDataDir(), PlatformFixture.SeedFile));
+        string[] extra = encrypted ? WebKeysCertificate() : [];
+        await using var a = await StartAsync(new Settings(database, PostgresFixture.NewDataDir(), PlatformFixture.SeedFile, Extra: extra));
         var keys = a.Keys();
-        await using var b = await StartAsync(new Settings(database, PostgresFixture.NewDataDir(), null));
+        await using var b = await StartAsync(new Settings(database, PostgresFixture.NewDataDir(), null, Extra: extra));
         var cookies = new System.Net.CookieContainer();
         HttpClient Client(ServerProcess server) => new(new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = cookies })
         {
@@ -127,7 +168,7 @@ public sealed partial class IsolatedServerTests(PlatformFixture platform)
 
         // A roll-out: A goes, a new replica C with an empty folder of its own comes; the session carries on.
         await a.StopAsync();
-        await using var c = await StartAsync(new Settings(database, PostgresFixture.NewDataDir(), null));
+        await using var c = await StartAsync(new Settings(database, PostgresFixture.NewDataDir(), null, Extra: extra));
         using var again = Client(c);
         foreach (System.Net.Cookie cookie in cookies.GetCookies(onA.BaseAddress!))
         {
@@ -138,6 +179,78 @@ public sealed partial class IsolatedServerTests(PlatformFixture platform)
         {
             Assert.Equal(System.Net.HttpStatusCode.OK, page.StatusCode);
         }
+
+        // What the table holds: with the certificate, no key's secret in the clear.
+        var rows = await WebKeyRowsAsync(database);
+        Assert.NotEmpty(rows);
+        Assert.All(rows, xml => Assert.Equal(encrypted, xml.Contains("<encryptedSecret", StringComparison.Ordinal)));
+        Assert.All(rows, xml => Assert.Equal(!encrypted, xml.Contains("<value>", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task A_key_ring_near_its_end_gets_a_new_key_from_the_next_replica_and_sessions_signed_before_carry_on()
+    {
+        var database = await platform.Postgres.CreateDatabaseAsync();
+        var extra = WebKeysCertificate();
+        await using var a = await StartAsync(new Settings(database, PostgresFixture.NewDataDir(), PlatformFixture.SeedFile, Extra: extra));
+        var cookies = new System.Net.CookieContainer();
+        using var onA = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = cookies }) { BaseAddress = new Uri($"http://127.0.0.1:{a.Config.WebPort}") };
+        Assert.Equal(HttpStatusCode.Redirect, (await WebSignIn.PostLoginAsync(onA, a.Keys()["assessor"])).StatusCode);
+        Assert.Single(await WebKeyRowsAsync(database));
+
+        // The ring's only key now ends tomorrow: the next replica to start adds one, and the session signed with the
+        // old key (still valid until it ends) is honoured there.
+        await using (var db = Npgsql.NpgsqlDataSource.Create(database))
+        {
+            await using var expire = db.CreateCommand("""
+                UPDATE web_keys SET xml = regexp_replace(xml, '<expirationDate>[^<]+</expirationDate>',
+                    '<expirationDate>' || to_char((now() + interval '1 day') AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') || '</expirationDate>')
+                """);
+            Assert.Equal(1, await expire.ExecuteNonQueryAsync());
+        }
+
+        await using var b = await StartAsync(new Settings(database, PostgresFixture.NewDataDir(), null, Extra: extra));
+        // At least one new key, valid for months (Data Protection may add one of its own beside the bootstrap's: every
+        // key is in the shared ring, so any of them serves).
+        var ends = (await WebKeyRowsAsync(database)).Select(xml => DateTimeOffset.Parse(
+            System.Xml.Linq.XElement.Parse(xml).Element("expirationDate")!.Value, CultureInfo.InvariantCulture)).ToList();
+        Assert.True(ends.Count >= 2, $"{ends.Count} keys");
+        Assert.Contains(ends, end => end > DateTimeOffset.UtcNow.AddDays(60));
+        using var onB = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = cookies }) { BaseAddress = new Uri($"http://127.0.0.1:{b.Config.WebPort}") };
+        foreach (System.Net.Cookie cookie in cookies.GetCookies(onA.BaseAddress!))
+        {
+            cookies.Add(onB.BaseAddress!, new System.Net.Cookie(cookie.Name, cookie.Value, "/"));
+        }
+
+        using var page = await onB.GetAsync("/2024");
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+    }
+
+    /// <summary>A self-signed certificate and key as PEM files, as the assessment-web-keys Secret holds them.</summary>
+    private static string[] WebKeysCertificate()
+    {
+        using var rsa = System.Security.Cryptography.RSA.Create(2048);
+        var request = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=assessment-web-keys", rsa,
+            System.Security.Cryptography.HashAlgorithmName.SHA256, System.Security.Cryptography.RSASignaturePadding.Pkcs1);
+        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddYears(1));
+        var folder = Directory.CreateDirectory(PostgresFixture.ScratchPath($"web-keys-{Guid.NewGuid():N}")).FullName;
+        File.WriteAllText(Path.Combine(folder, "tls.crt"), certificate.ExportCertificatePem());
+        File.WriteAllText(Path.Combine(folder, "tls.key"), rsa.ExportPkcs8PrivateKeyPem());
+        return [$"--WebKeys:CertificateFile={Path.Combine(folder, "tls.crt")}", $"--WebKeys:KeyFile={Path.Combine(folder, "tls.key")}"];
+    }
+
+    private static async Task<List<string>> WebKeyRowsAsync(string database)
+    {
+        await using var db = Npgsql.NpgsqlDataSource.Create(database);
+        await using var read = db.CreateCommand("SELECT xml FROM web_keys ORDER BY created_at");
+        await using var reader = await read.ExecuteReaderAsync();
+        var rows = new List<string>();
+        while (await reader.ReadAsync())
+        {
+            rows.Add(reader.GetString(0));
+        }
+
+        return rows;
     }
 
     [Fact]
