@@ -104,6 +104,29 @@ public sealed partial class IsolatedServerTests(PlatformFixture platform)
     }
 
     [Fact]
+    public async Task Every_form_of_an_internal_or_malformed_webhook_address_is_refused_over_the_api_naming_the_url_and_changes_nothing()
+    {
+        // The address rules of the domain tests, each form sent through SetWebhook to a server with the shipped rules
+        // (no loopback allowance): INVALID_ARGUMENT with the field "url", and the tenant keeps having no webhook.
+        await using var server = await StartAsync(new Settings(await platform.Postgres.CreateDatabaseAsync(), PostgresFixture.NewDataDir(), PlatformFixture.SeedFile,
+            Extra: ["--Rounds:AllowLoopbackWebhooks=false"]));
+        var admin = new AdminService.AdminServiceClient(server.Channel);
+        var key = server.Keys()["tenant-admin"];
+        var addresses = Domain.Tests.WebhookForms.InternalTargets().Concat(Domain.Tests.WebhookForms.Malformed())
+            .Where(url => url.Trim().Length > 0).ToList(); // an empty address removes the webhook
+        Assert.True(addresses.Count > 150, $"{addresses.Count} addresses");
+        foreach (var url in addresses)
+        {
+            var refused = await Assert.ThrowsAsync<RpcException>(() => admin.SetWebhookAsync(new SetWebhookRequest { Url = url, RequestId = Guid.NewGuid().ToString() }, As(key)).ResponseAsync);
+            Assert.True(refused.StatusCode == StatusCode.InvalidArgument, $"{url}: {refused.StatusCode} {refused.Status.Detail}");
+            var violations = refused.GetRpcStatus()?.GetDetail<Google.Rpc.BadRequest>()?.FieldViolations;
+            Assert.True(violations is [{ Field: "url" }], $"{url}: {string.Join(", ", violations?.Select(v => v.Field) ?? [])}");
+        }
+
+        Assert.False((await admin.GetTenantAsync(new GetTenantRequest(), As(key))).HasWebhook);
+    }
+
+    [Fact]
     public async Task A_second_server_on_the_same_data_folder_refuses_to_start_and_leaves_the_first_running()
     {
         // Both with the embedded PostgreSQL the server provisions in its data folder, as `make run` does.
