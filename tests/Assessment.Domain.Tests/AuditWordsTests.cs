@@ -31,6 +31,23 @@ public class AuditWordsTests
     }
 
     [Fact]
+    public void A_state_that_leads_a_change_and_every_subject_read_in_chinese()
+    {
+        foreach (var phase in Enum.GetValues<RoundPhase>())
+        {
+            var read = AuditWords.Value($"{phase} default@3，填报截止 2025-03-01 18:00", Catalog);
+            Assert.Equal($"{WorkflowNames.Phase(phase)} default@3，填报截止 2025-03-01 18:00", read);
+        }
+
+        Assert.Equal("年度考核", AuditWords.Subject("round"));
+        Assert.Equal("审核状态", AuditWords.Subject("status"));
+        Assert.Equal("填报截止时间", AuditWords.Subject("deadline"));
+        Assert.Equal("sfj 第 12 版", AuditWords.Subject("sfj@12"));
+        Assert.Equal("adj-1", AuditWords.Subject("adj-1"));
+        Assert.Equal("a@b", AuditWords.Subject("a@b"));
+    }
+
+    [Fact]
     public void Changed_values_read_by_indicator_name_for_every_indicator_of_the_catalog()
     {
         // Generated from the catalog: every indicator in a diff as the chain stores it (code=value, 未填报 when absent).

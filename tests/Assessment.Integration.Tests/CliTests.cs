@@ -41,6 +41,8 @@ public sealed class CliTests(PlatformFixture platform)
         var broken = PostgresFixture.ScratchPath($"assess-{Guid.NewGuid():N}.yaml");
         await File.WriteAllTextAsync(file, "year: 2033\nvalues:\n  legalaid.cases: 3\n");
         await File.WriteAllTextAsync(broken, "year: 2024\nvalues: [1, 2\n");
+        var word = PostgresFixture.ScratchPath($"assess-{Guid.NewGuid():N}.yaml");
+        await File.WriteAllTextAsync(word, "year: 2024\nvalues:\n  legalaid.cases: abc\n");
         (string Why, int Exit, string Says, Task<(int Exit, string Out, string Err)> Run)[] cases =
         [
             ("server down", 7, $"127.0.0.1:{freePort}", Assess(unit, "ranking", "--year", "2024", "--url", $"http://127.0.0.1:{freePort}")),
@@ -49,6 +51,9 @@ public sealed class CliTests(PlatformFixture platform)
             ("an unknown key", 3, "密钥", Assess("ak_" + new string('a', 52), "ranking", "--year", "2024")),
             ("a unit asking for the ranking", 3, "无权", Assess(unit, "ranking", "--year", "2024")),
             ("malformed YAML", 4, "YAML 格式错误", Assess(unit, "submit", broken)),
+            // An invalid value is 4 whatever the file (YAML here, Excel in the workbook tests), said once.
+            ("a word for a count in YAML", 4, "abc", Assess(unit, "submit", word)),
+            ("the same, as a dry run", 4, "abc", Assess(unit, "submit", word, "--dry-run")),
             ("a round that is already open", 5, "已开启", Assess(platform.Keys["assessor"], "round", "open", "--year", "2024")),
             ("a year without a round", 5, "尚未开启", Assess(unit, "submit", file)),
             ("the same, as a dry run", 5, "尚未开启", Assess(unit, "submit", file, "--dry-run")),

@@ -127,6 +127,32 @@ public sealed partial class IsolatedServerTests(PlatformFixture platform)
     }
 
     [Fact]
+    public async Task A_first_and_a_warm_start_print_one_block_of_addresses_and_ready_with_no_warning_and_no_framework_lines()
+    {
+        // As `make run` starts: the embedded PostgreSQL, the demo seeded, the logging of appsettings.json.
+        var dataDir = PostgresFixture.NewDataDir();
+        var settings = new Settings("", dataDir, PlatformFixture.SeedFile, Throwaway: true, Extra: ["--Logging:LogLevel:Default=Information"]);
+        foreach (var start in new[] { "first", "warm" })
+        {
+            string output;
+            await using (var server = await StartAsync(settings))
+            {
+                await Task.Delay(1000); // what the first second after "Ready." says too
+                output = server.Output;
+            }
+
+            var lines = output.Split('\n');
+            Assert.True(!lines.Any(l => l.Contains(" warn: ", StringComparison.Ordinal) || l.Contains(" fail: ", StringComparison.Ordinal)),
+                $"{start} start:\n{output}");
+            Assert.DoesNotContain("Now listening on", output, StringComparison.Ordinal);
+            Assert.DoesNotContain("Content root path", output, StringComparison.Ordinal);
+            Assert.DoesNotContain("Application started", output, StringComparison.Ordinal);
+            Assert.Single(lines, l => l.Trim() == "Ready.");
+            Assert.Single(lines, l => l.Contains($"127.0.0.1:{settings.GrpcPort}", StringComparison.Ordinal));
+        }
+    }
+
+    [Fact]
     public async Task A_second_server_on_the_same_data_folder_refuses_to_start_and_leaves_the_first_running()
     {
         // Both with the embedded PostgreSQL the server provisions in its data folder, as `make run` does.

@@ -67,7 +67,7 @@ public static class AuditCommand
                 foreach (var r in records)
                 {
                     var e = AuditChain.Parse(r.Body);
-                    table.Add([r.Index.ToString(CultureInfo.InvariantCulture), Domain.Workflow.CountyWorkflow.Local(e.At), AuditWords.Actor(e.Actor), AuditWords.Action(e.Action), e.Subject,
+                    table.Add([r.Index.ToString(CultureInfo.InvariantCulture), Domain.Workflow.CountyWorkflow.Local(e.At), AuditWords.Actor(e.Actor), AuditWords.Action(e.Action), AuditWords.Subject(e.Subject),
                         Short(AuditWords.Value(e.Before, catalog)), Short(AuditWords.Value(e.After, catalog)), e.Reason ?? ""]);
                 }
 

@@ -51,6 +51,17 @@ public static class AuditWords
         _ => action,
     };
 
+    /// <summary>What an entry is about, in words: the round, the county's status or deadline, a unit's version.</summary>
+    public static string Subject(string subject) => subject switch
+    {
+        "round" => "年度考核",
+        "status" => "审核状态",
+        "deadline" => "填报截止时间",
+        _ when subject.LastIndexOf('@') is var at and > 0
+            && int.TryParse(subject.AsSpan(at + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var version) => $"{subject[..at]} 第 {version} 版",
+        _ => subject,
+    };
+
     /// <summary>
     /// A before or after text: a workflow state by its Chinese name; a list of <c>code=value</c> (a submission's changed
     /// values) by indicator name, value and unit; anything else as it is.
@@ -65,6 +76,13 @@ public static class AuditWords
         if (WorkflowNames.Named(text) is { } state)
         {
             return state;
+        }
+
+        // A state followed by what came with it ("Open default@1，填报截止 …" of a round's change).
+        var space = text.IndexOf(' ', StringComparison.Ordinal);
+        if (space > 0 && WorkflowNames.Named(text[..space]) is { } leading)
+        {
+            return leading + text[space..];
         }
 
         if (!text.Contains('=', StringComparison.Ordinal))

@@ -120,6 +120,29 @@ public sealed class WorkbenchTests(PlatformFixture platform, BrowserSession brow
     }
 
     [Fact]
+    public async Task A_county_reports_and_the_assessor_returns_it_with_the_keyboard_alone()
+    {
+        var tenant = await TestTenant.CreateAsync(Server, Year);
+        var county = await SignInAsync(tenant.County);
+        await county.GotoAsync($"/{Year}/counties/c1");
+        Assert.True(await TabToAsync(county, "document.activeElement?.name === 'confirmed'"), "the confirmation is reachable with Tab");
+        await county.Keyboard.PressAsync("Space");
+        Assert.True(await TabToAsync(county, "document.activeElement?.tagName === 'BUTTON' && document.activeElement.textContent.includes('上报')"), "上报 is reachable with Tab");
+        await county.Keyboard.PressAsync("Enter");
+        await county.WaitForSelectorAsync("p.notice[role=status]");
+
+        var assessor = await SignInAsync(tenant.Assessor);
+        await assessor.GotoAsync($"/{Year}/counties/c1");
+        Assert.True(await TabToAsync(assessor, "document.activeElement?.id === 'return-reason'"), "the reason is reachable with Tab");
+        await assessor.Keyboard.TypeAsync("佐证材料不全");
+        Assert.True(await TabToAsync(assessor, "document.activeElement?.tagName === 'BUTTON' && document.activeElement.textContent.trim() === '退回'"), "退回 is reachable with Tab");
+        await assessor.Keyboard.PressAsync("Enter");
+        await assessor.WaitForSelectorAsync("p.returned[role=alert]");
+        var workflow = await new AssessmentService.AssessmentServiceClient(Server.Channel).GetCountyAsync(new GetCountyRequest { Year = Year, County = "c1" }, As(tenant.Assessor));
+        Assert.Equal("佐证材料不全", workflow.Workflow.ReturnReason);
+    }
+
+    [Fact]
     public async Task At_390_pixels_no_page_scrolls_sideways()
     {
         var tenant = await TestTenant.CreateAsync(Server, Year);
@@ -139,6 +162,32 @@ public sealed class WorkbenchTests(PlatformFixture platform, BrowserSession brow
         Assert.Equal(0, await assessor.Locator("form:visible").CountAsync());
         Assert.True(await assessor.IsVisibleAsync("h1"));
     }
+
+    /// <summary>
+    /// Every action on a page can be reached and taken from the keyboard: each visible control is in the tab order (no
+    /// negative or positive tabindex), nothing but a control reacts to clicks, and every form has a submit control in
+    /// the tab order (Enter or Space submits it).
+    /// </summary>
+    private const string KeyboardReach = """
+        () => {
+          const bad = [];
+          const shown = el => { const s = getComputedStyle(el); return s.display !== 'none' && s.visibility !== 'hidden' && el.getClientRects().length > 0; };
+          const controls = ['A', 'BUTTON', 'INPUT', 'SELECT', 'TEXTAREA', 'SUMMARY'];
+          for (const el of document.querySelectorAll('a[href], button, input:not([type=hidden]), select, textarea, summary, [onclick], [role=button], [tabindex]')) {
+            if (!shown(el) || el.disabled) continue;
+            const what = el.outerHTML.slice(0, 90);
+            if (el.tabIndex < 0) bad.push('not in the tab order: ' + what);
+            if (el.tabIndex > 0) bad.push('positive tabindex: ' + what);
+            if ((el.hasAttribute('onclick') || el.getAttribute('role') === 'button') && !controls.includes(el.tagName)) bad.push('clickable but not a control: ' + what);
+          }
+          for (const form of document.forms) {
+            if (!shown(form)) continue;
+            const submits = [...form.elements].filter(e => (e.tagName === 'BUTTON' && (e.getAttribute('type') || 'submit') === 'submit') || (e.tagName === 'INPUT' && ['submit', 'image'].includes(e.type)));
+            if (!submits.some(e => !e.disabled && e.tabIndex >= 0 && shown(e))) bad.push('a form no key submits: ' + (form.getAttribute('action') || form.outerHTML.slice(0, 90)));
+          }
+          return bad;
+        }
+        """;
 
     [Fact]
     public async Task Every_page_of_every_role_passes_the_automated_accessibility_check()
@@ -170,6 +219,7 @@ public sealed class WorkbenchTests(PlatformFixture platform, BrowserSession brow
                     var result = await Deque.AxeCore.Playwright.PageExtensions.RunAxe(page);
                     failures.AddRange(result.Violations.Where(v => v.Impact is "serious" or "critical")
                         .Select(v => $"{who} {path} at {width}px: {v.Id} ({v.Impact}) {v.Help} — {string.Join("; ", v.Nodes.Take(3).Select(n => n.Html))}"));
+                    failures.AddRange((await page.EvaluateAsync<string[]>(KeyboardReach)).Select(f => $"{who} {path} at {width}px: {f}"));
                 }
 
                 await page.Context.CloseAsync();
