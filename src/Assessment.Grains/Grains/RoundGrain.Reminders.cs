@@ -5,8 +5,9 @@ using Microsoft.Extensions.Logging;
 namespace Assessment.Grains.Grains;
 
 /// <summary>
-/// Deadline reminders and their delivery: the reminder records which units have not submitted at each point and
-/// posts the notification to the tenant's webhook, off the grain's turn, until it is delivered.
+/// Deadline reminders: the reminder records which units have not submitted at each point (rules in
+/// <see cref="DeadlineReminders"/>) and hands the notice to <see cref="Notifications.NotificationDelivery"/> until it is
+/// delivered.
 /// </summary>
 public sealed partial class RoundGrain
 {
@@ -58,37 +59,10 @@ public sealed partial class RoundGrain
         }
     }
 
-    /// <summary>
-    /// Posts undelivered notifications without holding the round's turn: a slow or unreachable webhook (10 s time-out)
-    /// never delays the round's other calls. A post that succeeds comes back as <see cref="MarkDelivered"/>.
-    /// </summary>
+    /// <summary>Posts the undelivered notifications off the grain's turn (see <see cref="Notifications.NotificationDelivery"/>).</summary>
     private Task DeliverAsync()
     {
-        var self = this.AsReference<IRoundGrain>();
-        foreach (var notification in S.Notifications.Where(n => !n.Delivered && _delivering.TryAdd(n.Sequence, true)))
-        {
-            _ = Task.Run(async () =>
-            {
-                // Off the grain's turn its calls go out through the silo's client: they act for the round's own tenant.
-                using var actingFor = TenantGuard.ActFor(_tenant);
-                try
-                {
-                    if (await notifications.DeliverAsync(_tenant, _year, notification, CancellationToken.None))
-                    {
-                        await self.MarkDelivered(notification.Sequence);
-                    }
-                }
-                catch (Exception ex)
-                {
-                    logger.LogWarning(ex, "Round {Round}: notification {Sequence} not delivered yet", _tenant + "/" + _year, notification.Sequence);
-                }
-                finally
-                {
-                    _delivering.TryRemove(notification.Sequence, out _);
-                }
-            });
-        }
-
+        _delivery.Start(_tenant, _year, S.Notifications, this.AsReference<IRoundGrain>());
         return Task.CompletedTask;
     }
 

@@ -31,8 +31,8 @@ public sealed partial class RoundGrain(
 
     private const int MaxAudit = 500;
     private readonly RankingCache _cache = new(clock);
+    private readonly Notifications.NotificationDelivery _delivery = new(notifications, logger);
     private IndicatorCatalog _catalog = IndicatorCatalog.Default;
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<int, bool> _delivering = new(); // posts in flight, off the turn
     private string _tenant = "";
     private int _year;
     private IGrainTimer? _upgrade;
