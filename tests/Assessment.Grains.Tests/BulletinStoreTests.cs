@@ -123,4 +123,31 @@ public sealed class BulletinStoreTests(ClusterFixture fixture)
         Same(edition, again.Editions.Single());
         Assert.Equal(1, Faults.Writes[round]);
     }
+
+    [Fact]
+    public async Task A_write_storage_reports_as_failed_after_storing_it_leaves_the_record_as_stored()
+    {
+        // The withdrawal is stored but the storage answers with an error: the grain reads its state back, and what it
+        // shows (and answers to the repeat) is the withdrawal, not the edition as it was before.
+        var round = NewRound();
+        var grain = fixture.Grains.GetGrain<IBulletinGrain>(round);
+        var issue = await grain.Reserve(new DateOnly(2026, 3, 2));
+        await grain.Store(Edition(issue!, new BulletinDelivery(Recipient("a"), Issued)));
+
+        Faults.FailAfterWrite[round] = true;
+        await Assert.ThrowsAnyAsync<Exception>(() => grain.Withdraw("考核办", "数据有误", Issued.AddDays(1)));
+        var record = await grain.Get();
+        Assert.Equal("数据有误", record.Current!.Withdrawn?.Reason);
+        Assert.Equal("数据有误", (await grain.Withdraw("考核办", "数据有误", Issued.AddDays(1))).Current!.Withdrawn?.Reason);
+
+        // A correction stored the same way: the record has it, with its documents.
+        var next = await grain.Reserve(new DateOnly(2026, 3, 5));
+        Faults.FailAfterWrite[round] = true;
+        var correction = Edition(next!) with { Corrects = "那法办〔2026〕3号", CorrectionReason = "数据有误" };
+        await Assert.ThrowsAnyAsync<Exception>(() => grain.Store(correction));
+        var after = await grain.Get();
+        Assert.Equal(2, after.Editions.Length);
+        Assert.Equal(correction.Html, after.Editions[1].Html);
+        Same(after.Editions[1], await grain.Store(correction)); // the repeat answers the edition as kept
+    }
 }

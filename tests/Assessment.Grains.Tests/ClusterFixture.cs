@@ -111,6 +111,9 @@ public static class Faults
     /// <summary>Bulletin keys whose stored state reads, while nothing newer is stored, as an earlier release wrote it.</summary>
     public static readonly System.Collections.Concurrent.ConcurrentDictionary<string, BulletinState> LegacyBulletins = new(StringComparer.Ordinal);
 
+    /// <summary>Bulletin keys whose next state write is stored and then reported as failed (a lost answer from storage).</summary>
+    public static readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> FailAfterWrite = new(StringComparer.Ordinal);
+
     /// <summary>State writes per grain key, for tests that show what does not write.</summary>
     public static readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> Writes = new(StringComparer.Ordinal);
 
@@ -146,7 +149,7 @@ internal sealed class FlakyStorage(IGrainStorage inner) : IGrainStorage
         }
     }
 
-    public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
         if (Faults.StorageDown || (Faults.CountyStorageDown && stateName == "county"))
         {
@@ -154,7 +157,13 @@ internal sealed class FlakyStorage(IGrainStorage inner) : IGrainStorage
         }
 
         Faults.Writes.AddOrUpdate(grainId.Key.ToString()!, 1, (_, n) => n + 1);
-        return inner.WriteStateAsync(stateName, grainId, grainState);
+        if (Faults.FailAfterWrite.TryRemove(grainId.Key.ToString()!, out _))
+        {
+            await inner.WriteStateAsync(stateName, grainId, grainState);
+            throw new IOException("storage answered with an error after writing (injected)");
+        }
+
+        await inner.WriteStateAsync(stateName, grainId, grainState);
     }
 
     public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) => inner.ClearStateAsync(stateName, grainId, grainState);

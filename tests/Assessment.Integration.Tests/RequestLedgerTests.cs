@@ -226,4 +226,28 @@ public sealed class RequestLedgerTests(PlatformFixture platform) : IAsyncLifetim
         var answer = await other.RunAsync(User, "test/Open", id, request, InDoubt<Int32Value>.Unresolvable, () => throw new InvalidOperationException("must not run"), CancellationToken.None);
         Assert.Equal((1, 1), (answer.Value, target.Effects));
     }
+
+    [Fact]
+    public async Task A_first_call_that_finishes_after_a_retry_took_over_cannot_overwrite_the_retrys_answer()
+    {
+        // The first call hangs past its settle time; a retry finds nothing at the target, takes over and runs. When the
+        // first call then ends (here with a refusal), its answer is not kept: the retry's is the write's answer.
+        var target = new Target();
+        var id = Guid.NewGuid().ToString("D");
+        var request = new StringValue { Value = "late" };
+        var hang = new TaskCompletionSource<Int32Value>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var read = InDoubt<Int32Value>.ReadTarget(() => Task.FromResult(target.Read()));
+        var first = Silo().RunAsync(User, "test/Open", id, request, read, () => hang.Task, CancellationToken.None);
+        await Task.Delay(200);
+        await Task.Delay(Settle);
+
+        var retry = await Silo().RunAsync(User, "test/Open", id, request, read, () => Task.FromResult(target.Apply(id, Resolution.ReadTarget)), CancellationToken.None);
+        Assert.Equal((1, 1), (retry.Value, target.Effects));
+
+        hang.SetException(new PreconditionException("ALREADY_OPEN", "已开启。"));
+        await Assert.ThrowsAsync<RpcException>(() => first);
+        var replay = await Silo().RunAsync(User, "test/Open", id, request, InDoubt<Int32Value>.Unresolvable,
+            () => throw new InvalidOperationException("must not run"), CancellationToken.None);
+        Assert.Equal(1, replay.Value);
+    }
 }

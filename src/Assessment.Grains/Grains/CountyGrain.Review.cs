@@ -128,6 +128,13 @@ public sealed partial class CountyGrain
                 _submitting = false;
             }
 
+            // The county takes other calls while its units sync: a repeat of this very request may have been applied
+            // meanwhile, and answers as applied rather than as refused.
+            if (await AlreadyAppliedAsync(command))
+            {
+                return View();
+            }
+
             Require(action, command);
         }
 

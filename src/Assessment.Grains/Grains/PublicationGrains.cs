@@ -74,12 +74,8 @@ public sealed class BulletinGrain(
 
         await FlushAuditAsync();
 
-        var documents = await store.ReadDocumentsAsync(_round);
         _receipts.AddRange(await store.ReadReceiptsAsync(_round));
-        for (var i = 0; i < Editions.Count; i++)
-        {
-            _view.Add(Compose(i, documents));
-        }
+        await RebuildViewAsync();
     }
 
     public async Task<BulletinIssue?> Reserve(DateOnly issuedOn)
@@ -133,12 +129,19 @@ public sealed class BulletinGrain(
             await KeepAsync(edition, Pdf, documents.Pdf, documents.PdfSha256 ?? Convert.ToHexStringLower(SHA256.HashData(documents.Pdf)));
         }
 
-        var stored = (await store.ReadDocumentsAsync(_round)).Where(d => d.Edition == edition).ToList();
+        var stored = await store.ReadDocumentsAsync(_round, edition);
+        if (stored.FirstOrDefault(d => d.Format == Html)?.Sha256 is { } keptHtml && keptHtml != documents.HtmlSha256)
+        {
+            // An earlier attempt at this number stored other documents (rendered from other words, e.g. another reason
+            // for a correction): they stay the edition's, and this attempt is not mixed into them.
+            throw new ConflictException("该文号此前一次未完成的印发已保存了不同的内容；请用与上次相同的内容（如更正原因）重试。");
+        }
+
         Editions.Add(Particulars(documents, stored));
         state.State.Pending = null;
         AddAudit(new RoundAuditEntry(documents.StoredAt, "platform", documents.Corrects is null ? "bulletin_issued" : "bulletin_corrected",
             documents.Corrects is null ? $"印发 {documents.Number}" : $"印发 {documents.Number}，更正 {documents.Corrects}", documents.CorrectionReason));
-        await SaveAsync(); // on failure the state is as before, and so is the view
+        await SaveAsync(); // on failure the view is rebuilt from the state as stored
         _view.Add(Compose(edition - 1, stored));
         return _view[^1];
     }
@@ -152,9 +155,9 @@ public sealed class BulletinGrain(
         }
 
         var kept = await KeepAsync(edition, Pdf, pdf, sha256);
-        var bytes = kept == sha256 ? pdf : (await store.ReadDocumentsAsync(_round)).Single(d => d.Edition == edition && d.Format == Pdf).Content;
+        var bytes = kept == sha256 ? pdf : (await store.ReadDocumentsAsync(_round, edition)).Single(d => d.Format == Pdf).Content;
         Editions[index] = Editions[index] with { PdfSha256 = kept };
-        await state.WriteOrRestoreAsync(GrainContext, logger);
+        await SaveAsync();
         _view[index] = _view[index] with { Pdf = bytes, PdfSha256 = kept };
         return _view[index];
     }
@@ -218,11 +221,33 @@ public sealed class BulletinGrain(
         state.State.Audit.Add(entry);
     }
 
-    /// <summary>Writes the state, then appends the decisions it recorded to the audit log.</summary>
+    /// <summary>
+    /// Writes the state, then appends the decisions it recorded to the audit log. A failed write leaves the state as
+    /// storage has it (it may have been written after all): the view is rebuilt from it before the failure goes on.
+    /// </summary>
     private async Task SaveAsync()
     {
-        await state.WriteOrRestoreAsync(GrainContext, logger);
+        try
+        {
+            await state.WriteOrRestoreAsync(GrainContext, logger);
+        }
+        catch
+        {
+            await RebuildViewAsync();
+            throw;
+        }
+
         await FlushAuditAsync();
+    }
+
+    private async Task RebuildViewAsync()
+    {
+        var documents = await store.ReadDocumentsAsync(_round);
+        _view.Clear();
+        for (var i = 0; i < Editions.Count; i++)
+        {
+            _view.Add(Compose(i, documents));
+        }
     }
 
     private Task FlushAuditAsync()

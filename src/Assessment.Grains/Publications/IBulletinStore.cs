@@ -14,8 +14,8 @@ public interface IBulletinStore
     /// </summary>
     Task<string> KeepDocumentAsync(string round, int edition, string format, byte[] content, string sha256);
 
-    /// <summary>Every document kept for a round, in edition order.</summary>
-    Task<IReadOnlyList<StoredDocument>> ReadDocumentsAsync(string round);
+    /// <summary>Every document kept for a round (or for one of its editions), in edition order.</summary>
+    Task<IReadOnlyList<StoredDocument>> ReadDocumentsAsync(string round, int? edition = null);
 
     /// <summary>
     /// Records a receipt: the first opening or download of an edition by a recipient (a later one of the same kind is
@@ -58,11 +58,11 @@ public sealed class InMemoryBulletinStore : IBulletinStore
         }
     }
 
-    public Task<IReadOnlyList<StoredDocument>> ReadDocumentsAsync(string round)
+    public Task<IReadOnlyList<StoredDocument>> ReadDocumentsAsync(string round, int? edition = null)
     {
         lock (_gate)
         {
-            return Task.FromResult<IReadOnlyList<StoredDocument>>([.. Of(_documents, round).OrderBy(d => d.Edition)]);
+            return Task.FromResult<IReadOnlyList<StoredDocument>>([.. Of(_documents, round).Where(d => edition is null || d.Edition == edition).OrderBy(d => d.Edition)]);
         }
     }
 

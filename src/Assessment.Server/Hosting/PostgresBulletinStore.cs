@@ -11,7 +11,8 @@ public sealed class PostgresBulletinStore(NpgsqlDataSource dataSource) : IBullet
 {
     public async Task<string> KeepDocumentAsync(string round, int edition, string format, byte[] content, string sha256)
     {
-        // The second SELECT sees the table as it was before this statement: it answers only when the insert did not.
+        // The second SELECT sees the table as it was when this statement began: it answers when the insert found the row
+        // already there; a row inserted by a writer still at work is read after it (below).
         await using var command = dataSource.CreateCommand("""
             WITH inserted AS (
                 INSERT INTO bulletin_documents (round, edition, format, sha256, content) VALUES (@round, @edition, @format, @sha, @content)
@@ -27,14 +28,26 @@ public sealed class PostgresBulletinStore(NpgsqlDataSource dataSource) : IBullet
         command.Parameters.Add(new NpgsqlParameter<string>("format", format));
         command.Parameters.Add(new NpgsqlParameter<string>("sha", sha256));
         command.Parameters.Add(new NpgsqlParameter<byte[]>("content", content));
-        return (string)(await command.ExecuteScalarAsync())!;
+        if (await command.ExecuteScalarAsync() is string kept)
+        {
+            return kept;
+        }
+
+        // Another writer inserted the same document at the same moment: the insert waited for it, and this statement's
+        // snapshot does not see it. It is committed now.
+        await using var read = dataSource.CreateCommand("SELECT sha256 FROM bulletin_documents WHERE round = @round AND edition = @edition AND format = @format");
+        read.Parameters.Add(new NpgsqlParameter<string>("round", round));
+        read.Parameters.Add(new NpgsqlParameter<int>("edition", edition));
+        read.Parameters.Add(new NpgsqlParameter<string>("format", format));
+        return (string)(await read.ExecuteScalarAsync())!;
     }
 
-    public async Task<IReadOnlyList<StoredDocument>> ReadDocumentsAsync(string round)
+    public async Task<IReadOnlyList<StoredDocument>> ReadDocumentsAsync(string round, int? edition = null)
     {
         await using var command = dataSource.CreateCommand(
-            "SELECT edition, format, content, sha256 FROM bulletin_documents WHERE round = @round ORDER BY edition, format");
+            "SELECT edition, format, content, sha256 FROM bulletin_documents WHERE round = @round AND (@edition = 0 OR edition = @edition) ORDER BY edition, format");
         command.Parameters.Add(new NpgsqlParameter<string>("round", round));
+        command.Parameters.Add(new NpgsqlParameter<int>("edition", edition ?? 0));
         var documents = new List<StoredDocument>();
         await using var reader = await command.ExecuteReaderAsync();
         while (await reader.ReadAsync())
@@ -65,7 +78,21 @@ public sealed class PostgresBulletinStore(NpgsqlDataSource dataSource) : IBullet
             LIMIT 1
             """, round, receipt);
         await using var reader = await command.ExecuteReaderAsync();
-        await reader.ReadAsync();
+        if (!await reader.ReadAsync())
+        {
+            // The same receipt recorded by another writer at the same moment (see KeepDocumentAsync): read it now.
+            await reader.DisposeAsync();
+            await using var again = Command("SELECT sha256, actor, at FROM bulletin_receipts WHERE round = @round AND edition = @edition AND recipient = @recipient AND kind = @kind", round, receipt);
+            await using var kept = await again.ExecuteReaderAsync();
+            await kept.ReadAsync();
+            return receipt with
+            {
+                Sha256 = kept.IsDBNull(0) ? null : kept.GetString(0),
+                Actor = kept.IsDBNull(1) ? null : kept.GetString(1),
+                At = kept.GetFieldValue<DateTimeOffset>(2),
+            };
+        }
+
         return receipt with
         {
             Sha256 = reader.IsDBNull(0) ? null : reader.GetString(0),

@@ -62,9 +62,10 @@ public sealed class AdminGrpcService(
     public override Task<TenantInfo> SetDistribution(SetDistributionRequest request, ServerCallContext context)
     {
         var tenant = TargetTenant(context, request.Tenant);
-        var wanted = request.Recipients.Select(r => (r.Id, Credential: r.CredentialId.ToLowerInvariant())).ToArray();
+        var wanted = request.Recipients.Select(r => (r.Id, r.Person.Trim(), r.Office.Trim(), r.Title.Trim(), r.CredentialId.ToLowerInvariant())).ToArray();
         return ledger.RunAsync(context, request.RequestId, request,
-            ProfileShows(Caller.From(context.GetHttpContext().User), tenant, p => (p.Distribution ?? []).Select(r => (r.Id, Credential: r.CredentialId)).SequenceEqual(wanted)),
+            ProfileShows(Caller.From(context.GetHttpContext().User), tenant,
+                p => (p.Distribution ?? []).Select(r => (r.Id, r.Person.Trim(), r.Office.Trim(), r.Title.Trim(), r.CredentialId)).SequenceEqual(wanted)),
             async () =>
         {
             var entries = request.Recipients.Take(TenantDesk.MaxRecipients + 1)

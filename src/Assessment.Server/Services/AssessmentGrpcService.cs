@@ -52,8 +52,11 @@ public sealed class AssessmentGrpcService(IClusterClient cluster, CountyDesk cou
 
     [Authorize(Roles = Roles.Assessor)]
     public override Task<RoundSummary> DefineRound(DefineRoundRequest request, ServerCallContext context) =>
-        ledger.RunAsync(context, request.RequestId, request, RoundShows(context, request.Year, info =>
-            info.Phase == RoundPhase.Draft && info.SubmissionDeadline == request.SubmissionDeadline?.ToDateTimeOffset()), async () =>
+        ledger.RunAsync(context, request.RequestId, request, RoundShows(context, request.Year, async info =>
+            info.Phase == RoundPhase.Draft && info.SubmissionDeadline == request.SubmissionDeadline?.ToDateTimeOffset()
+            && info.ReviewDeadline == request.ReviewDeadline?.ToDateTimeOffset()
+            && (request.CatalogVersion == 0 || info.CatalogVersion == request.CatalogVersion)
+            && (request.SchemeYaml.Length == 0 || await Round(Caller.From(context.GetHttpContext().User), request.Year).GetSchemeText() == request.SchemeYaml)), async () =>
         {
             var caller = Caller.From(context.GetHttpContext().User);
             RequestChecks.Require(

@@ -66,19 +66,22 @@ public sealed class BulletinGrpcService(BulletinComposer composer, BulletinDesk 
     [Authorize(Roles = Roles.Assessor)]
     public override Task<BulletinStatus> Withdraw(WithdrawBulletinRequest request, ServerCallContext context) =>
         ReasonedWrite(context, request, request.RequestId, request.Year, request.Reason, desk.WithdrawAsync,
-            InDoubt<BulletinStatus>.RepeatIsRead); // a withdrawal repeated with its reason answers the record as it is
+            // In doubt: done when an edition was withdrawn for this reason (a later correction is never withdrawn by it).
+            Shows(context, request.Year, record => Array.Exists(record.Editions, e => e.Withdrawn?.Reason == request.Reason)));
 
     [Authorize(Roles = Roles.Assessor)]
     public override Task<BulletinStatus> Correct(CorrectBulletinRequest request, ServerCallContext context) =>
         ReasonedWrite(context, request, request.RequestId, request.Year, request.Reason, desk.CorrectAsync,
-            InDoubt<BulletinStatus>.ReadTarget(async () =>
-            {
-                var caller = Caller.From(context.GetHttpContext().User);
-                var record = await desk.StatusAsync(caller.Tenant, request.Year);
-                return record.Editions is [.., { Corrects: not null } last] && last.CorrectionReason == request.Reason
-                    ? BulletinProtoMapping.ToProto(request.Year, record)
-                    : null;
-            }));
+            // In doubt: done when the bulletin in force is a correction for this reason.
+            Shows(context, request.Year, record => record.Editions is [.., { Corrects: not null, Withdrawn: null } last] && last.CorrectionReason == request.Reason));
+
+    /// <summary>The year's bulletin status when the bulletins, read again, show the write; else null.</summary>
+    private InDoubt<BulletinStatus> Shows(ServerCallContext context, int year, Func<Grains.Abstractions.BulletinRecord, bool> tookEffect) =>
+        InDoubt<BulletinStatus>.ReadTarget(async () =>
+        {
+            var record = await desk.StatusAsync(Caller.From(context.GetHttpContext().User).Tenant, year);
+            return tookEffect(record) ? BulletinProtoMapping.ToProto(year, record) : null;
+        });
 
     /// <summary>An assessor's write on a year's bulletin that must say why: once per request_id, reason checked first.</summary>
     private Task<BulletinStatus> ReasonedWrite(ServerCallContext context, IMessage request, string requestId, int year, string reason,

@@ -79,7 +79,7 @@ public sealed class RequestLedger(NpgsqlDataSource db, ILogger<RequestLedger> lo
         var waiting = System.Diagnostics.Stopwatch.StartNew();
         var pause = InFlightPoll;
         var claimed = await ClaimAsync(entry);
-        while (!claimed)
+        while (claimed is null)
         {
             if (await ReadAsync(entry.Key) is not { } held)
             {
@@ -99,14 +99,15 @@ public sealed class RequestLedger(NpgsqlDataSource db, ILogger<RequestLedger> lo
 
             if (held.InDoubt || held.Settled)
             {
-                var (answer, takeOver) = await ResolveAsync(entry, held, inDoubt);
+                var (answer, takenOver) = await ResolveAsync(entry, held, inDoubt);
                 if (answer is not null)
                 {
                     return answer;
                 }
 
-                if (takeOver)
+                if (takenOver is not null)
                 {
+                    claimed = takenOver;
                     break;
                 }
             }
@@ -122,14 +123,14 @@ public sealed class RequestLedger(NpgsqlDataSource db, ILogger<RequestLedger> lo
             pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, TimeSpan.TicksPerSecond));
         }
 
-        return await ExecuteAsync(entry, run, cancellation);
+        return await ExecuteAsync(entry, claimed.Value, run, cancellation);
     }
 
     /// <summary>
     /// What became of an in-doubt first call, as the target tells: its answer (kept as the write's), or leave to run
     /// (true) once the target shows no effect and none can come, or neither yet (the caller waits and asks again).
     /// </summary>
-    private async Task<(TResponse? Answer, bool TakeOver)> ResolveAsync<TResponse>(Entry entry, Held held, InDoubt<TResponse> inDoubt)
+    private async Task<(TResponse? Answer, DateTimeOffset? TakenOver)> ResolveAsync<TResponse>(Entry entry, Held held, InDoubt<TResponse> inDoubt)
         where TResponse : class, IMessage<TResponse>, new()
     {
         if (inDoubt.TargetKeepsId)
@@ -142,7 +143,7 @@ public sealed class RequestLedger(NpgsqlDataSource db, ILogger<RequestLedger> lo
         {
             if (!held.Settled)
             {
-                return (null, false);
+                return (null, null);
             }
 
             throw new PreconditionException("REQUEST_IN_DOUBT",
@@ -152,14 +153,18 @@ public sealed class RequestLedger(NpgsqlDataSource db, ILogger<RequestLedger> lo
         if (await inDoubt.Read() is { } found)
         {
             logger.LogInformation("Resolved an in-doubt {Method} by re-reading its target: it took effect", entry.Method);
-            await KeepAnswerAsync(entry, Seal([1, .. found.ToByteArray()], entry.IdText, entry.Caller));
-            return (found, false);
+            await KeepAnswerAsync(entry, Seal([1, .. found.ToByteArray()], entry.IdText, entry.Caller), claimedAt: null);
+            return (found, null);
         }
 
-        return (null, held.Settled && await TakeOverAsync(entry.Key, held.ClaimedAt));
+        return (null, held.Settled ? await TakeOverAsync(entry.Key, held.ClaimedAt) : null);
     }
 
-    private async Task<TResponse> ExecuteAsync<TResponse>(Entry entry, Func<Task<TResponse>> run, CancellationToken cancellation)
+    /// <summary>
+    /// Runs the write under the claim taken at <paramref name="claimedAt"/>: its answer or doubt is kept only while that
+    /// claim is still the entry's (a call that outlived its claim, taken over by a retry, cannot overwrite the retry's).
+    /// </summary>
+    private async Task<TResponse> ExecuteAsync<TResponse>(Entry entry, DateTimeOffset claimedAt, Func<Task<TResponse>> run, CancellationToken cancellation)
         where TResponse : class, IMessage<TResponse>, new()
     {
         TResponse response;
@@ -172,11 +177,11 @@ public sealed class RequestLedger(NpgsqlDataSource db, ILogger<RequestLedger> lo
             var rpc = ex as RpcException ?? ErrorInterceptor.Translate(ex, entry.Method, logger, cancellation);
             if (Array.IndexOf(Definite, rpc.StatusCode) >= 0 && rpc.GetRpcStatus() is { } status)
             {
-                await KeepAnswerAsync(entry, Seal([2, .. status.ToByteArray()], entry.IdText, entry.Caller));
+                await KeepAnswerAsync(entry, Seal([2, .. status.ToByteArray()], entry.IdText, entry.Caller), claimedAt);
             }
             else
             {
-                await MarkInDoubtAsync(entry.Key);
+                await MarkInDoubtAsync(entry.Key, claimedAt);
             }
 
             throw rpc;
@@ -184,7 +189,7 @@ public sealed class RequestLedger(NpgsqlDataSource db, ILogger<RequestLedger> lo
 
         // The effect has happened: the caller gets its answer even if the ledger cannot keep it now (a retry then
         // finds the entry in doubt and re-reads the target).
-        await KeepAnswerAsync(entry, Seal([1, .. response.ToByteArray()], entry.IdText, entry.Caller));
+        await KeepAnswerAsync(entry, Seal([1, .. response.ToByteArray()], entry.IdText, entry.Caller), claimedAt);
         return response;
     }
 
@@ -206,7 +211,8 @@ public sealed class RequestLedger(NpgsqlDataSource db, ILogger<RequestLedger> lo
         throw Google.Rpc.Status.Parser.ParseFrom(body).ToRpcException();
     }
 
-    private async Task<bool> ClaimAsync(Entry entry)
+    /// <summary>Claims the entry for this call: the claim's time (the database's), or null when the entry exists.</summary>
+    private async Task<DateTimeOffset?> ClaimAsync(Entry entry)
     {
         if (Interlocked.Increment(ref _claims) % 512 == 0)
         {
@@ -216,11 +222,11 @@ public sealed class RequestLedger(NpgsqlDataSource db, ILogger<RequestLedger> lo
         }
 
         await using var command = db.CreateCommand(
-            "INSERT INTO request_ledger (key, method, request_hash, created_at) VALUES (@key, @method, @hash, now()) ON CONFLICT (key) DO NOTHING");
+            "INSERT INTO request_ledger (key, method, request_hash, created_at) VALUES (@key, @method, @hash, now()) ON CONFLICT (key) DO NOTHING RETURNING created_at");
         command.Parameters.AddWithValue("key", entry.Key);
         command.Parameters.AddWithValue("method", entry.Method);
         command.Parameters.AddWithValue("hash", entry.Hash);
-        return await command.ExecuteNonQueryAsync() == 1;
+        return Time(await command.ExecuteScalarAsync());
     }
 
     private async Task<Held?> ReadAsync(byte[] key)
@@ -239,29 +245,46 @@ public sealed class RequestLedger(NpgsqlDataSource db, ILogger<RequestLedger> lo
             reader.IsDBNull(3) ? null : reader.GetFieldValue<byte[]>(3), reader.GetBoolean(4), reader.GetFieldValue<DateTimeOffset>(5), reader.GetBoolean(6));
     }
 
-    /// <summary>Takes an unanswered entry over for this call; false when another retry took it first.</summary>
-    private async Task<bool> TakeOverAsync(byte[] key, DateTimeOffset claimedAt)
+    /// <summary>Takes an unanswered entry over for this call: the new claim's time, or null when another retry took it first.</summary>
+    private async Task<DateTimeOffset?> TakeOverAsync(byte[] key, DateTimeOffset claimedAt)
     {
         await using var command = db.CreateCommand(
-            "UPDATE request_ledger SET created_at = now(), in_doubt = false WHERE key = @key AND NOT answered AND created_at = @claimed");
+            "UPDATE request_ledger SET created_at = now(), in_doubt = false WHERE key = @key AND NOT answered AND created_at = @claimed RETURNING created_at");
         command.Parameters.AddWithValue("key", key);
         command.Parameters.AddWithValue("claimed", claimedAt);
-        return await command.ExecuteNonQueryAsync() == 1;
+        return Time(await command.ExecuteScalarAsync());
     }
 
-    private async Task KeepAnswerAsync(Entry entry, byte[] answer)
+    private static DateTimeOffset? Time(object? value) => value switch
+    {
+        DateTime at => new DateTimeOffset(DateTime.SpecifyKind(at, DateTimeKind.Utc)),
+        DateTimeOffset at => at,
+        _ => null,
+    };
+
+    /// <summary>
+    /// Keeps the answer unless one is kept already, and, for a call's own answer (<paramref name="claimedAt"/>), only while
+    /// its claim is the entry's.
+    /// </summary>
+    private async Task KeepAnswerAsync(Entry entry, byte[] answer, DateTimeOffset? claimedAt)
     {
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                await using var command = db.CreateCommand("UPDATE request_ledger SET answered = true, in_doubt = false, answer = @answer WHERE key = @key");
+                await using var command = db.CreateCommand("UPDATE request_ledger SET answered = true, in_doubt = false, answer = @answer WHERE key = @key AND NOT answered"
+                    + (claimedAt is null ? "" : " AND created_at = @claimed"));
                 command.Parameters.AddWithValue("key", entry.Key);
                 command.Parameters.AddWithValue("answer", answer);
+                if (claimedAt is { } claimed)
+                {
+                    command.Parameters.AddWithValue("claimed", claimed);
+                }
+
                 await command.ExecuteNonQueryAsync();
                 return;
             }
-            catch (Exception ex) when (ex is NpgsqlException or TimeoutException && attempt < AnswerAttempts)
+            catch (Exception ex) when ((ex is NpgsqlException or TimeoutException) && attempt < AnswerAttempts)
             {
                 await Task.Delay(TimeSpan.FromMilliseconds(100 * attempt));
             }
@@ -274,12 +297,13 @@ public sealed class RequestLedger(NpgsqlDataSource db, ILogger<RequestLedger> lo
         }
     }
 
-    private async Task MarkInDoubtAsync(byte[] key)
+    private async Task MarkInDoubtAsync(byte[] key, DateTimeOffset claimedAt)
     {
         try
         {
-            await using var command = db.CreateCommand("UPDATE request_ledger SET in_doubt = true WHERE key = @key AND NOT answered");
+            await using var command = db.CreateCommand("UPDATE request_ledger SET in_doubt = true WHERE key = @key AND NOT answered AND created_at = @claimed");
             command.Parameters.AddWithValue("key", key);
+            command.Parameters.AddWithValue("claimed", claimedAt);
             await command.ExecuteNonQueryAsync();
         }
         catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
