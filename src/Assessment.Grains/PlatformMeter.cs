@@ -24,4 +24,25 @@ public static class PlatformMeter
     public static readonly Counter<long> AuthLookups = Meter.CreateCounter<long>("assessment.auth.lookups", description: "Credential lookups that reached the cluster");
 
     public static readonly Histogram<double> BulletinRenderDuration = Meter.CreateHistogram<double>("assessment.bulletin.render.duration", "ms", "Time to render a bulletin");
+
+    /// <summary>Calls that ended with a status other than OK, by method and gRPC status.</summary>
+    public static readonly Counter<long> RpcRefusals = Meter.CreateCounter<long>("assessment.rpc.refusals", description: "gRPC calls answered with a status other than OK");
+
+    private static long _pdfWaiting, _notificationsDelivered, _notificationsFailed;
+
+    /// <summary>Prints waiting for a page of the shared browser (the PDF queue).</summary>
+    public static readonly ObservableGauge<long> PdfWaiting = Meter.CreateObservableGauge("assessment.pdf.waiting", () => Volatile.Read(ref _pdfWaiting), description: "PDF prints waiting for a page");
+
+    /// <summary>Webhook notifications delivered and attempts that failed (retried on the next tick): the delivery backlog.</summary>
+    public static readonly ObservableCounter<long> NotificationsDelivered = Meter.CreateObservableCounter("assessment.notifications.delivered", () => Volatile.Read(ref _notificationsDelivered), description: "Notifications delivered");
+
+    public static readonly ObservableCounter<long> NotificationsFailed = Meter.CreateObservableCounter("assessment.notifications.failed", () => Volatile.Read(ref _notificationsFailed), description: "Notification deliveries that failed and will be retried");
+
+    public static void PdfWaitStarted() => Interlocked.Increment(ref _pdfWaiting);
+
+    public static void PdfWaitEnded() => Interlocked.Decrement(ref _pdfWaiting);
+
+    public static void NotificationDelivered() => Interlocked.Increment(ref _notificationsDelivered);
+
+    public static void NotificationFailed() => Interlocked.Increment(ref _notificationsFailed);
 }

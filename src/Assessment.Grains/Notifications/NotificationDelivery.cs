@@ -25,11 +25,17 @@ public sealed class NotificationDelivery(INotificationSink sink, ILogger logger)
                 {
                     if (await sink.DeliverAsync(tenant, year, notification, CancellationToken.None))
                     {
+                        PlatformMeter.NotificationDelivered();
                         await round.MarkDelivered(notification.Sequence);
+                    }
+                    else
+                    {
+                        PlatformMeter.NotificationFailed();
                     }
                 }
                 catch (Exception ex)
                 {
+                    PlatformMeter.NotificationFailed();
                     logger.LogWarning(ex, "Round {Round}: notification {Sequence} not delivered yet", tenant + "/" + year, notification.Sequence);
                 }
                 finally

@@ -20,13 +20,14 @@ public sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger) : Interce
         {
             return await continuation(request, context);
         }
-        catch (RpcException)
+        catch (RpcException rpc)
         {
+            Count(context, rpc);
             throw;
         }
         catch (Exception ex)
         {
-            throw Translate(ex, context, logger);
+            throw Count(context, Translate(ex, context, logger));
         }
     }
 
@@ -37,13 +38,14 @@ public sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger) : Interce
         {
             await continuation(request, responseStream, context);
         }
-        catch (RpcException)
+        catch (RpcException rpc)
         {
+            Count(context, rpc);
             throw;
         }
         catch (Exception ex)
         {
-            throw Translate(ex, context, logger);
+            throw Count(context, Translate(ex, context, logger));
         }
     }
 
@@ -55,14 +57,22 @@ public sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger) : Interce
         {
             await continuation(requestStream, responseStream, context);
         }
-        catch (RpcException)
+        catch (RpcException rpc)
         {
+            Count(context, rpc);
             throw;
         }
         catch (Exception ex)
         {
-            throw Translate(ex, context, logger);
+            throw Count(context, Translate(ex, context, logger));
         }
+    }
+
+    /// <summary>Counts a call that ends with a status other than OK, by method and status (the dashboards' errors).</summary>
+    private static RpcException Count(ServerCallContext context, RpcException rpc)
+    {
+        Grains.PlatformMeter.RpcRefusals.Add(1, new KeyValuePair<string, object?>("method", context.Method), new KeyValuePair<string, object?>("status", rpc.StatusCode.ToString()));
+        return rpc;
     }
 
     internal static RpcException Translate(Exception ex, ServerCallContext context, ILogger logger) =>

@@ -116,8 +116,21 @@ public sealed class PdfPrinter(Microsoft.Extensions.Options.IOptions<PdfOptions>
         // The wait for the tenant's share is its own: a tenant's queued prints must not start their print already late
         // (an overrun print is abandoned, its tenant's renderer closed).
         var share = _tenants.GetOrAdd(tenant, _ => new SemaphoreSlim(TenantShare));
-        if (!await share.WaitAsync(_options.Timeout, ct))
+        bool admitted;
+        Grains.PlatformMeter.PdfWaitStarted(); // the queue the dashboards show: waiting for the tenant's share or a page
+        try
         {
+            admitted = await share.WaitAsync(_options.Timeout, ct);
+        }
+        catch
+        {
+            Grains.PlatformMeter.PdfWaitEnded();
+            throw;
+        }
+
+        if (!admitted)
+        {
+            Grains.PlatformMeter.PdfWaitEnded();
             throw new ResourceExhaustedException("本市（州）的 PDF 生成繁忙，请稍后重试。");
         }
 
@@ -139,7 +152,17 @@ public sealed class PdfPrinter(Microsoft.Extensions.Options.IOptions<PdfOptions>
     // ct is the caller's: a cancelled budget with the caller's token still live means the print overran.
     private async Task<byte[]> PrintInSlotAsync(string html, string tenant, string key, CancellationTokenSource budget, CancellationToken ct)
     {
-        if (!await _pages.WaitAsync(_options.Timeout, budget.Token))
+        bool slot;
+        try
+        {
+            slot = await _pages.WaitAsync(_options.Timeout, budget.Token);
+        }
+        finally
+        {
+            Grains.PlatformMeter.PdfWaitEnded();
+        }
+
+        if (!slot)
         {
             throw new ResourceExhaustedException("PDF 生成繁忙，请稍后重试。");
         }
