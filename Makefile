@@ -5,7 +5,7 @@ CONFIG ?= Release
 DATA_DIR ?= $(CURDIR)/.data
 TEST_LOG := $(CURDIR)/artifacts/test.log
 
-.PHONY: run test test-fast bench cluster build postgres packages format clean cli
+.PHONY: run test test-fast bench cluster build postgres packages format clean cli backup restore
 
 ## run: start one silo with an embedded PostgreSQL and the 那曲市 demo (data in .data/); Ctrl+C stops both
 run: postgres
@@ -44,6 +44,20 @@ test-fast: packages build
 	@set -o pipefail; $(DOTNET) test Assessment.sln -c $(CONFIG) --no-build --filter "$(FAST_FILTER)" 2>&1 | tee artifacts/test-fast.log; status=$$?; \
 	  awk '/^(Passed|Failed)!/ { for (i = 1; i <= NF; i++) { if ($$i == "Passed:") p += $$(i+1); if ($$i == "Failed:") f += $$(i+1) } } \
 	       END { printf "Tests: %d passed, %d failed\n", p, f }' artifacts/test-fast.log; exit $$status
+
+## backup: a consistent copy of the embedded database, taken while the platform runs (or not): FILE=… (default
+##         backups/assessment-<time>.dump), DATA_DIR=… (default .data)
+BACKUP_FILE ?= $(CURDIR)/backups/assessment-$(shell date +%Y%m%d-%H%M%S).dump
+backup: postgres
+	$(DOTNET) build src/Assessment.Server -c $(CONFIG) -nologo -v quiet
+	$(DOTNET) run --project src/Assessment.Server -c $(CONFIG) --no-build -- backup $(or $(FILE),$(BACKUP_FILE)) --DataDir=$(DATA_DIR)
+
+## restore: load a backup into a new data folder: make restore FILE=backups/….dump DATA_DIR=/path/to/new; then start the
+##          platform on it (make run DATA_DIR=/path/to/new)
+restore: postgres
+	@test -n "$(FILE)" || { echo "Name the backup: make restore FILE=backups/….dump DATA_DIR=/path/to/new/folder"; exit 2; }
+	$(DOTNET) build src/Assessment.Server -c $(CONFIG) -nologo -v quiet
+	$(DOTNET) run --project src/Assessment.Server -c $(CONFIG) --no-build -- restore $(FILE) --DataDir=$(DATA_DIR)
 
 ## cluster: three silos on loopback (ADO.NET clustering and reminders) sharing one provisioned PostgreSQL, with the demo
 CLUSTER_DIR ?= $(DATA_DIR)/cluster

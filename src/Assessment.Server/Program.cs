@@ -2,14 +2,21 @@ using Assessment.Server.Hosting;
 using Assessment.Server.Seeding;
 using Assessment.Server.Web;
 
-// The one entry point runs one of four modes: a report-reader child, the migration Job (Database:MigrateOnly), a bare
-// PostgreSQL for `make cluster` (Database:ProvisionOnly), or the server. What the server is made of is in
+// The one entry point runs one of five modes: a report-reader child, backup/restore of the embedded database, the
+// migration Job (Database:MigrateOnly), a bare PostgreSQL for `make cluster` (Database:ProvisionOnly), or the server. What the server is made of is in
 // ServerComposition, its pipeline in ServerPipeline.
 
 if (args is [ReportReaderProcess.Argument, var reportName])
 {
     // A child of the server reading one uploaded report file (see ReportFiles); nothing else runs in this process.
     Environment.Exit(ReportReaderProcess.Run(reportName));
+}
+
+if (args is [BackupMode.Backup or BackupMode.Restore, var backupFile, ..])
+{
+    // make backup / make restore: the embedded database of a data folder, with nothing else of the server.
+    var settings = new ConfigurationBuilder().AddJsonFile("appsettings.json", optional: true).AddEnvironmentVariables().AddCommandLine(args[2..]).Build();
+    return await BackupMode.RunAsync(args[0], backupFile, settings["DataDir"] ?? ".data", settings["Database:PostgresBinDir"]);
 }
 
 var builder = WebApplication.CreateBuilder(args);

@@ -62,23 +62,63 @@ public sealed partial class EmbeddedPostgres : IAsyncDisposable
         var bin = FindBinaries(binDir);
         var asPostgres = IsRoot;
         Directory.CreateDirectory(dataDir);
-        var root = Path.Combine(Path.GetFullPath(dataDir), "postgres");
-        if (asPostgres && !await CanPostgresUserReachAsync(Path.GetFullPath(dataDir), ct))
+        var root = await RootAsync(dataDir, ct);
+        if (root != Path.Combine(Path.GetFullPath(dataDir), "postgres"))
         {
-            // The postgres user cannot traverse to the data folder (e.g. it is under /root): keep the cluster in a
-            // folder of its own, named after the data folder so that each data folder keeps its own cluster.
-            var tag = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(root)))[..12];
-            root = Path.Combine("/var/lib/assessment", tag, "postgres");
             log($"The postgres user cannot reach {dataDir}; keeping the database cluster in {root}.");
         }
 
-        var passwordFile = Path.Combine(Path.GetFullPath(dataDir), "postgres.password");
+        var passwordFile = PasswordFile(dataDir);
         var instance = new EmbeddedPostgres(bin, root, asPostgres, Ports.Free(), await PasswordAsync(passwordFile, ct), log);
         await instance.InitializeAsync(passwordFile, ct);
         await instance.StartServerAsync(throwaway, ct);
         await instance.EnsureDatabaseAsync(ct);
         return instance;
     }
+
+    /// <summary>
+    /// Where a data folder's cluster lives: in the folder, or, when the server runs as root and the postgres user cannot
+    /// traverse to it (e.g. it is under /root), in a folder of its own named after the data folder.
+    /// </summary>
+    public static async Task<string> RootAsync(string dataDir, CancellationToken ct = default)
+    {
+        var root = Path.Combine(Path.GetFullPath(dataDir), "postgres");
+        if (IsRoot && !await CanPostgresUserReachAsync(Path.GetFullPath(dataDir), ct))
+        {
+            var tag = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(root)))[..12];
+            root = Path.Combine("/var/lib/assessment", tag, "postgres");
+        }
+
+        return root;
+    }
+
+    public static string PasswordFile(string dataDir) => Path.Combine(Path.GetFullPath(dataDir), "postgres.password");
+
+    /// <summary>The port of the data folder's cluster while a server runs it (from postmaster.pid), else null.</summary>
+    public static async Task<int?> RunningPortAsync(string dataDir, CancellationToken ct = default)
+    {
+        var pid = Path.Combine(await RootAsync(dataDir, ct), "data", "postmaster.pid");
+        try
+        {
+            var lines = await File.ReadAllLinesAsync(pid, ct);
+            return lines.Length > 3 && int.TryParse(lines[3].Trim(), out var port) ? port : null;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The connection string of the data folder's cluster on a port (its superuser and password).</summary>
+    public static async Task<string> ConnectionStringAsync(string dataDir, int port, CancellationToken ct = default) =>
+        new NpgsqlConnectionStringBuilder
+        {
+            Host = "127.0.0.1",
+            Port = port,
+            Database = DatabaseName,
+            Username = SuperUser,
+            Password = await PasswordAsync(PasswordFile(dataDir), ct),
+        }.ConnectionString;
 
     /// <summary>Finds pg_ctl, initdb and postgres, or explains exactly how to get them.</summary>
     public static string FindBinaries(string? configured)

@@ -269,7 +269,7 @@ public sealed class ServerProcess : IAsyncDisposable
         return File.Exists(path) ? path : throw new FileNotFoundException("Build the solution first.", path);
     }
 
-    private static string ServerDll() => RepositoryFile("src", "Assessment.Server", "bin", Configuration, "net10.0", "Assessment.Server.dll");
+    public static string ServerDll() => RepositoryFile("src", "Assessment.Server", "bin", Configuration, "net10.0", "Assessment.Server.dll");
 
     public static int FreePort()
     {
