@@ -5,7 +5,7 @@ CONFIG ?= Release
 DATA_DIR ?= $(CURDIR)/.data
 TEST_LOG := $(CURDIR)/artifacts/test.log
 
-.PHONY: run test test-fast bench cluster build postgres packages format clean cli backup restore
+.PHONY: run test test-fast bench cluster build postgres packages format clean cli backup restore base-backup recover
 
 ## run: start one silo with an embedded PostgreSQL and the 那曲市 demo (data in .data/); Ctrl+C stops both
 run: postgres
@@ -58,6 +58,19 @@ restore: postgres
 	@test -n "$(FILE)" || { echo "Name the backup: make restore FILE=backups/….dump DATA_DIR=/path/to/new/folder"; exit 2; }
 	$(DOTNET) build src/Assessment.Server -c $(CONFIG) -nologo -v quiet
 	$(DOTNET) run --project src/Assessment.Server -c $(CONFIG) --no-build -- restore $(FILE) --DataDir=$(DATA_DIR)
+
+## base-backup: a physical base backup beside the running platform's cluster (with the write-ahead log it archives
+##              continuously, the database can be recovered to any moment from then on)
+base-backup: postgres
+	$(DOTNET) build src/Assessment.Server -c $(CONFIG) -nologo -v quiet
+	$(DOTNET) run --project src/Assessment.Server -c $(CONFIG) --no-build -- base-backup --DataDir=$(DATA_DIR)
+
+## recover: the database as it was at a moment, in a new data folder:
+##          make recover AT="2026-12-07 10:15:00" TO=/path/to/new  (Beijing time; FROM defaults to DATA_DIR)
+recover: postgres
+	@test -n "$(AT)" -a -n "$(TO)" || { echo 'Name the moment and the new folder: make recover AT="2026-12-07 10:15:00" TO=/path/to/new'; exit 2; }
+	$(DOTNET) build src/Assessment.Server -c $(CONFIG) -nologo -v quiet
+	$(DOTNET) run --project src/Assessment.Server -c $(CONFIG) --no-build -- recover "--From=$(or $(FROM),$(DATA_DIR))" "--At=$(AT)" --DataDir=$(TO)
 
 ## cluster: three silos on loopback (ADO.NET clustering and reminders) sharing one provisioned PostgreSQL, with the demo
 CLUSTER_DIR ?= $(DATA_DIR)/cluster

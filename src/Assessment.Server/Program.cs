@@ -12,11 +12,13 @@ if (args is [ReportReaderProcess.Argument, var reportName])
     Environment.Exit(ReportReaderProcess.Run(reportName));
 }
 
-if (args is [BackupMode.Backup or BackupMode.Restore, var backupFile, ..])
+if (args is [var copyVerb, ..] && BackupMode.Handles(copyVerb))
 {
-    // make backup / make restore: the embedded database of a data folder, with nothing else of the server.
-    var settings = new ConfigurationBuilder().AddJsonFile("appsettings.json", optional: true).AddEnvironmentVariables().AddCommandLine(args[2..]).Build();
-    return await BackupMode.RunAsync(args[0], backupFile, settings["DataDir"] ?? ".data", settings["Database:PostgresBinDir"]);
+    // make backup / restore / base-backup / recover: the embedded database of a data folder, nothing else of the server.
+    var file = args.Length > 1 && !args[1].StartsWith("--", StringComparison.Ordinal) ? args[1] : null;
+    var settings = new ConfigurationBuilder().AddJsonFile("appsettings.json", optional: true).AddEnvironmentVariables()
+        .AddCommandLine(args[(file is null ? 1 : 2)..]).Build();
+    return await BackupMode.RunAsync(copyVerb, file, settings);
 }
 
 var builder = WebApplication.CreateBuilder(args);

@@ -101,4 +101,73 @@ public sealed class BackupTests(PlatformFixture platform)
         var headB = (await roundsB.ListAuditAsync(new ListAuditRequest { Year = 2025, County = "c1" }, As(tenant.Assessor))).Head;
         Assert.Equal((head.Count, head.Hash), (headB.Count, headB.Hash));
     }
+
+    [Fact]
+    public async Task Recovery_to_a_moment_just_before_an_accidental_change_shows_the_state_before_it()
+    {
+        var dataA = PostgresFixture.NewDataDir();
+        TestTenant tenant;
+        DateTimeOffset mark;
+        async Task SubmitAsync(ServerProcess server, double cases) =>
+            await new SubmissionService.SubmissionServiceClient(server.Channel).SubmitIndicatorsAsync(new SubmitIndicatorsRequest
+            {
+                Year = 2025,
+                SubmissionId = Guid.NewGuid().ToString(),
+                Values = { new IndicatorValue { Code = "legalaid.cases", Value = cases } },
+            }, As(tenant.Units["u1"]));
+
+        await using (var a = await StartAsync(new Settings("", dataA, PlatformFixture.SeedFile, Throwaway: false)))
+        {
+            tenant = await TestTenant.CreateAsync(a, 2025);
+            await SubmitAsync(a, 10);
+            var baseBackup = await ServerCommandAsync("base-backup", $"--DataDir={dataA}");
+            Assert.True(baseBackup.Exit == 0, baseBackup.Output);
+            await SubmitAsync(a, 11); // after the base backup: only the archived log has it
+            await Task.Delay(1500);
+            mark = DateTimeOffset.UtcNow;
+            await Task.Delay(1500);
+            await SubmitAsync(a, 99); // the accidental change
+
+            // The segment holding the moment is archived (the cluster does so at least every minute by itself).
+            var port = await Server.Hosting.EmbeddedPostgres.RunningPortAsync(dataA);
+            await using var db = Npgsql.NpgsqlDataSource.Create(await Server.Hosting.EmbeddedPostgres.ConnectionStringAsync(dataA, port!.Value));
+            await using var switchWal = db.CreateCommand("SELECT pg_walfile_name(pg_switch_wal())");
+            var segment = (string)(await switchWal.ExecuteScalarAsync())!;
+            var archived = Path.Combine(await Server.Hosting.EmbeddedPostgres.WalArchiveAsync(dataA), segment);
+            for (var i = 0; i < 150 && !File.Exists(archived); i++)
+            {
+                await Task.Delay(200);
+            }
+
+            Assert.True(File.Exists(archived), $"{archived} was not archived");
+        }
+
+        var dataB = PostgresFixture.NewDataDir();
+        var recovered = await ServerCommandAsync("recover", $"--From={dataA}", $"--At={mark.UtcDateTime:yyyy-MM-ddTHH:mm:ss.fffZ}", $"--DataDir={dataB}");
+        Assert.True(recovered.Exit == 0, recovered.Output);
+        await using var b = await StartAsync(new Settings("", dataB, null, Throwaway: false));
+        var mine = await new SubmissionService.SubmissionServiceClient(b.Channel).GetMySubmissionsAsync(new GetMySubmissionsRequest { Year = 2025 }, As(tenant.Units["u1"]));
+        Assert.Equal(11, mine.Values.Single(v => v.Code == "legalaid.cases").Value);
+
+        // The recovered platform archives its own log, and a new base backup leaves no segment older than it needs.
+        var archive = await Server.Hosting.EmbeddedPostgres.WalArchiveAsync(dataB);
+        await using (var db = Npgsql.NpgsqlDataSource.Create(await Server.Hosting.EmbeddedPostgres.ConnectionStringAsync(dataB, (await Server.Hosting.EmbeddedPostgres.RunningPortAsync(dataB))!.Value)))
+        {
+            Assert.Equal(0, (await ServerCommandAsync("base-backup", $"--DataDir={dataB}")).Exit);
+            for (var i = 0; i < 3; i++)
+            {
+                await SubmitAsync(b, 20 + i);
+                await using var switchWal = db.CreateCommand("SELECT pg_switch_wal()");
+                await switchWal.ExecuteScalarAsync();
+            }
+
+            await Task.Delay(1000);
+            var second = await ServerCommandAsync("base-backup", $"--DataDir={dataB}");
+            Assert.True(second.Exit == 0, second.Output);
+        }
+
+        var label = Directory.GetFiles(archive, "*.backup").Select(Path.GetFileName).Max()!;
+        var segments = Directory.GetFiles(archive).Select(Path.GetFileName).Where(n => n!.Length == 24).ToList();
+        Assert.All(segments, n => Assert.True(string.CompareOrdinal(n![8..], label[8..24]) >= 0, $"{n} is older than {label}"));
+    }
 }

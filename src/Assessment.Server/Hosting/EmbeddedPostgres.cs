@@ -20,6 +20,7 @@ public sealed partial class EmbeddedPostgres : IAsyncDisposable
     private const string SuperUser = "assessment";
     private readonly string _binDir;
     private readonly string _root;
+    private string _recovery = ""; // recovery settings while a point-in-time recovery runs
     private readonly bool _asPostgresUser;
     private readonly Action<string> _log;
     private bool _stopped;
@@ -207,10 +208,125 @@ public sealed partial class EmbeddedPostgres : IAsyncDisposable
         {
             settings += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off";
         }
+        else
+        {
+            await ArchiveWalAsync(data, ct);
+        }
 
         await RunAsync(Path.Combine(_binDir, "pg_ctl"),
             ["-D", data, "-l", Path.Combine(_root, "postgres.log"), "-w", "-t", "60", "-o", settings, "start"], _asPostgresUser, ct);
         _log($"PostgreSQL is running on 127.0.0.1:{Port} (data: {data}).");
+    }
+
+    /// <summary>
+    /// Point-in-time recovery into a new data folder: the base backup of <paramref name="fromDataDir"/> (make
+    /// base-backup) replayed with its archived write-ahead log up to <paramref name="at"/> (every transaction committed
+    /// before it, none after), then promoted and stopped, ready for the platform to start on.
+    /// </summary>
+    public static async Task RecoverAsync(string fromDataDir, string dataDir, DateTimeOffset at, string? binDir, Action<string> log, CancellationToken ct = default)
+    {
+        var bin = FindBinaries(binDir);
+        var source = await RootAsync(fromDataDir, ct);
+        var baseTar = Path.Combine(source, "base-backup", "base.tar");
+        if (!File.Exists(baseTar))
+        {
+            throw new InvalidOperationException($"{fromDataDir} has no base backup ({baseTar}); take one with make base-backup.");
+        }
+
+        Directory.CreateDirectory(dataDir);
+        var root = await RootAsync(dataDir, ct);
+        var data = Path.Combine(root, "data");
+        if (Directory.Exists(data) && Directory.EnumerateFileSystemEntries(data).Any())
+        {
+            throw new InvalidOperationException($"{Path.GetFullPath(dataDir)} already holds a database; recover into a new data folder.");
+        }
+
+        // The recovered cluster keeps the source's roles, so the data folder keeps its password.
+        File.Copy(PasswordFile(fromDataDir), PasswordFile(dataDir), overwrite: true);
+        Directory.CreateDirectory(data);
+        await RunAsync("tar", ["-xf", baseTar, "-C", data], asPostgres: false, ct);
+        File.WriteAllText(Path.Combine(data, "recovery.signal"), "");
+        if (IsRoot)
+        {
+            await RunAsync("chown", ["-R", "postgres:postgres", root], asPostgres: false, ct);
+        }
+
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(data, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+
+        var instance = new EmbeddedPostgres(bin, root, IsRoot, Ports.Free(), await PasswordAsync(PasswordFile(dataDir), ct), log)
+        {
+            _recovery = $"""
+                restore_command = 'cp "{Path.Combine(source, "wal-archive")}/%f" "%p"'
+                recovery_target_time = '{at.UtcDateTime:yyyy-MM-dd HH:mm:ss.ffffff}+00'
+                recovery_target_action = 'promote'
+                """,
+        };
+        await instance.StartServerAsync(throwaway: false, ct);
+        try
+        {
+            var admin = new NpgsqlConnectionStringBuilder(instance.ConnectionString) { Database = "postgres", Pooling = false }.ConnectionString;
+            var waited = Stopwatch.StartNew();
+            while (true)
+            {
+                await using (var connection = new NpgsqlConnection(admin))
+                {
+                    await connection.OpenAsync(ct);
+                    await using var recovering = new NpgsqlCommand("SELECT pg_is_in_recovery()", connection);
+                    if (!(bool)(await recovering.ExecuteScalarAsync(ct))!)
+                    {
+                        break;
+                    }
+                }
+
+                if (waited.Elapsed > TimeSpan.FromMinutes(10))
+                {
+                    throw new InvalidOperationException("recovery did not finish within 10 minutes; see postgres.log beside the cluster.");
+                }
+
+                await Task.Delay(200, ct);
+            }
+
+            log($"Recovered the database as it was at {at.ToOffset(TimeSpan.FromHours(8)):yyyy-MM-dd HH:mm:ss}（北京时间）.");
+        }
+        finally
+        {
+            await instance.StopAsync();
+        }
+    }
+
+    /// <summary>The folder the cluster archives its write-ahead log to (point-in-time recovery; see docs/operations.md).</summary>
+    public static async Task<string> WalArchiveAsync(string dataDir, CancellationToken ct = default) => Path.Combine(await RootAsync(dataDir, ct), "wal-archive");
+
+    /// <summary>
+    /// Continuous archiving of the write-ahead log into <c>wal-archive</c> beside the cluster (each 16 MB segment once
+    /// full: an idle platform archives little), set in a file of the platform's own that postgresql.conf includes, so a
+    /// base backup and the archive recover the database to any moment since. A new base backup removes the segments
+    /// only older ones needed. A throwaway cluster (tests) archives nothing.
+    /// </summary>
+    private async Task ArchiveWalAsync(string data, CancellationToken ct)
+    {
+        var archive = Path.Combine(_root, "wal-archive");
+        Directory.CreateDirectory(archive);
+        if (_asPostgresUser)
+        {
+            await RunAsync("chown", ["postgres:postgres", archive], asPostgres: false, ct);
+        }
+
+        await File.WriteAllTextAsync(Path.Combine(data, "assessment.conf"), $"""
+            # Written by the platform at every start: continuous WAL archiving for point-in-time recovery.
+            wal_level = replica
+            archive_mode = on
+            archive_command = 'test ! -f "{archive}/%f" && cp "%p" "{archive}/%f"'
+            {_recovery}
+            """, ct);
+        var conf = Path.Combine(data, "postgresql.conf");
+        if (!(await File.ReadAllTextAsync(conf, ct)).Contains("include_if_exists = 'assessment.conf'", StringComparison.Ordinal))
+        {
+            await File.AppendAllTextAsync(conf, "\ninclude_if_exists = 'assessment.conf'\n", ct);
+        }
     }
 
     private async Task EnsureDatabaseAsync(CancellationToken ct)
