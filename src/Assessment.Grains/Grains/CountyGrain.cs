@@ -37,8 +37,11 @@ public sealed partial class CountyGrain(
     /// <summary>Adjustments kept per county-year (keeps the state bounded).</summary>
     public const int MaxAdjustments = 100;
 
-    /// <summary>Request ids remembered for retries (the request ledger keeps answers far longer; this covers a lost answer).</summary>
-    public const int MaxRecentRequests = 64;
+    /// <summary>
+    /// Request ids remembered for retries: a county's workflow writes of a whole round (上报, 退回, adjustments, entries)
+    /// stay well under this, so a write in doubt resent days later is still recognised (about 9 KB of state at most).
+    /// </summary>
+    public const int MaxRecentRequests = 256;
 
     private static readonly Dictionary<string, double> Empty = new(StringComparer.Ordinal);
     private GroupCommit _commit = null!;
