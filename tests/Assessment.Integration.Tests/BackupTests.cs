@@ -128,7 +128,7 @@ public sealed class BackupTests(PlatformFixture platform)
             await Task.Delay(1500);
             await SubmitAsync(a, 99); // the accidental change
 
-            // The segment holding the moment is archived (the cluster does so at least every minute by itself).
+            // The segment holding the moment is archived (the cluster closes one at least every 15 minutes by itself).
             var port = await Server.Hosting.EmbeddedPostgres.RunningPortAsync(dataA);
             await using var db = Npgsql.NpgsqlDataSource.Create(await Server.Hosting.EmbeddedPostgres.ConnectionStringAsync(dataA, port!.Value));
             await using var switchWal = db.CreateCommand("SELECT pg_walfile_name(pg_switch_wal())");
@@ -169,5 +169,22 @@ public sealed class BackupTests(PlatformFixture platform)
         var label = Directory.GetFiles(archive, "*.backup").Select(Path.GetFileName).Max()!;
         var segments = Directory.GetFiles(archive).Select(Path.GetFileName).Where(n => n!.Length == 24).ToList();
         Assert.All(segments, n => Assert.True(string.CompareOrdinal(n![8..], label[8..24]) >= 0, $"{n} is older than {label}"));
+    }
+
+    [Theory]
+    [InlineData("2026-12-07 10:15:00", "2026-12-07T02:15:00Z")]
+    [InlineData("2026-12-07 10:15", "2026-12-07T02:15:00Z")]
+    [InlineData("2026-12-07T10:15:00", "2026-12-07T02:15:00Z")]
+    [InlineData("2026-12-07T02:15:00Z", "2026-12-07T02:15:00Z")]
+    [InlineData("2026-12-07T02:15:00.250z", "2026-12-07T02:15:00.25Z")]
+    [InlineData("2026-12-07 10:15:00-05:00", "2026-12-07T15:15:00Z")]
+    [InlineData("2026-12-07T10:15:00+08:00", "2026-12-07T02:15:00Z")]
+    [InlineData("7/12/2026 10:15", null)]
+    [InlineData("明天上午", null)]
+    [InlineData("2026-13-07 10:15:00", null)]
+    public void A_moment_is_read_as_beijing_time_unless_it_names_its_offset(string written, string? utc)
+    {
+        var parsed = Server.Hosting.BackupMode.ParseMoment(written);
+        Assert.Equal(utc is null ? null : DateTimeOffset.Parse(utc, System.Globalization.CultureInfo.InvariantCulture), parsed);
     }
 }

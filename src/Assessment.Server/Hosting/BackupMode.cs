@@ -38,7 +38,8 @@ public static class BackupMode
 
             return verb == Backup ? await BackupAsync(file, dataDir, binDir) : await RestoreAsync(file, dataDir, binDir);
         }
-        catch (Exception ex) when (ex is InvalidOperationException or PostgresNotFoundException or IOException or NpgsqlException)
+        catch (Exception ex) when (ex is InvalidOperationException or PostgresNotFoundException or IOException or NpgsqlException
+            or UnauthorizedAccessException or System.ComponentModel.Win32Exception)
         {
             Console.Error.WriteLine($"Cannot {verb}: {ex.Message}");
             return 2;
@@ -50,6 +51,7 @@ public static class BackupMode
         var tools = Tools(binDir);
         // The platform's own cluster while it runs; else the cluster is started for the copy alone.
         EmbeddedPostgres? started = null;
+        DataFolderLock? folder = null;
         var port = await EmbeddedPostgres.RunningPortAsync(dataDir);
         if (port is null)
         {
@@ -58,6 +60,7 @@ public static class BackupMode
                 throw new InvalidOperationException($"{Path.GetFullPath(dataDir)} holds no platform database.");
             }
 
+            folder = DataFolderLock.Acquire(dataDir); // no platform may start on the folder meanwhile
             started = await EmbeddedPostgres.StartAsync(dataDir, binDir, throwaway: false, _ => { });
             port = started.Port;
         }
@@ -67,6 +70,12 @@ public static class BackupMode
             var target = Path.GetFullPath(file);
             Directory.CreateDirectory(Path.GetDirectoryName(target)!);
             var partial = target + ".partial";
+            // Readable by this user only: the copy holds credential hashes and the web key ring.
+            await File.WriteAllBytesAsync(partial, []);
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(partial, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            }
             await RunAsync(Path.Combine(tools, "pg_dump"), await ConnectionAsync(dataDir, port.Value), ["--format=custom", "--no-owner", "--file", partial]);
             File.Move(partial, target, overwrite: true); // a backup cut short never passes for a whole one
             Console.WriteLine($"Backed up the platform's database to {target} ({new FileInfo(target).Length:N0} bytes).");
@@ -78,6 +87,8 @@ public static class BackupMode
             {
                 await started.StopAsync();
             }
+
+            folder?.Dispose();
         }
     }
 
@@ -125,7 +136,9 @@ public static class BackupMode
             Directory.Delete(fresh, recursive: true);
         }
 
-        await RunAsync(Path.Combine(tools, "pg_basebackup"), await ConnectionAsync(dataDir, port), ["--pgdata", fresh, "--format=tar", "--wal-method=fetch", "--checkpoint=fast"], database: false);
+        // Archiving first, so that every segment from the backup's start on is kept.
+        await EmbeddedPostgres.StartArchivingAsync(dataDir, port);
+        await RunAsync(Path.Combine(tools, "pg_basebackup"), await ConnectionAsync(dataDir, port), ["--pgdata", fresh, "--format=tar", "--wal-method=stream", "--checkpoint=fast"], database: false);
         if (Directory.Exists(target))
         {
             Directory.Delete(target, recursive: true);
@@ -150,20 +163,33 @@ public static class BackupMode
             throw new InvalidOperationException("name the source and the moment: recover --From=/path/to/data --At=\"2026-12-07 10:15:00\" (Beijing time unless an offset is given)");
         }
 
-        if (!DateTimeOffset.TryParse(at, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var moment))
-        {
-            throw new InvalidOperationException($"\"{at}\" is not a time: write it as 2026-12-07 10:15:00 (Beijing time) or with an offset.");
-        }
-
-        if (!at.Contains('+', StringComparison.Ordinal) && !at.EndsWith('Z') && !System.Text.RegularExpressions.Regex.IsMatch(at, @"T.*-\d\d:?\d\d$"))
-        {
-            moment = new DateTimeOffset(moment.UtcDateTime.Ticks, TimeSpan.FromHours(8)); // as written, in Beijing time
-        }
+        var moment = ParseMoment(at)
+            ?? throw new InvalidOperationException($"\"{at}\" is not a time: write it as 2026-12-07 10:15:00 (Beijing time) or as an ISO time with an offset (2026-12-07T02:15:00Z).");
 
         using var folder = DataFolderLock.Acquire(dataDir);
         await EmbeddedPostgres.RecoverAsync(from, dataDir, moment, binDir, Console.WriteLine);
         Console.WriteLine($"Start the platform on it with DataDir={Path.GetFullPath(dataDir)}.");
         return 0;
+    }
+
+    /// <summary>A moment as an operator writes it: Beijing wall time, or ISO 8601 with Z or an offset.</summary>
+    public static DateTimeOffset? ParseMoment(string text)
+    {
+        var culture = System.Globalization.CultureInfo.InvariantCulture;
+        string[] local = ["yyyy-MM-dd HH:mm:ss", "yyyy-MM-dd HH:mm", "yyyy-MM-ddTHH:mm:ss", "yyyy-MM-dd HH:mm:ss.FFFFFFF", "yyyy-MM-ddTHH:mm:ss.FFFFFFF"];
+        string[] offset = ["yyyy-MM-ddTHH:mm:ss.FFFFFFFK", "yyyy-MM-ddTHH:mm:ssK", "yyyy-MM-dd HH:mm:ss.FFFFFFFK", "yyyy-MM-dd HH:mm:ssK"];
+        var trimmed = text.Trim();
+        if (trimmed.EndsWith('z'))
+        {
+            trimmed = trimmed[..^1] + "Z";
+        }
+
+        if (DateTime.TryParseExact(trimmed, local, culture, System.Globalization.DateTimeStyles.None, out var wall))
+        {
+            return new DateTimeOffset(wall, TimeSpan.FromHours(8));
+        }
+
+        return DateTimeOffset.TryParseExact(trimmed, offset, culture, System.Globalization.DateTimeStyles.None, out var exact) ? exact : null;
     }
 
     /// <summary>pg_dump and pg_restore beside the server binaries found (following a symlinked pg_ctl to its folder).</summary>

@@ -245,6 +245,11 @@ public sealed partial class EmbeddedPostgres : IAsyncDisposable
         File.Copy(PasswordFile(fromDataDir), PasswordFile(dataDir), overwrite: true);
         Directory.CreateDirectory(data);
         await RunAsync("tar", ["-xf", baseTar, "-C", data], asPostgres: false, ct);
+        var walTar = Path.Combine(source, "base-backup", "pg_wal.tar"); // the log written while the backup was taken
+        if (File.Exists(walTar))
+        {
+            await RunAsync("tar", ["-xf", walTar, "-C", Path.Combine(data, "pg_wal")], asPostgres: false, ct);
+        }
         File.WriteAllText(Path.Combine(data, "recovery.signal"), "");
         if (IsRoot)
         {
@@ -260,13 +265,13 @@ public sealed partial class EmbeddedPostgres : IAsyncDisposable
         {
             _recovery = $"""
                 restore_command = 'cp "{Path.Combine(source, "wal-archive")}/%f" "%p"'
-                recovery_target_time = '{at.UtcDateTime:yyyy-MM-dd HH:mm:ss.ffffff}+00'
+                recovery_target_time = '{at.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss.ffffff", System.Globalization.CultureInfo.InvariantCulture)}+00'
                 recovery_target_action = 'promote'
                 """,
         };
-        await instance.StartServerAsync(throwaway: false, ct);
         try
         {
+            await instance.StartServerAsync(throwaway: false, ct);
             var admin = new NpgsqlConnectionStringBuilder(instance.ConnectionString) { Database = "postgres", Pooling = false }.ConnectionString;
             var waited = Stopwatch.StartNew();
             while (true)
@@ -289,7 +294,14 @@ public sealed partial class EmbeddedPostgres : IAsyncDisposable
                 await Task.Delay(200, ct);
             }
 
-            log($"Recovered the database as it was at {at.ToOffset(TimeSpan.FromHours(8)):yyyy-MM-dd HH:mm:ss}（北京时间）.");
+            log($"Recovered the database as it was at {at.ToOffset(TimeSpan.FromHours(8)).ToString("yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture)}（北京时间）.");
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or NpgsqlException)
+        {
+            // PostgreSQL says why in its log (e.g. the moment is before the base backup, or past the archived log).
+            var logFile = Path.Combine(root, "postgres.log");
+            var tail = File.Exists(logFile) ? string.Join('\n', File.ReadLines(logFile).TakeLast(6)) : "";
+            throw new InvalidOperationException($"recovery failed: {ex.Message}\n{tail}\n(the half-built cluster is in {root}: remove it before trying again)", ex);
         }
         finally
         {
@@ -301,10 +313,12 @@ public sealed partial class EmbeddedPostgres : IAsyncDisposable
     public static async Task<string> WalArchiveAsync(string dataDir, CancellationToken ct = default) => Path.Combine(await RootAsync(dataDir, ct), "wal-archive");
 
     /// <summary>
-    /// Continuous archiving of the write-ahead log into <c>wal-archive</c> beside the cluster (each 16 MB segment once
-    /// full: an idle platform archives little), set in a file of the platform's own that postgresql.conf includes, so a
-    /// base backup and the archive recover the database to any moment since. A new base backup removes the segments
-    /// only older ones needed. A throwaway cluster (tests) archives nothing.
+    /// Continuous archiving of the write-ahead log into <c>wal-archive</c> beside the cluster, once a base backup exists to
+    /// replay it from (before that the segments would be of no use and are not kept): PostgreSQL's basic_archive writes
+    /// each segment to a temporary file, flushes it and renames it (a segment archived twice with the same content is
+    /// fine), at least every 15 minutes while anything is written. A new base backup removes the segments only older
+    /// ones needed. Set in a file of the platform's own that postgresql.conf includes. A throwaway cluster (tests)
+    /// archives nothing.
     /// </summary>
     private async Task ArchiveWalAsync(string data, CancellationToken ct)
     {
@@ -315,18 +329,43 @@ public sealed partial class EmbeddedPostgres : IAsyncDisposable
             await RunAsync("chown", ["postgres:postgres", archive], asPostgres: false, ct);
         }
 
-        await File.WriteAllTextAsync(Path.Combine(data, "assessment.conf"), $"""
-            # Written by the platform at every start: continuous WAL archiving for point-in-time recovery.
-            wal_level = replica
-            archive_mode = on
-            archive_command = 'test ! -f "{archive}/%f" && cp "%p" "{archive}/%f"'
-            {_recovery}
-            """, ct);
+        await File.WriteAllTextAsync(Path.Combine(data, "assessment.conf"), ArchiveSettings(archive, Directory.Exists(Path.Combine(_root, "base-backup"))) + _recovery + "\n", ct);
         var conf = Path.Combine(data, "postgresql.conf");
         if (!(await File.ReadAllTextAsync(conf, ct)).Contains("include_if_exists = 'assessment.conf'", StringComparison.Ordinal))
         {
             await File.AppendAllTextAsync(conf, "\ninclude_if_exists = 'assessment.conf'\n", ct);
         }
+    }
+
+    /// <summary>The archiving settings: archiving on once a base backup exists, off (segments recycled) before.</summary>
+    public static string ArchiveSettings(string archive, bool baseBackupExists)
+    {
+        if (archive.IndexOfAny(['\'', '"', '%', '\n', '\r']) >= 0)
+        {
+            throw new InvalidOperationException($"the WAL archive path {archive} holds a quote, % or a line break; move the data folder.");
+        }
+
+        return $"""
+            # Written by the platform: continuous WAL archiving for point-in-time recovery (docs/operations.md).
+            wal_level = replica
+            archive_mode = on
+            archive_library = '{(baseBackupExists ? "basic_archive" : "")}'
+            archive_command = '{(baseBackupExists ? "" : "/bin/true")}'
+            basic_archive.archive_directory = '{archive}'
+            archive_timeout = {(baseBackupExists ? "900" : "0")}
+
+            """;
+    }
+
+    /// <summary>After a base backup: archiving on in the running cluster (its settings file rewritten and reloaded).</summary>
+    public static async Task StartArchivingAsync(string dataDir, int port, CancellationToken ct = default)
+    {
+        var root = await RootAsync(dataDir, ct);
+        await File.WriteAllTextAsync(Path.Combine(root, "data", "assessment.conf"), ArchiveSettings(Path.Combine(root, "wal-archive"), baseBackupExists: true), ct);
+        await using var connection = new NpgsqlConnection(await ConnectionStringAsync(dataDir, port, ct));
+        await connection.OpenAsync(ct);
+        await using var reload = new NpgsqlCommand("SELECT pg_reload_conf()", connection);
+        await reload.ExecuteScalarAsync(ct);
     }
 
     private async Task EnsureDatabaseAsync(CancellationToken ct)
