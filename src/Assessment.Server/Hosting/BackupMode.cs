@@ -202,7 +202,7 @@ public static class BackupMode
             : throw new InvalidOperationException($"pg_dump is not in {dir}; install the PostgreSQL client (Debian: postgresql-client).");
     }
 
-    private static async Task RunAsync(string tool, IReadOnlyList<string> args)
+    private static async Task RunAsync(string tool, IReadOnlyList<string> args, string? password = null)
     {
         var start = new ProcessStartInfo(tool) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
         foreach (var a in args)
@@ -210,29 +210,11 @@ public static class BackupMode
             start.ArgumentList.Add(a);
         }
 
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {tool}");
-        var error = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        if (process.ExitCode != 0)
+        if (password is not null)
         {
-            throw new InvalidOperationException($"{Path.GetFileName(tool)} failed (exit {process.ExitCode}): {(await error).Trim()}");
-        }
-    }
-
-    private static async Task<NpgsqlConnectionStringBuilder> ConnectionAsync(string dataDir, int port) =>
-        new(await EmbeddedPostgres.ConnectionStringAsync(dataDir, port));
-
-    private static async Task RunAsync(string tool, NpgsqlConnectionStringBuilder connection, IReadOnlyList<string> args, bool database = true)
-    {
-        var start = new ProcessStartInfo(tool) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-        string[] target = ["--host", connection.Host!, "--port", connection.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--username", connection.Username!];
-        foreach (var a in (database ? [.. target, "--dbname", connection.Database!] : target).Concat(args))
-        {
-            start.ArgumentList.Add(a);
+            start.Environment["PGPASSWORD"] = password;
         }
 
-        // The password goes in the child's environment only, never on its command line.
-        start.Environment["PGPASSWORD"] = connection.Password;
         using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {tool}");
         var error = process.StandardError.ReadToEndAsync();
         var output = process.StandardOutput.ReadToEndAsync();
@@ -241,5 +223,15 @@ public static class BackupMode
         {
             throw new InvalidOperationException($"{Path.GetFileName(tool)} failed (exit {process.ExitCode}): {(await error).Trim()} {(await output).Trim()}");
         }
+    }
+
+    private static async Task<NpgsqlConnectionStringBuilder> ConnectionAsync(string dataDir, int port) =>
+        new(await EmbeddedPostgres.ConnectionStringAsync(dataDir, port));
+
+    /// <summary>A PostgreSQL client tool against the cluster; the password goes in its environment, never its command line.</summary>
+    private static Task RunAsync(string tool, NpgsqlConnectionStringBuilder connection, IReadOnlyList<string> args, bool database = true)
+    {
+        string[] target = ["--host", connection.Host!, "--port", connection.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--username", connection.Username!];
+        return RunAsync(tool, [.. database ? [.. target, "--dbname", connection.Database!] : target, .. args], connection.Password);
     }
 }
