@@ -5,8 +5,10 @@ namespace Assessment.Integration.Tests;
 
 /// <summary>
 /// <c>make cli</c> as a new user runs it (a home of its own, the tools folder not on the PATH): the tool is installed and
-/// runs, the PATH advice is given once, and no warning of the packaging reaches the reader.
+/// runs, the PATH advice is given once, and no warning of the packaging reaches the reader. In the serial collection:
+/// packing rebuilds the CLI's own output, which the other classes run while they are in progress.
 /// </summary>
+[Collection(SerialCollection.Name)]
 public sealed class MakeCliTests
 {
     [Fact]
