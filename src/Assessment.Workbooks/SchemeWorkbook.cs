@@ -40,15 +40,18 @@ public static class SchemeWorkbook
         var sheet = new SheetBuilder();
         sheet.Add(1, ($"{scheme.Name}（{scheme.Id}）", SheetStyle.Title));
         sheet.Add(2, ("可修改一级、二级指标名称、分值、评分标准和考核方式，可增删行（三级指标名称取自指标目录，改名请修改指标目录）；新增的行须填写“指标代码”“计分规则”和“参数”列。改好后用 assess scheme import 读回。", SheetStyle.Note));
-        sheet.Add(HeaderRow, SheetStyle.Header, Headers);
+        // Categories scored with 分值 of their own (县 and 区) get a 分值 column each, after the machine columns.
+        var variants = scheme.Variants;
+        sheet.Add(HeaderRow, SheetStyle.Header, [.. Headers, .. variants.Select(VariantHeader)]);
         var number = (uint)HeaderRow;
         foreach (var d in scheme.Dimensions)
         {
             foreach (var l in d.Lines)
             {
                 var indicator = catalog[l.Indicator];
-                sheet.Add(++number, SheetStyle.Text, d.Name, l.Group, indicator.Name, l.Points, ScoringStandard.Of(l, indicator, scheme.Missing),
-                    ScoringStandard.Chinese(l.Method ?? ScoringStandard.DefaultMethod(indicator)), l.Indicator, RuleName(l.Rule), Parameters(l), d.Code);
+                object?[] cells = [d.Name, l.Group, indicator.Name, l.Points, ScoringStandard.Of(l, indicator, scheme.Missing),
+                    ScoringStandard.Chinese(l.Method ?? ScoringStandard.DefaultMethod(indicator)), l.Indicator, RuleName(l.Rule), Parameters(l), d.Code];
+                sheet.Add(++number, SheetStyle.Text, [.. cells, .. variants.Select(v => (object?)l.PointsFor(v))]);
             }
 
             foreach (var e in d.Deductions)
@@ -73,7 +76,7 @@ public static class SchemeWorkbook
                 ScoringStandard.Chinese(ScoringStandard.DefaultMethod(indicator)), code, Veto, null, null);
         }
 
-        double[] widths = [16, 16, 30, 8, 50, 10, 28, 14, 24, 12];
+        double[] widths = [16, 16, 30, 8, 50, 10, 28, 14, 24, 12, .. variants.Select(_ => 10.0)];
         for (var c = 0; c < widths.Length; c++)
         {
             sheet.Width(c, widths[c]);
@@ -128,6 +131,7 @@ public static class SchemeWorkbook
 
         var sheet = reader.Read(SheetName) ?? throw new WorkbookException($"工作簿缺少工作表“{SheetName}”：请重新导出。");
         var problems = new List<CellProblem>();
+        var variantColumns = VariantColumns(sheet);
         var dimensions = new List<(string Code, string Name, List<SchemeLine> Lines, List<EventLine> Deductions)>();
         var bonus = new List<EventLine>();
         var veto = new List<string>();
@@ -233,7 +237,8 @@ public static class SchemeWorkbook
                     : parameters.TryGetValue("missing_not_scored", out _) ? MissingPolicy.NotScored
                     : parameters.TryGetValue("missing_zero", out _) ? MissingPolicy.Zero : null,
                 Group: Text(row, Level2),
-                Method: chosen);
+                Method: chosen,
+                Variants: Variants(row, pointsCell.Number, variantColumns, problems));
 
             // A 评分标准 that is what the platform generates — for the line as read, or as it was exported — stays generated,
             // so it follows the line's points and parameters when they are edited in the workbook.
@@ -263,6 +268,55 @@ public static class SchemeWorkbook
             Veto = veto,
         };
         return new SchemeSheet(SchemeWriter.Write(scheme), []);
+    }
+
+    private static string VariantHeader(string category) => $"分值（{category}）";
+
+    /// <summary>The columns after the machine columns headed 分值（类别）: a category's own 分值.</summary>
+    private static List<(int Column, string Category)> VariantColumns(SheetContent sheet)
+    {
+        var columns = new List<(int, string)>();
+        if (sheet.Rows.FirstOrDefault(r => r.Number == HeaderRow) is not { } header)
+        {
+            return columns;
+        }
+
+        foreach (var cell in header.Cells.Where(c => c.Column > DimensionColumn && c.Kind == CellKind.Text))
+        {
+            var text = cell.Text.Trim();
+            if (text.StartsWith("分值（", StringComparison.Ordinal) && text.EndsWith('）') && text.Length > 4)
+            {
+                columns.Add((cell.Column, text[3..^1].Trim()));
+            }
+        }
+
+        return columns;
+    }
+
+    /// <summary>A row's 分值 per category; a cell equal to the row's 分值 (or blank) is no variant at all.</summary>
+    private static Dictionary<string, double>? Variants(SheetRow row, double points, List<(int Column, string Category)> columns, List<CellProblem> problems)
+    {
+        var variants = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var (column, category) in columns)
+        {
+            switch (row[column])
+            {
+                case null:
+                    continue; // blank: the category scores the line at its 分值
+                case { Kind: CellKind.Number } cell when cell.Number >= 0:
+                    if (cell.Number != points)
+                    {
+                        variants[category] = cell.Number;
+                    }
+
+                    break;
+                default:
+                    problems.Add(new(row.Number, WorkbookReader.ColumnName(column), $"{VariantHeader(category)}须为不小于 0 的数字（0 表示不考核此项）"));
+                    break;
+            }
+        }
+
+        return variants.Count == 0 ? null : variants;
     }
 
     /// <summary>The 一级指标 a row belongs to: by its code column, or by its name for a row added in Excel.</summary>

@@ -106,6 +106,32 @@ public class SchemeWorkbookTests
         Assert.DoesNotContain(read.Problems, p => p.Row == last + 1);
     }
 
+    [Fact]
+    public void A_category_column_added_in_Excel_gives_区_their_own_分值_and_a_bad_one_is_named()
+    {
+        var scheme = SchemeLoader.Default(Catalog);
+        using var stream = new MemoryStream();
+        SchemeWorkbook.Write(scheme, Catalog, stream);
+        var leading = RowOf(scheme, "org.leading_group");
+        var meetings = RowOf(scheme, "org.meetings");
+        var edited = Xlsx.Edit(stream.ToArray(), (_, sheet) =>
+        {
+            Xlsx.Set(sheet, "K" + SchemeWorkbook.HeaderRow, "分值（区）");
+            Xlsx.Set(sheet, "K" + leading, 0);   // 区 are not assessed on the leading group …
+            Xlsx.Set(sheet, "K" + meetings, 4);  // … and score meetings at 4 instead of 2
+        }, SchemeWorkbook.SheetName);
+        var read = SchemeWorkbook.Read(edited, Catalog);
+        Assert.Empty(read.Problems);
+        var back = SchemeLoader.Load(read.Yaml!, "back.yaml", Catalog);
+        Assert.Equal(["区"], back.Variants);
+        Assert.Equal(0, back.Dimensions[0].Lines.Single(l => l.Indicator == "org.leading_group").PointsFor("区"));
+        Assert.Equal(4, back.Dimensions[0].Lines.Single(l => l.Indicator == "org.meetings").PointsFor("区"));
+        Assert.Equal(12, back.Dimensions[0].WeightFor("区"));
+
+        var bad = Xlsx.Edit(edited, (_, sheet) => Xlsx.Set(sheet, "K" + meetings, "四分"), SchemeWorkbook.SheetName);
+        Assert.Contains(SchemeWorkbook.Read(bad, Catalog).Problems, p => p.Row == meetings && p.Column == "K" && p.Message.Contains("分值（区）", StringComparison.Ordinal));
+    }
+
     [Theory]
     [InlineData("org.meetings", "n=2.5;deduct=0.5", "整数")]
     [InlineData("org.meetings", "n=1e10;deduct=0.5", "整数")]
@@ -289,6 +315,21 @@ public class SchemeWorkbookTests
                 .Select(_ => new EventLine(Take(i => i.Kind == IndicatorKind.Event).Code, random.Next(1, 8) * 0.5, random.Next(2) == 0 ? double.MaxValue : random.Next(1, 6)))
                 .ToList();
             dimensions.Add(new SchemeDimension($"d{d}", $"一级指标{d}", weights[d], lines, deductions));
+        }
+
+        // Sometimes 区 are scored with 分值 of their own: one line's points move to another for them (the total stays 100).
+        var all = dimensions.SelectMany(d => d.Lines).ToList();
+        if (all.Count >= 2 && random.Next(3) == 0)
+        {
+            var (from, to) = (all[random.Next(all.Count)], all[random.Next(all.Count)]);
+            if (from != to)
+            {
+                dimensions = dimensions.Select(d => d with
+                {
+                    Lines = d.Lines.Select(l => l == from ? l with { Variants = new Dictionary<string, double> { ["区"] = 0 } }
+                        : l == to ? l with { Variants = new Dictionary<string, double> { ["区"] = to.Points + from.Points } } : l).ToArray(),
+                }).ToList();
+            }
         }
 
         var bonus = Enumerable.Range(0, random.Next(0, 2))

@@ -33,7 +33,8 @@ public enum MissingPolicy
 
 /// <summary>
 /// One scored line of a dimension (a 三级指标), optionally under a 二级指标 (<see cref="Group"/>), with the 评分标准 text the
-/// 细则 prints (<see cref="Standard"/>; generated from the rule when absent) and its 考核方式.
+/// 细则 prints (<see cref="Standard"/>; generated from the rule when absent) and its 考核方式. <see cref="Variants"/> gives
+/// other 分值 for categories of assessed body (a roster group such as 区): 0 means the category is not assessed on it.
 /// </summary>
 public sealed record SchemeLine(
     string Indicator,
@@ -50,13 +51,45 @@ public sealed record SchemeLine(
     MissingPolicy? Missing = null,
     string? Group = null,
     string? Standard = null,
-    AssessmentMethod? Method = null);
+    AssessmentMethod? Method = null,
+    IReadOnlyDictionary<string, double>? Variants = null)
+{
+    /// <summary>The line's 分值 for a county of <paramref name="group"/> (its variant, or the line's own points).</summary>
+    public double PointsFor(string? group) =>
+        group is not null && Variants is not null && Variants.TryGetValue(group, out var points) ? points : Points;
+}
+
+/// <summary>A 二级指标 of a dimension: its name and 分值 (the sum of its lines' points).</summary>
+public sealed record SchemeSection(string Name, double Points);
 
 /// <summary>A per-event deduction (or, in the bonus band, a per-event bonus).</summary>
 public sealed record EventLine(string Indicator, double Per, double Cap);
 
-/// <summary>A dimension (一级指标) of a scheme with its weight and lines.</summary>
-public sealed record SchemeDimension(string Code, string Name, double Weight, IReadOnlyList<SchemeLine> Lines, IReadOnlyList<EventLine> Deductions);
+/// <summary>
+/// A dimension (一级指标) of a scheme with its weight and lines, and the 二级指标 its lines fall under (<see cref="Sections"/>,
+/// in order; empty when the 细则 has only two levels).
+/// </summary>
+public sealed record SchemeDimension(
+    string Code, string Name, double Weight, IReadOnlyList<SchemeLine> Lines, IReadOnlyList<EventLine> Deductions,
+    IReadOnlyList<SchemeSection>? Sections = null)
+{
+    /// <summary>The 二级指标 of the dimension (none when its lines carry no group).</summary>
+    public IReadOnlyList<SchemeSection> Levels => Sections ?? SchemeSections.Of(Lines, null);
+
+    /// <summary>The dimension's weight for a county of <paramref name="group"/>: the sum of its lines' points for it.</summary>
+    public double WeightFor(string? group) => group is null || Lines.All(l => l.Variants is null) ? Weight : Lines.Sum(l => l.PointsFor(group));
+}
+
+/// <summary>The 二级指标 lines fall under, derived from the lines themselves.</summary>
+public static class SchemeSections
+{
+    /// <summary>The groups of <paramref name="lines"/> in order of first appearance, each with its lines' points for a category.</summary>
+    public static IReadOnlyList<SchemeSection> Of(IEnumerable<SchemeLine> lines, string? group) =>
+        lines.Where(l => l.Group is not null)
+            .GroupBy(l => l.Group!, StringComparer.Ordinal)
+            .Select(g => new SchemeSection(g.Key, g.Sum(l => l.PointsFor(group))))
+            .ToArray();
+}
 
 /// <summary>A grade band: scores at or above <see cref="Min"/> earn <see cref="Label"/>.</summary>
 public sealed record GradeBand(string Label, double Min);
@@ -110,6 +143,32 @@ public sealed record Scheme(
 
     /// <summary>The most a county can score: 100 plus the bonus band, unless the band is inside the 100.</summary>
     public double MaxTotal => Dimensions.Sum(d => d.Weight) + BonusCap;
+
+    /// <summary>The categories of assessed body (roster groups) with 分值 of their own, in name order.</summary>
+    public IReadOnlyList<string> Variants =>
+        Dimensions.SelectMany(d => d.Lines).SelectMany(l => l.Variants?.Keys ?? []).Distinct().Order(StringComparer.Ordinal).ToArray();
+
+    /// <summary>
+    /// The scheme as it scores a county of <paramref name="group"/>: every line at its variant 分值 (a line at 0 left out),
+    /// dimension weights the sums. The scheme itself when the group has no variant.
+    /// </summary>
+    public Scheme For(string? group)
+    {
+        if (group is null || !Dimensions.Any(d => d.Lines.Any(l => l.Variants?.ContainsKey(group) == true)))
+        {
+            return this;
+        }
+
+        return this with
+        {
+            Dimensions = Dimensions.Select(d => d with
+            {
+                Weight = d.WeightFor(group),
+                Lines = d.Lines.Where(l => l.PointsFor(group) > 0).Select(l => l with { Points = l.PointsFor(group), Variants = null }).ToArray(),
+                Sections = null,
+            }).ToArray(),
+        };
+    }
 
     /// <summary>Identifies the exact scheme a round pinned.</summary>
     public string Id => $"{Code}@{Version}";

@@ -23,7 +23,7 @@ public static class SchemeLoader
         var text = r.String(node, key, path, required: false);
         if (text is not null && Keys.FreeText.Problem(text, max) is { } problem)
         {
-            r.Problem(YamlReader.Child(node, key), $"{path}.{key}", (key == "group" ? "二级指标名称" : "评分标准") + problem);
+            r.Problem(YamlReader.Child(node, key), $"{path}.{key}", (key is "group" or "name" ? "二级指标名称" : "评分标准") + problem);
             return null;
         }
 
@@ -56,6 +56,7 @@ public static class SchemeLoader
             var dname = r.String(node, "name", path) ?? "";
             var weight = r.Number(node, "weight", path) ?? 0;
             var lines = new List<SchemeLine>();
+            var placed = new List<(YamlDotNet.RepresentationModel.YamlMappingNode Node, string Path)>();
             foreach (var (ln, lpath) in r.Items(node, "lines", path))
             {
                 var indicator = Indicator(r, ln, lpath, catalog, usedIndicators);
@@ -83,9 +84,11 @@ public static class SchemeLoader
                     Missing: r.Enum(ln, "missing", lpath, MissingPolicies, required: false),
                     Group: LineText(r, ln, "group", lpath, 64),
                     Standard: LineText(r, ln, "standard", lpath, MaxStandard),
-                    Method: r.Enum(ln, "method", lpath, ScoringStandard.MethodNames, required: false));
+                    Method: r.Enum(ln, "method", lpath, ScoringStandard.MethodNames, required: false),
+                    Variants: Variants(r, ln, lpath));
                 CheckRuleFits(r, ln, lpath, indicator, line);
                 lines.Add(line);
+                placed.Add((ln, lpath));
             }
 
             var deductions = EventLines(r, node, "deductions", path, catalog, usedIndicators);
@@ -95,7 +98,7 @@ public static class SchemeLoader
                 r.Problem(YamlReader.Child(node, "weight"), $"{path}.weight", $"为 {weight:0.##}，但其各项分值合计 {sum:0.##}");
             }
 
-            dimensions.Add(new SchemeDimension(dcode, dname, weight, lines, deductions));
+            dimensions.Add(new SchemeDimension(dcode, dname, weight, lines, deductions, Sections(r, node, path, lines, placed)));
         }
 
         var bonusNode = YamlReader.Child(root!, "bonus") as YamlDotNet.RepresentationModel.YamlMappingNode;
@@ -109,6 +112,16 @@ public static class SchemeLoader
                 bonusInside
                     ? $"各一级指标分值合计 {total:0.##}；加分项计入 100 分之内时，合计须为 {expected:0.##}"
                     : $"各一级指标分值合计 {total:0.##}，应为 100");
+        }
+
+        // A category with 分值 of its own (县 and 区 scored differently) must reach the same total with its own points.
+        foreach (var category in dimensions.SelectMany(d => d.Lines).SelectMany(l => l.Variants?.Keys ?? []).Distinct(StringComparer.Ordinal))
+        {
+            var own = dimensions.Sum(d => d.Lines.Sum(l => l.PointsFor(category)));
+            if (Math.Abs(own - expected) > 1e-9)
+            {
+                r.Problem(YamlReader.Child(root!, "dimensions"), "scheme.dimensions", $"“{category}”类考核对象的各项分值合计 {own:0.##}，应为 {expected:0.##}");
+            }
         }
 
         foreach (var group in dimensions.GroupBy(d => d.Code).Where(g => g.Count() > 1))
@@ -146,6 +159,99 @@ public static class SchemeLoader
         r.ThrowIfAny();
         return new Scheme(code, version, name, dimensions, r.Number(root!, "deductions_cap", "scheme", required: false) ?? double.MaxValue,
             bonusCap, bonus, veto, grades, quota, missing, bonusInside, groups);
+    }
+
+    /// <summary>Most categories of assessed body a line may give 分值 of their own.</summary>
+    public const int MaxVariants = 8;
+
+    /// <summary>A line's 分值 for categories of assessed body: <c>variants: { 区: 2 }</c>; 0 = not assessed on it.</summary>
+    private static Dictionary<string, double>? Variants(YamlReader r, YamlDotNet.RepresentationModel.YamlMappingNode line, string path)
+    {
+        if (YamlReader.Child(line, "variants") is not { } node)
+        {
+            return null;
+        }
+
+        if (node is not YamlDotNet.RepresentationModel.YamlMappingNode map || map.Children.Count is 0 or > MaxVariants)
+        {
+            r.Problem(node, $"{path}.variants", $"须为“类别: 分值”的映射（1–{MaxVariants} 个类别，如 {{ 区: 2 }}）");
+            return null;
+        }
+
+        var variants = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var (key, value) in map.Children)
+        {
+            var category = (key as YamlDotNet.RepresentationModel.YamlScalarNode)?.Value?.Trim() ?? "";
+            var problem = category.Length == 0 ? "不能为空" : Keys.FreeText.Problem(category, 16);
+            if (problem is not null)
+            {
+                r.Problem(key, $"{path}.variants", "类别名称" + problem);
+                continue;
+            }
+
+            if (value is not YamlDotNet.RepresentationModel.YamlScalarNode { Value: { } text }
+                || !double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var points)
+                || !double.IsFinite(points) || points < 0)
+            {
+                r.Problem(value, $"{path}.variants.{category}", "须为不小于 0 的数字（0 表示该类考核对象不考核此项）");
+                continue;
+            }
+
+            variants[category] = points;
+        }
+
+        return variants.Count == 0 ? null : variants;
+    }
+
+    /// <summary>
+    /// A dimension's 二级指标: declared with their 分值 (<c>sections: [ { name: 组织保障, points: 6 } ]</c>), every line then under
+    /// one of them and each adding up to its 分值; otherwise taken from the lines' groups.
+    /// </summary>
+    private static IReadOnlyList<SchemeSection> Sections(YamlReader r, YamlDotNet.RepresentationModel.YamlMappingNode dimension, string path,
+        List<SchemeLine> lines, List<(YamlDotNet.RepresentationModel.YamlMappingNode Node, string Path)> placed)
+    {
+        if (YamlReader.Child(dimension, "sections") is null)
+        {
+            return SchemeSections.Of(lines, null);
+        }
+
+        var declared = new List<SchemeSection>();
+        foreach (var (node, spath) in r.Items(dimension, "sections", path))
+        {
+            var name = LineText(r, node, "name", spath, 64);
+            var points = r.Number(node, "points", spath);
+            if (name is null || points is null)
+            {
+                continue;
+            }
+
+            if (declared.Any(d => d.Name == name))
+            {
+                r.Problem(YamlReader.Child(node, "name"), $"{spath}.name", $"二级指标“{name}”出现两次");
+                continue;
+            }
+
+            var under = lines.Where(l => l.Group == name).ToList();
+            var sum = under.Sum(l => l.Points);
+            if (under.Count == 0 || Math.Abs(sum - points.Value) > 1e-9)
+            {
+                r.Problem(YamlReader.Child(node, "points"), $"{spath}.points",
+                    under.Count == 0 ? $"二级指标“{name}”下没有三级指标" : $"为 {points:0.##}，但其下各三级指标分值合计 {sum:0.##}");
+            }
+
+            declared.Add(new SchemeSection(name, points.Value));
+        }
+
+        for (var i = 0; i < lines.Count; i++)
+        {
+            if (lines[i].Group is not { } group || declared.All(d => d.Name != group))
+            {
+                r.Problem(YamlReader.Child(placed[i].Node, "group") ?? placed[i].Node, $"{placed[i].Path}.group",
+                    lines[i].Group is null ? "已设二级指标时，每个三级指标须注明所属二级指标（group）" : $"“{lines[i].Group}”不是本一级指标已设的二级指标");
+            }
+        }
+
+        return declared;
     }
 
     private static Indicator? Indicator(YamlReader r, YamlDotNet.RepresentationModel.YamlMappingNode node, string path, IndicatorCatalog catalog, HashSet<string> used)

@@ -31,6 +31,16 @@ public static class SchemeWriter
             y.Append("  - code: ").Append(Text(d.Code)).Append('\n');
             y.Append("    name: ").Append(Text(d.Name)).Append('\n');
             y.Append("    weight: ").Append(N(d.Weight)).Append('\n');
+            // 二级指标 with their 分值 once every line is under one (a 细则 of three levels); otherwise the groups stay on the lines.
+            if (d.Levels.Count > 0 && d.Lines.All(l => l.Group is not null))
+            {
+                y.Append("    sections:\n");
+                foreach (var section in d.Levels)
+                {
+                    y.Append("      - { name: ").Append(Text(section.Name)).Append(", points: ").Append(N(section.Points)).Append(" }\n");
+                }
+            }
+
             y.Append("    lines:\n");
             foreach (var l in d.Lines)
             {
@@ -113,6 +123,11 @@ public static class SchemeWriter
         if (l.Method is { } method)
         {
             parts.Add($"method: {ScoringStandard.MethodNames.First(m => m.Value == method).Key}");
+        }
+
+        if (l.Variants is { Count: > 0 } variants)
+        {
+            parts.Add("variants: { " + string.Join(", ", variants.OrderBy(v => v.Key, StringComparer.Ordinal).Select(v => $"{Text(v.Key)}: {N(v.Value)}")) + " }");
         }
 
         return "{ " + string.Join(", ", parts) + " }";

@@ -6,8 +6,11 @@ namespace Assessment.Domain.Scoring;
 /// <summary>The range of a peer-relative line's values across a tenant's counties in one year.</summary>
 public readonly record struct PeerRange(double Min, double Max);
 
-/// <summary>The facts of one county that scoring reads: its aggregated values by indicator code.</summary>
-public sealed record CountyFacts(string County, IReadOnlyDictionary<string, double> Values, IReadOnlyList<ScoreAdjustment>? Adjustments = null);
+/// <summary>
+/// The facts of one county that scoring reads: its aggregated values by indicator code, and its roster group (县, 区, …)
+/// when the scheme gives that category 分值 of its own.
+/// </summary>
+public sealed record CountyFacts(string County, IReadOnlyDictionary<string, double> Values, IReadOnlyList<ScoreAdjustment>? Adjustments = null, string? Group = null);
 
 /// <summary>
 /// An assessor's verified adjustment (核查扣分/加分): signed points on an indicator line or a dimension, with the reason
@@ -19,6 +22,9 @@ public sealed record ScoreAdjustment(string Id, string Target, double Points, st
 public sealed class Scorer(IndicatorCatalog catalog, Scheme scheme)
 {
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    // The scheme as each category with 分值 of its own scores it, made once.
+    private readonly Dictionary<string, Scheme> _variants = scheme.Variants.ToDictionary(g => g, scheme.For, StringComparer.Ordinal);
 
     /// <summary>Scores every county; peer-relative lines are normalised across exactly these counties.</summary>
     /// <param name="counties">The counties of one tenant-year.</param>
@@ -61,11 +67,12 @@ public sealed class Scorer(IndicatorCatalog catalog, Scheme scheme)
     /// </param>
     public ScoreCard Score(CountyFacts county, IReadOnlyDictionary<string, PeerRange> peers, bool explain = true)
     {
-        var dimensions = new List<DimensionScore>(scheme.Dimensions.Count);
-        var deductionBudget = scheme.DeductionsCap;
+        var own = county.Group is not null && _variants.TryGetValue(county.Group, out var variant) ? variant : scheme;
+        var dimensions = new List<DimensionScore>(own.Dimensions.Count);
+        var deductionBudget = own.DeductionsCap;
         var totalDeductions = 0.0;
         var adjusted = 0.0;
-        foreach (var dimension in scheme.Dimensions)
+        foreach (var dimension in own.Dimensions)
         {
             var lines = dimension.Lines.Select(l => ScoreLine(l, county.Values, peers, explain)).ToList();
             var scoredMax = lines.Where(l => l.Status != LineStatus.NotScored).Sum(l => l.Max);
@@ -102,14 +109,14 @@ public sealed class Scorer(IndicatorCatalog catalog, Scheme scheme)
 
         // Adjustments on anything else (e.g. a bonus or penalty item) count on the total.
         var other = (county.Adjustments ?? [])
-            .Where(a => !scheme.Dimensions.Any(d => a.Target == d.Code || d.Lines.Any(l => l.Indicator == a.Target)))
+            .Where(a => !own.Dimensions.Any(d => a.Target == d.Code || d.Lines.Any(l => l.Indicator == a.Target)))
             .Select(a => AdjustmentLine(a, a.Points, explain))
             .ToList();
         adjusted += other.Sum(l => l.Points);
 
-        var bonusLines = scheme.Bonus.Select(b => BonusLine(b, county.Values, explain)).OfType<ScoreLine>().ToList();
-        var bonus = Math.Min(scheme.BonusCap, bonusLines.Sum(l => l.Points));
-        var veto = scheme.Veto.FirstOrDefault(code => county.Values.TryGetValue(code, out var v) && v >= 1);
+        var bonusLines = own.Bonus.Select(b => BonusLine(b, county.Values, explain)).OfType<ScoreLine>().ToList();
+        var bonus = Math.Min(own.BonusCap, bonusLines.Sum(l => l.Points));
+        var veto = own.Veto.FirstOrDefault(code => county.Values.TryGetValue(code, out var v) && v >= 1);
         var total = Round(Math.Max(0, dimensions.Sum(d => d.Points) + bonus + other.Sum(l => l.Points)));
         return new ScoreCard(county.County, total, Round(bonus), Round(totalDeductions), veto is not null,
             veto is null ? null : $"{catalog[veto].Name}，一票否决", dimensions, explain ? [.. bonusLines, .. other] : [], Round(adjusted));

@@ -23,6 +23,7 @@ internal sealed class RankingCache(TimeProvider clock)
     private IReadOnlyDictionary<string, PeerRange> _peers = new Dictionary<string, PeerRange>();
     private Scorer? _scorer;
     private HashSet<string> _changed = new(StringComparer.Ordinal);
+    private IReadOnlyDictionary<string, string> _groups = new Dictionary<string, string>();
     private long _lastSweep;
 
     /// <summary>The pinned scheme, or null before the round is defined.</summary>
@@ -66,6 +67,13 @@ internal sealed class RankingCache(TimeProvider clock)
         Func<Task<IReadOnlyDictionary<string, CountyFactsSnapshot>?>> stored, Dictionary<string, string> groups, HashSet<string> overrides)
     {
         var scheme = Scheme ?? throw new InvalidOperationException("No scheme pinned.");
+        if (!SameGroups(groups, _groups))
+        {
+            // A county moved between categories (县 ↔ 区): its 分值 may differ, so every card is made again.
+            _groups = new Dictionary<string, string>(groups, StringComparer.Ordinal);
+            _cards.Clear();
+        }
+
         var sweep = _facts.Count < counties.Length || _lastSweep == 0 || clock.GetElapsedTime(_lastSweep) > SweepInterval;
         var reported = _changed;
         _changed = new HashSet<string>(StringComparer.Ordinal);
@@ -157,8 +165,12 @@ internal sealed class RankingCache(TimeProvider clock)
         var f = _facts[county];
         return new CountyFacts(county, f.Values, f.Adjustments.Length == 0
             ? null
-            : f.Adjustments.Select(a => new ScoreAdjustment(a.Id, a.Target, a.Points, a.Reason, a.Evidence)).ToArray());
+            : f.Adjustments.Select(a => new ScoreAdjustment(a.Id, a.Target, a.Points, a.Reason, a.Evidence)).ToArray(),
+            _groups.GetValueOrDefault(county));
     }
+
+    private static bool SameGroups(IReadOnlyDictionary<string, string> a, IReadOnlyDictionary<string, string> b) =>
+        a.Count == b.Count && a.All(kv => b.TryGetValue(kv.Key, out var other) && other == kv.Value);
 
     private static bool SamePeers(IReadOnlyDictionary<string, PeerRange> a, IReadOnlyDictionary<string, PeerRange> b) =>
         a.Count == b.Count && a.All(kv => b.TryGetValue(kv.Key, out var other) && other == kv.Value);
