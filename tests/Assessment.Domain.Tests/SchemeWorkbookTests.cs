@@ -250,7 +250,7 @@ public class SchemeWorkbookTests
     }
 
     /// <summary>A valid scheme over the default catalog: random dimensions, rules that fit, groups, texts, methods, events.</summary>
-    private static Scheme Generate(Random random)
+    internal static Scheme Generate(Random random)
     {
         var unused = Catalog.Indicators.Where(i => i.Source != IndicatorSource.Computed || i.IsComputedRate).OrderBy(_ => random.Next()).ToList();
         Indicator Take(Func<Indicator, bool> fits)

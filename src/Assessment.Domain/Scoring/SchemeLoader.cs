@@ -60,9 +60,10 @@ public static class SchemeLoader
             foreach (var (ln, lpath) in r.Items(node, "lines", path))
             {
                 var indicator = Indicator(r, ln, lpath, catalog, usedIndicators);
-                var points = r.Number(ln, "points", lpath) ?? 0;
+                var given = r.Number(ln, "points", lpath);
+                var points = given ?? 0;
                 var rule = r.Enum(ln, "rule", lpath, Rules);
-                if (points <= 0)
+                if (given is <= 0)
                 {
                     r.Problem(YamlReader.Child(ln, "points"), $"{lpath}.points", "须大于 0");
                 }

@@ -79,6 +79,13 @@ public static class SchemeWriter
 
         y.Append("grades:\n");
         Scale(y, "  ", scheme.Grades, scheme.Quota);
+        GroupScales(y, scheme);
+        return y.ToString();
+    }
+
+    /// <summary>The grade scales of county groups (<c>grades.groups</c>), when the scheme has any.</summary>
+    public static void GroupScales(StringBuilder y, Scheme scheme)
+    {
         if (scheme.GroupScales is { Count: > 0 } groups)
         {
             y.Append("  groups:\n");
@@ -88,8 +95,6 @@ public static class SchemeWriter
                 Scale(y, "      ", scale.Bands, scale.Quota);
             }
         }
-
-        return y.ToString();
     }
 
     private static void Scale(StringBuilder y, string indent, IReadOnlyList<GradeBand> bands, GradeQuota? quota)
