@@ -138,7 +138,7 @@ public sealed class TenantGuard(IOptions<TenantGuardOptions> options, ILogger<Te
     }
 
     private static bool TenantScoped(object grain) =>
-        grain is ITenantGrain or ICatalogGrain or IRoundGrain or ICountyGrain or IUnitGrain or IBulletinGrain or IDocumentNumberGrain;
+        grain is ITenantGrain or ICatalogGrain or ISchemeDraftsGrain or IRoundGrain or ICountyGrain or IUnitGrain or IBulletinGrain or IDocumentNumberGrain;
 
     // The source is what the calling client says it is: a client that connects through a gateway chooses its own id,
     // and could pass for the hosted client or a grain. The guard's outside-client rule catches honest or careless

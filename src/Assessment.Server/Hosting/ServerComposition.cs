@@ -95,6 +95,7 @@ public static class ServerComposition
         builder.Services.AddSingleton<CountyDesk>();
         builder.Services.AddSingleton<SubmissionDesk>();
         builder.Services.AddSingleton<RoundDesk>();
+        builder.Services.AddSingleton<SchemeDraftDesk>();
         builder.Services.AddSingleton<CatalogDesk>();
         builder.Services.AddSingleton<TenantDesk>();
         builder.Services.AddSingleton<ReportFiles>();

@@ -37,6 +37,8 @@ public sealed partial class WebAuthorizationMatrixTests(PlatformFixture platform
         ("/admin", _) => 403,
         ("/2024/scheme", Assessor or Admin) => 200,
         ("/2024/scheme", _) => 403,
+        ("/2024/scheme/edit", Assessor or Admin) => 200,
+        ("/2024/scheme/edit", _) => 403,
         ("/2024/counties/{c}", Unit) => 403,
         ("/2024/counties/{c}", County) => county == "alpha" ? 200 : 403,
         ("/2024/counties/{c}", _) when county is "oc1" or "zz-missing" => 404,
@@ -63,7 +65,7 @@ public sealed partial class WebAuthorizationMatrixTests(PlatformFixture platform
             [Leader] = platform.Keys["leader"],
             [Admin] = tenantAdmin,
         };
-        string[] routes = ["/2024", "/2024/ranking", "/2024/form", "/bulletins", "/bulletin/2024.html", "/admin", "/2024/scheme", "/2024/counties/{c}"];
+        string[] routes = ["/2024", "/2024/ranking", "/2024/form", "/bulletins", "/bulletin/2024.html", "/admin", "/2024/scheme", "/2024/scheme/edit", "/2024/counties/{c}"];
 
         var failures = new List<string>();
         var cells = 0;

@@ -148,11 +148,13 @@ public sealed class WorkbenchTests(PlatformFixture platform, BrowserSession brow
         var tenant = await TestTenant.CreateAsync(Server, Year);
         var assessor = await SignInAsync(tenant.Assessor, width: 390);
         var unit = await SignInAsync(tenant.Units["u1"], width: 390);
-        foreach (var (page, path) in new[] { (assessor, $"/{Year}"), (assessor, $"/{Year}/ranking"), (assessor, $"/{Year}/counties/c1"), (assessor, $"/{Year}/scheme"), (unit, $"/{Year}/form"), (assessor, "/no-such-page") })
+        foreach (var (page, path) in new[] { (assessor, $"/{Year}"), (assessor, $"/{Year}/ranking"), (assessor, $"/{Year}/counties/c1"), (assessor, $"/{Year}/scheme"), (assessor, $"/{Year}/scheme/edit"), (unit, $"/{Year}/form"), (assessor, "/no-such-page") })
         {
             await page.GotoAsync(path);
             var width = await page.EvaluateAsync<int>("document.documentElement.scrollWidth");
-            Assert.True(width <= 390, $"{path} is {width} px wide at 390");
+            var widest = width <= 390 ? "" : await page.EvaluateAsync<string>(
+                "[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > 390 && !e.closest('.table-wrap')).slice(0, 3).map(e => e.outerHTML.slice(0, 80)).join(' | ')");
+            Assert.True(width <= 390, $"{path} is {width} px wide at 390: {widest}");
         }
 
         // Printed, a page is its content: no navigation, no forms.
@@ -201,7 +203,7 @@ public sealed class WorkbenchTests(PlatformFixture platform, BrowserSession brow
         var adminKey = (await admin.IssueCredentialAsync(new IssueCredentialRequest { Tenant = tenant.Id, Role = "tenant_admin", Name = "无障碍测试管理员" }, op)).Key;
         (string Who, string Key, string[] Paths)[] roles =
         [
-            ("assessor", tenant.Assessor, [$"/{Year}", $"/{Year}/ranking", $"/{Year}/counties/c1", $"/{Year}/scheme", $"/{Year}/panel", "/no-such-page"]),
+            ("assessor", tenant.Assessor, [$"/{Year}", $"/{Year}/ranking", $"/{Year}/counties/c1", $"/{Year}/scheme", $"/{Year}/scheme/edit", $"/{Year}/panel", "/no-such-page"]),
             ("county", tenant.County, [$"/{Year}/counties/c1"]),
             ("unit", tenant.Units["u1"], [$"/{Year}/form"]),
             ("leader", leaderKey, ["/bulletins", $"/{Year}/ranking"]),
@@ -383,6 +385,56 @@ public sealed class WorkbenchTests(PlatformFixture platform, BrowserSession brow
         await assessor.SetInputFilesAsync("#try-scheme", new FilePayload { Name = "坏.yaml", MimeType = "text/yaml", Buffer = "code: [unclosed"u8.ToArray() });
         await assessor.ClickAsync("form[action*='handler=Try'] button[type=submit]");
         Assert.Contains("未能试算", await assessor.InnerTextAsync("p.notice.error"));
+    }
+
+    [Fact]
+    public async Task The_assessor_builds_a_line_in_the_细则_editor_sees_the_loader_error_in_place_fixes_it_sees_the_county_move_and_pins_it()
+    {
+        var tenant = await TestTenant.CreateAsync(Server, Year);
+        var assessor = await SignInAsync(tenant.Assessor);
+        await assessor.GotoAsync($"/{Year}/scheme");
+        await assessor.ClickAsync("a:has-text('在线编辑细则')");
+        Assert.Contains("本年度固定的细则（default@1）", await assessor.InnerTextAsync("main"));
+
+        // A new 三级指标 in 组织领导 (the blank row under its six lines), its point taken from the leading group; linear
+        // without its lines. And 合格 from 0 points, 不合格 removed, which moves the county (no figures yet) out of 不合格.
+        static string F(string field) => $"[name='{field}']";
+        await assessor.FillAsync(F("dimensions[0].lines[6].indicator"), "org.public_lawyers");
+        await assessor.FillAsync(F("dimensions[0].lines[6].points"), "1");
+        await assessor.SelectOptionAsync(F("dimensions[0].lines[6].rule"), "linear");
+        await assessor.FillAsync(F("dimensions[0].lines[0].points"), "1");
+        var pass = (await assessor.Locator("input[name$='.label'][value='合格']").GetAttributeAsync("name"))!.Replace(".label", ".min", StringComparison.Ordinal);
+        await assessor.FillAsync(F(pass), "0");
+        var fail = (await assessor.Locator("input[name$='.label'][value='不合格']").GetAttributeAsync("name"))!.Replace(".label", ".remove", StringComparison.Ordinal);
+        await assessor.CheckAsync(F(fail));
+        await assessor.ClickAsync("form[action*='handler=Save'] button[type=submit]");
+
+        // The loader's message on the field it concerns, nothing saved, what was typed kept.
+        Assert.Contains("未保存", await assessor.InnerTextAsync("p.notice.error"));
+        Assert.Equal("必填", await assessor.InnerTextAsync("#f-dimensions-0--lines-6--lo-error"));
+        Assert.Equal("true", await assessor.GetAttributeAsync(F("dimensions[0].lines[6].lo"), "aria-invalid"));
+        Assert.Equal("org.public_lawyers", await assessor.InputValueAsync(F("dimensions[0].lines[6].indicator")));
+        Assert.Equal(0, await assessor.Locator("a[href*='basis=draft:']").CountAsync());
+
+        await assessor.FillAsync(F("dimensions[0].lines[6].lo"), "0");
+        await assessor.FillAsync(F("dimensions[0].lines[6].hi"), "2");
+        await assessor.FillAsync("#f-note", "新增公职律师配备");
+        await assessor.ClickAsync("form[action*='handler=Save'] button[type=submit]");
+        Assert.Contains("已保存为草稿第 1 版（default@2）", await assessor.InnerTextAsync("p.notice[role=status]"));
+        Assert.Equal(0, await assessor.Locator(".field-error").CountAsync());
+
+        // The what-if beside it: the county moves from 不合格 to 合格 under the draft.
+        Assert.Contains("甲县（不合格→合格）", await assessor.InnerTextAsync("main"));
+        Assert.Contains("等次变化", await assessor.InnerTextAsync("tr[data-county='c1']"));
+        Assert.Contains("公职律师人数", await assessor.InnerTextAsync("tr[data-line='dimensions[0].lines[6]']"));
+
+        // Pinned to the year with a reason: the round takes it, in its audit trail.
+        await assessor.FillAsync("#pin-reason", "细则修订：新增公职律师配备");
+        await assessor.ClickAsync("form[action*='handler=Pin'] button[type=submit]");
+        Assert.Contains("default@2", await assessor.InnerTextAsync("p.notice[role=status]"));
+        var info = await new AssessmentService.AssessmentServiceClient(Server.Channel).GetRoundAsync(new GetRoundRequest { Year = Year }, As(tenant.Assessor));
+        Assert.Equal("default@2", info.Scheme);
+        Assert.Contains(info.Audit, a => a.Reason == "细则修订：新增公职律师配备");
     }
 
     [Fact]
