@@ -238,7 +238,8 @@ public static class SchemeWorkbook
                     : parameters.TryGetValue("missing_zero", out _) ? MissingPolicy.Zero : null,
                 Group: Text(row, Level2),
                 Method: chosen,
-                Variants: Variants(row, pointsCell.Number, variantColumns, problems));
+                Variants: Variants(row, pointsCell.Number, variantColumns, problems),
+                Review: parameters.ContainsKey("review"));
 
             // A 评分标准 that is what the platform generates — for the line as read, or as it was exported — stays generated,
             // so it follows the line's points and parameters when they are edited in the workbook.
@@ -350,9 +351,9 @@ public static class SchemeWorkbook
     private static string EventParameters(EventLine e) => $"per={N(e.Per)}{(e.Cap == double.MaxValue ? "" : $";cap={N(e.Cap)}")}";
 
     private static readonly HashSet<string> Known = ["target", "lo", "hi", "n", "deduct", "inverted", "min_denominator", "cap", "per",
-        "missing_full", "missing_not_scored", "missing_zero"];
+        "missing_full", "missing_not_scored", "missing_zero", "review"];
 
-    private static readonly HashSet<string> Flags = ["inverted", "missing_full", "missing_not_scored", "missing_zero"];
+    private static readonly HashSet<string> Flags = ["inverted", "missing_full", "missing_not_scored", "missing_zero", "review"];
 
     private static readonly HashSet<string> Whole = ["n", "min_denominator"];
 

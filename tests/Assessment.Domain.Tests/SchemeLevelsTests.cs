@@ -137,4 +137,12 @@ public class SchemeLevelsTests
         var problems = Problems(Scheme("", lines));
         Assert.Contains(problems, p => p.Contains(says, StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void Only_an_item_the_考核组_scores_may_ask_for_复核_and_it_is_written_back()
+    {
+        var problems = Problems(Scheme("", VariantLines.Replace("rule: yes_no }", "rule: yes_no, review: true }")));
+        Assert.Contains(problems, p => p.Contains("dimensions[0].lines[0].review：只有考核组评分（panel）规则可设复核", StringComparison.Ordinal));
+        Assert.Contains("review", SchemeRules.Parameters(new SchemeLine("x", 1, RuleKind.Panel, Review: true)).Select(p => p.Key));
+    }
 }

@@ -137,7 +137,7 @@ public class SchemeWorkbookTests
     [InlineData("org.meetings", "n=1e10;deduct=0.5", "整数")]
     [InlineData("pufa.activities", "inverted=2", "inverted=0")]
     [InlineData("pufa.activities", "inverted=yes", "inverted=0")]
-    [InlineData("org.meetings", "n=3;n=3;n=3;n=3;n=3;n=3;n=3;n=3;n=3;n=3;n=3;n=3;n=3", "参数过多")]
+    [InlineData("org.meetings", "n=3;n=3;n=3;n=3;n=3;n=3;n=3;n=3;n=3;n=3;n=3;n=3;n=3;n=3;n=3;n=3;n=3;n=3;n=3;n=3", "参数过多")]
     public void A_parameter_that_is_not_what_it_says_is_refused_never_guessed(string code, string parameters, string says)
     {
         var scheme = SchemeLoader.Default(Catalog);

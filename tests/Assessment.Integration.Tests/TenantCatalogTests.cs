@@ -310,7 +310,82 @@ public sealed class TenantCatalogTests(PlatformFixture platform)
         Assert.Contains(bodies, b => b.Contains("assessor_entry", StringComparison.Ordinal) && b.Contains("复核后下调", StringComparison.Ordinal));
     }
 
-    private static async Task<string> PostPanelAsync(HttpClient http, string page, Dictionary<string, (string Score, string Reason)> rows)
+    [Fact]
+    public async Task A_second_member_confirms_each_考核组_score_the_scorer_cannot_confirm_their_own_and_approval_waits_for_it()
+    {
+        var channel = platform.Server.Channel;
+        var admin = new AdminService.AdminServiceClient(channel);
+        var op = As(platform.Server.OperatorKey());
+        var tenant = $"r-{Guid.NewGuid():N}"[..12];
+        await admin.CreateTenantAsync(new CreateTenantRequest { Tenant = tenant, Name = "丁市", Issuer = "丁市法治办", DocumentPrefix = "丁法办", Recipients = "各县（区）" }, op);
+        foreach (var (county, name) in new[] { ("c1", "甲县"), ("c2", "乙县"), ("c3", "丙县") })
+        {
+            await admin.AddCountyAsync(new AddCountyRequest { Tenant = tenant, County = county, Name = name }, op);
+        }
+
+        var scorer = (await admin.IssueCredentialAsync(new IssueCredentialRequest { Tenant = tenant, Role = "assessor", Name = "考核组张三" }, op)).Key;
+        var reviewer = (await admin.IssueCredentialAsync(new IssueCredentialRequest { Tenant = tenant, Role = "assessor", Name = "考核组李四" }, op)).Key;
+        var countyKey = (await admin.IssueCredentialAsync(new IssueCredentialRequest { Tenant = tenant, Role = "county", County = "c1", Name = "甲县法治办" }, op)).Key;
+        await new CatalogService.CatalogServiceClient(channel).SaveCatalogAsync(new SaveCatalogRequest { CatalogYaml = OwnCatalog() }, As(scorer));
+        var rounds = new AssessmentService.AssessmentServiceClient(channel);
+        var scheme = Scheme.Replace("{ indicator: pufa.site_visit_score, points: 60, rule: linear, lo: 0, hi: 10 }",
+            "{ indicator: pufa.site_visit_score, points: 60, rule: panel, method: site_visit, review: true }", StringComparison.Ordinal);
+        await rounds.DefineRoundAsync(new DefineRoundRequest { Year = Year, SchemeYaml = scheme, SubmissionDeadline = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddDays(30)) }, As(scorer));
+        await rounds.OpenRoundAsync(new RoundTransitionRequest { Year = Year }, As(scorer));
+
+        async Task<HttpClient> SignedIn(string key)
+        {
+            var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = new CookieContainer() })
+            {
+                BaseAddress = new Uri($"http://127.0.0.1:{platform.Server.Config.WebPort}"),
+            };
+            Assert.Equal(HttpStatusCode.Redirect, (await WebSignIn.PostLoginAsync(http, key)).StatusCode);
+            return http;
+        }
+
+        using var zhang = await SignedIn(scorer);
+        using var li = await SignedIn(reviewer);
+
+        // 张三 scores three counties; the sheet names him as 评分人 and offers 复核 — which he may not do himself.
+        var sheet = await zhang.GetStringAsync($"/{Year}/panel");
+        Assert.Contains("须由考核组另一位成员复核", sheet, StringComparison.Ordinal);
+        await PostPanelAsync(zhang, sheet, new() { ["c1"] = ("8", "台账齐全"), ["c2"] = ("9", "实地核查无问题"), ["c3"] = ("6", "宣传资料不全") });
+        sheet = await zhang.GetStringAsync($"/{Year}/panel");
+        Assert.Equal(3, System.Text.RegularExpressions.Regex.Count(sheet, "<td>考核组张三（"));
+        var own = await PostPanelAsync(zhang, sheet, [], Confirm(sheet, "c1"));
+        Assert.Contains("评分人不能复核自己的评分", own, StringComparison.Ordinal);
+
+        // 甲县 reports; its approval waits for the 复核.
+        await rounds.SubmitForReviewAsync(new CountyTransitionRequest { Year = Year }, As(countyKey));
+        var waiting = await Assert.ThrowsAsync<RpcException>(() => rounds.ApproveCountyAsync(new CountyTransitionRequest { Year = Year, County = "c1" }, As(scorer)).ResponseAsync);
+        Assert.Equal(StatusCode.FailedPrecondition, waiting.StatusCode);
+        Assert.Contains("实地核查评分", waiting.Status.Detail, StringComparison.Ordinal);
+
+        // 李四 confirms all three as he sees them.
+        var his = await li.GetStringAsync($"/{Year}/panel");
+        var confirmed = await PostPanelAsync(li, his, [], [.. Confirm(his, "c1"), .. Confirm(his, "c2"), .. Confirm(his, "c3")]);
+        Assert.Contains("已保存 3 个县（区）的复核", confirmed, StringComparison.Ordinal);
+        Assert.Equal(3, System.Text.RegularExpressions.Regex.Count(confirmed, "已复核（考核组李四（"));
+        await rounds.ApproveCountyAsync(new CountyTransitionRequest { Year = Year, County = "c1" }, As(scorer));
+
+        // The confirmation is in the county's audit chain; a new score of 乙县 must be confirmed again.
+        var audit = await rounds.ListAuditAsync(new ListAuditRequest { Year = Year, County = "c1" }, As(scorer));
+        Assert.Contains(audit.Entries, e => e.Body.Contains("panel_review", StringComparison.Ordinal) && e.Body.Contains("考核组李四（", StringComparison.Ordinal));
+        await PostPanelAsync(zhang, await zhang.GetStringAsync($"/{Year}/panel"), new() { ["c2"] = ("7", "复核后下调") });
+        var after = await li.GetStringAsync($"/{Year}/panel");
+        Assert.Equal(2, System.Text.RegularExpressions.Regex.Count(after, "已复核（考核组李四（"));
+        Assert.Contains("name=\"c.c2\"", after, StringComparison.Ordinal);
+    }
+
+    /// <summary>The fields of a 复核 tick for a county: the box, and the score the page showed.</summary>
+    private static KeyValuePair<string, string>[] Confirm(string page, string county) =>
+    [
+        new($"c.{county}", "true"),
+        new($"k.{county}", System.Text.RegularExpressions.Regex.Match(page, $"name=\"k\\.{county}\" value=\"([^\"]+)\"").Groups[1].Value),
+    ];
+
+    private static async Task<string> PostPanelAsync(HttpClient http, string page, Dictionary<string, (string Score, string Reason)> rows,
+        IEnumerable<KeyValuePair<string, string>>? extra = null)
     {
         var fields = new List<KeyValuePair<string, string>>
         {
@@ -327,6 +402,8 @@ public sealed class TenantCatalogTests(PlatformFixture platform)
             fields.Add(new($"s.{county}", score));
             fields.Add(new($"r.{county}", reason));
         }
+
+        fields.AddRange(extra ?? []);
 
         var action = WebUtility.HtmlDecode(System.Text.RegularExpressions.Regex.Match(page, "<form method=\"post\" action=\"([^\"]*/panel[^\"]*)\"").Groups[1].Value);
         using var response = await http.PostAsync(action, new FormUrlEncodedContent(fields));

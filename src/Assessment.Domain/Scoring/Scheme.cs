@@ -35,6 +35,8 @@ public enum MissingPolicy
 /// One scored line of a dimension (a 三级指标), optionally under a 二级指标 (<see cref="Group"/>), with the 评分标准 text the
 /// 细则 prints (<see cref="Standard"/>; generated from the rule when absent) and its 考核方式. <see cref="Variants"/> gives
 /// other 分值 for categories of assessed body (a roster group such as 区): 0 means the category is not assessed on it.
+/// <see cref="Review"/> (a line the 考核组 scores) asks a second member to confirm each score (评分人 / 复核人) before the
+/// county can be approved.
 /// </summary>
 public sealed record SchemeLine(
     string Indicator,
@@ -52,7 +54,8 @@ public sealed record SchemeLine(
     string? Group = null,
     string? Standard = null,
     AssessmentMethod? Method = null,
-    IReadOnlyDictionary<string, double>? Variants = null)
+    IReadOnlyDictionary<string, double>? Variants = null,
+    bool Review = false)
 {
     /// <summary>The line's 分值 for a county of <paramref name="group"/> (its variant, or the line's own points).</summary>
     public double PointsFor(string? group) =>

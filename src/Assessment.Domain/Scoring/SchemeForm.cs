@@ -33,7 +33,7 @@ public sealed partial class SchemeForm
 
     /// <summary>The fields of a 三级指标 row, in the order the editor shows them.</summary>
     public static readonly IReadOnlyList<string> LineFields =
-        ["indicator", "points", "rule", "target", "lo", "hi", "n", "deduct", "inverted", "min_denominator", "cap", "missing", "group", "standard", "method", "variants"];
+        ["indicator", "points", "rule", "target", "lo", "hi", "n", "deduct", "inverted", "min_denominator", "cap", "missing", "review", "group", "standard", "method", "variants"];
 
     private static readonly string[] EventFields = ["indicator", "per", "cap"];
 
@@ -189,7 +189,7 @@ public sealed partial class SchemeForm
         ^(?:name|deductions_cap|veto|bonus\.cap|bonus\.inside|grades\.quota\.label|grades\.quota\.share
         |dimensions\[(?<d>[0-9]{1,3})\]\.(?:code|name|weight|remove
           |sections\[(?<r>[0-9]{1,3})\]\.(?:name|points|remove)
-          |lines\[(?<r>[0-9]{1,3})\]\.(?:indicator|points|rule|target|lo|hi|n|deduct|inverted|min_denominator|cap|missing|group|standard|method|variants|remove)
+          |lines\[(?<r>[0-9]{1,3})\]\.(?:indicator|points|rule|target|lo|hi|n|deduct|inverted|min_denominator|cap|missing|review|group|standard|method|variants|remove)
           |deductions\[(?<r>[0-9]{1,3})\]\.(?:indicator|per|cap|remove))
         |bonus\.lines\[(?<r>[0-9]{1,3})\]\.(?:indicator|per|cap|remove)
         |grades\.bands\[(?<r>[0-9]{1,3})\]\.(?:label|min|remove))\z
@@ -377,7 +377,8 @@ public sealed partial class SchemeForm
         foreach (var field in fields)
         {
             var value = this[$"{at}.{field}"];
-            if (value.Length == 0 || (field == "inverted" && value is not ("true" or "on")))
+            var flag = field is "inverted" or "review";
+            if (value.Length == 0 || (flag && value is not ("true" or "on")))
             {
                 continue;
             }
@@ -396,7 +397,7 @@ public sealed partial class SchemeForm
                 continue;
             }
 
-            parts.Add($"{field}: {SchemeWriter.Text(field == "inverted" ? "true" : value)}");
+            parts.Add($"{field}: {SchemeWriter.Text(flag ? "true" : value)}");
         }
 
         y.Append(indent).Append("- { ").Append(string.Join(", ", parts)).Append(" }\n");

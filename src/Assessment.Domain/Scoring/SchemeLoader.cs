@@ -86,7 +86,8 @@ public static class SchemeLoader
                     Group: LineText(r, ln, "group", lpath, 64),
                     Standard: LineText(r, ln, "standard", lpath, MaxStandard),
                     Method: r.Enum(ln, "method", lpath, ScoringStandard.MethodNames, required: false),
-                    Variants: Variants(r, ln, lpath));
+                    Variants: Variants(r, ln, lpath),
+                    Review: r.Bool(ln, "review", lpath) ?? false);
                 CheckRuleFits(r, ln, lpath, indicator, line);
                 lines.Add(line);
                 placed.Add((ln, lpath));
@@ -317,6 +318,11 @@ public static class SchemeLoader
         if (line.Cap is not null && line.Rule != RuleKind.PeerRelative)
         {
             r.Problem(YamlReader.Child(node, "cap"), $"{path}.cap", "只有 peer_relative 规则可设 cap");
+        }
+
+        if (line.Review && line.Rule != RuleKind.Panel)
+        {
+            r.Problem(YamlReader.Child(node, "review"), $"{path}.review", "只有考核组评分（panel）规则可设复核（review）");
         }
 
         if (line.Rule == RuleKind.MinCount && (line.N < 1 || line.Deduct <= 0))

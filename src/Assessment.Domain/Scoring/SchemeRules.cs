@@ -32,7 +32,7 @@ public static class SchemeRules
 
     /// <summary>
     /// A line's parameters in order: what its rule needs (target; lo, hi; n, deduct), then the options it carries
-    /// (inverted, min_denominator, cap, missing). A switch has no value; numbers are written to round-trip.
+    /// (inverted, min_denominator, cap, missing, review). A switch has no value; numbers are written to round-trip.
     /// </summary>
     public static IEnumerable<(string Key, string? Value)> Parameters(SchemeLine line)
     {
@@ -69,6 +69,11 @@ public static class SchemeRules
         if (line.Missing is { } missing)
         {
             yield return ("missing", Missing(missing));
+        }
+
+        if (line.Review)
+        {
+            yield return ("review", null);
         }
     }
 

@@ -66,6 +66,17 @@ public interface ICountyGrain : IGrainWithStringKey
     [Alias("Adjust")]
     Task<CountyWorkflowView> Adjust(AdjustmentCommand command);
 
+    /// <summary>
+    /// 复核: a second member of the 考核组 confirms a score as they saw it. Refused when the score has changed since, when
+    /// the 评分人 confirms their own score, or when the county may no longer change; audited. Idempotent by request id.
+    /// </summary>
+    [Alias("ReviewScore")]
+    Task<CountyWorkflowView> ReviewScore(ScoreReviewCommand command);
+
+    /// <summary>The 评分人 and 复核人 of the county's 考核组 scores, by indicator.</summary>
+    [Alias("GetPanelMarks"), Orleans.Concurrency.AlwaysInterleave]
+    Task<Dictionary<string, PanelMark>> GetPanelMarks();
+
     [Alias("GetWorkflow")]
     Task<CountyWorkflowView> GetWorkflow();
 

@@ -45,7 +45,27 @@ public sealed record RoundSchedule(
     [property: Id(5)] string Actor,
     [property: Id(6)] int CatalogVersion = 0,
     [property: Id(7)] string[]? Townships = null,
-    [property: Id(8)] string[]? RequiredTownshipCodes = null);
+    [property: Id(8)] string[]? RequiredTownshipCodes = null,
+    [property: Id(9)] string[]? ReviewCodes = null);
+
+/// <summary>
+/// Who scored a 考核组 item of a county (评分人) and who confirmed it (复核人): the mark of the value now entered. A new
+/// score clears the confirmation.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("assessment.PanelMark")]
+public sealed record PanelMark(
+    [property: Id(0)] double Value,
+    [property: Id(1)] string Scorer,
+    [property: Id(2)] DateTimeOffset ScoredAt,
+    [property: Id(3)] string? Reviewer = null,
+    [property: Id(4)] DateTimeOffset? ReviewedAt = null);
+
+/// <summary>A 复核人 confirms the score <see cref="Value"/> of <see cref="Indicator"/> as they saw it.</summary>
+[GenerateSerializer, Immutable, Alias("assessment.ScoreReviewCommand")]
+public sealed record ScoreReviewCommand(
+    [property: Id(0)] string Indicator,
+    [property: Id(1)] double Value,
+    [property: Id(2)] WorkflowCommand Command);
 
 /// <summary>A county-year audit chain's end: entry count and last hash.</summary>
 [GenerateSerializer, Immutable, Alias("assessment.AuditAnchor")]

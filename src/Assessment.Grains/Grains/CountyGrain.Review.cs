@@ -16,8 +16,18 @@ public sealed partial class CountyGrain
     public Task<CountyWorkflowView> Return(WorkflowCommand command) =>
         TransitionAsync(CountyAction.Return, CountyStatus.Returned, "return", command, reasonRequired: true);
 
-    public Task<CountyWorkflowView> Approve(WorkflowCommand command) =>
-        TransitionAsync(CountyAction.Approve, CountyStatus.Reviewed, "approve", command, reasonRequired: false);
+    public Task<CountyWorkflowView> Approve(WorkflowCommand command)
+    {
+        // The 细则 wants some 考核组 scores confirmed by a second member: approval waits for them (a retried approval
+        // that was applied is answered as before).
+        var retried = command.RequestId is { } id && S.RecentRequests.Contains(id);
+        if (!retried && S.Status == CountyStatus.Submitted && Unreviewed() is { Length: > 0 } open)
+        {
+            throw new PreconditionException("PANEL_NOT_REVIEWED", $"以下考核组评分尚未复核，暂不能审核通过：{string.Join("、", open)}。请考核组另一位成员在“考核组评分”页复核。");
+        }
+
+        return TransitionAsync(CountyAction.Approve, CountyStatus.Reviewed, "approve", command, reasonRequired: false);
+    }
 
     public async Task<CountyWorkflowView> Extend(DateTimeOffset until, WorkflowCommand command)
     {
@@ -41,6 +51,55 @@ public sealed partial class CountyGrain
         await PersistAsync();
         return View();
     }
+
+    public async Task<CountyWorkflowView> ReviewScore(ScoreReviewCommand command)
+    {
+        if (await AlreadyAppliedAsync(command.Command))
+        {
+            return View();
+        }
+
+        Require(CountyAction.AssessorEntry, command.Command); // confirmed whenever a score may still be entered
+        if (Domain.Workflow.WorkflowText.OptionalReason(command.Command.Reason) is { } problem)
+        {
+            throw new ValidationFailedException([new FieldError(problem.Field, problem.Description)]);
+        }
+
+        var name = _catalog.TryGet(command.Indicator, out var indicator) ? indicator.Name : command.Indicator;
+        if (!S.Marks.TryGetValue(command.Indicator, out var mark))
+        {
+            throw new PreconditionException("NOT_SCORED", $"{name}尚未评分，无需复核。");
+        }
+
+        if (mark.Value != command.Value)
+        {
+            throw new ConflictException($"{name}的评分已改为 {Domain.Scoring.Scorer.F(mark.Value)}（您看到的是 {Domain.Scoring.Scorer.F(command.Value)}）：请刷新后重新复核。");
+        }
+
+        if (mark.Scorer == command.Command.Actor)
+        {
+            throw new PreconditionException("SELF_REVIEW", "评分人不能复核自己的评分：须由考核组另一位成员复核。");
+        }
+
+        if (mark.Reviewer is not null)
+        {
+            return View(); // confirmed already (by this member or another): nothing more to record
+        }
+
+        S.Marks[command.Indicator] = mark with { Reviewer = command.Command.Actor, ReviewedAt = clock.GetUtcNow() };
+        S.Version++;
+        Remember(command.Command);
+        Audit(new AuditEvent(clock.GetUtcNow(), command.Command.Actor, "panel_review", command.Indicator,
+            $"{Domain.Scoring.Scorer.F(mark.Value)}（评分人 {mark.Scorer}）", "复核确认", command.Command.Reason));
+        await PersistAsync();
+        return View();
+    }
+
+    /// <summary>The 考核组 scores the 细则 wants confirmed that are scored and not yet confirmed.</summary>
+    private string[] Unreviewed() => S.ReviewCodes
+        .Where(c => S.Marks.TryGetValue(c, out var m) && m.Reviewer is null)
+        .Select(c => _catalog.TryGet(c, out var i) ? i.Name : c)
+        .ToArray();
 
     public async Task<CountyWorkflowView> Adjust(AdjustmentCommand command)
     {

@@ -158,6 +158,7 @@ public sealed partial class CountyGrain(
         if (assessor)
         {
             S.Version++;
+            Mark(baseValues, change);
         }
 
         var (before, after) = AuditText.Diff(baseValues, change.ToValues);
@@ -167,6 +168,31 @@ public sealed partial class CountyGrain(
         await PersistAsync();
         return change.ToVersion;
     }
+
+    /// <summary>A 考核组 score entered or changed has its 评分人, and any confirmation of the value before it is gone.</summary>
+    private void Mark(Dictionary<string, double> before, UnitChange change)
+    {
+        foreach (var code in before.Keys.Union(change.ToValues.Keys))
+        {
+            var had = before.TryGetValue(code, out var old);
+            var has = change.ToValues.TryGetValue(code, out var now);
+            if ((had == has && old == now) || !_catalog.TryGet(code, out var indicator) || indicator.Kind != Domain.Catalog.IndicatorKind.Score)
+            {
+                continue;
+            }
+
+            if (has)
+            {
+                S.Marks[code] = new PanelMark(now, change.Actor, change.StoredAt);
+            }
+            else
+            {
+                S.Marks.Remove(code);
+            }
+        }
+    }
+
+    public Task<Dictionary<string, PanelMark>> GetPanelMarks() => Task.FromResult(new Dictionary<string, PanelMark>(S.Marks, StringComparer.Ordinal));
 
     public Task<string?> GetUnitKind(string unit) => Task.FromResult<string?>(
         S.Units.Length == 0 ? null : Array.IndexOf(S.Townships, unit) >= 0 ? UnitKindNames.Township : UnitKindNames.Department);
@@ -197,6 +223,7 @@ public sealed partial class CountyGrain(
         S.RequiredUnitCodes = schedule.RequiredUnitCodes;
         S.Townships = townships;
         S.RequiredTownshipCodes = townshipCodes;
+        S.ReviewCodes = schedule.ReviewCodes ?? [];
         if (schedule.Phase == RoundPhase.Published)
         {
             S.Status = CountyStatus.Published;

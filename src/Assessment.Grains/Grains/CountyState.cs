@@ -44,6 +44,10 @@ public sealed class CountyState
     [Id(21)] public string[] Townships { get; set; } = [];
     /// <summary>What the scheme needs of a township (<see cref="RequiredUnitCodes"/>: of a department).</summary>
     [Id(22)] public string[] RequiredTownshipCodes { get; set; } = [];
+    /// <summary>评分人 and 复核人 of the 考核组's scores now entered, by indicator (at most one per score indicator).</summary>
+    [Id(23)] public Dictionary<string, PanelMark> Marks { get; set; } = new(StringComparer.Ordinal);
+    /// <summary>The score indicators the pinned 细则 wants confirmed by a second member before approval.</summary>
+    [Id(24)] public string[] ReviewCodes { get; set; } = [];
 
     /// <summary>What the scheme needs of this unit, by its kind (a county stored before unit kinds: the one list).</summary>
     public string[] RequiredOf(string unit) => Array.IndexOf(Townships, unit) >= 0 ? RequiredTownshipCodes : RequiredUnitCodes;

@@ -190,7 +190,8 @@ public sealed partial class RoundGrain(
         {
             var heads = await Task.WhenAll(counties.Select(c => GrainFactory.GetGrain<ICountyGrain>(GrainKeys.County(_tenant, c.Id, _year))
                 .SetSchedule(new RoundSchedule(phase, S.SubmissionDeadline, scheme.Id, c.Units.Select(u => u.Id).ToArray(), required, actor, Math.Max(1, S.CatalogVersion),
-                    c.Units.Where(u => u.Kind == UnitKindNames.Township).Select(u => u.Id).ToArray(), township))));
+                    c.Units.Where(u => u.Kind == UnitKindNames.Township).Select(u => u.Id).ToArray(), township,
+                    scheme.Dimensions.SelectMany(d => d.Lines).Where(l => l.Review).Select(l => l.Indicator).ToArray()))));
             return counties.Select((c, i) => (c.Id, heads[i])).ToDictionary(x => x.Id, x => x.Item2, StringComparer.Ordinal);
         }
         catch (Exception ex) when (ex is not AssessmentException)

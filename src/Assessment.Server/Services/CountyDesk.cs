@@ -143,6 +143,12 @@ public sealed class CountyDesk(IClusterClient cluster, Grains.RoundCatalogs cata
             return await grain.GetWorkflow();
         });
 
+    /// <summary>复核: an assessor confirms a 考核组 score of a county as they saw it (another member scored it).</summary>
+    public Task<(CountyWorkflowView View, CountyInfo County)> ReviewScoreAsync(Caller caller, int year, string county, string indicator, double value,
+        int? expected, Guid? requestId) =>
+        RunAsync(caller, Role.Assessor, year, county, requestId, (grain, command) =>
+            grain.ReviewScore(new ScoreReviewCommand(indicator, value, command(null, expected))));
+
     /// <summary>
     /// 催报: the county (or the assessor for a county) tells the units that have not reported everything, through the
     /// tenant's webhook (钉钉/企业微信 robots read the markdown). Returns who was reminded and whether a webhook took it;

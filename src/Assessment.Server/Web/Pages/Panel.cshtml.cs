@@ -21,10 +21,10 @@ public sealed class PanelModel(RoundDesk rounds, CountyDesk counties, IClusterCl
     public const int PageSize = 50;
 
     /// <summary>A line of the 细则 the 考核组 scores.</summary>
-    public sealed record PanelLine(string Code, string Name, double Max, double Points, string Standard);
+    public sealed record PanelLine(string Code, string Name, double Max, double Points, string Standard, bool Review);
 
     /// <summary>One county's row: its current score, the version the page saw, and what became of a save.</summary>
-    public sealed record PanelRow(string County, string Name, double? Score, int Version, string Status, string? Result, bool Failed);
+    public sealed record PanelRow(string County, string Name, double? Score, int Version, string Status, string? Result, bool Failed, PanelMark? Mark = null);
 
     [FromRoute]
     public int Year { get; set; }
@@ -86,6 +86,11 @@ public sealed class PanelModel(RoundDesk rounds, CountyDesk counties, IClusterCl
             var reason = Request.Form[$"r.{row.County}"].ToString().Trim();
             if (text.Length == 0)
             {
+                if (Line.Review && Request.Form[$"c.{row.County}"] == "true")
+                {
+                    results[row.County] = await ReviewAsync(requestId, row);
+                }
+
                 continue;
             }
 
@@ -122,10 +127,34 @@ public sealed class PanelModel(RoundDesk rounds, CountyDesk counties, IClusterCl
         var failed = results.Count(r => r.Value.Failed);
         OutcomeFailed = failed > 0;
         Outcome = results.Count == 0 ? "没有变化，未保存任何评分。"
-            : failed == 0 ? $"已保存 {results.Count} 个县（区）的评分。"
+            : failed == 0 ? $"已保存 {results.Count} 个县（区）的{(results.Values.All(r => r.Text == "已复核") ? "复核" : "评分")}。"
             : $"{results.Count - failed} 个县（区）已保存，{failed} 个未保存（见各行说明）。";
 
         return Page();
+    }
+
+    /// <summary>复核 of one row: the score as the page showed it, confirmed by this member (not its 评分人).</summary>
+    private async Task<(string, bool)> ReviewAsync(Guid requestId, PanelRow row)
+    {
+        if (!double.TryParse(Request.Form[$"k.{row.County}"], NumberStyles.Float, CultureInfo.InvariantCulture, out var seen))
+        {
+            return ("该县（区）尚未评分，无需复核", true);
+        }
+
+        var version = int.TryParse(Request.Form[$"v.{row.County}"], NumberStyles.None, CultureInfo.InvariantCulture, out var v) ? v : row.Version;
+        try
+        {
+            await counties.ReviewScoreAsync(Caller, Year, row.County, Line!.Code, seen, version, RowId(requestId, row.County, "review:" + Line.Code));
+            return ("已复核", false);
+        }
+        catch (AbortedException)
+        {
+            return ("该县（区）的数据已被他人修改，本行未复核；请刷新后重新复核", true);
+        }
+        catch (AssessmentException ex) when (ex is not (PermissionDeniedException or NotFoundException))
+        {
+            return (Describe(ex), true);
+        }
     }
 
     /// <summary>The submission id of one row of one rendering: a resent form stores nothing twice.</summary>
@@ -147,7 +176,7 @@ public sealed class PanelModel(RoundDesk rounds, CountyDesk counties, IClusterCl
         Lines = scheme.Dimensions.SelectMany(d => d.Lines)
             .Where(l => catalog[l.Indicator] is { Source: IndicatorSource.Assessor, Kind: IndicatorKind.Score })
             .Select(l => new PanelLine(l.Indicator, catalog[l.Indicator].Name, catalog[l.Indicator].Max ?? 100, l.Points,
-                ScoringStandard.Of(l, catalog[l.Indicator], scheme.Missing)))
+                ScoringStandard.Of(l, catalog[l.Indicator], scheme.Missing), l.Review))
             .ToList();
         Line = Lines.FirstOrDefault(l => l.Code == Code) ?? (Lines.Count > 0 ? Lines[0] : null);
         Counties = info.Counties.Length;
@@ -162,13 +191,15 @@ public sealed class PanelModel(RoundDesk rounds, CountyDesk counties, IClusterCl
         var page = info.Counties.Skip((PageNumber - 1) * PageSize).Take(PageSize).ToArray();
         var snapshots = await Task.WhenAll(page.Select(c =>
             cluster.GetGrain<IUnitGrain>(GrainKeys.Unit(Caller.Tenant, c.Id, GrainKeys.AssessorEntry, Year)).GetSnapshot()));
+        var marks = await Task.WhenAll(page.Select(c =>
+            cluster.GetGrain<ICountyGrain>(GrainKeys.County(Caller.Tenant, c.Id, Year)).GetPanelMarks()));
         Rows = page.Select((c, i) =>
         {
             var entry = Array.Find(snapshots[i].Values, v => v.Code == Line.Code);
             var row = versions.GetValueOrDefault(c.Id);
             var result = results.TryGetValue(c.Id, out var r) ? r : default;
             return new PanelRow(c.Id, c.Name, entry?.Value, row?.Version ?? 0,
-                row is null ? "" : WorkbenchText.Status(row.Status), result.Text, result.Failed);
+                row is null ? "" : WorkbenchText.Status(row.Status), result.Text, result.Failed, marks[i].GetValueOrDefault(Line.Code));
         }).ToList();
     }
 }
