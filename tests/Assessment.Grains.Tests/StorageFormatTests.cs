@@ -41,6 +41,8 @@ public class StorageFormatTests
             NextAdjustment = 2,
             PendingAudit = [new AuditRecord(1, "0", "{}", "h1")],
             RecentRequests = [Guid.Parse("6f0d5d0e-2b8a-4c1e-9d5b-0a1b2c3d4e5f")],
+            Marks = { ["pufa.site_visit_score"] = new PanelMark(8, "考核组张三（市级考核办）", At, "考核组李四（市级考核办）", At.AddHours(2)) },
+            ReviewCodes = ["pufa.site_visit_score"],
         };
 
         AssertSameFormat(state);
