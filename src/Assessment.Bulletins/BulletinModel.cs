@@ -26,6 +26,7 @@ internal static class BulletinModel
         var problems = BulletinFindings.Problems(input);
         var model = new ScriptObject
         {
+            ["style"] = BulletinRenderer.DocumentStyle,
             ["tenant"] = input.TenantName,
             ["issuer"] = input.Issuer,
             // 发文机关标志 on one line within the 版心 (156 mm ≈ 442 pt): at most 36 pt, smaller for long names.

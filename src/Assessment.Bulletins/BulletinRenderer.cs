@@ -113,6 +113,30 @@ public sealed partial class BulletinRenderer
         return new RenderedBulletin(content, format == BulletinFormat.Html ? "text/html; charset=utf-8" : "text/markdown; charset=utf-8", hash);
     }
 
+    /// <summary>Renders a 考核通知 (or 更正通知) with the built-in templates; its 细则 annex is sized to the scheme.</summary>
+    public RenderedBulletin RenderNotice(NoticeInput input, BulletinFormat format)
+    {
+        var template = Parsed.GetOrAdd(format == BulletinFormat.Html ? "notice.html.sbn" : "notice.md.sbn", static n => Parse(n));
+        using var timeout = new CancellationTokenSource(_timeout);
+        var context = new EscapingTemplateContext(format)
+        {
+            LoopLimit = (input.Rows.Count * 8) + 1000,
+            RecursiveLimit = 32,
+            LimitToString = 64 * 1024,
+            OnStringLimit = ScriptLimitBehavior.Throw,
+            OutputLimit = 256 * 1024 + (input.Rows.Count * 2048),
+            OnOutputLimit = ScriptLimitBehavior.Throw,
+            StrictVariables = true,
+            EnableRelaxedMemberAccess = false,
+            CancellationToken = timeout.Token,
+            RegexTimeOut = TimeSpan.FromMilliseconds(100),
+        };
+        context.PushGlobal(NoticeModel.Build(input));
+        var content = template.Render(context);
+        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(content)));
+        return new RenderedBulletin(content, format == BulletinFormat.Html ? "text/html; charset=utf-8" : "text/markdown; charset=utf-8", hash);
+    }
+
     /// <summary>
     /// Characters a render may write: room for every row with every column and the fixed text, plus the template's own
     /// length a few times over (a tenant's boilerplate), and no more.
@@ -153,13 +177,23 @@ public sealed partial class BulletinRenderer
     [System.Text.RegularExpressions.GeneratedRegex(@"\b(include|import)\b")]
     private static partial System.Text.RegularExpressions.Regex IncludePattern();
 
-    private static Template Parse(string name)
+    /// <summary>
+    /// The GB/T 9704 page and type of every document the platform issues (通报, 考核通知): one style sheet, kept in
+    /// <c>templates/gbt9704.css</c> and printed where a template says <c>{{ style }}</c>.
+    /// </summary>
+    internal static readonly TrustedMarkup DocumentStyle = new(Embedded("gbt9704.css"));
+
+    private static string Embedded(string name)
     {
-        var resource = "Assessment.Templates." + name;
-        using var stream = typeof(BulletinRenderer).Assembly.GetManifestResourceStream(resource)
+        using var stream = typeof(BulletinRenderer).Assembly.GetManifestResourceStream("Assessment.Templates." + name)
             ?? throw new FileNotFoundException($"Template '{name}' is not embedded.");
         using var reader = new StreamReader(stream);
-        var template = Template.Parse(reader.ReadToEnd(), name);
+        return reader.ReadToEnd();
+    }
+
+    private static Template Parse(string name)
+    {
+        var template = Template.Parse(Embedded(name), name);
         if (template.HasErrors)
         {
             throw new InvalidOperationException($"Template {name} has errors: {string.Join("; ", template.Messages)}");

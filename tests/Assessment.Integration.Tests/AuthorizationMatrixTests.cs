@@ -124,6 +124,17 @@ public sealed class AuthorizationMatrixTests(PlatformFixture platform)
             .RemindUnreadAsync(new RemindUnreadRequest { Year = 2030 }, o))),
         new("assessment.v1.BulletinService/ListMine", [Leader], Scope.None, (ch, o, _, _) => Run(new BulletinService.BulletinServiceClient(ch)
             .ListMineAsync(new ListMyBulletinsRequest(), o))),
+        // NoticeService: writes aim at a year without a round (refused for that, changing nothing); reads at 2024.
+        new("assessment.v1.NoticeService/Issue", [Assessor], Scope.None, (ch, o, _, _) => Run(new NoticeService.NoticeServiceClient(ch)
+            .IssueAsync(new IssueNoticeRequest { Year = 2030, RequestId = Guid.NewGuid().ToString() }, o))),
+        new("assessment.v1.NoticeService/GetStatus", [Assessor, TenantAdmin], Scope.None, (ch, o, _, _) => Run(new NoticeService.NoticeServiceClient(ch)
+            .GetStatusAsync(new BulletinStatusRequest { Year = 2024 }, o))),
+        new("assessment.v1.NoticeService/Download", [Assessor, TenantAdmin, County], Scope.None, (ch, o, _, _) => First(new NoticeService.NoticeServiceClient(ch)
+            .Download(new DownloadBulletinRequest { Year = 2024, Format = BulletinFormat.Markdown }, o))),
+        new("assessment.v1.NoticeService/Withdraw", [Assessor], Scope.None, (ch, o, _, _) => Run(new NoticeService.NoticeServiceClient(ch)
+            .WithdrawAsync(new WithdrawBulletinRequest { Year = 2030, Reason = "矩阵测试", RequestId = Guid.NewGuid().ToString() }, o))),
+        new("assessment.v1.NoticeService/Correct", [Assessor], Scope.None, (ch, o, _, _) => Run(new NoticeService.NoticeServiceClient(ch)
+            .CorrectAsync(new CorrectBulletinRequest { Year = 2030, Reason = "矩阵测试", RequestId = Guid.NewGuid().ToString() }, o))),
         // AdminService: the request names a tenant (operators) or must name the caller's own. Writes aim at names that
         // exist already, so an allowed call changes no roster.
         new("assessment.v1.AdminService/CreateTenant", [Operator], Scope.TenantField, (ch, o, _, t) => Run(Admin(ch).CreateTenantAsync(new CreateTenantRequest { Tenant = t, Name = "矩阵", Issuer = "矩阵", DocumentPrefix = "矩", Recipients = "各县" }, o))),
@@ -165,7 +176,7 @@ public sealed class AuthorizationMatrixTests(PlatformFixture platform)
         var rows = Rows(scheme);
 
         // Every RPC of every service in the protos has exactly one row.
-        var methods = new[] { SubmissionService.Descriptor, AssessmentService.Descriptor, BulletinService.Descriptor, AdminService.Descriptor, AccountService.Descriptor, ReportService.Descriptor, CatalogService.Descriptor }
+        var methods = new[] { SubmissionService.Descriptor, AssessmentService.Descriptor, BulletinService.Descriptor, NoticeService.Descriptor, AdminService.Descriptor, AccountService.Descriptor, ReportService.Descriptor, CatalogService.Descriptor }
             .SelectMany(s => s.Methods.Select(m => $"{s.FullName}/{m.Name}")).Order(StringComparer.Ordinal);
         Assert.Equal(methods, rows.Select(r => r.Method).Order(StringComparer.Ordinal));
 

@@ -85,6 +85,7 @@ public static class WorkflowCommands
                 c.PublishRoundAsync(PublishRequest(y, v), o).ResponseAsync),
             status,
             reminders,
+            NoticeCommand.Create(Year),
         };
     }
 

@@ -28,6 +28,13 @@ public static class GrainKeys
 
     public static string Round(string tenant, int year) => $"{Slug.Require(tenant, nameof(tenant))}/{Year(year)}";
 
+    /// <summary>The 考核通知 of a tenant-year (its editions kept like the results bulletin's): <c>tenant/year/notice</c>.</summary>
+    public static string Notice(string tenant, int year) => $"{Round(tenant, year)}/notice";
+
+    /// <summary>The tenant and year of a publication key: a round's results bulletin (<c>tenant/year</c>) or its notice.</summary>
+    public static (string Tenant, int Year) ParsePublication(string key) =>
+        key.EndsWith("/notice", StringComparison.Ordinal) ? ParseRound(key[..^"/notice".Length]) : ParseRound(key);
+
     public static (string Tenant, string County, int Year) ParseCounty(string key)
     {
         var p = key.Split('/');

@@ -56,6 +56,9 @@ public sealed class BulletinGrain(
 
     private string _round = "";
 
+    /// <summary>What the documents of this grain are called: 通报, or 通知 for a year's 考核通知.</summary>
+    private string Word => _round.EndsWith("/notice", StringComparison.Ordinal) ? "通知" : "通报";
+
     // The editions as read: particulars from the state, documents and receipts from the store.
     private readonly List<PublishedBulletin> _view = [];
     private readonly List<StoredReceipt> _receipts = [];
@@ -92,10 +95,10 @@ public sealed class BulletinGrain(
 
         if (Editions.Count >= MaxEditions)
         {
-            throw new PreconditionException("TOO_MANY_CORRECTIONS", $"本年度通报已更正 {MaxEditions - 1} 次，不能再更正。");
+            throw new PreconditionException("TOO_MANY_CORRECTIONS", $"本年度{Word}已更正 {MaxEditions - 1} 次，不能再更正。");
         }
 
-        var (tenant, _) = GrainKeys.ParseRound(_round);
+        var (tenant, _) = GrainKeys.ParsePublication(_round);
         // A number taken here and not recorded (the write below fails) is skipped, never handed out twice.
         var number = await grains.GetGrain<IDocumentNumberGrain>(GrainKeys.Round(tenant, issuedOn.Year)).Next();
         state.State.Pending = new BulletinIssue(number, issuedOn);
@@ -112,7 +115,7 @@ public sealed class BulletinGrain(
 
         if (state.State.Pending != documents.Issue)
         {
-            throw new ConflictException("通报的文号与预留的不一致。");
+            throw new ConflictException($"{Word}的文号与预留的不一致。");
         }
 
         // The documents first, insert-only: a retry after a failed state write finds them kept (the first kept wins).
@@ -164,11 +167,11 @@ public sealed class BulletinGrain(
 
     public async Task<BulletinRecord> Withdraw(string actor, string reason, DateTimeOffset at)
     {
-        var current = Editions.Count > 0 ? Editions[^1] : throw new PreconditionException("BULLETIN_NOT_ISSUED", "本年度通报尚未印发，无需撤回。");
+        var current = Editions.Count > 0 ? Editions[^1] : throw new PreconditionException("BULLETIN_NOT_ISSUED", $"本年度{Word}尚未印发，无需撤回。");
         if (current.Withdrawn is { } withdrawn)
         {
             return withdrawn.Reason == reason ? Record()
-                : throw new PreconditionException("BULLETIN_WITHDRAWN", $"{current.Number} 已于{withdrawn.At.ToOffset(TimeSpan.FromHours(8)):yyyy-MM-dd HH:mm} 撤回，可印发更正通报。");
+                : throw new PreconditionException("BULLETIN_WITHDRAWN", $"{current.Number} 已于{withdrawn.At.ToOffset(TimeSpan.FromHours(8)):yyyy-MM-dd HH:mm} 撤回，可印发更正{Word}。");
         }
 
         Editions[^1] = current with { Withdrawn = new BulletinWithdrawal(at, actor, reason) };
@@ -252,13 +255,13 @@ public sealed class BulletinGrain(
 
     private Task FlushAuditAsync()
     {
-        var (tenant, year) = GrainKeys.ParseRound(_round);
-        return Audit.DecisionChain.FlushAsync(state.State, auditLog, ChainOf(tenant, year), logger);
+        // The results bulletin's chain is "tenant/year/bulletin"; the notice's "tenant/year/notice/bulletin".
+        return Audit.DecisionChain.FlushAsync(state.State, auditLog, $"{_round}/bulletin", logger);
     }
 
     /// <summary>Editions are numbered 1, 2, … in order of issue (文号 sequences may repeat across years of issue).</summary>
     private int IndexOf(int edition) =>
-        edition >= 1 && edition <= Editions.Count ? edition - 1 : throw new NotFoundException("没有该次印发的通报。");
+        edition >= 1 && edition <= Editions.Count ? edition - 1 : throw new NotFoundException($"没有该次印发的{Word}。");
 
     private BulletinRecord Record()
     {

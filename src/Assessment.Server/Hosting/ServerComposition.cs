@@ -89,6 +89,7 @@ public static class ServerComposition
         builder.Services.AddSingleton<DraftCache>();
         builder.Services.AddSingleton<BulletinComposer>();
         builder.Services.AddSingleton<BulletinDesk>();
+        builder.Services.AddSingleton<NoticeDesk>();
         builder.Services.Configure<PdfOptions>(builder.Configuration.GetSection("Pdf"));
         builder.Services.AddSingleton<PdfPrinter>();
         builder.Services.AddSingleton<FillInForms>();

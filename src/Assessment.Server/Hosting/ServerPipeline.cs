@@ -46,6 +46,7 @@ public static class ServerPipeline
         app.MapGrpcService<SubmissionGrpcService>();
         app.MapGrpcService<AssessmentGrpcService>();
         app.MapGrpcService<BulletinGrpcService>();
+        app.MapGrpcService<NoticeGrpcService>();
         app.MapGrpcService<AdminGrpcService>();
         app.MapGrpcService<AccountGrpcService>();
         app.MapGrpcService<ReportGrpcService>();

@@ -134,13 +134,16 @@ public sealed class BulletinComposer(
     }
 
     /// <summary>An edition (1 = first) with its PDF: printed from the stored HTML once and kept, then returned as kept.</summary>
-    public async Task<PublishedBulletin> PdfAsync(string tenant, int year, int edition)
+    public Task<PublishedBulletin> PdfAsync(string tenant, int year, int edition) =>
+        PdfAsync(tenant, cluster.GetGrain<IBulletinGrain>(GrainKeys.Round(tenant, year)), edition);
+
+    /// <summary>An edition of any of the tenant's publications (通报 or 考核通知) with its PDF, printed once and kept.</summary>
+    public async Task<PublishedBulletin> PdfAsync(string tenant, IBulletinGrain bulletin, int edition)
     {
-        var bulletin = cluster.GetGrain<IBulletinGrain>(GrainKeys.Round(tenant, year));
         var record = await bulletin.Get();
         if (edition < 1 || edition > record.Editions.Length)
         {
-            throw new NotFoundException("没有该次印发的通报。");
+            throw new NotFoundException("没有该次印发的文件。");
         }
 
         var kept = record.Editions[edition - 1];

@@ -42,6 +42,12 @@ public sealed class BulletinGrpcService(BulletinComposer composer, BulletinDesk 
             request.Format == BulletinFormat.Verification ? new Grains.Abstractions.FieldError("format", "核验单请用 Render 获取") : null);
         var pdf = request.Format == BulletinFormat.Pdf;
         var document = await desk.ReadAsync(caller, request.Year, TextFormat(request.Format), pdf, request.Edition, download: true);
+        await StreamAsync(document, responseStream, context);
+    }
+
+    /// <summary>A document in chunks; the first says what the file is.</summary>
+    public static async Task StreamAsync(BulletinDocument document, IServerStreamWriter<BulletinChunk> responseStream, ServerCallContext context)
+    {
         for (var offset = 0; offset == 0 || offset < document.Data.Length; offset += ChunkBytes)
         {
             var chunk = new BulletinChunk { Data = ByteString.CopyFrom(document.Data, offset, Math.Min(ChunkBytes, document.Data.Length - offset)) };

@@ -43,5 +43,29 @@ public static class BulletinPages
             AuthenticationSchemes = WebSessions.Scheme,
             Roles = $"{Roles.Assessor},{Roles.Leader},{Roles.TenantAdmin}",
         });
+
+        // The year's 考核通知: as kept for assessors and tenant admins; a county's reading and download are recorded.
+        app.MapGet("/notice/{year:int}.{ext}", async (int year, string ext, int? edition, HttpContext http, NoticeDesk desk) =>
+        {
+            var format = ext switch { "html" or "pdf" => BulletinFormat.Html, "md" => BulletinFormat.Markdown, _ => (BulletinFormat?)null };
+            if (format is null || !GrainKeys.IsValidYear(year) || edition is < 0 or > Grains.Grains.BulletinGrain.MaxEditions)
+            {
+                return Results.NotFound();
+            }
+
+            try
+            {
+                var document = await desk.ReadAsync(Caller.From(http.User), year, format.Value, ext == "pdf", edition ?? 0, download: ext != "html");
+                return ext == "html" ? Results.Bytes(document.Data, document.MediaType) : Results.File(document.Data, document.MediaType, document.FileName);
+            }
+            catch (AssessmentException ex)
+            {
+                return Results.StatusCode(WorkbenchPage.RefusalStatus(http, ex));
+            }
+        }).RequireAuthorization(new Microsoft.AspNetCore.Authorization.AuthorizeAttribute
+        {
+            AuthenticationSchemes = WebSessions.Scheme,
+            Roles = $"{Roles.Assessor},{Roles.TenantAdmin},{Roles.County}",
+        });
     }
 }

@@ -12,7 +12,7 @@ namespace Assessment.Server.Web.Pages;
 /// warnings, adjustments and the audit trail; and the review actions its reader may take. Every action carries the
 /// version the reader saw and a request id, so a stale page is refused ("已被他人修改") and a double click acts once.
 /// </summary>
-public sealed class CountyModel(CountyDesk counties, TimeProvider clock) : WorkbenchPage
+public sealed class CountyModel(CountyDesk counties, NoticeDesk notices, TimeProvider clock) : WorkbenchPage
 {
     /// <summary>How many audit entries the page shows (newest first); the CLI and API page through all of them.</summary>
     public const int AuditShown = 50;
@@ -39,6 +39,9 @@ public sealed class CountyModel(CountyDesk counties, TimeProvider clock) : Workb
 
     protected override int? PageYear => Year;
 
+    /// <summary>The year's 考核通知 sent to this county (shown to the county itself, whose reading is recorded).</summary>
+    public Grains.Abstractions.PublishedBulletin? YearNotice { get; private set; }
+
     public async Task<IActionResult> OnGetAsync()
     {
         Detail = await counties.GetAsync(Caller, Year, CountyId);
@@ -46,6 +49,7 @@ public sealed class CountyModel(CountyDesk counties, TimeProvider clock) : Workb
         var page = await counties.ReadAuditAsync(Caller, Year, Detail.County.Id, Math.Max(0, head - AuditShown), AuditShown);
         Audit = page.Entries.Reverse().Select(e => AuditChain.Parse(e.Body)).ToArray();
         AuditCount = page.Head.Count;
+        YearNotice = Caller.Role == Role.County ? await notices.InForceAsync(Caller, Year) : null;
         Now = clock.GetUtcNow();
         return Page();
     }

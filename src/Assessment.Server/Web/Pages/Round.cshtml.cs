@@ -8,7 +8,7 @@ namespace Assessment.Server.Web.Pages;
 /// The round overview of a year (考核总览): phase, deadline countdown, per-county status and completeness, reminders
 /// sent; the assessor's round actions (开启, 截止, 发布) with the round's version, refused with the API's reasons.
 /// </summary>
-public sealed class RoundModel(RoundDesk rounds, TimeProvider clock) : WorkbenchPage
+public sealed class RoundModel(RoundDesk rounds, NoticeDesk notices, TimeProvider clock) : WorkbenchPage
 {
     [FromRoute]
     public int Year { get; set; }
@@ -20,6 +20,9 @@ public sealed class RoundModel(RoundDesk rounds, TimeProvider clock) : Workbench
     public RoundNotification[] Notifications { get; private set; } = [];
 
     public DateTimeOffset Now { get; private set; }
+
+    /// <summary>The year's 考核通知 in force, when issued.</summary>
+    public PublishedBulletin? YearNotice { get; private set; }
 
     protected override int? PageYear => Year;
 
@@ -33,6 +36,7 @@ public sealed class RoundModel(RoundDesk rounds, TimeProvider clock) : Workbench
         }
 
         (Info, Board, Notifications) = await rounds.BoardAsync(Caller, Year);
+        YearNotice = await notices.InForceAsync(Caller, Year);
         Now = clock.GetUtcNow();
         return Page();
     }
@@ -51,6 +55,33 @@ public sealed class RoundModel(RoundDesk rounds, TimeProvider clock) : Workbench
     public Task<IActionResult> OnPostPublishAsync(int version, Guid requestId) => ActAsync("考核结果已发布，通报已印发。", "PublishRound",
         new Contracts.V1.PublishRoundRequest { Year = Year, ExpectedVersion = version, RequestId = requestId.ToString("D") }, requestId,
         () => rounds.PublishAsync(Caller, Year, version), RoundDesk.ShowsPublished);
+
+    public async Task<IActionResult> OnPostNoticeAsync(Guid requestId)
+    {
+        if (Caller.Role != Role.Assessor)
+        {
+            return StatusCode(StatusCodes.Status403Forbidden);
+        }
+
+        try
+        {
+            var inDoubt = Services.InDoubt<Google.Protobuf.WellKnownTypes.Empty>.ReadTarget(async () =>
+                await notices.InForceAsync(Caller, Year) is { Withdrawn: null } ? new Google.Protobuf.WellKnownTypes.Empty() : null);
+            await OnceAsync("IssueNotice", requestId, new Contracts.V1.IssueNoticeRequest { Year = Year, RequestId = requestId.ToString("D") }, inDoubt, async () =>
+            {
+                await notices.IssueAsync(Caller, Year);
+                return new Google.Protobuf.WellKnownTypes.Empty();
+            });
+            var issued = await notices.InForceAsync(Caller, Year);
+            Notice = $"考核通知已印发：{issued?.Number}《{issued?.Title}》，已发送各县（区）。";
+        }
+        catch (AssessmentException ex) when (ex is not (PermissionDeniedException or NotFoundException))
+        {
+            Notice = "未能印发考核通知：" + Describe(ex);
+        }
+
+        return Redirect($"/{Year}");
+    }
 
     private async Task<IActionResult> ActAsync(string done, string action, Google.Protobuf.IMessage request, Guid requestId, Func<Task<RoundInfo>> run,
         Func<RoundInfo, bool> tookEffect)
