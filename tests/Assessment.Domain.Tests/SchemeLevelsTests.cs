@@ -107,6 +107,10 @@ public class SchemeLevelsTests
         Assert.DoesNotContain(district.Dimensions[0].Lines, l => l.Indicator == "org.shufa_rate");
         Assert.Contains(county.Dimensions[0].Lines, l => l.Indicator == "org.shufa_rate");
 
+        // An adjustment on a line 区 are not scored on stays within its dimension, never on top of the total.
+        var adjusted = scorer.Score(new CountyFacts("c2", values, [new ScoreAdjustment("a1", "org.shufa_rate", 5, "核查加分", null)], "区"), new Dictionary<string, PeerRange>());
+        Assert.Equal(100, adjusted.Total);
+
         // A group without variants scores as the scheme says; the ranking grades each by its total.
         var other = scorer.Score(new CountyFacts("c3", values, Group: "市辖县"), new Dictionary<string, PeerRange>());
         Assert.Equal(county.Total, other.Total);

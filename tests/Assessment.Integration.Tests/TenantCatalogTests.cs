@@ -325,6 +325,8 @@ public sealed class TenantCatalogTests(PlatformFixture platform)
 
         var scorer = (await admin.IssueCredentialAsync(new IssueCredentialRequest { Tenant = tenant, Role = "assessor", Name = "考核组张三" }, op)).Key;
         var reviewer = (await admin.IssueCredentialAsync(new IssueCredentialRequest { Tenant = tenant, Role = "assessor", Name = "考核组李四" }, op)).Key;
+        // Another member who happens to share the scorer's name: a different person, so a confirmation of theirs counts.
+        var namesake = (await admin.IssueCredentialAsync(new IssueCredentialRequest { Tenant = tenant, Role = "assessor", Name = "考核组张三" }, op)).Key;
         var countyKey = (await admin.IssueCredentialAsync(new IssueCredentialRequest { Tenant = tenant, Role = "county", County = "c1", Name = "甲县法治办" }, op)).Key;
         await new CatalogService.CatalogServiceClient(channel).SaveCatalogAsync(new SaveCatalogRequest { CatalogYaml = OwnCatalog() }, As(scorer));
         var rounds = new AssessmentService.AssessmentServiceClient(channel);
@@ -345,6 +347,7 @@ public sealed class TenantCatalogTests(PlatformFixture platform)
 
         using var zhang = await SignedIn(scorer);
         using var li = await SignedIn(reviewer);
+        using var other = await SignedIn(namesake);
 
         // 张三 scores three counties; the sheet names him as 评分人 and offers 复核 — which he may not do himself.
         var sheet = await zhang.GetStringAsync($"/{Year}/panel");
@@ -361,11 +364,15 @@ public sealed class TenantCatalogTests(PlatformFixture platform)
         Assert.Equal(StatusCode.FailedPrecondition, waiting.StatusCode);
         Assert.Contains("实地核查评分", waiting.Status.Detail, StringComparison.Ordinal);
 
-        // 李四 confirms all three as he sees them.
+        // 李四 confirms two as he sees them; the other 张三 (another credential) the third.
         var his = await li.GetStringAsync($"/{Year}/panel");
-        var confirmed = await PostPanelAsync(li, his, [], [.. Confirm(his, "c1"), .. Confirm(his, "c2"), .. Confirm(his, "c3")]);
-        Assert.Contains("已保存 3 个县（区）的复核", confirmed, StringComparison.Ordinal);
-        Assert.Equal(3, System.Text.RegularExpressions.Regex.Count(confirmed, "已复核（考核组李四（"));
+        var confirmed = await PostPanelAsync(li, his, [], [.. Confirm(his, "c1"), .. Confirm(his, "c2")]);
+        Assert.Contains("已保存 2 个县（区）的复核", confirmed, StringComparison.Ordinal);
+        var theirs = await other.GetStringAsync($"/{Year}/panel");
+        confirmed = await PostPanelAsync(other, theirs, [], Confirm(theirs, "c3"));
+        Assert.Contains("已保存 1 个县（区）的复核", confirmed, StringComparison.Ordinal);
+        Assert.Equal(2, System.Text.RegularExpressions.Regex.Count(confirmed, "已复核（考核组李四（"));
+        Assert.Equal(1, System.Text.RegularExpressions.Regex.Count(confirmed, "已复核（考核组张三（"));
         await rounds.ApproveCountyAsync(new CountyTransitionRequest { Year = Year, County = "c1" }, As(scorer));
 
         // The confirmation is in the county's audit chain; a new score of 乙县 must be confirmed again.
@@ -373,7 +380,7 @@ public sealed class TenantCatalogTests(PlatformFixture platform)
         Assert.Contains(audit.Entries, e => e.Body.Contains("panel_review", StringComparison.Ordinal) && e.Body.Contains("考核组李四（", StringComparison.Ordinal));
         await PostPanelAsync(zhang, await zhang.GetStringAsync($"/{Year}/panel"), new() { ["c2"] = ("7", "复核后下调") });
         var after = await li.GetStringAsync($"/{Year}/panel");
-        Assert.Equal(2, System.Text.RegularExpressions.Regex.Count(after, "已复核（考核组李四（"));
+        Assert.Equal(1, System.Text.RegularExpressions.Regex.Count(after, "已复核（考核组李四（"));
         Assert.Contains("name=\"c.c2\"", after, StringComparison.Ordinal);
     }
 

@@ -72,13 +72,11 @@ public sealed partial class SchemeForm
             f.Set($"{at}.code", dim.Code);
             f.Set($"{at}.name", dim.Name);
             f.Set($"{at}.weight", N(dim.Weight));
-            if (dim.Lines.All(l => l.Group is not null))
+            var sections = dim.Sections ?? [];
+            for (var s = 0; s < sections.Count; s++)
             {
-                for (var s = 0; s < dim.Levels.Count; s++)
-                {
-                    f.Set($"{at}.sections[{s}].name", dim.Levels[s].Name);
-                    f.Set($"{at}.sections[{s}].points", N(dim.Levels[s].Points));
-                }
+                f.Set($"{at}.sections[{s}].name", sections[s].Name);
+                f.Set($"{at}.sections[{s}].points", N(sections[s].Points));
             }
 
             for (var i = 0; i < dim.Lines.Count; i++)

@@ -209,18 +209,18 @@ public static class SchemeLoader
     /// A dimension's 二级指标: declared with their 分值 (<c>sections: [ { name: 组织保障, points: 6 } ]</c>), every line then under
     /// one of them and each adding up to its 分值; otherwise taken from the lines' groups.
     /// </summary>
-    private static IReadOnlyList<SchemeSection> Sections(YamlReader r, YamlDotNet.RepresentationModel.YamlMappingNode dimension, string path,
+    private static IReadOnlyList<SchemeSection>? Sections(YamlReader r, YamlDotNet.RepresentationModel.YamlMappingNode dimension, string path,
         List<SchemeLine> lines, List<(YamlDotNet.RepresentationModel.YamlMappingNode Node, string Path)> placed)
     {
         if (YamlReader.Child(dimension, "sections") is null)
         {
-            return SchemeSections.Of(lines, null);
+            return null; // derived from the lines' groups (SchemeDimension.Levels)
         }
 
         var declared = new List<SchemeSection>();
         foreach (var (node, spath) in r.Items(dimension, "sections", path))
         {
-            var name = LineText(r, node, "name", spath, 64);
+            var name = r.String(node, "name", spath) is null ? null : LineText(r, node, "name", spath, 64);
             var points = r.Number(node, "points", spath);
             if (name is null || points is null)
             {

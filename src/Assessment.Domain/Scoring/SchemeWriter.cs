@@ -31,11 +31,12 @@ public static class SchemeWriter
             y.Append("  - code: ").Append(Text(d.Code)).Append('\n');
             y.Append("    name: ").Append(Text(d.Name)).Append('\n');
             y.Append("    weight: ").Append(N(d.Weight)).Append('\n');
-            // 二级指标 with their 分值 once every line is under one (a 细则 of three levels); otherwise the groups stay on the lines.
-            if (d.Levels.Count > 0 && d.Lines.All(l => l.Group is not null))
+            // 二级指标 with their 分值 where the 细则 declares them; otherwise the groups stay on the lines (and a scheme
+            // pinned before sections existed is written as it was).
+            if (d.Sections is { Count: > 0 } sections)
             {
                 y.Append("    sections:\n");
-                foreach (var section in d.Levels)
+                foreach (var section in sections)
                 {
                     y.Append("      - { name: ").Append(Text(section.Name)).Append(", points: ").Append(N(section.Points)).Append(" }\n");
                 }

@@ -72,8 +72,10 @@ public sealed class Scorer(IndicatorCatalog catalog, Scheme scheme)
         var deductionBudget = own.DeductionsCap;
         var totalDeductions = 0.0;
         var adjusted = 0.0;
-        foreach (var dimension in own.Dimensions)
+        for (var d = 0; d < own.Dimensions.Count; d++)
         {
+            var dimension = own.Dimensions[d];
+            var declared = scheme.Dimensions[d]; // the lines as the scheme has them, also those a category is not scored on
             var lines = dimension.Lines.Select(l => ScoreLine(l, county.Values, peers, explain)).ToList();
             var scoredMax = lines.Where(l => l.Status != LineStatus.NotScored).Sum(l => l.Max);
             var earned = lines.Sum(l => l.Points);
@@ -95,7 +97,7 @@ public sealed class Scorer(IndicatorCatalog catalog, Scheme scheme)
 
             foreach (var adjustment in county.Adjustments ?? [])
             {
-                if (adjustment.Target == dimension.Code || dimension.Lines.Any(l => l.Indicator == adjustment.Target))
+                if (adjustment.Target == dimension.Code || declared.Lines.Any(l => l.Indicator == adjustment.Target))
                 {
                     var before = subtotal;
                     subtotal = Math.Clamp(subtotal + adjustment.Points, 0, dimension.Weight);
@@ -109,7 +111,7 @@ public sealed class Scorer(IndicatorCatalog catalog, Scheme scheme)
 
         // Adjustments on anything else (e.g. a bonus or penalty item) count on the total.
         var other = (county.Adjustments ?? [])
-            .Where(a => !own.Dimensions.Any(d => a.Target == d.Code || d.Lines.Any(l => l.Indicator == a.Target)))
+            .Where(a => !scheme.Dimensions.Any(d => a.Target == d.Code || d.Lines.Any(l => l.Indicator == a.Target)))
             .Select(a => AdjustmentLine(a, a.Points, explain))
             .ToList();
         adjusted += other.Sum(l => l.Points);

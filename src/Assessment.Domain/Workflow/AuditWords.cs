@@ -42,6 +42,7 @@ public static class AuditWords
         "adjust_withdraw" => "撤回核查调整",
         "submission" => "单位报送数据",
         "assessor_entry" => "考核办录入数据",
+        "panel_review" => "考核组复核确认",
         "round_open" => "开启考核",
         "round_close" => "截止填报",
         "round_publish" => "发布结果",

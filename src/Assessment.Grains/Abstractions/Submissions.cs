@@ -17,7 +17,8 @@ public sealed record UnitSubmission(
     [property: Id(3)] string? Actor = null,
     [property: Id(4)] string? Reason = null,
     [property: Id(5)] int? ExpectedVersion = null,
-    [property: Id(6)] bool KeepUnchangedNotes = false);
+    [property: Id(6)] bool KeepUnchangedNotes = false,
+    [property: Id(7)] string? ActorId = null);
 
 public enum ValueOutcome
 {
@@ -75,7 +76,8 @@ public sealed record UnitChange(
     [property: Id(3)] VersionValues[] Bases,
     [property: Id(4)] DateTimeOffset StoredAt,
     [property: Id(5)] string Actor,
-    [property: Id(6)] string? Reason = null);
+    [property: Id(6)] string? Reason = null,
+    [property: Id(7)] string? ActorId = null);
 
 [GenerateSerializer, Immutable, Alias("assessment.VersionValues")]
 public sealed record VersionValues([property: Id(0)] int Version, [property: Id(1)] Dictionary<string, double> Values);

@@ -58,14 +58,16 @@ public sealed record PanelMark(
     [property: Id(1)] string Scorer,
     [property: Id(2)] DateTimeOffset ScoredAt,
     [property: Id(3)] string? Reviewer = null,
-    [property: Id(4)] DateTimeOffset? ReviewedAt = null);
+    [property: Id(4)] DateTimeOffset? ReviewedAt = null,
+    [property: Id(5)] string? ScorerId = null);
 
 /// <summary>A 复核人 confirms the score <see cref="Value"/> of <see cref="Indicator"/> as they saw it.</summary>
 [GenerateSerializer, Immutable, Alias("assessment.ScoreReviewCommand")]
 public sealed record ScoreReviewCommand(
     [property: Id(0)] string Indicator,
     [property: Id(1)] double Value,
-    [property: Id(2)] WorkflowCommand Command);
+    [property: Id(2)] WorkflowCommand Command,
+    [property: Id(3)] string? ReviewerId = null);
 
 /// <summary>A county-year audit chain's end: entry count and last hash.</summary>
 [GenerateSerializer, Immutable, Alias("assessment.AuditAnchor")]

@@ -16,18 +16,8 @@ public sealed partial class CountyGrain
     public Task<CountyWorkflowView> Return(WorkflowCommand command) =>
         TransitionAsync(CountyAction.Return, CountyStatus.Returned, "return", command, reasonRequired: true);
 
-    public Task<CountyWorkflowView> Approve(WorkflowCommand command)
-    {
-        // The 细则 wants some 考核组 scores confirmed by a second member: approval waits for them (a retried approval
-        // that was applied is answered as before).
-        var retried = command.RequestId is { } id && S.RecentRequests.Contains(id);
-        if (!retried && S.Status == CountyStatus.Submitted && Unreviewed() is { Length: > 0 } open)
-        {
-            throw new PreconditionException("PANEL_NOT_REVIEWED", $"以下考核组评分尚未复核，暂不能审核通过：{string.Join("、", open)}。请考核组另一位成员在“考核组评分”页复核。");
-        }
-
-        return TransitionAsync(CountyAction.Approve, CountyStatus.Reviewed, "approve", command, reasonRequired: false);
-    }
+    public Task<CountyWorkflowView> Approve(WorkflowCommand command) =>
+        TransitionAsync(CountyAction.Approve, CountyStatus.Reviewed, "approve", command, reasonRequired: false);
 
     public async Task<CountyWorkflowView> Extend(DateTimeOffset until, WorkflowCommand command)
     {
@@ -66,9 +56,12 @@ public sealed partial class CountyGrain
         }
 
         var name = _catalog.TryGet(command.Indicator, out var indicator) ? indicator.Name : command.Indicator;
+        // A score entered before marks were kept has an unknown 评分人: any member may confirm it.
         if (!S.Marks.TryGetValue(command.Indicator, out var mark))
         {
-            throw new PreconditionException("NOT_SCORED", $"{name}尚未评分，无需复核。");
+            mark = Values().TryGetValue(command.Indicator, out var entered) && indicator?.Kind == Domain.Catalog.IndicatorKind.Score
+                ? new PanelMark(entered, "", S.UpdatedAt ?? clock.GetUtcNow())
+                : throw new PreconditionException("NOT_SCORED", $"{name}尚未评分，无需复核。");
         }
 
         if (mark.Value != command.Value)
@@ -76,7 +69,8 @@ public sealed partial class CountyGrain
             throw new ConflictException($"{name}的评分已改为 {Domain.Scoring.Scorer.F(mark.Value)}（您看到的是 {Domain.Scoring.Scorer.F(command.Value)}）：请刷新后重新复核。");
         }
 
-        if (mark.Scorer == command.Command.Actor)
+        var own = mark.ScorerId is not null && command.ReviewerId is not null ? mark.ScorerId == command.ReviewerId : mark.Scorer == command.Command.Actor;
+        if (own)
         {
             throw new PreconditionException("SELF_REVIEW", "评分人不能复核自己的评分：须由考核组另一位成员复核。");
         }
@@ -89,17 +83,29 @@ public sealed partial class CountyGrain
         S.Marks[command.Indicator] = mark with { Reviewer = command.Command.Actor, ReviewedAt = clock.GetUtcNow() };
         S.Version++;
         Remember(command.Command);
-        Audit(new AuditEvent(clock.GetUtcNow(), command.Command.Actor, "panel_review", command.Indicator,
-            $"{Domain.Scoring.Scorer.F(mark.Value)}（评分人 {mark.Scorer}）", "复核确认", command.Command.Reason));
+        Audit(new AuditEvent(clock.GetUtcNow(), command.Command.Actor, "panel_review", name,
+            $"{Domain.Scoring.Scorer.F(mark.Value)}（评分人 {(mark.Scorer.Length > 0 ? mark.Scorer : "未记录")}）", "复核确认", command.Command.Reason));
         await PersistAsync();
         return View();
     }
 
-    /// <summary>The 考核组 scores the 细则 wants confirmed that are scored and not yet confirmed.</summary>
-    private string[] Unreviewed() => S.ReviewCodes
-        .Where(c => S.Marks.TryGetValue(c, out var m) && m.Reviewer is null)
-        .Select(c => _catalog.TryGet(c, out var i) ? i.Name : c)
-        .ToArray();
+    /// <summary>
+    /// The 考核组 scores the 细则 wants confirmed that are entered and not yet confirmed (a score entered before marks
+    /// were kept counts as unconfirmed). An item not scored at all is scored by the 细则's missing-value rule instead.
+    /// </summary>
+    private string[] Unreviewed()
+    {
+        if (S.ReviewCodes.Length == 0)
+        {
+            return [];
+        }
+
+        var values = Values();
+        return S.ReviewCodes
+            .Where(c => S.Marks.TryGetValue(c, out var m) ? m.Reviewer is null : values.ContainsKey(c))
+            .Select(c => _catalog.TryGet(c, out var i) ? i.Name : c)
+            .ToArray();
+    }
 
     public async Task<CountyWorkflowView> Adjust(AdjustmentCommand command)
     {
@@ -195,6 +201,13 @@ public sealed partial class CountyGrain
             }
 
             Require(action, command);
+        }
+
+        // The 细则 wants some 考核组 scores confirmed by a second member: approval waits for them. Checked on this turn,
+        // right before the status changes, so nothing can slip in between.
+        if (action == CountyAction.Approve && Unreviewed() is { Length: > 0 } open)
+        {
+            throw new PreconditionException("PANEL_NOT_REVIEWED", $"以下考核组评分尚未复核，暂不能审核通过：{string.Join("、", open)}。请考核组另一位成员在“考核组评分”页复核。");
         }
 
         var before = S.Status;

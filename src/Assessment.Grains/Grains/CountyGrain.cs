@@ -183,7 +183,7 @@ public sealed partial class CountyGrain(
 
             if (has)
             {
-                S.Marks[code] = new PanelMark(now, change.Actor, change.StoredAt);
+                S.Marks[code] = new PanelMark(now, change.Actor, change.StoredAt, ScorerId: change.ActorId);
             }
             else
             {

@@ -50,7 +50,9 @@ public sealed class SchemeDraftsGrain(
 
         if ((latest?.Number ?? 0) != expectedLatest)
         {
-            throw new ConflictException($"打开编辑页后，{latest!.Actor} 已保存草稿第 {latest.Number} 版（{latest.SchemeId}）：请先查看最新草稿，再修改保存。");
+            throw new ConflictException(latest is null
+                ? "草稿已不存在：请重新打开编辑页。"
+                : $"打开编辑页后，{latest.Actor} 已保存草稿第 {latest.Number} 版（{latest.SchemeId}）：请先查看最新草稿，再修改保存。");
         }
 
         if (Committed.FirstOrDefault(d => d.SchemeId == schemeId) is { } taken)

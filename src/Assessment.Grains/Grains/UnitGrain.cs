@@ -25,6 +25,8 @@ public sealed class UnitState
     /// <summary>Who made the latest version, and why (assessor entries), for the county's audit chain.</summary>
     [Id(7)] public string? LastActor { get; set; }
     [Id(8)] public string? LastReason { get; set; }
+    /// <summary>The credential behind <see cref="LastActor"/> (who scored, for the 复核 rule that nobody confirms their own).</summary>
+    [Id(9)] public string? LastActorId { get; set; }
 }
 
 /// <summary>What is kept of an acknowledged submission to answer its retries.</summary>
@@ -220,6 +222,7 @@ public sealed class UnitGrain(
         if (changed)
         {
             S.LastActor = submission.Actor;
+            S.LastActorId = submission.ActorId;
             S.LastReason = submission.Reason;
         }
 
@@ -281,7 +284,7 @@ public sealed class UnitGrain(
         try
         {
             var applied = await _county.ApplyUnitChange(new UnitChange(_unit, version, S.Values, S.Unconfirmed.ToArray(),
-                S.LastStoredAt ?? clock.GetUtcNow(), S.LastActor ?? _unit, S.LastReason));
+                S.LastStoredAt ?? clock.GetUtcNow(), S.LastActor ?? _unit, S.LastReason, S.LastActorId));
             if (applied >= version && S.Version == version)
             {
                 // Confirmation is kept in memory only: the persisted state may lag, and a re-push after reactivation

@@ -139,7 +139,8 @@ public sealed class CountyDesk(IClusterClient cluster, Grains.RoundCatalogs cata
             var entry = command(reason, expected);
             var (tenant, countyId, _) = GrainKeys.ParseCounty(grain.GetPrimaryKeyString());
             var unit = cluster.GetGrain<IUnitGrain>(GrainKeys.Unit(tenant, countyId, GrainKeys.AssessorEntry, year));
-            await unit.Submit(new UnitSubmission(submissionId, values, Actor: entry.Actor, Reason: entry.Reason, ExpectedVersion: entry.ExpectedVersion));
+            await unit.Submit(new UnitSubmission(submissionId, values, Actor: entry.Actor, Reason: entry.Reason, ExpectedVersion: entry.ExpectedVersion,
+                ActorId: caller.CredentialId));
             return await grain.GetWorkflow();
         });
 
@@ -147,7 +148,7 @@ public sealed class CountyDesk(IClusterClient cluster, Grains.RoundCatalogs cata
     public Task<(CountyWorkflowView View, CountyInfo County)> ReviewScoreAsync(Caller caller, int year, string county, string indicator, double value,
         int? expected, Guid? requestId) =>
         RunAsync(caller, Role.Assessor, year, county, requestId, (grain, command) =>
-            grain.ReviewScore(new ScoreReviewCommand(indicator, value, command(null, expected))));
+            grain.ReviewScore(new ScoreReviewCommand(indicator, value, command(null, expected), caller.CredentialId)));
 
     /// <summary>
     /// 催报: the county (or the assessor for a county) tells the units that have not reported everything, through the

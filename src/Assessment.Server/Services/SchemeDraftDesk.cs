@@ -103,6 +103,14 @@ public sealed class SchemeDraftDesk(IClusterClient cluster, RoundDesk rounds, Ro
             return new DraftSaved(null, problems);
         }
 
+        // A save resent after its answer was lost: the newest draft is this very text at its own version.
+        if (drafts.FirstOrDefault() is { } newest && newest.Year == year && await Drafts(caller).Get(newest.Number) is { } kept
+            && VersionOf(newest.SchemeId, code) is var keptVersion and > 0
+            && SchemeWriter.Write(scheme with { Version = keptVersion }) == kept.Yaml)
+        {
+            return new DraftSaved(kept, []);
+        }
+
         var canonical = SchemeWriter.Write(scheme);
         var saved = await Drafts(caller).Save(year, scheme.Id, canonical, CountyDesk.Actor(caller), Clean(note), expectedLatest);
         return new DraftSaved(saved, []);

@@ -43,6 +43,9 @@ public sealed class SchemeEditModel(SchemeDraftDesk desk, RoundDesk rounds, Grai
 
     public string? Refusal { get; private set; }
 
+    /// <summary>The newest draft when the form was opened: a save refused for problems keeps it, so a stale form stays stale.</summary>
+    public int? Expected { get; private set; }
+
     protected override int? PageYear => Year;
 
     public async Task<IActionResult> OnGetAsync(string? basis)
@@ -64,6 +67,15 @@ public sealed class SchemeEditModel(SchemeDraftDesk desk, RoundDesk rounds, Grai
             Refusal = "未保存：" + outside.Message;
             await LoadAsync(basis);
             Form = SchemeForm.Of(Basis.Scheme);
+            return Page();
+        }
+
+        Expected = expected;
+        if (formProblems.Count > 0)
+        {
+            // A value past its length is not dropped quietly: nothing is saved until it is shortened.
+            Show(formProblems);
+            await LoadAsync(basis);
             return Page();
         }
 
