@@ -82,34 +82,7 @@ public static class BulletinCommand
                 Edition = parse.GetValue(edition),
                 Format = parse.GetValue(format) switch { "html" => BulletinFormat.Html, "md" => BulletinFormat.Markdown, _ => BulletinFormat.Pdf },
             }, options);
-            BulletinFileInfo? info = null;
-            string? path = null;
-            FileStream? file = null;
-            try
-            {
-                await foreach (var chunk in call.ResponseStream.ReadAllAsync(ct))
-                {
-                    if (info is null)
-                    {
-                        info = chunk.Info;
-                        path = parse.GetValue(output)?.FullName ?? Path.Combine(Environment.CurrentDirectory, SafeName(info.FileName));
-                        file = File.Create(path + ".part");
-                    }
-
-                    chunk.Data.WriteTo(file!);
-                }
-            }
-            finally
-            {
-                file?.Dispose();
-            }
-
-            if (info is null || path is null)
-            {
-                throw new InvalidInputException("服务器没有返回文件。");
-            }
-
-            File.Move(path + ".part", path, overwrite: true);
+            var (info, path) = await DocumentFiles.SaveAsync(call, parse.GetValue(output), ct);
             Console.WriteLine($"已保存 {path}（{Describe(info.DocumentNumber, info.Draft, info.Withdrawn)}{(info.Recipient.Length > 0 ? "，" + info.Recipient + "个人分发件" : "")}，{info.Size:N0} 字节，SHA-256 {info.Sha256}）");
         }));
         return command;
@@ -341,7 +314,6 @@ public static class BulletinCommand
 
     private static string When(Google.Protobuf.WellKnownTypes.Timestamp? at, string none = "—") => at is null ? none : BeijingTime.Format(at);
 
-    private static string SafeName(string name) => string.Concat(name.Select(c => Path.GetInvalidFileNameChars().Contains(c) ? '_' : c));
 
     private static Task<int> Run(ParseResult parse, Func<BulletinService.BulletinServiceClient, CallOptions, Task> action, CancellationToken ct)
     {

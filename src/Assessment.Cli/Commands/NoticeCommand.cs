@@ -83,34 +83,7 @@ public static class NoticeCommand
             Year = year,
             Format = format switch { "html" => BulletinFormat.Html, "md" => BulletinFormat.Markdown, _ => BulletinFormat.Pdf },
         }, options);
-        BulletinFileInfo? info = null;
-        string? path = null;
-        FileStream? file = null;
-        try
-        {
-            await foreach (var chunk in call.ResponseStream.ReadAllAsync(ct))
-            {
-                if (info is null)
-                {
-                    info = chunk.Info;
-                    path = output?.FullName ?? Path.Combine(Environment.CurrentDirectory, string.Concat(info.FileName.Select(c => Path.GetInvalidFileNameChars().Contains(c) ? '_' : c)));
-                    file = File.Create(path + ".part");
-                }
-
-                chunk.Data.WriteTo(file!);
-            }
-        }
-        finally
-        {
-            file?.Dispose();
-        }
-
-        if (info is null || path is null)
-        {
-            throw new InvalidInputException("服务器没有返回文件。");
-        }
-
-        File.Move(path + ".part", path, overwrite: true);
+        var (info, path) = await DocumentFiles.SaveAsync(call, output, ct);
         Console.WriteLine($"已保存 {path}（{info.DocumentNumber}{(info.Withdrawn ? "，已撤回" : "")}，{info.Size:N0} 字节，SHA-256 {info.Sha256}）");
     }
 }

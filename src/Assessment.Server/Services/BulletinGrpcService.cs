@@ -72,14 +72,20 @@ public sealed class BulletinGrpcService(BulletinComposer composer, BulletinDesk 
     [Authorize(Roles = Roles.Assessor)]
     public override Task<BulletinStatus> Withdraw(WithdrawBulletinRequest request, ServerCallContext context) =>
         ReasonedWrite(context, request, request.RequestId, request.Year, request.Reason, desk.WithdrawAsync,
-            // In doubt: done when an edition was withdrawn for this reason (a later correction is never withdrawn by it).
-            Shows(context, request.Year, record => Array.Exists(record.Editions, e => e.Withdrawn?.Reason == request.Reason)));
+            Shows(context, request.Year, WithdrawnFor(request.Reason)));
 
     [Authorize(Roles = Roles.Assessor)]
     public override Task<BulletinStatus> Correct(CorrectBulletinRequest request, ServerCallContext context) =>
         ReasonedWrite(context, request, request.RequestId, request.Year, request.Reason, desk.CorrectAsync,
-            // In doubt: done when the bulletin in force is a correction for this reason.
-            Shows(context, request.Year, record => record.Editions is [.., { Corrects: not null, Withdrawn: null } last] && last.CorrectionReason == request.Reason));
+            Shows(context, request.Year, CorrectedFor(request.Reason)));
+
+    /// <summary>In doubt, a withdrawal took effect when an edition was withdrawn for its reason (a later correction never is).</summary>
+    public static Func<Grains.Abstractions.BulletinRecord, bool> WithdrawnFor(string reason) =>
+        record => Array.Exists(record.Editions, e => e.Withdrawn?.Reason == reason);
+
+    /// <summary>In doubt, a correction took effect when the edition in force is a correction for its reason.</summary>
+    public static Func<Grains.Abstractions.BulletinRecord, bool> CorrectedFor(string reason) =>
+        record => record.Editions is [.., { Corrects: not null, Withdrawn: null } last] && last.CorrectionReason == reason;
 
     /// <summary>The year's bulletin status when the bulletins, read again, show the write; else null.</summary>
     private InDoubt<BulletinStatus> Shows(ServerCallContext context, int year, Func<Grains.Abstractions.BulletinRecord, bool> tookEffect) =>

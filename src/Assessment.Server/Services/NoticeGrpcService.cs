@@ -40,12 +40,12 @@ public sealed class NoticeGrpcService(NoticeDesk desk, RequestLedger ledger) : N
     [Authorize(Roles = Roles.Assessor)]
     public override Task<BulletinStatus> Withdraw(WithdrawBulletinRequest request, ServerCallContext context) =>
         Reasoned(context, request, request.RequestId, request.Year, request.Reason, desk.WithdrawAsync,
-            Shows(context, request.Year, record => Array.Exists(record.Editions, e => e.Withdrawn?.Reason == request.Reason)));
+            Shows(context, request.Year, BulletinGrpcService.WithdrawnFor(request.Reason)));
 
     [Authorize(Roles = Roles.Assessor)]
     public override Task<BulletinStatus> Correct(CorrectBulletinRequest request, ServerCallContext context) =>
         Reasoned(context, request, request.RequestId, request.Year, request.Reason, desk.CorrectAsync,
-            Shows(context, request.Year, record => record.Editions is [.., { Corrects: not null, Withdrawn: null } last] && last.CorrectionReason == request.Reason));
+            Shows(context, request.Year, BulletinGrpcService.CorrectedFor(request.Reason)));
 
     private InDoubt<BulletinStatus> Shows(ServerCallContext context, int year, Func<Grains.Abstractions.BulletinRecord, bool> tookEffect) =>
         InDoubt<BulletinStatus>.ReadTarget(async () =>
