@@ -117,6 +117,10 @@ public class SchemeLevelsTests
         var ranked = Ranker.Rank(scheme, [county, district, other], new Dictionary<string, string> { ["c2"] = "区" });
         Assert.Equal("c2", ranked[0].County);
 
+        // A category no county of the roster belongs to is a mistake, named before the scheme is pinned.
+        Assert.Null(scheme.VariantsOutside(["区", null]));
+        Assert.Contains("“区”", scheme.VariantsOutside(["市辖区", null]), StringComparison.Ordinal);
+
         var written = SchemeWriter.Write(scheme);
         Assert.Contains("variants: { \"区\": 40 }", written);
         Assert.Equal(written, SchemeWriter.Write(SchemeLoader.Load(written, "back.yaml", Catalog)));

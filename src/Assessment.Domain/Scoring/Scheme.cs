@@ -152,6 +152,18 @@ public sealed record Scheme(
         Dimensions.SelectMany(d => d.Lines).SelectMany(l => l.Variants?.Keys ?? []).Distinct().Order(StringComparer.Ordinal).ToArray();
 
     /// <summary>
+    /// Why the scheme does not fit a roster whose counties fall in <paramref name="groups"/>: a category with 分值 of its own
+    /// that no county belongs to (a typo would quietly score those counties at the base 分值). Null when it fits.
+    /// </summary>
+    public string? VariantsOutside(IEnumerable<string?> groups)
+    {
+        var known = groups.OfType<string>().ToHashSet(StringComparer.Ordinal);
+        var unknown = Variants.Where(v => !known.Contains(v)).ToArray();
+        return unknown.Length == 0 ? null
+            : $"细则为“{string.Join("、", unknown)}”设了分类分值，但名册中没有属于该分组的县（区）" + (known.Count == 0 ? "（名册未设分组）" : $"（现有分组：{string.Join("、", known.Order(StringComparer.Ordinal))}）");
+    }
+
+    /// <summary>
     /// The scheme as it scores a county of <paramref name="group"/>: every line at its variant 分值 (a line at 0 left out),
     /// dimension weights the sums. The scheme itself when the group has no variant.
     /// </summary>

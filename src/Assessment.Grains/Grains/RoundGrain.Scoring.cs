@@ -85,6 +85,11 @@ public sealed partial class RoundGrain
         Require(RoundWorkflow.Action.ChangeScoring, null);
         RequireReason(reason);
         var scheme = Parse(schemeYaml);
+        if (scheme.VariantsOutside(S.Counties.Select(c => c.Group)) is { } outside)
+        {
+            throw new ValidationFailedException([new FieldError("scheme_yaml", outside)]);
+        }
+
         if (scheme.Id == PinnedScheme!.Id)
         {
             // code@version names one text: the counties, the ranking and the bulletin all go by the name.

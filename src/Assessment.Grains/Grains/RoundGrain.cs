@@ -75,6 +75,11 @@ public sealed partial class RoundGrain(
         var chosenCatalog = IndicatorCatalog.FromText(chosen.Yaml);
         var scheme = Parse(definition.SchemeYaml, chosenCatalog);
         var violations = new List<FieldError>();
+        if (scheme.VariantsOutside(definition.Counties.Select(c => c.Group)) is { } outside)
+        {
+            violations.Add(new FieldError("scheme_yaml", outside));
+        }
+
         if (definition.Counties.Length == 0)
         {
             violations.Add(new FieldError("counties", "考核名单不能为空"));

@@ -26,7 +26,8 @@ public sealed class UnitState
     [Id(7)] public string? LastActor { get; set; }
     [Id(8)] public string? LastReason { get; set; }
     /// <summary>The credential behind <see cref="LastActor"/> (who scored, for the 复核 rule that nobody confirms their own).</summary>
-    [Id(9)] public string? LastActorId { get; set; }
+    [Id(9), System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? LastActorId { get; set; }
 }
 
 /// <summary>What is kept of an acknowledged submission to answer its retries.</summary>

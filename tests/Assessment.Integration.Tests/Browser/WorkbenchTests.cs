@@ -438,6 +438,67 @@ public sealed class WorkbenchTests(PlatformFixture platform, BrowserSession brow
     }
 
     [Fact]
+    public async Task A_考核组_member_scores_an_item_for_three_counties_in_the_browser_and_a_second_member_confirms_them()
+    {
+        var admin = new AdminService.AdminServiceClient(Server.Channel);
+        var op = As(Server.OperatorKey());
+        var tenant = $"k-{Guid.NewGuid():N}"[..12];
+        await admin.CreateTenantAsync(new CreateTenantRequest { Tenant = tenant, Name = "戊市", Issuer = "戊市法治办", DocumentPrefix = "戊法办", Recipients = "各县（区）" }, op);
+        foreach (var (id, name) in new[] { ("c1", "甲县"), ("c2", "乙县"), ("c3", "丙县") })
+        {
+            await admin.AddCountyAsync(new AddCountyRequest { Tenant = tenant, County = id, Name = name }, op);
+        }
+
+        var zhang = (await admin.IssueCredentialAsync(new IssueCredentialRequest { Tenant = tenant, Role = "assessor", Name = "考核组张三" }, op)).Key;
+        var li = (await admin.IssueCredentialAsync(new IssueCredentialRequest { Tenant = tenant, Role = "assessor", Name = "考核组李四" }, op)).Key;
+        await new CatalogService.CatalogServiceClient(Server.Channel).SaveCatalogAsync(new SaveCatalogRequest { CatalogYaml = TenantCatalogTests.OwnCatalog() }, As(zhang));
+        const string scheme = """
+            code: wushi
+            version: 1
+            name: 戊市法治政府建设考核细则
+            dimensions:
+              - code: site
+                name: 实地核查
+                weight: 100
+                lines:
+                  - { indicator: pufa.site_visit_score, points: 100, rule: panel, method: site_visit, review: true }
+            grades:
+              bands: [ { label: 合格, min: 60 }, { label: 不合格, min: 0 } ]
+            """;
+        var rounds = new AssessmentService.AssessmentServiceClient(Server.Channel);
+        await rounds.DefineRoundAsync(new DefineRoundRequest { Year = Year, SchemeYaml = scheme, SubmissionDeadline = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddDays(30)) }, As(zhang));
+        await rounds.OpenRoundAsync(new RoundTransitionRequest { Year = Year }, As(zhang));
+
+        // 张三 scores the three counties on one sheet, each with its reason.
+        var first = await SignInAsync(zhang);
+        await first.GotoAsync($"/{Year}/panel");
+        foreach (var (county, score, reason) in new[] { ("c1", "8", "台账齐全"), ("c2", "9", "实地核查无问题"), ("c3", "6", "宣传资料不全") })
+        {
+            await first.FillAsync($"input[name='s.{county}']", score);
+            await first.FillAsync($"input[name='r.{county}']", reason);
+        }
+
+        await first.ClickAsync("form[action*='/panel'] button[type=submit]");
+        Assert.Contains("已保存 3 个县（区）的评分", await first.InnerTextAsync("p.notice[role=status]"));
+        Assert.Contains("考核组张三", await first.InnerTextAsync("tr[data-county='c2']"));
+
+        // 李四 confirms them; the sheet shows who confirmed each.
+        var second = await SignInAsync(li);
+        await second.GotoAsync($"/{Year}/panel");
+        foreach (var county in new[] { "c1", "c2", "c3" })
+        {
+            await second.CheckAsync($"input[name='c.{county}']");
+        }
+
+        await second.ClickAsync("form[action*='/panel'] button[type=submit]");
+        Assert.Contains("已保存 3 个县（区）的复核", await second.InnerTextAsync("p.notice[role=status]"));
+        foreach (var county in new[] { "c1", "c2", "c3" })
+        {
+            Assert.Contains("已复核（考核组李四", await second.InnerTextAsync($"tr[data-county='{county}']"));
+        }
+    }
+
+    [Fact]
     public async Task A_unit_uploads_its_annual_report_checks_each_proposed_figure_with_its_evidence_and_saves()
     {
         var tenant = await TestTenant.CreateAsync(Server, Year);
