@@ -124,6 +124,38 @@ public class SchemeFormTests
     }
 
     [Fact]
+    public void Grade_scales_of_county_groups_come_back_through_the_form_and_a_mistake_in_one_is_named_on_its_field()
+    {
+        var text = SchemeWriter.Write(SchemeLoader.Default(Catalog)) + """
+              groups:
+                区:
+                  bands:
+                    - { label: 优秀, min: 92 }
+                    - { label: 不合格, min: 0 }
+                  quota: { label: 优秀, share: 0.25 }
+            """;
+        var scheme = SchemeLoader.Load(text, "groups.yaml", Catalog);
+        var form = SchemeForm.Of(scheme);
+        Assert.Equal("区", form["grades.groups[0].name"]);
+        var fields = Posted(form, scheme).Concat(
+        [
+            new("grades.groups[0].name", "区"), new("grades.groups[0].quota.label", "优秀"), new("grades.groups[0].quota.share", "0.25"),
+            new("grades.groups[0].bands[0].label", "优秀"), new("grades.groups[0].bands[0].min", "92"),
+            new("grades.groups[0].bands[1].label", "不合格"), new("grades.groups[0].bands[1].min", "0"),
+        ]).ToDictionary(kv => kv.Key, kv => kv.Value);
+        var back = SchemeForm.Parse(fields, out var problems).ToYaml(scheme, scheme.Code, scheme.Version);
+        Assert.Empty(problems);
+        Assert.Equal(SchemeWriter.Write(scheme), SchemeWriter.Write(SchemeLoader.Load(back.Yaml, "form", Catalog)));
+
+        // A band above the one before it, in the group's scale: named on that band's field.
+        fields["grades.groups[0].bands[1].min"] = "95";
+        var wrong = SchemeForm.Parse(fields, out _).ToYaml(scheme, scheme.Code, scheme.Version);
+        var named = Assert.Throws<DataFileException>(() => SchemeLoader.Load(wrong.Yaml, "form", Catalog)).Problems
+            .Select(p => SchemeForm.Problem(p, wrong.FieldOf)).ToList();
+        Assert.Contains(named, p => p.Field == "grades.groups[0].bands[1].min");
+    }
+
+    [Fact]
     public void A_variant_typed_wrong_is_named_on_its_field()
     {
         var scheme = SchemeLoader.Default(Catalog);
@@ -163,6 +195,9 @@ public class SchemeFormTests
         yield return ["name\n"];
         yield return [new string('a', 5_000)];
         yield return ["grades.groups.区.bands[0].min"];
+        yield return [$"grades.groups[0].bands[{SchemeForm.MaxRows}].min"];
+        yield return [$"grades.groups[{SchemeForm.MaxRows}].bands[0].min"];
+        yield return ["grades.groups[0].bands[0].quota"];
     }
 
     [Theory]

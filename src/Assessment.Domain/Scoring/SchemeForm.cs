@@ -119,6 +119,20 @@ public sealed partial class SchemeForm
 
         f.Set("grades.quota.label", scheme.Quota?.Label ?? "");
         f.Set("grades.quota.share", scheme.Quota is { } q ? N(q.Share) : "");
+        var g = 0;
+        foreach (var (group, scale) in (scheme.GroupScales ?? new Dictionary<string, GradeScale>()).OrderBy(s => s.Key, StringComparer.Ordinal))
+        {
+            var at = $"grades.groups[{g++}]";
+            f.Set($"{at}.name", group);
+            for (var i = 0; i < scale.Bands.Count; i++)
+            {
+                f.Set($"{at}.bands[{i}].label", scale.Bands[i].Label);
+                f.Set($"{at}.bands[{i}].min", N(scale.Bands[i].Min));
+            }
+
+            f.Set($"{at}.quota.label", scale.Quota?.Label ?? "");
+            f.Set($"{at}.quota.share", scale.Quota is { } gq ? N(gq.Share) : "");
+        }
         return f;
     }
 
@@ -169,14 +183,13 @@ public sealed partial class SchemeForm
         // Row indices within the limits (the grammar allows at most three digits).
         foreach (Group g in match.Groups)
         {
-            if (g.Name is "d" && g.Success && int.Parse(g.Value, CultureInfo.InvariantCulture) >= MaxDimensions)
+            foreach (Capture c in g.Captures)
             {
-                return false;
-            }
-
-            if (g.Name is "r" && g.Success && int.Parse(g.Value, CultureInfo.InvariantCulture) >= MaxRows)
-            {
-                return false;
+                if ((g.Name is "d" && int.Parse(c.Value, CultureInfo.InvariantCulture) >= MaxDimensions)
+                    || (g.Name is "r" && int.Parse(c.Value, CultureInfo.InvariantCulture) >= MaxRows))
+                {
+                    return false;
+                }
             }
         }
 
@@ -190,13 +203,14 @@ public sealed partial class SchemeForm
           |lines\[(?<r>[0-9]{1,3})\]\.(?:indicator|points|rule|target|lo|hi|n|deduct|inverted|min_denominator|cap|missing|review|group|standard|method|variants|remove)
           |deductions\[(?<r>[0-9]{1,3})\]\.(?:indicator|per|cap|remove))
         |bonus\.lines\[(?<r>[0-9]{1,3})\]\.(?:indicator|per|cap|remove)
-        |grades\.bands\[(?<r>[0-9]{1,3})\]\.(?:label|min|remove))\z
+        |grades\.bands\[(?<r>[0-9]{1,3})\]\.(?:label|min|remove)
+        |grades\.groups\[(?<r>[0-9]{1,3})\]\.(?:name|remove|quota\.label|quota\.share|bands\[(?<r>[0-9]{1,3})\]\.(?:label|min|remove)))\z
         """, RegexOptions.IgnorePatternWhitespace | RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 200)]
     private static partial Regex FieldGrammar();
 
     /// <summary>
     /// The form as scheme text for <paramref name="code"/>@<paramref name="version"/>, with what the form does not show
-    /// (grade scales of county groups, the missing-value policy) kept from <paramref name="basis"/>.
+    /// (the scheme-wide missing-value policy) kept from <paramref name="basis"/>.
     /// </summary>
     public SchemeFormText ToYaml(Scheme basis, string code, int version)
     {
@@ -297,8 +311,46 @@ public sealed partial class SchemeForm
                 .Append(", share: ").Append(SchemeWriter.Text(this["grades.quota.share"])).Append(" }\n");
         }
 
-        SchemeWriter.GroupScales(y, basis);
+        GroupScales(y, back, problems);
         return new SchemeFormText(y.ToString(), problems, path => FieldOf(path, back));
+    }
+
+    /// <summary>Grade scales of county groups (<c>grades.groups</c>): each named group with its bands and quota.</summary>
+    private void GroupScales(StringBuilder y, Dictionary<string, string> back, List<FormProblem> problems)
+    {
+        var groups = Rows("grades.groups").Where(g => Filled($"grades.groups[{g}]", "name")).ToArray();
+        if (groups.Length == 0)
+        {
+            return;
+        }
+
+        y.Append("  groups:\n");
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var g in groups)
+        {
+            var at = $"grades.groups[{g}]";
+            var name = this[$"{at}.name"];
+            if (!seen.Add(name))
+            {
+                problems.Add(new($"{at}.name", $"分组“{name}”出现两次"));
+                continue;
+            }
+
+            back[$"grades.groups.{name}"] = at;
+            y.Append("    ").Append(SchemeWriter.Text(name)).Append(":\n      bands:\n");
+            var bands = Rows($"{at}.bands").Where(i => Filled($"{at}.bands[{i}]", "label", "min")).ToArray();
+            for (var i = 0; i < bands.Length; i++)
+            {
+                back[$"grades.groups.{name}.bands[{i}]"] = $"{at}.bands[{bands[i]}]";
+                Row(y, "        ", $"{at}.bands[{bands[i]}]", ["label", "min"], problems);
+            }
+
+            if (this[$"{at}.quota.label"].Length > 0 || this[$"{at}.quota.share"].Length > 0)
+            {
+                y.Append("      quota: { label: ").Append(SchemeWriter.Text(this[$"{at}.quota.label"]))
+                    .Append(", share: ").Append(SchemeWriter.Text(this[$"{at}.quota.share"])).Append(" }\n");
+            }
+        }
     }
 
     private static readonly char[] ListSeparators = ['、', '，', ',', ';', '；', ' ', '\n'];
