@@ -198,6 +198,62 @@ public sealed class ChaosTests(ITestOutputHelper output)
         Assert.True(wrong.Count == 0, string.Join("\n", wrong.Take(5).Select(w => $"{w.Code}: {w.Detail}")));
     }
 
+    /// <summary>From the previous release, and from the last one before tenant catalogs (a release two states behind).</summary>
+    [Theory]
+    [InlineData(EarlierRelease.Previous)]
+    [InlineData(EarlierRelease.BeforeTenantCatalogs)]
+    public async Task T5_a_rolling_upgrade_from_an_earlier_release_answers_only_ok_or_unavailable_and_loses_nothing(string commit)
+    {
+        var previous = await EarlierRelease.BuildAsync(commit);
+        await using var cluster = await ChaosCluster.StartAsync(2, previous);
+        var load = NewLoad(cluster);
+
+        // Reads through both silos the whole time, as the workbench and county systems keep reading during a roll-out.
+        var reads = new System.Collections.Concurrent.ConcurrentBag<StatusCode>();
+        using var stopReading = new CancellationTokenSource();
+        var reader = Task.Run(async () =>
+        {
+            var unit = LoadGenerator.Units(cluster.Keys).First();
+            for (var i = 0; !stopReading.IsCancellationRequested; i++)
+            {
+                var channel = cluster.Channels[i % cluster.Count];
+                try
+                {
+                    await new AssessmentService.AssessmentServiceClient(channel).GetRankingAsync(new GetRankingRequest { Year = 2024 }, ServerProcess.As(cluster.Keys["assessor"], LoadGenerator.DeadlineSeconds));
+                    await new SubmissionService.SubmissionServiceClient(channel).GetMySubmissionsAsync(new GetMySubmissionsRequest { Year = 2024 }, ServerProcess.As(cluster.Keys[unit], LoadGenerator.DeadlineSeconds));
+                    reads.Add(StatusCode.OK);
+                }
+                catch (RpcException ex)
+                {
+                    reads.Add(ex.StatusCode);
+                }
+
+                await Task.Delay(100);
+            }
+        });
+
+        var builds = new List<string> { cluster.Builds };
+        var report = await RunAsync($"T5 rolling upgrade of 2 silos from {commit[..7]}", cluster, load, async at =>
+        {
+            await at(6);
+            await cluster.UpgradeSiloAsync(1); // one silo on each release
+            builds.Add(cluster.Builds);
+            await at(8);
+            await cluster.UpgradeSiloAsync(0); // the earlier release retired
+            builds.Add(cluster.Builds);
+            await at(8);
+        });
+        stopReading.Cancel();
+        await reader;
+
+        var writes = load.History.SelectMany(o => o.Attempts).Select(a => a.Code ?? StatusCode.OK).ToList();
+        string Count(IEnumerable<StatusCode> codes) => string.Join(", ", codes.GroupBy(c => c).Select(g => $"{g.Key} {g.Count()}"));
+        output.WriteLine($"T5 builds: {string.Join(" → ", builds)}; writes: {Count(writes)}; reads: {Count(reads)}");
+        Assert.Equal(["silo 1: earlier, silo 2: earlier", "silo 1: earlier, silo 2: current", "silo 1: current, silo 2: current"], builds);
+        Assert.All(writes.Concat(reads), code => Assert.True(code is StatusCode.OK or StatusCode.Unavailable, $"{code}: writes {Count(writes)}; reads {Count(reads)}"));
+        Assert.True(reads.Count(c => c == StatusCode.OK) > 50, Count(reads));
+    }
+
     /// <summary>Longer runs submit more slowly, so that no unit outgrows the receipt history the checker reads.</summary>
     private static LoadGenerator NewLoad(ChaosCluster cluster, bool duplicateSends = false) =>
         new(cluster) { DuplicateSends = duplicateSends, Pace = TimeSpan.FromMilliseconds(150 * Cycles) };

@@ -47,13 +47,20 @@ public sealed class ChaosCluster : IAsyncDisposable
     public IReadOnlyDictionary<string, string> Keys { get; private set; } = null!;
 
     /// <summary>Starts <paramref name="silos"/> silos, each with the tuned settings and <paramref name="extra"/> ones.</summary>
-    public static async Task<ChaosCluster> StartAsync(int silos, params string[] extra)
+    public static Task<ChaosCluster> StartAsync(int silos, params string[] extra) => StartAsync(silos, null, extra);
+
+    /// <summary>
+    /// Starts <paramref name="silos"/> silos of an earlier release (<paramref name="release"/>; this build when null),
+    /// seeded from that release's own chaos seed.
+    /// </summary>
+    public static async Task<ChaosCluster> StartAsync(int silos, EarlierRelease.Build? release, params string[] extra)
     {
         var root = Path.Combine(Path.GetTempPath(), "assessment-chaos-" + Guid.NewGuid().ToString("N")[..8]);
         var database = await EmbeddedPostgres.StartAsync(root, null, throwaway: false, _ => { });
+        var seed = release?.File("tests", "Assessment.Integration.Tests", "Seeds", "chaos.yaml") ?? SeedFile;
         var settings = Enumerable.Range(0, silos)
             .Select(i => new ServerProcess.Settings(database.ConnectionString, Path.Combine(root, $"silo{i + 1}"),
-                i == 0 ? SeedFile : null, Throwaway: false, ClusterMode: "adonet", [.. TunedSettings, .. extra]))
+                i == 0 ? seed : null, Throwaway: false, ClusterMode: "adonet", [.. TunedSettings, .. extra]) { Dll = release?.Dll })
             .ToArray();
         var cluster = new ChaosCluster(root, database, settings);
         try
@@ -95,6 +102,26 @@ public sealed class ChaosCluster : IAsyncDisposable
 
         _settings[index] = silo.Config;
     }
+
+    /// <summary>
+    /// One step of a rolling upgrade: the silo is stopped as a roll-out stops a pod (SIGTERM, its activations handed
+    /// off) and started again on this build, on the same ports and data folder.
+    /// </summary>
+    public async Task UpgradeSiloAsync(int index)
+    {
+        if (_silos[index] is { } silo)
+        {
+            await silo.StopAsync();
+            await silo.DisposeAsync();
+            _silos[index] = null;
+        }
+
+        _settings[index] = _settings[index] with { Dll = null, SeedFile = null };
+        await StartSiloAsync(index);
+    }
+
+    /// <summary>Which build each running silo is: "earlier", "current" or "down".</summary>
+    public string Builds => string.Join(", ", _silos.Select((s, i) => $"silo {i + 1}: {(s is null ? "down" : s.Config.Dll is null ? "current" : "earlier")}"));
 
     /// <summary><c>pg_ctl stop -m immediate</c>: the database goes away as in a crash (recovery runs on restart).</summary>
     public Task KillDatabaseAsync() => Database.KillAsync();
