@@ -37,8 +37,8 @@ test: packages build
 	       END { printf "Tests: %d passed, %d failed\n", p, f }' $(TEST_LOG); exit $$status
 
 ## test-fast: the inner loop, about 3 minutes after a build: domain and grain tests, and the integration tests except
-##            the chaos, browser, PDF, packaging and multi-server classes (`make test` runs everything; CI runs that)
-FAST_FILTER := FullyQualifiedName!~.ChaosTests&FullyQualifiedName!~.Browser.&FullyQualifiedName!~.DockerfileTests&FullyQualifiedName!~.LifecycleTests&FullyQualifiedName!~.ReportFormatTests&FullyQualifiedName!~.IsolatedServerTests&FullyQualifiedName!~.BulletinPdfTests&FullyQualifiedName!~.BulletinLayoutTests&FullyQualifiedName!~.ReadmeTests&FullyQualifiedName!~.SiloTlsTests&FullyQualifiedName!~.OrleansPerimeterTests&FullyQualifiedName!~.MakeCliTests&FullyQualifiedName!~.RequestLedgerTests&FullyQualifiedName!~.BackupTests
+##            the chaos, browser, PDF, packaging, upgrade and multi-server classes (`make test` runs everything; CI runs that)
+FAST_FILTER := FullyQualifiedName!~.ChaosTests&FullyQualifiedName!~.Browser.&FullyQualifiedName!~.DockerfileTests&FullyQualifiedName!~.LifecycleTests&FullyQualifiedName!~.ReportFormatTests&FullyQualifiedName!~.IsolatedServerTests&FullyQualifiedName!~.BulletinPdfTests&FullyQualifiedName!~.BulletinLayoutTests&FullyQualifiedName!~.ReadmeTests&FullyQualifiedName!~.SiloTlsTests&FullyQualifiedName!~.OrleansPerimeterTests&FullyQualifiedName!~.MakeCliTests&FullyQualifiedName!~.RequestLedgerTests&FullyQualifiedName!~.BackupTests&FullyQualifiedName!~.UpgradeTests
 test-fast: packages build
 	@mkdir -p artifacts
 	@set -o pipefail; $(DOTNET) test Assessment.sln -c $(CONFIG) --no-build --filter "$(FAST_FILTER)" 2>&1 | tee artifacts/test-fast.log; status=$$?; \
