@@ -5,7 +5,7 @@ CONFIG ?= Release
 DATA_DIR ?= $(CURDIR)/.data
 TEST_LOG := $(CURDIR)/artifacts/test.log
 
-.PHONY: run test test-fast bench cluster build postgres packages format clean cli backup restore base-backup recover
+.PHONY: run test test-fast bench cluster build postgres packages format clean cli backup restore base-backup recover tenant-export tenant-import tenant-delete operations-log
 
 ## run: start one silo with an embedded PostgreSQL and the 那曲市 demo (data in .data/); Ctrl+C stops both
 run: postgres
@@ -38,7 +38,7 @@ test: packages build
 
 ## test-fast: the inner loop, about 3 minutes after a build: domain and grain tests, and the integration tests except
 ##            the chaos, browser, PDF, packaging, upgrade and multi-server classes (`make test` runs everything; CI runs that)
-FAST_FILTER := FullyQualifiedName!~.ChaosTests&FullyQualifiedName!~.Browser.&FullyQualifiedName!~.DockerfileTests&FullyQualifiedName!~.LifecycleTests&FullyQualifiedName!~.ReportFormatTests&FullyQualifiedName!~.IsolatedServerTests&FullyQualifiedName!~.BulletinPdfTests&FullyQualifiedName!~.BulletinLayoutTests&FullyQualifiedName!~.ReadmeTests&FullyQualifiedName!~.SiloTlsTests&FullyQualifiedName!~.OrleansPerimeterTests&FullyQualifiedName!~.MakeCliTests&FullyQualifiedName!~.RequestLedgerTests&FullyQualifiedName!~.BackupTests&FullyQualifiedName!~.UpgradeTests
+FAST_FILTER := FullyQualifiedName!~.ChaosTests&FullyQualifiedName!~.Browser.&FullyQualifiedName!~.DockerfileTests&FullyQualifiedName!~.LifecycleTests&FullyQualifiedName!~.ReportFormatTests&FullyQualifiedName!~.IsolatedServerTests&FullyQualifiedName!~.BulletinPdfTests&FullyQualifiedName!~.BulletinLayoutTests&FullyQualifiedName!~.ReadmeTests&FullyQualifiedName!~.SiloTlsTests&FullyQualifiedName!~.OrleansPerimeterTests&FullyQualifiedName!~.MakeCliTests&FullyQualifiedName!~.RequestLedgerTests&FullyQualifiedName!~.BackupTests&FullyQualifiedName!~.UpgradeTests&FullyQualifiedName!~.TenantArchiveTests
 test-fast: packages build
 	@mkdir -p artifacts
 	@set -o pipefail; $(DOTNET) test Assessment.sln -c $(CONFIG) --no-build --filter "$(FAST_FILTER)" 2>&1 | tee artifacts/test-fast.log; status=$$?; \
@@ -71,6 +71,31 @@ recover: postgres
 	@test -n "$(AT)" -a -n "$(TO)" || { echo 'Name the moment and the new folder: make recover AT="2026-12-07 10:15:00" TO=/path/to/new'; exit 2; }
 	$(DOTNET) build src/Assessment.Server -c $(CONFIG) -nologo -v quiet
 	$(DOTNET) run --project src/Assessment.Server -c $(CONFIG) --no-build -- recover "--From=$(or $(FROM),$(DATA_DIR))" "--At=$(AT)" --DataDir=$(TO)
+
+## tenant-export: one tenant's whole data as one archive (while the platform runs): make tenant-export TENANT=… FILE=…
+##                (default backups/<tenant>-<time>.zip); DATA_DIR=… or Database__ConnectionString=… for an external database
+TENANT_FILE ?= $(CURDIR)/backups/$(TENANT)-$(shell date +%Y%m%d-%H%M%S).zip
+tenant-export: postgres
+	@test -n "$(TENANT)" || { echo "Name the tenant: make tenant-export TENANT=naqu [FILE=…]"; exit 2; }
+	$(DOTNET) build src/Assessment.Server -c $(CONFIG) -nologo -v quiet
+	$(DOTNET) run --project src/Assessment.Server -c $(CONFIG) --no-build -- tenant-export $(TENANT) $(or $(FILE),$(TENANT_FILE)) --DataDir=$(DATA_DIR) $(if $(ACTOR),"--Actor=$(ACTOR)")
+
+## tenant-import: load a tenant archive into a deployment that is stopped and has no such tenant: make tenant-import FILE=…
+tenant-import: postgres
+	@test -n "$(FILE)" || { echo "Name the archive: make tenant-import FILE=backups/….zip [DATA_DIR=…]"; exit 2; }
+	$(DOTNET) build src/Assessment.Server -c $(CONFIG) -nologo -v quiet
+	$(DOTNET) run --project src/Assessment.Server -c $(CONFIG) --no-build -- tenant-import $(FILE) --DataDir=$(DATA_DIR) $(if $(ACTOR),"--Actor=$(ACTOR)")
+
+## tenant-delete: remove every row of a tenant from a stopped deployment, recorded in the platform's audit chain:
+##                make tenant-delete TENANT=… REASON="…" [ACTOR="…"]; make operations-log lists those acts
+tenant-delete: postgres
+	@test -n "$(TENANT)" -a -n "$(REASON)" || { echo 'Name the tenant and why: make tenant-delete TENANT=naqu REASON="迁至省级平台"'; exit 2; }
+	$(DOTNET) build src/Assessment.Server -c $(CONFIG) -nologo -v quiet
+	$(DOTNET) run --project src/Assessment.Server -c $(CONFIG) --no-build -- tenant-delete $(TENANT) --DataDir=$(DATA_DIR) "--Reason=$(REASON)" $(if $(ACTOR),"--Actor=$(ACTOR)")
+
+operations-log: postgres
+	$(DOTNET) build src/Assessment.Server -c $(CONFIG) -nologo -v quiet
+	$(DOTNET) run --project src/Assessment.Server -c $(CONFIG) --no-build -- operations-log --DataDir=$(DATA_DIR)
 
 ## cluster: three silos on loopback (ADO.NET clustering and reminders) sharing one provisioned PostgreSQL, with the demo
 CLUSTER_DIR ?= $(DATA_DIR)/cluster

@@ -2,9 +2,10 @@ using Assessment.Server.Hosting;
 using Assessment.Server.Seeding;
 using Assessment.Server.Web;
 
-// The one entry point runs one of five modes: a report-reader child, backup/restore of the embedded database, the
-// migration Job (Database:MigrateOnly), a bare PostgreSQL for `make cluster` (Database:ProvisionOnly), or the server. What the server is made of is in
-// ServerComposition, its pipeline in ServerPipeline.
+// The one entry point runs one of six modes: a report-reader child, backup/restore of the embedded database, a tenant's
+// archive (export, import, deletion), the migration Job (Database:MigrateOnly), a bare PostgreSQL for `make cluster`
+// (Database:ProvisionOnly), or the server. What the server is made of is in ServerComposition, its pipeline in
+// ServerPipeline.
 
 if (args is [ReportReaderProcess.Argument, var reportName])
 {
@@ -19,6 +20,15 @@ if (args is [var copyVerb, ..] && BackupMode.Handles(copyVerb))
     var settings = new ConfigurationBuilder().AddJsonFile("appsettings.json", optional: true).AddEnvironmentVariables()
         .AddCommandLine(args[(file is null ? 1 : 2)..]).Build();
     return await BackupMode.RunAsync(copyVerb, file, settings);
+}
+
+if (args is [var tenantVerb, ..] && TenantArchiveMode.Handles(tenantVerb))
+{
+    // make tenant-export / tenant-import / tenant-delete / operations-log: one tenant's rows, nothing else of the server.
+    var operands = args.Skip(1).TakeWhile(a => !a.StartsWith("--", StringComparison.Ordinal)).ToArray();
+    var settings = new ConfigurationBuilder().AddJsonFile("appsettings.json", optional: true).AddEnvironmentVariables()
+        .AddCommandLine(args[(1 + operands.Length)..]).Build();
+    return await TenantArchiveMode.RunAsync(tenantVerb, operands, settings);
 }
 
 var builder = WebApplication.CreateBuilder(args);

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Assessment.Contracts.V1;
 using Assessment.Integration.Tests.Infrastructure;
 using static Assessment.Integration.Tests.Infrastructure.ServerProcess;
@@ -13,21 +12,6 @@ namespace Assessment.Integration.Tests;
 [Collection(ServerCollection.Name)]
 public sealed class BackupTests(PlatformFixture platform)
 {
-    private static async Task<(int Exit, string Output)> ServerCommandAsync(params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { "exec", ServerDll() }.Concat(args))
-        {
-            start.ArgumentList.Add(a);
-        }
-
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(3));
-        return (process.ExitCode, await output + await error);
-    }
-
     [Fact]
     public async Task A_backup_taken_while_units_submit_restores_into_a_new_folder_as_the_same_platform()
     {
@@ -75,7 +59,7 @@ public sealed class BackupTests(PlatformFixture platform)
                 return n;
             });
             await Task.Delay(300);
-            var backup = await ServerCommandAsync("backup", file, $"--DataDir={dataA}");
+            var backup = await CommandAsync("backup", file, $"--DataDir={dataA}");
             stop.Cancel();
             written = await load;
             Assert.True(backup.Exit == 0, backup.Output);
@@ -84,9 +68,9 @@ public sealed class BackupTests(PlatformFixture platform)
 
         Assert.True(written > 0);
         var dataB = PostgresFixture.NewDataDir();
-        var restored = await ServerCommandAsync("restore", file, $"--DataDir={dataB}");
+        var restored = await CommandAsync("restore", file, $"--DataDir={dataB}");
         Assert.True(restored.Exit == 0, restored.Output);
-        var again = await ServerCommandAsync("restore", file, $"--DataDir={dataB}");
+        var again = await CommandAsync("restore", file, $"--DataDir={dataB}");
         Assert.Equal(2, again.Exit);
         Assert.Contains("already holds", again.Output, StringComparison.Ordinal);
 
@@ -120,7 +104,7 @@ public sealed class BackupTests(PlatformFixture platform)
         {
             tenant = await TestTenant.CreateAsync(a, 2025);
             await SubmitAsync(a, 10);
-            var baseBackup = await ServerCommandAsync("base-backup", $"--DataDir={dataA}");
+            var baseBackup = await CommandAsync("base-backup", $"--DataDir={dataA}");
             Assert.True(baseBackup.Exit == 0, baseBackup.Output);
             await SubmitAsync(a, 11); // after the base backup: only the archived log has it
             await Task.Delay(1500);
@@ -143,7 +127,7 @@ public sealed class BackupTests(PlatformFixture platform)
         }
 
         var dataB = PostgresFixture.NewDataDir();
-        var recovered = await ServerCommandAsync("recover", $"--From={dataA}", $"--At={mark.UtcDateTime:yyyy-MM-ddTHH:mm:ss.fffZ}", $"--DataDir={dataB}");
+        var recovered = await CommandAsync("recover", $"--From={dataA}", $"--At={mark.UtcDateTime:yyyy-MM-ddTHH:mm:ss.fffZ}", $"--DataDir={dataB}");
         Assert.True(recovered.Exit == 0, recovered.Output);
         await using var b = await StartAsync(new Settings("", dataB, null, Throwaway: false));
         var mine = await new SubmissionService.SubmissionServiceClient(b.Channel).GetMySubmissionsAsync(new GetMySubmissionsRequest { Year = 2025 }, As(tenant.Units["u1"]));
@@ -153,7 +137,7 @@ public sealed class BackupTests(PlatformFixture platform)
         var archive = await Server.Hosting.EmbeddedPostgres.WalArchiveAsync(dataB);
         await using (var db = Npgsql.NpgsqlDataSource.Create(await Server.Hosting.EmbeddedPostgres.ConnectionStringAsync(dataB, (await Server.Hosting.EmbeddedPostgres.RunningPortAsync(dataB))!.Value)))
         {
-            Assert.Equal(0, (await ServerCommandAsync("base-backup", $"--DataDir={dataB}")).Exit);
+            Assert.Equal(0, (await CommandAsync("base-backup", $"--DataDir={dataB}")).Exit);
             for (var i = 0; i < 3; i++)
             {
                 await SubmitAsync(b, 20 + i);
@@ -162,7 +146,7 @@ public sealed class BackupTests(PlatformFixture platform)
             }
 
             await Task.Delay(1000);
-            var second = await ServerCommandAsync("base-backup", $"--DataDir={dataB}");
+            var second = await CommandAsync("base-backup", $"--DataDir={dataB}");
             Assert.True(second.Exit == 0, second.Output);
         }
 

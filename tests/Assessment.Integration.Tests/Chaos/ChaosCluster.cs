@@ -49,18 +49,24 @@ public sealed class ChaosCluster : IAsyncDisposable
     /// <summary>Starts <paramref name="silos"/> silos, each with the tuned settings and <paramref name="extra"/> ones.</summary>
     public static Task<ChaosCluster> StartAsync(int silos, params string[] extra) => StartAsync(silos, null, extra);
 
+    /// <summary>Starts <paramref name="silos"/> silos with the membership settings and response timeout the platform ships.</summary>
+    public static Task<ChaosCluster> StartShippedAsync(int silos) => StartAsync(silos, null, [], []);
+
     /// <summary>
     /// Starts <paramref name="silos"/> silos of an earlier release (<paramref name="release"/>; this build when null),
     /// seeded from that release's own chaos seed.
     /// </summary>
-    public static async Task<ChaosCluster> StartAsync(int silos, EarlierRelease.Build? release, params string[] extra)
+    public static Task<ChaosCluster> StartAsync(int silos, EarlierRelease.Build? release, params string[] extra) =>
+        StartAsync(silos, release, TunedSettings, extra);
+
+    private static async Task<ChaosCluster> StartAsync(int silos, EarlierRelease.Build? release, string[] membership, string[] extra)
     {
         var root = Path.Combine(Path.GetTempPath(), "assessment-chaos-" + Guid.NewGuid().ToString("N")[..8]);
         var database = await EmbeddedPostgres.StartAsync(root, null, throwaway: false, _ => { });
         var seed = release?.File("tests", "Assessment.Integration.Tests", "Seeds", "chaos.yaml") ?? SeedFile;
         var settings = Enumerable.Range(0, silos)
             .Select(i => new ServerProcess.Settings(database.ConnectionString, Path.Combine(root, $"silo{i + 1}"),
-                i == 0 ? seed : null, Throwaway: false, ClusterMode: "adonet", [.. TunedSettings, .. extra]) { Dll = release?.Dll })
+                i == 0 ? seed : null, Throwaway: false, ClusterMode: "adonet", [.. membership, .. extra]) { Dll = release?.Dll })
             .ToArray();
         var cluster = new ChaosCluster(root, database, settings);
         try

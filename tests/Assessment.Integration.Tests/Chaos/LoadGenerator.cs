@@ -19,7 +19,11 @@ public enum AttemptOutcome
 }
 
 /// <summary>One call as the client saw it.</summary>
-public sealed record Attempt(int Silo, double StartedAt, TimeSpan Latency, AttemptOutcome Outcome, StatusCode? Code, string? ServerText, int Version, bool Replayed);
+public sealed record Attempt(int Silo, double StartedAt, TimeSpan Latency, AttemptOutcome Outcome, StatusCode? Code, string? ServerText, int Version, bool Replayed)
+{
+    /// <summary>For failure messages: the status detail and, for a status the client library made, its exception.</summary>
+    public string? Detail { get; init; }
+}
 
 /// <summary>One submission (one submission_id and payload) and every call made for it.</summary>
 public sealed class Operation(string unit, int sequence, SubmitIndicatorsRequest request)
@@ -147,7 +151,10 @@ public sealed class LoadGenerator(ChaosCluster cluster)
             // A status produced by the client library (connection refused, reset) carries its exception; only what the
             // server said is checked for leaked internals.
             var serverText = ex.Status.DebugException is null ? ex.Status.Detail : null;
-            return new Attempt(silo, started.TotalSeconds, _clock.Elapsed - started, outcome, ex.StatusCode, serverText, 0, false);
+            return new Attempt(silo, started.TotalSeconds, _clock.Elapsed - started, outcome, ex.StatusCode, serverText, 0, false)
+            {
+                Detail = $"{ex.Status.Detail} {ex.Status.DebugException?.GetType().Name} {ex.Status.DebugException?.Message}",
+            };
         }
     }
 }

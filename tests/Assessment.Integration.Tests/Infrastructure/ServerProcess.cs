@@ -184,6 +184,22 @@ public sealed class ServerProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>One of the server's commands (backup, restore, tenant-export, …) run to its end: exit code and output.</summary>
+    public static async Task<(int Exit, string Output)> CommandAsync(params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { "exec", ServerDll() }.Concat(args))
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(3));
+        return (process.ExitCode, await output + await error);
+    }
+
     /// <summary>kill -9: no shutdown code runs.</summary>
     public void Kill()
     {

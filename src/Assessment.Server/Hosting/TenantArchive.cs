@@ -1,0 +1,441 @@
+using System.Globalization;
+using System.IO.Compression;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Assessment.Domain.Keys;
+using Assessment.Domain.Workflow;
+using Npgsql;
+
+namespace Assessment.Server.Hosting;
+
+/// <summary>
+/// One tenant's whole data as one archive (docs/operations.md, "Moving and deleting a tenant"): a ZIP with one CSV file
+/// per table (PostgreSQL's own COPY format, so it streams both ways and reads back on any later version) and a
+/// <c>manifest.json</c> naming each file's columns, row count and SHA-256. Export reads one snapshot; import and deletion
+/// are one transaction each, refused whole when anything does not fit, and both enter the platform's own audit chain.
+/// </summary>
+public static partial class TenantArchive
+{
+    public const int Format = 1;
+
+    /// <summary>The platform's own chain of operator acts (never a tenant's: a slug cannot start with '_').</summary>
+    public const string PlatformChain = "_platform/operations";
+
+    public const string ManifestName = "manifest.json";
+    private const int MaxManifestBytes = 1 << 20;
+    private const int MaxEntries = 64;
+
+    /// <summary>A table of tenant data: which columns travel, which rows are the tenant's, their order.</summary>
+    private sealed record Table(string Name, string[] Columns, Func<string, string> Rows, string Order);
+
+    /// <summary>
+    /// Every table that holds a tenant's rows, parents first (import order; deletion runs backwards). Grain keys all start
+    /// with the tenant (GrainKeys), except credentials, which are keyed by the key's hash and found through the directory.
+    /// Left out on purpose: the request ledger (hashed keys of in-doubt writes, expiring) and the web key ring and cluster
+    /// membership, which belong to the deployment.
+    /// </summary>
+    private static readonly Table[] Tables =
+    [
+        new("credential_directory", ["key_hash", "id", "tenant", "role", "county", "unit", "name", "created_at", "expires_at", "revoked"],
+            t => $"tenant = {t}", "key_hash"),
+        new("orleansstorage", ["grainidhash", "grainidn0", "grainidn1", "graintypehash", "graintypestring", "grainidextensionstring", "serviceid", "payloadbinary", "modifiedon", "version"],
+            t => $"((graintypestring <> 'credential' AND split_part(grainidextensionstring, '/', 1) = {t}) OR " +
+                 $"(graintypestring = 'credential' AND grainidextensionstring IN (SELECT key_hash FROM credential_directory WHERE tenant = {t})))",
+            "graintypestring, grainidextensionstring"),
+        new("orleansreminderstable", ["serviceid", "grainid", "remindername", "starttime", "period", "grainhash", "version"],
+            t => $"split_part(grainid, '/', 2) = {t}", "grainid, remindername"),
+        new("county_states", ["tenant", "year", "county", "etag", "state", "facts", "board", "updated_at"], t => $"tenant = {t}", "year, county"),
+        new("unit_states", ["tenant", "year", "county", "unit", "etag", "state", "updated_at"], t => $"tenant = {t}", "year, county, unit"),
+        new("unit_receipts", ["tenant", "year", "county", "unit", "submission_id", "payload_hash", "version", "accepted", "updated", "unchanged", "cleared", "stored_at"],
+            t => $"tenant = {t}", "year, county, unit, version, submission_id"),
+        new("audit_entries", ["chain", "idx", "prev_hash", "body", "hash"], t => $"split_part(chain, '/', 1) = {t}", "chain, idx"),
+        new("bulletin_documents", ["round", "edition", "format", "sha256", "content", "stored_at"], t => $"split_part(round, '/', 1) = {t}", "round, edition, format"),
+        new("bulletin_receipts", ["round", "edition", "recipient", "kind", "sha256", "actor", "at"], t => $"split_part(round, '/', 1) = {t}", "id"),
+    ];
+
+    public sealed record TableEntry(string Name, string File, string[] Columns, long Rows, string Sha256);
+
+    public sealed record Manifest(int Format, string Tenant, int Schema, DateTimeOffset ExportedAt, string ExportedBy, IReadOnlyList<TableEntry> Tables);
+
+    /// <summary>What an export or import did: the manifest and the SHA-256 of its bytes (the archive's identity).</summary>
+    public sealed record Summary(Manifest Manifest, string ManifestSha256)
+    {
+        public long Rows => Manifest.Tables.Sum(t => t.Rows);
+    }
+
+    [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true)]
+    [JsonSerializable(typeof(Manifest))]
+    private sealed partial class ManifestJson : JsonSerializerContext;
+
+    /// <summary>Writes the tenant's archive to <paramref name="output"/> from one snapshot (the platform may keep running).</summary>
+    public static async Task<Summary> ExportAsync(NpgsqlDataSource database, string tenant, Stream output, string actor, CancellationToken ct = default)
+    {
+        var literal = Literal(tenant);
+        await using var connection = await database.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct);
+        await ExecuteAsync(connection, tx, "SET TRANSACTION READ ONLY; SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO'", ct);
+        if (await CountAsync(connection, tx, "orleansstorage", $"graintypestring = 'tenant' AND grainidextensionstring = {literal}", ct) == 0)
+        {
+            throw new InvalidOperationException($"this deployment has no tenant '{tenant}'.");
+        }
+
+        var entries = new List<TableEntry>();
+        using (var zip = new ZipArchive(output, ZipArchiveMode.Create, leaveOpen: true))
+        {
+            foreach (var table in Tables)
+            {
+                var rows = await CountAsync(connection, tx, table.Name, table.Rows(literal), ct);
+                var file = $"tables/{table.Name}.csv";
+                string hash;
+                await using (var entry = zip.CreateEntry(file, CompressionLevel.Optimal).Open())
+                using (var hashing = new HashingStream(entry))
+                {
+                    await using (var writer = new StreamWriter(hashing, new UTF8Encoding(false), 1 << 16, leaveOpen: true))
+                    using (var reader = await connection.BeginTextExportAsync(
+                        $"COPY (SELECT {string.Join(", ", table.Columns)} FROM {table.Name} WHERE {table.Rows(literal)} ORDER BY {table.Order}) TO STDOUT (FORMAT csv, HEADER)", ct))
+                    {
+                        var buffer = new char[1 << 15];
+                        int read;
+                        while ((read = await reader.ReadAsync(buffer, ct)) > 0)
+                        {
+                            await writer.WriteAsync(buffer.AsMemory(0, read), ct);
+                        }
+                    }
+
+                    hash = hashing.Finish();
+                }
+
+                entries.Add(new TableEntry(table.Name, file, table.Columns, rows, hash));
+            }
+
+            var manifest = new Manifest(Format, tenant, SchemaMigrator.Scripts()[^1].Version, DateTimeOffset.UtcNow, actor, entries);
+            var bytes = JsonSerializer.SerializeToUtf8Bytes(manifest, ManifestJson.Default.Manifest);
+            await using (var entry = zip.CreateEntry(ManifestName, CompressionLevel.Optimal).Open())
+            {
+                await entry.WriteAsync(bytes, ct);
+            }
+
+            await tx.CommitAsync(ct);
+            var summary = new Summary(manifest, Convert.ToHexStringLower(SHA256.HashData(bytes)));
+            await RecordAsync(database, new AuditEvent(DateTimeOffset.UtcNow, actor, "tenant_export", tenant, null, Describe(summary), null), ct);
+            return summary;
+        }
+    }
+
+    /// <summary>
+    /// Loads an archive into this deployment's database in one transaction. Refused whole when the tenant already has
+    /// rows here, when the archive was written by a newer schema, when a file's hash or row count differs from the
+    /// manifest, or when a file holds a row that is not the tenant's.
+    /// </summary>
+    public static async Task<Summary> ImportAsync(NpgsqlDataSource database, Stream archive, string actor, CancellationToken ct = default)
+    {
+        using var zip = new ZipArchive(archive, ZipArchiveMode.Read, leaveOpen: true);
+        if (zip.Entries.Count > MaxEntries)
+        {
+            throw new InvalidOperationException($"the archive holds {zip.Entries.Count} files; a tenant archive has at most {MaxEntries}.");
+        }
+
+        var (manifest, manifestHash) = await ReadManifestAsync(zip, ct);
+
+        // Every file checked against the manifest before anything is loaded, so a damaged archive says so (and not
+        // what PostgreSQL makes of the damage).
+        foreach (var entry in manifest.Tables)
+        {
+            var file = zip.GetEntry(entry.File) ?? throw new InvalidOperationException($"the archive lacks {entry.File}, which its manifest names.");
+            await using var source = file.Open();
+            using var hashing = new HashingStream(source);
+            await hashing.CopyToAsync(Stream.Null, ct);
+            if (!string.Equals(hashing.Finish(), entry.Sha256, StringComparison.Ordinal))
+            {
+                throw new InvalidOperationException($"{entry.File} does not have the SHA-256 its manifest gives: the archive was changed or damaged.");
+            }
+        }
+
+        var literal = Literal(manifest.Tenant);
+        await using var connection = await database.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        await ExecuteAsync(connection, tx, "SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO'", ct);
+        foreach (var table in Tables)
+        {
+            if (await CountAsync(connection, tx, table.Name, table.Rows(literal), ct) > 0)
+            {
+                throw new InvalidOperationException($"tenant '{manifest.Tenant}' already has data here ({table.Name}): delete it first or import into another deployment.");
+            }
+        }
+
+        foreach (var table in Tables)
+        {
+            var entry = manifest.Tables.Single(e => e.Name == table.Name);
+            var file = zip.GetEntry(entry.File) ?? throw new InvalidOperationException($"the archive lacks {entry.File}, which its manifest names.");
+            var stage = "tenant_import_" + table.Name;
+            var columns = string.Join(", ", table.Columns);
+            await ExecuteAsync(connection, tx,
+                $"CREATE TEMP TABLE {stage} ON COMMIT DROP AS SELECT {columns} FROM {table.Name} WITH NO DATA; ALTER TABLE {stage} ADD COLUMN import_order bigserial", ct);
+            string hash;
+            await using (var source = file.Open())
+            using (var hashing = new HashingStream(source))
+            {
+                using (var reader = new StreamReader(hashing, new UTF8Encoding(false, throwOnInvalidBytes: true), false, 1 << 16, leaveOpen: true))
+                await using (var writer = await connection.BeginTextImportAsync($"COPY {stage} ({columns}) FROM STDIN (FORMAT csv, HEADER)", ct))
+                {
+                    var buffer = new char[1 << 15];
+                    int read;
+                    while ((read = await reader.ReadAsync(buffer, ct)) > 0)
+                    {
+                        await writer.WriteAsync(buffer.AsMemory(0, read), ct);
+                    }
+                }
+
+                hash = hashing.Finish();
+            }
+
+            if (!string.Equals(hash, entry.Sha256, StringComparison.Ordinal))
+            {
+                throw new InvalidOperationException($"{entry.File} does not have the SHA-256 its manifest gives: the archive was changed or damaged.");
+            }
+
+            var staged = await CountAsync(connection, tx, stage, "true", ct);
+            var foreign = await CountAsync(connection, tx, stage, $"NOT coalesce({table.Rows(literal)}, false)", ct);
+            if (staged != entry.Rows || foreign > 0)
+            {
+                throw new InvalidOperationException(foreign > 0
+                    ? $"{entry.File} holds {foreign} rows that are not tenant '{manifest.Tenant}''s."
+                    : $"{entry.File} holds {staged} rows; its manifest says {entry.Rows}.");
+            }
+
+            await ExecuteAsync(connection, tx, $"INSERT INTO {table.Name} ({columns}) SELECT {columns} FROM {stage} ORDER BY import_order", ct);
+        }
+
+        var summary = new Summary(manifest, manifestHash);
+        await AppendAsync(connection, tx, new AuditEvent(DateTimeOffset.UtcNow, actor, "tenant_import", manifest.Tenant, null, Describe(summary), null), ct);
+        await tx.CommitAsync(ct);
+        return summary;
+    }
+
+    /// <summary>Removes every row of the tenant in one transaction, recorded in the platform chain; returns rows per table.</summary>
+    public static async Task<IReadOnlyDictionary<string, long>> DeleteAsync(NpgsqlDataSource database, string tenant, string actor, string reason, CancellationToken ct = default)
+    {
+        var literal = Literal(tenant);
+        await using var connection = await database.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        await using (var name = new NpgsqlCommand("SELECT set_config('assessment.deleting_tenant', @tenant, true)", connection, tx))
+        {
+            name.Parameters.AddWithValue("tenant", tenant);
+            await name.ExecuteNonQueryAsync(ct);
+        }
+
+        var removed = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var table in Tables.Reverse())
+        {
+            await using var delete = new NpgsqlCommand($"DELETE FROM {table.Name} WHERE {table.Rows(literal)}", connection, tx);
+            removed[table.Name] = await delete.ExecuteNonQueryAsync(ct);
+        }
+
+        if (removed["orleansstorage"] == 0)
+        {
+            throw new InvalidOperationException($"this deployment has no tenant '{tenant}'.");
+        }
+
+        var counts = string.Join(" ", Tables.Select(t => $"{t.Name}={removed[t.Name].ToString(CultureInfo.InvariantCulture)}"));
+        await AppendAsync(connection, tx, new AuditEvent(DateTimeOffset.UtcNow, actor, "tenant_delete", tenant, counts, null, reason), ct);
+        await tx.CommitAsync(ct);
+        return removed;
+    }
+
+    /// <summary>The platform chain's entries, in order (for <c>tenant-log</c> and the tests).</summary>
+    public static async Task<IReadOnlyList<AuditRecord>> PlatformLogAsync(NpgsqlDataSource database, CancellationToken ct = default)
+    {
+        await using var command = database.CreateCommand("SELECT idx, prev_hash, body, hash FROM audit_entries WHERE chain = @chain ORDER BY idx");
+        command.Parameters.AddWithValue("chain", PlatformChain);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var records = new List<AuditRecord>();
+        while (await reader.ReadAsync(ct))
+        {
+            records.Add(new AuditRecord(reader.GetInt32(0), reader.GetString(1), reader.GetString(2), reader.GetString(3)));
+        }
+
+        return records;
+    }
+
+    private static async Task<(Manifest Manifest, string Sha256)> ReadManifestAsync(ZipArchive zip, CancellationToken ct)
+    {
+        var entry = zip.GetEntry(ManifestName) ?? throw new InvalidOperationException($"not a tenant archive: it has no {ManifestName}.");
+        if (entry.Length > MaxManifestBytes)
+        {
+            throw new InvalidOperationException($"{ManifestName} is larger than {MaxManifestBytes:N0} bytes.");
+        }
+
+        using var bytes = new MemoryStream();
+        await using (var source = entry.Open())
+        {
+            var buffer = new byte[1 << 14];
+            int read;
+            while ((read = await source.ReadAsync(buffer, ct)) > 0)
+            {
+                bytes.Write(buffer, 0, read);
+                if (bytes.Length > MaxManifestBytes)
+                {
+                    throw new InvalidOperationException($"{ManifestName} is larger than {MaxManifestBytes:N0} bytes.");
+                }
+            }
+        }
+
+        Manifest? manifest;
+        try
+        {
+            manifest = JsonSerializer.Deserialize(bytes.ToArray(), ManifestJson.Default.Manifest);
+        }
+        catch (JsonException ex)
+        {
+            throw new InvalidOperationException($"{ManifestName} is not readable: {ex.Message}");
+        }
+
+        if (manifest is null || manifest.Format != Format)
+        {
+            throw new InvalidOperationException($"{ManifestName} is not a tenant archive of format {Format}.");
+        }
+
+        if (!Slug.IsValid(manifest.Tenant))
+        {
+            throw new InvalidOperationException($"{ManifestName} names no valid tenant.");
+        }
+
+        var schema = SchemaMigrator.Scripts()[^1].Version;
+        if (manifest.Schema > schema)
+        {
+            throw new InvalidOperationException($"the archive was written by a newer release (schema {manifest.Schema}; this one has {schema}): upgrade this deployment first.");
+        }
+
+        foreach (var table in Tables)
+        {
+            var listed = manifest.Tables?.Where(t => t.Name == table.Name).ToList() ?? [];
+            if (listed is not [{ } one] || one.File != $"tables/{table.Name}.csv" || one.Columns is not { } columns || !columns.SequenceEqual(table.Columns) || one.Rows < 0 || one.Sha256 is null)
+            {
+                throw new InvalidOperationException($"{ManifestName} does not list {table.Name} once with its columns.");
+            }
+        }
+
+        if (manifest.Tables!.Count != Tables.Length)
+        {
+            throw new InvalidOperationException($"{ManifestName} lists tables this release does not know.");
+        }
+
+        return (manifest, Convert.ToHexStringLower(SHA256.HashData(bytes.ToArray())));
+    }
+
+    private static string Describe(Summary summary) =>
+        string.Create(CultureInfo.InvariantCulture, $"rows={summary.Rows} manifest_sha256={summary.ManifestSha256}");
+
+    /// <summary>A tenant id as an SQL literal: only a slug ([a-z0-9-]) ever gets here, so quoting cannot be escaped.</summary>
+    private static string Literal(string tenant) => $"'{Slug.Require(tenant, nameof(tenant))}'";
+
+    private static async Task RecordAsync(NpgsqlDataSource database, AuditEvent e, CancellationToken ct)
+    {
+        await using var connection = await database.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        await AppendAsync(connection, tx, e, ct);
+        await tx.CommitAsync(ct);
+    }
+
+    /// <summary>Appends to the platform chain; the chain is locked for the transaction, so two operators queue.</summary>
+    private static async Task AppendAsync(NpgsqlConnection connection, NpgsqlTransaction tx, AuditEvent e, CancellationToken ct)
+    {
+        await using (var lockChain = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtext(@chain))", connection, tx))
+        {
+            lockChain.Parameters.AddWithValue("chain", PlatformChain);
+            await lockChain.ExecuteNonQueryAsync(ct);
+        }
+
+        var head = AuditHead.Empty;
+        await using (var last = new NpgsqlCommand("SELECT idx, hash FROM audit_entries WHERE chain = @chain ORDER BY idx DESC LIMIT 1", connection, tx))
+        {
+            last.Parameters.AddWithValue("chain", PlatformChain);
+            await using var reader = await last.ExecuteReaderAsync(ct);
+            if (await reader.ReadAsync(ct))
+            {
+                head = new AuditHead(reader.GetInt32(0) + 1, reader.GetString(1));
+            }
+        }
+
+        var record = AuditChain.Next(head, e);
+        await using var insert = new NpgsqlCommand("INSERT INTO audit_entries (chain, idx, prev_hash, body, hash) VALUES (@chain, @idx, @prev, @body, @hash)", connection, tx);
+        insert.Parameters.AddWithValue("chain", PlatformChain);
+        insert.Parameters.AddWithValue("idx", record.Index);
+        insert.Parameters.AddWithValue("prev", record.PrevHash);
+        insert.Parameters.AddWithValue("body", record.Body);
+        insert.Parameters.AddWithValue("hash", record.Hash);
+        await insert.ExecuteNonQueryAsync(ct);
+    }
+
+    private static async Task<long> CountAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string table, string where, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand($"SELECT count(*) FROM {table} WHERE {where}", connection, tx);
+        return (long)(await command.ExecuteScalarAsync(ct))!;
+    }
+
+    private static async Task ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string sql, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand(sql, connection, tx);
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>Passes bytes through (either direction) and hashes them.</summary>
+    private sealed class HashingStream(Stream inner) : Stream
+    {
+        private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+
+        public string Finish() => Convert.ToHexStringLower(_hash.GetHashAndReset());
+
+        public override bool CanRead => inner.CanRead;
+        public override bool CanSeek => false;
+        public override bool CanWrite => inner.CanWrite;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override void Flush() => inner.Flush();
+
+        public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
+
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            var read = inner.Read(buffer, offset, count);
+            _hash.AppendData(buffer, offset, read);
+            return read;
+        }
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            var read = await inner.ReadAsync(buffer, cancellationToken);
+            _hash.AppendData(buffer.Span[..read]);
+            return read;
+        }
+
+        public override void Write(byte[] buffer, int offset, int count)
+        {
+            _hash.AppendData(buffer, offset, count);
+            inner.Write(buffer, offset, count);
+        }
+
+        public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            _hash.AppendData(buffer.Span);
+            await inner.WriteAsync(buffer, cancellationToken);
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                _hash.Dispose();
+            }
+
+            base.Dispose(disposing);
+        }
+    }
+}

@@ -1,0 +1,198 @@
+using Assessment.Domain.Keys;
+using Assessment.Domain.Workflow;
+using Npgsql;
+
+namespace Assessment.Server.Hosting;
+
+/// <summary>
+/// The operator's tenant commands (<c>make tenant-export</c>, <c>tenant-import</c>, <c>tenant-delete</c>,
+/// <c>operations-log</c>), on the embedded database of a data folder or on <c>Database:ConnectionString</c>. Export runs
+/// beside a running platform; import and deletion change rows that running silos may hold in memory, so they refuse a
+/// database a platform is running on.
+/// </summary>
+public static class TenantArchiveMode
+{
+    public const string Export = "tenant-export", Import = "tenant-import", Delete = "tenant-delete", Log = "operations-log";
+
+    public static bool Handles(string verb) => verb is Export or Import or Delete or Log;
+
+    public static async Task<int> RunAsync(string verb, IReadOnlyList<string> operands, IConfiguration settings)
+    {
+        var actor = settings["Actor"] is { Length: > 0 } named ? named : $"{Environment.UserName}@{Environment.MachineName}";
+        try
+        {
+            switch (verb, operands)
+            {
+                case (Export, [var tenant, var file]):
+                    return await ExportAsync(Slug.Require(tenant, "tenant"), file, actor, settings);
+                case (Import, [var file]):
+                    return await ImportAsync(file, actor, settings);
+                case (Delete, [var tenant]):
+                    return await DeleteAsync(Slug.Require(tenant, "tenant"), actor, settings);
+                case (Log, []):
+                    return await LogAsync(settings);
+                default:
+                    Console.Error.WriteLine($"Usage: {Export} TENANT FILE | {Import} FILE | {Delete} TENANT --Reason=… [--Actor=…] | {Log}   (with --DataDir=… or --Database:ConnectionString=…)");
+                    return 2;
+            }
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or PostgresNotFoundException or IOException
+            or NpgsqlException or UnauthorizedAccessException or System.IO.InvalidDataException or System.Text.DecoderFallbackException)
+        {
+            Console.Error.WriteLine($"Cannot {verb}: {ex.Message}");
+            return 2;
+        }
+    }
+
+    private static async Task<int> ExportAsync(string tenant, string file, string actor, IConfiguration settings)
+    {
+        await using var database = await Database.OpenAsync(settings, forChange: false);
+        var target = Path.GetFullPath(file);
+        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+        var partial = target + ".partial";
+        TenantArchive.Summary summary;
+        await using (var output = new FileStream(partial, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
+        {
+            // Readable by this user only: the archive holds the tenant's credential hashes and every figure.
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(partial, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            }
+
+            summary = await TenantArchive.ExportAsync(database.Source, tenant, output, actor);
+        }
+
+        File.Move(partial, target, overwrite: true); // an export cut short never passes for a whole one
+        Console.WriteLine($"Exported tenant {tenant} to {target}: {summary.Rows:N0} rows in {summary.Manifest.Tables.Count} tables, manifest SHA-256 {summary.ManifestSha256}.");
+        return 0;
+    }
+
+    private static async Task<int> ImportAsync(string file, string actor, IConfiguration settings)
+    {
+        var source = Path.GetFullPath(file);
+        if (!File.Exists(source))
+        {
+            throw new InvalidOperationException($"{source} does not exist.");
+        }
+
+        await using var database = await Database.OpenAsync(settings, forChange: true);
+        await using var input = new FileStream(source, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
+        var summary = await TenantArchive.ImportAsync(database.Source, input, actor);
+        Console.WriteLine($"Imported tenant {summary.Manifest.Tenant} ({summary.Rows:N0} rows, exported {summary.Manifest.ExportedAt:yyyy-MM-dd HH:mm} UTC by {summary.Manifest.ExportedBy}), manifest SHA-256 {summary.ManifestSha256}.");
+        return 0;
+    }
+
+    private static async Task<int> DeleteAsync(string tenant, string actor, IConfiguration settings)
+    {
+        var reason = settings["Reason"];
+        if (string.IsNullOrWhiteSpace(reason))
+        {
+            throw new InvalidOperationException("give the reason (--Reason=…): it goes into the platform's audit chain with your name.");
+        }
+
+        await using var database = await Database.OpenAsync(settings, forChange: true);
+        var removed = await TenantArchive.DeleteAsync(database.Source, tenant, actor, reason.Trim());
+        Console.WriteLine($"Deleted tenant {tenant}: {string.Join(", ", removed.Where(r => r.Value > 0).Select(r => $"{r.Key} {r.Value:N0}"))}.");
+        return 0;
+    }
+
+    private static async Task<int> LogAsync(IConfiguration settings)
+    {
+        await using var database = await Database.OpenAsync(settings, forChange: false);
+        var records = await TenantArchive.PlatformLogAsync(database.Source);
+        var check = AuditChain.Verify(records);
+        foreach (var record in records)
+        {
+            var e = AuditChain.Parse(record.Body);
+            Console.WriteLine($"{record.Index,4}  {e.At:yyyy-MM-dd HH:mm:ss}Z  {e.Action,-14} {e.Subject,-20} {e.Actor}  {e.Before ?? e.After}{(e.Reason is null ? "" : "  reason: " + e.Reason)}");
+        }
+
+        Console.WriteLine(check.Intact ? $"{records.Count} entries, chain intact." : $"Chain broken at entry {check.FirstBroken}: {check.Problem}");
+        return check.Intact ? 0 : 1;
+    }
+
+    /// <summary>The database to work on: the configured one, or the embedded cluster of the data folder (started for
+    /// the command when no platform runs on it).</summary>
+    private sealed class Database : IAsyncDisposable
+    {
+        private EmbeddedPostgres? _started;
+        private DataFolderLock? _folder;
+
+        public NpgsqlDataSource Source { get; private set; } = null!;
+
+        public static async Task<Database> OpenAsync(IConfiguration settings, bool forChange)
+        {
+            var database = new Database();
+            try
+            {
+                if (settings["Database:ConnectionString"] is { Length: > 0 } connection)
+                {
+                    database.Source = NpgsqlDataSource.Create(connection);
+                    if (forChange && await SilosAliveAsync(database.Source) is > 0 and var alive)
+                    {
+                        throw new InvalidOperationException($"{alive} silo(s) of a platform run on this database: stop them (scale to 0) first.");
+                    }
+                }
+                else
+                {
+                    var dataDir = settings["DataDir"] ?? ".data";
+                    if (await EmbeddedPostgres.RunningPortAsync(dataDir) is { } port)
+                    {
+                        if (forChange)
+                        {
+                            throw new InvalidOperationException($"a platform runs on {Path.GetFullPath(dataDir)}: stop it first.");
+                        }
+
+                        database.Source = NpgsqlDataSource.Create(await EmbeddedPostgres.ConnectionStringAsync(dataDir, port));
+                    }
+                    else
+                    {
+                        if (!forChange && !File.Exists(EmbeddedPostgres.PasswordFile(dataDir)))
+                        {
+                            throw new InvalidOperationException($"{Path.GetFullPath(dataDir)} holds no platform database.");
+                        }
+
+                        database._folder = DataFolderLock.Acquire(dataDir); // no platform may start on the folder meanwhile
+                        database._started = await EmbeddedPostgres.StartAsync(dataDir, settings["Database:PostgresBinDir"], throwaway: false, _ => { });
+                        database.Source = NpgsqlDataSource.Create(database._started.ConnectionString);
+                    }
+                }
+
+                if (forChange)
+                {
+                    await SchemaMigrator.MigrateAsync(database.Source); // a new folder gets its schema; an older one the deletion rule
+                }
+
+                return database;
+            }
+            catch
+            {
+                await database.DisposeAsync();
+                throw;
+            }
+        }
+
+        private static async Task<long> SilosAliveAsync(NpgsqlDataSource source)
+        {
+            await using var command = source.CreateCommand(
+                "SELECT CASE WHEN to_regclass('public.orleansmembershiptable') IS NULL THEN 0 ELSE " +
+                "(SELECT count(*) FROM orleansmembershiptable WHERE status = 3 AND iamalivetime > now() - interval '5 minutes') END");
+            return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (Source is not null)
+            {
+                await Source.DisposeAsync();
+            }
+
+            if (_started is not null)
+            {
+                await _started.StopAsync();
+            }
+
+            _folder?.Dispose();
+        }
+    }
+}
