@@ -38,9 +38,31 @@ public sealed class ClientChannel(GrpcChannel channel, bool retry = true) : Call
     public void Dispose() => channel.Dispose();
 }
 
+/// <summary>Statuses that mean "the server did not answer", whoever made them.</summary>
+public static class Unanswered
+{
+    /// <summary>
+    /// UNAVAILABLE, or the INTERNAL the gRPC client library makes when a server that is shutting down closes the HTTP/2
+    /// connection (GOAWAY, NO_ERROR) under a call it had not answered: the call's fate is unknown, exactly as with
+    /// UNAVAILABLE, and a call that names itself may be sent again.
+    /// </summary>
+    public static bool Is(RpcException ex) =>
+        ex.StatusCode == StatusCode.Unavailable
+        || (ex.StatusCode == StatusCode.Internal && ex.Status.DebugException is { } local && ClosedConnection(local));
+
+    private static bool ClosedConnection(Exception ex) => ex switch
+    {
+        System.Net.Http.HttpProtocolException { ErrorCode: 0 } => true, // NO_ERROR: a graceful close, not a broken frame
+        System.Net.Http.HttpRequestException { HttpRequestError: System.Net.Http.HttpRequestError.ConnectionError } => true,
+        { InnerException: { } inner } => ClosedConnection(inner),
+        _ => false,
+    };
+}
+
 /// <summary>
 /// Stamps a request_id on writes that have the field, and (unless <paramref name="retry"/> is off, as in the tests,
-/// which must see every status as sent) retries calls that carry an id after UNAVAILABLE.
+/// which must see every status as sent) retries calls that carry an id after UNAVAILABLE or a closed connection
+/// (<see cref="Unanswered"/>).
 /// </summary>
 public sealed class RetryWithSameIdInterceptor(bool retry = true) : Interceptor
 {
@@ -63,7 +85,7 @@ public sealed class RetryWithSameIdInterceptor(bool retry = true) : Interceptor
                 {
                     return await last.ResponseAsync;
                 }
-                catch (RpcException ex) when (ex.StatusCode == StatusCode.Unavailable && attempt < Backoff.Length
+                catch (RpcException ex) when (Unanswered.Is(ex) && attempt < Backoff.Length
                     && (context.Options.Deadline is not { } deadline || DateTime.UtcNow + Backoff[attempt] < deadline))
                 {
                     await Task.Delay(Backoff[attempt], context.Options.CancellationToken);

@@ -33,6 +33,35 @@ public sealed class CliRetryTests
         public override AsyncDuplexStreamingCall<TRequest, TResponse> AsyncDuplexStreamingCall<TRequest, TResponse>(Method<TRequest, TResponse> method, string? host, CallOptions options) => throw new NotSupportedException();
     }
 
+    public static TheoryData<string, bool> Statuses() => new()
+    {
+        { "unavailable from the server", true },
+        { "internal: the client library saw the connection closed (GOAWAY, NO_ERROR)", true },
+        { "internal: the client library could not connect", true },
+        { "internal from the server", false },
+        { "internal: the client library saw a protocol error", false },
+        { "deadline exceeded", false },
+    };
+
+    [Theory]
+    [MemberData(nameof(Statuses))]
+    public void Only_a_call_the_server_did_not_answer_counts_as_unanswered(string which, bool unanswered)
+    {
+        var status = which switch
+        {
+            "unavailable from the server" => new Status(StatusCode.Unavailable, "服务暂不可用"),
+            "internal: the client library saw the connection closed (GOAWAY, NO_ERROR)" => new Status(StatusCode.Internal, "Error starting gRPC call.",
+                new HttpRequestException(HttpRequestError.HttpProtocolError, "The HTTP/2 server closed the connection.", new HttpProtocolException(0, "NO_ERROR", null))),
+            "internal: the client library could not connect" => new Status(StatusCode.Internal, "Error starting gRPC call.",
+                new HttpRequestException(HttpRequestError.ConnectionError, "Connection refused")),
+            "internal from the server" => new Status(StatusCode.Internal, "内部错误，已记录。"),
+            "internal: the client library saw a protocol error" => new Status(StatusCode.Internal, "Error starting gRPC call.",
+                new HttpRequestException(HttpRequestError.HttpProtocolError, "PROTOCOL_ERROR", new HttpProtocolException(1, "PROTOCOL_ERROR", null))),
+            _ => new Status(StatusCode.DeadlineExceeded, ""),
+        };
+        Assert.Equal(unanswered, Unanswered.Is(new RpcException(status)));
+    }
+
     [Fact]
     public async Task A_write_gets_a_request_id_and_every_retry_after_unavailable_sends_the_same_one()
     {

@@ -12,9 +12,10 @@ public static class SiloSetup
     public const string ServiceId = "assessment";
 
     /// <summary>
-    /// Configuration section bound onto Orleans' own <see cref="ClusterMembershipOptions"/> (Orleans' defaults suit
-    /// production; tests shorten ProbeTimeout, NumMissedProbesLimit and TableRefreshTimeout to notice a dead silo in
-    /// seconds).
+    /// Configuration section bound onto Orleans' own <see cref="ClusterMembershipOptions"/>. appsettings.json ships
+    /// probes every 2 s with a silo suspected after 2 missed and declared dead on 2 votes (Orleans' defaults, 5 s and 3,
+    /// left a unit whose grains were on a killed silo retrying for 13 s; docs/operations.md, "Losing a silo"); the chaos
+    /// tests shorten them further.
     /// </summary>
     public const string MembershipSection = "Cluster:Membership";
 

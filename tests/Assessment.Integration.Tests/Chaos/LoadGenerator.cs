@@ -23,6 +23,9 @@ public sealed record Attempt(int Silo, double StartedAt, TimeSpan Latency, Attem
 {
     /// <summary>For failure messages: the status detail and, for a status the client library made, its exception.</summary>
     public string? Detail { get; init; }
+
+    /// <summary>No answer from the server: UNAVAILABLE, or a connection the server closed under the call.</summary>
+    public bool Unanswered { get; init; }
 }
 
 /// <summary>One submission (one submission_id and payload) and every call made for it.</summary>
@@ -154,6 +157,7 @@ public sealed class LoadGenerator(ChaosCluster cluster)
             return new Attempt(silo, started.TotalSeconds, _clock.Elapsed - started, outcome, ex.StatusCode, serverText, 0, false)
             {
                 Detail = $"{ex.Status.Detail} {ex.Status.DebugException?.GetType().Name} {ex.Status.DebugException?.Message}",
+                Unanswered = Assessment.Cli.Unanswered.Is(ex),
             };
         }
     }
