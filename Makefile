@@ -78,13 +78,13 @@ TENANT_FILE ?= $(CURDIR)/backups/$(TENANT)-$(shell date +%Y%m%d-%H%M%S).zip
 tenant-export: postgres
 	@test -n "$(TENANT)" || { echo "Name the tenant: make tenant-export TENANT=naqu [FILE=…]"; exit 2; }
 	$(DOTNET) build src/Assessment.Server -c $(CONFIG) -nologo -v quiet
-	$(DOTNET) run --project src/Assessment.Server -c $(CONFIG) --no-build -- tenant-export $(TENANT) $(or $(FILE),$(TENANT_FILE)) --DataDir=$(DATA_DIR) $(if $(ACTOR),"--Actor=$(ACTOR)")
+	$(DOTNET) run --project src/Assessment.Server -c $(CONFIG) --no-build -- tenant-export $(TENANT) "$(or $(FILE),$(TENANT_FILE))" --DataDir=$(DATA_DIR) $(if $(ACTOR),"--Actor=$(ACTOR)")
 
 ## tenant-import: load a tenant archive into a deployment that is stopped and has no such tenant: make tenant-import FILE=…
 tenant-import: postgres
 	@test -n "$(FILE)" || { echo "Name the archive: make tenant-import FILE=backups/….zip [DATA_DIR=…]"; exit 2; }
 	$(DOTNET) build src/Assessment.Server -c $(CONFIG) -nologo -v quiet
-	$(DOTNET) run --project src/Assessment.Server -c $(CONFIG) --no-build -- tenant-import $(FILE) --DataDir=$(DATA_DIR) $(if $(ACTOR),"--Actor=$(ACTOR)")
+	$(DOTNET) run --project src/Assessment.Server -c $(CONFIG) --no-build -- tenant-import "$(FILE)" --DataDir=$(DATA_DIR) $(if $(ACTOR),"--Actor=$(ACTOR)")
 
 ## tenant-delete: remove every row of a tenant from a stopped deployment, recorded in the platform's audit chain:
 ##                make tenant-delete TENANT=… REASON="…" [ACTOR="…"]; make operations-log lists those acts
@@ -93,6 +93,7 @@ tenant-delete: postgres
 	$(DOTNET) build src/Assessment.Server -c $(CONFIG) -nologo -v quiet
 	$(DOTNET) run --project src/Assessment.Server -c $(CONFIG) --no-build -- tenant-delete $(TENANT) --DataDir=$(DATA_DIR) "--Reason=$(REASON)" $(if $(ACTOR),"--Actor=$(ACTOR)")
 
+## operations-log: the platform's own audit chain (tenant exports, imports, deletions), verified
 operations-log: postgres
 	$(DOTNET) build src/Assessment.Server -c $(CONFIG) -nologo -v quiet
 	$(DOTNET) run --project src/Assessment.Server -c $(CONFIG) --no-build -- operations-log --DataDir=$(DATA_DIR)

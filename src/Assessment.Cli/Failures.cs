@@ -50,6 +50,11 @@ public static class Failures
             return Line(error, $"无法连接服务器 {url}：{Reason(ex)}。请确认服务器已启动（make run），或用 --url / 环境变量 ASSESS_URL 指定 gRPC 地址。", Unavailable);
         }
 
+        if (ex.StatusCode == StatusCode.Internal && Unanswered.Is(ex))
+        {
+            return Line(error, $"服务器 {url} 正在重启或停止，连接被关闭，本次操作未得到答复：请稍后用同一命令重试（带请求编号的写操作不会重复生效）。", Unavailable);
+        }
+
         if (ex.StatusCode is StatusCode.Internal or StatusCode.Unavailable or StatusCode.Unknown
             && (ex.Status.Detail.Contains("HTTP/1.1", StringComparison.Ordinal) || ex.Status.Detail.Contains("HTTP/2", StringComparison.Ordinal) || ex.Status.Detail.Contains("protocol", StringComparison.OrdinalIgnoreCase)
                 || ex.Status.DebugException?.ToString().Contains("HTTP/1.1", StringComparison.Ordinal) == true))

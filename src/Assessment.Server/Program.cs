@@ -112,6 +112,13 @@ catch (InvalidOperationException ex)
 
 builder.WebHost.ListenOn(platform, certificate);
 
+// Held while the server runs: an operator's tenant import or deletion never runs beside it (PlatformPresence).
+var presence = await PlatformPresence.HoldAsync(database, Console.WriteLine);
+builder.Services.AddHostedService(sp =>
+{
+    presence.Logger = sp.GetRequiredService<ILogger<PlatformPresence>>();
+    return presence;
+});
 builder.AddPlatformServices(platform, cluster, web, demo, database, certificate);
 
 var app = builder.Build();

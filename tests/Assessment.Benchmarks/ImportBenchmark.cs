@@ -59,14 +59,17 @@ internal static class ImportBenchmark
         ];
     }
 
-    /// <summary>The table as an assessor's spreadsheet holds it: a header of codes, a row per unit, new figures.</summary>
-    private static void Write(Stream output, string[] codes, (string County, string Unit)[] units)
+    /// <summary>
+    /// The table as an assessor's spreadsheet holds it: a header of codes, a row per unit, new figures (another
+    /// <paramref name="offset"/> gives other figures, so an import again changes every row).
+    /// </summary>
+    public static void Write(Stream output, string[] codes, (string County, string Unit)[] units, int offset = 0)
     {
         var sheet = new SheetBuilder();
         sheet.Add(1, SheetStyle.Header, [ImportWorkbook.CountyHeader, ImportWorkbook.UnitHeader, .. codes]);
         for (var i = 0; i < units.Length; i++)
         {
-            sheet.Add((uint)i + 2, SheetStyle.Plain, [units[i].County, units[i].Unit, .. codes.Select((_, k) => (object)(double)(i + k + 1))]);
+            sheet.Add((uint)i + 2, SheetStyle.Plain, [units[i].County, units[i].Unit, .. codes.Select((_, k) => (object)(double)(i + k + 1 + offset))]);
         }
 
         sheet.Save(output, "全市汇总", 2);

@@ -250,7 +250,7 @@ internal static class ServerBenchmarks
     }
 
     /// <summary>Signs in to the workbench as a browser does: the form's antiforgery token first.</summary>
-    private static async Task SignInAsync(HttpClient web, string key)
+    public static async Task SignInAsync(HttpClient web, string key)
     {
         var form = await web.GetStringAsync("/login");
         var token = System.Text.RegularExpressions.Regex.Match(form, "name=\"__af\" type=\"hidden\" value=\"([^\"]+)\"").Groups[1].Value;

@@ -31,6 +31,25 @@ public sealed class AdminTests(PlatformFixture platform)
         StatusOf(() => new SubmissionService.SubmissionServiceClient(platform.Server.Channel)
             .GetMySubmissionsAsync(new GetMySubmissionsRequest { Year = 2024 }, As(key)).ResponseAsync);
 
+    /// <summary>Generated ids of the class Orleans reads as numbers: refused for a new tenant, with the field named.</summary>
+    [Fact]
+    public async Task A_new_tenant_id_that_reads_as_a_number_is_refused()
+    {
+        var random = new Random(540600);
+        string Hex(int length) => string.Concat(Enumerable.Range(0, length).Select(_ => "0123456789abcdef"[random.Next(16)]));
+        var refused = new[] { "540600", "1", "abc" }.Concat(Enumerable.Range(1, 16).Select(Hex)).Append(Hex(32)).Append("000" + Hex(16)).ToList();
+        foreach (var id in refused)
+        {
+            var ex = await Assert.ThrowsAsync<RpcException>(() => Admin.CreateTenantAsync(
+                new CreateTenantRequest { Tenant = id, Name = "数字市", Issuer = "数字市法治办", DocumentPrefix = "数法办", Recipients = "各县" }, As(OperatorKey)).ResponseAsync);
+            Assert.Equal(StatusCode.InvalidArgument, ex.StatusCode);
+            Assert.Contains("xz-540600", ex.Status.Detail + string.Join(" ", ex.GetRpcStatus()?.GetDetail<Google.Rpc.BadRequest>()?.FieldViolations.Select(v => v.Description) ?? []), StringComparison.Ordinal);
+        }
+
+        var accepted = $"xz-{Hex(6)}";
+        await Admin.CreateTenantAsync(new CreateTenantRequest { Tenant = accepted, Name = "字母市", Issuer = "字母市法治办", DocumentPrefix = "字法办", Recipients = "各县" }, As(OperatorKey));
+    }
+
     [Fact]
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
     public async Task The_bootstrap_operator_key_and_the_session_keys_are_private_and_the_key_is_never_printed()

@@ -230,6 +230,10 @@ public sealed class ChaosTests(ITestOutputHelper output)
         output.WriteLine(line);
         Publish(line);
         Assert.True(report.Unknown > 0, "the kill should have left some outcomes unknown: " + report);
+
+        // Not the target (measured, in docs/operations.md) but a guard with room for a noisy machine: Orleans' own
+        // defaults left a unit retrying for 13 s here.
+        Assert.True(retried < 10, line);
     }
 
     /// <summary>From the previous release, and from the last one before tenant catalogs (a release two states behind).</summary>

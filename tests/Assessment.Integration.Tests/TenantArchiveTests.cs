@@ -36,6 +36,11 @@ public sealed class TenantArchiveTests(PlatformFixture platform)
         {
             keys = a.Keys();
             tenant = await TestTenant.CreateAsync(a, 2025);
+
+            // A tenant whose id begins with the other's: nothing of it may go with the archive or the deletion.
+            var admin = new AdminService.AdminServiceClient(a.Channel);
+            await admin.CreateTenantAsync(new CreateTenantRequest { Tenant = tenant.Id + "-x", Name = "近名市", Issuer = "近名市法治办", DocumentPrefix = "近法办", Recipients = "各县" }, As(a.OperatorKey()));
+            await admin.AddCountyAsync(new AddCountyRequest { Tenant = tenant.Id + "-x", County = "c1", Name = "近名县" }, As(a.OperatorKey()));
             var submissions = new SubmissionService.SubmissionServiceClient(a.Channel);
             foreach (var (unit, cases) in new[] { ("u1", 17.0), ("u2", 4.0) })
             {
@@ -64,12 +69,19 @@ public sealed class TenantArchiveTests(PlatformFixture platform)
             var running = await CommandAsync("tenant-delete", tenant.Id, $"--DataDir={dataA}", "--Reason=迁出");
             Assert.Equal(2, running.Exit);
             Assert.Contains("a platform runs on", running.Output, StringComparison.Ordinal);
+
+            // The same database named by its connection string, as for an external one: the server's presence lock refuses.
+            var port = await Server.Hosting.EmbeddedPostgres.RunningPortAsync(dataA);
+            var external = await Server.Hosting.EmbeddedPostgres.ConnectionStringAsync(dataA, port!.Value);
+            var beside = await CommandAsync("tenant-delete", tenant.Id, $"--Database:ConnectionString={external}", "--Reason=迁出");
+            Assert.Equal(2, beside.Exit);
+            Assert.Contains("a server holds it", beside.Output, StringComparison.Ordinal);
         }
 
         // Damaged and forged archives are refused whole: afterwards the real one still finds nothing of the tenant there.
         var dataB = PostgresFixture.NewDataDir();
         var variants = HostileVariants(file, tenant.Id).ToList();
-        Assert.True(variants.Count >= 9);
+        Assert.True(variants.Count >= 14);
         foreach (var (name, bytes, expected) in variants)
         {
             var hostile = PostgresFixture.ScratchPath($"hostile-{Guid.NewGuid():N}.zip");
@@ -137,11 +149,58 @@ public sealed class TenantArchiveTests(PlatformFixture platform)
             Assert.Equal(Standing(seeded), Standing(await rounds.GetRankingAsync(new GetRankingRequest { Year = 2024 }, As(keys["assessor"]))));
             var verify = await AssessCli.RunAsync(a, keys["assessor"], "audit", "verify", "--year", "2024");
             Assert.True(verify.Exit == 0, verify.Out + verify.Err);
+            var sibling = await new AdminService.AdminServiceClient(a.Channel).GetTenantAsync(new GetTenantRequest { Tenant = tenant.Id + "-x" }, As(a.OperatorKey()));
+            Assert.Equal("近名县", sibling.Counties.Single().Name);
+
+            // No row of any table still names the deleted tenant (its id as a whole word in the row's text), except the
+            // platform chain's record of the deletion itself; found by scanning, not by the archive's own filters.
+            var port = await Server.Hosting.EmbeddedPostgres.RunningPortAsync(dataA);
+            await using var db = Npgsql.NpgsqlDataSource.Create(await Server.Hosting.EmbeddedPostgres.ConnectionStringAsync(dataA, port!.Value));
+            var tables = new List<string>();
+            await using (var list = db.CreateCommand("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'"))
+            await using (var reader = await list.ExecuteReaderAsync())
+            {
+                while (await reader.ReadAsync())
+                {
+                    tables.Add(reader.GetString(0));
+                }
+            }
+
+            Assert.Contains("county_states", tables);
+            foreach (var table in tables)
+            {
+                var platformChain = table == "audit_entries" ? " AND chain <> '_platform/operations'" : "";
+                await using var scan = db.CreateCommand($"SELECT count(*) FROM {table} x WHERE x::text ~ @word{platformChain}");
+                scan.Parameters.AddWithValue("word", $"(^|[^a-z0-9-]){tenant.Id}($|[^a-z0-9-])");
+                Assert.True((long)(await scan.ExecuteScalarAsync())! == 0, $"{table} still holds rows of {tenant.Id}");
+            }
         }
 
         // The moved tenant can come back: deletion left nothing in the way.
         var back = await CommandAsync("tenant-import", file, $"--DataDir={dataA}");
         Assert.True(back.Exit == 0, back.Output);
+    }
+
+    /// <summary>Ids Orleans reads as numbers are refused for new tenants; the archive finds the grains of older ones.</summary>
+    [Theory]
+    [InlineData("540600")]
+    [InlineData("abc")]
+    [InlineData("0abc")]
+    [InlineData("1")]
+    [InlineData("ffffffffffffffff")]
+    [InlineData("7fffffffffffffff")]
+    [InlineData("0123456789abcdef0123456789abcdef")]
+    [InlineData("0123456789abcdef0")]
+    [InlineData("xz-540600")]
+    [InlineData("naqu")]
+    [InlineData("g")]
+    public void A_tenant_id_is_stored_under_the_key_Orleans_gives_it(string id)
+    {
+        var grain = Orleans.Runtime.GrainId.Create("tenant", id);
+        (long, long)? orleans = grain.TryGetGuidKey(out var guid, out _) ? (BitConverter.ToInt64(guid.ToByteArray(), 0), BitConverter.ToInt64(guid.ToByteArray(), 8))
+            : grain.TryGetIntegerKey(out var number, out _) ? (0, number) : null;
+        Assert.Equal(orleans, Server.Hosting.TenantArchive.StorageKey(id));
+        Assert.Equal(orleans is not null, Domain.Keys.Slug.ReadsAsNumber(id));
     }
 
     /// <summary>
@@ -189,6 +248,14 @@ public sealed class TenantArchiveTests(PlatformFixture platform)
 
         JsonNode Entry(JsonNode m, string table) => m["tables"]!.AsArray().Single(t => (string)t!["name"]! == table)!;
 
+        // A table file replaced, and the manifest made to agree with it (the hash detects damage, not a forger).
+        Dictionary<string, byte[]> Rehashed(string table, byte[] bytes)
+        {
+            var changed = WithManifest(m => Entry(m, table)["sha256"] = Convert.ToHexStringLower(SHA256.HashData(bytes)));
+            changed[$"tables/{table}.csv"] = bytes;
+            return changed;
+        }
+
         foreach (var table in manifest["tables"]!.AsArray().Where(t => (long)t!["rows"]! > 0).Select(t => (string)t!["file"]!))
         {
             var bytes = (byte[])files[table].Clone();
@@ -207,8 +274,22 @@ public sealed class TenantArchiveTests(PlatformFixture platform)
         });
         forgedFiles["tables/unit_receipts.csv"] = forged;
         yield return ("a row of another tenant", Zip(forgedFiles), "rows that are not tenant");
+        // An operator's key smuggled in: a directory row made an operator, and a credential grain's stored state made one.
+        var directory = Encoding.UTF8.GetString(files["tables/credential_directory.csv"]).Split('\n');
+        directory[1] = string.Join(',', directory[1].Split(',').Select((field, i) => i == 3 ? "Operator" : field));
+        var forgedDirectory = Encoding.UTF8.GetBytes(string.Join('\n', directory));
+        yield return ("a directory row made an operator", Zip(Rehashed("credential_directory", forgedDirectory)), "no tenant archive may bring in");
+        var storage = Encoding.UTF8.GetString(files["tables/orleansstorage.csv"]).Split('\n');
+        var credentialRow = Array.FindIndex(storage, line => line.Split(',') is { Length: 10 } f && f[4] == "credential");
+        var fields = storage[credentialRow].Split(',');
+        var payload = Encoding.UTF8.GetString(Convert.FromHexString(fields[7][2..]));
+        Assert.Matches("\"Role\":[1-5]", payload);
+        fields[7] = @"\x" + Convert.ToHexStringLower(Encoding.UTF8.GetBytes(System.Text.RegularExpressions.Regex.Replace(payload, "\"Role\":[1-5]", "\"Role\":6")));
+        storage[credentialRow] = string.Join(',', fields);
+        yield return ("a credential's stored state made an operator", Zip(Rehashed("orleansstorage", Encoding.UTF8.GetBytes(string.Join('\n', storage)))), "no tenant archive may bring in");
+
         yield return ("a row count that lies", Zip(WithManifest(m => Entry(m, "county_states")["rows"] = (long)Entry(m, "county_states")["rows"]! + 1)), "its manifest says");
-        yield return ("a newer schema", Zip(WithManifest(m => m["schema"] = 9999)), "newer release");
+        yield return ("another schema version", Zip(WithManifest(m => m["schema"] = 9999)), "exported from schema version 9999");
         yield return ("another format", Zip(WithManifest(m => m["format"] = 2)), "not a tenant archive of format");
         yield return ("a tenant that is no slug", Zip(WithManifest(m => m["tenant"] = "../etc")), "names no valid tenant");
         yield return ("a table left out", Zip(WithManifest(m => m["tables"]!.AsArray().RemoveAt(0))), "does not list");

@@ -26,9 +26,19 @@ public static partial class TenantArchive
     public const string ManifestName = "manifest.json";
     private const int MaxManifestBytes = 1 << 20;
     private const int MaxEntries = 64;
+    private const long MaxExpansion = 200;
 
-    /// <summary>A table of tenant data: which columns travel, which rows are the tenant's, their order.</summary>
-    private sealed record Table(string Name, string[] Columns, Func<string, string> Rows, string Order);
+    /// <summary>
+    /// A table of tenant data: which columns travel, which rows are the tenant's (an SQL condition, given the tenant id),
+    /// their order, and which of the tenant's rows an archive may never bring in (an SQL condition; null: none).
+    /// </summary>
+    private sealed record Table(string Name, string[] Columns, Func<string, string> Rows, string Order, string? Refused = null);
+
+    /// <summary>The roles a tenant's credentials have (an archive never brings in an operator's).</summary>
+    private static readonly Grains.Abstractions.Role[] TenantRoleValues =
+        [.. Enum.GetValues<Grains.Abstractions.Role>().Where(r => r != Grains.Abstractions.Role.Operator)];
+
+    private static readonly string TenantRoles = string.Join(", ", TenantRoleValues.Select(r => $"'{r}'"));
 
     /// <summary>
     /// Every table that holds a tenant's rows, parents first (import order; deletion runs backwards). Grain keys all start
@@ -39,21 +49,55 @@ public static partial class TenantArchive
     private static readonly Table[] Tables =
     [
         new("credential_directory", ["key_hash", "id", "tenant", "role", "county", "unit", "name", "created_at", "expires_at", "revoked"],
-            t => $"tenant = {t}", "key_hash"),
+            t => $"tenant = {Literal(t)}", "key_hash", Refused: $"role NOT IN ({TenantRoles})"),
         new("orleansstorage", ["grainidhash", "grainidn0", "grainidn1", "graintypehash", "graintypestring", "grainidextensionstring", "serviceid", "payloadbinary", "modifiedon", "version"],
-            t => $"((graintypestring <> 'credential' AND split_part(grainidextensionstring, '/', 1) = {t}) OR " +
-                 $"(graintypestring = 'credential' AND grainidextensionstring IN (SELECT key_hash FROM credential_directory WHERE tenant = {t})))",
-            "graintypestring, grainidextensionstring"),
+            t => $"((graintypestring <> 'credential' AND split_part(grainidextensionstring, '/', 1) = {Literal(t)}){NumberKeyed(t)} OR " +
+                 $"({CredentialTenant} = {Literal(t)}))",
+            "graintypestring, grainidextensionstring, grainidn0, grainidn1",
+            Refused: $"{CredentialRole} NOT IN ({string.Join(", ", TenantRoleValues.Select(r => $"'{(int)r}'"))})"),
         new("orleansreminderstable", ["serviceid", "grainid", "remindername", "starttime", "period", "grainhash", "version"],
-            t => $"split_part(grainid, '/', 2) = {t}", "grainid, remindername"),
-        new("county_states", ["tenant", "year", "county", "etag", "state", "facts", "board", "updated_at"], t => $"tenant = {t}", "year, county"),
-        new("unit_states", ["tenant", "year", "county", "unit", "etag", "state", "updated_at"], t => $"tenant = {t}", "year, county, unit"),
+            t => $"split_part(grainid, '/', 2) = {Literal(t)}", "grainid, remindername"),
+        new("county_states", ["tenant", "year", "county", "etag", "state", "facts", "board", "updated_at"], t => $"tenant = {Literal(t)}", "year, county"),
+        new("unit_states", ["tenant", "year", "county", "unit", "etag", "state", "updated_at"], t => $"tenant = {Literal(t)}", "year, county, unit"),
         new("unit_receipts", ["tenant", "year", "county", "unit", "submission_id", "payload_hash", "version", "accepted", "updated", "unchanged", "cleared", "stored_at"],
-            t => $"tenant = {t}", "year, county, unit, version, submission_id"),
-        new("audit_entries", ["chain", "idx", "prev_hash", "body", "hash"], t => $"split_part(chain, '/', 1) = {t}", "chain, idx"),
-        new("bulletin_documents", ["round", "edition", "format", "sha256", "content", "stored_at"], t => $"split_part(round, '/', 1) = {t}", "round, edition, format"),
-        new("bulletin_receipts", ["round", "edition", "recipient", "kind", "sha256", "actor", "at"], t => $"split_part(round, '/', 1) = {t}", "id"),
+            t => $"tenant = {Literal(t)}", "year, county, unit, version, submission_id"),
+        new("audit_entries", ["chain", "idx", "prev_hash", "body", "hash"], t => $"split_part(chain, '/', 1) = {Literal(t)}", "chain, idx"),
+        new("bulletin_documents", ["round", "edition", "format", "sha256", "content", "stored_at"], t => $"split_part(round, '/', 1) = {Literal(t)}", "round, edition, format",
+            Refused: "sha256 <> encode(sha256(content), 'hex')"),
+        new("bulletin_receipts", ["round", "edition", "recipient", "kind", "sha256", "actor", "at"], t => $"split_part(round, '/', 1) = {Literal(t)}", "id"),
     ];
+
+    /// <summary>
+    /// The tenant and role a credential grain's stored state (plain JSON in the default storage) names; NULL for other
+    /// grains (CASE: the payload of another grain is never parsed).
+    /// </summary>
+    private const string CredentialTenant = "CASE WHEN graintypestring = 'credential' THEN convert_from(payloadbinary, 'UTF8')::jsonb #>> '{Credential,Tenant}' END";
+
+    private const string CredentialRole = "CASE WHEN graintypestring = 'credential' THEN convert_from(payloadbinary, 'UTF8')::jsonb #>> '{Credential,Role}' END";
+
+    /// <summary>
+    /// The grains keyed by the bare tenant id (tenant, catalog, 细则 drafts) of a tenant whose id Orleans reads as a
+    /// number: stored by that number, without the key string (<see cref="StorageKey"/>; new tenants cannot have such ids).
+    /// </summary>
+    private static string NumberKeyed(string tenant) => StorageKey(tenant) is var (n0, n1)
+        ? string.Create(CultureInfo.InvariantCulture, $" OR (grainidextensionstring IS NULL AND graintypestring IN ('tenant', 'catalog', 'scheme-drafts') AND grainidn0 = {n0} AND grainidn1 = {n1})")
+        : "";
+
+    /// <summary>
+    /// How Orleans' ADO.NET storage keys a grain whose whole key is <paramref name="key"/>: 32 hexadecimal digits as a
+    /// GUID, up to 16 as an integer (both without the key string), anything else by the string alone (null here).
+    /// </summary>
+    public static (long N0, long N1)? StorageKey(string key)
+    {
+        var bytes = Encoding.UTF8.GetBytes(key);
+        if (bytes.Length == 32 && System.Buffers.Text.Utf8Parser.TryParse(bytes, out Guid guid, out var read, 'N') && read == 32)
+        {
+            var raw = guid.ToByteArray();
+            return (BitConverter.ToInt64(raw, 0), BitConverter.ToInt64(raw, 8));
+        }
+
+        return System.Buffers.Text.Utf8Parser.TryParse(bytes, out long number, out var length, 'X') && length == bytes.Length ? (0, number) : null;
+    }
 
     public sealed record TableEntry(string Name, string File, string[] Columns, long Rows, string Sha256);
 
@@ -72,11 +116,11 @@ public static partial class TenantArchive
     /// <summary>Writes the tenant's archive to <paramref name="output"/> from one snapshot (the platform may keep running).</summary>
     public static async Task<Summary> ExportAsync(NpgsqlDataSource database, string tenant, Stream output, string actor, CancellationToken ct = default)
     {
-        var literal = Literal(tenant);
         await using var connection = await database.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct);
         await ExecuteAsync(connection, tx, "SET TRANSACTION READ ONLY; SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO'", ct);
-        if (await CountAsync(connection, tx, "orleansstorage", $"graintypestring = 'tenant' AND grainidextensionstring = {literal}", ct) == 0)
+        var schema = await SchemaAsync(connection, tx, ct);
+        if (await CountAsync(connection, tx, "orleansstorage", $"graintypestring = 'tenant' AND {Tables[1].Rows(tenant)}", ct) == 0)
         {
             throw new InvalidOperationException($"this deployment has no tenant '{tenant}'.");
         }
@@ -86,7 +130,7 @@ public static partial class TenantArchive
         {
             foreach (var table in Tables)
             {
-                var rows = await CountAsync(connection, tx, table.Name, table.Rows(literal), ct);
+                var rows = await CountAsync(connection, tx, table.Name, table.Rows(tenant), ct);
                 var file = $"tables/{table.Name}.csv";
                 string hash;
                 await using (var entry = zip.CreateEntry(file, CompressionLevel.Optimal).Open())
@@ -94,7 +138,7 @@ public static partial class TenantArchive
                 {
                     await using (var writer = new StreamWriter(hashing, new UTF8Encoding(false), 1 << 16, leaveOpen: true))
                     using (var reader = await connection.BeginTextExportAsync(
-                        $"COPY (SELECT {string.Join(", ", table.Columns)} FROM {table.Name} WHERE {table.Rows(literal)} ORDER BY {table.Order}) TO STDOUT (FORMAT csv, HEADER)", ct))
+                        $"COPY (SELECT {string.Join(", ", table.Columns)} FROM {table.Name} WHERE {table.Rows(tenant)} ORDER BY {table.Order}) TO STDOUT (FORMAT csv, HEADER)", ct))
                     {
                         var buffer = new char[1 << 15];
                         int read;
@@ -110,7 +154,7 @@ public static partial class TenantArchive
                 entries.Add(new TableEntry(table.Name, file, table.Columns, rows, hash));
             }
 
-            var manifest = new Manifest(Format, tenant, SchemaMigrator.Scripts()[^1].Version, DateTimeOffset.UtcNow, actor, entries);
+            var manifest = new Manifest(Format, tenant, schema, DateTimeOffset.UtcNow, actor, entries);
             var bytes = JsonSerializer.SerializeToUtf8Bytes(manifest, ManifestJson.Default.Manifest);
             await using (var entry = zip.CreateEntry(ManifestName, CompressionLevel.Optimal).Open())
             {
@@ -124,61 +168,92 @@ public static partial class TenantArchive
         }
     }
 
-    /// <summary>
-    /// Loads an archive into this deployment's database in one transaction. Refused whole when the tenant already has
-    /// rows here, when the archive was written by a newer schema, when a file's hash or row count differs from the
-    /// manifest, or when a file holds a row that is not the tenant's.
-    /// </summary>
-    public static async Task<Summary> ImportAsync(NpgsqlDataSource database, Stream archive, string actor, CancellationToken ct = default)
+    /// <summary>An archive whose manifest was read and whose every file matched it, not yet loaded anywhere.</summary>
+    public sealed class Verified(ZipArchive zip, Manifest manifest, string sha256) : IDisposable
     {
-        using var zip = new ZipArchive(archive, ZipArchiveMode.Read, leaveOpen: true);
-        if (zip.Entries.Count > MaxEntries)
-        {
-            throw new InvalidOperationException($"the archive holds {zip.Entries.Count} files; a tenant archive has at most {MaxEntries}.");
-        }
+        internal ZipArchive Zip { get; } = zip;
 
-        var (manifest, manifestHash) = await ReadManifestAsync(zip, ct);
+        public Manifest Manifest { get; } = manifest;
 
-        // Every file checked against the manifest before anything is loaded, so a damaged archive says so (and not
-        // what PostgreSQL makes of the damage).
-        foreach (var entry in manifest.Tables)
+        public string ManifestSha256 { get; } = sha256;
+
+        public void Dispose() => Zip.Dispose();
+    }
+
+    /// <summary>
+    /// Reads an archive's manifest and checks every file against it (hash, and no more bytes than the ZIP declares),
+    /// before any database is touched, so a damaged archive says so rather than what PostgreSQL makes of the damage.
+    /// </summary>
+    public static async Task<Verified> VerifyAsync(Stream archive, CancellationToken ct = default)
+    {
+        var zip = new ZipArchive(archive, ZipArchiveMode.Read, leaveOpen: true);
+        try
         {
-            var file = zip.GetEntry(entry.File) ?? throw new InvalidOperationException($"the archive lacks {entry.File}, which its manifest names.");
-            await using var source = file.Open();
-            using var hashing = new HashingStream(source);
-            await hashing.CopyToAsync(Stream.Null, ct);
-            if (!string.Equals(hashing.Finish(), entry.Sha256, StringComparison.Ordinal))
+            if (zip.Entries.Count > MaxEntries)
             {
-                throw new InvalidOperationException($"{entry.File} does not have the SHA-256 its manifest gives: the archive was changed or damaged.");
+                throw new InvalidOperationException($"the archive holds {zip.Entries.Count} files; a tenant archive has at most {MaxEntries}.");
             }
-        }
 
-        var literal = Literal(manifest.Tenant);
+            var (manifest, manifestHash) = await ReadManifestAsync(zip, ct);
+            foreach (var entry in manifest.Tables)
+            {
+                await using var source = OpenEntry(zip, entry.File);
+                using var hashing = new HashingStream(source);
+                await hashing.CopyToAsync(Stream.Null, ct);
+                if (!string.Equals(hashing.Finish(), entry.Sha256, StringComparison.Ordinal))
+                {
+                    throw new InvalidOperationException($"{entry.File} does not have the SHA-256 its manifest gives: the archive was changed or damaged.");
+                }
+            }
+
+            return new Verified(zip, manifest, manifestHash);
+        }
+        catch
+        {
+            zip.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Loads a verified archive into this deployment's database in one transaction. Refused whole when the tenant
+    /// already has rows here, when the database is on another schema version than the exporting one, when a file's row
+    /// count differs from the manifest, or when a file holds a row that is not the tenant's or that no archive may bring
+    /// in (an operator's credential, a document whose hash is not its content's).
+    /// </summary>
+    public static async Task<Summary> ImportAsync(NpgsqlDataSource database, Verified archive, string actor, CancellationToken ct = default)
+    {
+        var (manifest, tenant) = (archive.Manifest, archive.Manifest.Tenant);
         await using var connection = await database.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
         await ExecuteAsync(connection, tx, "SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO'", ct);
+        var schema = await SchemaAsync(connection, tx, ct);
+        if (manifest.Schema != schema)
+        {
+            throw new InvalidOperationException($"the archive was exported from schema version {manifest.Schema}; this database is on {schema}: export and import between deployments of the same release.");
+        }
+
         foreach (var table in Tables)
         {
-            if (await CountAsync(connection, tx, table.Name, table.Rows(literal), ct) > 0)
+            if (await CountAsync(connection, tx, table.Name, table.Rows(tenant), ct) > 0)
             {
-                throw new InvalidOperationException($"tenant '{manifest.Tenant}' already has data here ({table.Name}): delete it first or import into another deployment.");
+                throw new InvalidOperationException($"tenant '{tenant}' already has data here ({table.Name}): delete it first or import into another deployment.");
             }
         }
 
         foreach (var table in Tables)
         {
             var entry = manifest.Tables.Single(e => e.Name == table.Name);
-            var file = zip.GetEntry(entry.File) ?? throw new InvalidOperationException($"the archive lacks {entry.File}, which its manifest names.");
             var stage = "tenant_import_" + table.Name;
             var columns = string.Join(", ", table.Columns);
             await ExecuteAsync(connection, tx,
                 $"CREATE TEMP TABLE {stage} ON COMMIT DROP AS SELECT {columns} FROM {table.Name} WITH NO DATA; ALTER TABLE {stage} ADD COLUMN import_order bigserial", ct);
             string hash;
-            await using (var source = file.Open())
+            await using (var source = OpenEntry(archive.Zip, entry.File))
             using (var hashing = new HashingStream(source))
             {
                 using (var reader = new StreamReader(hashing, new UTF8Encoding(false, throwOnInvalidBytes: true), false, 1 << 16, leaveOpen: true))
-                await using (var writer = await connection.BeginTextImportAsync($"COPY {stage} ({columns}) FROM STDIN (FORMAT csv, HEADER)", ct))
+                await using (var writer = await connection.BeginTextImportAsync($"COPY {stage} ({columns}) FROM STDIN (FORMAT csv, HEADER MATCH)", ct))
                 {
                     var buffer = new char[1 << 15];
                     int read;
@@ -191,33 +266,63 @@ public static partial class TenantArchive
                 hash = hashing.Finish();
             }
 
+            // Read again for the load: it must still be the file that was verified.
             if (!string.Equals(hash, entry.Sha256, StringComparison.Ordinal))
             {
-                throw new InvalidOperationException($"{entry.File} does not have the SHA-256 its manifest gives: the archive was changed or damaged.");
+                throw new InvalidOperationException($"{entry.File} changed while it was read.");
             }
 
             var staged = await CountAsync(connection, tx, stage, "true", ct);
-            var foreign = await CountAsync(connection, tx, stage, $"NOT coalesce({table.Rows(literal)}, false)", ct);
-            if (staged != entry.Rows || foreign > 0)
+            var foreign = await CountAsync(connection, tx, stage, $"NOT coalesce({table.Rows(tenant)}, false)", ct);
+            var refused = table.Refused is null ? 0 : await CountAsync(connection, tx, stage, $"coalesce({table.Refused}, false)", ct);
+            if (foreign > 0)
             {
-                throw new InvalidOperationException(foreign > 0
-                    ? $"{entry.File} holds {foreign} rows that are not tenant '{manifest.Tenant}''s."
-                    : $"{entry.File} holds {staged} rows; its manifest says {entry.Rows}.");
+                throw new InvalidOperationException($"{entry.File} holds {foreign} rows that are not tenant '{tenant}''s.");
+            }
+
+            if (refused > 0)
+            {
+                throw new InvalidOperationException($"{entry.File} holds {refused} rows no tenant archive may bring in (an operator's credential, or a document whose SHA-256 is not its content's).");
+            }
+
+            if (staged != entry.Rows)
+            {
+                throw new InvalidOperationException($"{entry.File} holds {staged} rows; its manifest says {entry.Rows}.");
             }
 
             await ExecuteAsync(connection, tx, $"INSERT INTO {table.Name} ({columns}) SELECT {columns} FROM {stage} ORDER BY import_order", ct);
         }
 
-        var summary = new Summary(manifest, manifestHash);
-        await AppendAsync(connection, tx, new AuditEvent(DateTimeOffset.UtcNow, actor, "tenant_import", manifest.Tenant, null, Describe(summary), null), ct);
+        var summary = new Summary(manifest, archive.ManifestSha256);
+        await AppendAsync(connection, tx, new AuditEvent(DateTimeOffset.UtcNow, actor, "tenant_import", tenant, null, Describe(summary), null), ct);
         await tx.CommitAsync(ct);
         return summary;
+    }
+
+    /// <summary>
+    /// A file of the archive, read no further than the size its ZIP entry declares, and only if that size is a plausible
+    /// expansion of its compressed bytes (CSV of rows compresses well, but not a thousandfold).
+    /// </summary>
+    private static Stream OpenEntry(ZipArchive zip, string name)
+    {
+        var entry = zip.GetEntry(name) ?? throw new InvalidOperationException($"the archive lacks {name}, which its manifest names.");
+        if (entry.Length > MaxExpansion * entry.CompressedLength + (1 << 20))
+        {
+            throw new InvalidOperationException($"{name} expands {entry.Length:N0} bytes from {entry.CompressedLength:N0}: not a table file.");
+        }
+
+        return new LimitedStream(entry.Open(), entry.Length, name);
+    }
+
+    private static async Task<int> SchemaAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand("SELECT coalesce(max(version), 0) FROM assessment_schema_migrations", connection, tx);
+        return Convert.ToInt32(await command.ExecuteScalarAsync(ct), CultureInfo.InvariantCulture);
     }
 
     /// <summary>Removes every row of the tenant in one transaction, recorded in the platform chain; returns rows per table.</summary>
     public static async Task<IReadOnlyDictionary<string, long>> DeleteAsync(NpgsqlDataSource database, string tenant, string actor, string reason, CancellationToken ct = default)
     {
-        var literal = Literal(tenant);
         await using var connection = await database.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
         await using (var name = new NpgsqlCommand("SELECT set_config('assessment.deleting_tenant', @tenant, true)", connection, tx))
@@ -229,7 +334,7 @@ public static partial class TenantArchive
         var removed = new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (var table in Tables.Reverse())
         {
-            await using var delete = new NpgsqlCommand($"DELETE FROM {table.Name} WHERE {table.Rows(literal)}", connection, tx);
+            await using var delete = new NpgsqlCommand($"DELETE FROM {table.Name} WHERE {table.Rows(tenant)}", connection, tx);
             removed[table.Name] = await delete.ExecuteNonQueryAsync(ct);
         }
 
@@ -302,15 +407,9 @@ public static partial class TenantArchive
             throw new InvalidOperationException($"{ManifestName} names no valid tenant.");
         }
 
-        var schema = SchemaMigrator.Scripts()[^1].Version;
-        if (manifest.Schema > schema)
-        {
-            throw new InvalidOperationException($"the archive was written by a newer release (schema {manifest.Schema}; this one has {schema}): upgrade this deployment first.");
-        }
-
         foreach (var table in Tables)
         {
-            var listed = manifest.Tables?.Where(t => t.Name == table.Name).ToList() ?? [];
+            var listed = manifest.Tables?.Where(t => t?.Name == table.Name).ToList() ?? [];
             if (listed is not [{ } one] || one.File != $"tables/{table.Name}.csv" || one.Columns is not { } columns || !columns.SequenceEqual(table.Columns) || one.Rows < 0 || one.Sha256 is null)
             {
                 throw new InvalidOperationException($"{ManifestName} does not list {table.Name} once with its columns.");
@@ -379,6 +478,49 @@ public static partial class TenantArchive
     {
         await using var command = new NpgsqlCommand(sql, connection, tx);
         await command.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>Reads at most <paramref name="limit"/> bytes; one more is a file larger than its ZIP entry declares.</summary>
+    private sealed class LimitedStream(Stream inner, long limit, string name) : Stream
+    {
+        private long _read;
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override void Flush()
+        {
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => Count(inner.Read(buffer, offset, count));
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            Count(await inner.ReadAsync(buffer, cancellationToken));
+
+        private int Count(int read)
+        {
+            _read += read;
+            return _read <= limit ? read : throw new InvalidDataException($"{name} is larger than its ZIP entry declares.");
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                inner.Dispose();
+            }
+
+            base.Dispose(disposing);
+        }
     }
 
     /// <summary>Passes bytes through (either direction) and hashes them.</summary>

@@ -37,7 +37,8 @@ public static class TenantArchiveMode
             }
         }
         catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or PostgresNotFoundException or IOException
-            or NpgsqlException or UnauthorizedAccessException or System.IO.InvalidDataException or System.Text.DecoderFallbackException)
+            or NpgsqlException or UnauthorizedAccessException or System.IO.InvalidDataException or System.Text.DecoderFallbackException
+            or NotSupportedException)
         {
             Console.Error.WriteLine($"Cannot {verb}: {ex.Message}");
             return 2;
@@ -75,9 +76,11 @@ public static class TenantArchiveMode
             throw new InvalidOperationException($"{source} does not exist.");
         }
 
-        await using var database = await Database.OpenAsync(settings, forChange: true);
+        // The archive is checked whole before any database is opened (or a new folder's created).
         await using var input = new FileStream(source, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
-        var summary = await TenantArchive.ImportAsync(database.Source, input, actor);
+        using var archive = await TenantArchive.VerifyAsync(input);
+        await using var database = await Database.OpenAsync(settings, forChange: true);
+        var summary = await TenantArchive.ImportAsync(database.Source, archive, actor);
         Console.WriteLine($"Imported tenant {summary.Manifest.Tenant} ({summary.Rows:N0} rows, exported {summary.Manifest.ExportedAt:yyyy-MM-dd HH:mm} UTC by {summary.Manifest.ExportedBy}), manifest SHA-256 {summary.ManifestSha256}.");
         return 0;
     }
@@ -116,6 +119,7 @@ public static class TenantArchiveMode
     private sealed class Database : IAsyncDisposable
     {
         private EmbeddedPostgres? _started;
+        private NpgsqlConnection? _lock;
         private DataFolderLock? _folder;
 
         public NpgsqlDataSource Source { get; private set; } = null!;
@@ -128,10 +132,7 @@ public static class TenantArchiveMode
                 if (settings["Database:ConnectionString"] is { Length: > 0 } connection)
                 {
                     database.Source = NpgsqlDataSource.Create(connection);
-                    if (forChange && await SilosAliveAsync(database.Source) is > 0 and var alive)
-                    {
-                        throw new InvalidOperationException($"{alive} silo(s) of a platform run on this database: stop them (scale to 0) first.");
-                    }
+                    Console.WriteLine($"Database: {new NpgsqlConnectionStringBuilder(connection) { Password = null }.ConnectionString}");
                 }
                 else
                 {
@@ -160,6 +161,17 @@ public static class TenantArchiveMode
 
                 if (forChange)
                 {
+                    // Exclusive for the whole command: no server holds its presence lock, and none starts meanwhile.
+                    database._lock = await database.Source.OpenConnectionAsync();
+                    await using (var take = new NpgsqlCommand("SELECT pg_try_advisory_lock(@key)", database._lock))
+                    {
+                        take.Parameters.AddWithValue("key", PlatformPresence.LockKey);
+                        if (!(bool)(await take.ExecuteScalarAsync())!)
+                        {
+                            throw new InvalidOperationException("a platform is running on this database (a server holds it): stop every server first (in Kubernetes, scale to 0).");
+                        }
+                    }
+
                     await SchemaMigrator.MigrateAsync(database.Source); // a new folder gets its schema; an older one the deletion rule
                 }
 
@@ -172,16 +184,13 @@ public static class TenantArchiveMode
             }
         }
 
-        private static async Task<long> SilosAliveAsync(NpgsqlDataSource source)
-        {
-            await using var command = source.CreateCommand(
-                "SELECT CASE WHEN to_regclass('public.orleansmembershiptable') IS NULL THEN 0 ELSE " +
-                "(SELECT count(*) FROM orleansmembershiptable WHERE status = 3 AND iamalivetime > now() - interval '5 minutes') END");
-            return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
-        }
-
         public async ValueTask DisposeAsync()
         {
+            if (_lock is not null)
+            {
+                await _lock.DisposeAsync(); // its session's reset releases the lock
+            }
+
             if (Source is not null)
             {
                 await Source.DisposeAsync();

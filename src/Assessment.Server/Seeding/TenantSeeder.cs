@@ -27,6 +27,11 @@ public sealed class TenantSeeder(IClusterClient cluster, CredentialService crede
             return false;
         }
 
+        if (Domain.Keys.Slug.ReadsAsNumber(seed.Tenant.Id))
+        {
+            throw new DataFileException("seed", [$"tenant.id: {seed.Tenant.Id} 不能只由数字和 a–f 组成（会被当作数字，与其他标识混淆）：请加一个其他字母或连字符，如 xz-540600"]);
+        }
+
         if (seed.Tenant.Webhook is { Length: > 0 } webhook && Domain.Keys.WebhookAddress.Problem(webhook, rounds.Value.WebhookRules) is { } problem)
         {
             throw new DataFileException("seed", [$"tenant.webhook: {problem}"]);

@@ -118,7 +118,7 @@ public sealed class AdminGrpcService(
     private async Task<TenantInfo> CreateTenantOnce(CreateTenantRequest request, ServerCallContext context)
     {
         RequestChecks.Require(
-            RequestChecks.SlugField("tenant", request.Tenant),
+            RequestChecks.NewTenantId("tenant", request.Tenant),
             RequestChecks.Name("name", request.Name, out var name),
             RequestChecks.Name("issuer", request.Issuer, out var issuer),
             RequestChecks.Name("document_prefix", request.DocumentPrefix, out var prefix),

@@ -21,6 +21,12 @@ internal static class RequestChecks
     public static FieldError? SlugField(string field, string value) =>
         Slug.IsValid(value) ? null : new FieldError(field, "须为标识：小写字母或数字开头，由小写字母、数字和连字符组成，至多 40 个字符");
 
+    /// <summary>A new tenant's id: a slug that is not read as a number (<see cref="Slug.ReadsAsNumber"/>).</summary>
+    public static FieldError? NewTenantId(string field, string value) =>
+        SlugField(field, value) ?? (Slug.ReadsAsNumber(value)
+            ? new FieldError(field, "不能只由数字和 a–f 组成（会被当作数字，与其他标识混淆）：请加一个其他字母或连字符，如 xz-540600")
+            : null);
+
     /// <summary>A display name: NFC-normalised on the way in; refused with the reason.</summary>
     public static FieldError? Name(string field, string value, out string normalized)
     {

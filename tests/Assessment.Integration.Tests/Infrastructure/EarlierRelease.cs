@@ -17,7 +17,10 @@ public static class EarlierRelease
 
     private static readonly SemaphoreSlim OneBuild = new(1, 1);
 
-    /// <summary>A published build of the server at <paramref name="commit"/>.</summary>
+    /// <summary>
+    /// A published build of the server at <paramref name="commit"/> (one at a time in this process; the test assemblies
+    /// that build earlier releases run in one process).
+    /// </summary>
     /// <param name="Dll">The server to pass as <see cref="ServerProcess.Settings.Dll"/>.</param>
     /// <param name="Tree">The commit's source tree (its seed files and fixtures, as that release knew them).</param>
     public sealed record Build(string Dll, string Tree)
@@ -35,7 +38,7 @@ public static class EarlierRelease
         await OneBuild.WaitAsync();
         try
         {
-            if (File.Exists(done))
+            if (File.Exists(done) && File.Exists(build.Dll))
             {
                 return build;
             }
