@@ -17,50 +17,26 @@ namespace Assessment.Integration.Tests;
 [Collection(ServerCollection.Name)]
 public sealed class TenantArchiveTests(PlatformFixture platform)
 {
-    private static IEnumerable<(int, string, double, string)> Standing(Ranking ranking) =>
-        ranking.Entries.Select(e => (e.Rank, e.County, Math.Round(e.Total, 6), e.Grade));
-
     [Fact]
     public async Task A_tenant_moves_to_another_deployment_whole_and_its_deletion_leaves_the_other_tenant_untouched()
     {
         _ = platform; // these servers provision their own PostgreSQL, as `make run` does
         var dataA = PostgresFixture.NewDataDir();
         var file = PostgresFixture.ScratchPath($"tenant-{Guid.NewGuid():N}.zip");
-        TestTenant tenant;
-        Ranking ranking, seeded;
-        RenderedBulletin bulletin;
-        BulletinStatus status;
-        Contracts.V1.AuditHead head;
+        PublishedYear published;
+        Ranking seeded;
         IReadOnlyDictionary<string, string> keys;
         await using (var a = await StartAsync(new Settings("", dataA, PlatformFixture.SeedFile, Throwaway: false)))
         {
             keys = a.Keys();
-            tenant = await TestTenant.CreateAsync(a, 2025);
+            published = await PublishedYear.CreateAsync(a);
+            var tenant = published.Tenant;
+            seeded = await new AssessmentService.AssessmentServiceClient(a.Channel).GetRankingAsync(new GetRankingRequest { Year = 2024 }, As(keys["assessor"]));
 
             // A tenant whose id begins with the other's: nothing of it may go with the archive or the deletion.
             var admin = new AdminService.AdminServiceClient(a.Channel);
             await admin.CreateTenantAsync(new CreateTenantRequest { Tenant = tenant.Id + "-x", Name = "近名市", Issuer = "近名市法治办", DocumentPrefix = "近法办", Recipients = "各县" }, As(a.OperatorKey()));
             await admin.AddCountyAsync(new AddCountyRequest { Tenant = tenant.Id + "-x", County = "c1", Name = "近名县" }, As(a.OperatorKey()));
-            var submissions = new SubmissionService.SubmissionServiceClient(a.Channel);
-            foreach (var (unit, cases) in new[] { ("u1", 17.0), ("u2", 4.0) })
-            {
-                await submissions.SubmitIndicatorsAsync(new SubmitIndicatorsRequest
-                {
-                    Year = 2025,
-                    SubmissionId = Guid.NewGuid().ToString(),
-                    Values = { new IndicatorValue { Code = "legalaid.cases", Value = cases } },
-                }, As(tenant.Units[unit]));
-            }
-
-            await tenant.ReviewAndCloseAsync(a, 2025);
-            var rounds = new AssessmentService.AssessmentServiceClient(a.Channel);
-            await rounds.PublishRoundAsync(new PublishRoundRequest { Year = 2025, RequestId = Guid.NewGuid().ToString() }, As(tenant.Assessor));
-            ranking = await rounds.GetRankingAsync(new GetRankingRequest { Year = 2025 }, As(tenant.Assessor));
-            var bulletins = new BulletinService.BulletinServiceClient(a.Channel);
-            bulletin = await bulletins.RenderAsync(new RenderBulletinRequest { Year = 2025 }, As(tenant.Assessor));
-            status = await bulletins.GetStatusAsync(new BulletinStatusRequest { Year = 2025 }, As(tenant.Assessor));
-            head = (await rounds.ListAuditAsync(new ListAuditRequest { Year = 2025, County = "c1" }, As(tenant.Assessor))).Head;
-            seeded = await rounds.GetRankingAsync(new GetRankingRequest { Year = 2024 }, As(keys["assessor"]));
 
             // Exported while the platform serves; deletion is refused while it runs.
             var export = await CommandAsync("tenant-export", tenant.Id, file, $"--DataDir={dataA}", "--Actor=测试运维");
@@ -79,8 +55,9 @@ public sealed class TenantArchiveTests(PlatformFixture platform)
         }
 
         // Damaged and forged archives are refused whole: afterwards the real one still finds nothing of the tenant there.
+        var moved = published.Tenant;
         var dataB = PostgresFixture.NewDataDir();
-        var variants = HostileVariants(file, tenant.Id).ToList();
+        var variants = HostileVariants(file, moved.Id).ToList();
         Assert.True(variants.Count >= 14);
         foreach (var (name, bytes, expected) in variants)
         {
@@ -101,19 +78,8 @@ public sealed class TenantArchiveTests(PlatformFixture platform)
         await using (var b = await StartAsync(new Settings("", dataB, null, Throwaway: false)))
         {
             // The tenant's own keys work there, and its year is the same year.
+            await published.AssertSameOnAsync(b);
             var rounds = new AssessmentService.AssessmentServiceClient(b.Channel);
-            Assert.Equal(Standing(ranking), Standing(await rounds.GetRankingAsync(new GetRankingRequest { Year = 2025 }, As(tenant.Assessor))));
-            var bulletins = new BulletinService.BulletinServiceClient(b.Channel);
-            var moved = await bulletins.RenderAsync(new RenderBulletinRequest { Year = 2025 }, As(tenant.Assessor));
-            Assert.Equal((bulletin.Sha256, bulletin.DocumentNumber, bulletin.Content), (moved.Sha256, moved.DocumentNumber, moved.Content));
-            var movedStatus = await bulletins.GetStatusAsync(new BulletinStatusRequest { Year = 2025 }, As(tenant.Assessor));
-            Assert.Equal(
-                status.Editions.Select(e => (e.DocumentNumber, e.HtmlSha256, e.MarkdownSha256, e.ModelSha256, e.Receipts.Count)),
-                movedStatus.Editions.Select(e => (e.DocumentNumber, e.HtmlSha256, e.MarkdownSha256, e.ModelSha256, e.Receipts.Count)));
-            var movedHead = (await rounds.ListAuditAsync(new ListAuditRequest { Year = 2025, County = "c1" }, As(tenant.Assessor))).Head;
-            Assert.Equal((head.Count, head.Hash), (movedHead.Count, movedHead.Hash));
-            var verify = await AssessCli.RunAsync(b, tenant.Assessor, "audit", "verify", "--year", "2025");
-            Assert.True(verify.Exit == 0, verify.Out + verify.Err);
 
             // Nothing of the other tenant came along.
             Assert.Equal(StatusCode.Unauthenticated, (await Assert.ThrowsAsync<RpcException>(() =>
@@ -121,12 +87,12 @@ public sealed class TenantArchiveTests(PlatformFixture platform)
         }
 
         // Deleted from the first deployment (stopped): a reason is required; the other tenant is as it was.
-        var noReason = await CommandAsync("tenant-delete", tenant.Id, $"--DataDir={dataA}");
+        var noReason = await CommandAsync("tenant-delete", moved.Id, $"--DataDir={dataA}");
         Assert.Equal(2, noReason.Exit);
         Assert.Contains("--Reason", noReason.Output, StringComparison.Ordinal);
-        var deleted = await CommandAsync("tenant-delete", tenant.Id, $"--DataDir={dataA}", "--Reason=迁至省级平台", "--Actor=测试运维");
+        var deleted = await CommandAsync("tenant-delete", moved.Id, $"--DataDir={dataA}", "--Reason=迁至省级平台", "--Actor=测试运维");
         Assert.True(deleted.Exit == 0, deleted.Output);
-        var again = await CommandAsync("tenant-delete", tenant.Id, $"--DataDir={dataA}", "--Reason=迁至省级平台");
+        var again = await CommandAsync("tenant-delete", moved.Id, $"--DataDir={dataA}", "--Reason=迁至省级平台");
         Assert.Equal(2, again.Exit);
         Assert.Contains("has no tenant", again.Output, StringComparison.Ordinal);
 
@@ -140,16 +106,16 @@ public sealed class TenantArchiveTests(PlatformFixture platform)
         await using (var a = await StartAsync(new Settings("", dataA, null, Throwaway: false)))
         {
             var rounds = new AssessmentService.AssessmentServiceClient(a.Channel);
-            foreach (var key in tenant.Units.Values.Append(tenant.Assessor).Append(tenant.County))
+            foreach (var key in moved.Units.Values.Append(moved.Assessor).Append(moved.County))
             {
                 Assert.Equal(StatusCode.Unauthenticated, (await Assert.ThrowsAsync<RpcException>(() =>
                     rounds.GetRoundAsync(new GetRoundRequest { Year = 2025 }, As(key)).ResponseAsync)).StatusCode);
             }
 
-            Assert.Equal(Standing(seeded), Standing(await rounds.GetRankingAsync(new GetRankingRequest { Year = 2024 }, As(keys["assessor"]))));
+            Assert.Equal(PublishedYear.Standing(seeded), PublishedYear.Standing(await rounds.GetRankingAsync(new GetRankingRequest { Year = 2024 }, As(keys["assessor"]))));
             var verify = await AssessCli.RunAsync(a, keys["assessor"], "audit", "verify", "--year", "2024");
             Assert.True(verify.Exit == 0, verify.Out + verify.Err);
-            var sibling = await new AdminService.AdminServiceClient(a.Channel).GetTenantAsync(new GetTenantRequest { Tenant = tenant.Id + "-x" }, As(a.OperatorKey()));
+            var sibling = await new AdminService.AdminServiceClient(a.Channel).GetTenantAsync(new GetTenantRequest { Tenant = moved.Id + "-x" }, As(a.OperatorKey()));
             Assert.Equal("近名县", sibling.Counties.Single().Name);
 
             // No row of any table still names the deleted tenant (its id as a whole word in the row's text), except the
@@ -171,8 +137,8 @@ public sealed class TenantArchiveTests(PlatformFixture platform)
             {
                 var platformChain = table == "audit_entries" ? " AND chain <> '_platform/operations'" : "";
                 await using var scan = db.CreateCommand($"SELECT count(*) FROM {table} x WHERE x::text ~ @word{platformChain}");
-                scan.Parameters.AddWithValue("word", $"(^|[^a-z0-9-]){tenant.Id}($|[^a-z0-9-])");
-                Assert.True((long)(await scan.ExecuteScalarAsync())! == 0, $"{table} still holds rows of {tenant.Id}");
+                scan.Parameters.AddWithValue("word", $"(^|[^a-z0-9-]){moved.Id}($|[^a-z0-9-])");
+                Assert.True((long)(await scan.ExecuteScalarAsync())! == 0, $"{table} still holds rows of {moved.Id}");
             }
         }
 
