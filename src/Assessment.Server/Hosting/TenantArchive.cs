@@ -120,7 +120,7 @@ public static partial class TenantArchive
         await using var tx = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct);
         await ExecuteAsync(connection, tx, "SET TRANSACTION READ ONLY; SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO'", ct);
         var schema = await SchemaAsync(connection, tx, ct);
-        if (await CountAsync(connection, tx, "orleansstorage", $"graintypestring = 'tenant' AND {Tables[1].Rows(tenant)}", ct) == 0)
+        if (await CountAsync(connection, tx, "orleansstorage", $"graintypestring = 'tenant' AND {Tables.Single(t => t.Name == "orleansstorage").Rows(tenant)}", ct) == 0)
         {
             throw new InvalidOperationException($"this deployment has no tenant '{tenant}'.");
         }
