@@ -70,6 +70,7 @@ public sealed class WorkbenchTests(PlatformFixture platform, BrowserSession brow
         await assessor.FillAsync("#adjust-reason", "实地核查发现台账不全");
         await assessor.ClickAsync("form[action*='handler=Adjust'] button[type=submit]");
         await assessor.WaitForSelectorAsync("p.notice[role=status]:has-text('核查调整已记入得分')");
+        await assessor.WaitForLoadStateAsync(LoadState.Load); // the whole page, not the part a busy server has sent so far
         Assert.Contains("实地核查发现台账不全", await assessor.InnerTextAsync("main"));
         await assessor.ClickAsync("form[action*='handler=Approve'] button[type=submit]");
         await assessor.WaitForSelectorAsync("p.notice[role=status]:has-text('已审核通过')");
@@ -394,6 +395,7 @@ public sealed class WorkbenchTests(PlatformFixture platform, BrowserSession brow
         var assessor = await SignInAsync(tenant.Assessor);
         await assessor.GotoAsync($"/{Year}/scheme");
         await assessor.ClickAsync("a:has-text('在线编辑细则')");
+        await assessor.WaitForURLAsync($"**/{Year}/scheme/edit**");
         Assert.Contains("本年度固定的细则（default@1）", await assessor.InnerTextAsync("main"));
 
         // A new 三级指标 in 组织领导 (the blank row under its six lines), its point taken from the leading group; linear
@@ -421,6 +423,7 @@ public sealed class WorkbenchTests(PlatformFixture platform, BrowserSession brow
         await assessor.FillAsync("#f-note", "新增公职律师配备");
         await assessor.ClickAsync("form[action*='handler=Save'] button[type=submit]");
         Assert.Contains("已保存为草稿第 1 版（default@2）", await assessor.InnerTextAsync("p.notice[role=status]"));
+        await assessor.WaitForLoadStateAsync(LoadState.Load); // the trial comes after the long form: read it once it has all come
         Assert.Equal(0, await assessor.Locator(".field-error").CountAsync());
 
         // The what-if beside it: the county moves from 不合格 to 合格 under the draft.
@@ -551,6 +554,7 @@ public sealed class WorkbenchTests(PlatformFixture platform, BrowserSession brow
         await admin.FillAsync("#unit-name", "乙县司法局");
         await admin.ClickAsync("form[action*='handler=Unit'] button[type=submit]");
         await admin.WaitForSelectorAsync("p.notice[role=status]:has-text('已添加单位')");
+        await admin.WaitForLoadStateAsync(LoadState.Load);
         Assert.Contains("乙县司法局（sfj）", await admin.InnerTextAsync("main"));
 
         // A key is shown once, on the answer to its issue; a reload shows it no more.
