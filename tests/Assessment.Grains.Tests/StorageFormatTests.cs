@@ -17,9 +17,27 @@ public class StorageFormatTests
     private static readonly DateTimeOffset At = new(2025, 3, 1, 9, 30, 0, TimeSpan.FromHours(8));
 
     [Fact]
-    public void A_county_state_is_stored_as_before_and_read_back_whole()
+    public void A_county_state_is_stored_as_before_and_read_back_whole() => AssertSameFormat(FullCountyState());
+
+    [Fact]
+    public void A_county_state_written_is_a_copy_of_every_stored_property()
     {
-        var state = new CountyState
+        // What a write stores is a clone of the grain's state: a property the clone leaves out is lost on reactivation
+        // (评分人/复核人 marks and the codes needing 复核 once were). Every property is set in the sample, so a new one
+        // that is not copied fails here.
+        var state = FullCountyState();
+        foreach (var property in typeof(CountyState).GetProperties().Where(p => p.GetCustomAttributes(typeof(IdAttribute), false).Length > 0))
+        {
+            var value = property.GetValue(state);
+            var empty = property.GetValue(new CountyState());
+            Assert.False(Equals(JsonSerializer.Serialize(value, Reflection), JsonSerializer.Serialize(empty, Reflection)), $"the sample leaves {property.Name} at its default");
+        }
+
+        Assert.Equal(JsonSerializer.Serialize(state, Reflection), JsonSerializer.Serialize(state.Clone(), Reflection));
+    }
+
+    private static CountyState FullCountyState() =>
+        new()
         {
             Cells = { ["mediation.disputes_received"] = new AggregateCell { Sum = 12.5m, Reporters = 3, WeightSum = 1.25m } },
             UnitVersions = { ["u1"] = 4 },
@@ -43,10 +61,11 @@ public class StorageFormatTests
             RecentRequests = [Guid.Parse("6f0d5d0e-2b8a-4c1e-9d5b-0a1b2c3d4e5f")],
             Marks = { ["pufa.site_visit_score"] = new PanelMark(8, "考核组张三（市级考核办）", At, "考核组李四（市级考核办）", At.AddHours(2)) },
             ReviewCodes = ["pufa.site_visit_score"],
+            Townships = ["u2"],
+            RequiredTownshipCodes = ["mediation.disputes_received"],
+            Extension = At.AddDays(40),
+            Evidence = new() { ["u1"] = new EvidenceTally(2, 1_048_576) },
         };
-
-        AssertSameFormat(state);
-    }
 
     [Fact]
     public void A_unit_state_is_stored_as_before_and_read_back_whole()

@@ -71,6 +71,30 @@ public sealed class AuthorizationMatrixTests(PlatformFixture platform)
         return last;
     }
 
+    /// <summary>An upload's header alone (a 1-byte text file of the 2024 round): allowed callers start an upload and are told 0 bytes are stored.</summary>
+    private static async Task<IMessage> UploadHeaderOnly(CallInvoker channel, CallOptions options)
+    {
+        using var call = new EvidenceService.EvidenceServiceClient(channel).UploadEvidence(options);
+        try
+        {
+            await call.RequestStream.WriteAsync(new UploadEvidenceRequest
+            {
+                Header = new EvidenceUploadHeader
+                {
+                    UploadId = Guid.NewGuid().ToString(), Year = 2024, Indicator = "legalaid.cases", FileName = "矩阵.txt", Size = 1,
+                    Sha256 = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData("1"u8)),
+                },
+            });
+            await call.RequestStream.CompleteAsync();
+        }
+        catch (Exception ex) when (ex is RpcException or InvalidOperationException)
+        {
+            // Refused before the header went out; the status comes with the answer.
+        }
+
+        return await call.ResponseAsync;
+    }
+
     private static Row[] Rows(string schemeYaml) =>
     [
         // SubmissionService: the credential is the target; nothing in the request names one.
@@ -153,6 +177,17 @@ public sealed class AuthorizationMatrixTests(PlatformFixture platform)
         new("assessment.v1.AccountService/WhoAmI", [Unit, County, Assessor, Leader, TenantAdmin, Operator], Scope.None, (ch, o, _, _) => Run(new AccountService.AccountServiceClient(ch)
             .WhoAmIAsync(new WhoAmIRequest(), o))),
         new("assessment.v1.AdminService/RevokeCredential", [Operator, TenantAdmin], Scope.TenantField, (ch, o, _, t) => Run(Admin(ch).RevokeCredentialAsync(new CredentialRef { Tenant = t, Id = "0000000000000000" }, o))),
+        // EvidenceService: uploads and removals are the credential's own (a random id is nobody's: NOT_FOUND); the listing
+        // names a county, which units and counties may only name as their own.
+        new("assessment.v1.EvidenceService/UploadEvidence", [Unit, County], Scope.None, (ch, o, _, _) => UploadHeaderOnly(ch, o)),
+        new("assessment.v1.EvidenceService/GetUpload", [Unit, County], Scope.None, (ch, o, _, _) => Run(new EvidenceService.EvidenceServiceClient(ch)
+            .GetUploadAsync(new GetUploadRequest { UploadId = Guid.NewGuid().ToString() }, o))),
+        new("assessment.v1.EvidenceService/ListEvidence", [Unit, County, Assessor, TenantAdmin], Scope.CountyField, (ch, o, c, _) => Run(new EvidenceService.EvidenceServiceClient(ch)
+            .ListEvidenceAsync(new ListEvidenceRequest { Year = 2024, County = c }, o))),
+        new("assessment.v1.EvidenceService/DownloadEvidence", [Unit, County, Assessor, TenantAdmin], Scope.None, (ch, o, _, _) => First(new EvidenceService.EvidenceServiceClient(ch)
+            .DownloadEvidence(new DownloadEvidenceRequest { Id = Guid.NewGuid().ToString() }, o))),
+        new("assessment.v1.EvidenceService/RemoveEvidence", [Unit, County], Scope.None, (ch, o, _, _) => Run(new EvidenceService.EvidenceServiceClient(ch)
+            .RemoveEvidenceAsync(new RemoveEvidenceRequest { Id = Guid.NewGuid().ToString(), Reason = "矩阵测试" }, o))),
         // CatalogService: always the caller's own tenant's catalog (the other tenant's holds names no answer may carry).
         new("assessment.v1.CatalogService/GetCatalog", [Unit, County, Assessor, Leader, TenantAdmin], Scope.None, (ch, o, _, _) => Run(new CatalogService.CatalogServiceClient(ch)
             .GetCatalogAsync(new GetCatalogRequest(), o))),
@@ -176,7 +211,7 @@ public sealed class AuthorizationMatrixTests(PlatformFixture platform)
         var rows = Rows(scheme);
 
         // Every RPC of every service in the protos has exactly one row.
-        var methods = new[] { SubmissionService.Descriptor, AssessmentService.Descriptor, BulletinService.Descriptor, NoticeService.Descriptor, AdminService.Descriptor, AccountService.Descriptor, ReportService.Descriptor, CatalogService.Descriptor }
+        var methods = new[] { SubmissionService.Descriptor, AssessmentService.Descriptor, BulletinService.Descriptor, NoticeService.Descriptor, AdminService.Descriptor, AccountService.Descriptor, ReportService.Descriptor, CatalogService.Descriptor, EvidenceService.Descriptor }
             .SelectMany(s => s.Methods.Select(m => $"{s.FullName}/{m.Name}")).Order(StringComparer.Ordinal);
         Assert.Equal(methods, rows.Select(r => r.Method).Order(StringComparer.Ordinal));
 
@@ -330,7 +365,7 @@ public sealed class AuthorizationMatrixTests(PlatformFixture platform)
 
         return row.Scope switch
         {
-            Scope.CountyField when p.Role == County && target is Target.OtherCounty or Target.OtherTenantExisting or Target.OtherTenantMissing => StatusCode.PermissionDenied,
+            Scope.CountyField when p.Role is County or Unit && target is Target.OtherCounty or Target.OtherTenantExisting or Target.OtherTenantMissing => StatusCode.PermissionDenied,
             Scope.TenantField when p.Role != Operator && target is Target.OtherTenantExisting or Target.OtherTenantMissing => StatusCode.PermissionDenied,
             _ => StatusCode.OK,
         };

@@ -48,6 +48,8 @@ public static class AuditWords
         "round_publish" => "发布结果",
         "repin_scheme" => "更换评分细则",
         "repin_catalog" => "更换指标目录版本",
+        "evidence_add" => "上传佐证材料",
+        "evidence_remove" => "撤下佐证材料",
         _ when action.StartsWith("round_", StringComparison.Ordinal) => "轮次状态变更",
         _ => action,
     };

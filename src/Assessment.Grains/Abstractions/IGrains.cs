@@ -23,6 +23,17 @@ public interface IUnitGrain : IGrainWithStringKey
 [Alias("assessment.ICountyGrain")]
 public interface ICountyGrain : IGrainWithStringKey
 {
+    /// <summary>
+    /// Attaches a stored file to a unit's figure: allowed while the unit may change its figures (not after 上报 until
+    /// 退回), within the unit's quota; the audit entry carries the file's hash. Idempotent on the file id.
+    /// </summary>
+    [Alias("AttachEvidence")]
+    Task<AuditAnchor> AttachEvidence(EvidenceAttachment attachment);
+
+    /// <summary>Takes an attached file off its figure with a reason, under the same rule; idempotent on the file id.</summary>
+    [Alias("RemoveEvidence")]
+    Task<AuditAnchor> RemoveEvidence(EvidenceRemoval removal);
+
     /// <summary>Applies a unit's change; idempotent on (unit, version). Returns the unit's applied version.</summary>
     [Alias("ApplyUnitChange")]
     Task<int> ApplyUnitChange(UnitChange change);

@@ -261,11 +261,7 @@ public sealed partial class CountyGrain
     {
         if (command.RequestId is { } id)
         {
-            S.RecentRequests.Add(id);
-            if (S.RecentRequests.Count > MaxRecentRequests)
-            {
-                S.RecentRequests.RemoveRange(0, S.RecentRequests.Count - MaxRecentRequests);
-            }
+            RememberRequest(id);
         }
     }
 

@@ -48,6 +48,9 @@ public sealed class CountyState
     [Id(23)] public Dictionary<string, PanelMark> Marks { get; set; } = new(StringComparer.Ordinal);
     /// <summary>The score indicators the pinned 细则 wants confirmed by a second member before approval.</summary>
     [Id(24)] public string[] ReviewCodes { get; set; } = [];
+    /// <summary>Each unit's 佐证材料 now attached (count and bytes), for its quota; null until the first file.</summary>
+    [Id(25), System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public Dictionary<string, EvidenceTally>? Evidence { get; set; }
 
     /// <summary>What the scheme needs of this unit, by its kind (a county stored before unit kinds: the one list).</summary>
     public string[] RequiredOf(string unit) => Array.IndexOf(Townships, unit) >= 0 ? RequiredTownshipCodes : RequiredUnitCodes;
@@ -123,6 +126,8 @@ public sealed class CountyState
         Units = Units,
         RequiredUnitCodes = RequiredUnitCodes,
         Townships = Townships,
+        Marks = new Dictionary<string, PanelMark>(Marks, StringComparer.Ordinal),
+        ReviewCodes = ReviewCodes,
         RequiredTownshipCodes = RequiredTownshipCodes,
         UnitStoredAt = new Dictionary<string, DateTimeOffset>(UnitStoredAt, StringComparer.Ordinal),
         UnitMissing = new Dictionary<string, int>(UnitMissing, StringComparer.Ordinal),
@@ -132,5 +137,10 @@ public sealed class CountyState
         NextAdjustment = NextAdjustment,
         PendingAudit = [.. PendingAudit],
         RecentRequests = [.. RecentRequests],
+        Evidence = Evidence?.ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal),
     };
 }
+
+/// <summary>How many files a unit has attached and their bytes.</summary>
+[GenerateSerializer, Immutable, Alias("assessment.EvidenceTally")]
+public sealed record EvidenceTally([property: Id(0)] int Files, [property: Id(1)] long Bytes);

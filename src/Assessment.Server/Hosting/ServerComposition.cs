@@ -68,7 +68,8 @@ public static class ServerComposition
             // 4 MiB default: anything larger is RESOURCE_EXHAUSTED before it is parsed.
             o.MaxReceiveMessageSize = Assessment.Server.Services.RequestChecks.MaxMessageBytes;
             o.EnableDetailedErrors = false;
-        }).AddServiceOptions<ReportGrpcService>(o => o.MaxReceiveMessageSize = ReportGrpcService.MaxMessageBytes);
+        }).AddServiceOptions<ReportGrpcService>(o => o.MaxReceiveMessageSize = ReportGrpcService.MaxMessageBytes)
+          .AddServiceOptions<Assessment.Server.Evidence.EvidenceGrpcService>(o => o.MaxReceiveMessageSize = Assessment.Server.Evidence.EvidenceGrpcService.MaxMessageBytes);
         builder.Services.AddGrpcHealthChecks(o => o.UseHealthChecksCache = false).AddCheck<PlatformHealthCheck>("platform");
         if (builder.Environment.IsDevelopment())
         {
@@ -102,6 +103,9 @@ public static class ServerComposition
         builder.Services.AddSingleton<ReportFiles>();
         builder.Services.AddSingleton<ValueImport>();
         builder.Services.AddSingleton<UnitValueListing>();
+        builder.Services.Configure<Assessment.Server.Evidence.EvidenceOptions>(builder.Configuration.GetSection(Assessment.Server.Evidence.EvidenceOptions.Section));
+        builder.Services.AddSingleton<Assessment.Server.Evidence.IEvidenceStore, Assessment.Server.Evidence.PostgresEvidenceStore>();
+        builder.Services.AddSingleton<Assessment.Server.Evidence.EvidenceDesk>();
         builder.Services.AddSingleton<CredentialService>();
         builder.Services.AddSingleton<RequestLedger>();
         builder.Services.AddHostedService<OperatorBootstrap>();

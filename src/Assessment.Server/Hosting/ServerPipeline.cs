@@ -51,6 +51,7 @@ public static class ServerPipeline
         app.MapGrpcService<AccountGrpcService>();
         app.MapGrpcService<ReportGrpcService>();
         app.MapGrpcService<CatalogGrpcService>();
+        app.MapGrpcService<Assessment.Server.Evidence.EvidenceGrpcService>();
         app.MapGrpcHealthChecksService();
         app.MapGet("/healthz", () => Results.Text("ok"));                       // liveness: the process answers
         app.MapHealthChecks("/readyz");                                          // readiness: silo active, database reachable

@@ -82,12 +82,17 @@ public sealed class PlatformFixture : IAsyncLifetime
 
     public IReadOnlyDictionary<string, string> Keys { get; private set; } = null!;
 
+    public const int EvidenceFilesPerUnit = 12;
+    public const long EvidenceBytesPerUnit = 6 * 1024 * 1024, EvidenceBytesPerTenant = 12 * 1024 * 1024;
+
     public static string SeedFile => Path.Combine(AppContext.BaseDirectory, "Seeds", "itest.yaml");
 
     public async Task InitializeAsync()
     {
         await Postgres.InitializeAsync();
-        Server = await ServerProcess.StartAsync(new ServerProcess.Settings(await Postgres.CreateDatabaseAsync(), PostgresFixture.NewDataDir(), SeedFile));
+        // Evidence quotas small enough for the tests to reach them with a few small files (EvidenceTests).
+        Server = await ServerProcess.StartAsync(new ServerProcess.Settings(await Postgres.CreateDatabaseAsync(), PostgresFixture.NewDataDir(), SeedFile,
+            Extra: [$"--Evidence:MaxFilesPerUnit={EvidenceFilesPerUnit}", $"--Evidence:MaxBytesPerUnit={EvidenceBytesPerUnit}", $"--Evidence:MaxBytesPerTenant={EvidenceBytesPerTenant}"]));
         Keys = Server.Keys();
     }
 
