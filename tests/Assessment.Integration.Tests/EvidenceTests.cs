@@ -1,5 +1,4 @@
 using System.IO.Compression;
-using System.Security.Cryptography;
 using System.Text;
 using Assessment.Contracts.V1;
 using Assessment.Integration.Tests.Infrastructure;
@@ -347,12 +346,9 @@ public sealed class EvidenceTests(PlatformFixture platform)
 
     // ---- calls ----
 
-    private static string Sha(byte[] bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
+    private static string Sha(byte[] bytes) => EvidenceUpload.Sha(bytes);
 
-    private static EvidenceUploadHeader Header(string name, byte[] bytes) => new()
-    {
-        UploadId = Guid.NewGuid().ToString(), Year = Year, Indicator = Indicator, FileName = name, Size = bytes.Length, Sha256 = Sha(bytes),
-    };
+    private static EvidenceUploadHeader Header(string name, byte[] bytes) => EvidenceUpload.Header(name, bytes, Year, Indicator);
 
     /// <summary>Sends the header and the file in chunks from its start; <paramref name="stopAfter"/> chunks, then ends the stream.</summary>
     private Task<UploadEvidenceResponse> UploadAsync(CallOptions options, EvidenceUploadHeader header, byte[] bytes, int chunk = 256 * 1024, int? stopAfter = null)

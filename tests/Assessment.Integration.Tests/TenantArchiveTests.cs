@@ -29,7 +29,7 @@ public sealed class TenantArchiveTests(PlatformFixture platform)
         await using (var a = await StartAsync(new Settings("", dataA, PlatformFixture.SeedFile, Throwaway: false)))
         {
             keys = a.Keys();
-            published = await PublishedYear.CreateAsync(a);
+            published = await PublishedYear.CreateAsync(a, withEvidence: true);
             var tenant = published.Tenant;
             seeded = await new AssessmentService.AssessmentServiceClient(a.Channel).GetRankingAsync(new GetRankingRequest { Year = 2024 }, As(keys["assessor"]));
 

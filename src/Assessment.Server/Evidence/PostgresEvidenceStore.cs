@@ -63,7 +63,7 @@ public sealed class PostgresEvidenceStore(NpgsqlDataSource dataSource) : IEviden
         {
             // A repeat is the very bytes of a stored chunk at its own offset; anything else changes nothing.
             await using var same = new NpgsqlCommand(
-                "SELECT data = $4 FROM evidence_upload_chunks WHERE tenant = $1 AND upload_id = $2 AND \"offset\" = $3", connection, tx);
+                "SELECT data = $4 FROM evidence_upload_chunks WHERE tenant = $1 AND upload_id = $2 AND at_byte = $3", connection, tx);
             same.Parameters.Add(Text(tenant));
             same.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = uploadId });
             same.Parameters.Add(new NpgsqlParameter<long> { TypedValue = offset });
@@ -77,7 +77,7 @@ public sealed class PostgresEvidenceStore(NpgsqlDataSource dataSource) : IEviden
         {
             BatchCommands =
             {
-                new NpgsqlBatchCommand("INSERT INTO evidence_upload_chunks (tenant, upload_id, \"offset\", data) VALUES ($1, $2, $3, $4)")
+                new NpgsqlBatchCommand("INSERT INTO evidence_upload_chunks (tenant, upload_id, at_byte, data) VALUES ($1, $2, $3, $4)")
                 {
                     Parameters =
                     {
@@ -101,11 +101,11 @@ public sealed class PostgresEvidenceStore(NpgsqlDataSource dataSource) : IEviden
     }
 
     public IAsyncEnumerable<ReadOnlyMemory<byte>> ReadUploadAsync(string tenant, Guid uploadId, CancellationToken ct) =>
-        ChunksAsync("SELECT data FROM evidence_upload_chunks WHERE tenant = $1 AND upload_id = $2 ORDER BY \"offset\"",
+        ChunksAsync("SELECT data FROM evidence_upload_chunks WHERE tenant = $1 AND upload_id = $2 ORDER BY at_byte",
             [Text(tenant), new NpgsqlParameter<Guid> { TypedValue = uploadId }], ct);
 
     public IAsyncEnumerable<ReadOnlyMemory<byte>> ReadBlobAsync(string tenant, string sha256, CancellationToken ct) =>
-        ChunksAsync("SELECT data FROM evidence_chunks WHERE tenant = $1 AND sha256 = $2 ORDER BY \"offset\"", [Text(tenant), Text(sha256)], ct);
+        ChunksAsync("SELECT data FROM evidence_chunks WHERE tenant = $1 AND sha256 = $2 ORDER BY at_byte", [Text(tenant), Text(sha256)], ct);
 
     public async Task<EvidenceRow> CompleteAsync(EvidenceUpload u, string kind, string fileName, CancellationToken ct)
     {
@@ -117,8 +117,8 @@ public sealed class PostgresEvidenceStore(NpgsqlDataSource dataSource) : IEviden
             // The blob once per tenant: the second upload of the same bytes keeps the first copy and drops its own.
             batch.BatchCommands.Add(new NpgsqlBatchCommand(
                 "WITH blob AS (INSERT INTO evidence_blobs (tenant, sha256, size, kind) VALUES ($1, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING sha256) " +
-                "INSERT INTO evidence_chunks (tenant, sha256, \"offset\", data) " +
-                "SELECT c.tenant, $3, c.\"offset\", c.data FROM evidence_upload_chunks c, blob WHERE c.tenant = $1 AND c.upload_id = $2")
+                "INSERT INTO evidence_chunks (tenant, sha256, at_byte, data) " +
+                "SELECT c.tenant, $3, c.at_byte, c.data FROM evidence_upload_chunks c, blob WHERE c.tenant = $1 AND c.upload_id = $2")
             {
                 Parameters = { Key()[0], Key()[1], Key()[2], new NpgsqlParameter<long> { TypedValue = u.Size }, Text(kind) },
             });

@@ -43,8 +43,8 @@ public static partial class TenantArchive
     /// <summary>
     /// Every table that holds a tenant's rows, parents first (import order; deletion runs backwards). Grain keys all start
     /// with the tenant (GrainKeys), except credentials, which are keyed by the key's hash and found through the directory.
-    /// Left out on purpose: the request ledger (hashed keys of in-doubt writes, expiring) and the web key ring and cluster
-    /// membership, which belong to the deployment.
+    /// Left out on purpose: the request ledger (hashed keys of in-doubt writes, expiring), uploads of 佐证材料 still in
+    /// progress (the client starts them again), and the web key ring and cluster membership, which belong to the deployment.
     /// </summary>
     private static readonly Table[] Tables =
     [
@@ -61,6 +61,12 @@ public static partial class TenantArchive
         new("unit_states", ["tenant", "year", "county", "unit", "etag", "state", "updated_at"], t => $"tenant = {Literal(t)}", "year, county, unit"),
         new("unit_receipts", ["tenant", "year", "county", "unit", "submission_id", "payload_hash", "version", "accepted", "updated", "unchanged", "cleared", "stored_at"],
             t => $"tenant = {Literal(t)}", "year, county, unit, version, submission_id"),
+        // 佐证材料: the blobs, their chunks and the rows attaching them (evidence_files follows audit_entries by a trigger
+        // that only fills what is empty, so either may come first).
+        new("evidence_blobs", ["tenant", "sha256", "size", "kind", "created_at"], t => $"tenant = {Literal(t)}", "sha256"),
+        new("evidence_chunks", ["tenant", "sha256", "at_byte", "data"], t => $"tenant = {Literal(t)}", "sha256, at_byte"),
+        new("evidence_files", ["tenant", "file_id", "year", "county", "unit", "indicator", "file_name", "sha256", "size", "kind", "added_by", "created_at",
+            "attached_at", "removed_at", "removed_by", "removal_reason"], t => $"tenant = {Literal(t)}", "year, county, file_id"),
         new("audit_entries", ["chain", "idx", "prev_hash", "body", "hash"], t => $"split_part(chain, '/', 1) = {Literal(t)}", "chain, idx"),
         new("bulletin_documents", ["round", "edition", "format", "sha256", "content", "stored_at"], t => $"split_part(round, '/', 1) = {Literal(t)}", "round, edition, format",
             Refused: "sha256 <> encode(sha256(content), 'hex')"),

@@ -10,8 +10,14 @@ namespace Assessment.Integration.Tests.Infrastructure;
 /// </summary>
 public sealed record PublishedYear(TestTenant Tenant, int Year, Ranking Ranking, RenderedBulletin Bulletin, BulletinStatus Status, Contracts.V1.AuditHead Head)
 {
-    /// <summary>A new tenant whose year has two units' figures, is reviewed, closed and published; then read.</summary>
-    public static async Task<PublishedYear> CreateAsync(ServerProcess server, int year = 2025)
+    /// <summary>The 佐证材料 attached before review (when asked for), and its bytes.</summary>
+    public (EvidenceFile File, byte[] Bytes)? Evidence { get; private init; }
+
+    /// <summary>
+    /// A new tenant whose year has two units' figures (and, with <paramref name="withEvidence"/>, a file proving one),
+    /// is reviewed, closed and published; then read.
+    /// </summary>
+    public static async Task<PublishedYear> CreateAsync(ServerProcess server, int year = 2025, bool withEvidence = false)
     {
         var tenant = await TestTenant.CreateAsync(server, year);
         var submissions = new SubmissionService.SubmissionServiceClient(server.Channel);
@@ -25,10 +31,17 @@ public sealed record PublishedYear(TestTenant Tenant, int Year, Ranking Ranking,
             }, As(tenant.Units[unit]));
         }
 
+        (EvidenceFile, byte[])? evidence = null;
+        if (withEvidence)
+        {
+            var bytes = System.Text.Encoding.UTF8.GetBytes("法律援助案件登记表\n共 17 件\n");
+            evidence = (await EvidenceUpload.SendAsync(server, As(tenant.Units["u1"]), EvidenceUpload.Header("登记表.txt", bytes, year), bytes), bytes);
+        }
+
         await tenant.ReviewAndCloseAsync(server, year);
         await new AssessmentService.AssessmentServiceClient(server.Channel)
             .PublishRoundAsync(new PublishRoundRequest { Year = year, RequestId = Guid.NewGuid().ToString() }, As(tenant.Assessor));
-        return await ReadAsync(server, tenant, year);
+        return await ReadAsync(server, tenant, year) with { Evidence = evidence };
     }
 
     /// <summary>The standings of a ranking, totals rounded past float noise.</summary>
@@ -46,6 +59,14 @@ public sealed record PublishedYear(TestTenant Tenant, int Year, Ranking Ranking,
         Assert.Equal((Bulletin.Sha256, Bulletin.DocumentNumber, Bulletin.Content), (again.Bulletin.Sha256, again.Bulletin.DocumentNumber, again.Bulletin.Content));
         Assert.Equal(Editions(Status), Editions(again.Status));
         Assert.Equal((Head.Count, Head.Hash), (again.Head.Count, again.Head.Hash));
+        if (Evidence is var (file, bytes))
+        {
+            // The file is listed as it was and its bytes come back whole.
+            var listed = await new EvidenceService.EvidenceServiceClient(server.Channel).ListEvidenceAsync(new ListEvidenceRequest { Year = Year, County = "c1" }, As(Tenant.Assessor));
+            Assert.Equal(file, Assert.Single(listed.Files));
+            Assert.Equal(bytes, await EvidenceUpload.DownloadAsync(server, As(Tenant.Assessor), file.Id));
+        }
+
         var verify = await AssessCli.RunAsync(server, Tenant.Assessor, "audit", "verify", "--year", Year.ToString(System.Globalization.CultureInfo.InvariantCulture));
         Assert.True(verify.Exit == 0, verify.Out + verify.Err);
     }

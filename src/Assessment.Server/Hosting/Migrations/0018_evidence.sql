@@ -16,9 +16,9 @@ CREATE TABLE IF NOT EXISTS evidence_chunks
 (
     tenant varchar(40) NOT NULL,
     sha256 char(64)    NOT NULL,
-    "offset" bigint    NOT NULL,
+    at_byte bigint    NOT NULL,
     data   bytea       NOT NULL,
-    PRIMARY KEY (tenant, sha256, "offset")
+    PRIMARY KEY (tenant, sha256, at_byte)
 );
 ALTER TABLE evidence_chunks ALTER COLUMN data SET STORAGE EXTERNAL; -- already compressed formats: do not try again
 
@@ -44,9 +44,9 @@ CREATE TABLE IF NOT EXISTS evidence_upload_chunks
 (
     tenant    varchar(40) NOT NULL,
     upload_id uuid        NOT NULL,
-    "offset"  bigint      NOT NULL,
+    at_byte  bigint      NOT NULL,
     data      bytea       NOT NULL,
-    PRIMARY KEY (tenant, upload_id, "offset")
+    PRIMARY KEY (tenant, upload_id, at_byte)
 );
 ALTER TABLE evidence_upload_chunks ALTER COLUMN data SET STORAGE EXTERNAL;
 
