@@ -21,6 +21,7 @@ var root = new RootCommand("assess：法治政府建设考核平台命令行工�
     IdentityCommands.WhoAmI(),
     CatalogCommands.Catalog(),
     ExportCommand.Create(),
+    EvidenceCommands.Create(),
     WorkbookCommands.Template(),
     WorkbookCommands.Import(),
 };

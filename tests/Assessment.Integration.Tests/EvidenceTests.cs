@@ -284,6 +284,51 @@ public sealed class EvidenceTests(PlatformFixture platform)
         await Refused(StatusCode.ResourceExhausted, null, () => SendAsync(third, header));
     }
 
+    [Fact]
+    public async Task A_clerk_adds_lists_gets_and_removes_a_file_with_the_CLI_and_adding_it_again_answers_the_same_file()
+    {
+        var tenant = await TestTenant.CreateAsync(platform.Server, Year);
+        var key = tenant.Units["u1"];
+        var folder = PostgresFixture.ScratchPath($"evidence-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(folder);
+        var source = Path.Combine(folder, "案卷目录.pdf");
+        var pdf = Pdf(2_500_000); // three chunks of the CLI's 1 MiB
+        await File.WriteAllBytesAsync(source, pdf);
+        var year = Year.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+        var added = await AssessCli.RunAsync(platform.Server, key, "evidence", "add", source, "--year", year, "--indicator", Indicator);
+        Assert.True(added.Exit == 0, added.Out + added.Err);
+        Assert.Contains("已上传：案卷目录.pdf", added.Out, StringComparison.Ordinal);
+        Assert.Contains(Sha(pdf), added.Out, StringComparison.Ordinal);
+        var again = await AssessCli.RunAsync(platform.Server, key, "evidence", "add", source, "--year", year, "--indicator", Indicator);
+        Assert.True(again.Exit == 0, again.Out + again.Err);
+        var id = Assert.Single((await Evidence.ListEvidenceAsync(new ListEvidenceRequest { Year = Year }, As(key))).Files).Id;
+        Assert.Contains(id, again.Out, StringComparison.Ordinal);
+
+        var listed = await AssessCli.RunAsync(platform.Server, tenant.Assessor, "evidence", "list", "--year", year, "--county", "c1");
+        Assert.True(listed.Exit == 0, listed.Out + listed.Err);
+        Assert.Contains("共 1 个文件", listed.Out, StringComparison.Ordinal);
+        Assert.Contains("法律援助案件数", listed.Out, StringComparison.Ordinal);
+
+        var target = Path.Combine(folder, "下载.pdf");
+        var got = await AssessCli.RunAsync(platform.Server, tenant.Assessor, "evidence", "get", id, "-o", target);
+        Assert.True(got.Exit == 0, got.Out + got.Err);
+        Assert.Equal(pdf, await File.ReadAllBytesAsync(target));
+        var overwrite = await AssessCli.RunAsync(platform.Server, tenant.Assessor, "evidence", "get", id, "-o", target);
+        Assert.NotEqual(0, overwrite.Exit);
+        Assert.Contains("已存在", overwrite.Err, StringComparison.Ordinal);
+
+        var other = await AssessCli.RunAsync(platform.Server, tenant.Units["u2"], "evidence", "get", id, "-o", Path.Combine(folder, "他人.pdf"));
+        Assert.NotEqual(0, other.Exit);
+        Assert.False(File.Exists(Path.Combine(folder, "他人.pdf")));
+
+        var removed = await AssessCli.RunAsync(platform.Server, key, "evidence", "remove", id, "--reason", "文件有误");
+        Assert.True(removed.Exit == 0, removed.Out + removed.Err);
+        Assert.Contains("原因：文件有误", removed.Out, StringComparison.Ordinal);
+        var none = await AssessCli.RunAsync(platform.Server, key, "evidence", "list", "--year", year);
+        Assert.Contains("没有佐证材料", none.Out, StringComparison.Ordinal);
+    }
+
     // ---- files ----
 
     private static byte[] Random(int length)

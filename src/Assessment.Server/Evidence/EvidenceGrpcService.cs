@@ -71,9 +71,11 @@ public sealed class EvidenceGrpcService(EvidenceDesk desk, RoundCatalogs catalog
         var caller = Caller.From(context.GetHttpContext().User);
         var file = await desk.ReadableAsync(caller, RequireId(request.Id, "id"), context.CancellationToken);
         long offset = 0;
+        var listing = EvidenceProtoMapping.ToProto(file, await CatalogAsync(caller, file.Year));
         await foreach (var data in desk.ContentAsync(caller, file, context.CancellationToken))
         {
-            await responseStream.WriteAsync(new EvidenceChunk { Offset = offset, Data = UnsafeByteOperations.UnsafeWrap(data) }, context.CancellationToken);
+            await responseStream.WriteAsync(new EvidenceChunk { Offset = offset, Data = UnsafeByteOperations.UnsafeWrap(data), File = offset == 0 ? listing : null },
+                context.CancellationToken);
             offset += data.Length;
         }
     }
