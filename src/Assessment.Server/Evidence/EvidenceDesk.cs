@@ -115,6 +115,36 @@ public sealed partial class EvidenceDesk(IEvidenceStore store, IClusterClient cl
         throw new UnavailableException("文件仍在检查中，请稍后用 GetUpload 查询结果。");
     }
 
+    /// <summary>
+    /// A whole file from a web form (which the server keeps on disk while the request lasts): hashed, then stored chunk
+    /// by chunk exactly like a gRPC upload. The id names the upload, so the same form sent twice stores one file.
+    /// </summary>
+    public async Task<EvidenceRow> AddFileAsync(Caller caller, int year, string indicator, string name, long length, Func<Stream> open, Guid uploadId, CancellationToken ct)
+    {
+        string sha;
+        await using (var hashing = open())
+        {
+            sha = Convert.ToHexStringLower(await System.Security.Cryptography.SHA256.HashDataAsync(hashing, ct));
+        }
+
+        var state = await StartAsync(caller, new UploadHeader(uploadId.ToString(), year, indicator, name, length, sha), ct);
+        if (state.File is { } already)
+        {
+            return already;
+        }
+
+        var buffer = new byte[EvidenceOptions.ChunkBytes];
+        await using var stream = open();
+        stream.Seek(state.Stored, SeekOrigin.Begin);
+        while (state.File is null)
+        {
+            var read = await stream.ReadAtLeastAsync(buffer, (int)Math.Min(buffer.Length, length - state.Stored), throwOnEndOfStream: true, ct);
+            state = await AppendAsync(caller, state.Upload!, state.Stored, buffer.AsMemory(0, read), ct);
+        }
+
+        return state.File;
+    }
+
     /// <summary>Where an upload stands (to resume it), or the file it became.</summary>
     public async Task<UploadState> StatusAsync(Caller caller, Guid id, CancellationToken ct)
     {

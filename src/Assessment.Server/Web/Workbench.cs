@@ -4,20 +4,22 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 namespace Assessment.Server.Web;
 
 /// <summary>
-/// The web workbench: Razor Pages rendered on the server (no script), session sign-in, antiforgery on every POST,
+/// The web workbench: Razor Pages rendered on the server (one small script: upload progress), session sign-in, antiforgery on every POST,
 /// one stylesheet, and Chinese error pages for every status without a body. gRPC requests never pass through here.
 /// </summary>
 public static class Workbench
 {
-    private const string StylesheetResource = "Assessment.Web.workbench.css";
-    private static readonly Lazy<byte[]> Stylesheet = new(() =>
+    private static readonly Lazy<byte[]> Stylesheet = new(() => Asset("workbench.css"));
+    private static readonly Lazy<byte[]> UploadScript = new(() => Asset("upload.js"));
+
+    private static byte[] Asset(string name)
     {
-        using var stream = typeof(Workbench).Assembly.GetManifestResourceStream(StylesheetResource)
-            ?? throw new InvalidOperationException($"Missing resource {StylesheetResource}.");
+        using var stream = typeof(Workbench).Assembly.GetManifestResourceStream("Assessment.Web." + name)
+            ?? throw new InvalidOperationException($"Missing resource Assessment.Web.{name}.");
         using var copy = new MemoryStream();
         stream.CopyTo(copy);
         return copy.ToArray();
-    });
+    }
 
     public static IServiceCollection AddWorkbench(this IServiceCollection services, Npgsql.NpgsqlDataSource database, WebKeyOptions keys, bool secureCookies, bool embeddedDatabase)
     {
@@ -59,8 +61,10 @@ public static class Workbench
     public static void MapWorkbench(this WebApplication app)
     {
         app.MapGet("/assets/workbench.css", () => Results.Bytes(Stylesheet.Value, "text/css; charset=utf-8"));
+        app.MapGet("/assets/upload.js", () => Results.Bytes(UploadScript.Value, "text/javascript; charset=utf-8"));
         app.MapRazorPages();
         app.MapBulletinPages();
+        app.MapEvidenceDownloads();
     }
 
     private static bool IsGrpc(HttpContext http) =>

@@ -28,6 +28,10 @@ public sealed partial class WebAuthorizationMatrixTests(PlatformFixture platform
         ("/2024/ranking", _) => 403,
         ("/2024/form", County or Unit) => 200,
         ("/2024/form", _) => 403,
+        ("/2024/evidence", County or Unit) => 200,
+        ("/2024/evidence", _) => 403,
+        ("/evidence/{id}", Leader) => 403,
+        ("/evidence/{id}", _) => 404, // nobody's file: one answer for every reader
         ("/bulletins", Leader) => 200,
         ("/bulletins", _) => 302,
         ("/bulletin/2024.html", Assessor or Admin) => 200, // the draft (征求意见稿)
@@ -65,7 +69,7 @@ public sealed partial class WebAuthorizationMatrixTests(PlatformFixture platform
             [Leader] = platform.Keys["leader"],
             [Admin] = tenantAdmin,
         };
-        string[] routes = ["/2024", "/2024/ranking", "/2024/form", "/bulletins", "/bulletin/2024.html", "/admin", "/2024/scheme", "/2024/scheme/edit", "/2024/counties/{c}"];
+        string[] routes = ["/2024", "/2024/ranking", "/2024/form", "/bulletins", "/bulletin/2024.html", "/admin", "/2024/scheme", "/2024/scheme/edit", "/2024/counties/{c}", "/2024/evidence", "/evidence/{id}"];
 
         var failures = new List<string>();
         var cells = 0;
@@ -83,7 +87,7 @@ public sealed partial class WebAuthorizationMatrixTests(PlatformFixture platform
                 var bodies = new Dictionary<string, (int Status, string Body)>();
                 foreach (var county in route.Contains("{c}", StringComparison.Ordinal) ? Counties : ["alpha"])
                 {
-                    using var response = await http.GetAsync(route.Replace("{c}", county, StringComparison.Ordinal));
+                    using var response = await http.GetAsync(route.Replace("{c}", county, StringComparison.Ordinal).Replace("{id}", Guid.NewGuid().ToString(), StringComparison.Ordinal));
                     // The sign-out form's antiforgery token differs on every page; nothing else may.
                     var body = AntiforgeryToken().Replace(await response.Content.ReadAsStringAsync(), "");
                     bodies[county] = ((int)response.StatusCode, body);
@@ -134,6 +138,8 @@ public sealed partial class WebAuthorizationMatrixTests(PlatformFixture platform
             ("/2024/scheme?handler=Define", [Assessor], new() { ["deadline"] = "2030-01-01T00:00" }),
             ("/admin?handler=Issue", [Admin], new() { ["role"] = "leader", ["name"] = "矩阵" }),
             ("/2024/form", [Unit, County], new() { ["v.legalaid.cases"] = "1" }),
+            ("/2024/evidence?handler=Upload", [Unit, County], new() { ["indicator"] = "legalaid.cases", ["key"] = Guid.NewGuid().ToString() }),
+            ("/2024/evidence?handler=Remove", [Unit, County], new() { ["id"] = Guid.NewGuid().ToString(), ["reason"] = "矩阵" }),
         ];
         foreach (var (person, key) in people.Where(p => p.Value is not null))
         {

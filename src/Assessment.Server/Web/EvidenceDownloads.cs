@@ -1,0 +1,41 @@
+using Assessment.Grains.Abstractions;
+using Assessment.Server.Evidence;
+using Assessment.Server.Security;
+
+namespace Assessment.Server.Web;
+
+/// <summary>
+/// A 佐证材料 in the browser: always a download (attachment, its checked media type, nosniff, a sandboxed document
+/// policy), streamed chunk by chunk, to whoever may list it; anything else is one 404.
+/// </summary>
+public static class EvidenceDownloads
+{
+    public static void MapEvidenceDownloads(this WebApplication app) =>
+        app.MapGet("/evidence/{id:guid}", async (Guid id, HttpContext http, EvidenceDesk desk) =>
+        {
+            var caller = Caller.From(http.User);
+            EvidenceRow file;
+            try
+            {
+                file = await desk.ReadableAsync(caller, id, http.RequestAborted);
+            }
+            catch (AssessmentException ex)
+            {
+                return Results.StatusCode(WorkbenchPage.RefusalStatus(http, ex));
+            }
+
+            var kind = Domain.Evidence.EvidenceKinds.FromId(file.Kind);
+            http.Response.ContentLength = file.Size;
+            return Results.Stream(async body =>
+            {
+                await foreach (var chunk in desk.ContentAsync(caller, file, http.RequestAborted))
+                {
+                    await body.WriteAsync(chunk, http.RequestAborted);
+                }
+            }, kind is { } k ? Domain.Evidence.EvidenceKinds.MediaType(k) : "application/octet-stream", file.FileName);
+        }).RequireAuthorization(new Microsoft.AspNetCore.Authorization.AuthorizeAttribute
+        {
+            AuthenticationSchemes = WebSessions.Scheme,
+            Roles = $"{Roles.Unit},{Roles.County},{Roles.Assessor},{Roles.TenantAdmin}",
+        });
+}
