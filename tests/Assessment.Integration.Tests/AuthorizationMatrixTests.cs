@@ -186,6 +186,8 @@ public sealed class AuthorizationMatrixTests(PlatformFixture platform)
             .ListEvidenceAsync(new ListEvidenceRequest { Year = 2024, County = c }, o))),
         new("assessment.v1.EvidenceService/DownloadEvidence", [Unit, County, Assessor, TenantAdmin], Scope.None, (ch, o, _, _) => First(new EvidenceService.EvidenceServiceClient(ch)
             .DownloadEvidence(new DownloadEvidenceRequest { Id = Guid.NewGuid().ToString() }, o))),
+        new("assessment.v1.EvidenceService/PackageEvidence", [County, Assessor, TenantAdmin], Scope.CountyField, (ch, o, c, _) => First(new EvidenceService.EvidenceServiceClient(ch)
+            .PackageEvidence(new PackageEvidenceRequest { Year = 2024, County = c }, o))),
         new("assessment.v1.EvidenceService/RemoveEvidence", [Unit, County], Scope.None, (ch, o, _, _) => Run(new EvidenceService.EvidenceServiceClient(ch)
             .RemoveEvidenceAsync(new RemoveEvidenceRequest { Id = Guid.NewGuid().ToString(), Reason = "矩阵测试" }, o))),
         // CatalogService: always the caller's own tenant's catalog (the other tenant's holds names no answer may carry).

@@ -322,11 +322,85 @@ public sealed class EvidenceTests(PlatformFixture platform)
         Assert.NotEqual(0, other.Exit);
         Assert.False(File.Exists(Path.Combine(folder, "他人.pdf")));
 
+        var package = Path.Combine(folder, "实地核查.zip");
+        var packed = await AssessCli.RunAsync(platform.Server, tenant.Assessor, "evidence", "package", "--year", year, "--county", "c1", "-o", package);
+        Assert.True(packed.Exit == 0, packed.Out + packed.Err);
+        using (var zip = ZipFile.OpenRead(package))
+        {
+            Assert.Contains(zip.Entries, e => e.FullName.EndsWith("/司法局_案卷目录.pdf", StringComparison.Ordinal) && e.Length == pdf.Length);
+            Assert.Contains(zip.Entries, e => e.FullName == "index.xlsx");
+        }
+
         var removed = await AssessCli.RunAsync(platform.Server, key, "evidence", "remove", id, "--reason", "文件有误");
         Assert.True(removed.Exit == 0, removed.Out + removed.Err);
         Assert.Contains("原因：文件有误", removed.Out, StringComparison.Ordinal);
         var none = await AssessCli.RunAsync(platform.Server, key, "evidence", "list", "--year", year);
         Assert.Contains("没有佐证材料", none.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_county_package_has_a_folder_per_line_every_file_whole_and_an_index_with_the_hashes()
+    {
+        var tenant = await TestTenant.CreateAsync(platform.Server, Year);
+        var pdf = Pdf(1_500_000);
+        var text = Encoding.UTF8.GetBytes(string.Concat(Enumerable.Repeat("调解卷宗目录\n", 5_000)));
+        var uploaded = new[]
+        {
+            (Unit: "u1", Name: "目录.pdf", Bytes: pdf, Indicator: Indicator),
+            (Unit: "u2", Name: "目录.pdf", Bytes: Pdf(20_000), Indicator: Indicator), // the same name from another unit
+            (Unit: "u1", Name: "目录.pdf", Bytes: Pdf(30_000), Indicator: Indicator), // and again from the same unit
+            (Unit: "u1", Name: "卷宗.txt", Bytes: text, Indicator: "legalaid.consultations"),
+        };
+        foreach (var (unit, name, bytes, indicator) in uploaded)
+        {
+            await EvidenceUpload.SendAsync(platform.Server, As(tenant.Units[unit]), EvidenceUpload.Header(name, bytes, Year, indicator), bytes);
+        }
+
+        // A county takes its own package; another county's is refused; a unit takes none.
+        await Refused(StatusCode.PermissionDenied, null, () => PackageAsync(As(tenant.County), "c2"));
+        await Refused(StatusCode.PermissionDenied, null, () => PackageAsync(As(tenant.Units["u1"]), ""));
+        await Refused(StatusCode.NotFound, null, () => PackageAsync(As(tenant.Assessor), "c9"));
+        static string[] Names(byte[] package) => [.. new ZipArchive(new MemoryStream(package), ZipArchiveMode.Read).Entries.Select(e => e.FullName)];
+        Assert.Equal(Names(await PackageAsync(As(tenant.County), "")), Names(await PackageAsync(As(tenant.County), "c1")));
+
+        using var zip = new ZipArchive(new MemoryStream(await PackageAsync(As(tenant.Assessor), "c1")), ZipArchiveMode.Read);
+        var files = zip.Entries.Where(e => e.FullName != "index.xlsx").ToDictionary(e => e.FullName, e => Read(e));
+        Assert.Equal(4, files.Count);
+        var line = files.Keys.Where(k => k.Contains("法律援助案件数（legalaid.cases）/", StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToArray();
+        Assert.Equal(3, line.Length);
+        Assert.Contains(line, k => k.EndsWith("/司法局_目录.pdf", StringComparison.Ordinal));
+        Assert.Contains(line, k => k.EndsWith("/司法局_目录（2）.pdf", StringComparison.Ordinal));
+        Assert.Contains(line, k => k.EndsWith("/二号单位_目录.pdf", StringComparison.Ordinal));
+        Assert.All(files.Keys, k => Assert.Matches(@"^\d\d [^/]+/[^/]+/[^/]+$", k));
+        Assert.Equal(uploaded.Select(u => Sha(u.Bytes)).Order(StringComparer.Ordinal), files.Values.Select(Sha).Order(StringComparer.Ordinal));
+
+        // The index lists every file with its path in the package and its hash.
+        using var index = new MemoryStream(Read(zip.GetEntry("index.xlsx")!));
+        var cells = MiniExcelLibs.MiniExcel.Query(index).Cast<IDictionary<string, object>>().SelectMany(r => r.Values).Select(v => Convert.ToString(v, System.Globalization.CultureInfo.InvariantCulture)).ToHashSet();
+        Assert.All(uploaded, u => Assert.Contains(Sha(u.Bytes), cells));
+        Assert.All(files.Keys, k => Assert.Contains(k, cells));
+
+        static byte[] Read(ZipArchiveEntry entry)
+        {
+            using var s = entry.Open();
+            using var copy = new MemoryStream();
+            s.CopyTo(copy);
+            return copy.ToArray();
+        }
+    }
+
+    private async Task<byte[]> PackageAsync(CallOptions options, string county)
+    {
+        using var call = Evidence.PackageEvidence(new PackageEvidenceRequest { Year = Year, County = county }, options);
+        using var bytes = new MemoryStream();
+        await foreach (var chunk in call.ResponseStream.ReadAllAsync())
+        {
+            Assert.Equal(bytes.Length, chunk.Offset);
+            Assert.InRange(chunk.Data.Length, 1, 1024 * 1024);
+            chunk.Data.WriteTo(bytes);
+        }
+
+        return bytes.ToArray();
     }
 
     // ---- files ----

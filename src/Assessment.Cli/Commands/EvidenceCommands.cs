@@ -22,7 +22,7 @@ public static class EvidenceCommands
     {
         var command = new Command("evidence", "佐证材料：上传（可断点续传）、查看清单、下载、撤下")
         {
-            Add(), List(), Get(), Remove(),
+            Add(), List(), Get(), Remove(), Package(),
         };
         return command;
     }
@@ -266,6 +266,55 @@ public static class EvidenceCommands
                 var removed = await new EvidenceService.EvidenceServiceClient(channel).RemoveEvidenceAsync(
                     new RemoveEvidenceRequest { Id = parse.GetValue(id)!, Reason = parse.GetValue(reason)! }, options);
                 Console.WriteLine($"已撤下：{removed.FileName}（{BeijingTime.Format(removed.RemovedAt)}，{removed.RemovedBy}，原因：{removed.RemovalReason}）");
+            }
+
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command Package()
+    {
+        var year = Year();
+        var county = new Option<string?>("--county") { Description = "县（区）代码（考核办必填；县（区）省略即本县）" };
+        var output = new Option<FileInfo?>("--output", "-o") { Description = "保存为（省略则为“佐证材料-县（区）代码-年度.zip”，存于当前目录；已有同名文件时不覆盖）" };
+        var command = new Command("package", "下载一个县（区）的全部佐证材料（实地核查用）：按一级指标和指标分文件夹，附 index.xlsx 清单（含 SHA-256）") { year, county, output };
+        command.SetAction(async (parse, ct) =>
+        {
+            var (channel, options) = Connection.Open(parse, ct);
+            using (channel)
+            {
+                var y = parse.GetValue(year);
+                var c = parse.GetValue(county) ?? "";
+                var path = parse.GetValue(output)?.FullName
+                    ?? Path.Combine(Environment.CurrentDirectory, string.Create(CultureInfo.InvariantCulture, $"佐证材料-{(c.Length > 0 ? c : "本县")}-{y}.zip"));
+                if (File.Exists(path))
+                {
+                    throw new UsageException($"“{path}”已存在，未覆盖：请用 --output 指定另一个文件名。");
+                }
+
+                long bytes = 0;
+                using var call = new EvidenceService.EvidenceServiceClient(channel).PackageEvidence(new PackageEvidenceRequest { Year = y, County = c }, options.WithDeadline(DateTime.MaxValue));
+                await using (var target = new FileStream(path + ".part", FileMode.Create, FileAccess.Write, FileShare.None, ChunkBytes, FileOptions.Asynchronous))
+                {
+                    try
+                    {
+                        await foreach (var chunk in call.ResponseStream.ReadAllAsync(ct))
+                        {
+                            await target.WriteAsync(chunk.Data.Memory, ct);
+                            bytes += chunk.Data.Length;
+                        }
+                    }
+                    catch
+                    {
+                        await target.DisposeAsync();
+                        File.Delete(path + ".part");
+                        throw;
+                    }
+                }
+
+                File.Move(path + ".part", path);
+                Console.WriteLine($"已下载：{path}（{Size(bytes)}；清单见包内 index.xlsx）");
             }
 
             return 0;

@@ -359,6 +359,13 @@ public sealed partial class EvidenceDesk(IEvidenceStore store, IClusterClient cl
     private static string RequireUploader(Caller caller) =>
         caller.Role is Role.Unit or Role.County && caller.County is not null ? FillInForms.OwnUnit(caller) : throw new PermissionDeniedException();
 
+    /// <summary>The county whose 实地核查 package a caller may take: an assessor's named one, a county's own; units none.</summary>
+    public string PackageScope(Caller caller, int year, string? county)
+    {
+        RequestChecks.Require(RequestChecks.Year(year));
+        return caller.Role is Role.Unit ? throw new PermissionDeniedException() : ReadScope(caller, county).County;
+    }
+
     /// <summary>Whose files a caller lists: a unit its own, a county its units', the prefecture any county's.</summary>
     private static (string County, string? Unit) ReadScope(Caller caller, string? county) => caller.Role switch
     {

@@ -10,7 +10,7 @@ using Microsoft.AspNetCore.Authorization;
 namespace Assessment.Server.Evidence;
 
 /// <summary>佐证材料 over gRPC: maps messages to <see cref="EvidenceDesk"/>; no rules here.</summary>
-public sealed class EvidenceGrpcService(EvidenceDesk desk, RoundCatalogs catalogs) : EvidenceService.EvidenceServiceBase
+public sealed class EvidenceGrpcService(EvidenceDesk desk, EvidencePackager packager, RoundCatalogs catalogs) : EvidenceService.EvidenceServiceBase
 {
     /// <summary>The largest message: a chunk of 1 MiB and its framing.</summary>
     public const int MaxMessageBytes = EvidenceOptions.ChunkBytes + 4096;
@@ -86,6 +86,18 @@ public sealed class EvidenceGrpcService(EvidenceDesk desk, RoundCatalogs catalog
         var caller = Caller.From(context.GetHttpContext().User);
         var file = await desk.RemoveAsync(caller, RequireId(request.Id, "id"), request.Reason, context.CancellationToken);
         return EvidenceProtoMapping.ToProto(file, await CatalogAsync(caller, file.Year));
+    }
+
+    [Authorize(Roles = $"{Roles.County},{Roles.Assessor},{Roles.TenantAdmin}")]
+    public override async Task PackageEvidence(PackageEvidenceRequest request, IServerStreamWriter<EvidenceChunk> responseStream, ServerCallContext context)
+    {
+        var caller = Caller.From(context.GetHttpContext().User);
+        long offset = 0;
+        await packager.WriteAsync(caller, request.Year, request.County, async piece =>
+        {
+            await responseStream.WriteAsync(new EvidenceChunk { Offset = offset, Data = ByteString.CopyFrom(piece.Span) }, context.CancellationToken);
+            offset += piece.Length;
+        }, context.CancellationToken);
     }
 
     private static Guid RequireId(string value, string field) =>

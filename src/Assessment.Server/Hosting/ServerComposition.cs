@@ -106,6 +106,7 @@ public static class ServerComposition
         builder.Services.Configure<Assessment.Server.Evidence.EvidenceOptions>(builder.Configuration.GetSection(Assessment.Server.Evidence.EvidenceOptions.Section));
         builder.Services.AddSingleton<Assessment.Server.Evidence.IEvidenceStore, Assessment.Server.Evidence.PostgresEvidenceStore>();
         builder.Services.AddSingleton<Assessment.Server.Evidence.EvidenceDesk>();
+        builder.Services.AddSingleton<Assessment.Server.Evidence.EvidencePackager>();
         builder.Services.AddSingleton<CredentialService>();
         builder.Services.AddSingleton<RequestLedger>();
         builder.Services.AddHostedService<OperatorBootstrap>();

@@ -10,7 +10,30 @@ namespace Assessment.Server.Web;
 /// </summary>
 public static class EvidenceDownloads
 {
-    public static void MapEvidenceDownloads(this WebApplication app) =>
+    public static void MapEvidenceDownloads(this WebApplication app)
+    {
+        // A county's 实地核查 package, streamed as it is built.
+        app.MapGet("/{year:int}/counties/{county}/evidence.zip", async (int year, string county, HttpContext http, EvidencePackager packager) =>
+        {
+            var caller = Caller.From(http.User);
+            string name;
+            try
+            {
+                (_, name) = await packager.ScopeAsync(caller, year, county);
+            }
+            catch (AssessmentException ex)
+            {
+                return Results.StatusCode(WorkbenchPage.RefusalStatus(http, ex));
+            }
+
+            return Results.Stream(body => packager.WriteAsync(caller, year, county, piece => body.WriteAsync(piece, http.RequestAborted).AsTask(), http.RequestAborted),
+                "application/zip", $"{name}{year}年度佐证材料.zip");
+        }).RequireAuthorization(new Microsoft.AspNetCore.Authorization.AuthorizeAttribute
+        {
+            AuthenticationSchemes = WebSessions.Scheme,
+            Roles = $"{Roles.County},{Roles.Assessor},{Roles.TenantAdmin}",
+        });
+
         app.MapGet("/evidence/{id:guid}", async (Guid id, HttpContext http, EvidenceDesk desk) =>
         {
             var caller = Caller.From(http.User);
@@ -38,4 +61,5 @@ public static class EvidenceDownloads
             AuthenticationSchemes = WebSessions.Scheme,
             Roles = $"{Roles.Unit},{Roles.County},{Roles.Assessor},{Roles.TenantAdmin}",
         });
+    }
 }
