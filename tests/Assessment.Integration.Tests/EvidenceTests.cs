@@ -119,7 +119,7 @@ public sealed class EvidenceTests(PlatformFixture platform)
         await db.OpenAsync();
         Assert.Equal(1L, await Scalar(db, "SELECT count(*) FROM evidence_blobs WHERE tenant = $1", tenant.Id));
         Assert.Equal((long)text.Length, await Scalar(db, "SELECT sum(length(data)) FROM evidence_chunks WHERE tenant = $1", tenant.Id));
-        Assert.Equal(0L, await Scalar(db, "SELECT count(*) FROM evidence_upload_chunks WHERE tenant = $1", tenant.Id));
+        Assert.Equal(0L, await Scalar(db, "SELECT count(*) FROM evidence_chunks WHERE tenant = $1 AND blob LIKE 'upload:%'", tenant.Id));
     }
 
     [Fact]

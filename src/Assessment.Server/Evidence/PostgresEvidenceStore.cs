@@ -63,9 +63,9 @@ public sealed class PostgresEvidenceStore(NpgsqlDataSource dataSource) : IEviden
         {
             // A repeat is the very bytes of a stored chunk at its own offset; anything else changes nothing.
             await using var same = new NpgsqlCommand(
-                "SELECT data = $4 FROM evidence_upload_chunks WHERE tenant = $1 AND upload_id = $2 AND at_byte = $3", connection, tx);
+                "SELECT data = $4 FROM evidence_chunks WHERE tenant = $1 AND blob = $2 AND at_byte = $3", connection, tx);
             same.Parameters.Add(Text(tenant));
-            same.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = uploadId });
+            same.Parameters.Add(Text(UploadBlob(uploadId)));
             same.Parameters.Add(new NpgsqlParameter<long> { TypedValue = offset });
             same.Parameters.Add(new NpgsqlParameter<ReadOnlyMemory<byte>> { TypedValue = data, NpgsqlDbType = NpgsqlDbType.Bytea });
             var repeated = offset < stored && await same.ExecuteScalarAsync(ct) is true;
@@ -77,11 +77,11 @@ public sealed class PostgresEvidenceStore(NpgsqlDataSource dataSource) : IEviden
         {
             BatchCommands =
             {
-                new NpgsqlBatchCommand("INSERT INTO evidence_upload_chunks (tenant, upload_id, at_byte, data) VALUES ($1, $2, $3, $4)")
+                new NpgsqlBatchCommand("INSERT INTO evidence_chunks (tenant, blob, at_byte, data) VALUES ($1, $2, $3, $4)")
                 {
                     Parameters =
                     {
-                        Text(tenant), new NpgsqlParameter<Guid> { TypedValue = uploadId }, new NpgsqlParameter<long> { TypedValue = offset },
+                        Text(tenant), Text(UploadBlob(uploadId)), new NpgsqlParameter<long> { TypedValue = offset },
                         new NpgsqlParameter<ReadOnlyMemory<byte>> { TypedValue = data, NpgsqlDbType = NpgsqlDbType.Bytea },
                     },
                 },
@@ -101,11 +101,10 @@ public sealed class PostgresEvidenceStore(NpgsqlDataSource dataSource) : IEviden
     }
 
     public IAsyncEnumerable<ReadOnlyMemory<byte>> ReadUploadAsync(string tenant, Guid uploadId, CancellationToken ct) =>
-        ChunksAsync("SELECT data FROM evidence_upload_chunks WHERE tenant = $1 AND upload_id = $2 ORDER BY at_byte",
-            [Text(tenant), new NpgsqlParameter<Guid> { TypedValue = uploadId }], ct);
+        ChunksAsync("SELECT data FROM evidence_chunks WHERE tenant = $1 AND blob = $2 ORDER BY at_byte", [Text(tenant), Text(UploadBlob(uploadId))], ct);
 
     public IAsyncEnumerable<ReadOnlyMemory<byte>> ReadBlobAsync(string tenant, string sha256, CancellationToken ct) =>
-        ChunksAsync("SELECT data FROM evidence_chunks WHERE tenant = $1 AND sha256 = $2 ORDER BY at_byte", [Text(tenant), Text(sha256)], ct);
+        ChunksAsync("SELECT data FROM evidence_chunks WHERE tenant = $1 AND blob = $2 ORDER BY at_byte", [Text(tenant), Text(sha256)], ct);
 
     public async Task<EvidenceRow> CompleteAsync(EvidenceUpload u, string kind, string fileName, CancellationToken ct)
     {
@@ -113,12 +112,12 @@ public sealed class PostgresEvidenceStore(NpgsqlDataSource dataSource) : IEviden
         await using var tx = await connection.BeginTransactionAsync(ct);
         await using (var batch = new NpgsqlBatch(connection, tx))
         {
-            NpgsqlParameter[] Key() => [Text(u.Tenant), new NpgsqlParameter<Guid> { TypedValue = u.UploadId }, Text(u.Sha256)];
-            // The blob once per tenant: the second upload of the same bytes keeps the first copy and drops its own.
+            NpgsqlParameter[] Key() => [Text(u.Tenant), Text(UploadBlob(u.UploadId)), Text(u.Sha256)];
+            // The blob once per tenant: its chunks are the upload's, renamed (the out-of-line bytes are not copied); an
+            // upload of bytes the tenant has already drops its own.
             batch.BatchCommands.Add(new NpgsqlBatchCommand(
                 "WITH blob AS (INSERT INTO evidence_blobs (tenant, sha256, size, kind) VALUES ($1, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING sha256) " +
-                "INSERT INTO evidence_chunks (tenant, sha256, at_byte, data) " +
-                "SELECT c.tenant, $3, c.at_byte, c.data FROM evidence_upload_chunks c, blob WHERE c.tenant = $1 AND c.upload_id = $2")
+                "UPDATE evidence_chunks SET blob = $3 WHERE tenant = $1 AND blob = $2 AND EXISTS (SELECT 1 FROM blob)")
             {
                 Parameters = { Key()[0], Key()[1], Key()[2], new NpgsqlParameter<long> { TypedValue = u.Size }, Text(kind) },
             });
@@ -131,8 +130,11 @@ public sealed class PostgresEvidenceStore(NpgsqlDataSource dataSource) : IEviden
                     Text(u.Unit), Text(u.Indicator), Text(fileName), Text(u.Sha256), new NpgsqlParameter<long> { TypedValue = u.Size }, Text(kind), Text(u.Actor),
                 },
             });
-            batch.BatchCommands.Add(new NpgsqlBatchCommand("DELETE FROM evidence_upload_chunks WHERE tenant = $1 AND upload_id = $2") { Parameters = { Key()[0], Key()[1] } });
-            batch.BatchCommands.Add(new NpgsqlBatchCommand("DELETE FROM evidence_uploads WHERE tenant = $1 AND upload_id = $2") { Parameters = { Key()[0], Key()[1] } });
+            batch.BatchCommands.Add(new NpgsqlBatchCommand("DELETE FROM evidence_chunks WHERE tenant = $1 AND blob = $2") { Parameters = { Key()[0], Key()[1] } });
+            batch.BatchCommands.Add(new NpgsqlBatchCommand("DELETE FROM evidence_uploads WHERE tenant = $1 AND upload_id = $2")
+            {
+                Parameters = { Text(u.Tenant), new NpgsqlParameter<Guid> { TypedValue = u.UploadId } },
+            });
             await batch.ExecuteNonQueryAsync(ct);
         }
 
@@ -143,9 +145,9 @@ public sealed class PostgresEvidenceStore(NpgsqlDataSource dataSource) : IEviden
     public async Task DiscardUploadAsync(string tenant, Guid uploadId, CancellationToken ct)
     {
         await using var batch = dataSource.CreateBatch();
-        batch.BatchCommands.Add(new NpgsqlBatchCommand("DELETE FROM evidence_upload_chunks WHERE tenant = $1 AND upload_id = $2")
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("DELETE FROM evidence_chunks WHERE tenant = $1 AND blob = $2")
         {
-            Parameters = { Text(tenant), new NpgsqlParameter<Guid> { TypedValue = uploadId } },
+            Parameters = { Text(tenant), Text(UploadBlob(uploadId)) },
         });
         batch.BatchCommands.Add(new NpgsqlBatchCommand("DELETE FROM evidence_uploads WHERE tenant = $1 AND upload_id = $2")
         {
@@ -218,4 +220,7 @@ public sealed class PostgresEvidenceStore(NpgsqlDataSource dataSource) : IEviden
     private static DateTimeOffset? Time(NpgsqlDataReader r, int i) => r.IsDBNull(i) ? null : r.GetFieldValue<DateTimeOffset>(i);
 
     private static NpgsqlParameter<string> Text(string value) => new() { TypedValue = value };
+
+    /// <summary>The key an upload's chunks are stored under until they become a blob (never a SHA-256: it has a colon).</summary>
+    public static string UploadBlob(Guid uploadId) => "upload:" + uploadId.ToString("N");
 }

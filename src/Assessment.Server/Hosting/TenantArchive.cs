@@ -64,7 +64,7 @@ public static partial class TenantArchive
         // 佐证材料: the blobs, their chunks and the rows attaching them (evidence_files follows audit_entries by a trigger
         // that only fills what is empty, so either may come first).
         new("evidence_blobs", ["tenant", "sha256", "size", "kind", "created_at"], t => $"tenant = {Literal(t)}", "sha256"),
-        new("evidence_chunks", ["tenant", "sha256", "at_byte", "data"], t => $"tenant = {Literal(t)}", "sha256, at_byte"),
+        new("evidence_chunks", ["tenant", "blob", "at_byte", "data"], t => $"tenant = {Literal(t)} AND blob NOT LIKE 'upload:%'", "blob, at_byte"),
         new("evidence_files", ["tenant", "file_id", "year", "county", "unit", "indicator", "file_name", "sha256", "size", "kind", "added_by", "created_at",
             "attached_at", "removed_at", "removed_by", "removal_reason"], t => $"tenant = {Literal(t)}", "year, county, file_id"),
         new("audit_entries", ["chain", "idx", "prev_hash", "body", "hash"], t => $"split_part(chain, '/', 1) = {Literal(t)}", "chain, idx"),
@@ -342,6 +342,13 @@ public static partial class TenantArchive
         {
             await using var delete = new NpgsqlCommand($"DELETE FROM {table.Name} WHERE {table.Rows(tenant)}", connection, tx);
             removed[table.Name] = await delete.ExecuteNonQueryAsync(ct);
+        }
+
+        // What no archive carries but the tenant still owns: 佐证材料 uploads in progress and their chunks.
+        foreach (var transient in new[] { "evidence_uploads", "evidence_chunks" })
+        {
+            await using var delete = new NpgsqlCommand($"DELETE FROM {transient} WHERE tenant = {Literal(tenant)}", connection, tx);
+            await delete.ExecuteNonQueryAsync(ct);
         }
 
         if (removed["orleansstorage"] == 0)

@@ -1,7 +1,5 @@
 -- 佐证材料 (issue 32). Files are content-addressed per tenant: one evidence_blobs row per distinct SHA-256, its bytes in
--- evidence_chunks (as uploaded, at most 1 MiB each), so no file is ever read or written whole. An upload in progress
--- keeps its chunks in evidence_upload_chunks until the last byte is stored and the file checked; then they move to the
--- blob (or are dropped when the tenant already has those bytes).
+-- evidence_chunks (as uploaded, at most 1 MiB each), so no file is ever read or written whole.
 CREATE TABLE IF NOT EXISTS evidence_blobs
 (
     tenant     varchar(40)  NOT NULL,
@@ -12,15 +10,18 @@ CREATE TABLE IF NOT EXISTS evidence_blobs
     PRIMARY KEY (tenant, sha256)
 );
 
+-- A blob's chunks are keyed by its SHA-256; an upload's chunks, until the file is checked, by 'upload:<id>'. Completing
+-- an upload renames its chunks to the blob (the bytes, stored out of line, are not copied: only the key changes), or
+-- drops them when the tenant has those bytes already.
 CREATE TABLE IF NOT EXISTS evidence_chunks
 (
-    tenant varchar(40) NOT NULL,
-    sha256 char(64)    NOT NULL,
-    at_byte bigint    NOT NULL,
-    data   bytea       NOT NULL,
-    PRIMARY KEY (tenant, sha256, at_byte)
+    tenant  varchar(40) NOT NULL,
+    blob    varchar(80) NOT NULL,
+    at_byte bigint      NOT NULL,
+    data    bytea       NOT NULL,
+    PRIMARY KEY (tenant, blob, at_byte)
 );
-ALTER TABLE evidence_chunks ALTER COLUMN data SET STORAGE EXTERNAL; -- already compressed formats: do not try again
+ALTER TABLE evidence_chunks ALTER COLUMN data SET STORAGE EXTERNAL; -- mostly compressed formats: do not try again
 
 CREATE TABLE IF NOT EXISTS evidence_uploads
 (
@@ -39,16 +40,6 @@ CREATE TABLE IF NOT EXISTS evidence_uploads
     touched_at  timestamptz  NOT NULL DEFAULT now(),
     PRIMARY KEY (tenant, upload_id)
 );
-
-CREATE TABLE IF NOT EXISTS evidence_upload_chunks
-(
-    tenant    varchar(40) NOT NULL,
-    upload_id uuid        NOT NULL,
-    at_byte  bigint      NOT NULL,
-    data      bytea       NOT NULL,
-    PRIMARY KEY (tenant, upload_id, at_byte)
-);
-ALTER TABLE evidence_upload_chunks ALTER COLUMN data SET STORAGE EXTERNAL;
 
 -- A file attached to a figure. The row is written (attached_at null: not visible) just before the county's audit entry
 -- that attaches it; the entry, written in the county's state transaction, makes it visible through the trigger below,
