@@ -19,7 +19,7 @@ var results = new Results();
 var commit = GitCommit();
 var loadAtStart = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "n/a";
 
-// --only domain|catalog|submissions|national|server|ranking|noisy|import|deadline|memory runs one group (handy when working on one of
+// --only domain|catalog|submissions|national|server|ranking|noisy|import|deadline|evidence|memory runs one group (handy when working on one of
 // them); without it every group runs.
 var only = args.SkipWhile(a => a != "--only").Skip(1).FirstOrDefault();
 var domain = only is null or "domain";
@@ -247,6 +247,12 @@ if (!smoke && !args.Contains("--domain-only") && only is not "domain")
     {
         Progress("the deadline day: submissions, 50 assessors, a 2,850-county PDF and another tenant's imports at once");
         results.AddRange(await DeadlineDayBenchmark.RunAsync(quick));
+    }
+
+    if (only is null or "evidence")
+    {
+        Progress("B11 佐证材料: 200 × 5 MB uploads, then their 1 GB package streamed");
+        results.AddRange(await EvidenceBenchmark.RunAsync(quick));
     }
 
     if (only is null or "memory")
