@@ -65,6 +65,7 @@ public class StorageFormatTests
             RequiredTownshipCodes = ["mediation.disputes_received"],
             Extension = At.AddDays(40),
             Evidence = new() { ["u1"] = new EvidenceTally(2, 1_048_576) },
+            Reviews = new() { ["mediation.disputes_received"] = new MaterialsReview(MaterialsFinding.Incomplete, "缺少调解卷宗目录", "考核组张三（市级考核办）", At) },
         };
 
     [Fact]

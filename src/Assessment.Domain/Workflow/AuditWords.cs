@@ -50,6 +50,7 @@ public static class AuditWords
         "repin_catalog" => "更换指标目录版本",
         "evidence_add" => "上传佐证材料",
         "evidence_remove" => "撤下佐证材料",
+        "materials_review" => "查阅资料",
         _ when action.StartsWith("round_", StringComparison.Ordinal) => "轮次状态变更",
         _ => action,
     };

@@ -34,6 +34,14 @@ public interface ICountyGrain : IGrainWithStringKey
     [Alias("RemoveEvidence")]
     Task<AuditAnchor> RemoveEvidence(EvidenceRemoval removal);
 
+    /// <summary>查阅资料: the 考核组 marks a line 材料齐全 / 材料不全 / 不予认可 (the last two with a reason), while in review.</summary>
+    [Alias("ReviewMaterials")]
+    Task<CountyWorkflowView> ReviewMaterials(MaterialsReviewCommand command);
+
+    /// <summary>The lines marked so far, by indicator.</summary>
+    [Alias("GetMaterialsReviews")]
+    Task<Dictionary<string, MaterialsReview>> GetMaterialsReviews();
+
     /// <summary>Applies a unit's change; idempotent on (unit, version). Returns the unit's applied version.</summary>
     [Alias("ApplyUnitChange")]
     Task<int> ApplyUnitChange(UnitChange change);

@@ -176,7 +176,8 @@ public sealed record CountyBoardRow(
     [property: Id(5)] int Late,
     [property: Id(6)] int MissingValues,
     [property: Id(7)] DateTimeOffset? Extension,
-    [property: Id(8)] int Adjustments);
+    [property: Id(8)] int Adjustments,
+    [property: Id(9)] int MaterialsReviewed = 0);
 
 /// <summary>The round overview: totals and one line per county of the roster (in roster order).</summary>
 [GenerateSerializer, Immutable, Alias("assessment.RoundBoard")]

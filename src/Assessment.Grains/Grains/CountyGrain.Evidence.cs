@@ -62,6 +62,59 @@ public sealed partial class CountyGrain
         return Head();
     }
 
+    public async Task<CountyWorkflowView> ReviewMaterials(MaterialsReviewCommand command)
+    {
+        if (await AlreadyAppliedAsync(command.Command))
+        {
+            return View();
+        }
+
+        var reason = command.Command.Reason;
+        if (command.Finding == MaterialsFinding.Complete)
+        {
+            if (WorkflowText.OptionalReason(reason) is { } problem)
+            {
+                throw new ValidationFailedException([new FieldError(problem.Field, problem.Description)]);
+            }
+        }
+        else
+        {
+            RequireReason(reason);
+        }
+
+        if (!Enum.IsDefined(command.Finding))
+        {
+            throw new ValidationFailedException([new FieldError("finding", "须为 材料齐全、材料不全 或 不予认可")]);
+        }
+
+        if (!_catalog.TryGet(command.Indicator, out var indicator) || indicator.Retired)
+        {
+            throw new ValidationFailedException([new FieldError("indicator", "须为本年度指标目录中的指标")]);
+        }
+
+        Require(CountyAction.Adjust, command.Command);
+        var before = S.Reviews?.GetValueOrDefault(command.Indicator);
+        (S.Reviews ??= new(StringComparer.Ordinal))[command.Indicator] =
+            new MaterialsReview(command.Finding, string.IsNullOrWhiteSpace(reason) ? null : reason, command.Command.Actor, clock.GetUtcNow());
+        S.Version++;
+        Remember(command.Command);
+        Audit(new AuditEvent(clock.GetUtcNow(), command.Command.Actor, "materials_review", command.Indicator,
+            before is null ? null : Finding(before.Finding), Finding(command.Finding), reason));
+        await PersistAsync();
+        return View();
+    }
+
+    public Task<Dictionary<string, MaterialsReview>> GetMaterialsReviews() =>
+        Task.FromResult(S.Reviews is null ? new Dictionary<string, MaterialsReview>(StringComparer.Ordinal) : new Dictionary<string, MaterialsReview>(S.Reviews, StringComparer.Ordinal));
+
+    /// <summary>A finding in the words of a 查阅资料 record.</summary>
+    public static string Finding(MaterialsFinding finding) => finding switch
+    {
+        MaterialsFinding.Complete => "材料齐全",
+        MaterialsFinding.Incomplete => "材料不全",
+        _ => "不予认可",
+    };
+
     /// <summary>A unit changes its files when it may change its figures; the assessors' entry under the assessors' rule.</summary>
     private void RequireEvidenceChange(string unit)
     {

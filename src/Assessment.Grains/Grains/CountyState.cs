@@ -51,6 +51,9 @@ public sealed class CountyState
     /// <summary>Each unit's 佐证材料 now attached (count and bytes), for its quota; null until the first file.</summary>
     [Id(25), System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public Dictionary<string, EvidenceTally>? Evidence { get; set; }
+    /// <summary>查阅资料: the 考核组's finding per line (indicator); null until the first.</summary>
+    [Id(26), System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public Dictionary<string, MaterialsReview>? Reviews { get; set; }
 
     /// <summary>What the scheme needs of this unit, by its kind (a county stored before unit kinds: the one list).</summary>
     public string[] RequiredOf(string unit) => Array.IndexOf(Townships, unit) >= 0 ? RequiredTownshipCodes : RequiredUnitCodes;
@@ -106,7 +109,7 @@ public sealed class CountyState
     {
         var units = Standing();
         return new CountyBoardRow(county, Status, Version, units.Length, units.Count(u => u.Version > 0), units.Count(u => u.Late),
-            units.Sum(u => u.Missing), Extension, Adjustments.Count);
+            units.Sum(u => u.Missing), Extension, Adjustments.Count, Reviews?.Count ?? 0);
     }
 
     /// <summary>A deep copy: what a write serializes must not change under it.</summary>
@@ -138,6 +141,7 @@ public sealed class CountyState
         PendingAudit = [.. PendingAudit],
         RecentRequests = [.. RecentRequests],
         Evidence = Evidence?.ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal),
+        Reviews = Reviews?.ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal),
     };
 }
 

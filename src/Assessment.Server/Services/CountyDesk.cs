@@ -144,6 +144,26 @@ public sealed class CountyDesk(IClusterClient cluster, Grains.RoundCatalogs cata
             return await grain.GetWorkflow();
         });
 
+    /// <summary>The 查阅资料 findings of a county, to whoever may read the county.</summary>
+    public async Task<Dictionary<string, MaterialsReview>> MaterialsAsync(Caller caller, int year, string? county)
+    {
+        if (caller.Role is not (Role.Assessor or Role.TenantAdmin or Role.County))
+        {
+            throw new PermissionDeniedException();
+        }
+
+        var countyId = Target(caller, county);
+        RequestChecks.Require(RequestChecks.Year(year));
+        await RosterAsync(caller, year, countyId);
+        return await cluster.GetGrain<ICountyGrain>(GrainKeys.County(caller.Tenant, countyId, year)).GetMaterialsReviews();
+    }
+
+    /// <summary>查阅资料: an assessor marks a line after reading its 佐证材料.</summary>
+    public Task<(CountyWorkflowView View, CountyInfo County)> ReviewMaterialsAsync(Caller caller, int year, string county, string indicator, MaterialsFinding finding,
+        string? reason, int? expected, Guid? requestId) =>
+        RunAsync(caller, Role.Assessor, year, county, requestId, (grain, command) =>
+            grain.ReviewMaterials(new MaterialsReviewCommand(indicator, finding, command(reason, expected))));
+
     /// <summary>复核: an assessor confirms a 考核组 score of a county as they saw it (another member scored it).</summary>
     public Task<(CountyWorkflowView View, CountyInfo County)> ReviewScoreAsync(Caller caller, int year, string county, string indicator, double value,
         int? expected, Guid? requestId) =>

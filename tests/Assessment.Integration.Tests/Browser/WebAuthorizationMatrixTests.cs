@@ -30,6 +30,14 @@ public sealed partial class WebAuthorizationMatrixTests(PlatformFixture platform
         ("/2024/form", _) => 403,
         ("/2024/evidence", County or Unit) => 200,
         ("/2024/evidence", _) => 403,
+        ("/2024/counties/{c}/materials", Unit or Leader) => 403,
+        ("/2024/counties/{c}/materials", County) => county == "alpha" ? 200 : 403,
+        ("/2024/counties/{c}/materials", _) when county is "oc1" or "zz-missing" => 404,
+        ("/2024/counties/{c}/materials", _) => 200,
+        ("/2024/counties/{c}/evidence.zip", Unit or Leader) => 403,
+        ("/2024/counties/{c}/evidence.zip", County) => county == "alpha" ? 200 : 403,
+        ("/2024/counties/{c}/evidence.zip", _) when county is "oc1" or "zz-missing" => 404,
+        ("/2024/counties/{c}/evidence.zip", _) => 200,
         ("/evidence/{id}", Leader) => 403,
         ("/evidence/{id}", _) => 404, // nobody's file: one answer for every reader
         ("/bulletins", Leader) => 200,
@@ -69,7 +77,7 @@ public sealed partial class WebAuthorizationMatrixTests(PlatformFixture platform
             [Leader] = platform.Keys["leader"],
             [Admin] = tenantAdmin,
         };
-        string[] routes = ["/2024", "/2024/ranking", "/2024/form", "/bulletins", "/bulletin/2024.html", "/admin", "/2024/scheme", "/2024/scheme/edit", "/2024/counties/{c}", "/2024/evidence", "/evidence/{id}"];
+        string[] routes = ["/2024", "/2024/ranking", "/2024/form", "/bulletins", "/bulletin/2024.html", "/admin", "/2024/scheme", "/2024/scheme/edit", "/2024/counties/{c}", "/2024/evidence", "/evidence/{id}", "/2024/counties/{c}/materials", "/2024/counties/{c}/evidence.zip"];
 
         var failures = new List<string>();
         var cells = 0;
@@ -140,6 +148,7 @@ public sealed partial class WebAuthorizationMatrixTests(PlatformFixture platform
             ("/2024/form", [Unit, County], new() { ["v.legalaid.cases"] = "1" }),
             ("/2024/evidence?handler=Upload", [Unit, County], new() { ["indicator"] = "legalaid.cases", ["key"] = Guid.NewGuid().ToString() }),
             ("/2024/evidence?handler=Remove", [Unit, County], new() { ["id"] = Guid.NewGuid().ToString(), ["reason"] = "矩阵" }),
+            ("/2024/counties/alpha/materials?handler=Review", [Assessor], new() { ["indicator"] = "legalaid.cases", ["finding"] = "complete", ["version"] = "1" }),
         ];
         foreach (var (person, key) in people.Where(p => p.Value is not null))
         {

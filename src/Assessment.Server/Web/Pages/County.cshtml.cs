@@ -39,6 +39,29 @@ public sealed class CountyModel(CountyDesk counties, NoticeDesk notices, TimePro
 
     protected override int? PageYear => Year;
 
+    /// <summary>A 核查调整 to pre-fill (from 查阅资料's 不予认可): the line and the reason.</summary>
+    [FromQuery(Name = "adjust")]
+    public string? AdjustTarget { get; set; }
+
+    [FromQuery(Name = "adjustReason")]
+    public string? AdjustReason { get; set; }
+
+    /// <summary>
+    /// The 核查调整 target to pre-select: the line itself when the scheme scores it, else its 一级指标 as a whole (an
+    /// indicator the scheme does not score directly still counts within its dimension).
+    /// </summary>
+    public string? PrefillTarget =>
+        AdjustTarget is not { } target ? null
+        : Detail.Score.Card.Dimensions.Any(d => d.Lines.Any(l => l.Indicator == target)) ? target
+        : Catalog.TryGet(target, out var indicator) && Detail.Score.Card.Dimensions.Any(d => d.Code == indicator.Dimension) ? indicator.Dimension
+        : null;
+
+    /// <summary>The 查阅资料 findings a 退回 would cite (材料不全, 不予认可), as the return reason's first draft.</summary>
+    public string ReturnDraft { get; private set; } = "";
+
+    /// <summary>How many lines 查阅资料 has marked.</summary>
+    public int MaterialsReviewed { get; private set; }
+
     /// <summary>The year's 考核通知 sent to this county (shown to the county itself, whose reading is recorded).</summary>
     public Grains.Abstractions.PublishedBulletin? YearNotice { get; private set; }
 
@@ -50,6 +73,20 @@ public sealed class CountyModel(CountyDesk counties, NoticeDesk notices, TimePro
         Audit = page.Entries.Reverse().Select(e => AuditChain.Parse(e.Body)).ToArray();
         AuditCount = page.Head.Count;
         YearNotice = Caller.Role == Role.County ? await notices.InForceAsync(Caller, Year) : null;
+        if (Caller.Role is Role.Assessor or Role.TenantAdmin or Role.County)
+        {
+            var reviews = await counties.MaterialsAsync(Caller, Year, Detail.County.Id);
+            MaterialsReviewed = reviews.Count;
+            ReturnDraft = string.Join("；", reviews.Where(r => r.Value.Finding != MaterialsFinding.Complete)
+                .OrderBy(r => r.Key, StringComparer.Ordinal)
+                .Select(r => $"{Grains.Grains.CountyGrain.Finding(r.Value.Finding)}：{(Catalog.TryGet(r.Key, out var i) ? i.Name : r.Key)}（{r.Value.Reason}）"));
+            if (ReturnDraft.Length > 480)
+            {
+                ReturnDraft = ReturnDraft[..480] + "…";
+            }
+        }
+
+        AdjustReason = AdjustReason is { Length: > 500 } long_ ? long_[..500] : AdjustReason;
         Now = clock.GetUtcNow();
         return Page();
     }
