@@ -5,7 +5,7 @@ CONFIG ?= Release
 DATA_DIR ?= $(CURDIR)/.data
 TEST_LOG := $(CURDIR)/artifacts/test.log
 
-.PHONY: run test test-fast bench cluster build postgres packages format clean cli backup restore base-backup recover tenant-export tenant-import tenant-delete operations-log
+.PHONY: run test test-fast bench cluster build postgres packages format clean cli backup restore base-backup recover tenant-export tenant-import tenant-delete evidence-purge operations-log
 
 ## run: start one silo with an embedded PostgreSQL and the 那曲市 demo (data in .data/); Ctrl+C stops both
 run: postgres
@@ -93,7 +93,15 @@ tenant-delete: postgres
 	$(DOTNET) build src/Assessment.Server -c $(CONFIG) -nologo -v quiet
 	$(DOTNET) run --project src/Assessment.Server -c $(CONFIG) --no-build -- tenant-delete $(TENANT) --DataDir=$(DATA_DIR) "--Reason=$(REASON)" $(if $(ACTOR),"--Actor=$(ACTOR)")
 
-## operations-log: the platform's own audit chain (tenant exports, imports, deletions), verified
+## evidence-purge: the archive rule for 佐证材料: delete a tenant's files of the years before its retention (default 10
+##                 years), recorded in the platform's audit chain; runs beside the platform:
+##                 make evidence-purge TENANT=… REASON="…" [YEARS=10] [ACTOR="…"]
+evidence-purge: postgres
+	@test -n "$(TENANT)" -a -n "$(REASON)" || { echo 'Name the tenant and why: make evidence-purge TENANT=naqu REASON="档案保管期满"'; exit 2; }
+	$(DOTNET) build src/Assessment.Server -c $(CONFIG) -nologo -v quiet
+	$(DOTNET) run --project src/Assessment.Server -c $(CONFIG) --no-build -- evidence-purge $(TENANT) --DataDir=$(DATA_DIR) "--Reason=$(REASON)" $(if $(YEARS),"--Years=$(YEARS)") $(if $(ACTOR),"--Actor=$(ACTOR)")
+
+## operations-log: the platform's own audit chain (tenant exports, imports, deletions, evidence purges), verified
 operations-log: postgres
 	$(DOTNET) build src/Assessment.Server -c $(CONFIG) -nologo -v quiet
 	$(DOTNET) run --project src/Assessment.Server -c $(CONFIG) --no-build -- operations-log --DataDir=$(DATA_DIR)

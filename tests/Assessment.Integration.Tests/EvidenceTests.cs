@@ -389,6 +389,48 @@ public sealed class EvidenceTests(PlatformFixture platform)
         }
     }
 
+    [Fact]
+    public async Task A_purge_by_the_archive_rule_deletes_the_old_years_files_keeps_bytes_a_newer_year_names_and_is_recorded()
+    {
+        // Files of 2012 and of this year; one file's bytes are in both years.
+        const int old = 2012;
+        var tenant = await TestTenant.CreateAsync(platform.Server, old);
+        await tenant.OpenRoundAsync(platform.Server, Year);
+        var unit = As(tenant.Units["u1"]);
+        var shared = Pdf(40_000);
+        var oldOnly = Pdf(50_000);
+        var oldFile = await EvidenceUpload.SendAsync(platform.Server, unit, EvidenceUpload.Header("旧.pdf", oldOnly, old), oldOnly);
+        await EvidenceUpload.SendAsync(platform.Server, unit, EvidenceUpload.Header("共用.pdf", shared, old), shared);
+        var kept = await EvidenceUpload.SendAsync(platform.Server, unit, EvidenceUpload.Header("共用.pdf", shared, Year), shared);
+        var database = $"--Database:ConnectionString={platform.Server.Config.ConnectionString}";
+
+        var noReason = await CommandAsync("evidence-purge", tenant.Id, database);
+        Assert.Equal(2, noReason.Exit);
+        Assert.Contains("--Reason", noReason.Output, StringComparison.Ordinal);
+        foreach (var years in new[] { "0", "-3", "十年" })
+        {
+            var bad = await CommandAsync("evidence-purge", tenant.Id, database, "--Reason=测试", $"--Years={years}");
+            Assert.True(bad.Exit == 2, $"--Years={years}: {bad.Output}");
+        }
+
+        var purged = await CommandAsync("evidence-purge", tenant.Id, database, "--Reason=档案保管期满（测试）", "--Actor=测试运维", "--Years=10");
+        Assert.True(purged.Exit == 0, purged.Output);
+        Assert.Contains("2 files, 1 stored files no longer named", purged.Output, StringComparison.Ordinal);
+
+        Assert.Empty((await Evidence.ListEvidenceAsync(new ListEvidenceRequest { Year = old, IncludeRemoved = true }, unit)).Files);
+        await Refused(StatusCode.NotFound, null, () => DownloadAsync(unit, oldFile.Id));
+        Assert.Equal(shared, await DownloadAsync(unit, kept.Id)); // the bytes a newer year names stay
+        await using var db = new NpgsqlConnection(platform.Server.Config.ConnectionString);
+        await db.OpenAsync();
+        Assert.Equal(1L, await Scalar(db, "SELECT count(*) FROM evidence_blobs WHERE tenant = $1", tenant.Id));
+        Assert.Equal(40_000L, await Scalar(db, "SELECT sum(length(data)) FROM evidence_chunks WHERE tenant = $1", tenant.Id));
+
+        var log = await CommandAsync("operations-log", database);
+        Assert.True(log.Exit == 0, log.Output);
+        Assert.Contains(log.Output.Split('\n'), l => l.Contains("evidence_purge", StringComparison.Ordinal) && l.Contains(tenant.Id, StringComparison.Ordinal)
+            && l.Contains("档案保管期满（测试）", StringComparison.Ordinal) && l.Contains("测试运维", StringComparison.Ordinal));
+    }
+
     private async Task<byte[]> PackageAsync(CallOptions options, string county)
     {
         using var call = Evidence.PackageEvidence(new PackageEvidenceRequest { Year = Year, County = county }, options);

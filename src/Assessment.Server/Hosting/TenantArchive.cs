@@ -452,7 +452,7 @@ public static partial class TenantArchive
     }
 
     /// <summary>Appends to the platform chain; the chain is locked for the transaction, so two operators queue.</summary>
-    private static async Task AppendAsync(NpgsqlConnection connection, NpgsqlTransaction tx, AuditEvent e, CancellationToken ct)
+    internal static async Task AppendAsync(NpgsqlConnection connection, NpgsqlTransaction tx, AuditEvent e, CancellationToken ct)
     {
         await using (var lockChain = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtext(@chain))", connection, tx))
         {

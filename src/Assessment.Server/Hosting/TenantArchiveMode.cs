@@ -12,9 +12,9 @@ namespace Assessment.Server.Hosting;
 /// </summary>
 public static class TenantArchiveMode
 {
-    public const string Export = "tenant-export", Import = "tenant-import", Delete = "tenant-delete", Log = "operations-log";
+    public const string Export = "tenant-export", Import = "tenant-import", Delete = "tenant-delete", Log = "operations-log", Purge = "evidence-purge";
 
-    public static bool Handles(string verb) => verb is Export or Import or Delete or Log;
+    public static bool Handles(string verb) => verb is Export or Import or Delete or Log or Purge;
 
     public static async Task<int> RunAsync(string verb, IReadOnlyList<string> operands, IConfiguration settings)
     {
@@ -31,8 +31,10 @@ public static class TenantArchiveMode
                     return await DeleteAsync(Slug.Require(tenant, "tenant"), actor, settings);
                 case (Log, []):
                     return await LogAsync(settings);
+                case (Purge, [var tenant]):
+                    return await PurgeAsync(Slug.Require(tenant, "tenant"), actor, settings);
                 default:
-                    Console.Error.WriteLine($"Usage: {Export} TENANT FILE | {Import} FILE | {Delete} TENANT --Reason=… [--Actor=…] | {Log}   (with --DataDir=… or --Database:ConnectionString=…)");
+                    Console.Error.WriteLine($"Usage: {Export} TENANT FILE | {Import} FILE | {Delete} TENANT --Reason=… [--Actor=…] | {Purge} TENANT --Reason=… [--Years=10] [--Actor=…] | {Log}   (with --DataDir=… or --Database:ConnectionString=…)");
                     return 2;
             }
         }
@@ -96,6 +98,29 @@ public static class TenantArchiveMode
         await using var database = await Database.OpenAsync(settings, forChange: true);
         var removed = await TenantArchive.DeleteAsync(database.Source, tenant, actor, reason.Trim());
         Console.WriteLine($"Deleted tenant {tenant}: {string.Join(", ", removed.Where(r => r.Value > 0).Select(r => $"{r.Key} {r.Value:N0}"))}.");
+        return 0;
+    }
+
+    /// <summary>
+    /// The archive rule for 佐证材料: the files of years older than the tenant's retention go, with a record in the
+    /// platform's chain. Runs beside a running platform (those years are closed; nothing holds their files in memory).
+    /// The retention: <c>--Years</c>, else <c>Evidence:Retention:&lt;tenant&gt;</c>, else <c>Evidence:RetentionYears</c>, else 10.
+    /// </summary>
+    private static async Task<int> PurgeAsync(string tenant, string actor, IConfiguration settings)
+    {
+        var reason = settings["Reason"];
+        if (string.IsNullOrWhiteSpace(reason))
+        {
+            throw new InvalidOperationException("give the reason (--Reason=…): it goes into the platform's audit chain with your name.");
+        }
+
+        var configured = settings["Years"] ?? settings[$"Evidence:Retention:{tenant}"] ?? settings["Evidence:RetentionYears"];
+        var years = configured is null ? Evidence.EvidenceRetention.DefaultYears
+            : int.TryParse(configured, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var y) ? y
+            : throw new ArgumentException($"the retention '{configured}' is not a number of years.");
+        await using var database = await Database.OpenAsync(settings, forChange: false);
+        var purged = await Evidence.EvidenceRetention.PurgeAsync(database.Source, tenant, years, DateTimeOffset.UtcNow, actor, reason.Trim());
+        Console.WriteLine($"Purged tenant {tenant}'s 佐证材料 of the years before {purged.BeforeYear}: {purged.Files:N0} files, {purged.Blobs:N0} stored files no longer named ({purged.Bytes / 1048576.0:N1} MB).");
         return 0;
     }
 
