@@ -17,8 +17,11 @@ namespace Assessment.Server.Web.Pages;
 [RequestFormLimits(MultipartBodyLengthLimit = MaxPostBytes, ValueCountLimit = 64)]
 public sealed class EvidenceModel(FillInForms forms, EvidenceDesk desk, CountyDesk counties) : WorkbenchPage
 {
-    /// <summary>One post: up to <see cref="MaxFilesPerPost"/> files of at most 50 MB each, and the form around them.</summary>
-    public const long MaxPostBytes = MaxFilesPerPost * 50L * 1024 * 1024 + 64 * 1024;
+    /// <summary>
+    /// One post: up to <see cref="MaxFilesPerPost"/> files (each at most 50 MB) of at most 200 MB together, and the form
+    /// around them; the server keeps a post on disk while it lasts (k8s: the scratch volume's budget).
+    /// </summary>
+    public const long MaxPostBytes = 200L * 1024 * 1024 + 64 * 1024;
 
     public const int MaxFilesPerPost = 10;
 
