@@ -89,7 +89,11 @@ public sealed class BulletinTests(PlatformFixture platform)
         var response = await http.GetAsync("/2024/ranking");
         var csp = string.Join(' ', response.Headers.GetValues("Content-Security-Policy"));
         Assert.Contains("frame-ancestors 'none'", csp, StringComparison.Ordinal);
-        Assert.DoesNotContain("script-src", csp, StringComparison.Ordinal); // default-src 'none': no script at all
+        // Script only from the workbench itself (the upload progress, /assets/upload.js): never inline, never eval.
+        Assert.Contains("script-src 'self';", csp, StringComparison.Ordinal);
+        Assert.DoesNotContain("unsafe-eval", csp, StringComparison.Ordinal);
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(csp, "unsafe-inline")); // styles only
+        Assert.Contains("style-src 'self' 'unsafe-inline'", csp, StringComparison.Ordinal);
         Assert.Equal("nosniff", response.Headers.GetValues("X-Content-Type-Options").Single());
         Assert.Equal("no-referrer", response.Headers.GetValues("Referrer-Policy").Single());
         Assert.True(response.Headers.CacheControl?.NoStore);

@@ -390,6 +390,26 @@ public sealed class EvidenceTests(PlatformFixture platform)
     }
 
     [Fact]
+    public async Task A_county_proves_its_own_figures_and_anyone_reporting_proves_a_line_the_考核组_scores_but_not_another_units_figure()
+    {
+        var tenant = await TestTenant.CreateAsync(platform.Server, Year);
+        var text = "领导小组会议纪要\n"u8.ToArray();
+        // The county's own figure, and the 满意度 line the 考核组 scores (no figure to report: only its proof).
+        var own = await EvidenceUpload.SendAsync(platform.Server, As(tenant.County), EvidenceUpload.Header("会议纪要.txt", text, Year, "org.leading_group"), text);
+        Assert.Equal("self", own.Unit);
+        var survey = await EvidenceUpload.SendAsync(platform.Server, As(tenant.Units["u1"]), EvidenceUpload.Header("测评方案.txt", text, Year, "satisfaction.survey_score"), text);
+        Assert.Equal("satisfaction.survey_score", survey.Indicator);
+        // A county does not attach to a unit's figure, nor a unit to the county's.
+        await Refused(StatusCode.InvalidArgument, "indicator", () => SendAsync(As(tenant.County), EvidenceUpload.Header("x.txt", text, Year, Indicator)));
+        await Refused(StatusCode.InvalidArgument, "indicator", () => SendAsync(As(tenant.Units["u1"]), EvidenceUpload.Header("x.txt", text, Year, "org.leading_group")));
+
+        // The county lists its units' files and its own; a unit only its own.
+        var listed = await Evidence.ListEvidenceAsync(new ListEvidenceRequest { Year = Year }, As(tenant.County));
+        Assert.Equal(["org.leading_group", "satisfaction.survey_score"], listed.Files.Select(f => f.Indicator).Order(StringComparer.Ordinal));
+        Assert.Single((await Evidence.ListEvidenceAsync(new ListEvidenceRequest { Year = Year }, As(tenant.Units["u1"]))).Files);
+    }
+
+    [Fact]
     public async Task A_purge_by_the_archive_rule_deletes_the_old_years_files_keeps_bytes_a_newer_year_names_and_is_recorded()
     {
         // Files of 2012 and of this year; one file's bytes are in both years.

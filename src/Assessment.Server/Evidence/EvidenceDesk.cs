@@ -341,13 +341,18 @@ public sealed partial class EvidenceDesk(IEvidenceStore store, IClusterClient cl
         return (name, problems);
     }
 
-    /// <summary>The indicator of the year's catalog the caller reports (not a computed rate, not retired).</summary>
+    /// <summary>
+    /// The indicator of the year's catalog the caller may prove: one it reports, or a line the 考核组 scores (not a
+    /// computed rate, not retired).
+    /// </summary>
     private async Task<Indicator> RequireIndicatorAsync(Caller caller, string unit, int year, string code)
     {
         var catalog = (await catalogs.ForYearAsync(caller.Tenant, year)).Catalog;
         var kind = await catalogs.UnitKindAsync(caller.Tenant, caller.County!, unit, year);
         var source = unit == GrainKeys.CountySelf ? IndicatorSource.County : IndicatorSource.Unit;
-        if (!catalog.TryGet(code, out var indicator) || indicator.Retired || indicator.IsComputedRate || !indicator.AcceptsFrom(source, kind))
+        // Its own figures, and the lines the 考核组 scores from materials (they have no figure to report, only proof).
+        if (!catalog.TryGet(code, out var indicator) || indicator.Retired || indicator.IsComputedRate
+            || !(indicator.AcceptsFrom(source, kind) || indicator.Kind == IndicatorKind.Score))
         {
             throw new ValidationFailedException([new FieldError("indicator", $"指标 '{(code.Length > 64 ? code[..64] : code)}' 不是本单位 {year} 年度填报的指标")]);
         }

@@ -15,7 +15,7 @@ namespace Assessment.Server.Web.Pages;
 /// </summary>
 [RequestSizeLimit(MaxPostBytes)]
 [RequestFormLimits(MultipartBodyLengthLimit = MaxPostBytes, ValueCountLimit = 64)]
-public sealed class EvidenceModel(FillInForms forms, EvidenceDesk desk, CountyDesk counties) : WorkbenchPage
+public sealed class EvidenceModel(FillInForms forms, EvidenceDesk desk, CountyDesk counties, Grains.RoundCatalogs catalogs) : WorkbenchPage
 {
     /// <summary>
     /// One post: up to <see cref="MaxFilesPerPost"/> files (each at most 50 MB) of at most 200 MB together, and the form
@@ -29,6 +29,9 @@ public sealed class EvidenceModel(FillInForms forms, EvidenceDesk desk, CountyDe
     public int Year { get; set; }
 
     public Form Form { get; private set; } = null!;
+
+    /// <summary>The lines files attach to: the form's indicators by 一级指标, then the lines the 考核组 scores from materials.</summary>
+    public IReadOnlyList<(string Group, string Code, string Name)> Lines { get; private set; } = [];
 
     /// <summary>The caller's attached files, by indicator.</summary>
     public ILookup<string, EvidenceRow> Files { get; private set; } = Array.Empty<EvidenceRow>().ToLookup(f => f.Indicator);
@@ -139,6 +142,14 @@ public sealed class EvidenceModel(FillInForms forms, EvidenceDesk desk, CountyDe
     private async Task LoadAsync()
     {
         Form = await forms.BuildAsync(Caller.Tenant, Caller.County!, FillInForms.OwnUnit(Caller), Year);
+        var catalog = (await catalogs.ForYearAsync(Caller.Tenant, Year)).Catalog;
+        var asked = Form.Rows.Select(r => r.Code).ToHashSet(StringComparer.Ordinal);
+        Lines =
+        [
+            .. Form.Rows.Select(r => (r.Dimension, r.Code, r.Name)),
+            .. catalog.Active.Where(i => i.Kind == Domain.Catalog.IndicatorKind.Score && !asked.Contains(i.Code))
+                .Select(i => ("考核组评分项（材料供考核组查阅评分）", i.Code, i.Name)),
+        ];
         var (files, _) = await desk.ListAsync(Caller, Year, null, null, includeRemoved: false, EvidenceDesk.MaxPage, 0, HttpContext.RequestAborted);
         var own = FillInForms.OwnUnit(Caller);
         Files = files.Where(f => f.Unit == own).ToLookup(f => f.Indicator, StringComparer.Ordinal);
