@@ -59,8 +59,13 @@ public static class OfficePackage
                 }
             }
 
-            if (zip.GetEntry("[Content_Types].xml") is { } types && types.Length < 1024 * 1024)
+            if (zip.GetEntry("[Content_Types].xml") is { } types)
             {
+                if (types.Length >= 1024 * 1024)
+                {
+                    throw new WorkbookException("文件的内容类型清单过大（[Content_Types].xml），不予读取。");
+                }
+
                 // Read no further than the size it declares, whatever the compressed data would unpack to.
                 using var reader = new StreamReader(types.Open());
                 var text = new char[(int)types.Length + 1];

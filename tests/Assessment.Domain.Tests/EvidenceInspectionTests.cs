@@ -29,7 +29,7 @@ public class EvidenceInspectionTests
         return inspector.Finish();
     }
 
-    public static TheoryData<string> Files() => ["pdf", "pdf+zip", "pdf+zip-long-comment", "text", "text-cut-in-a-character", "png", "zip", "empty-zip"];
+    public static TheoryData<string> Files() => ["pdf", "pdf+zip", "pdf+zip-long-comment", "pdf+zip+stray", "text", "text-cut-in-a-character", "png", "zip", "empty-zip"];
 
     private static byte[] File(string name) => name switch
     {
@@ -37,6 +37,8 @@ public class EvidenceInspectionTests
         "pdf+zip" => [.. Pdf(200_000), .. ZipEnd(0)],
         // The end record 65,535 bytes of comment back: the farthest a ZIP reader looks, so the farthest the inspector keeps.
         "pdf+zip-long-comment" => [.. Pdf(200_000), .. ZipEnd(ushort.MaxValue)],
+        // Stray bytes after the end record: lenient ZIP readers still open it.
+        "pdf+zip+stray" => [.. Pdf(200_000), .. ZipEnd(0), .. "\n\n"u8.ToArray()],
         "text" => Encoding.UTF8.GetBytes(string.Concat(Enumerable.Repeat("法治政府建设年度报告，共受理案件12件。\r\n", 3_000))),
         "text-cut-in-a-character" => Encoding.UTF8.GetBytes("法治政府")[..^1],
         "png" => [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A, .. Bytes(90_000, 3)],

@@ -101,6 +101,41 @@ public sealed class EvidenceTests(PlatformFixture platform)
     }
 
     [Fact]
+    public async Task An_upload_whose_every_byte_is_stored_but_never_checked_is_checked_by_the_next_call_with_its_id()
+    {
+        // As a checker leaves it when its pod dies between the last byte and the check: all bytes stored, no file.
+        var tenant = await TestTenant.CreateAsync(platform.Server, Year);
+        var unit = As(tenant.Units["u1"]);
+        var bytes = Pdf(200_000);
+        var header = Header("中断.pdf", bytes);
+        var started = await SendAsync(unit, header, (0, bytes[..100_000]));
+        Assert.Equal(100_000, started.StoredBytes);
+        await using (var db = new NpgsqlConnection(platform.Server.Config.ConnectionString))
+        {
+            await db.OpenAsync();
+            await using var rest = new NpgsqlBatch(db)
+            {
+                BatchCommands =
+                {
+                    new NpgsqlBatchCommand("INSERT INTO evidence_chunks (tenant, blob, at_byte, data) VALUES ($1, $2, 100000, $3)")
+                    {
+                        Parameters = { new() { Value = tenant.Id }, new() { Value = "upload:" + Guid.Parse(header.UploadId).ToString("N") }, new() { Value = bytes[100_000..] } },
+                    },
+                    new NpgsqlBatchCommand("UPDATE evidence_uploads SET stored = $1 WHERE tenant = $2 AND upload_id = $3")
+                    {
+                        Parameters = { new() { Value = (long)bytes.Length }, new() { Value = tenant.Id }, new() { Value = Guid.Parse(header.UploadId) } },
+                    },
+                },
+            };
+            await rest.ExecuteNonQueryAsync();
+        }
+
+        var resumed = await SendAsync(unit, header);
+        Assert.NotNull(resumed.File);
+        Assert.Equal(bytes, await DownloadAsync(unit, resumed.File.Id));
+    }
+
+    [Fact]
     public async Task The_same_bytes_are_stored_once_per_tenant_and_the_same_upload_sent_twice_at_once_attaches_one_file()
     {
         var tenant = await TestTenant.CreateAsync(platform.Server, Year);
@@ -139,9 +174,11 @@ public sealed class EvidenceTests(PlatformFixture platform)
         await Refused(StatusCode.FailedPrecondition, null, () => Evidence.RemoveEvidenceAsync(new RemoveEvidenceRequest { Id = file.Id, Reason = "上传错了" }, unit).ResponseAsync);
         Assert.Single((await Evidence.ListEvidenceAsync(new ListEvidenceRequest { Year = Year }, unit)).Files);
 
+        // Refused before any byte was stored.
+        await Refused(StatusCode.NotFound, null, () => Evidence.GetUploadAsync(new GetUploadRequest { UploadId = lateHeader.UploadId }, unit).ResponseAsync);
+
         await rounds.ReturnCountyAsync(new CountyTransitionRequest { Year = Year, County = "c1", Reason = "请补充材料" }, As(tenant.Assessor));
-        // The refused upload left its bytes: the same id now attaches once the county is 退回.
-        Assert.NotNull((await SendAsync(unit, lateHeader)).File);
+        Assert.NotNull((await UploadAsync(unit, lateHeader, late)).File);
 
         await Refused(StatusCode.InvalidArgument, "reason", () => Evidence.RemoveEvidenceAsync(new RemoveEvidenceRequest { Id = file.Id, Reason = "" }, unit).ResponseAsync);
         await Refused(StatusCode.NotFound, null, () => Evidence.RemoveEvidenceAsync(new RemoveEvidenceRequest { Id = file.Id, Reason = "不是我的" }, As(tenant.Units["u2"])).ResponseAsync);
@@ -235,6 +272,16 @@ public sealed class EvidenceTests(PlatformFixture platform)
         await Refused(StatusCode.InvalidArgument, "chunk.offset", () => SendAsync(unit, h1, (0, [.. pdf, 0x20])));
         await Refused(StatusCode.InvalidArgument, "chunk.data", () => SendAsync(unit, h1, (0, [])));
         Assert.Equal(0, (await Evidence.GetUploadAsync(new GetUploadRequest { UploadId = h1.UploadId }, unit)).StoredBytes);
+
+        // Chunks under 64 KiB but the last are refused: a file is never stored as a multitude of tiny rows.
+        var big = Pdf(300_000);
+        var h2 = Header("大.pdf", big);
+        foreach (var length in new[] { 1, 3, 1000, 64 * 1024 - 1 })
+        {
+            await Refused(StatusCode.InvalidArgument, "chunk.data", () => SendAsync(unit, h2, (0, big[..length])));
+        }
+
+        Assert.Equal(0, (await Evidence.GetUploadAsync(new GetUploadRequest { UploadId = h2.UploadId }, unit)).StoredBytes);
 
         // Paths, bidi overrides, zero-width and control characters leave the name; what remains is kept.
         var names = new Dictionary<string, string>

@@ -55,7 +55,9 @@ public static class EvidenceCommands
                     Size = path.Length,
                     Sha256 = await HashAsync(path, ct),
                 };
-                header.UploadId = UploadId(header).ToString();
+                // Named by the key too: two units sending the same circulated document name two uploads.
+                var key = parse.GetValue(Connection.Key) ?? Environment.GetEnvironmentVariable("ASSESS_KEY") ?? "";
+                header.UploadId = UploadId(header, key).ToString();
                 var seconds = parse.GetValue(Connection.Timeout);
                 var done = await UploadAsync(client, options, seconds, header, path, ct);
                 Console.WriteLine($"已上传：{done.FileName}（{Size(done.Size)}，{Kind(done.Type)}），附于指标 {done.IndicatorName}（{done.Indicator}）。");
@@ -322,10 +324,14 @@ public static class EvidenceCommands
         return command;
     }
 
-    /// <summary>The same file, indicator, year and name always make the same upload id: running add again resumes it.</summary>
-    private static Guid UploadId(EvidenceUploadHeader h)
+    /// <summary>
+    /// The same file, indicator, year, name and key always make the same upload id: running add again resumes it. The
+    /// key enters as its hash, so the id says nothing of it and another key's holder cannot compute it.
+    /// </summary>
+    private static Guid UploadId(EvidenceUploadHeader h, string key)
     {
-        var bytes = SHA256.HashData(Encoding.UTF8.GetBytes($"assess-evidence\n{h.Year}\n{h.Indicator}\n{h.FileName}\n{h.Size}\n{h.Sha256}"))[..16];
+        var owner = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key.Trim())));
+        var bytes = SHA256.HashData(Encoding.UTF8.GetBytes($"assess-evidence\n{owner}\n{h.Year}\n{h.Indicator}\n{h.FileName}\n{h.Size}\n{h.Sha256}"))[..16];
         bytes[6] = (byte)((bytes[6] & 0x0F) | 0x50); // version 5 (name-based, SHA)
         bytes[8] = (byte)((bytes[8] & 0x3F) | 0x80); // RFC 4122 variant
         return new Guid(bytes, bigEndian: true);

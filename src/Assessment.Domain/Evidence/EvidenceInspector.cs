@@ -13,8 +13,8 @@ public sealed record EvidenceVerdict(EvidenceKind? Kind, bool IsZip, string Sha2
 
 /// <summary>
 /// Reads a file once, chunk by chunk, in bounded memory (its start, its last 64 KiB and a hash state): the SHA-256 of
-/// the whole, the kind its first bytes name, whether it is valid UTF-8 text, and whether its end is a ZIP's end — a
-/// PDF or an image that a ZIP reader would also open (a polyglot) is refused. Pure: no I/O.
+/// the whole, the kind its first bytes name, whether it is valid UTF-8 text, and whether its end holds a ZIP's end
+/// record — a PDF or an image that a ZIP reader would also open (a polyglot) is refused. Pure: no I/O.
 /// </summary>
 public sealed class EvidenceInspector : IDisposable
 {
@@ -130,21 +130,14 @@ public sealed class EvidenceInspector : IDisposable
 
     private ReadOnlySpan<byte> Tail => _tail.AsSpan(0, (int)Math.Min(_size, TailBytes));
 
-    /// <summary>An end-of-central-directory record whose comment ends exactly where the file ends: what a ZIP reader opens.</summary>
-    private bool EndsAsZip()
-    {
-        var tail = Tail;
-        for (var p = tail.Length - 22; p >= 0; p--)
-        {
-            if (tail[p] == 'P' && tail[p + 1] == 'K' && tail[p + 2] == 5 && tail[p + 3] == 6
-                && p + 22 + (tail[p + 20] | (tail[p + 21] << 8)) == tail.Length)
-            {
-                return true;
-            }
-        }
+    /// <summary>
+    /// An end-of-central-directory record in the last 64 KiB: where a ZIP reader looks. Lenient readers open a ZIP whose
+    /// end record is followed by stray bytes, so any such record counts, not only one that ends the file exactly (a
+    /// PDF or image holding those four bytes there by chance is one in tens of thousands).
+    /// </summary>
+    private bool EndsAsZip() => Tail.IndexOf(ZipEnd) >= 0;
 
-        return false;
-    }
+    private static ReadOnlySpan<byte> ZipEnd => [(byte)'P', (byte)'K', 5, 6];
 
     /// <summary>UTF-8 without NUL or control characters other than tab, line feed, form feed and carriage return.</summary>
     private bool IsText(ReadOnlySpan<byte> data)

@@ -26,7 +26,7 @@ public static class EvidenceNames
 
         if (raw.Length > MaxRawChars)
         {
-            return (null, $"文件名过长（{raw.Length} 个字符，至多 {MaxChars} 个）");
+            return (null, $"文件名连同路径过长（{raw.Length} 个字符；文件名至多 {MaxChars} 个字符）");
         }
 
         var last = raw.Split('/', '\\').Last();

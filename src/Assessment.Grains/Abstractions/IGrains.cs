@@ -30,6 +30,13 @@ public interface ICountyGrain : IGrainWithStringKey
     [Alias("AttachEvidence")]
     Task<AuditAnchor> AttachEvidence(EvidenceAttachment attachment);
 
+    /// <summary>
+    /// Whether a unit may start an upload of this size now (its figures' rule and its quota as things stand), so a
+    /// refusal comes before any byte is stored; the attachment checks again.
+    /// </summary>
+    [Alias("AdmitEvidence")]
+    Task AdmitEvidence(string unit, long size, int maxFilesPerUnit, long maxBytesPerUnit);
+
     /// <summary>Takes an attached file off its figure with a reason, under the same rule; idempotent on the file id.</summary>
     [Alias("RemoveEvidence")]
     Task<AuditAnchor> RemoveEvidence(EvidenceRemoval removal);

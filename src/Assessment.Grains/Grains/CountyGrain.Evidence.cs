@@ -21,23 +21,36 @@ public sealed partial class CountyGrain
             return Head();
         }
 
-        RequireEvidenceChange(a.Unit);
-        var tally = S.Evidence?.GetValueOrDefault(a.Unit) ?? new EvidenceTally(0, 0);
-        if (tally.Files >= a.MaxFilesPerUnit)
-        {
-            throw new ResourceExhaustedException($"本单位已有 {tally.Files} 个佐证材料，已达上限（{a.MaxFilesPerUnit} 个）：请合并文件或撤下不需要的文件。");
-        }
-
-        if (tally.Bytes + a.Size > a.MaxBytesPerUnit)
-        {
-            throw new ResourceExhaustedException($"本单位的佐证材料将超过 {Megabytes(a.MaxBytesPerUnit)} 的容量上限（已用 {Megabytes(tally.Bytes)}）：请压缩文件或撤下不需要的文件。");
-        }
-
+        var tally = RequireEvidenceRoom(a.Unit, a.Size, a.MaxFilesPerUnit, a.MaxBytesPerUnit);
         (S.Evidence ??= new(StringComparer.Ordinal))[a.Unit] = new EvidenceTally(tally.Files + 1, tally.Bytes + a.Size);
         RememberRequest(a.FileId);
         Audit(new AuditEvent(clock.GetUtcNow(), a.Actor, "evidence_add", a.FileId.ToString(), null, Describe(a.Indicator, a.FileName, a.Size, a.Sha256), null));
         await PersistAsync();
         return Head();
+    }
+
+    public Task AdmitEvidence(string unit, long size, int maxFilesPerUnit, long maxBytesPerUnit)
+    {
+        RequireEvidenceRoom(unit, size, maxFilesPerUnit, maxBytesPerUnit);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>The unit may change its files now, and one more of this size fits its quota; its tally as it stands.</summary>
+    private EvidenceTally RequireEvidenceRoom(string unit, long size, int maxFiles, long maxBytes)
+    {
+        RequireEvidenceChange(unit);
+        var tally = S.Evidence?.GetValueOrDefault(unit) ?? new EvidenceTally(0, 0);
+        if (tally.Files >= maxFiles)
+        {
+            throw new ResourceExhaustedException($"本单位已有 {tally.Files} 个佐证材料，已达上限（{maxFiles} 个）：请合并文件或撤下不需要的文件。");
+        }
+
+        if (tally.Bytes + size > maxBytes)
+        {
+            throw new ResourceExhaustedException($"本单位的佐证材料将超过 {Megabytes(maxBytes)} 的容量上限（已用 {Megabytes(tally.Bytes)}）：请压缩文件或撤下不需要的文件。");
+        }
+
+        return tally;
     }
 
     public async Task<AuditAnchor> RemoveEvidence(EvidenceRemoval r)

@@ -56,6 +56,8 @@ public sealed partial class EvidenceDesk(IEvidenceStore store, IClusterClient cl
             CountyDesk.Actor(caller));
         if (await store.GetUploadAsync(caller.Tenant, id, ct) is not { } existing)
         {
+            // Refused before any byte is stored: the county's rule (not after 上报) and the unit's quota, then the tenant's.
+            await County(caller, header.Year).AdmitEvidence(unit, header.Size, _limits.MaxFilesPerUnit, _limits.MaxBytesPerUnit);
             if (await store.TenantBytesAsync(caller.Tenant, ct) + header.Size > _limits.MaxBytesPerTenant)
             {
                 throw new ResourceExhaustedException($"本市佐证材料已达 {Mb(_limits.MaxBytesPerTenant)} 的存储上限，请联系平台管理员。");
@@ -69,14 +71,18 @@ public sealed partial class EvidenceDesk(IEvidenceStore store, IClusterClient cl
             throw UsedForAnother();
         }
 
-        return new UploadState(existing, existing.Stored, existing.Size, null);
+        // Every byte stored but the file never checked (the stream that stored the last byte ended first): check it now.
+        return existing.Stored == existing.Size ? await FinishOrWaitAsync(caller, existing, ct) : new UploadState(existing, existing.Stored, existing.Size, null);
     }
 
     /// <summary>Stores one chunk at its offset (a repeat of stored bytes is skipped); the file is checked and attached after its last byte.</summary>
     public async Task<UploadState> AppendAsync(Caller caller, EvidenceUpload upload, long offset, ReadOnlyMemory<byte> data, CancellationToken ct)
     {
+        // At least 64 KiB a chunk but the last: a file is never stored as millions of tiny rows.
         RequestChecks.Require(
-            data.Length is 0 or > EvidenceOptions.ChunkBytes ? new FieldError("chunk.data", $"每块须为 1 字节至 {EvidenceOptions.ChunkBytes / 1024} KiB") : null,
+            data.Length is 0 or > EvidenceOptions.ChunkBytes || data.Length < EvidenceOptions.MinChunkBytes && offset + data.Length != upload.Size
+                ? new FieldError("chunk.data", $"每块须为 {EvidenceOptions.MinChunkBytes / 1024} KiB 至 {EvidenceOptions.ChunkBytes / 1024} KiB（最后一块可以更小）")
+                : null,
             offset < 0 || offset + data.Length > upload.Size ? new FieldError("chunk.offset", $"这一块超出了文件大小（{upload.Size} 字节）") : null);
         var (outcome, stored) = await store.AppendAsync(caller.Tenant, upload.UploadId, offset, data, ct);
         switch (outcome)
@@ -84,35 +90,58 @@ public sealed partial class EvidenceDesk(IEvidenceStore store, IClusterClient cl
             case ChunkOutcome.OffsetMismatch:
                 throw new PreconditionException("OFFSET_MISMATCH", $"已保存 {stored} 字节，下一块应从第 {stored} 字节开始（收到的是第 {offset} 字节）。");
             case ChunkOutcome.Gone:
-            case ChunkOutcome.Repeated when stored == upload.Size:
-                // Another stream of this upload stored the last byte: its file is the answer, once it is checked.
-                return await CompletedElsewhereAsync(caller, upload, ct);
-            case ChunkOutcome.Stored when stored == upload.Size:
-                return new UploadState(null, stored, upload.Size, await FinishAsync(caller, upload with { Stored = stored }, ct));
+            case ChunkOutcome.Repeated or ChunkOutcome.Stored when stored == upload.Size:
+                // The last byte is stored (by this stream or another): the file is checked once, by whoever takes the lease.
+                return await FinishOrWaitAsync(caller, upload with { Stored = stored }, ct);
             default:
                 return new UploadState(upload with { Stored = stored }, stored, upload.Size, null);
         }
     }
 
-    /// <summary>Waits (bounded) for the stream that stored the last byte to finish checking the file.</summary>
-    private async Task<UploadState> CompletedElsewhereAsync(Caller caller, EvidenceUpload upload, CancellationToken ct)
+    /// <summary>
+    /// Checks and attaches a fully stored upload under its lease (one checker at a time, across replicas), or waits for
+    /// the one that holds it; a checker that went away (its client's connection, its pod) leaves the lease to the next
+    /// caller. The check runs on the server's time, not the caller's deadline: once begun it completes.
+    /// </summary>
+    private async Task<UploadState> FinishOrWaitAsync(Caller caller, EvidenceUpload upload, CancellationToken ct)
     {
-        for (var waited = TimeSpan.Zero; waited < TimeSpan.FromSeconds(60); waited += TimeSpan.FromMilliseconds(100))
+        for (var waited = TimeSpan.Zero; waited < TimeSpan.FromMinutes(2); waited += TimeSpan.FromMilliseconds(200))
         {
             if (await store.GetFileAsync(caller.Tenant, upload.UploadId, ct) is { } file)
             {
                 return new UploadState(null, file.Size, file.Size, file.Attached ? file : await AttachAsync(caller, file));
             }
 
-            if (await store.GetUploadAsync(caller.Tenant, upload.UploadId, ct) is null)
+            await using (var lease = await store.TryLeaseAsync(caller.Tenant, upload.UploadId, ct))
             {
-                throw new PreconditionException("UPLOAD_DISCARDED", "该上传已作废（同一上传的另一次传送未通过文件检查）：请核对文件后用新的 upload_id 重新上传。");
+                if (lease is not null)
+                {
+                    var current = await store.GetUploadAsync(caller.Tenant, upload.UploadId, ct);
+                    if (current is null)
+                    {
+                        if (await store.GetFileAsync(caller.Tenant, upload.UploadId, ct) is { } done)
+                        {
+                            return new UploadState(null, done.Size, done.Size, done.Attached ? done : await AttachAsync(caller, done));
+                        }
+
+                        throw new PreconditionException("UPLOAD_DISCARDED", "该上传已作废（同一上传的另一次传送未通过文件检查）：请核对文件后重新上传。");
+                    }
+
+                    if (current.Stored != current.Size)
+                    {
+                        return new UploadState(current, current.Stored, current.Size, null);
+                    }
+
+                    using var finishing = new CancellationTokenSource(TimeSpan.FromMinutes(5));
+                    var row = await FinishAsync(caller, current, finishing.Token);
+                    return new UploadState(null, row.Size, row.Size, row);
+                }
             }
 
-            await Task.Delay(100, ct);
+            await Task.Delay(200, ct);
         }
 
-        throw new UnavailableException("文件仍在检查中，请稍后用 GetUpload 查询结果。");
+        throw new UnavailableException("文件仍在检查中，请稍后用同一 upload_id 重试或查询。");
     }
 
     /// <summary>
@@ -175,6 +204,25 @@ public sealed partial class EvidenceDesk(IEvidenceStore store, IClusterClient cl
         return rows.Count > take ? (rows.Take(take).ToArray(), skip + take) : (rows, null);
     }
 
+    /// <summary>
+    /// Every attached file of a county-year the caller may read, in one query (one snapshot: a package or a page never
+    /// shows a file twice or skips one that moved while it was read). Bounded by the per-unit quota times the roster.
+    /// </summary>
+    public Task<IReadOnlyList<EvidenceRow>> ListAllAsync(Caller caller, int year, string? county, CancellationToken ct)
+    {
+        RequestChecks.Require(RequestChecks.Year(year));
+        var (scope, unit) = ReadScope(caller, county);
+        return store.ListAsync(caller.Tenant, year, scope, unit, null, includeRemoved: false, 0, int.MaxValue, ct);
+    }
+
+    /// <summary>The caller's own files of a year (a unit's, or a county's own figures'), up to the per-unit quota.</summary>
+    public Task<IReadOnlyList<EvidenceRow>> ListOwnAsync(Caller caller, int year, CancellationToken ct)
+    {
+        var unit = RequireUploader(caller);
+        RequestChecks.Require(RequestChecks.Year(year));
+        return store.ListAsync(caller.Tenant, year, caller.County!, unit, null, includeRemoved: false, 0, Math.Max(_limits.MaxFilesPerUnit, MaxPage), ct);
+    }
+
     /// <summary>A file the caller may read (attached, in their scope); any other id is NOT_FOUND, whoever's it is.</summary>
     public async Task<EvidenceRow> ReadableAsync(Caller caller, Guid id, CancellationToken ct)
     {
@@ -213,7 +261,7 @@ public sealed partial class EvidenceDesk(IEvidenceStore store, IClusterClient cl
     {
         if (!await _checks.WaitAsync(TimeSpan.FromSeconds(30), ct))
         {
-            throw new ResourceExhaustedException("同时检查的文件过多，请稍后重试（已上传的部分不会丢失）。");
+            throw new UnavailableException("同时检查的文件过多，请稍后用同一 upload_id 重试（已上传的部分不会丢失）。");
         }
 
         EvidenceKind kind;

@@ -8,6 +8,9 @@ public sealed class EvidenceOptions
     /// <summary>Largest chunk of an upload or a download.</summary>
     public const int ChunkBytes = 1024 * 1024;
 
+    /// <summary>Smallest chunk of an upload but its last.</summary>
+    public const int MinChunkBytes = 64 * 1024;
+
     /// <summary>Largest file.</summary>
     public long MaxFileBytes { get; set; } = 50L * 1024 * 1024;
 

@@ -40,36 +40,27 @@ public sealed class EvidencePackager(EvidenceDesk desk, IEvidenceStore store, Ro
         await using var output = new SinkStream(sink);
         using (var zip = new ZipArchive(output, ZipArchiveMode.Create, leaveOpen: true, Encoding.UTF8))
         {
-            for (var skip = 0; ; skip += EvidenceDesk.MaxPage)
+            foreach (var file in await desk.ListAllAsync(caller, year, scope, ct))
             {
-                var page = await store.ListAsync(caller.Tenant, year, scope, null, null, includeRemoved: false, skip, EvidenceDesk.MaxPage, ct);
-                foreach (var file in page)
+                var indicator = catalog.TryGet(file.Indicator, out var i) ? i : null;
+                var dimension = indicator is not null && dimensions.TryGetValue(indicator.Dimension, out var folder) ? folder : "00 其他";
+                var line = Safe(indicator is null ? file.Indicator : $"{indicator.Name}（{file.Indicator}）");
+                var path = Unique(taken, $"{dimension}/{line}/{Safe(UnitName(file.Unit))}_{Safe(file.FileName)}");
+                var kind = EvidenceKinds.FromId(file.Kind);
+                var entry = zip.CreateEntry(path, kind == EvidenceKind.Text ? CompressionLevel.Fastest : CompressionLevel.NoCompression);
+                entry.LastWriteTime = file.AttachedAt!.Value.ToOffset(TimeSpan.FromHours(8));
+                await using (var content = entry.Open())
                 {
-                    var indicator = catalog.TryGet(file.Indicator, out var i) ? i : null;
-                    var dimension = indicator is not null && dimensions.TryGetValue(indicator.Dimension, out var folder) ? folder : "00 其他";
-                    var line = Safe(indicator is null ? file.Indicator : $"{indicator.Name}（{file.Indicator}）");
-                    var path = Unique(taken, $"{dimension}/{line}/{Safe(UnitName(file.Unit))}_{Safe(file.FileName)}");
-                    var kind = EvidenceKinds.FromId(file.Kind);
-                    var entry = zip.CreateEntry(path, kind == EvidenceKind.Text ? CompressionLevel.Fastest : CompressionLevel.NoCompression);
-                    entry.LastWriteTime = file.AttachedAt!.Value.ToOffset(TimeSpan.FromHours(8));
-                    await using (var content = entry.Open())
+                    await foreach (var chunk in store.ReadBlobAsync(caller.Tenant, file.Sha256, ct))
                     {
-                        await foreach (var chunk in store.ReadBlobAsync(caller.Tenant, file.Sha256, ct))
-                        {
-                            content.Write(chunk.Span);
-                            await output.DrainAsync();
-                        }
+                        content.Write(chunk.Span);
+                        await output.DrainAsync();
                     }
-
-                    await output.DrainAsync();
-                    rows.Add(new EvidenceIndexRow(dimension[3..], indicator?.Name ?? file.Indicator, UnitName(file.Unit), file.FileName, path, file.Size,
-                        kind?.Describe() ?? file.Kind, file.Sha256, file.AddedBy, Web.Beijing.Time(file.AttachedAt!.Value)));
                 }
 
-                if (page.Count < EvidenceDesk.MaxPage)
-                {
-                    break;
-                }
+                await output.DrainAsync();
+                rows.Add(new EvidenceIndexRow(dimension[3..], indicator?.Name ?? file.Indicator, UnitName(file.Unit), file.FileName, path, file.Size,
+                    kind?.Describe() ?? file.Kind, file.Sha256, file.AddedBy, Web.Beijing.Time(file.AttachedAt!.Value)));
             }
 
             using (var index = new MemoryStream())

@@ -50,6 +50,12 @@ public interface IEvidenceStore
     /// </summary>
     Task<EvidenceRow> CompleteAsync(EvidenceUpload upload, string kind, string fileName, CancellationToken ct);
 
+    /// <summary>
+    /// The right to check and complete a stored upload, held until disposed (a session-level advisory lock: it ends with
+    /// its connection, so a checker that dies releases it); null when another holds it.
+    /// </summary>
+    Task<IAsyncDisposable?> TryLeaseAsync(string tenant, Guid uploadId, CancellationToken ct);
+
     /// <summary>Forgets an upload and its chunks (refused at the end, so the id can start over).</summary>
     Task DiscardUploadAsync(string tenant, Guid uploadId, CancellationToken ct);
 

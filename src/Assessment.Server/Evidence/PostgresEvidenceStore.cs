@@ -142,6 +142,46 @@ public sealed class PostgresEvidenceStore(NpgsqlDataSource dataSource) : IEviden
         return await GetFileAsync(u.Tenant, u.UploadId, ct) ?? throw new InvalidOperationException("A file just stored is gone.");
     }
 
+    public async Task<IAsyncDisposable?> TryLeaseAsync(string tenant, Guid uploadId, CancellationToken ct)
+    {
+        var connection = await dataSource.OpenConnectionAsync(ct);
+        try
+        {
+            await using var take = new NpgsqlCommand("SELECT pg_try_advisory_lock(hashtextextended($1, 0))", connection);
+            take.Parameters.Add(Text($"evidence:{tenant}:{uploadId:N}"));
+            if (await take.ExecuteScalarAsync(ct) is true)
+            {
+                return new Lease(connection, $"evidence:{tenant}:{uploadId:N}");
+            }
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+
+        await connection.DisposeAsync();
+        return null;
+    }
+
+    /// <summary>An advisory lock and the session that holds it.</summary>
+    private sealed class Lease(NpgsqlConnection connection, string key) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            try
+            {
+                await using var release = new NpgsqlCommand("SELECT pg_advisory_unlock(hashtextextended($1, 0))", connection);
+                release.Parameters.Add(new NpgsqlParameter<string> { TypedValue = key });
+                await release.ExecuteScalarAsync();
+            }
+            finally
+            {
+                await connection.DisposeAsync(); // a pooled session is reset (DISCARD ALL), which releases it in any case
+            }
+        }
+    }
+
     public async Task DiscardUploadAsync(string tenant, Guid uploadId, CancellationToken ct)
     {
         await using var batch = dataSource.CreateBatch();

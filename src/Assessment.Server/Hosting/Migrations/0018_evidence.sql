@@ -62,11 +62,14 @@ CREATE TABLE IF NOT EXISTS evidence_files
     removed_at     timestamptz,
     removed_by     varchar(200),
     removal_reason text,
-    PRIMARY KEY (tenant, file_id)
+    PRIMARY KEY (tenant, file_id),
+    -- A file's bytes cannot go while a row names them (a purge racing an upload of the same bytes waits, then fails).
+    FOREIGN KEY (tenant, sha256) REFERENCES evidence_blobs (tenant, sha256)
 );
 CREATE INDEX IF NOT EXISTS evidence_files_by_county ON evidence_files (tenant, year, county, indicator, attached_at);
 
--- The county's chain is "<tenant>/<year>/<county>" (GrainKeys.County); an evidence entry's subject is the file id.
+-- The county's chain is "<tenant>/<county>/<year>" (GrainKeys.County); an evidence entry's subject is the file id, and
+-- only that county-year's entries can show or remove its files.
 CREATE OR REPLACE FUNCTION evidence_files_follow_audit() RETURNS trigger
 LANGUAGE plpgsql AS
 $$
@@ -81,11 +84,13 @@ BEGIN
     END;
     IF entry->>'action' = 'evidence_add' THEN
         UPDATE evidence_files SET attached_at = (entry->>'at')::timestamptz
-         WHERE tenant = split_part(NEW.chain, '/', 1) AND file_id = file AND attached_at IS NULL;
+         WHERE tenant = split_part(NEW.chain, '/', 1) AND county = split_part(NEW.chain, '/', 2)
+           AND year = split_part(NEW.chain, '/', 3)::integer AND file_id = file AND attached_at IS NULL;
     ELSIF entry->>'action' = 'evidence_remove' THEN
         UPDATE evidence_files
            SET removed_at = (entry->>'at')::timestamptz, removed_by = entry->>'actor', removal_reason = entry->>'reason'
-         WHERE tenant = split_part(NEW.chain, '/', 1) AND file_id = file AND removed_at IS NULL;
+         WHERE tenant = split_part(NEW.chain, '/', 1) AND county = split_part(NEW.chain, '/', 2)
+           AND year = split_part(NEW.chain, '/', 3)::integer AND file_id = file AND removed_at IS NULL;
     END IF;
     RETURN NEW;
 END

@@ -29,6 +29,18 @@ document.addEventListener("submit", function (event) {
       return;
     }
 
+    if (request.status === 413) {
+      status.textContent = "所选文件合计过大（一次至多 200 MB），请分批上传。";
+      button.disabled = false;
+      return;
+    }
+
+    if (request.status !== 200 || request.responseURL.split("?")[0] !== form.action.split("?")[0]) {
+      // Signed out meanwhile, or an error page: let the browser show where the answer led.
+      window.location.assign(request.responseURL || window.location.href);
+      return;
+    }
+
     document.open();
     document.write(request.responseText);
     document.close();

@@ -150,9 +150,7 @@ public sealed class EvidenceModel(FillInForms forms, EvidenceDesk desk, CountyDe
             .. catalog.Active.Where(i => i.Kind == Domain.Catalog.IndicatorKind.Score && !asked.Contains(i.Code))
                 .Select(i => ("考核组评分项（材料供考核组查阅评分）", i.Code, i.Name)),
         ];
-        var (files, _) = await desk.ListAsync(Caller, Year, null, null, includeRemoved: false, EvidenceDesk.MaxPage, 0, HttpContext.RequestAborted);
-        var own = FillInForms.OwnUnit(Caller);
-        Files = files.Where(f => f.Unit == own).ToLookup(f => f.Indicator, StringComparer.Ordinal);
+        Files = (await desk.ListOwnAsync(Caller, Year, HttpContext.RequestAborted)).ToLookup(f => f.Indicator, StringComparer.Ordinal);
         try
         {
             Workflow = await counties.OwnWorkflowAsync(Caller, Year);

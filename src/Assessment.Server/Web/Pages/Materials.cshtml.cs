@@ -42,16 +42,7 @@ public sealed class MaterialsModel(CountyDesk counties, EvidenceDesk evidence) :
 
         Detail = await counties.GetAsync(Caller, Year, CountyId);
         var reviews = await counties.MaterialsAsync(Caller, Year, Detail.County.Id);
-        var files = new List<EvidenceRow>();
-        for (var skip = 0; ; skip += EvidenceDesk.MaxPage)
-        {
-            var (page, next) = await evidence.ListAsync(Caller, Year, Detail.County.Id, null, includeRemoved: false, EvidenceDesk.MaxPage, skip, HttpContext.RequestAborted);
-            files.AddRange(page);
-            if (next is null)
-            {
-                break;
-            }
-        }
+        var files = await evidence.ListAllAsync(Caller, Year, Detail.County.Id, HttpContext.RequestAborted);
 
         var byIndicator = files.ToLookup(f => f.Indicator, StringComparer.Ordinal);
         var values = Detail.Aggregate.Values;
