@@ -501,8 +501,14 @@ public sealed class EvidenceTests(PlatformFixture platform)
     private async Task<byte[]> PackageAsync(CallOptions options, string county)
     {
         using var call = Evidence.PackageEvidence(new PackageEvidenceRequest { Year = Year, County = county }, options);
+        return await ReadChunksAsync(call.ResponseStream);
+    }
+
+    /// <summary>A streamed file: each chunk at the offset the ones before it reached, 1 byte to 1 MiB.</summary>
+    private static async Task<byte[]> ReadChunksAsync(IAsyncStreamReader<EvidenceChunk> chunks)
+    {
         using var bytes = new MemoryStream();
-        await foreach (var chunk in call.ResponseStream.ReadAllAsync())
+        await foreach (var chunk in chunks.ReadAllAsync())
         {
             Assert.Equal(bytes.Length, chunk.Offset);
             Assert.InRange(chunk.Data.Length, 1, 1024 * 1024);
@@ -614,15 +620,7 @@ public sealed class EvidenceTests(PlatformFixture platform)
     private async Task<byte[]> DownloadAsync(CallOptions options, string id)
     {
         using var call = Evidence.DownloadEvidence(new DownloadEvidenceRequest { Id = id }, options);
-        using var bytes = new MemoryStream();
-        await foreach (var chunk in call.ResponseStream.ReadAllAsync())
-        {
-            Assert.Equal(bytes.Length, chunk.Offset);
-            Assert.InRange(chunk.Data.Length, 1, 1024 * 1024);
-            chunk.Data.WriteTo(bytes);
-        }
-
-        return bytes.ToArray();
+        return await ReadChunksAsync(call.ResponseStream);
     }
 
     private static async Task<long> Scalar(NpgsqlConnection db, string sql, string tenant)
@@ -631,16 +629,5 @@ public sealed class EvidenceTests(PlatformFixture platform)
         return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
     }
 
-    private static async Task<RpcException> Refused(StatusCode code, string? field, Func<Task> call)
-    {
-        var ex = await Assert.ThrowsAsync<RpcException>(call);
-        Assert.True(code == ex.StatusCode, $"expected {code}, got {ex.StatusCode}: {ex.Status.Detail}");
-        if (field is not null)
-        {
-            var fields = ex.GetRpcStatus()?.GetDetail<BadRequest>()?.FieldViolations.Select(v => v.Field).ToArray() ?? [];
-            Assert.True(fields.Contains(field), $"expected a violation of {field}, got [{string.Join(", ", fields)}] {ex.Status.Detail}");
-        }
-
-        return ex;
-    }
+    private static Task<RpcException> Refused(StatusCode code, string? field, Func<Task> call) => Refusals.ExpectAsync(code, field, call);
 }

@@ -23,18 +23,7 @@ public sealed class HardeningTests(PlatformFixture platform)
 
     private CallOptions Assessor => As(platform.Keys["assessor"]);
 
-    private static async Task<RpcException> Refused(StatusCode code, string? field, Func<Task> call)
-    {
-        var ex = await Assert.ThrowsAsync<RpcException>(call);
-        Assert.True(code == ex.StatusCode, $"expected {code}, got {ex.StatusCode}: {ex.Status.Detail}");
-        if (field is not null)
-        {
-            var fields = ex.GetRpcStatus()?.GetDetail<BadRequest>()?.FieldViolations.Select(v => v.Field).ToArray() ?? [];
-            Assert.True(fields.Contains(field), $"expected a violation of {field}, got [{string.Join(", ", fields)}] {ex.Status.Detail}");
-        }
-
-        return ex;
-    }
+    private static Task<RpcException> Refused(StatusCode code, string? field, Func<Task> call) => Refusals.ExpectAsync(code, field, call);
 
     [Fact]
     public async Task Hostile_schemes_are_refused_by_their_limits_quickly_and_the_process_lives_on()
