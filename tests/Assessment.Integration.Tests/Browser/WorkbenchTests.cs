@@ -204,9 +204,9 @@ public sealed class WorkbenchTests(PlatformFixture platform, BrowserSession brow
         var adminKey = (await admin.IssueCredentialAsync(new IssueCredentialRequest { Tenant = tenant.Id, Role = "tenant_admin", Name = "无障碍测试管理员" }, op)).Key;
         (string Who, string Key, string[] Paths)[] roles =
         [
-            ("assessor", tenant.Assessor, [$"/{Year}", $"/{Year}/ranking", $"/{Year}/counties/c1", $"/{Year}/scheme", $"/{Year}/scheme/edit", $"/{Year}/panel", "/no-such-page"]),
-            ("county", tenant.County, [$"/{Year}/counties/c1"]),
-            ("unit", tenant.Units["u1"], [$"/{Year}/form"]),
+            ("assessor", tenant.Assessor, [$"/{Year}", $"/{Year}/ranking", $"/{Year}/counties/c1", $"/{Year}/counties/c1/materials", $"/{Year}/scheme", $"/{Year}/scheme/edit", $"/{Year}/panel", "/no-such-page"]),
+            ("county", tenant.County, [$"/{Year}/counties/c1", $"/{Year}/evidence"]),
+            ("unit", tenant.Units["u1"], [$"/{Year}/form", $"/{Year}/evidence"]),
             ("leader", leaderKey, ["/bulletins", $"/{Year}/ranking"]),
             ("tenant admin", adminKey, ["/admin"]),
         ];
