@@ -68,13 +68,19 @@ public static class ServerComposition
             // 4 MiB default: anything larger is RESOURCE_EXHAUSTED before it is parsed.
             o.MaxReceiveMessageSize = Assessment.Server.Services.RequestChecks.MaxMessageBytes;
             o.EnableDetailedErrors = false;
+        }).AddJsonTranscoding(o =>
+        {
+            // The same handlers over HTTP/1.1 JSON (routes in protos/ as google.api.http options): proto field names in
+            // lowerCamelCase, enums by name, 64-bit integers as strings (JavaScript loses precision above 2^53).
+            o.JsonSettings.WriteInt64sAsStrings = true;
+            // The details of a refusal (BadRequest field violations, PreconditionFailure, RetryInfo…) are written out too.
+            o.TypeRegistry = ApiRequests.ErrorDetails;
         }).AddServiceOptions<ReportGrpcService>(o => o.MaxReceiveMessageSize = ReportGrpcService.MaxMessageBytes)
           .AddServiceOptions<Assessment.Server.Evidence.EvidenceGrpcService>(o => o.MaxReceiveMessageSize = Assessment.Server.Evidence.EvidenceGrpcService.MaxMessageBytes);
         builder.Services.AddGrpcHealthChecks(o => o.UseHealthChecksCache = false).AddCheck<PlatformHealthCheck>("platform");
-        if (builder.Environment.IsDevelopment())
-        {
-            builder.Services.AddGrpcReflection();
-        }
+        // Reflection answers what protos/ already publishes, so a grpcurl user needs no proto files.
+        builder.Services.AddGrpcReflection();
+        builder.Services.AddJsonApiDocument();
 
         builder.Services.AddOptions<AuthenticationLimitOptions>().Bind(builder.Configuration.GetSection("Authentication"));
         builder.Services.AddSingleton<CredentialLookup>();
@@ -83,7 +89,7 @@ public static class ServerComposition
             .AddPolicyScheme(PlatformAuthentication.Scheme, null, o => o.ForwardDefaultSelector = http => PlatformAuthentication.Select(http, web.Enabled));
         builder.Services.AddAuthorization();
         builder.Services.AddPlatformRateLimits(Bind<RateLimitOptions>(builder.Configuration, "RateLimits"));
-        builder.Services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler, GrpcAuthorizationResultHandler>();
+        builder.Services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler, ApiAuthorizationResultHandler>();
 
         builder.Services.AddSingleton<BulletinRenderer>();
         builder.Services.AddSingleton(Assessment.Domain.Extraction.ReportExtractor.Default);

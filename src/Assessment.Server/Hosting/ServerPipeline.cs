@@ -43,6 +43,7 @@ public static class ServerPipeline
         // After authorization: the web pages' policies authenticate their session scheme again, and the user they act
         // as is the one whose tenant the request's grain calls must carry.
         app.UseMiddleware<TenantContextMiddleware>();
+        app.UseMiddleware<JsonRequestGuard>();
         app.MapGrpcService<SubmissionGrpcService>();
         app.MapGrpcService<AssessmentGrpcService>();
         app.MapGrpcService<BulletinGrpcService>();
@@ -67,10 +68,8 @@ public static class ServerPipeline
             return allowed ? await next(context) : Results.NotFound();
         });
 
-        if (app.Environment.IsDevelopment())
-        {
-            app.MapGrpcReflectionService();
-        }
+        app.MapGrpcReflectionService();
+        app.MapJsonApiDocument();
 
         if (web.Enabled)
         {

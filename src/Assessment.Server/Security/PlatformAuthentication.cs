@@ -3,8 +3,8 @@ using Assessment.Server.Web;
 namespace Assessment.Server.Security;
 
 /// <summary>
-/// Who a request is before any page or service looks at it: an API key for gRPC calls and anything that carries an
-/// Authorization header, the web session for a browser that has one. Everything that runs before authorization (the
+/// Who a request is before any page or service looks at it: an API key for gRPC calls, their JSON routes (never a
+/// browser's cookie: no cross-site request can act through them) and anything that carries an Authorization header, the web session for a browser that has one. Everything that runs before authorization (the
 /// per-credential and per-tenant rate limits, the error pages) so sees a signed-in person as that person.
 /// </summary>
 public static class PlatformAuthentication
@@ -13,7 +13,7 @@ public static class PlatformAuthentication
 
     public static string Select(HttpContext http, bool webEnabled) =>
         webEnabled
-        && http.Request.ContentType?.StartsWith("application/grpc", StringComparison.Ordinal) != true
+        && !ApiRequests.IsApi(http)
         && !http.Request.Headers.ContainsKey("Authorization")
         && http.Request.Cookies.ContainsKey(WebSessions.CookieName)
             ? WebSessions.Scheme

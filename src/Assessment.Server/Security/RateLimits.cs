@@ -33,20 +33,16 @@ public static class RateLimits
                     : RateLimitPartition.GetNoLimiter("")));
             o.OnRejected = async (context, ct) =>
             {
-                var response = context.HttpContext.Response;
-                if (context.HttpContext.Request.ContentType?.StartsWith("application/grpc", StringComparison.Ordinal) != true)
+                var http = context.HttpContext;
+                http.Response.Headers.RetryAfter = "1";
+                if (!ApiRequests.IsApi(http))
                 {
                     // A web page: 429 with no body, which the workbench turns into its Chinese page.
-                    response.StatusCode = StatusCodes.Status429TooManyRequests;
-                    response.Headers.RetryAfter = "1";
+                    http.Response.StatusCode = StatusCodes.Status429TooManyRequests;
                     return;
                 }
 
-                response.StatusCode = StatusCodes.Status200OK;
-                response.ContentType = "application/grpc";
-                response.AppendTrailer("grpc-status", "8"); // RESOURCE_EXHAUSTED
-                response.AppendTrailer("grpc-message", Uri.EscapeDataString("请求过于频繁，请稍后重试。"));
-                await response.Body.FlushAsync(ct);
+                await ApiRequests.RefuseAsync(http, Grpc.Core.StatusCode.ResourceExhausted, "请求过于频繁，请稍后重试。", ct);
             };
         });
 

@@ -1,12 +1,12 @@
-using Google.Protobuf;
+using Assessment.Server.Security;
 using Grpc.Core;
 
 namespace Assessment.Server.Services;
 
 /// <summary>
 /// The outermost guard: whatever escapes the pipeline (authentication runs before any gRPC interceptor, and its
-/// credential lookup can meet a silo that is being declared dead) reaches a gRPC client as a gRPC status, never as
-/// HTTP 500 ("Bad gRPC response"): cluster faults as UNAVAILABLE with RetryInfo, anything else as INTERNAL without
+/// credential lookup can meet a silo that is being declared dead) reaches an API client as a status in its protocol
+/// (gRPC, or google.rpc.Status JSON on the JSON routes), never as HTTP 500 ("Bad gRPC response"): cluster faults as UNAVAILABLE with RetryInfo, anything else as INTERNAL without
 /// internals. A web request gets a short Chinese page with 503 or 500.
 /// </summary>
 public sealed class ClusterFaultMiddleware(RequestDelegate next, ILogger<ClusterFaultMiddleware> logger)
@@ -30,16 +30,12 @@ public sealed class ClusterFaultMiddleware(RequestDelegate next, ILogger<Cluster
             }
 
             context.Response.Clear();
-            if (context.Request.ContentType?.StartsWith("application/grpc", StringComparison.Ordinal) == true)
+            if (ApiRequests.IsApi(context))
             {
                 var status = transient
                     ? ClusterFaults.Status()
                     : new Google.Rpc.Status { Code = (int)StatusCode.Internal, Message = "内部错误，已记录。" };
-                context.Response.StatusCode = StatusCodes.Status200OK;
-                context.Response.ContentType = "application/grpc";
-                context.Response.Headers["grpc-status"] = status.Code.ToString(System.Globalization.CultureInfo.InvariantCulture);
-                context.Response.Headers["grpc-message"] = Uri.EscapeDataString(status.Message);
-                context.Response.Headers["grpc-status-details-bin"] = Convert.ToBase64String(status.ToByteArray());
+                await ApiRequests.RefuseAsync(context, status, CancellationToken.None);
                 return;
             }
 

@@ -16,7 +16,7 @@ public sealed class SecurityHeaders(RequestDelegate next)
 
     public Task InvokeAsync(HttpContext context)
     {
-        if (context.Request.ContentType?.StartsWith("application/grpc", StringComparison.Ordinal) != true)
+        if (!Assessment.Server.Security.ApiRequests.IsGrpc(context))
         {
             context.Response.OnStarting(() =>
             {

@@ -52,7 +52,7 @@ public static class Workbench
 
     /// <summary>Unhandled exceptions and bodiless error statuses of web requests end on the Chinese error pages.</summary>
     public static void UseWorkbenchErrorPages(this WebApplication app) =>
-        app.UseWhen(http => !IsGrpc(http), branch =>
+        app.UseWhen(http => !Assessment.Server.Security.ApiRequests.IsApi(http), branch =>
         {
             branch.UseExceptionHandler("/error/500");
             branch.UseStatusCodePagesWithReExecute("/error/{0}");
@@ -66,7 +66,4 @@ public static class Workbench
         app.MapBulletinPages();
         app.MapEvidenceDownloads();
     }
-
-    private static bool IsGrpc(HttpContext http) =>
-        http.Request.ContentType?.StartsWith("application/grpc", StringComparison.Ordinal) == true;
 }
