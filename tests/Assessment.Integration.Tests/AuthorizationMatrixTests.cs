@@ -9,7 +9,8 @@ using static Assessment.Integration.Tests.Infrastructure.ServerProcess;
 namespace Assessment.Integration.Tests;
 
 /// <summary>
-/// Every RPC in the protos × ten principals × five targets, against the live server. Each cell's expected outcome
+/// Every RPC in the protos × ten principals × five targets, against the live server, over gRPC and, for every RPC
+/// with a JSON route, again over HTTP/1.1 JSON. Each cell's expected outcome
 /// follows from the RPC's roles and scope; an RPC without a row fails the test. Year 2027 is used so that the writes
 /// an allowed principal makes touch nothing the other tests read.
 /// </summary>
@@ -260,9 +261,16 @@ public sealed class AuthorizationMatrixTests(PlatformFixture platform)
             new("operator", Operator, platform.Server.OperatorKey()),
         ];
 
+        // The same cells over plain HTTP/1.1 JSON, for every RPC with a JSON route: the routes go through the same
+        // authorization, so every answer (refusals byte for byte across tenants) must be the same.
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{platform.Server.Config.WebPort}") };
+        var json = new JsonCallInvoker(http);
+        var jsonRows = rows.Where(r => JsonCallInvoker.RuleOf(r.Method) is not null).ToArray();
+        Assert.True(jsonRows.Length >= 17, $"only {jsonRows.Length} RPCs have a JSON route");
+
         var failures = new List<string>();
         var cells = 0;
-        foreach (var row in rows)
+        foreach (var (transport, invoker, row) in rows.Select(r => ("gRPC", (CallInvoker)channel, r)).Concat(jsonRows.Select(r => ("JSON", (CallInvoker)json, r))))
         {
             foreach (var p in principals)
             {
@@ -286,7 +294,7 @@ public sealed class AuthorizationMatrixTests(PlatformFixture platform)
                     (StatusCode Code, byte[] Bytes) answer;
                     try
                     {
-                        answer = (StatusCode.OK, (await row.Call(channel, options, county, tenant)).ToByteArray());
+                        answer = (StatusCode.OK, (await row.Call(invoker, options, county, tenant)).ToByteArray());
                     }
                     catch (RpcException ex)
                     {
@@ -303,13 +311,13 @@ public sealed class AuthorizationMatrixTests(PlatformFixture platform)
                     };
                     if (!ok)
                     {
-                        failures.Add($"{row.Method} as {p.Name} on {target}: expected {(expected == StatusCode.OK ? "allowed" : expected)}, got {answer.Code} {System.Text.Encoding.UTF8.GetString(answer.Bytes)}");
+                        failures.Add($"{transport} {row.Method} as {p.Name} on {target}: expected {(expected == StatusCode.OK ? "allowed" : expected)}, got {answer.Code} {System.Text.Encoding.UTF8.GetString(answer.Bytes)}");
                     }
 
                     // No answer to this tenant's principals carries the other tenant's data.
                     if (p.Role != Operator && System.Text.Encoding.UTF8.GetString(answer.Bytes) is var text && (text.Contains("他市", StringComparison.Ordinal) || text.Contains(other, StringComparison.Ordinal)))
                     {
-                        failures.Add($"{row.Method} as {p.Name} on {target}: answer contains the other tenant's data");
+                        failures.Add($"{transport} {row.Method} as {p.Name} on {target}: answer contains the other tenant's data");
                     }
                 }
 
@@ -319,13 +327,13 @@ public sealed class AuthorizationMatrixTests(PlatformFixture platform)
                 var (existing, absent) = (answers[Target.OtherTenantExisting], answers[Target.OtherTenantMissing]);
                 if (p.Role != Operator && (row.Scope == Scope.None ? existing.Code != absent.Code : !existing.Bytes.AsSpan().SequenceEqual(absent.Bytes)))
                 {
-                    failures.Add($"{row.Method} as {p.Name}: other tenant existing ({answers[Target.OtherTenantExisting].Code}) and missing ({answers[Target.OtherTenantMissing].Code}) answer differently");
+                    failures.Add($"{transport} {row.Method} as {p.Name}: other tenant existing ({answers[Target.OtherTenantExisting].Code}) and missing ({answers[Target.OtherTenantMissing].Code}) answer differently");
                 }
             }
         }
 
         Assert.True(failures.Count == 0, $"{failures.Count} of {cells} cells wrong:\n{string.Join('\n', failures.Take(40))}");
-        Assert.Equal(rows.Length * principals.Length * 5, cells);
+        Assert.Equal((rows.Length + jsonRows.Length) * principals.Length * 5, cells);
     }
 
     [Fact]
