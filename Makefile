@@ -138,16 +138,17 @@ bench:
 build:
 	$(DOTNET) build Assessment.sln -c $(CONFIG)
 
-## packages: what the tests need besides the SDK: PostgreSQL, and Chromium with CJK fonts (reports and bulletins as PDF,
-##           browser tests); installs the Debian packages when run as root
+## packages: what the tests need besides the SDK: PostgreSQL, Chromium with CJK fonts (reports and bulletins as PDF,
+##           browser tests), Node.js and Python (the client examples); installs the Debian packages when run as root
 packages: postgres
-	@if command -v chromium >/dev/null 2>&1 && fc-list :lang=zh 2>/dev/null | grep -q .; then exit 0; fi; \
+	@if command -v chromium >/dev/null 2>&1 && fc-list :lang=zh 2>/dev/null | grep -q . \
+	  && command -v node >/dev/null 2>&1 && command -v python3 >/dev/null 2>&1; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	  echo "Installing Chromium and CJK fonts (Debian packages chromium, fonts-noto-cjk)…"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	  echo "Installing Chromium, CJK fonts, Node.js and Python (Debian packages chromium, fonts-noto-cjk, nodejs, python3)…"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk nodejs python3 >/dev/null; \
 	else \
-	  echo "Chromium and CJK fonts are missing (bulletins as PDF; the tests print reports to PDF with them)."; \
-	  echo "Install them with:  sudo apt-get install -y chromium fonts-noto-cjk   (Debian/Ubuntu)"; \
+	  echo "Chromium and CJK fonts (bulletins as PDF), or Node.js and Python (the client examples of docs/clients.md, run by the tests), are missing."; \
+	  echo "Install them with:  sudo apt-get install -y chromium fonts-noto-cjk nodejs python3   (Debian/Ubuntu)"; \
 	  if [ "$(CHROMIUM_OPTIONAL)" = 1 ]; then echo "Starting without them: HTML and Markdown bulletins work, PDF is refused."; else exit 1; fi; \
 	fi
 
