@@ -178,6 +178,11 @@ public sealed class AuthorizationMatrixTests(PlatformFixture platform)
         new("assessment.v1.AccountService/WhoAmI", [Unit, County, Assessor, Leader, TenantAdmin, Operator], Scope.None, (ch, o, _, _) => Run(new AccountService.AccountServiceClient(ch)
             .WhoAmIAsync(new WhoAmIRequest(), o))),
         new("assessment.v1.AdminService/RevokeCredential", [Operator, TenantAdmin], Scope.TenantField, (ch, o, _, t) => Run(Admin(ch).RevokeCredentialAsync(new CredentialRef { Tenant = t, Id = "0000000000000000" }, o))),
+        // Personal accounts: a create with an invalid login, and a reset or disable of a login that does not exist, change nothing.
+        new("assessment.v1.AdminService/CreateAccount", [Operator, TenantAdmin], Scope.TenantField, (ch, o, _, t) => Run(Admin(ch).CreateAccountAsync(new CreateAccountRequest { Tenant = t, Login = "Not A Login!", Name = "矩阵", Role = "leader" }, o))),
+        new("assessment.v1.AdminService/ListAccounts", [Operator, TenantAdmin], Scope.TenantField, (ch, o, _, t) => Run(Admin(ch).ListAccountsAsync(new ListAccountsRequest { Tenant = t }, o))),
+        new("assessment.v1.AdminService/ResetAccount", [Operator, TenantAdmin], Scope.TenantField, (ch, o, _, t) => Run(Admin(ch).ResetAccountAsync(new AccountRef { Tenant = t, Login = "matrix-nobody" }, o))),
+        new("assessment.v1.AdminService/DisableAccount", [Operator, TenantAdmin], Scope.TenantField, (ch, o, _, t) => Run(Admin(ch).DisableAccountAsync(new AccountRef { Tenant = t, Login = "matrix-nobody" }, o))),
         // EvidenceService: uploads and removals are the credential's own (a random id is nobody's: NOT_FOUND); the listing
         // names a county, which units and counties may only name as their own.
         new("assessment.v1.EvidenceService/UploadEvidence", [Unit, County], Scope.None, (ch, o, _, _) => UploadHeaderOnly(ch, o)),

@@ -152,7 +152,7 @@ public sealed partial class WebAnswerTests(PlatformFixture platform)
                 using var page = await http.GetAsync("/login?back=" + back);
                 Assert.True(page.StatusCode == HttpStatusCode.OK, $"GET back={back}: {(int)page.StatusCode}");
                 var html = await page.Content.ReadAsStringAsync();
-                var fields = new AngleSharp.Html.Parser.HtmlParser().ParseDocument(html).QuerySelectorAll("form.login input[type=hidden]")
+                var fields = new AngleSharp.Html.Parser.HtmlParser().ParseDocument(html).QuerySelectorAll("form#key-login input[type=hidden]")
                     .ToDictionary(i => i.GetAttribute("name")!, i => i.GetAttribute("value") ?? "");
                 fields["key"] = platform.Keys["assessor"];
                 fields["back"] = Uri.UnescapeDataString(back.Replace("%u", "u", StringComparison.Ordinal));

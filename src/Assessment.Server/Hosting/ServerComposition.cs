@@ -114,6 +114,9 @@ public static class ServerComposition
         builder.Services.AddSingleton<Assessment.Server.Evidence.EvidenceDesk>();
         builder.Services.AddSingleton<Assessment.Server.Evidence.EvidencePackager>();
         builder.Services.AddSingleton<CredentialService>();
+        builder.Services.AddSingleton<Assessment.Server.Security.Accounts.AccountStore>();
+        builder.Services.AddSingleton<Assessment.Server.Security.Accounts.PasswordHashing>();
+        builder.Services.AddSingleton<Assessment.Server.Security.Accounts.AccountDesk>();
         builder.Services.AddSingleton<RequestLedger>();
         builder.Services.AddHostedService<OperatorBootstrap>();
         builder.Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(Bind<WarmupOptions>(builder.Configuration, WarmupOptions.Section)));

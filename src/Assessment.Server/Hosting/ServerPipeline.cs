@@ -83,7 +83,7 @@ public static class ServerPipeline
             Console.WriteLine($"gRPC:  {scheme}://{host}:{platform.GrpcPort}  ({(certificate is null ? "h2c" : "TLS")}; ASSESS_URL for the assess CLI)");
             if (web.Enabled)
             {
-                Console.WriteLine($"Web:   {scheme}://{host}:{platform.WebPort}/  (workbench: sign in with a key)");
+                Console.WriteLine($"Web:   {scheme}://{host}:{platform.WebPort}/  (workbench: sign in with an account or a key)");
             }
 
             if (demo.Enabled)

@@ -94,6 +94,12 @@ public sealed class CredentialLookup(IClusterClient cluster, TimeProvider clock,
         return credential is not null && credential.IsActive(clock.GetUtcNow()) ? credential : null;
     }
 
+    /// <summary>Whether <paramref name="peer"/> has spent its failure budget (shared by keys and account passwords and codes).</summary>
+    public bool IsThrottled(IPAddress? peer) => IsThrottled(peer?.ToString() ?? "-");
+
+    /// <summary>Counts a failed sign-in of another kind (a password, a code) against the same budget as failed keys.</summary>
+    public void CountFailure(IPAddress? peer) => Fail(peer?.ToString() ?? "-");
+
     private bool IsThrottled(string peer) =>
         _peers.TryGetValue(peer, out var budget) && !budget.HasRoom(clock.GetTimestamp(), clock, _limits);
 

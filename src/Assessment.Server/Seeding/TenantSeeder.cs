@@ -12,7 +12,8 @@ namespace Assessment.Server.Seeding;
 /// and the year's round with the default scheme. Re-running it is safe: submission ids are derived from the seed,
 /// and the tenant itself is created last, as the mark that seeding completed.
 /// </summary>
-public sealed class TenantSeeder(IClusterClient cluster, CredentialService credentials, Microsoft.Extensions.Options.IOptions<Assessment.Grains.RoundOptions> rounds, ILogger<TenantSeeder> logger)
+public sealed class TenantSeeder(IClusterClient cluster, CredentialService credentials, Security.Accounts.AccountStore accounts, Security.Accounts.PasswordHashing passwords,
+    Microsoft.Extensions.Options.IOptions<Assessment.Grains.RoundOptions> rounds, ILogger<TenantSeeder> logger)
 {
     private const string Actor = "初始化（种子数据）";
 
@@ -74,6 +75,7 @@ public sealed class TenantSeeder(IClusterClient cluster, CredentialService crede
             }
         }
 
+        await AddPeopleAsync(seed, keys);
         var directory = Path.GetDirectoryName(Path.GetFullPath(credentialsFile))!;
         Directory.CreateDirectory(directory);
         await File.WriteAllTextAsync(credentialsFile, keys.ToString(), ct);
@@ -125,5 +127,43 @@ public sealed class TenantSeeder(IClusterClient cluster, CredentialService crede
         var id = new Guid(SHA256.HashData(Encoding.UTF8.GetBytes("seed:" + key)).AsSpan(0, 16));
         await cluster.GetGrain<IUnitGrain>(key).Submit(new UnitSubmission(id, entries, Actor: Actor,
             Reason: unit == GrainKeys.AssessorEntry ? "初始数据导入" : null));
+    }
+
+    /// <summary>
+    /// A person per role with a password, for the workbench's 账号登录 (keys stay for machines): the assessor and the
+    /// tenant admin bind an authenticator at their first sign-in, as their roles require.
+    /// </summary>
+    private async Task AddPeopleAsync(SeedFile seed, StringBuilder file)
+    {
+        var first = seed.Counties.FirstOrDefault();
+        var people = new List<(string Login, string Role, string Name, string? County, string? Unit)>
+        {
+            ("kaohe", "assessor", $"{seed.Tenant.Name}考核办（演示）", null, null),
+            ("lingdao", "leader", $"{seed.Tenant.Name}领导（演示）", null, null),
+            ("guanli", "tenant_admin", $"{seed.Tenant.Name}系统管理员（演示）", null, null),
+        };
+        if (first is not null)
+        {
+            people.Add(($"{first.Id}.county", "county", $"{first.Name}（演示）", first.Id, null));
+            if (first.Units.FirstOrDefault() is { } unit)
+            {
+                people.Add(($"{first.Id}.{unit.Id}", "unit", $"{unit.Name}（演示）", first.Id, unit.Id));
+            }
+        }
+
+        file.AppendLine($"# 个人账号：在工作台选“账号登录”，租户代码 {seed.Tenant.Id}。考核办与租户管理员首次登录时用手机验证器扫码绑定动态口令。");
+        file.AppendLine("people:");
+        foreach (var (login, role, name, county, unit) in people.Where(p => Domain.Accounts.AccountRules.CheckLogin(p.Login) is null))
+        {
+            var password = "Demo-" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(6));
+            var account = new Security.Accounts.Account(seed.Tenant.Id, login, Security.Accounts.AccountDesk.IdOf(seed.Tenant.Id, login), name, role, county, unit, null,
+                await passwords.HashAsync(password), null, false, 0, 0, null, false, DateTimeOffset.UtcNow);
+            if (await accounts.InsertAsync(account))
+            {
+                await accounts.AuditAsync(seed.Tenant.Id, new Domain.Workflow.AuditEvent(DateTimeOffset.UtcNow, Actor, "account_create", "account:" + login, null, $"{role} {name}", null));
+            }
+
+            file.AppendLine($"  {login}: {{ password: {password}, role: {role} }}   # {name}");
+        }
     }
 }

@@ -13,8 +13,8 @@ namespace Assessment.Server.Services;
 /// (naming another tenant is denied whether it exists or not).
 /// </summary>
 [Authorize(Roles = $"{Roles.Operator},{Roles.TenantAdmin}")]
-public sealed class AdminGrpcService(
-    IClusterClient cluster, TenantDesk tenants, RequestLedger ledger,
+public sealed partial class AdminGrpcService(
+    IClusterClient cluster, TenantDesk tenants, RequestLedger ledger, Security.Accounts.AccountDesk accounts,
     Microsoft.Extensions.Options.IOptions<Grains.RoundOptions> rounds) : AdminService.AdminServiceBase
 {
     public const int MaxNextSteps = 10, MaxParagraph = 1000;

@@ -85,4 +85,18 @@ internal static class AdminProtoMapping
         settings.NextSteps.AddRange(b.NextSteps ?? []);
         return settings;
     }
+
+    public static AccountInfo ToProto(Security.Accounts.Account a) => new()
+    {
+        Login = a.Login,
+        Name = a.Name,
+        Role = a.Role,
+        County = a.County ?? "",
+        Unit = a.Unit ?? "",
+        Email = a.Email ?? "",
+        Id = a.Id,
+        State = a.Disabled ? "disabled" : a.PasswordHash is null ? "pending" : a.IsLocked(DateTimeOffset.UtcNow) ? "locked" : "active",
+        SecondFactor = a.TotpConfirmed,
+        CreatedAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(a.CreatedAt),
+    };
 }

@@ -25,6 +25,12 @@ public static class WebSessions
     public const string CookieName = "assess_session";
     private const string HashClaim = "assessment:credential-hash";
 
+    /// <summary>A personal account's session: its row in account_sessions, checked on every request.</summary>
+    public const string SessionClaim = "assessment:account-session";
+
+    /// <summary>The short-lived cookie between a right password and the code (or the enrolment) that completes a sign-in.</summary>
+    public const string PendingCookie = "assess_pending";
+
     /// <summary>The roles that work in the browser: everyone of a tenant (the platform operator uses the CLI).</summary>
     public static bool MaySignIn(Role role) => role is Role.Assessor or Role.Leader or Role.TenantAdmin or Role.County or Role.Unit;
 
@@ -63,9 +69,14 @@ public static class WebSessions
             o.SlidingExpiration = true;
             o.Events.OnValidatePrincipal = async context =>
             {
+                // A key's session ends when the key is revoked; an account's when the session is ended or the account disabled.
                 var hash = context.Principal?.FindFirst(HashClaim)?.Value;
-                var lookup = context.HttpContext.RequestServices.GetRequiredService<CredentialLookup>();
-                if (hash is null || await lookup.FindByHashAsync(hash) is null)
+                var session = context.Principal?.FindFirst(SessionClaim)?.Value;
+                var services = context.HttpContext.RequestServices;
+                var valid = hash is not null
+                    ? await services.GetRequiredService<CredentialLookup>().FindByHashAsync(hash) is not null
+                    : Guid.TryParse(session, out var id) && await services.GetRequiredService<Security.Accounts.AccountDesk>().SessionAccountAsync(id) is not null;
+                if (!valid)
                 {
                     context.RejectPrincipal();
                     await context.HttpContext.SignOutAsync(Scheme);
@@ -76,6 +87,21 @@ public static class WebSessions
             .AddAuthenticationSchemes(Scheme)
             .RequireRole(nameof(Role.Assessor), nameof(Role.Leader), nameof(Role.TenantAdmin), nameof(Role.County), nameof(Role.Unit)));
     }
+
+    /// <summary>Starts a session for an account that has just passed every step of its sign-in.</summary>
+    public static async Task SignInAsync(HttpContext http, Security.Accounts.Account account)
+    {
+        var desk = http.RequestServices.GetRequiredService<Security.Accounts.AccountDesk>();
+        var session = await desk.StartSessionAsync(account, http.Connection.RemoteIpAddress, http.Request.Headers.UserAgent.ToString());
+        var principal = Caller.ToPrincipal(Security.Accounts.AccountDesk.CredentialOf(account), account.Id, Scheme);
+        var identity = (System.Security.Claims.ClaimsIdentity)principal.Identity!;
+        identity.AddClaim(new(SessionClaim, session.ToString("D")));
+        identity.AddClaim(new(AccountClaim, account.Login));
+        await http.SignInAsync(Scheme, principal);
+    }
+
+    /// <summary>The login of an account's session (absent for a key's).</summary>
+    public const string AccountClaim = "assessment:account-login";
 
     /// <summary>Starts a session for a credential that was just looked up by its key.</summary>
     public static Task SignInAsync(HttpContext http, Credential credential, string hash)

@@ -31,8 +31,8 @@ public sealed class BrowserSession : IAsyncLifetime
         _playwright.Dispose();
     }
 
-    /// <summary>A person at their own desk, signed in with their key; the page starts where the workbench sends them.</summary>
-    public async Task<IPage> SignInAsync(ServerProcess server, string key, int width = 1280)
+    /// <summary>A browser at a desk of its own, not signed in: cookies apart from every other page's.</summary>
+    public async Task<IPage> NewPageAsync(ServerProcess server, int width = 1280)
     {
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions
         {
@@ -42,12 +42,18 @@ public sealed class BrowserSession : IAsyncLifetime
             TimezoneId = "Asia/Shanghai",
         });
         context.SetDefaultTimeout(20_000);
-        var page = await context.NewPageAsync();
+        return await context.NewPageAsync();
+    }
+
+    /// <summary>A person at their own desk, signed in with their key; the page starts where the workbench sends them.</summary>
+    public async Task<IPage> SignInAsync(ServerProcess server, string key, int width = 1280)
+    {
+        var page = await NewPageAsync(server, width);
         for (var attempt = 1; ; attempt++)
         {
             await page.GotoAsync("/login");
             await page.FillAsync("#key", key);
-            await page.ClickAsync("button[type=submit]");
+            await page.ClickAsync("#key-login button[type=submit]");
             try
             {
                 // The first page after signing in may be the first this server renders (a loaded CI machine has taken

@@ -8,7 +8,7 @@ public static class WebSignIn
     public static async Task<HttpResponseMessage> PostLoginAsync(HttpClient http, string key)
     {
         var form = new HtmlParser().ParseDocument(await http.GetStringAsync("/login"));
-        var fields = form.QuerySelectorAll("form.login input[type=hidden]")
+        var fields = form.QuerySelectorAll("form#key-login input[type=hidden]")
             .ToDictionary(i => i.GetAttribute("name")!, i => i.GetAttribute("value") ?? "");
         fields["key"] = key;
         return await http.PostAsync("/login", new FormUrlEncodedContent(fields));

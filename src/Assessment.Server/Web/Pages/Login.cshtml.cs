@@ -1,21 +1,62 @@
 using Assessment.Server.Security;
+using Assessment.Server.Security.Accounts;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace Assessment.Server.Web.Pages;
 
-/// <summary>Sign-in with a key (antiforgery-checked like every POST); the failure budget is the gRPC one.</summary>
-public sealed class LoginModel(CredentialLookup lookup) : PageModel
+/// <summary>
+/// Sign-in, two ways (antiforgery-checked like every POST; one failure budget with gRPC): a person's account (tenant,
+/// login, password, then a code from the authenticator app where the account has one or its role requires one), or an
+/// API key.
+/// </summary>
+public sealed class LoginModel(CredentialLookup lookup, AccountDesk accounts) : PageModel
 {
     public string? Error { get; private set; }
 
+    /// <summary>Which form the error belongs to: "account" or "key".</summary>
+    public string? ErrorFor { get; private set; }
+
     public string Back { get; private set; } = "/";
 
+    public string? Tenant { get; private set; }
+
+    public string? Login { get; private set; }
+
+    [TempData]
+    public string? Notice { get; set; }
+
     public void OnGet(string? back) => Back = LocalPath(back);
+
+    public async Task<IActionResult> OnPostAccountAsync([FromForm] string? tenant, [FromForm] string? login, [FromForm] string? password, [FromForm] string? back)
+    {
+        Back = LocalPath(back);
+        (Tenant, Login) = (tenant?.Trim(), login?.Trim());
+        var result = await accounts.CheckPasswordAsync(tenant, login, password, HttpContext.Connection.RemoteIpAddress);
+        switch (result.Step)
+        {
+            case SignInStep.Done:
+                await WebSessions.SignInAsync(HttpContext, result.Account!);
+                return LocalRedirect(Back);
+            case SignInStep.NeedsCode or SignInStep.NeedsEnrollment:
+                PendingSignIn.Start(HttpContext, result.Account!.Tenant, result.Account.Login, Back);
+                return Redirect("/login/code");
+            default:
+                (Error, ErrorFor) = (result.Message, "account");
+                Response.StatusCode = result.Step switch
+                {
+                    SignInStep.Throttled => StatusCodes.Status429TooManyRequests,
+                    SignInStep.Locked => StatusCodes.Status423Locked,
+                    _ => StatusCodes.Status401Unauthorized,
+                };
+                return Page();
+        }
+    }
 
     public async Task<IActionResult> OnPostAsync([FromForm] string? key, [FromForm] string? back)
     {
         Back = LocalPath(back);
+        ErrorFor = "key";
         var (outcome, credential, hash) = await lookup.FindAsync((key ?? "").Trim(), HttpContext.Connection.RemoteIpAddress);
         if (outcome == LookupOutcome.Throttled)
         {
@@ -36,7 +77,7 @@ public sealed class LoginModel(CredentialLookup lookup) : PageModel
     }
 
     /// <summary>Only a path of this site is followed after sign-in (no open redirect).</summary>
-    private static string LocalPath(string? back) =>
+    public static string LocalPath(string? back) =>
         back is { Length: > 1 and < 512 } && back[0] == '/' && back[1] is not ('/' or '\\') && !back.Contains("://", StringComparison.Ordinal)
             && !back.Any(c => char.IsControl(c) || char.IsSurrogate(c) || c == '\\') ? back : "/";
 }

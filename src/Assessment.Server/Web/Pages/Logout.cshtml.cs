@@ -17,6 +17,14 @@ public sealed class LogoutModel : PageModel
 
     public async Task<IActionResult> OnPostAsync()
     {
+        // An account's session is ended for good (its row), not only forgotten by this browser.
+        if (Guid.TryParse(User.FindFirst(WebSessions.SessionClaim)?.Value, out var session)
+            && User.FindFirst(WebSessions.AccountClaim)?.Value is { } login
+            && await HttpContext.RequestServices.GetRequiredService<Security.Accounts.AccountStore>().FindAsync(Security.Caller.From(User).Tenant, login) is { } account)
+        {
+            await HttpContext.RequestServices.GetRequiredService<Security.Accounts.AccountDesk>().EndSessionAsync(account, session);
+        }
+
         await HttpContext.SignOutAsync(WebSessions.Scheme);
         return Redirect("/login");
     }

@@ -1,0 +1,166 @@
+using System.Net;
+using Assessment.Contracts.V1;
+using AuditChain = Assessment.Domain.Workflow.AuditChain;
+using AuditRecord = Assessment.Domain.Workflow.AuditRecord;
+using Assessment.Integration.Tests.Infrastructure;
+using AngleSharp.Html.Parser;
+using Grpc.Core;
+using static Assessment.Integration.Tests.Infrastructure.ServerProcess;
+
+namespace Assessment.Integration.Tests;
+
+/// <summary>
+/// Personal accounts without a browser: the admin RPCs (idempotent on their request id, every malformed login refused
+/// with nothing created), the CLI, the lock counted exactly under concurrent wrong passwords, and the tenant's account
+/// audit chain, which records every change and sign-in and verifies.
+/// </summary>
+[Collection(PlatformCollection.Name)]
+public sealed class AccountTests(PlatformFixture platform)
+{
+    private AdminService.AdminServiceClient Admin => new(platform.Server.Channel);
+
+    private async Task<(string Tenant, CallOptions Admin)> TenantAsync()
+    {
+        var tenant = await TestTenant.CreateAsync(platform.Server, 2025);
+        var key = await Admin.IssueCredentialAsync(new IssueCredentialRequest { Tenant = tenant.Id, Role = "tenant_admin", Name = "测试管理员" }, As(platform.Server.OperatorKey()));
+        return (tenant.Id, As(key.Key));
+    }
+
+    [Fact]
+    public async Task Creating_is_idempotent_on_its_request_id_and_every_malformed_request_creates_nothing()
+    {
+        var (_, admin) = await TenantAsync();
+        var request = new CreateAccountRequest { Login = "zhang.san", Name = "张三", Role = "county", County = "c1", RequestId = Guid.NewGuid().ToString() };
+        var first = await Admin.CreateAccountAsync(request, admin);
+        var retry = await Admin.CreateAccountAsync(request, admin);
+        Assert.Equal(first.SetupToken, retry.SetupToken);
+        Assert.Equal("pending", first.Account.State);
+        Assert.Equal(16, first.Account.Id.Length);
+
+        var again = request.Clone();
+        again.RequestId = Guid.NewGuid().ToString();
+        Assert.Equal(StatusCode.AlreadyExists, (await Assert.ThrowsAsync<RpcException>(() => Admin.CreateAccountAsync(again, admin).ResponseAsync)).StatusCode);
+
+        var logins = new[] { "", "a", "Zhang", "zhang san", "-zhang", ".zhang", "张三", "zhang\u0000", "zhang\u202e", new string('z', 65), "zhang/../x", "zhang@x" };
+        var cases = logins.Select(l => (Field: "login", Request: new CreateAccountRequest { Login = l, Name = "某人", Role = "leader" }))
+            .Concat(new[]
+            {
+                ("role", new CreateAccountRequest { Login = "r1", Name = "某人", Role = "operator" }),
+                ("role", new CreateAccountRequest { Login = "r2", Name = "某人", Role = "" }),
+                ("county", new CreateAccountRequest { Login = "r3", Name = "某人", Role = "unit" }),
+                ("county", new CreateAccountRequest { Login = "r4", Name = "某人", Role = "leader", County = "c1" }),
+                ("unit", new CreateAccountRequest { Login = "r5", Name = "某人", Role = "county", County = "c1", Unit = "u1" }),
+                ("unit", new CreateAccountRequest { Login = "r6", Name = "某人", Role = "unit", County = "c1" }),
+                ("name", new CreateAccountRequest { Login = "r7", Name = "", Role = "leader" }),
+                ("email", new CreateAccountRequest { Login = "r8", Name = "某人", Role = "leader", Email = "not an address" }),
+            });
+        foreach (var (field, bad) in cases)
+        {
+            bad.RequestId = Guid.NewGuid().ToString();
+            await Refusals.ExpectAsync(StatusCode.InvalidArgument, field, () => Admin.CreateAccountAsync(bad, admin).ResponseAsync);
+        }
+
+        await Refusals.ExpectAsync(StatusCode.NotFound, null, () => Admin.CreateAccountAsync(
+            new CreateAccountRequest { Login = "r9", Name = "某人", Role = "unit", County = "c1", Unit = "nope", RequestId = Guid.NewGuid().ToString() }, admin).ResponseAsync);
+        Assert.Equal(["zhang.san"], (await Admin.ListAccountsAsync(new ListAccountsRequest(), admin)).Accounts.Select(a => a.Login));
+    }
+
+    [Fact]
+    public async Task Concurrent_wrong_passwords_are_each_counted_the_reset_recovers_and_the_audit_chain_records_and_verifies_it_all()
+    {
+        var (tenant, admin) = await TenantAsync();
+        var created = await Admin.CreateAccountAsync(new CreateAccountRequest { Login = "li.si", Name = "李四", Role = "leader", RequestId = Guid.NewGuid().ToString() }, admin);
+        using var http = Web();
+        Assert.Equal(HttpStatusCode.Redirect, (await SetPasswordAsync(http, created.SetupToken, "领导-阅文-2026")).StatusCode);
+
+        // Ten wrong passwords at once: each is counted or meets the lock; a count is never lost to a race (one statement each).
+        var answers = await Task.WhenAll(Enumerable.Range(0, 10).Select(async i =>
+        {
+            using var client = Web();
+            return (await SignInAsync(client, tenant, "li.si", $"wrong-{i}-password")).StatusCode;
+        }));
+        Assert.All(answers, a => Assert.True(a is HttpStatusCode.Unauthorized or HttpStatusCode.Locked or HttpStatusCode.TooManyRequests, a.ToString()));
+        Assert.Equal("locked", (await Admin.ListAccountsAsync(new ListAccountsRequest(), admin)).Accounts.Single().State);
+        Assert.Equal(HttpStatusCode.Locked, (await SignInAsync(Web(), tenant, "li.si", "领导-阅文-2026")).StatusCode);
+
+        var reset = await Admin.ResetAccountAsync(new AccountRef { Login = "li.si", RequestId = Guid.NewGuid().ToString() }, admin);
+        Assert.Equal("pending", reset.Account.State);
+        await SetPasswordAsync(http, reset.SetupToken, "领导-阅文-2027");
+        var signedIn = await SignInAsync(http, tenant, "li.si", "领导-阅文-2027");
+        Assert.Equal(HttpStatusCode.Redirect, signedIn.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/bulletins")).StatusCode);
+
+        var disabled = await Admin.DisableAccountAsync(new AccountRef { Login = "li.si", RequestId = Guid.NewGuid().ToString() }, admin);
+        Assert.Equal("disabled", disabled.State);
+        var after = await http.GetAsync("/bulletins");
+        Assert.Equal(HttpStatusCode.Redirect, after.StatusCode);
+        Assert.Contains("/login", after.Headers.Location!.OriginalString, StringComparison.Ordinal);
+
+        // The tenant's account chain: intact, and it tells the story.
+        var records = new List<AuditRecord>();
+        await using (var db = Npgsql.NpgsqlDataSource.Create(platform.Server.Config.ConnectionString))
+        await using (var read = db.CreateCommand("SELECT idx, prev_hash, body, hash FROM audit_entries WHERE chain = @chain ORDER BY idx"))
+        {
+            read.Parameters.AddWithValue("chain", $"{tenant}/accounts");
+            await using var reader = await read.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                records.Add(new AuditRecord(reader.GetInt32(0), reader.GetString(1), reader.GetString(2), reader.GetString(3)));
+            }
+        }
+
+        Assert.True(AuditChain.Verify(records).Intact);
+        var actions = records.Select(r => AuditChain.Parse(r.Body).Action).ToList();
+        foreach (var action in new[] { "account_create", "password_set", "sign_in_failed", "account_locked", "account_reset", "sign_in", "account_disable" })
+        {
+            Assert.Contains(action, actions);
+        }
+
+        // Attempts that met the lock already were refused uncounted; every counted one is in the chain, and a lock at every fifth.
+        var failed = actions.Count(a => a == "sign_in_failed");
+        Assert.InRange(failed, 5, 10);
+        Assert.Equal(failed / 5, actions.Count(a => a == "account_locked"));
+    }
+
+    [Fact]
+    public async Task The_cli_opens_lists_resets_and_disables_accounts()
+    {
+        var (_, admin) = await TenantAsync();
+        var key = admin.Headers!.GetValue("authorization")!["Bearer ".Length..];
+        var added = await AssessCli.RunAsync(platform.Server, key, "admin", "account", "add", "--login", "wang.wu", "--name", "王五", "--role", "unit", "--county", "c1", "--unit", "u2", "--web", "https://kaohe.example.gov.cn");
+        Assert.True(added.Exit == 0, added.Out + added.Err);
+        Assert.Contains("https://kaohe.example.gov.cn/account/setup?token=", added.Out, StringComparison.Ordinal);
+        var listed = await AssessCli.RunAsync(platform.Server, key, "admin", "account", "list");
+        Assert.Contains("wang.wu", listed.Out, StringComparison.Ordinal);
+        Assert.Contains("待设置密码", listed.Out, StringComparison.Ordinal);
+        var reset = await AssessCli.RunAsync(platform.Server, key, "admin", "account", "reset", "wang.wu");
+        Assert.True(reset.Exit == 0 && reset.Out.Contains("/account/setup?token=", StringComparison.Ordinal), reset.Out + reset.Err);
+        var disabled = await AssessCli.RunAsync(platform.Server, key, "admin", "account", "disable", "wang.wu");
+        Assert.True(disabled.Exit == 0, disabled.Out + disabled.Err);
+        Assert.Contains("已停用", (await AssessCli.RunAsync(platform.Server, key, "admin", "account", "list")).Out, StringComparison.Ordinal);
+    }
+
+    private HttpClient Web() =>
+        new(new HttpClientHandler { UseCookies = true, AllowAutoRedirect = false }) { BaseAddress = new Uri($"http://127.0.0.1:{platform.Server.Config.WebPort}") };
+
+    private static async Task<HttpResponseMessage> SetPasswordAsync(HttpClient http, string token, string password)
+    {
+        var fields = await FormAsync(http, $"/account/setup?token={token}", "form#setup-form");
+        fields["password"] = password;
+        fields["confirm"] = password;
+        return await http.PostAsync("/account/setup", new FormUrlEncodedContent(fields));
+    }
+
+    private static async Task<HttpResponseMessage> SignInAsync(HttpClient http, string tenant, string login, string password)
+    {
+        var fields = await FormAsync(http, "/login", "form#account-login");
+        fields["tenant"] = tenant;
+        fields["login"] = login;
+        fields["password"] = password;
+        return await http.PostAsync("/login?handler=Account", new FormUrlEncodedContent(fields));
+    }
+
+    private static async Task<Dictionary<string, string>> FormAsync(HttpClient http, string path, string form) =>
+        new HtmlParser().ParseDocument(await http.GetStringAsync(path)).QuerySelectorAll($"{form} input[type=hidden]")
+            .ToDictionary(i => i.GetAttribute("name")!, i => i.GetAttribute("value") ?? "");
+}
