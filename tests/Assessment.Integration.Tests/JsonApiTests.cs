@@ -161,6 +161,13 @@ public sealed class JsonApiTests(PlatformFixture platform) : IDisposable
 
         yield return ("code twice in a value", Json("""{"values":[{"code":"legalaid.cases","code":"legalaid.cases","value":1}]}"""));
 
+        // Lone surrogate escapes: well-formed JSON that is no text, in a value and in a name.
+        foreach (var escape in new[] { "\\uD800", "\\uDC00", "\\uDBFF\\u0041", "a\\uD834" })
+        {
+            yield return ($"lone surrogate {escape} in a value", Json($"{{\"submissionId\":\"{escape}\"}}"));
+            yield return ($"lone surrogate {escape} in a name", Json($"{{\"{escape}\":1}}"));
+        }
+
         // Unknown fields, at the top and in a value.
         foreach (var name in new[] { "submissionID", "Values", "year ", "__proto__", "值", "tenant", "county" })
         {
@@ -256,6 +263,9 @@ public sealed class JsonApiTests(PlatformFixture platform) : IDisposable
             ("/v1/years/2024/bulletin?format=PDFX", "format"),
             ("/v1/years/2024/audit?county=alpha&page_size=x", "page_size"),
             ("/v1/years/2024/ranking?nosuch=1", "nosuch"),
+            ("/v1/years/2024/audit?county=alpha&page_size=1&page_size=2", "page_size"),
+            ("/v1/years/2024/bulletin?format=77", "format"),
+            ("/V1/years/abc/ranking", "year"),
         })
         {
             using var request = new HttpRequestMessage(HttpMethod.Get, path);
@@ -271,6 +281,34 @@ public sealed class JsonApiTests(PlatformFixture platform) : IDisposable
         using var notFound = await _http.SendAsync(missing);
         Assert.Equal(HttpStatusCode.NotFound, notFound.StatusCode);
         Assert.Equal((int)StatusCode.NotFound, JsonDocument.Parse(await notFound.Content.ReadAsStringAsync()).RootElement.GetProperty("code").GetInt32());
+    }
+
+    [Fact]
+    public async Task The_guard_holds_whatever_the_path_case_or_the_http_version()
+    {
+        // Routing ignores the path's case, so does the guard; an HTTP/2 body has no Content-Length or chunking to see.
+        var deep = string.Concat(Enumerable.Repeat("{\"a\":", 200)) + "1" + new string('}', 200);
+        var big = $$"""{"submissionId":"{{new string('x', 3 * 1024 * 1024)}}"}""";
+        using var h2 = new HttpClient(new SocketsHttpHandler()) { BaseAddress = new Uri($"http://127.0.0.1:{platform.Server.Config.GrpcPort}"), DefaultRequestVersion = HttpVersion.Version20, DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact };
+        foreach (var (client, path, content) in new (HttpClient, string, HttpContent)[]
+        {
+            (_http, "/V1/years/2024/submissions", Json(deep)),
+            (_http, "/v1/YEARS/2024/SUBMISSIONS", Json(deep)),
+            (h2, "/v1/years/2024/submissions", Json(deep)),
+            (h2, "/v1/years/2024/submissions", new Chunked(Encoding.UTF8.GetBytes(big))),
+            (h2, "/V1/years/2024/submissions", new Chunked(Encoding.UTF8.GetBytes(deep))),
+        })
+        {
+            using var request = Post(path, content);
+            if (client == h2)
+            {
+                (request.Version, request.VersionPolicy) = (HttpVersion.Version20, HttpVersionPolicy.RequestVersionExact);
+            }
+
+            using var response = await client.SendAsync(request);
+            var text = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode == HttpStatusCode.BadRequest && text.Contains("\"code\": 3", StringComparison.Ordinal), $"{path} over HTTP/{response.Version}: {(int)response.StatusCode} {text[..Math.Min(200, text.Length)]}");
+        }
     }
 
     [Fact]

@@ -25,7 +25,7 @@ public static class ApiRequests
         http.Request.ContentType?.StartsWith("application/grpc", StringComparison.Ordinal) == true;
 
     public static bool IsJson(HttpContext http) =>
-        !IsGrpc(http) && http.Request.Path.StartsWithSegments(JsonPrefix, StringComparison.Ordinal);
+        !IsGrpc(http) && http.Request.Path.StartsWithSegments(JsonPrefix, StringComparison.OrdinalIgnoreCase); // routing ignores case too
 
     /// <summary>gRPC or JSON: a machine caller, which is never shown a web page or a web session.</summary>
     public static bool IsApi(HttpContext http) => IsGrpc(http) || IsJson(http);

@@ -81,6 +81,11 @@ public sealed class JsonRequestGuard(RequestDelegate next)
                 return $"参数“{name}”应放在请求体中。";
             }
 
+            if (values.Count > 1 && !JsonRequestShape.IsRepeated(input, name))
+            {
+                return $"参数“{name}”只能给出一次。";
+            }
+
             foreach (var value in values)
             {
                 if (JsonRequestShape.CheckParameter(input, name, value ?? "") is { } problem)
@@ -101,7 +106,15 @@ public sealed class JsonRequestGuard(RequestDelegate next)
         }
 
         using var document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = MaxDepth });
-        return JsonRequestShape.CheckBody(input, document.RootElement);
+        try
+        {
+            return JsonRequestShape.CheckBody(input, document.RootElement);
+        }
+        catch (InvalidOperationException)
+        {
+            // A name or string with a lone surrogate escape (\uD800): well-formed JSON, but no text.
+            return "请求体含有无效的 Unicode 转义（单独的代理项）。";
+        }
     }
 
     /// <summary>Null when the body is well-formed JSON within <see cref="MaxDepth"/>, else the Chinese reason it is not.</summary>
@@ -136,8 +149,10 @@ public sealed class JsonRequestGuard(RequestDelegate next)
         return null;
     }
 
+    /// <summary>Whether a body may follow: by Content-Length, or by the protocol (chunked HTTP/1.1, HTTP/2 data frames).</summary>
     private static bool HasBody(HttpRequest request) =>
-        request.ContentLength > 0 || (request.ContentLength is null && request.Headers.TransferEncoding.Count > 0);
+        request.ContentLength > 0
+        || (request.ContentLength is null && request.HttpContext.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestBodyDetectionFeature>()?.CanHaveBody == true);
 
     private static bool IsJsonMediaType(string? contentType) =>
         contentType is not null

@@ -41,6 +41,24 @@ public static class JsonRequestShape
         return ScalarText(field, value) ? null : $"参数“{Shorten(name)}”应为{KindName(field)}，收到“{Shorten(value)}”。";
     }
 
+    /// <summary>Whether a (possibly dotted) parameter names a repeated field, which may be given more than once.</summary>
+    public static bool IsRepeated(MessageDescriptor message, string name)
+    {
+        FieldDescriptor? field = null;
+        foreach (var part in name.Split('.'))
+        {
+            if (message is null || Find(message, part) is not { } next)
+            {
+                return false;
+            }
+
+            field = next;
+            message = next.FieldType == FieldType.Message ? next.MessageType : null!;
+        }
+
+        return field is { IsRepeated: true };
+    }
+
     private static string? CheckObject(MessageDescriptor message, JsonElement value, string path)
     {
         var seen = new HashSet<int>();
@@ -169,7 +187,7 @@ public static class JsonRequestShape
         FieldType.Int64 or FieldType.SInt64 or FieldType.SFixed64 => value.TryGetInt64(out _),
         FieldType.UInt64 or FieldType.Fixed64 => value.TryGetUInt64(out _),
         FieldType.Double or FieldType.Float => value.TryGetDouble(out var d) && double.IsFinite(d),
-        FieldType.Enum => value.TryGetInt32(out _),
+        FieldType.Enum => value.TryGetInt32(out var number) && field.EnumType.FindValueByNumber(number) is not null,
         _ => false,
     };
 
@@ -177,7 +195,9 @@ public static class JsonRequestShape
     {
         if (WrapperOf(field) == "google.protobuf.Timestamp")
         {
-            return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out _) && text.Contains('T', StringComparison.Ordinal);
+            // As proto3 JSON writes it: RFC 3339 with 'T' and an explicit offset ('Z' or ±hh:mm).
+            return text.Contains('T', StringComparison.Ordinal) && (text.EndsWith('Z') || System.Text.RegularExpressions.Regex.IsMatch(text, @"[+-]\d{2}:\d{2}$"))
+                && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out _);
         }
 
         if (WrapperOf(field) == "google.protobuf.Duration")
@@ -198,7 +218,7 @@ public static class JsonRequestShape
             FieldType.UInt64 or FieldType.Fixed64 => ulong.TryParse(text, NumberStyles.None, c, out _),
             FieldType.Double or FieldType.Float => text is "NaN" or "Infinity" or "-Infinity"
                 || double.TryParse(text, NumberStyles.Float, c, out var d) && double.IsFinite(d),
-            FieldType.Enum => field.EnumType.FindValueByName(text) is not null || int.TryParse(text, integer, c, out _),
+            FieldType.Enum => field.EnumType.FindValueByName(text) is not null || (int.TryParse(text, integer, c, out var number) && field.EnumType.FindValueByNumber(number) is not null),
             _ => false,
         };
     }

@@ -77,7 +77,7 @@ public sealed class AccountDesk(AccountStore store, PasswordHashing passwords, C
         }
 
         var token = NewToken();
-        await store.ResetAsync(target, login, Hash(token), now + AccountRules.SetupLinkLifetime);
+        await store.ResetAsync(target, login, Hash(token), now + AccountRules.SetupLinkLifetime, now);
         await AuditAsync(target, caller.Name, "account_create", login, null, $"{role} {county}{(unit is null ? "" : "/" + unit)} {checkedName}", null);
         return (account, token);
     }
@@ -87,7 +87,7 @@ public sealed class AccountDesk(AccountStore store, PasswordHashing passwords, C
     {
         var target = TenantDesk.Target(caller, tenant);
         var token = NewToken();
-        if (!await store.ResetAsync(target, login ?? "", Hash(token), clock.GetUtcNow() + AccountRules.SetupLinkLifetime))
+        if (!await store.ResetAsync(target, login ?? "", Hash(token), clock.GetUtcNow() + AccountRules.SetupLinkLifetime, clock.GetUtcNow()))
         {
             throw new NotFoundException("没有这个账号，或它已停用。");
         }
@@ -120,7 +120,7 @@ public sealed class AccountDesk(AccountStore store, PasswordHashing passwords, C
         token is { Length: > 20 and < 100 } ? store.FindBySetupAsync(Hash(token), clock.GetUtcNow()) : Task.FromResult<Account?>(null);
 
     /// <summary>Sets the password through the link (used up by it). The message says why not, in Chinese.</summary>
-    public async Task<(Account? Account, string? Problem)> SetPasswordAsync(string? token, string? password)
+    public async Task<(Account? Account, string? Problem)> SetPasswordAsync(string? token, string? password, CancellationToken ct = default)
     {
         if (await SetupAccountAsync(token) is not { } account)
         {
@@ -132,7 +132,17 @@ public sealed class AccountDesk(AccountStore store, PasswordHashing passwords, C
             return (account, problem);
         }
 
-        var set = await store.SetPasswordAsync(Hash(token!), await passwords.HashAsync(password!), clock.GetUtcNow());
+        string hashed;
+        try
+        {
+            hashed = await passwords.HashAsync(password!, ct);
+        }
+        catch (TimeoutException)
+        {
+            return (account, "系统繁忙，请稍后再试。");
+        }
+
+        var set = await store.SetPasswordAsync(Hash(token!), hashed, clock.GetUtcNow());
         if (set is null)
         {
             return (null, "链接无效、已使用或已过期，请向租户管理员索取新链接。");
@@ -142,8 +152,12 @@ public sealed class AccountDesk(AccountStore store, PasswordHashing passwords, C
         return (set, null);
     }
 
-    /// <summary>The password step of a sign-in.</summary>
-    public async Task<SignInResult> CheckPasswordAsync(string? tenant, string? login, string? password, IPAddress? peer)
+    /// <summary>
+    /// The password step of a sign-in. The attempt is counted before the password is checked (a burst of parallel
+    /// guesses meets the lock after the fifth); an unknown login, a locked account and a wrong password cost the same
+    /// hashing and spend the address's failure budget alike, so the answers do not tell which logins exist.
+    /// </summary>
+    public async Task<SignInResult> CheckPasswordAsync(string? tenant, string? login, string? password, IPAddress? peer, CancellationToken ct = default)
     {
         if (lookup.IsThrottled(peer))
         {
@@ -153,43 +167,51 @@ public sealed class AccountDesk(AccountStore store, PasswordHashing passwords, C
 
         tenant = (tenant ?? "").Trim();
         login = (login ?? "").Trim();
+        password ??= "";
         var account = tenant.Length is > 0 and <= 64 && login.Length is > 0 and <= AccountRules.MaxLoginLength ? await store.FindAsync(tenant, login) : null;
         var now = clock.GetUtcNow();
-        if (account is { Disabled: false, PasswordHash: not null } && account.IsLocked(now))
+        var attempt = account is { Disabled: false, PasswordHash: not null } ? await store.BeginAttemptAsync(account.Tenant, account.Login, now) : null;
+        bool right;
+        try
         {
-            return Locked(account);
+            right = await passwords.VerifyAsync(password.Length <= AccountRules.MaxPasswordLength ? password : "", attempt is null ? null : account!.PasswordHash, ct)
+                && password.Length <= AccountRules.MaxPasswordLength;
+        }
+        catch (TimeoutException)
+        {
+            return new(SignInStep.Throttled, null, "系统繁忙，请稍后再试。");
         }
 
-        password ??= "";
-        var right = password.Length <= AccountRules.MaxPasswordLength
-            && await passwords.VerifyAsync(password, account is { Disabled: false } ? account.PasswordHash : null);
-        if (!right || account is null)
+        if (attempt is null || account is null)
         {
             lookup.CountFailure(peer);
-            if (account is { Disabled: false, PasswordHash: not null })
-            {
-                var (failures, lockedUntil) = await store.RecordFailureAsync(account.Tenant, account.Login, now);
-                await AuditAsync(account.Tenant, account.Login, "sign_in_failed", account.Login, null, peer?.ToString(), "密码错误");
-                if (AccountRules.LockAfter(failures, now) is not null && lockedUntil is { } until)
-                {
-                    await AuditAsync(account.Tenant, account.Login, "account_locked", account.Login, null, until.ToString("O"), $"连续 {AccountRules.FailuresBeforeLock} 次登录失败");
-                    return Locked(account with { LockedUntil = until });
-                }
-            }
-
-            return new(SignInStep.Refused, null, "租户、登录名或密码不正确。");
+            // No attempt was allowed for an active account with a password: it is locked (read again: the lock may be newer
+            // than what was read before the attempt).
+            return account is { Disabled: false, PasswordHash: not null } && await store.FindAsync(account.Tenant, account.Login) is { } now2 && now2.IsLocked(now)
+                ? Locked(now2)
+                : new(SignInStep.Refused, null, "租户、登录名或密码不正确。");
         }
 
+        if (!right)
+        {
+            lookup.CountFailure(peer);
+            await AuditAsync(account.Tenant, account.Login, "sign_in_failed", account.Login, null, peer?.ToString(), "密码错误");
+            return await LockedNowAsync(account, attempt.Value, now) ?? new(SignInStep.Refused, null, "租户、登录名或密码不正确。");
+        }
+
+        await store.SucceededAsync(account.Tenant, account.Login);
         if (account.TotpConfirmed)
         {
             return new(SignInStep.NeedsCode, account, null);
         }
 
-        await store.ClearFailuresAsync(account.Tenant, account.Login);
         return AccountRules.SecondFactorRequired(account.Role) ? new(SignInStep.NeedsEnrollment, account, null) : new(SignInStep.Done, account, null);
     }
 
-    /// <summary>The code step, after the password step passed (or while enrolling: the first code confirms the secret).</summary>
+    /// <summary>
+    /// The code step, after the password step passed (or while enrolling: the first code confirms the secret). Counted
+    /// before it is checked, like a password.
+    /// </summary>
     public async Task<SignInResult> CheckCodeAsync(string tenant, string login, string? code, IPAddress? peer)
     {
         if (lookup.IsThrottled(peer))
@@ -199,14 +221,15 @@ public sealed class AccountDesk(AccountStore store, PasswordHashing passwords, C
         }
 
         var now = clock.GetUtcNow();
-        if (await store.FindAsync(tenant, login) is not { Disabled: false, TotpSecret: { } secret } account)
+        if (await store.FindAsync(tenant, login) is not { Disabled: false, PasswordHash: not null, TotpSecret: { } secret } account)
         {
             return new(SignInStep.Refused, null, "请重新登录。");
         }
 
-        if (account.IsLocked(now))
+        if (await store.BeginAttemptAsync(tenant, login, now) is not { } attempt)
         {
-            return Locked(account);
+            lookup.CountFailure(peer);
+            return await store.FindAsync(tenant, login) is { } current && current.IsLocked(now) ? Locked(current) : new(SignInStep.Refused, null, "请重新登录。");
         }
 
         if (Unprotect(secret) is not { } plain)
@@ -218,15 +241,9 @@ public sealed class AccountDesk(AccountStore store, PasswordHashing passwords, C
         if (step is null || !await store.AcceptStepAsync(tenant, login, step.Value))
         {
             lookup.CountFailure(peer);
-            var (failures, lockedUntil) = await store.RecordFailureAsync(tenant, login, now);
             await AuditAsync(tenant, login, "sign_in_failed", login, null, peer?.ToString(), "动态口令错误");
-            if (AccountRules.LockAfter(failures, now) is not null && lockedUntil is { } until)
-            {
-                await AuditAsync(tenant, login, "account_locked", login, null, until.ToString("O"), $"连续 {AccountRules.FailuresBeforeLock} 次登录失败");
-                return Locked(account with { LockedUntil = until });
-            }
-
-            return new(SignInStep.Refused, account, "动态口令不正确或已使用过，请输入验证器中当前显示的 6 位数字。");
+            return await LockedNowAsync(account, attempt, now)
+                ?? new(SignInStep.Refused, account, "动态口令不正确或已使用过，请输入验证器中当前显示的 6 位数字。");
         }
 
         if (!account.TotpConfirmed)
@@ -237,13 +254,36 @@ public sealed class AccountDesk(AccountStore store, PasswordHashing passwords, C
         return new(SignInStep.Done, account with { TotpConfirmed = true, TotpLastStep = step.Value }, null);
     }
 
+    /// <summary>The lock this failed attempt set (audited once, by the attempt that set it), or null.</summary>
+    private async Task<SignInResult?> LockedNowAsync(Account account, (int Failures, DateTimeOffset? LockedUntil) attempt, DateTimeOffset now)
+    {
+        if (AccountRules.LockAfter(attempt.Failures, now) is null || attempt.LockedUntil is not { } until)
+        {
+            return null;
+        }
+
+        await AuditAsync(account.Tenant, account.Login, "account_locked", account.Login, null, until.ToString("O"), $"连续 {AccountRules.FailuresBeforeLock} 次登录失败");
+        return Locked(account with { LockedUntil = until });
+    }
+
+    /// <summary>
+    /// What a pending sign-in cookie carries to tie it to the account as it was when the password was right: a reset
+    /// or a new password changes it, so a cookie from before cannot finish a sign-in after.
+    /// </summary>
+    public static string StampOf(Account account) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(account.PasswordHash ?? "")))[..16];
+
+    /// <summary>The account a pending sign-in names, while its stamp still holds.</summary>
+    public async Task<Account?> PendingAccountAsync(string tenant, string login, string stamp) =>
+        await store.FindAsync(tenant, login) is { Disabled: false, PasswordHash: not null } account && StampOf(account) == stamp ? account : null;
+
     /// <summary>
     /// While an account's second factor is not confirmed: its secret (made on first need and kept until confirmed, so
     /// a page reload after scanning does not invalidate what was scanned); null once it is confirmed.
     /// </summary>
     public async Task<string?> EnrollmentSecretAsync(string tenant, string login)
     {
-        if (await store.FindAsync(tenant, login) is not { Disabled: false, TotpConfirmed: false } account)
+        if (await store.FindAsync(tenant, login) is not { Disabled: false, TotpConfirmed: false, PasswordHash: not null } account)
         {
             return null;
         }

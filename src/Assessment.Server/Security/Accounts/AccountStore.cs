@@ -63,26 +63,38 @@ public sealed class AccountStore(NpgsqlDataSource dataSource)
         return list;
     }
 
-    /// <summary>Starts over: a new one-time link, no password, no second factor, no lock (the tenant admin's reset).</summary>
-    public async Task<bool> ResetAsync(string tenant, string login, string setupHash, DateTimeOffset expires)
+    /// <summary>
+    /// Starts over: a new one-time link, no password, no second factor, no lock, and every session ended (a stolen
+    /// password or phone is the usual reason: whoever used it is signed out too).
+    /// </summary>
+    public async Task<bool> ResetAsync(string tenant, string login, string setupHash, DateTimeOffset expires, DateTimeOffset now)
     {
         await using var command = dataSource.CreateCommand("""
-            UPDATE accounts SET setup_hash = @hash, setup_expires = @expires, password_hash = NULL, totp_secret = NULL, totp_confirmed = false,
-                   failures = 0, locked_until = NULL
-             WHERE tenant = @tenant AND login = @login AND NOT disabled
+            WITH reset AS (
+                UPDATE accounts SET setup_hash = @hash, setup_expires = @expires, password_hash = NULL, totp_secret = NULL, totp_confirmed = false,
+                       failures = 0, locked_until = NULL
+                 WHERE tenant = @tenant AND login = @login AND NOT disabled RETURNING tenant, login),
+            ended AS (
+                UPDATE account_sessions s SET revoked_at = @now FROM reset r WHERE s.tenant = r.tenant AND s.login = r.login AND s.revoked_at IS NULL RETURNING 1)
+            SELECT count(*) FROM reset
             """);
         Add(command, ("tenant", tenant), ("login", login), ("hash", setupHash));
         command.Parameters.AddWithValue("expires", expires);
-        return await command.ExecuteNonQueryAsync() == 1;
+        command.Parameters.AddWithValue("now", now);
+        return await command.ExecuteScalarAsync() is long count && count == 1;
     }
 
-    /// <summary>Sets the password through a one-time link, which is used up; null when the link is unknown, used or expired.</summary>
+    /// <summary>Sets the password through a one-time link, which is used up (and ends any session); null when the link is unknown, used or expired.</summary>
     public async Task<Account?> SetPasswordAsync(string setupHash, string passwordHash, DateTimeOffset now)
     {
         await using var command = dataSource.CreateCommand($"""
-            UPDATE accounts SET password_hash = @password, setup_hash = NULL, setup_expires = NULL, failures = 0, locked_until = NULL
-             WHERE setup_hash = @hash AND setup_expires > @now AND NOT disabled
-            RETURNING {Columns}
+            WITH changed AS (
+                UPDATE accounts SET password_hash = @password, setup_hash = NULL, setup_expires = NULL, failures = 0, locked_until = NULL
+                 WHERE setup_hash = @hash AND setup_expires > @now AND NOT disabled
+                RETURNING {Columns}),
+            ended AS (
+                UPDATE account_sessions s SET revoked_at = @now FROM changed c WHERE s.tenant = c.tenant AND s.login = c.login AND s.revoked_at IS NULL RETURNING 1)
+            SELECT {Columns} FROM changed
             """);
         Add(command, ("hash", setupHash), ("password", passwordHash));
         command.Parameters.AddWithValue("now", now);
@@ -98,27 +110,33 @@ public sealed class AccountStore(NpgsqlDataSource dataSource)
         return await ReadOneAsync(command);
     }
 
-    /// <summary>Counts a failed attempt; locks the account at every <see cref="AccountRules.FailuresBeforeLock"/>-th. Returns the new count and lock.</summary>
-    public async Task<(int Failures, DateTimeOffset? LockedUntil)> RecordFailureAsync(string tenant, string login, DateTimeOffset now)
+    /// <summary>
+    /// Counts an attempt before it is checked (so a burst of parallel guesses is counted, every one): null when the
+    /// account is locked (or disabled, or gone) and nothing may be tried; else the count with this attempt, and the lock
+    /// it set when it was the <see cref="AccountRules.FailuresBeforeLock"/>-th. A right answer then clears both.
+    /// </summary>
+    public async Task<(int Failures, DateTimeOffset? LockedUntil)?> BeginAttemptAsync(string tenant, string login, DateTimeOffset now)
     {
         await using var command = dataSource.CreateCommand("""
             UPDATE accounts SET failures = failures + 1,
-                   locked_until = CASE WHEN (failures + 1) % @every = 0 THEN @until ELSE locked_until END
-             WHERE tenant = @tenant AND login = @login
+                   locked_until = CASE WHEN (failures + 1) % @every = 0 THEN @until END
+             WHERE tenant = @tenant AND login = @login AND NOT disabled AND (locked_until IS NULL OR locked_until <= @now)
             RETURNING failures, locked_until
             """);
         Add(command, ("tenant", tenant), ("login", login));
         command.Parameters.AddWithValue("every", AccountRules.FailuresBeforeLock);
         command.Parameters.AddWithValue("until", now + AccountRules.LockFor);
+        command.Parameters.AddWithValue("now", now);
         await using var reader = await command.ExecuteReaderAsync();
         return await reader.ReadAsync()
             ? (reader.GetInt32(0), reader.IsDBNull(1) ? null : reader.GetFieldValue<DateTimeOffset>(1))
-            : (0, null);
+            : null;
     }
 
-    public async Task ClearFailuresAsync(string tenant, string login)
+    /// <summary>A right password: the attempt counted for it, and any lock it set, are undone.</summary>
+    public async Task SucceededAsync(string tenant, string login)
     {
-        await using var command = dataSource.CreateCommand("UPDATE accounts SET failures = 0 WHERE tenant = @tenant AND login = @login AND failures <> 0");
+        await using var command = dataSource.CreateCommand("UPDATE accounts SET failures = 0, locked_until = NULL WHERE tenant = @tenant AND login = @login");
         Add(command, ("tenant", tenant), ("login", login));
         await command.ExecuteNonQueryAsync();
     }
@@ -137,8 +155,8 @@ public sealed class AccountStore(NpgsqlDataSource dataSource)
     public async Task<bool> AcceptStepAsync(string tenant, string login, long step)
     {
         await using var command = dataSource.CreateCommand("""
-            UPDATE accounts SET totp_last_step = @step, totp_confirmed = true, failures = 0
-             WHERE tenant = @tenant AND login = @login AND totp_last_step < @step AND totp_secret IS NOT NULL
+            UPDATE accounts SET totp_last_step = @step, totp_confirmed = true, failures = 0, locked_until = NULL
+             WHERE tenant = @tenant AND login = @login AND totp_last_step < @step AND totp_secret IS NOT NULL AND password_hash IS NOT NULL AND NOT disabled
             """);
         Add(command, ("tenant", tenant), ("login", login));
         command.Parameters.AddWithValue("step", step);

@@ -71,7 +71,12 @@ public sealed class PasswordHashing : IDisposable
 
     private async Task<byte[]> ComputeAsync(string password, byte[] salt, int memory, int passes, int lanes, int length, CancellationToken cancellationToken)
     {
-        await _slots.WaitAsync(cancellationToken);
+        // A queue that never empties would stall every sign-in: past ten seconds the caller is told the system is busy.
+        if (!await _slots.WaitAsync(TimeSpan.FromSeconds(10), cancellationToken))
+        {
+            throw new TimeoutException("password hashing is saturated");
+        }
+
         try
         {
             return await Task.Run(() =>

@@ -48,7 +48,7 @@ public sealed class AccountSetupModel(AccountDesk accounts) : PageModel
             return Page();
         }
 
-        var (set, problem) = await accounts.SetPasswordAsync(token, password);
+        var (set, problem) = await accounts.SetPasswordAsync(token, password, HttpContext.RequestAborted);
         if (problem is not null)
         {
             Error = problem;

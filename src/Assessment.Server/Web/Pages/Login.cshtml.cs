@@ -32,14 +32,14 @@ public sealed class LoginModel(CredentialLookup lookup, AccountDesk accounts) : 
     {
         Back = LocalPath(back);
         (Tenant, Login) = (tenant?.Trim(), login?.Trim());
-        var result = await accounts.CheckPasswordAsync(tenant, login, password, HttpContext.Connection.RemoteIpAddress);
+        var result = await accounts.CheckPasswordAsync(tenant, login, password, HttpContext.Connection.RemoteIpAddress, HttpContext.RequestAborted);
         switch (result.Step)
         {
             case SignInStep.Done:
                 await WebSessions.SignInAsync(HttpContext, result.Account!);
                 return LocalRedirect(Back);
             case SignInStep.NeedsCode or SignInStep.NeedsEnrollment:
-                PendingSignIn.Start(HttpContext, result.Account!.Tenant, result.Account.Login, Back);
+                PendingSignIn.Start(HttpContext, result.Account!.Tenant, result.Account.Login, AccountDesk.StampOf(result.Account), Back);
                 return Redirect("/login/code");
             default:
                 (Error, ErrorFor) = (result.Message, "account");

@@ -23,8 +23,9 @@ public sealed class LoginCodeModel(AccountDesk accounts) : PageModel
 
     public async Task<IActionResult> OnGetAsync()
     {
-        if (PendingSignIn.Read(HttpContext) is not var (tenant, login, _))
+        if (PendingSignIn.Read(HttpContext) is not var (tenant, login, stamp, _) || await accounts.PendingAccountAsync(tenant, login, stamp) is null)
         {
+            PendingSignIn.End(HttpContext);
             return Redirect("/login");
         }
 
@@ -35,8 +36,10 @@ public sealed class LoginCodeModel(AccountDesk accounts) : PageModel
 
     public async Task<IActionResult> OnPostAsync([FromForm] string? code)
     {
-        if (PendingSignIn.Read(HttpContext) is not var (tenant, login, back))
+        // The account must still be as it was when the password was right (no reset, no new password since).
+        if (PendingSignIn.Read(HttpContext) is not var (tenant, login, stamp, back) || await accounts.PendingAccountAsync(tenant, login, stamp) is null)
         {
+            PendingSignIn.End(HttpContext);
             return Redirect("/login");
         }
 
