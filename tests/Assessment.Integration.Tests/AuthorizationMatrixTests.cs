@@ -183,6 +183,12 @@ public sealed class AuthorizationMatrixTests(PlatformFixture platform)
         new("assessment.v1.AdminService/ListAccounts", [Operator, TenantAdmin], Scope.TenantField, (ch, o, _, t) => Run(Admin(ch).ListAccountsAsync(new ListAccountsRequest { Tenant = t }, o))),
         new("assessment.v1.AdminService/ResetAccount", [Operator, TenantAdmin], Scope.TenantField, (ch, o, _, t) => Run(Admin(ch).ResetAccountAsync(new AccountRef { Tenant = t, Login = "matrix-nobody" }, o))),
         new("assessment.v1.AdminService/DisableAccount", [Operator, TenantAdmin], Scope.TenantField, (ch, o, _, t) => Run(Admin(ch).DisableAccountAsync(new AccountRef { Tenant = t, Login = "matrix-nobody" }, o))),
+        // Event subscriptions: a subscribe to a refused address, an unsubscribe or replay of nothing, change nothing.
+        new("assessment.v1.AdminService/Subscribe", [Operator, TenantAdmin], Scope.TenantField, (ch, o, _, t) => Run(Admin(ch).SubscribeAsync(new SubscribeRequest { Tenant = t, Url = "ftp://example.invalid/" }, o))),
+        new("assessment.v1.AdminService/ListSubscriptions", [Operator, TenantAdmin], Scope.TenantField, (ch, o, _, t) => Run(Admin(ch).ListSubscriptionsAsync(new ListSubscriptionsRequest { Tenant = t }, o))),
+        new("assessment.v1.AdminService/Unsubscribe", [Operator, TenantAdmin], Scope.TenantField, (ch, o, _, t) => Run(Admin(ch).UnsubscribeAsync(new SubscriptionRef { Tenant = t, Id = Guid.Empty.ToString() }, o))),
+        new("assessment.v1.AdminService/ListDeliveries", [Operator, TenantAdmin], Scope.TenantField, (ch, o, _, t) => Run(Admin(ch).ListDeliveriesAsync(new ListDeliveriesRequest { Tenant = t }, o))),
+        new("assessment.v1.AdminService/ReplayDelivery", [Operator, TenantAdmin], Scope.TenantField, (ch, o, _, t) => Run(Admin(ch).ReplayDeliveryAsync(new DeliveryRef { Tenant = t, Id = 0 }, o))),
         // EvidenceService: uploads and removals are the credential's own (a random id is nobody's: NOT_FOUND); the listing
         // names a county, which units and counties may only name as their own.
         new("assessment.v1.EvidenceService/UploadEvidence", [Unit, County], Scope.None, (ch, o, _, _) => UploadHeaderOnly(ch, o)),

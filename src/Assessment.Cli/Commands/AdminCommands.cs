@@ -113,13 +113,14 @@ public static class AdminCommands
             Console.WriteLine($"已撤销 {c.Id}（{c.Role}，{c.Name}）。");
         }, ct));
 
-        return new Command("admin", "平台与租户管理：租户、名单、密钥与个人账号")
+        return new Command("admin", "平台与租户管理：租户、名单、密钥、个人账号与事件订阅")
         {
             new Command("tenant", "租户") { createTenant, showTenant },
             new Command("county", "县（区）") { addCounty },
             new Command("unit", "填报单位") { addUnit },
             new Command("key", "密钥") { issue, list, rotate, revoke },
             AccountCommands.Create(Tenant, Run),
+            EventCommands.Create(Tenant, Run),
         };
     }
 

@@ -22,38 +22,7 @@ public sealed class WebhookNotificationSink : INotificationSink, IDisposable
         this.grains = grains;
         this.logger = logger;
         rules = options.Value.WebhookRules;
-        // One client for the process; pooled connections are renewed so that DNS changes are picked up.
-        http = new HttpClient(new SocketsHttpHandler
-        {
-            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-            AllowAutoRedirect = false,
-            ConnectCallback = ConnectAsync,
-        })
-        {
-            Timeout = TimeSpan.FromSeconds(10),
-        };
-    }
-
-    private async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken ct)
-    {
-        var addresses = await System.Net.Dns.GetHostAddressesAsync(context.DnsEndPoint.Host, ct);
-        var allowed = addresses.Where(a => !WebhookAddress.IsForbidden(a, rules)).ToArray();
-        if (allowed.Length == 0 || allowed.Length != addresses.Length)
-        {
-            throw new HttpRequestException($"webhook host {context.DnsEndPoint.Host} resolves to a forbidden address");
-        }
-
-        var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp) { NoDelay = true };
-        try
-        {
-            await socket.ConnectAsync(allowed, context.DnsEndPoint.Port, ct);
-            return new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
+        http = WebhookHttp.Create(rules);
     }
 
     public void Dispose() => http.Dispose();

@@ -117,6 +117,8 @@ public static class ServerComposition
         builder.Services.AddSingleton<Assessment.Server.Security.Accounts.AccountStore>();
         builder.Services.AddSingleton<Assessment.Server.Security.Accounts.PasswordHashing>();
         builder.Services.AddSingleton<Assessment.Server.Security.Accounts.AccountDesk>();
+        builder.Services.AddSingleton<Assessment.Server.Events.EventSubscriptions>();
+        builder.Services.AddHostedService<Assessment.Server.Events.EventDispatcher>();
         builder.Services.AddSingleton<RequestLedger>();
         builder.Services.AddHostedService<OperatorBootstrap>();
         builder.Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(Bind<WarmupOptions>(builder.Configuration, WarmupOptions.Section)));

@@ -44,7 +44,9 @@ public static partial class TenantArchive
     /// Every table that holds a tenant's rows, parents first (import order; deletion runs backwards). Grain keys all start
     /// with the tenant (GrainKeys), except credentials, which are keyed by the key's hash and found through the directory.
     /// Left out on purpose: the request ledger (hashed keys of in-doubt writes, expiring), uploads of 佐证材料 still in
-    /// progress (the client starts them again), and the web key ring and cluster membership, which belong to the deployment.
+    /// progress (the client starts them again), event subscriptions and their deliveries (the receiving systems belong to
+    /// the deployment, and an import must not replay a tenant's history to them), and the web key ring and cluster
+    /// membership, which belong to the deployment.
     /// </summary>
     private static readonly Table[] Tables =
     [
@@ -348,7 +350,8 @@ public static partial class TenantArchive
         }
 
         // What no archive carries but the tenant still owns: 佐证材料 uploads in progress and their chunks.
-        foreach (var transient in new[] { "evidence_uploads", "evidence_chunks" })
+        // Event subscriptions and their deliveries stay with the deployment (an import would otherwise replay a tenant's history).
+        foreach (var transient in new[] { "evidence_uploads", "evidence_chunks", "event_deliveries", "event_subscriptions" })
         {
             await using var delete = new NpgsqlCommand($"DELETE FROM {transient} WHERE tenant = {Literal(tenant)}", connection, tx);
             await delete.ExecuteNonQueryAsync(ct);

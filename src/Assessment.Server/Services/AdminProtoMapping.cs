@@ -99,4 +99,28 @@ internal static class AdminProtoMapping
         SecondFactor = a.TotpConfirmed,
         CreatedAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(a.CreatedAt),
     };
+
+    public static Subscription ToProto(Events.EventSubscription s) => new()
+    {
+        Id = s.Id.ToString("D"),
+        Url = s.Url,
+        Kinds = { s.Kinds },
+        CreatedAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(s.CreatedAt),
+    };
+
+    public static Delivery ToProto(Events.EventDelivery d) => new()
+    {
+        Id = d.Id,
+        Subscription = d.Subscription.ToString("D"),
+        EventId = d.EventId,
+        Kind = d.Kind,
+        Payload = d.Payload,
+        CreatedAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(d.CreatedAt),
+        Attempts = d.Attempts,
+        State = d.State,
+        DeliveredAt = d.DeliveredAt is { } at ? Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(at) : null,
+        NextAttemptAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(d.NextAttemptAt),
+        LastStatus = d.LastStatus ?? 0,
+        LastError = d.LastError ?? "",
+    };
 }

@@ -1,0 +1,93 @@
+-- Event subscriptions (issue 33): a county system or a prefecture's own service subscribes to what happens in a
+-- tenant's year and receives each event as signed JSON (Standard Webhooks). Events come from the audit log itself: a
+-- trigger turns the audit entry of a round opened or closed, a 上报, 退回 or 审核通过, results published and a 通报
+-- issued into one delivery per matching subscription, in the transaction that stores the entry. So an event exists
+-- exactly when the change it reports was acknowledged, and a retried audit write (stored once) makes no second one.
+CREATE TABLE IF NOT EXISTS event_subscriptions
+(
+    tenant      varchar(64)  NOT NULL,
+    id          uuid         NOT NULL,
+    url         text         NOT NULL,
+    -- The signing secret, encrypted with the cluster's data-protection key ring (shown once when created).
+    secret      text         NOT NULL,
+    -- Event types delivered; empty: all.
+    kinds       text[]       NOT NULL DEFAULT '{}',
+    created_at  timestamptz  NOT NULL,
+    PRIMARY KEY (tenant, id)
+);
+
+CREATE TABLE IF NOT EXISTS event_deliveries
+(
+    id               bigserial    PRIMARY KEY,
+    tenant           varchar(64)  NOT NULL,
+    subscription     uuid         NOT NULL,
+    -- The event's id (webhook-id): the same on every attempt and replay, so receivers can drop duplicates.
+    event_id         varchar(80)  NOT NULL,
+    kind             varchar(40)  NOT NULL,
+    payload          text         NOT NULL,
+    created_at       timestamptz  NOT NULL DEFAULT now(),
+    next_attempt_at  timestamptz  NOT NULL DEFAULT now(),
+    attempts         int          NOT NULL DEFAULT 0,
+    delivered_at     timestamptz,
+    last_status      int,
+    last_error       text,
+    UNIQUE (subscription, event_id),
+    FOREIGN KEY (tenant, subscription) REFERENCES event_subscriptions (tenant, id) ON DELETE CASCADE
+);
+
+CREATE INDEX IF NOT EXISTS ix_event_deliveries_due ON event_deliveries (next_attempt_at) WHERE delivered_at IS NULL;
+CREATE INDEX IF NOT EXISTS ix_event_deliveries_tenant ON event_deliveries (tenant, id DESC);
+
+CREATE OR REPLACE FUNCTION event_deliveries_from_audit() RETURNS trigger
+LANGUAGE plpgsql AS
+$$
+DECLARE
+    entry     jsonb;
+    v_tenant  text := split_part(NEW.chain, '/', 1);
+    third     text := split_part(NEW.chain, '/', 3);
+    v_kind    text;
+    v_year    int;
+    v_county  text;
+BEGIN
+    entry := NEW.body::jsonb;
+    IF third = 'round' THEN
+        v_year := split_part(NEW.chain, '/', 2)::int;
+        v_kind := CASE entry->>'action' WHEN 'open' THEN 'round.opened' WHEN 'close' THEN 'round.closed' WHEN 'publish' THEN 'results.published' END;
+    ELSIF third = 'bulletin' THEN
+        v_year := split_part(NEW.chain, '/', 2)::int;
+        v_kind := CASE entry->>'action' WHEN 'bulletin_issued' THEN 'bulletin.issued' WHEN 'bulletin_corrected' THEN 'bulletin.corrected' END;
+    ELSIF third ~ '^[0-9]{4}$' THEN
+        v_county := split_part(NEW.chain, '/', 2);
+        v_year := third::int;
+        v_kind := CASE entry->>'action' WHEN 'submit_for_review' THEN 'county.submitted' WHEN 'return' THEN 'county.returned' WHEN 'approve' THEN 'county.approved' END;
+    END IF;
+
+    IF v_kind IS NULL THEN
+        RETURN NULL;
+    END IF;
+
+    INSERT INTO event_deliveries (tenant, subscription, event_id, kind, payload)
+    SELECT s.tenant, s.id, 'evt_' || substr(NEW.hash, 1, 32), v_kind,
+           jsonb_build_object(
+               'type', v_kind,
+               'timestamp', entry->>'at',
+               'data', jsonb_strip_nulls(jsonb_build_object(
+                   'tenant', v_tenant, 'year', v_year, 'county', v_county, 'actor', entry->>'actor',
+                   'detail', CASE WHEN v_county IS NULL THEN entry->>'after' END,
+                   'reason', entry->>'reason', 'audit_chain', NEW.chain, 'audit_index', NEW.idx, 'audit_hash', NEW.hash)))::text
+      FROM event_subscriptions s
+     WHERE s.tenant = v_tenant AND (cardinality(s.kinds) = 0 OR v_kind = ANY (s.kinds))
+    ON CONFLICT DO NOTHING;
+    RETURN NULL;
+EXCEPTION WHEN OTHERS THEN
+    -- An event is never worth a county's write: whatever went wrong here, the audit entry (and the state with it) is kept.
+    RAISE WARNING 'event_deliveries_from_audit: % (chain %, index %)', SQLERRM, NEW.chain, NEW.idx;
+    RETURN NULL;
+END
+$$;
+
+DROP TRIGGER IF EXISTS event_deliveries_follow_audit ON audit_entries;
+CREATE TRIGGER event_deliveries_follow_audit AFTER INSERT ON audit_entries
+    -- Only the entries that can be events reach the function (a submission's entry, the hot path, costs one pattern test).
+    FOR EACH ROW WHEN (NEW.body ~ '"action":"(open|close|publish|bulletin_issued|bulletin_corrected|submit_for_review|return|approve)"')
+    EXECUTE FUNCTION event_deliveries_from_audit();
