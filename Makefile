@@ -139,16 +139,16 @@ build:
 	$(DOTNET) build Assessment.sln -c $(CONFIG)
 
 ## packages: what the tests need besides the SDK: PostgreSQL, Chromium with CJK fonts (reports and bulletins as PDF,
-##           browser tests), Node.js and Python (the client examples); installs the Debian packages when run as root
+##           browser tests), Node.js and Python with aiosmtpd (the client examples, the mail tests); installs the Debian packages when run as root
 packages: postgres
 	@if command -v chromium >/dev/null 2>&1 && fc-list :lang=zh 2>/dev/null | grep -q . \
-	  && command -v node >/dev/null 2>&1 && command -v python3 >/dev/null 2>&1; then exit 0; fi; \
+	  && command -v node >/dev/null 2>&1 && /usr/bin/python3 -c 'import aiosmtpd' >/dev/null 2>&1; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	  echo "Installing Chromium, CJK fonts, Node.js and Python (Debian packages chromium, fonts-noto-cjk, nodejs, python3)…"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk nodejs python3 >/dev/null; \
+	  echo "Installing Chromium, CJK fonts, Node.js, Python and its SMTP server (Debian packages chromium, fonts-noto-cjk, nodejs, python3, python3-aiosmtpd)…"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk nodejs python3 python3-aiosmtpd >/dev/null; \
 	else \
-	  echo "Chromium and CJK fonts (bulletins as PDF), or Node.js and Python (the client examples of docs/clients.md, run by the tests), are missing."; \
-	  echo "Install them with:  sudo apt-get install -y chromium fonts-noto-cjk nodejs python3   (Debian/Ubuntu)"; \
+	  echo "Chromium and CJK fonts (bulletins as PDF), or Node.js, Python and python3-aiosmtpd (the client examples and the mail tests), are missing."; \
+	  echo "Install them with:  sudo apt-get install -y chromium fonts-noto-cjk nodejs python3 python3-aiosmtpd   (Debian/Ubuntu)"; \
 	  if [ "$(CHROMIUM_OPTIONAL)" = 1 ]; then echo "Starting without them: HTML and Markdown bulletins work, PDF is refused."; else exit 1; fi; \
 	fi
 

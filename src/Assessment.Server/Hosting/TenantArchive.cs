@@ -351,7 +351,7 @@ public static partial class TenantArchive
 
         // What no archive carries but the tenant still owns: 佐证材料 uploads in progress and their chunks.
         // Event subscriptions and their deliveries stay with the deployment (an import would otherwise replay a tenant's history).
-        foreach (var transient in new[] { "evidence_uploads", "evidence_chunks", "event_deliveries", "event_subscriptions" })
+        foreach (var transient in new[] { "evidence_uploads", "evidence_chunks", "event_deliveries", "event_subscriptions", "mail_deliveries" })
         {
             await using var delete = new NpgsqlCommand($"DELETE FROM {transient} WHERE tenant = {Literal(tenant)}", connection, tx);
             await delete.ExecuteNonQueryAsync(ct);
