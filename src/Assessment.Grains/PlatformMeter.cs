@@ -28,7 +28,18 @@ public static class PlatformMeter
     /// <summary>Calls that ended with a status other than OK, by method and gRPC status.</summary>
     public static readonly Counter<long> RpcRefusals = Meter.CreateCounter<long>("assessment.rpc.refusals", description: "gRPC calls answered with a status other than OK");
 
-    private static long _pdfWaiting, _notificationsDelivered, _notificationsFailed;
+    private static long _pdfWaiting, _notificationsDelivered, _notificationsFailed, _eventsPending, _mailPending;
+
+    /// <summary>Event deliveries and mail not sent yet (retries included), as the dispatchers last counted them.</summary>
+    public static readonly ObservableGauge<long> OutboxPending = Meter.CreateObservableGauge("assessment.outbox.pending", () => new[]
+    {
+        new Measurement<long>(Volatile.Read(ref _eventsPending), new KeyValuePair<string, object?>("kind", "event")),
+        new Measurement<long>(Volatile.Read(ref _mailPending), new KeyValuePair<string, object?>("kind", "mail")),
+    }, description: "Event deliveries and mail waiting to be sent");
+
+    public static void EventsPending(long count) => Volatile.Write(ref _eventsPending, count);
+
+    public static void MailPending(long count) => Volatile.Write(ref _mailPending, count);
 
     /// <summary>Prints waiting for a page of the shared browser (the PDF queue).</summary>
     public static readonly ObservableGauge<long> PdfWaiting = Meter.CreateObservableGauge("assessment.pdf.waiting", () => Volatile.Read(ref _pdfWaiting), description: "PDF prints waiting for a page");

@@ -25,12 +25,19 @@ public sealed class EventDispatcher(NpgsqlDataSource dataSource, EventSubscripti
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        var counted = DateTimeOffset.MinValue;
         while (!stoppingToken.IsCancellationRequested)
         {
             var sent = 0;
             try
             {
                 sent = await SendDueAsync(stoppingToken);
+                if (clock.GetUtcNow() - counted > TimeSpan.FromSeconds(15))
+                {
+                    counted = clock.GetUtcNow();
+                    await using var count = dataSource.CreateCommand($"SELECT count(*) FROM event_deliveries WHERE delivered_at IS NULL AND attempts < {MaxAttempts}");
+                    Grains.PlatformMeter.EventsPending((long)(await count.ExecuteScalarAsync(stoppingToken))!);
+                }
             }
             catch (Exception ex) when (ex is NpgsqlException or TimeoutException or InvalidOperationException && !stoppingToken.IsCancellationRequested)
             {

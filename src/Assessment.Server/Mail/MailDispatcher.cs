@@ -20,17 +20,22 @@ public sealed class MailDispatcher(NpgsqlDataSource dataSource, Microsoft.Extens
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (!_mail.Enabled)
-        {
-            return;
-        }
-
+        // Without a relay nothing is sent, but mail older than three days is still given up (and counted), so the table
+        // stays bounded until one is configured.
+        var counted = DateTimeOffset.MinValue;
         while (!stoppingToken.IsCancellationRequested)
         {
             var sent = 0;
             try
             {
-                sent = await SendDueAsync(stoppingToken);
+                await ExpireAsync(stoppingToken);
+                sent = _mail.Enabled ? await SendDueAsync(stoppingToken) : 0;
+                if (DateTimeOffset.UtcNow - counted > TimeSpan.FromSeconds(15))
+                {
+                    counted = DateTimeOffset.UtcNow;
+                    await using var count = dataSource.CreateCommand($"SELECT count(*) FROM mail_deliveries WHERE sent_at IS NULL AND attempts < {MaxAttempts}");
+                    Grains.PlatformMeter.MailPending((long)(await count.ExecuteScalarAsync(stoppingToken))!);
+                }
             }
             catch (Exception ex) when (ex is NpgsqlException or TimeoutException or InvalidOperationException && !stoppingToken.IsCancellationRequested)
             {
@@ -39,7 +44,7 @@ public sealed class MailDispatcher(NpgsqlDataSource dataSource, Microsoft.Extens
 
             try
             {
-                await Task.Delay(sent == Batch ? TimeSpan.Zero : TimeSpan.FromSeconds(1), stoppingToken);
+                await Task.Delay(sent == Batch ? TimeSpan.Zero : _mail.Enabled ? TimeSpan.FromSeconds(1) : TimeSpan.FromMinutes(1), stoppingToken);
             }
             catch (OperationCanceledException)
             {
@@ -48,12 +53,19 @@ public sealed class MailDispatcher(NpgsqlDataSource dataSource, Microsoft.Extens
         }
     }
 
+    private async Task ExpireAsync(CancellationToken ct)
+    {
+        await using var expire = dataSource.CreateCommand($"""
+            UPDATE mail_deliveries SET attempts = {MaxAttempts}, last_error = '三天内未能发出，已放弃'
+             WHERE sent_at IS NULL AND attempts < {MaxAttempts} AND created_at < now() - interval '3 days'
+            """);
+        await expire.ExecuteNonQueryAsync(ct);
+    }
+
     private async Task<int> SendDueAsync(CancellationToken ct)
     {
         var due = new List<(long Id, string Kind, string Address, string Name, string Data)>();
         await using (var claim = dataSource.CreateCommand($"""
-            UPDATE mail_deliveries SET attempts = {MaxAttempts}, last_error = '三天内未能发出，已放弃'
-             WHERE sent_at IS NULL AND attempts < {MaxAttempts} AND created_at < now() - interval '3 days';
             WITH due AS (
                 SELECT id FROM mail_deliveries WHERE sent_at IS NULL AND attempts < {MaxAttempts} AND next_attempt_at <= now()
                  ORDER BY next_attempt_at LIMIT {Batch} FOR UPDATE SKIP LOCKED)
