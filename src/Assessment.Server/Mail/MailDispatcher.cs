@@ -6,7 +6,7 @@ using Npgsql;
 namespace Assessment.Server.Mail;
 
 /// <summary>
-/// Sends due mail (<c>mail_deliveries</c>, made by the audit trigger of migration 0021) through the configured SMTP relay
+/// Sends due mail (<c>mail_deliveries</c>, made by the audit trigger of migration 0020) through the configured SMTP relay
 /// with MailKit, on every replica: rows are claimed with <c>FOR UPDATE SKIP LOCKED</c> and a lease of two minutes, one
 /// connection serves a batch, a refused or unreachable send is tried again after 1, 5, 30 minutes and 2 hours, and mail
 /// not sent within three days is given up (a person should not get a 退回 notice from last week).

@@ -1,8 +1,11 @@
--- Event subscriptions (issue 33): a county system or a prefecture's own service subscribes to what happens in a
--- tenant's year and receives each event as signed JSON (Standard Webhooks). Events come from the audit log itself: a
--- trigger turns the audit entry of a round opened or closed, a 上报, 退回 or 审核通过, results published and a 通报
--- issued into one delivery per matching subscription, in the transaction that stores the entry. So an event exists
--- exactly when the change it reports was acknowledged, and a retried audit write (stored once) makes no second one.
+-- What leaves the platform when something happens (issue 33): event deliveries to the tenant's subscribed systems
+-- (signed as Standard Webhooks) and mail to the people concerned. Both are made from the audit log itself: one trigger
+-- turns the audit entry of a round opened or closed, a 上报, 退回 or 审核通过, results published and a 通报 issued or
+-- corrected into one delivery per matching subscription and, for a 退回 or a 通报, one mail per recipient, in the
+-- transaction that stores the entry. So a delivery exists exactly when the change it reports was acknowledged, a
+-- retried audit write (stored once) makes none twice, and recipients come from the entry's own tenant only: a 退回
+-- goes to the accounts of that county and its units that have an address, a 通报 to the tenant's leader accounts.
+
 CREATE TABLE IF NOT EXISTS event_subscriptions
 (
     tenant      varchar(64)  NOT NULL,
@@ -38,7 +41,28 @@ CREATE TABLE IF NOT EXISTS event_deliveries
 CREATE INDEX IF NOT EXISTS ix_event_deliveries_due ON event_deliveries (next_attempt_at) WHERE delivered_at IS NULL;
 CREATE INDEX IF NOT EXISTS ix_event_deliveries_tenant ON event_deliveries (tenant, id DESC);
 
-CREATE OR REPLACE FUNCTION event_deliveries_from_audit() RETURNS trigger
+-- One row per recipient of a mail.
+CREATE TABLE IF NOT EXISTS mail_deliveries
+(
+    id               bigserial    PRIMARY KEY,
+    tenant           varchar(64)  NOT NULL,
+    event_id         varchar(80)  NOT NULL,
+    kind             varchar(40)  NOT NULL,
+    to_address       text         NOT NULL,
+    to_name          text         NOT NULL,
+    -- The event's data (tenant, year, county, actor, reason, …) the message is written from when it is sent.
+    data             text         NOT NULL,
+    created_at       timestamptz  NOT NULL DEFAULT now(),
+    next_attempt_at  timestamptz  NOT NULL DEFAULT now(),
+    attempts         int          NOT NULL DEFAULT 0,
+    sent_at          timestamptz,
+    last_error       text,
+    UNIQUE (event_id, to_address)
+);
+
+CREATE INDEX IF NOT EXISTS ix_mail_deliveries_due ON mail_deliveries (next_attempt_at) WHERE sent_at IS NULL;
+
+CREATE OR REPLACE FUNCTION deliveries_from_audit() RETURNS trigger
 LANGUAGE plpgsql AS
 $$
 DECLARE
@@ -48,6 +72,7 @@ DECLARE
     v_kind    text;
     v_year    int;
     v_county  text;
+    v_id      text := 'evt_' || substr(NEW.hash, 1, 32);
 BEGIN
     entry := NEW.body::jsonb;
     IF third = 'round' THEN
@@ -67,7 +92,7 @@ BEGIN
     END IF;
 
     INSERT INTO event_deliveries (tenant, subscription, event_id, kind, payload)
-    SELECT s.tenant, s.id, 'evt_' || substr(NEW.hash, 1, 32), v_kind,
+    SELECT s.tenant, s.id, v_id, v_kind,
            jsonb_build_object(
                'type', v_kind,
                'timestamp', entry->>'at',
@@ -78,16 +103,28 @@ BEGIN
       FROM event_subscriptions s
      WHERE s.tenant = v_tenant AND (cardinality(s.kinds) = 0 OR v_kind = ANY (s.kinds))
     ON CONFLICT DO NOTHING;
+
+    IF v_kind IN ('county.returned', 'bulletin.issued', 'bulletin.corrected') THEN
+        INSERT INTO mail_deliveries (tenant, event_id, kind, to_address, to_name, data)
+        SELECT a.tenant, v_id, v_kind, a.email, a.name,
+               jsonb_strip_nulls(jsonb_build_object('tenant', v_tenant, 'year', v_year, 'county', v_county, 'unit', a.unit,
+                   'actor', entry->>'actor', 'reason', entry->>'reason', 'detail', entry->>'after', 'at', entry->>'at'))::text
+          FROM accounts a
+         WHERE a.tenant = v_tenant AND NOT a.disabled AND a.email IS NOT NULL
+           AND CASE WHEN v_kind = 'county.returned' THEN a.county = v_county AND a.role IN ('county', 'unit') ELSE a.role = 'leader' END
+        ON CONFLICT DO NOTHING;
+    END IF;
+
     RETURN NULL;
 EXCEPTION WHEN OTHERS THEN
-    -- An event is never worth a county's write: whatever went wrong here, the audit entry (and the state with it) is kept.
-    RAISE WARNING 'event_deliveries_from_audit: % (chain %, index %)', SQLERRM, NEW.chain, NEW.idx;
+    -- A delivery is never worth a county's write: whatever went wrong here, the audit entry (and the state with it) is kept.
+    RAISE WARNING 'deliveries_from_audit: % (chain %, index %)', SQLERRM, NEW.chain, NEW.idx;
     RETURN NULL;
 END
 $$;
 
-DROP TRIGGER IF EXISTS event_deliveries_follow_audit ON audit_entries;
-CREATE TRIGGER event_deliveries_follow_audit AFTER INSERT ON audit_entries
-    -- Only the entries that can be events reach the function (a submission's entry, the hot path, costs one pattern test).
+DROP TRIGGER IF EXISTS deliveries_follow_audit ON audit_entries;
+CREATE TRIGGER deliveries_follow_audit AFTER INSERT ON audit_entries
+    -- Only the entries that can be deliveries reach the function (a submission's entry, the hot path, costs one pattern test).
     FOR EACH ROW WHEN (NEW.body ~ '"action":"(open|close|publish|bulletin_issued|bulletin_corrected|submit_for_review|return|approve)"')
-    EXECUTE FUNCTION event_deliveries_from_audit();
+    EXECUTE FUNCTION deliveries_from_audit();
