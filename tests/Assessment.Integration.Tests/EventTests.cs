@@ -21,50 +21,6 @@ public sealed class EventTests(PlatformFixture platform)
 {
     private const int Year = 2025;
 
-    private sealed class Receiver : IDisposable
-    {
-        private readonly HttpListener _listener = new();
-        private int _failFirst;
-
-        public Receiver(int failFirst)
-        {
-            _failFirst = failFirst;
-            Port = FreePort();
-            _listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
-            _listener.Start();
-            _ = Task.Run(LoopAsync);
-        }
-
-        public int Port { get; }
-
-        public ConcurrentQueue<(string Id, string Timestamp, string Signature, string Body, int Answer)> Received { get; } = new();
-
-        private async Task LoopAsync()
-        {
-            while (_listener.IsListening)
-            {
-                HttpListenerContext context;
-                try
-                {
-                    context = await _listener.GetContextAsync();
-                }
-                catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException)
-                {
-                    return;
-                }
-
-                using var reader = new StreamReader(context.Request.InputStream, Encoding.UTF8);
-                var body = await reader.ReadToEndAsync();
-                var answer = Interlocked.Decrement(ref _failFirst) >= 0 ? 500 : 200;
-                Received.Enqueue((context.Request.Headers["webhook-id"] ?? "", context.Request.Headers["webhook-timestamp"] ?? "", context.Request.Headers["webhook-signature"] ?? "", body, answer));
-                context.Response.StatusCode = answer;
-                context.Response.Close();
-            }
-        }
-
-        public void Dispose() => _listener.Close();
-    }
-
     private static bool SignatureHolds(string secret, (string Id, string Timestamp, string Signature, string Body, int Answer) r)
     {
         var key = Convert.FromBase64String(secret["whsec_".Length..]);
@@ -98,8 +54,8 @@ public sealed class EventTests(PlatformFixture platform)
         var admin = new AdminService.AdminServiceClient(platform.Server.Channel);
         var (tenant, tenantAdmin) = await TenantAsync();
         var (other, otherAdmin) = await TenantAsync();
-        using var receiver = new Receiver(failFirst: 1);
-        using var bystander = new Receiver(failFirst: 0);
+        using var receiver = new WebhookReceiver(failFirst: 1);
+        using var bystander = new WebhookReceiver(failFirst: 0);
         var subscribed = await admin.SubscribeAsync(new SubscribeRequest
         {
             Url = $"http://127.0.0.1:{receiver.Port}/hooks", Kinds = { "county.submitted", "county.returned", "county.approved" }, RequestId = Guid.NewGuid().ToString(),

@@ -49,6 +49,8 @@ public sealed partial class WebAuthorizationMatrixTests(PlatformFixture platform
         ("/admin", _) => 403,
         ("/accounts", Admin) => 200,
         ("/accounts", _) => 403,
+        ("/events", Admin) => 200,
+        ("/events", _) => 403,
         ("/account", _) => 200, // one's own sessions (a key's session: none to list)
         ("/2024/scheme", Assessor or Admin) => 200,
         ("/2024/scheme", _) => 403,
@@ -80,7 +82,7 @@ public sealed partial class WebAuthorizationMatrixTests(PlatformFixture platform
             [Leader] = platform.Keys["leader"],
             [Admin] = tenantAdmin,
         };
-        string[] routes = ["/2024", "/2024/ranking", "/2024/form", "/bulletins", "/bulletin/2024.html", "/admin", "/accounts", "/account", "/2024/scheme", "/2024/scheme/edit", "/2024/counties/{c}", "/2024/evidence", "/evidence/{id}", "/2024/counties/{c}/materials", "/2024/counties/{c}/evidence.zip"];
+        string[] routes = ["/2024", "/2024/ranking", "/2024/form", "/bulletins", "/bulletin/2024.html", "/admin", "/accounts", "/events", "/account", "/2024/scheme", "/2024/scheme/edit", "/2024/counties/{c}", "/2024/evidence", "/evidence/{id}", "/2024/counties/{c}/materials", "/2024/counties/{c}/evidence.zip"];
 
         var failures = new List<string>();
         var cells = 0;

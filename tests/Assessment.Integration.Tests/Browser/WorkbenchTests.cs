@@ -208,7 +208,7 @@ public sealed class WorkbenchTests(PlatformFixture platform, BrowserSession brow
             ("county", tenant.County, [$"/{Year}/counties/c1", $"/{Year}/evidence"]),
             ("unit", tenant.Units["u1"], [$"/{Year}/form", $"/{Year}/evidence"]),
             ("leader", leaderKey, ["/bulletins", $"/{Year}/ranking"]),
-            ("tenant admin", adminKey, ["/admin", "/accounts", "/account"]),
+            ("tenant admin", adminKey, ["/admin", "/accounts", "/events", "/account"]),
         ];
         var failures = new List<string>();
         foreach (var width in new[] { 1280, 390 })
