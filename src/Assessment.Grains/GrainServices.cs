@@ -16,7 +16,9 @@ public static class GrainServices
         services.AddSingleton<RoundCatalogs>();
         services.AddSingleton(TimeProvider.System);
         services.AddOptions<RoundOptions>();
-        services.AddSingleton<INotificationSink, WebhookNotificationSink>();
+        services.TryAddSingleton<WebhookNotificationSink>();
+        // The host may decorate it (the server enqueues reminders as events and mail first).
+        services.TryAddSingleton<INotificationSink>(sp => sp.GetRequiredService<WebhookNotificationSink>());
         services.TryAddSingleton<ICountyFactsStore, NoCountyFactsStore>();
         return services.AddAssessmentSerialization();
     }

@@ -101,6 +101,28 @@ public sealed class EventTests(PlatformFixture platform)
     }
 
     [Fact]
+    public async Task A_deadline_reminder_becomes_one_event_however_often_the_round_delivers_it()
+    {
+        // The round's reminder as the server's notification sink enqueues it (the grain tests cover when rounds remind).
+        var admin = new AdminService.AdminServiceClient(platform.Server.Channel);
+        var (tenant, tenantAdmin) = await TenantAsync();
+        using var receiver = new WebhookReceiver(failFirst: 0);
+        var subscribed = await admin.SubscribeAsync(new SubscribeRequest { Url = $"http://127.0.0.1:{receiver.Port}/r", Kinds = { "deadline.approaching" }, RequestId = Guid.NewGuid().ToString() }, tenantAdmin);
+        var reminder = new Assessment.Grains.Abstractions.RoundNotification(7, DateTimeOffset.UtcNow, "due_soon", TimeSpan.FromDays(-1), 2, ["c1/u2", "c1/u3"], false);
+        await using var db = Npgsql.NpgsqlDataSource.Create(platform.Server.Config.ConnectionString);
+        await Server.Events.ReminderDeliveries.EnqueueAsync(db, tenant.Id, Year, reminder, CancellationToken.None);
+        await Server.Events.ReminderDeliveries.EnqueueAsync(db, tenant.Id, Year, reminder, CancellationToken.None); // delivered again
+        await WaitForAsync(() => !receiver.Received.IsEmpty, "the reminder event");
+        await Task.Delay(2500);
+        var received = Assert.Single(receiver.Received);
+        Assert.True(SignatureHolds(subscribed.Secret, received));
+        var data = JsonDocument.Parse(received.Body).RootElement.GetProperty("data");
+        Assert.Equal("deadline.approaching", JsonDocument.Parse(received.Body).RootElement.GetProperty("type").GetString());
+        Assert.Equal(["c1/u2", "c1/u3"], data.GetProperty("missing").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal(-24, data.GetProperty("offset_hours").GetDouble());
+    }
+
+    [Fact]
     public async Task Refused_addresses_and_kinds_subscribe_nothing()
     {
         var admin = new AdminService.AdminServiceClient(platform.Server.Channel);

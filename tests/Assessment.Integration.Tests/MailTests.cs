@@ -84,6 +84,26 @@ public sealed class MailTests(PlatformFixture platform)
 
             var theirs = messages.Single(m => m.Message.To.Mailboxes.Single().Address == "county@b.example.cn");
             Assert.Contains("他市的理由", theirs.Message.TextBody, StringComparison.Ordinal);
+
+            // A deadline reminder naming u2 (no address) and u1: the unit clerk of u1 and the county clerk are mailed, once.
+            var reminder = new Assessment.Grains.Abstractions.RoundNotification(3, DateTimeOffset.UtcNow, "due_soon", TimeSpan.FromDays(-1), 2, ["c1/u1", "c1/u2"], false);
+            await using (var db = Npgsql.NpgsqlDataSource.Create(server.Config.ConnectionString))
+            {
+                await Server.Events.ReminderDeliveries.EnqueueAsync(db, tenant.Id, Year, reminder, CancellationToken.None);
+                await Server.Events.ReminderDeliveries.EnqueueAsync(db, tenant.Id, Year, reminder, CancellationToken.None);
+            }
+
+            until = DateTime.UtcNow.AddSeconds(60);
+            while (Directory.GetFiles(inbox, "*.eml").Length < 5)
+            {
+                Assert.True(DateTime.UtcNow < until, $"{Directory.GetFiles(inbox, "*.eml").Length} messages after the reminder");
+                await Task.Delay(200);
+            }
+
+            await Task.Delay(2000);
+            var reminders = Directory.GetFiles(inbox, "*.eml").Order(StringComparer.Ordinal).Skip(3).Select(f => MimeMessage.Load(f)).ToList();
+            Assert.Equal(["county@a.example.cn", "unit@a.example.cn"], reminders.Select(m => m.To.Mailboxes.Single().Address).Order(StringComparer.Ordinal));
+            Assert.All(reminders, m => Assert.Equal("【法治政府建设考核】2025 年度考核数据填报即将截止", m.Subject));
         }
         finally
         {

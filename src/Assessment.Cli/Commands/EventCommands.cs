@@ -13,7 +13,7 @@ public static class EventCommands
     public static Command Create(Option<string?> tenant, Func<ParseResult, Func<AdminService.AdminServiceClient, CallOptions, Task>, CancellationToken, Task<int>> run)
     {
         var url = new Option<string>("--url") { Description = "接收地址（https）", Required = true };
-        var kinds = new Option<string[]>("--kind") { Description = "事件类型（可多次给出；省略为全部）：round.opened、round.closed、county.submitted、county.returned、county.approved、results.published、bulletin.issued、bulletin.corrected", AllowMultipleArgumentsPerToken = true };
+        var kinds = new Option<string[]>("--kind") { Description = "事件类型（可多次给出；省略为全部）：round.opened、round.closed、deadline.approaching、deadline.passed、county.submitted、county.returned、county.approved、results.published、bulletin.issued、bulletin.corrected", AllowMultipleArgumentsPerToken = true };
         var subscribe = new Command("subscribe", "订阅事件：打印签名密钥（只显示这一次）") { tenant, url, kinds };
         subscribe.SetAction((parse, ct) => run(parse, async (client, options) =>
         {

@@ -28,7 +28,8 @@ public sealed class EventSubscriptions(NpgsqlDataSource dataSource, IDataProtect
 
     /// <summary>Every event type, as the payload's <c>type</c> names it.</summary>
     public static readonly string[] Kinds =
-        ["round.opened", "round.closed", "county.submitted", "county.returned", "county.approved", "results.published", "bulletin.issued", "bulletin.corrected"];
+        ["round.opened", "round.closed", "deadline.approaching", "deadline.passed", "county.submitted", "county.returned", "county.approved", "results.published",
+            "bulletin.issued", "bulletin.corrected"];
 
     private readonly IDataProtector _secrets = protection.CreateProtector("assessment.events.secret");
 

@@ -119,6 +119,8 @@ public static class ServerComposition
         builder.Services.AddSingleton<Assessment.Server.Security.Accounts.AccountDesk>();
         builder.Services.AddSingleton<Assessment.Server.Events.EventSubscriptions>();
         builder.Services.AddHostedService<Assessment.Server.Events.EventDispatcher>();
+        builder.Services.AddSingleton<Assessment.Grains.Notifications.WebhookNotificationSink>();
+        builder.Services.AddSingleton<Assessment.Grains.Notifications.INotificationSink, Assessment.Server.Events.DeliveringNotificationSink>();
         builder.Services.Configure<Assessment.Server.Mail.MailOptions>(builder.Configuration.GetSection(Assessment.Server.Mail.MailOptions.Section));
         builder.Services.AddHostedService<Assessment.Server.Mail.MailDispatcher>();
         builder.Services.AddSingleton<RequestLedger>();

@@ -26,6 +26,11 @@ public static class MailTexts
                 $"{toName}：\n\n贵县（区）{year} 年度法治政府建设考核数据已被考核办退回，请按退回理由修改后重新上报。\n\n"
                 + $"退回理由：{Text("reason")}\n退回人：{Text("actor")}\n时间：{at}\n"
                 + (url.Length > 0 ? $"\n请登录工作台处理：{url}/{year}/form" : "") + footer),
+            "deadline.approaching" or "deadline.passed" => (
+                kind == "deadline.approaching" ? $"【法治政府建设考核】{year} 年度考核数据填报即将截止" : $"【法治政府建设考核】{year} 年度考核数据填报已逾期",
+                $"{toName}：\n\n{year} 年度法治政府建设考核数据填报{(kind == "deadline.approaching" ? "即将截止" : "已过截止时间")}，贵县（区）尚有单位未填报。"
+                + "请尽快登录工作台填报并由县（区）上报。\n"
+                + (url.Length > 0 ? $"\n工作台：{url}/{year}/form" : "") + footer),
             "bulletin.issued" or "bulletin.corrected" => (
                 kind == "bulletin.issued" ? $"【法治政府建设考核】{year} 年度考核结果通报已印发" : $"【法治政府建设考核】{year} 年度考核结果更正通报已印发",
                 $"{toName}：\n\n{year} 年度法治政府建设考核结果{(kind == "bulletin.issued" ? "通报" : "更正通报")}已印发（{Text("detail")}）。\n"

@@ -26,6 +26,8 @@ public sealed class EventsModel(EventSubscriptions events) : WorkbenchPage
     {
         ["round.opened"] = "考核开启",
         ["round.closed"] = "截止填报",
+        ["deadline.approaching"] = "截止提醒",
+        ["deadline.passed"] = "逾期提醒",
         ["county.submitted"] = "县（区）上报",
         ["county.returned"] = "退回（含理由）",
         ["county.approved"] = "审核通过",
