@@ -39,7 +39,8 @@ public sealed class JsonApiTests(PlatformFixture platform) : IDisposable
     public async Task A_submission_made_as_json_is_stored_once_and_reads_back_over_grpc()
     {
         var id = Guid.NewGuid().ToString();
-        var body = $$"""{"submissionId":"{{id}}","values":[{"code":"legalaid.cases","value":17,"note":"JSON 提交"}]}""";
+        string Body(int value) => $$"""{"submissionId":"{{id}}","values":[{"code":"legalaid.cases","value":{{value}},"note":"JSON 提交"}]}""";
+        var body = Body(17);
         using var first = await _http.SendAsync(Post("/v1/years/2024/submissions", Json(body)));
         var firstText = await first.Content.ReadAsStringAsync();
         Assert.True(first.StatusCode == HttpStatusCode.OK, firstText);
@@ -55,7 +56,7 @@ public sealed class JsonApiTests(PlatformFixture platform) : IDisposable
         Assert.Equal("JSON 提交", mine.Values.Single(v => v.Code == "legalaid.cases").Note);
 
         // The same id with another payload is ALREADY_EXISTS (409), as over gRPC.
-        using var reused = await _http.SendAsync(Post("/v1/years/2024/submissions", Json(body.Replace("17", "18", StringComparison.Ordinal))));
+        using var reused = await _http.SendAsync(Post("/v1/years/2024/submissions", Json(Body(18))));
         var status = JsonDocument.Parse(await reused.Content.ReadAsStringAsync()).RootElement;
         Assert.Equal(HttpStatusCode.Conflict, reused.StatusCode);
         Assert.Equal((int)StatusCode.AlreadyExists, status.GetProperty("code").GetInt32());

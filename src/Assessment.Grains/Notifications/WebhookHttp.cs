@@ -13,6 +13,8 @@ public static class WebhookHttp
     {
         PooledConnectionLifetime = TimeSpan.FromMinutes(5),
         AllowAutoRedirect = false,
+        // A proxy would be checked instead of the target: every address is the one connected to, no proxy in between.
+        UseProxy = false,
         ConnectCallback = (context, ct) => ConnectAsync(context, rules, ct),
     })
     {

@@ -7,7 +7,7 @@ namespace Assessment.Server.Events;
 
 /// <summary>
 /// Sends due event deliveries, on every replica: each claims a batch with one statement (<c>FOR UPDATE SKIP LOCKED</c>,
-/// then a lease of a minute on the rows it took), so two replicas never send the same attempt, and a replica that dies
+/// then a lease of five minutes on the rows it took, longer than a batch of 20 posts of at most 10 s each), so two replicas never send the same attempt, and a replica that dies
 /// mid-batch leaves its rows to be taken again when the lease ends. A delivery is POSTed with the Standard Webhooks
 /// headers; a 2xx answer ends it; anything else is tried again after 10 s, 1, 5, 30 minutes, 2 and 6 hours, then
 /// left as failed in the log (a replay starts over). Receivers see the same <c>webhook-id</c> on every attempt.
@@ -35,13 +35,17 @@ public sealed class EventDispatcher(NpgsqlDataSource dataSource, EventSubscripti
                 if (clock.GetUtcNow() - counted > TimeSpan.FromSeconds(15))
                 {
                     counted = clock.GetUtcNow();
-                    await using var count = dataSource.CreateCommand($"SELECT count(*) FROM event_deliveries WHERE delivered_at IS NULL AND attempts < {MaxAttempts}");
+                    // The log keeps 30 days; then the rows go (a replay is for recent deliveries).
+                    await using var count = dataSource.CreateCommand(
+                        $"DELETE FROM event_deliveries WHERE created_at < now() - interval '30 days' AND (delivered_at IS NOT NULL OR attempts >= {MaxAttempts}); "
+                        + $"SELECT count(*) FROM event_deliveries WHERE delivered_at IS NULL AND attempts < {MaxAttempts}");
                     Grains.PlatformMeter.EventsPending((long)(await count.ExecuteScalarAsync(stoppingToken))!);
                 }
             }
-            catch (Exception ex) when (ex is NpgsqlException or TimeoutException or InvalidOperationException && !stoppingToken.IsCancellationRequested)
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
-                logger.LogWarning("Event deliveries could not be claimed ({Error}); trying again shortly", ex.GetType().Name);
+                // Nothing may end this loop (an exception here would stop the host): log, wait, go on.
+                logger.LogWarning(ex, "Event deliveries could not be sent ({Error}); trying again shortly", ex.GetType().Name);
             }
 
             // A full batch: more may be due at once. Otherwise look again in a second.
@@ -57,7 +61,7 @@ public sealed class EventDispatcher(NpgsqlDataSource dataSource, EventSubscripti
                 SELECT d.id FROM event_deliveries d
                  WHERE d.delivered_at IS NULL AND d.attempts < {MaxAttempts} AND d.next_attempt_at <= now()
                  ORDER BY d.next_attempt_at LIMIT {Batch} FOR UPDATE SKIP LOCKED)
-            UPDATE event_deliveries d SET next_attempt_at = now() + interval '1 minute'
+            UPDATE event_deliveries d SET next_attempt_at = now() + interval '5 minutes'
               FROM due, event_subscriptions s
              WHERE d.id = due.id AND s.tenant = d.tenant AND s.id = d.subscription
             RETURNING d.id, d.event_id, d.payload, s.url, s.secret
@@ -72,7 +76,9 @@ public sealed class EventDispatcher(NpgsqlDataSource dataSource, EventSubscripti
 
         foreach (var delivery in due)
         {
-            var (status, error) = await PostAsync(delivery.Url, delivery.EventId, subscriptions.Unprotect(delivery.Secret), delivery.Payload, ct);
+            var (status, error) = subscriptions.TryUnprotect(delivery.Secret) is { } secret
+                ? await PostAsync(delivery.Url, delivery.EventId, secret, delivery.Payload, ct)
+                : (null, "签名密钥无法解密（密钥环已更换），请重新订阅");
             await using var record = dataSource.CreateCommand("""
                 UPDATE event_deliveries SET attempts = attempts + 1, last_status = @status, last_error = @error,
                        delivered_at = CASE WHEN @ok THEN now() END,
@@ -111,7 +117,8 @@ public sealed class EventDispatcher(NpgsqlDataSource dataSource, EventSubscripti
         request.Headers.Add("webhook-signature", WebhookSignature.Sign(secret, id, now, body));
         try
         {
-            using var response = await _http.SendAsync(request, ct);
+            // Only the status matters: the body a receiver sends back is never read.
+            using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
             return ((int)response.StatusCode, response.IsSuccessStatusCode ? null : $"HTTP {(int)response.StatusCode}");
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)

@@ -33,7 +33,18 @@ public sealed class EventSubscriptions(NpgsqlDataSource dataSource, IDataProtect
 
     private readonly IDataProtector _secrets = protection.CreateProtector("assessment.events.secret");
 
-    public string Unprotect(string stored) => _secrets.Unprotect(stored);
+    /// <summary>The plain secret; null when another key ring protected it (the deployment's keys were replaced).</summary>
+    public string? TryUnprotect(string stored)
+    {
+        try
+        {
+            return _secrets.Unprotect(stored);
+        }
+        catch (System.Security.Cryptography.CryptographicException)
+        {
+            return null;
+        }
+    }
 
     public async Task<(EventSubscription Subscription, string Secret)> CreateAsync(Caller caller, string? tenant, string? url, IReadOnlyCollection<string> kinds, CancellationToken ct)
     {

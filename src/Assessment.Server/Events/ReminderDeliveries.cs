@@ -45,7 +45,8 @@ public static class ReminderDeliveries
         command.Parameters.AddWithValue("id", id);
         command.Parameters.AddWithValue("kind", kind);
         command.Parameters.AddWithValue("payload", payload);
-        command.Parameters.AddWithValue("data", JsonSerializer.Serialize(data));
+        // The mail needs no list of every missing unit (up to a thousand per recipient row): the count says enough.
+        command.Parameters.AddWithValue("data", JsonSerializer.Serialize(data.Where(kv => kv.Key != "missing").ToDictionary()));
         command.Parameters.AddWithValue("missing", notification.Overdue);
         command.Parameters.AddWithValue("counties", counties);
         await command.ExecuteNonQueryAsync(ct);

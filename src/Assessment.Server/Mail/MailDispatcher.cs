@@ -7,14 +7,15 @@ namespace Assessment.Server.Mail;
 
 /// <summary>
 /// Sends due mail (<c>mail_deliveries</c>, made by the audit trigger of migration 0020) through the configured SMTP relay
-/// with MailKit, on every replica: rows are claimed with <c>FOR UPDATE SKIP LOCKED</c> and a lease of two minutes, one
+/// with MailKit, on every replica: rows are claimed ten at a time with <c>FOR UPDATE SKIP LOCKED</c> and a lease of ten
+/// minutes (longer than ten sends of at most 30 s each), one
 /// connection serves a batch, a refused or unreachable send is tried again after 1, 5, 30 minutes and 2 hours, and mail
 /// not sent within three days is given up (a person should not get a 退回 notice from last week).
 /// </summary>
 public sealed class MailDispatcher(NpgsqlDataSource dataSource, Microsoft.Extensions.Options.IOptions<MailOptions> options, ILogger<MailDispatcher> logger) : BackgroundService
 {
     public const int MaxAttempts = 5;
-    private const int Batch = 50;
+    private const int Batch = 10;
 
     private readonly MailOptions _mail = options.Value;
 
@@ -28,18 +29,19 @@ public sealed class MailDispatcher(NpgsqlDataSource dataSource, Microsoft.Extens
             var sent = 0;
             try
             {
-                await ExpireAsync(stoppingToken);
                 sent = _mail.Enabled ? await SendDueAsync(stoppingToken) : 0;
                 if (DateTimeOffset.UtcNow - counted > TimeSpan.FromSeconds(15))
                 {
                     counted = DateTimeOffset.UtcNow;
+                    await ExpireAsync(stoppingToken);
                     await using var count = dataSource.CreateCommand($"SELECT count(*) FROM mail_deliveries WHERE sent_at IS NULL AND attempts < {MaxAttempts}");
                     Grains.PlatformMeter.MailPending((long)(await count.ExecuteScalarAsync(stoppingToken))!);
                 }
             }
-            catch (Exception ex) when (ex is NpgsqlException or TimeoutException or InvalidOperationException && !stoppingToken.IsCancellationRequested)
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
-                logger.LogWarning("Mail could not be claimed ({Error}); trying again shortly", ex.GetType().Name);
+                // Nothing may end this loop (an exception here would stop the host): log, wait, go on.
+                logger.LogWarning(ex, "Mail could not be sent ({Error}); trying again shortly", ex.GetType().Name);
             }
 
             try
@@ -57,7 +59,8 @@ public sealed class MailDispatcher(NpgsqlDataSource dataSource, Microsoft.Extens
     {
         await using var expire = dataSource.CreateCommand($"""
             UPDATE mail_deliveries SET attempts = {MaxAttempts}, last_error = '三天内未能发出，已放弃'
-             WHERE sent_at IS NULL AND attempts < {MaxAttempts} AND created_at < now() - interval '3 days'
+             WHERE sent_at IS NULL AND attempts < {MaxAttempts} AND created_at < now() - interval '3 days';
+            DELETE FROM mail_deliveries WHERE created_at < now() - interval '30 days';
             """);
         await expire.ExecuteNonQueryAsync(ct);
     }
@@ -69,7 +72,7 @@ public sealed class MailDispatcher(NpgsqlDataSource dataSource, Microsoft.Extens
             WITH due AS (
                 SELECT id FROM mail_deliveries WHERE sent_at IS NULL AND attempts < {MaxAttempts} AND next_attempt_at <= now()
                  ORDER BY next_attempt_at LIMIT {Batch} FOR UPDATE SKIP LOCKED)
-            UPDATE mail_deliveries m SET next_attempt_at = now() + interval '2 minutes' FROM due WHERE m.id = due.id
+            UPDATE mail_deliveries m SET next_attempt_at = now() + interval '10 minutes' FROM due WHERE m.id = due.id
             RETURNING m.id, m.kind, m.to_address, m.to_name, m.data
             """))
         {
@@ -104,7 +107,7 @@ public sealed class MailDispatcher(NpgsqlDataSource dataSource, Microsoft.Extens
                 await smtp.AuthenticateAsync(_mail.User, _mail.Password, ct);
             }
         }
-        catch (Exception ex) when (ex is SmtpCommandException or SmtpProtocolException or System.Net.Sockets.SocketException or IOException or AuthenticationException or SslHandshakeException or TimeoutException)
+        catch (Exception ex) when (ex is not OperationCanceledException)
         {
             connectionError = $"无法连接邮件服务器（{ex.GetType().Name}）";
         }
@@ -118,7 +121,7 @@ public sealed class MailDispatcher(NpgsqlDataSource dataSource, Microsoft.Extens
                 {
                     await smtp.SendAsync(Compose(mail.Kind, mail.Address, mail.Name, mail.Data), ct);
                 }
-                catch (Exception ex) when (ex is SmtpCommandException or SmtpProtocolException or IOException or ParseException or FormatException or TimeoutException)
+                catch (Exception ex) when (ex is not OperationCanceledException)
                 {
                     error = $"发送失败（{ex.GetType().Name}）";
                 }

@@ -38,7 +38,7 @@ CREATE TABLE IF NOT EXISTS event_deliveries
     FOREIGN KEY (tenant, subscription) REFERENCES event_subscriptions (tenant, id) ON DELETE CASCADE
 );
 
-CREATE INDEX IF NOT EXISTS ix_event_deliveries_due ON event_deliveries (next_attempt_at) WHERE delivered_at IS NULL;
+CREATE INDEX IF NOT EXISTS ix_event_deliveries_due ON event_deliveries (next_attempt_at) WHERE delivered_at IS NULL AND attempts < 7;
 CREATE INDEX IF NOT EXISTS ix_event_deliveries_tenant ON event_deliveries (tenant, id DESC);
 
 -- One row per recipient of a mail.
@@ -60,7 +60,7 @@ CREATE TABLE IF NOT EXISTS mail_deliveries
     UNIQUE (event_id, to_address)
 );
 
-CREATE INDEX IF NOT EXISTS ix_mail_deliveries_due ON mail_deliveries (next_attempt_at) WHERE sent_at IS NULL;
+CREATE INDEX IF NOT EXISTS ix_mail_deliveries_due ON mail_deliveries (next_attempt_at) WHERE sent_at IS NULL AND attempts < 5;
 
 CREATE OR REPLACE FUNCTION deliveries_from_audit() RETURNS trigger
 LANGUAGE plpgsql AS
@@ -87,10 +87,13 @@ BEGIN
         v_kind := CASE entry->>'action' WHEN 'submit_for_review' THEN 'county.submitted' WHEN 'return' THEN 'county.returned' WHEN 'approve' THEN 'county.approved' END;
     END IF;
 
-    IF v_kind IS NULL THEN
+    -- Only news: an entry written long after its time (a tenant imported from an archive, a chain started late from
+    -- decisions already shown) is history, not an event to announce again.
+    IF v_kind IS NULL OR (entry->>'at')::timestamptz < now() - interval '1 day' THEN
         RETURN NULL;
     END IF;
 
+    BEGIN
     INSERT INTO event_deliveries (tenant, subscription, event_id, kind, payload)
     SELECT s.tenant, s.id, v_id, v_kind,
            jsonb_build_object(
@@ -103,8 +106,13 @@ BEGIN
       FROM event_subscriptions s
      WHERE s.tenant = v_tenant AND (cardinality(s.kinds) = 0 OR v_kind = ANY (s.kinds))
     ON CONFLICT DO NOTHING;
+    EXCEPTION WHEN OTHERS THEN
+        -- e.g. a subscription removed at this moment: the mail below still goes.
+        RAISE WARNING 'deliveries_from_audit (events): % (chain %, index %)', SQLERRM, NEW.chain, NEW.idx;
+    END;
 
     IF v_kind IN ('county.returned', 'bulletin.issued', 'bulletin.corrected') THEN
+        BEGIN
         INSERT INTO mail_deliveries (tenant, event_id, kind, to_address, to_name, data)
         SELECT a.tenant, v_id, v_kind, a.email, a.name,
                jsonb_strip_nulls(jsonb_build_object('tenant', v_tenant, 'year', v_year, 'county', v_county, 'unit', a.unit,
@@ -113,6 +121,9 @@ BEGIN
          WHERE a.tenant = v_tenant AND NOT a.disabled AND a.email IS NOT NULL
            AND CASE WHEN v_kind = 'county.returned' THEN a.county = v_county AND a.role IN ('county', 'unit') ELSE a.role = 'leader' END
         ON CONFLICT DO NOTHING;
+        EXCEPTION WHEN OTHERS THEN
+            RAISE WARNING 'deliveries_from_audit (mail): % (chain %, index %)', SQLERRM, NEW.chain, NEW.idx;
+        END;
     END IF;
 
     RETURN NULL;
