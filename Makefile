@@ -5,7 +5,7 @@ CONFIG ?= Release
 DATA_DIR ?= $(CURDIR)/.data
 TEST_LOG := $(CURDIR)/artifacts/test.log
 
-.PHONY: run test test-fast bench cluster build postgres packages format clean cli backup restore base-backup recover tenant-export tenant-import tenant-delete evidence-purge operations-log
+.PHONY: run test test-fast test-tools bench cluster build postgres packages format clean cli backup restore base-backup recover tenant-export tenant-import tenant-delete evidence-purge operations-log
 
 ## run: start one silo with an embedded PostgreSQL and the 那曲市 demo (data in .data/); Ctrl+C stops both
 run: postgres
@@ -27,7 +27,7 @@ cli:
 
 ## test: unit, grain, integration and chaos tests (they provision their own PostgreSQL), and a benchmark smoke run;
 ##       CHAOS_LONG=1 repeats each chaos fault five times over a longer load
-test: packages build
+test: packages test-tools build
 	@mkdir -p artifacts
 	$(DOTNET) run --project tests/Assessment.Benchmarks -c $(CONFIG) --no-build -- --smoke --json $(CURDIR)/artifacts/bench-smoke.json > artifacts/bench-smoke.log
 	@rm -f artifacts/chaos.txt
@@ -39,7 +39,7 @@ test: packages build
 ## test-fast: the inner loop, about 3 minutes after a build: domain and grain tests, and the integration tests except
 ##            the chaos, browser, PDF, packaging, upgrade and multi-server classes (`make test` runs everything; CI runs that)
 FAST_FILTER := FullyQualifiedName!~.ChaosTests&FullyQualifiedName!~.Browser.&FullyQualifiedName!~.DockerfileTests&FullyQualifiedName!~.LifecycleTests&FullyQualifiedName!~.ReportFormatTests&FullyQualifiedName!~.IsolatedServerTests&FullyQualifiedName!~.BulletinPdfTests&FullyQualifiedName!~.BulletinLayoutTests&FullyQualifiedName!~.ReadmeTests&FullyQualifiedName!~.SiloTlsTests&FullyQualifiedName!~.OrleansPerimeterTests&FullyQualifiedName!~.MakeCliTests&FullyQualifiedName!~.RequestLedgerTests&FullyQualifiedName!~.BackupTests&FullyQualifiedName!~.UpgradeTests&FullyQualifiedName!~.TenantArchiveTests
-test-fast: packages build
+test-fast: packages test-tools build
 	@mkdir -p artifacts
 	@set -o pipefail; $(DOTNET) test Assessment.sln -c $(CONFIG) --no-build --filter "$(FAST_FILTER)" 2>&1 | tee artifacts/test-fast.log; status=$$?; \
 	  awk '/^(Passed|Failed)!/ { for (i = 1; i <= NF; i++) { if ($$i == "Passed:") p += $$(i+1); if ($$i == "Failed:") f += $$(i+1) } } \
@@ -142,15 +142,20 @@ build:
 ##           browser tests), Node.js and Python with aiosmtpd (the client examples, the mail tests); installs the Debian packages when run as root
 packages: postgres
 	@if command -v chromium >/dev/null 2>&1 && fc-list :lang=zh 2>/dev/null | grep -q . \
-	  && command -v node >/dev/null 2>&1 && /usr/bin/python3 -c 'import aiosmtpd' >/dev/null 2>&1; then exit 0; fi; \
+	  && command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 && /usr/bin/python3 -c 'import aiosmtpd' >/dev/null 2>&1; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	  echo "Installing Chromium, CJK fonts, Node.js, Python and its SMTP server (Debian packages chromium, fonts-noto-cjk, nodejs, python3, python3-aiosmtpd)…"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk nodejs python3 python3-aiosmtpd >/dev/null; \
+	  echo "Installing Chromium, CJK fonts, Node.js with npm, Python and its SMTP server (Debian packages chromium, fonts-noto-cjk, nodejs, npm, python3, python3-aiosmtpd)…"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk nodejs npm python3 python3-aiosmtpd >/dev/null; \
 	else \
-	  echo "Chromium and CJK fonts (bulletins as PDF), or Node.js, Python and python3-aiosmtpd (the client examples and the mail tests), are missing."; \
-	  echo "Install them with:  sudo apt-get install -y chromium fonts-noto-cjk nodejs python3 python3-aiosmtpd   (Debian/Ubuntu)"; \
+	  echo "Chromium and CJK fonts (bulletins as PDF), or Node.js with npm, Python and python3-aiosmtpd (the client examples, the single sign-on and mail tests), are missing."; \
+	  echo "Install them with:  sudo apt-get install -y chromium fonts-noto-cjk nodejs npm python3 python3-aiosmtpd   (Debian/Ubuntu)"; \
 	  if [ "$(CHROMIUM_OPTIONAL)" = 1 ]; then echo "Starting without them: HTML and Markdown bulletins work, PDF is refused."; else exit 1; fi; \
 	fi
+
+## test-tools: the OpenID provider the single sign-on tests start (npm package oidc-provider, pinned by its lock file)
+OIDC_TOOL := tests/Assessment.Integration.Tests/Tools/oidc
+test-tools: packages
+	@test -f $(OIDC_TOOL)/node_modules/oidc-provider/package.json || npm ci --prefix $(OIDC_TOOL) --no-audit --no-fund --loglevel=error
 
 ## postgres: make sure PostgreSQL server binaries exist (installs Debian's package when run as root)
 postgres:

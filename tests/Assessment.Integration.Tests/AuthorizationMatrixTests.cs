@@ -183,6 +183,9 @@ public sealed class AuthorizationMatrixTests(PlatformFixture platform)
         new("assessment.v1.AdminService/ListAccounts", [Operator, TenantAdmin], Scope.TenantField, (ch, o, _, t) => Run(Admin(ch).ListAccountsAsync(new ListAccountsRequest { Tenant = t }, o))),
         new("assessment.v1.AdminService/ResetAccount", [Operator, TenantAdmin], Scope.TenantField, (ch, o, _, t) => Run(Admin(ch).ResetAccountAsync(new AccountRef { Tenant = t, Login = "matrix-nobody" }, o))),
         new("assessment.v1.AdminService/DisableAccount", [Operator, TenantAdmin], Scope.TenantField, (ch, o, _, t) => Run(Admin(ch).DisableAccountAsync(new AccountRef { Tenant = t, Login = "matrix-nobody" }, o))),
+        // Single sign-on: a provider at a refused address changes nothing.
+        new("assessment.v1.AdminService/SetSingleSignOn", [Operator, TenantAdmin], Scope.TenantField, (ch, o, _, t) => Run(Admin(ch).SetSingleSignOnAsync(new SetSingleSignOnRequest { Tenant = t, Issuer = "ftp://example.invalid/", ClientId = "matrix" }, o))),
+        new("assessment.v1.AdminService/GetSingleSignOn", [Operator, TenantAdmin], Scope.TenantField, (ch, o, _, t) => Run(Admin(ch).GetSingleSignOnAsync(new GetSingleSignOnRequest { Tenant = t }, o))),
         // Event subscriptions: a subscribe to a refused address, an unsubscribe or replay of nothing, change nothing.
         new("assessment.v1.AdminService/Subscribe", [Operator, TenantAdmin], Scope.TenantField, (ch, o, _, t) => Run(Admin(ch).SubscribeAsync(new SubscribeRequest { Tenant = t, Url = "ftp://example.invalid/" }, o))),
         new("assessment.v1.AdminService/ListSubscriptions", [Operator, TenantAdmin], Scope.TenantField, (ch, o, _, t) => Run(Admin(ch).ListSubscriptionsAsync(new ListSubscriptionsRequest { Tenant = t }, o))),

@@ -121,6 +121,7 @@ public static class AdminCommands
             new Command("key", "密钥") { issue, list, rotate, revoke },
             AccountCommands.Create(Tenant, Run),
             EventCommands.Create(Tenant, Run),
+            SingleSignOnCommands.Create(Tenant, Run),
         };
     }
 

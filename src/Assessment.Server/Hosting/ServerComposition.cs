@@ -117,6 +117,9 @@ public static class ServerComposition
         builder.Services.AddSingleton<Assessment.Server.Security.Accounts.AccountStore>();
         builder.Services.AddSingleton<Assessment.Server.Security.Accounts.PasswordHashing>();
         builder.Services.AddSingleton<Assessment.Server.Security.Accounts.AccountDesk>();
+        builder.Services.AddSingleton<Assessment.Server.Security.SingleSignOn.SingleSignOnStore>();
+        builder.Services.AddSingleton<Assessment.Server.Security.SingleSignOn.OpenIdProviders>();
+        builder.Services.AddSingleton<Assessment.Server.Security.SingleSignOn.SingleSignOnDesk>();
         builder.Services.AddSingleton<Assessment.Server.Events.EventSubscriptions>();
         builder.Services.AddHostedService<Assessment.Server.Events.EventDispatcher>();
         builder.Services.AddSingleton<Assessment.Grains.Notifications.WebhookNotificationSink>();

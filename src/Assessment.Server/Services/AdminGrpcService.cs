@@ -15,6 +15,7 @@ namespace Assessment.Server.Services;
 [Authorize(Roles = $"{Roles.Operator},{Roles.TenantAdmin}")]
 public sealed partial class AdminGrpcService(
     IClusterClient cluster, TenantDesk tenants, RequestLedger ledger, Security.Accounts.AccountDesk accounts, Events.EventSubscriptions events,
+    Security.SingleSignOn.SingleSignOnDesk singleSignOn,
     Microsoft.Extensions.Options.IOptions<Grains.RoundOptions> rounds) : AdminService.AdminServiceBase
 {
     public const int MaxNextSteps = 10, MaxParagraph = 1000;

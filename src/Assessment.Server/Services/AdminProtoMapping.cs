@@ -95,10 +95,33 @@ internal static class AdminProtoMapping
         Unit = a.Unit ?? "",
         Email = a.Email ?? "",
         Id = a.Id,
-        State = a.Disabled ? "disabled" : a.PasswordHash is null ? "pending" : a.IsLocked(DateTimeOffset.UtcNow) ? "locked" : "active",
+        State = a.StateAt(DateTimeOffset.UtcNow),
         SecondFactor = a.TotpConfirmed,
+        SingleSignOn = a.IsSingleSignOn,
         CreatedAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(a.CreatedAt),
     };
+
+    public static Domain.Accounts.ClaimMapping FromProto(SetSingleSignOnRequest r) => Domain.Accounts.ClaimMapping.With(
+        r.Roles.Take(Domain.Accounts.SingleSignOnRules.MaxRoleMappings + 1).Select(m => new Domain.Accounts.RoleMapping(m.Value.Trim(), m.Role)).ToArray(),
+        r.RoleClaim, r.CountyClaim, r.UnitClaim, r.NameClaim, r.EmailClaim);
+
+    public static SingleSignOn ToProto(Security.SingleSignOn.ProviderSettings? s) => s is null
+        ? new SingleSignOn { Enabled = false, RedirectPath = Security.SingleSignOn.SingleSignOnDesk.CallbackPath }
+        : new SingleSignOn
+        {
+            Enabled = true,
+            Issuer = s.Issuer,
+            ClientId = s.ClientId,
+            HasClientSecret = s.ProtectedSecret is not null,
+            RoleClaim = s.Mapping.RoleClaim,
+            Roles = { s.Mapping.Roles.Select(r => new RoleMapping { Value = r.Value, Role = r.Role }) },
+            CountyClaim = s.Mapping.CountyClaim,
+            UnitClaim = s.Mapping.UnitClaim,
+            NameClaim = s.Mapping.NameClaim,
+            EmailClaim = s.Mapping.EmailClaim,
+            RedirectPath = Security.SingleSignOn.SingleSignOnDesk.CallbackPath,
+            UpdatedAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(s.UpdatedAt),
+        };
 
     public static Subscription ToProto(Events.EventSubscription s) => new()
     {

@@ -86,6 +86,11 @@ public sealed class AccountDesk(AccountStore store, PasswordHashing passwords, C
     public async Task<string> ResetAsync(Caller caller, string? tenant, string? login)
     {
         var target = TenantDesk.Target(caller, tenant);
+        if (await store.FindAsync(target, login ?? "") is { IsSingleSignOn: true })
+        {
+            throw new PreconditionException("SINGLE_SIGN_ON_ACCOUNT", "该账号通过统一身份认证登录，密码与动态口令由认证服务管理，无需重置。");
+        }
+
         var token = NewToken();
         if (!await store.ResetAsync(target, login ?? "", Hash(token), clock.GetUtcNow() + AccountRules.SetupLinkLifetime, clock.GetUtcNow()))
         {

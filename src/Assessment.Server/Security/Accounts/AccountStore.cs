@@ -9,9 +9,16 @@ namespace Assessment.Server.Security.Accounts;
 public sealed record Account(
     string Tenant, string Login, string Id, string Name, string Role, string? County, string? Unit, string? Email,
     string? PasswordHash, string? TotpSecret, bool TotpConfirmed, long TotpLastStep, int Failures, DateTimeOffset? LockedUntil,
-    bool Disabled, DateTimeOffset CreatedAt)
+    bool Disabled, DateTimeOffset CreatedAt, string? SsoSubject = null)
 {
+    /// <summary>Whether the person signs in through the tenant's OpenID provider (no password here).</summary>
+    public bool IsSingleSignOn => SsoSubject is not null;
+
     public bool IsLocked(DateTimeOffset now) => LockedUntil is { } until && until > now;
+
+    /// <summary>disabled, pending (no password yet), locked or active; an account of single sign-on has no password here and is active.</summary>
+    public string StateAt(DateTimeOffset now) =>
+        Disabled ? "disabled" : PasswordHash is null && !IsSingleSignOn ? "pending" : IsLocked(now) ? "locked" : "active";
 }
 
 /// <summary>A web session of an account, as its owner sees it listed.</summary>
@@ -25,14 +32,14 @@ public sealed record AccountSession(Guid Id, DateTimeOffset CreatedAt, DateTimeO
 /// </summary>
 public sealed class AccountStore(NpgsqlDataSource dataSource)
 {
-    private const string Columns = "tenant, login, id, name, role, county, unit, email, password_hash, totp_secret, totp_confirmed, totp_last_step, failures, locked_until, disabled, created_at";
+    private const string Columns = "tenant, login, id, name, role, county, unit, email, password_hash, totp_secret, totp_confirmed, totp_last_step, failures, locked_until, disabled, created_at, sso_subject";
 
     public static string AuditChainOf(string tenant) => $"{tenant}/accounts";
 
     public async Task<bool> InsertAsync(Account a)
     {
         await using var command = dataSource.CreateCommand($"""
-            INSERT INTO accounts ({Columns}) VALUES (@tenant, @login, @id, @name, @role, @county, @unit, @email, @password, NULL, false, 0, 0, NULL, false, @at)
+            INSERT INTO accounts ({Columns}) VALUES (@tenant, @login, @id, @name, @role, @county, @unit, @email, @password, NULL, false, 0, 0, NULL, false, @at, NULL)
             ON CONFLICT DO NOTHING
             """);
         Add(command, ("tenant", a.Tenant), ("login", a.Login), ("id", a.Id), ("name", a.Name), ("role", a.Role), ("county", a.County), ("unit", a.Unit), ("email", a.Email),
@@ -73,7 +80,7 @@ public sealed class AccountStore(NpgsqlDataSource dataSource)
             WITH reset AS (
                 UPDATE accounts SET setup_hash = @hash, setup_expires = @expires, password_hash = NULL, totp_secret = NULL, totp_confirmed = false,
                        failures = 0, locked_until = NULL
-                 WHERE tenant = @tenant AND login = @login AND NOT disabled RETURNING tenant, login),
+                 WHERE tenant = @tenant AND login = @login AND NOT disabled AND sso_subject IS NULL RETURNING tenant, login),
             ended AS (
                 UPDATE account_sessions s SET revoked_at = @now FROM reset r WHERE s.tenant = r.tenant AND s.login = r.login AND s.revoked_at IS NULL RETURNING 1)
             SELECT count(*) FROM reset
@@ -99,6 +106,42 @@ public sealed class AccountStore(NpgsqlDataSource dataSource)
         Add(command, ("hash", setupHash), ("password", passwordHash));
         command.Parameters.AddWithValue("now", now);
         return await ReadOneAsync(command);
+    }
+
+    /// <summary>
+    /// The account of a person signing in through the tenant's provider: made on the first sign-in, its name, role,
+    /// county, unit and address brought up to date on every later one (the provider is where they change). A disabled
+    /// account stays disabled. Null when the login is taken by an account of another subject (never by chance: 48 bits).
+    /// </summary>
+    public async Task<(Account Account, Account? Before)?> UpsertSingleSignOnAsync(Account a)
+    {
+        await using var command = dataSource.CreateCommand($$"""
+            WITH before AS (SELECT {{Columns}} FROM accounts WHERE tenant = @tenant AND login = @login),
+            written AS (
+                INSERT INTO accounts ({{Columns}}) VALUES (@tenant, @login, @id, @name, @role, @county, @unit, @email, NULL, NULL, false, 0, 0, NULL, false, @at, @subject)
+                ON CONFLICT (tenant, login) DO UPDATE SET name = excluded.name, role = excluded.role, county = excluded.county, unit = excluded.unit, email = excluded.email
+                 WHERE accounts.sso_subject = excluded.sso_subject
+                RETURNING {{Columns}})
+            SELECT {{Columns}}, 0 FROM written UNION ALL SELECT {{Columns}}, 1 FROM before
+            """);
+        Add(command, ("tenant", a.Tenant), ("login", a.Login), ("id", a.Id), ("name", a.Name), ("role", a.Role), ("county", a.County), ("unit", a.Unit), ("email", a.Email),
+            ("subject", a.SsoSubject));
+        command.Parameters.AddWithValue("at", a.CreatedAt);
+        Account? written = null, before = null;
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            if (reader.GetInt32(17) == 0)
+            {
+                written = Read(reader);
+            }
+            else
+            {
+                before = Read(reader);
+            }
+        }
+
+        return written is null ? null : (written, before);
     }
 
     /// <summary>The account a one-time link belongs to while it works.</summary>
@@ -294,5 +337,5 @@ public sealed class AccountStore(NpgsqlDataSource dataSource)
         r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4),
         r.IsDBNull(5) ? null : r.GetString(5), r.IsDBNull(6) ? null : r.GetString(6), r.IsDBNull(7) ? null : r.GetString(7),
         r.IsDBNull(8) ? null : r.GetString(8), r.IsDBNull(9) ? null : r.GetString(9), r.GetBoolean(10), r.GetInt64(11), r.GetInt32(12),
-        r.IsDBNull(13) ? null : r.GetFieldValue<DateTimeOffset>(13), r.GetBoolean(14), r.GetFieldValue<DateTimeOffset>(15));
+        r.IsDBNull(13) ? null : r.GetFieldValue<DateTimeOffset>(13), r.GetBoolean(14), r.GetFieldValue<DateTimeOffset>(15), r.IsDBNull(16) ? null : r.GetString(16));
 }

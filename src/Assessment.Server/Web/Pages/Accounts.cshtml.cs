@@ -46,8 +46,13 @@ public sealed class AccountsModel(AccountDesk accounts, TenantDesk tenants) : Wo
             Notice = $"已停用账号 {login}，其登录会话已结束。";
         });
 
-    public static string State(Account a, DateTimeOffset now) =>
-        a.Disabled ? "已停用" : a.PasswordHash is null ? "待设置密码" : a.IsLocked(now) ? "已锁定" : "正常";
+    public static string State(Account a, DateTimeOffset now) => a.StateAt(now) switch
+    {
+        "disabled" => "已停用",
+        "pending" => "待设置密码",
+        "locked" => "已锁定",
+        _ => "正常",
+    };
 
     private string LinkOf(string token) => $"{Request.Scheme}://{Request.Host}/account/setup?token={token}";
 
