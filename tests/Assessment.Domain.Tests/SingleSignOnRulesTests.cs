@@ -19,7 +19,7 @@ public sealed class SingleSignOnRulesTests
     [Fact]
     public void The_first_mapping_in_the_tenants_order_wins_whatever_the_order_of_the_persons_values()
     {
-        var (person, problem) = SingleSignOnRules.Map(Mapping, Claims(("roles", ["市领导", "普通用户", "法治督察科"]), ("name", ["张三"])), Roster);
+        var (person, problem) = SingleSignOnRules.Map(Mapping, Claims(("roles", ["市领导", "普通用户", "法治督察科"]), ("name", ["张三"]), ("amr", ["pwd", "otp"])), Roster);
         Assert.Null(problem);
         Assert.Equal(new MappedPerson("assessor", null, null, "张三", null), person);
     }
@@ -28,7 +28,7 @@ public sealed class SingleSignOnRulesTests
     public void County_and_unit_roles_take_their_county_and_unit_from_the_claims_and_only_from_the_roster()
     {
         Assert.Equal(new MappedPerson("unit", "c1", "u1", "王五", "wang@example.cn"),
-            SingleSignOnRules.Map(Mapping, Claims(("roles", ["司法局填报"]), ("county", ["c1"]), ("unit", ["u1"]), ("name", ["王五"]), ("email", ["wang@example.cn"])), Roster).Person);
+            SingleSignOnRules.Map(Mapping, Claims(("roles", ["司法局填报"]), ("county", ["c1"]), ("unit", ["u1"]), ("name", ["王五"]), ("email", ["wang@example.cn"]), ("email_verified", ["true"])), Roster).Person);
         Assert.Equal(new MappedPerson("county", "c1", null, SingleSignOnRules.UnnamedPerson, null),
             SingleSignOnRules.Map(Mapping, Claims(("roles", ["县法治办"]), ("county", ["c1"]), ("unit", ["u1"])), Roster).Person);
 
@@ -77,8 +77,67 @@ public sealed class SingleSignOnRulesTests
 
         foreach (var email in new[] { "not an address", "a@b.c\r\nBcc: x@y.z", "张三 <a@b.cn>", new string('a', 200) + "@b.cn" })
         {
-            Assert.Null(SingleSignOnRules.Map(Mapping, Claims(("roles", ["市领导"]), ("email", [email])), Roster).Person!.Email);
+            Assert.Null(SingleSignOnRules.Map(Mapping, Claims(("roles", ["市领导"]), ("email", [email]), ("email_verified", ["true"])), Roster).Person!.Email);
         }
+
+        // An address the provider did not verify is not taken, however it looks.
+        foreach (var verified in new[] { null, "false", "", "True", "1" })
+        {
+            var claims = Claims(("roles", ["市领导"]), ("email", ["a@b.cn"]));
+            if (verified is not null)
+            {
+                claims["email_verified"] = [verified];
+            }
+
+            Assert.Null(SingleSignOnRules.Map(Mapping, claims, Roster).Person!.Email);
+        }
+    }
+
+    [Fact]
+    public void Roles_that_need_a_second_factor_need_the_provider_to_say_it_asked_for_one_unless_the_tenant_trusts_it()
+    {
+        foreach (var role in new[] { "管理员", "法治督察科" })
+        {
+            foreach (var amr in new[] { Array.Empty<string>(), ["pwd"], ["pwd", "kba"], ["pin"], ["user"], ["OTP"], ["rba", "geo"] })
+            {
+                var (person, problem) = SingleSignOnRules.Map(Mapping, Claims(("roles", [role]), ("amr", amr)), Roster);
+                Assert.Null(person);
+                Assert.Contains("第二重验证", problem, StringComparison.Ordinal);
+            }
+
+            foreach (var amr in new[] { new[] { "mfa" }, ["pwd", "otp"], ["hwk"], ["pwd", "sms"], ["face"], ["swk", "pwd"] })
+            {
+                Assert.NotNull(SingleSignOnRules.Map(Mapping, Claims(("roles", [role]), ("amr", amr)), Roster).Person);
+            }
+
+            Assert.NotNull(SingleSignOnRules.Map(Mapping with { TrustProviderSecondFactor = true }, Claims(("roles", [role])), Roster).Person);
+        }
+
+        // Leaders and clerks: a password at the provider is enough.
+        Assert.NotNull(SingleSignOnRules.Map(Mapping, Claims(("roles", ["市领导"]), ("amr", ["pwd"])), Roster).Person);
+        Assert.NotNull(SingleSignOnRules.Map(Mapping, Claims(("roles", ["县法治办"]), ("county", ["c1"])), Roster).Person);
+    }
+
+    [Fact]
+    public void On_a_shared_provider_only_the_tenants_own_people_are_mapped_whatever_else_their_claims_say()
+    {
+        var own = ClaimMapping.With(Mapping.Roles, tenantClaim: "city", tenantValues: ["540600", "540621"]);
+        Assert.True(own.NamesTenant);
+        Assert.NotNull(SingleSignOnRules.Map(own, Claims(("roles", ["市领导"]), ("city", ["540621"])), Roster).Person);
+        Assert.NotNull(SingleSignOnRules.Map(own, Claims(("roles", ["市领导"]), ("city", ["110000", "540600"])), Roster).Person);
+        foreach (var city in new[] { Array.Empty<string>(), [""], ["540700"], ["5406"], ["540600 "], [" 540600"], ["540600​"] })
+        {
+            var (person, problem) = SingleSignOnRules.Map(own, Claims(("roles", ["市领导"]), ("city", city)), Roster);
+            Assert.Null(person);
+            Assert.Contains("不属于本租户", problem, StringComparison.Ordinal);
+        }
+
+        Assert.Null(SingleSignOnRules.Map(own, Claims(("roles", ["市领导"]), ("region", ["540600"])), Roster).Person);
+        Assert.False(ClaimMapping.With(Mapping.Roles).NamesTenant);
+        Assert.Contains("tenant_values", SingleSignOnRules.Check(ClaimMapping.With(Mapping.Roles, tenantClaim: "city"), "p").Select(p => p.Field));
+        Assert.Contains("tenant_values", SingleSignOnRules.Check(Mapping with { TenantValues = ["540600"] }, "p").Select(p => p.Field));
+        Assert.Contains("tenant_values", SingleSignOnRules.Check(ClaimMapping.With(Mapping.Roles, tenantClaim: "city", tenantValues: ["a\nb"]), "p").Select(p => p.Field));
+        Assert.Contains("tenant_claim", SingleSignOnRules.Check(ClaimMapping.With(Mapping.Roles, tenantClaim: "ci ty", tenantValues: ["1"]), "p").Select(p => p.Field));
     }
 
     [Fact]

@@ -28,7 +28,7 @@ public sealed class AuthorizationMatrixTests(PlatformFixture platform)
 
     private sealed record Principal(string Name, string? Role, string? Key);
 
-    private const string Assessor = "Assessor", Leader = "Leader", TenantAdmin = "TenantAdmin", County = "County", Unit = "Unit", Operator = "Operator";
+    private const string Assessor = "Assessor", Member = "Member", Leader = "Leader", TenantAdmin = "TenantAdmin", County = "County", Unit = "Unit", Operator = "Operator";
 
     private static async Task<IMessage> Run<T>(AsyncUnaryCall<T> call) where T : IMessage => await call.ResponseAsync;
 
@@ -130,7 +130,7 @@ public sealed class AuthorizationMatrixTests(PlatformFixture platform)
         new("assessment.v1.AssessmentService/ApproveCounty", [Assessor], Scope.CountyField, (ch, o, c, _) => Run(A(ch).ApproveCountyAsync(new CountyTransitionRequest { Year = Year, County = c, ExpectedVersion = -1 }, o))),
         new("assessment.v1.AssessmentService/ExtendDeadline", [Assessor], Scope.CountyField, (ch, o, c, _) => Run(A(ch).ExtendDeadlineAsync(new ExtendDeadlineRequest { Year = Year, County = c, Until = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddDays(40)), Reason = "矩阵测试", ExpectedVersion = -1 }, o))),
         new("assessment.v1.AssessmentService/AdjustScore", [Assessor], Scope.CountyField, (ch, o, c, _) => Run(A(ch).AdjustScoreAsync(new AdjustScoreRequest { Year = Year, County = c, Target = "org", Points = -1, Reason = "矩阵测试", ExpectedVersion = -1 }, o))),
-        new("assessment.v1.AssessmentService/EnterAssessorValues", [Assessor], Scope.CountyField, (ch, o, c, _) => Run(A(ch).EnterAssessorValuesAsync(new EnterAssessorValuesRequest { Year = Year, County = c, SubmissionId = Guid.NewGuid().ToString(), Reason = "矩阵测试", ExpectedVersion = -1, Values = { new IndicatorValue { Code = "satisfaction.survey_score", Value = 80 } } }, o))),
+        new("assessment.v1.AssessmentService/EnterAssessorValues", [Assessor, Member], Scope.CountyField, (ch, o, c, _) => Run(A(ch).EnterAssessorValuesAsync(new EnterAssessorValuesRequest { Year = Year, County = c, SubmissionId = Guid.NewGuid().ToString(), Reason = "矩阵测试", ExpectedVersion = -1, Values = { new IndicatorValue { Code = "satisfaction.survey_score", Value = 80 } } }, o))),
         new("assessment.v1.AssessmentService/ListAudit", [Assessor, Leader, TenantAdmin, County], Scope.CountyField, (ch, o, c, _) => Run(A(ch).ListAuditAsync(new ListAuditRequest { Year = 2024, County = c }, o))),
         new("assessment.v1.AssessmentService/ListNotifications", [Assessor, Leader, TenantAdmin], Scope.None, (ch, o, _, _) => Run(A(ch).ListNotificationsAsync(new ListNotificationsRequest { Year = 2024 }, o))),
         // BulletinService.
@@ -175,7 +175,7 @@ public sealed class AuthorizationMatrixTests(PlatformFixture platform)
         new("assessment.v1.AdminService/SetWebhook", [Operator, TenantAdmin], Scope.TenantField, (ch, o, _, t) => Run(Admin(ch).SetWebhookAsync(new SetWebhookRequest { Tenant = t, Url = "ftp://example.invalid/" }, o))),
         new("assessment.v1.AdminService/UploadTemplate", [Operator, TenantAdmin], Scope.TenantField, (ch, o, _, t) => Run(Admin(ch).UploadTemplateAsync(new UploadTemplateRequest { Tenant = t, Format = "markdown", Source = "" }, o))),
         // AccountService: any valid key asks about itself.
-        new("assessment.v1.AccountService/WhoAmI", [Unit, County, Assessor, Leader, TenantAdmin, Operator], Scope.None, (ch, o, _, _) => Run(new AccountService.AccountServiceClient(ch)
+        new("assessment.v1.AccountService/WhoAmI", [Unit, County, Assessor, Member, Leader, TenantAdmin, Operator], Scope.None, (ch, o, _, _) => Run(new AccountService.AccountServiceClient(ch)
             .WhoAmIAsync(new WhoAmIRequest(), o))),
         new("assessment.v1.AdminService/RevokeCredential", [Operator, TenantAdmin], Scope.TenantField, (ch, o, _, t) => Run(Admin(ch).RevokeCredentialAsync(new CredentialRef { Tenant = t, Id = "0000000000000000" }, o))),
         // Personal accounts: a create with an invalid login, and a reset or disable of a login that does not exist, change nothing.
@@ -206,9 +206,9 @@ public sealed class AuthorizationMatrixTests(PlatformFixture platform)
         new("assessment.v1.EvidenceService/RemoveEvidence", [Unit, County], Scope.None, (ch, o, _, _) => Run(new EvidenceService.EvidenceServiceClient(ch)
             .RemoveEvidenceAsync(new RemoveEvidenceRequest { Id = Guid.NewGuid().ToString(), Reason = "矩阵测试" }, o))),
         // CatalogService: always the caller's own tenant's catalog (the other tenant's holds names no answer may carry).
-        new("assessment.v1.CatalogService/GetCatalog", [Unit, County, Assessor, Leader, TenantAdmin], Scope.None, (ch, o, _, _) => Run(new CatalogService.CatalogServiceClient(ch)
+        new("assessment.v1.CatalogService/GetCatalog", [Unit, County, Assessor, Member, Leader, TenantAdmin], Scope.None, (ch, o, _, _) => Run(new CatalogService.CatalogServiceClient(ch)
             .GetCatalogAsync(new GetCatalogRequest(), o))),
-        new("assessment.v1.CatalogService/ListCatalogVersions", [Unit, County, Assessor, Leader, TenantAdmin], Scope.None, (ch, o, _, _) => Run(new CatalogService.CatalogServiceClient(ch)
+        new("assessment.v1.CatalogService/ListCatalogVersions", [Unit, County, Assessor, Member, Leader, TenantAdmin], Scope.None, (ch, o, _, _) => Run(new CatalogService.CatalogServiceClient(ch)
             .ListCatalogVersionsAsync(new ListCatalogVersionsRequest(), o))),
         // Saving the latest text again changes nothing: the matrix leaves the test tenant's catalog as it was.
         new("assessment.v1.CatalogService/SaveCatalog", [Assessor, TenantAdmin], Scope.None, (ch, o, _, _) => Run(new CatalogService.CatalogServiceClient(ch)
@@ -259,6 +259,7 @@ public sealed class AuthorizationMatrixTests(PlatformFixture platform)
         await Admin(channel).RevokeCredentialAsync(new CredentialRef { Tenant = "itest", Id = revoked.Credential.Id }, op);
         var expired = await issue("unit", "alpha", "u1", Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddSeconds(1)));
         var tenantAdmin = await issue("tenant_admin", null, null, null);
+        var member = await issue("member", null, null, null);
         await Task.Delay(1200);
 
         Principal[] principals =
@@ -271,6 +272,7 @@ public sealed class AuthorizationMatrixTests(PlatformFixture platform)
             new("county", County, platform.Keys["alpha"]),
             new("assessor", Assessor, platform.Keys["assessor"]),
             new("leader", Leader, platform.Keys["leader"]),
+            new("member", Member, member.Key),
             new("tenant-admin", TenantAdmin, tenantAdmin.Key),
             new("operator", Operator, platform.Server.OperatorKey()),
         ];

@@ -22,7 +22,9 @@ public sealed class SingleSignOnTests(PlatformFixture platform)
 {
     private static readonly Dictionary<string, object> People = new()
     {
-        ["zhang"] = new { name = "张三", email = "zhang@example.gov.cn", roles = new[] { "普通用户", "法治督察科" } },
+        ["zhang"] = new { name = "张三", email = "zhang@example.gov.cn", email_verified = true, roles = new[] { "普通用户", "法治督察科" }, city = "540600" },
+        ["zhao"] = new { name = "赵一", email = "zhao@example.gov.cn", email_verified = false, roles = new[] { "市领导" }, city = "540700" },
+        ["pwdonly"] = new { name = "孙八", roles = new[] { "法治督察科" } },
         ["li"] = new { name = "李四", roles = new[] { "县法治办" }, county = "c1" },
         ["wang"] = new { name = "王五", roles = new[] { "司法局填报" }, county = "c1", unit = "u1" },
         ["nobody"] = new { name = "赵六", roles = new[] { "食堂" } },
@@ -60,7 +62,7 @@ public sealed class SingleSignOnTests(PlatformFixture platform)
         Assert.Equal(HttpStatusCode.OK, (await again.GetAsync(await ThroughProviderAsync(again, tenant, "zhang"))).StatusCode);
         var accounts = (await Admin.ListAccountsAsync(new ListAccountsRequest(), admin)).Accounts;
         Assert.Equal(3, accounts.Count);
-        Assert.All(accounts, a => Assert.Matches("^sso:[0-9a-f]{12}$", a.Login));
+        Assert.All(accounts, a => Assert.Matches("^sso:[0-9a-f]{20}$", a.Login));
         Assert.All(accounts, a => Assert.True(a.SingleSignOn));
         Assert.All(accounts, a => Assert.Equal("active", a.State));
         var assessor = Assert.Single(accounts, a => a.Name == "张三");
@@ -121,6 +123,12 @@ public sealed class SingleSignOnTests(PlatformFixture platform)
         await mismatched.GetAsync($"/login/sso?tenant={tenant}");
         Assert.Equal(HttpStatusCode.BadRequest, (await mismatched.GetAsync($"/login/sso/callback?code=x&state=not-this-one")).StatusCode);
 
+        // A provider's error answer is answered once too: sent again, it is a replay (nothing more is written).
+        using var cancelled = Browser();
+        var cancel = $"/login/sso/callback?error=access_denied&state={Uri.EscapeDataString(Query(await StartAsync(cancelled, tenant), "state"))}";
+        Assert.Contains("取消", await (await ExpectAsync(HttpStatusCode.Unauthorized, await cancelled.GetAsync(cancel))).Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, (await cancelled.GetAsync(cancel)).StatusCode);
+
         Assert.Single((await Admin.ListAccountsAsync(new ListAccountsRequest(), admin)).Accounts);
     }
 
@@ -161,27 +169,101 @@ public sealed class SingleSignOnTests(PlatformFixture platform)
     }
 
     [Fact]
-    public async Task Two_tenants_on_one_provider_get_separate_accounts_and_a_tenant_without_one_sends_nobody_away()
+    public async Task Tenants_sharing_a_provider_must_each_name_their_people_and_a_person_of_one_never_enters_another()
     {
         await using var provider = await StartProviderAsync();
         var (first, firstAdmin) = await TenantWithProviderAsync(provider);
-        var (second, secondAdmin) = await TenantWithProviderAsync(provider, ("法治督察科", "leader"));
-        var (bare, _) = await TenantAsync();
 
+        // A second tenant on the same provider: refused while either tenant does not say who its people are.
+        var (second, secondAdmin) = await TenantAsync();
+        var shared = Settings(provider, [("市领导", "leader"), ("法治督察科", "assessor")], "city", "540700");
+        await Refusals.ExpectAsync(StatusCode.FailedPrecondition, null, () => Admin.SetSingleSignOnAsync(shared, secondAdmin).ResponseAsync);
+        await Admin.SetSingleSignOnAsync(Settings(provider, [("法治督察科", "assessor"), ("县法治办", "county"), ("司法局填报", "unit")], "city", "540600"), firstAdmin);
+        await Refusals.ExpectAsync(StatusCode.FailedPrecondition, null, () => Admin.SetSingleSignOnAsync(Settings(provider, [("市领导", "leader")]), secondAdmin).ResponseAsync);
+        shared.RequestId = Guid.NewGuid().ToString();
+        Assert.True((await Admin.SetSingleSignOnAsync(shared, secondAdmin)).Enabled);
+
+        // 张三 (540600) enters the first tenant only; 赵一 (540700) the second only; 孙八 (no city) neither.
         using var a = Browser();
-        Assert.Equal(HttpStatusCode.OK, (await a.GetAsync(await ThroughProviderAsync(a, first, "zhang"))).StatusCode);
+        await ExpectAsync(HttpStatusCode.OK, await a.GetAsync(await ThroughProviderAsync(a, first, "zhang")));
         using var b = Browser();
-        Assert.Equal(HttpStatusCode.OK, (await b.GetAsync(await ThroughProviderAsync(b, second, "zhang"))).StatusCode);
-        Assert.Equal("assessor", Assert.Single((await Admin.ListAccountsAsync(new ListAccountsRequest(), firstAdmin)).Accounts).Role);
-        Assert.Equal("leader", Assert.Single((await Admin.ListAccountsAsync(new ListAccountsRequest(), secondAdmin)).Accounts).Role);
-
+        var foreign = await ExpectAsync(HttpStatusCode.Forbidden, await b.GetAsync(await ThroughProviderAsync(b, second, "zhang")));
+        Assert.Contains("不属于本租户", await foreign.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.False(await SignedInAsync(b));
         using var c = Browser();
+        await ExpectAsync(HttpStatusCode.OK, await c.GetAsync(await ThroughProviderAsync(c, second, "zhao")));
+        using var d = Browser();
+        await ExpectAsync(HttpStatusCode.Forbidden, await d.GetAsync(await ThroughProviderAsync(d, first, "zhao")));
+        using var e = Browser();
+        await ExpectAsync(HttpStatusCode.Forbidden, await e.GetAsync(await ThroughProviderAsync(e, first, "pwdonly")));
+
+        var firstAccounts = (await Admin.ListAccountsAsync(new ListAccountsRequest(), firstAdmin)).Accounts;
+        Assert.Equal("张三", Assert.Single(firstAccounts).Name);
+        var leader = Assert.Single((await Admin.ListAccountsAsync(new ListAccountsRequest(), secondAdmin)).Accounts);
+        Assert.Equal(("赵一", "leader", ""), (leader.Name, leader.Role, leader.Email)); // an unverified address is not taken
+
+        // A tenant without a provider sends nobody away.
+        var (bare, _) = await TenantAsync();
+        using var f = Browser();
         foreach (var tenant in new[] { bare, "no-such-tenant", "", "../x", new string('a', 200) })
         {
-            var answer = await c.GetAsync($"/login/sso?tenant={Uri.EscapeDataString(tenant)}");
+            var answer = await f.GetAsync($"/login/sso?tenant={Uri.EscapeDataString(tenant)}");
             Assert.Equal(HttpStatusCode.NotFound, answer.StatusCode);
             Assert.Contains("没有开通统一身份认证", await answer.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         }
+    }
+
+    [Fact]
+    public async Task A_role_that_needs_a_second_factor_needs_one_at_the_provider_unless_the_tenant_trusts_the_provider_for_it()
+    {
+        await using var provider = await StartProviderAsync();
+        var (tenant, admin) = await TenantWithProviderAsync(provider);
+
+        using var browser = Browser();
+        var refused = await ExpectAsync(HttpStatusCode.Forbidden, await browser.GetAsync(await ThroughProviderAsync(browser, tenant, "pwdonly")));
+        Assert.Contains("第二重验证", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Empty((await Admin.ListAccountsAsync(new ListAccountsRequest(), admin)).Accounts);
+
+        var trusting = Settings(provider, [("法治督察科", "assessor")]);
+        trusting.TrustProviderSecondFactor = true;
+        Assert.True((await Admin.SetSingleSignOnAsync(trusting, admin)).TrustProviderSecondFactor);
+        using var again = Browser();
+        await ExpectAsync(HttpStatusCode.OK, await again.GetAsync(await ThroughProviderAsync(again, tenant, "pwdonly")));
+        Assert.True(await SignedInAsync(again));
+    }
+
+    [Fact]
+    public async Task Sessions_end_when_the_role_they_act_as_changes_when_the_provider_stops_vouching_and_when_single_sign_on_is_turned_off()
+    {
+        await using var provider = await StartProviderAsync();
+        var (tenant, admin) = await TenantWithProviderAsync(provider);
+        using var first = Browser();
+        await ExpectAsync(HttpStatusCode.OK, await first.GetAsync(await ThroughProviderAsync(first, tenant, "zhang")));
+        Assert.True(await SignedInAsync(first));
+
+        // The mapping changes: 法治督察科 now means leader. The next sign-in brings the account up to date and the
+        // session that acted as an assessor ends; the new one acts as a leader.
+        await Admin.SetSingleSignOnAsync(Settings(provider, [("法治督察科", "leader")]), admin);
+        using var second = Browser();
+        await ExpectAsync(HttpStatusCode.OK, await second.GetAsync(await ThroughProviderAsync(second, tenant, "zhang")));
+        Assert.False(await SignedInAsync(first));
+        Assert.True(await SignedInAsync(second));
+        Assert.Equal("leader", Assert.Single((await Admin.ListAccountsAsync(new ListAccountsRequest(), admin)).Accounts).Role);
+
+        // The provider no longer gives a mapped role: the refusal also ends the sessions an earlier sign-in began.
+        await Admin.SetSingleSignOnAsync(Settings(provider, [("另一个科室", "leader")]), admin);
+        using var third = Browser();
+        await ExpectAsync(HttpStatusCode.Forbidden, await third.GetAsync(await ThroughProviderAsync(third, tenant, "zhang")));
+        Assert.False(await SignedInAsync(second));
+
+        // Turned off: every session of single sign-on ends; the accounts stay for the record.
+        await Admin.SetSingleSignOnAsync(Settings(provider, [("法治督察科", "leader")]), admin);
+        using var fourth = Browser();
+        await ExpectAsync(HttpStatusCode.OK, await fourth.GetAsync(await ThroughProviderAsync(fourth, tenant, "zhang")));
+        Assert.True(await SignedInAsync(fourth));
+        await Admin.SetSingleSignOnAsync(new SetSingleSignOnRequest { RequestId = Guid.NewGuid().ToString() }, admin);
+        Assert.False(await SignedInAsync(fourth));
+        Assert.Single((await Admin.ListAccountsAsync(new ListAccountsRequest(), admin)).Accounts);
     }
 
     [Fact]
@@ -257,13 +339,33 @@ public sealed class SingleSignOnTests(PlatformFixture platform)
         Assert.False((await Admin.GetSingleSignOnAsync(new GetSingleSignOnRequest(), admin)).Enabled);
     }
 
-    private Task<OpenIdProvider> StartProviderAsync() => OpenIdProvider.StartAsync([$"{Web}/login/sso/callback"], People);
+    /// <summary>How each person signs in at the provider: the assessor with a code too, everyone else with a password alone.</summary>
+    private static readonly Dictionary<string, string[]> Methods = new() { ["zhang"] = ["pwd", "otp"] };
+
+    private Task<OpenIdProvider> StartProviderAsync() => OpenIdProvider.StartAsync([$"{Web}/login/sso/callback"], People, Methods);
 
     private async Task<(string Tenant, CallOptions Admin)> TenantAsync()
     {
         var tenant = await TestTenant.CreateAsync(platform.Server, 2025);
         var key = await Admin.IssueCredentialAsync(new IssueCredentialRequest { Tenant = tenant.Id, Role = "tenant_admin", Name = "测试管理员" }, As(platform.Server.OperatorKey()));
         return (tenant.Id, As(key.Key));
+    }
+
+    /// <summary>A request setting <paramref name="provider"/> with these role mappings (and tenant condition).</summary>
+    private static SetSingleSignOnRequest Settings(OpenIdProvider provider, (string Value, string Role)[] roles, string? tenantClaim = null, string? tenantValue = null)
+    {
+        var request = new SetSingleSignOnRequest
+        {
+            Issuer = provider.Issuer, ClientId = OpenIdProvider.ClientId, ClientSecret = OpenIdProvider.ClientSecret, RequestId = Guid.NewGuid().ToString(),
+            TenantClaim = tenantClaim ?? "",
+        };
+        request.Roles.Add(roles.Select(r => new RoleMapping { Value = r.Value, Role = r.Role }));
+        if (tenantValue is not null)
+        {
+            request.TenantValues.Add(tenantValue);
+        }
+
+        return request;
     }
 
     private async Task<(string Tenant, CallOptions Admin)> TenantWithProviderAsync(OpenIdProvider provider, params (string Value, string Role)[] roles)

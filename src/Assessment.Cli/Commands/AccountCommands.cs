@@ -16,7 +16,7 @@ public static class AccountCommands
         var web = new Option<string?>("--web") { Description = "工作台地址（如 https://kaohe.example.gov.cn），用于打印完整的设置密码链接" };
         var login = new Option<string>("--login") { Description = "登录名：小写字母、数字与 . _ -", Required = true };
         var name = new Option<string>("--name") { Description = "姓名", Required = true };
-        var role = new Option<string>("--role") { Description = "角色：unit、county、assessor、leader、tenant_admin", Required = true };
+        var role = new Option<string>("--role") { Description = "角色：unit、county、assessor、member、leader、tenant_admin", Required = true };
         var county = new Option<string?>("--county") { Description = "县（区）标识（县级与单位账号）" };
         var unit = new Option<string?>("--unit") { Description = "单位标识（单位账号）" };
         var email = new Option<string?>("--email") { Description = "电子邮件（可选）" };

@@ -59,7 +59,7 @@ public static class AdminCommands
             Kind = parse.GetValue(kind) ?? "",
         }, options)), ct));
 
-        var role = new Option<string>("--role") { Description = "角色：unit、county、assessor、leader、tenant_admin、operator", Required = true };
+        var role = new Option<string>("--role") { Description = "角色：unit、county、assessor、member、leader、tenant_admin、operator", Required = true };
         var keyCounty = new Option<string?>("--county") { Description = "县（区）标识（县级与单位密钥）" };
         var keyUnit = new Option<string?>("--unit") { Description = "单位标识（单位密钥）" };
         var expires = new Option<string?>("--expires") { Description = "失效时间（北京时间，yyyy-MM-dd 或 yyyy-MM-dd HH:mm）" };

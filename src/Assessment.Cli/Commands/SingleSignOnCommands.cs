@@ -17,7 +17,7 @@ public static class SingleSignOnCommands
         var secretFile = new Option<FileInfo?>("--client-secret-file") { Description = "存放 client_secret 的文件（不在命令行中写密钥；不给则保留已存的密钥，或作为公开客户端）" };
         var roles = new Option<string[]>("--role")
         {
-            Description = "角色对应，形如 值=角色（角色：unit、county、assessor、leader、tenant_admin），可重复，按给出的顺序取第一条匹配",
+            Description = "角色对应，形如 值=角色（角色：unit、county、assessor、member、leader、tenant_admin），可重复，按给出的顺序取第一条匹配",
             Required = true,
             AllowMultipleArgumentsPerToken = false,
         };
@@ -26,9 +26,15 @@ public static class SingleSignOnCommands
         var unitClaim = new Option<string?>("--unit-claim") { Description = "携带单位标识的声明名（默认 unit）" };
         var nameClaim = new Option<string?>("--name-claim") { Description = "携带姓名的声明名（默认 name）" };
         var emailClaim = new Option<string?>("--email-claim") { Description = "携带电子邮件的声明名（默认 email）" };
+        var tenantClaim = new Option<string?>("--tenant-claim") { Description = "表明人员所属地市的声明名（如 city_code）；多个租户共用一个认证服务时必填" };
+        var tenantValues = new Option<string[]>("--tenant-value") { Description = "本租户人员在该声明中的取值（如 540600），可重复", AllowMultipleArgumentsPerToken = false };
+        var trust = new Option<bool>("--trust-provider-second-factor")
+        {
+            Description = "认证服务对所有登录都要求第二重验证：考核办、考核组成员与租户管理员不再核对 amr 声明",
+        };
         var set = new Command("set", "设置统一身份认证：设置时即读取认证服务的发现文档核对 issuer")
         {
-            tenant, issuer, client, secretFile, roles, roleClaim, countyClaim, unitClaim, nameClaim, emailClaim,
+            tenant, issuer, client, secretFile, roles, roleClaim, countyClaim, unitClaim, nameClaim, emailClaim, tenantClaim, tenantValues, trust,
         };
         set.Validators.Add(result =>
         {
@@ -54,6 +60,9 @@ public static class SingleSignOnCommands
                 UnitClaim = parse.GetValue(unitClaim) ?? "",
                 NameClaim = parse.GetValue(nameClaim) ?? "",
                 EmailClaim = parse.GetValue(emailClaim) ?? "",
+                TenantClaim = parse.GetValue(tenantClaim) ?? "",
+                TenantValues = { parse.GetValue(tenantValues) ?? [] },
+                TrustProviderSecondFactor = parse.GetValue(trust),
             };
             foreach (var pair in parse.GetValue(roles) ?? [])
             {
@@ -86,6 +95,8 @@ public static class SingleSignOnCommands
         Console.WriteLine($"统一身份认证：已开通。issuer {sso.Issuer}，client_id {sso.ClientId}，客户端密钥{(sso.HasClientSecret ? "已保存" : "无（公开客户端）")}。");
         Console.WriteLine($"在认证服务登记的回调地址：<工作台地址>{sso.RedirectPath}");
         Console.WriteLine($"声明：角色 {sso.RoleClaim}，县（区） {sso.CountyClaim}，单位 {sso.UnitClaim}，姓名 {sso.NameClaim}，电子邮件 {sso.EmailClaim}");
+        Console.WriteLine(sso.TenantClaim.Length == 0 ? "租户声明：未设置（本认证服务只供本租户使用）" : $"租户声明：{sso.TenantClaim} ∈ {{{string.Join("，", sso.TenantValues)}}}");
+        Console.WriteLine(sso.TrustProviderSecondFactor ? "第二重验证：由认证服务保证" : "第二重验证：考核办、考核组成员与租户管理员须在认证服务以第二重验证登录（amr）");
         foreach (var r in sso.Roles)
         {
             Console.WriteLine($"  {r.Value} → {r.Role}");

@@ -71,8 +71,13 @@ public static class AccountRules
         return password.Contains(login, StringComparison.OrdinalIgnoreCase) ? "密码不能包含登录名。" : null;
     }
 
-    /// <summary>Assessors and tenant admins must use a second factor (等保 asks it of privileged users); others may.</summary>
-    public static bool SecondFactorRequired(string role) => role is "assessor" or "tenant_admin";
+    /// <summary>Assessors, 考核组 members and tenant admins must use a second factor (等保 asks it of privileged users; members enter scores); others may.</summary>
+    public static bool SecondFactorRequired(string role) => role is "assessor" or "member" or "tenant_admin";
+
+    /// <summary>The roles a person's account may have (wire names); the operator has keys only.</summary>
+    public static readonly string[] RoleNames = ["unit", "county", "assessor", "member", "leader", "tenant_admin"];
+
+    public const string RoleProblem = "须为 unit、county、assessor、member、leader、tenant_admin 之一";
 
     /// <summary>Until when an account is locked after its <paramref name="failures"/>-th consecutive failure at <paramref name="now"/>; null when not.</summary>
     public static DateTimeOffset? LockAfter(int failures, DateTimeOffset now) =>

@@ -1,19 +1,29 @@
 namespace Assessment.Domain.Accounts;
 
-/// <summary>One value of the provider's role claim and the tenant role it grants (unit, county, assessor, leader, tenant_admin).</summary>
+/// <summary>One value of the provider's role claim and the tenant role it grants (unit, county, assessor, member, leader, tenant_admin).</summary>
 public sealed record RoleMapping(string Value, string Role);
 
 /// <summary>
 /// How a tenant reads the claims its OpenID provider sends about a person: which claim carries the roles and which
 /// values mean which tenant role (the first mapping, in the order given, that matches one of the person's values wins),
-/// and which claims carry the county and unit (as the roster names them), the name and the e-mail address.
+/// and which claims carry the county and unit (as the roster names them), the name and the e-mail address. A provider
+/// shared by several tenants (a province's 统一身份认证) also names who belongs to this tenant: a claim
+/// (<see cref="TenantClaim"/>, e.g. the city's division code) that must carry one of <see cref="TenantValues"/>.
+/// Roles that need a second factor here need one at the provider too (its <c>amr</c> claim), unless the tenant admin
+/// states that the provider always asks for one (<see cref="TrustProviderSecondFactor"/>).
 /// </summary>
 public sealed record ClaimMapping(
-    string RoleClaim, IReadOnlyList<RoleMapping> Roles, string CountyClaim, string UnitClaim, string NameClaim, string EmailClaim)
+    string RoleClaim, IReadOnlyList<RoleMapping> Roles, string CountyClaim, string UnitClaim, string NameClaim, string EmailClaim,
+    string? TenantClaim = null, IReadOnlyList<string>? TenantValues = null, bool TrustProviderSecondFactor = false)
 {
     public static ClaimMapping With(IReadOnlyList<RoleMapping> roles, string? roleClaim = null, string? countyClaim = null, string? unitClaim = null,
-        string? nameClaim = null, string? emailClaim = null) => new(
-        Or(roleClaim, "roles"), roles, Or(countyClaim, "county"), Or(unitClaim, "unit"), Or(nameClaim, "name"), Or(emailClaim, "email"));
+        string? nameClaim = null, string? emailClaim = null, string? tenantClaim = null, IReadOnlyList<string>? tenantValues = null,
+        bool trustProviderSecondFactor = false) => new(
+        Or(roleClaim, "roles"), roles, Or(countyClaim, "county"), Or(unitClaim, "unit"), Or(nameClaim, "name"), Or(emailClaim, "email"),
+        string.IsNullOrEmpty(tenantClaim) ? null : tenantClaim, tenantValues is { Count: > 0 } ? tenantValues : null, trustProviderSecondFactor);
+
+    /// <summary>Whether the mapping names who belongs to the tenant (required of every tenant on a shared provider).</summary>
+    public bool NamesTenant => TenantClaim is not null && TenantValues is { Count: > 0 };
 
     // Only an absent name takes the default; anything given is checked as given (a stray space is refused, not trimmed).
     private static string Or(string? value, string fallback) => string.IsNullOrEmpty(value) ? fallback : value;
@@ -30,6 +40,7 @@ public sealed record MappedPerson(string Role, string? County, string? Unit, str
 public static class SingleSignOnRules
 {
     public const int MaxRoleMappings = 50;
+    public const int MaxTenantValues = 50;
     public const int MaxClaimNameLength = 64;
     public const int MaxValueLength = 200;
 
@@ -42,7 +53,6 @@ public static class SingleSignOnRules
     /// <summary>The name of a person whose provider sends none.</summary>
     public const string UnnamedPerson = "统一身份认证用户";
 
-    public static readonly string[] RoleNames = ["unit", "county", "assessor", "leader", "tenant_admin"];
 
     /// <summary>Every problem of a mapping, by field (empty when it may be stored).</summary>
     public static IReadOnlyList<(string Field, string Problem)> Check(ClaimMapping mapping, string? clientId)
@@ -65,6 +75,22 @@ public static class SingleSignOnRules
             }
         }
 
+        if (mapping.TenantClaim is not null && CheckClaimName(mapping.TenantClaim) is { } tenantProblem)
+        {
+            problems.Add(("tenant_claim", tenantProblem));
+        }
+
+        var tenantValues = mapping.TenantValues ?? [];
+        if ((mapping.TenantClaim is null) != (tenantValues.Count == 0))
+        {
+            problems.Add(("tenant_values", "租户声明与其取值须同时给出（如 tenant_claim=city_code 与 tenant_values=540600）"));
+        }
+
+        if (tenantValues.Count > MaxTenantValues || tenantValues.Any(v => string.IsNullOrWhiteSpace(v) || v.Length > MaxValueLength || v.Any(char.IsControl)))
+        {
+            problems.Add(("tenant_values", $"至多 {MaxTenantValues} 个，每个 1–{MaxValueLength} 个字符，不含控制字符"));
+        }
+
         if (mapping.Roles.Count is 0 or > MaxRoleMappings)
         {
             problems.Add(("roles", $"须有 1–{MaxRoleMappings} 条角色对应（认证服务的角色值 → 本系统角色）"));
@@ -78,9 +104,9 @@ public static class SingleSignOnRules
                 problems.Add(($"roles[{i}].value", $"须为 1–{MaxValueLength} 个字符，不含控制字符"));
             }
 
-            if (Array.IndexOf(RoleNames, role) < 0)
+            if (Array.IndexOf(AccountRules.RoleNames, role) < 0)
             {
-                problems.Add(($"roles[{i}].role", "须为 unit、county、assessor、leader、tenant_admin 之一"));
+                problems.Add(($"roles[{i}].role", AccountRules.RoleProblem));
             }
         }
 
@@ -104,11 +130,21 @@ public static class SingleSignOnRules
     /// </summary>
     public static (MappedPerson? Person, string? Problem) Map(ClaimMapping mapping, IReadOnlyDictionary<string, IReadOnlyList<string>> claims, Func<string, string?, bool> roster)
     {
+        if (mapping.NamesTenant && !Values(claims, mapping.TenantClaim!).Any(v => mapping.TenantValues!.Contains(v, StringComparer.Ordinal)))
+        {
+            return (null, "您的统一身份认证账号不属于本租户（地市），不能登录这个租户；请确认租户代码。");
+        }
+
         var values = Values(claims, mapping.RoleClaim);
         var role = mapping.Roles.FirstOrDefault(m => values.Contains(m.Value, StringComparer.Ordinal))?.Role;
         if (role is null)
         {
             return (null, "您的统一身份认证账号没有对应本系统的角色，请联系租户管理员开通。");
+        }
+
+        if (AccountRules.SecondFactorRequired(role) && !mapping.TrustProviderSecondFactor && !Values(claims, "amr").Any(SecondFactors.Contains))
+        {
+            return (null, "该角色须经第二重验证登录，但统一身份认证未表明本次登录使用了动态口令等第二重验证（amr），请在认证服务中以第二重验证登录，或联系租户管理员。");
         }
 
         string? county = null, unit = null;
@@ -131,11 +167,21 @@ public static class SingleSignOnRules
         }
 
         var name = Single(claims, mapping.NameClaim) is { } given && Domain.Keys.FreeText.Problem(given, 50) is null && given.Trim().Length > 0 ? given.Trim() : UnnamedPerson;
-        var email = Single(claims, mapping.EmailClaim) is { Length: <= 200 } address && System.Net.Mail.MailAddress.TryCreate(address, out var parsed) && parsed.Address == address
+        // Only an address the provider verified: anyone may type an address at many providers, and notices go to it.
+        var email = Single(claims, "email_verified") == "true" && Single(claims, mapping.EmailClaim) is { Length: <= 200 } address && System.Net.Mail.MailAddress.TryCreate(address, out var parsed) && parsed.Address == address
             ? address
             : null;
         return (new MappedPerson(role, county, unit, name, email), null);
     }
+
+    /// <summary>
+    /// RFC 8176 methods that are a factor beyond a password: <c>mfa</c> itself, or something the person has or is (a
+    /// code from a device, a key, a card, a biometric).
+    /// </summary>
+    private static readonly HashSet<string> SecondFactors = new(StringComparer.Ordinal)
+    {
+        "mfa", "otp", "hwk", "swk", "sms", "tel", "sc", "pop", "fpt", "face", "iris", "retina", "vbm",
+    };
 
     private static IReadOnlyList<string> Values(IReadOnlyDictionary<string, IReadOnlyList<string>> claims, string claim) =>
         claims.TryGetValue(claim, out var values) ? values.Take(MaxValuesPerClaim).Where(v => v.Length <= MaxValueLength).ToArray() : [];

@@ -103,6 +103,9 @@ public sealed record Indicator(
     bool Retired = false,
     double? Max = null)
 {
+    /// <summary>Scored by the 考核组 (an assessor-entered score): what the 考核组评分表 shows and a 考核组 member may enter.</summary>
+    public bool PanelScored => Source == IndicatorSource.Assessor && Kind == IndicatorKind.Score;
+
     /// <summary>
     /// The name with its unit of measure as a form shows it, "名称（单位）", once: a name that already ends with its unit
     /// (法治工作经费（万元）) is not given it twice.

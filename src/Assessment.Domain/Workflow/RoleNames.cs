@@ -11,6 +11,7 @@ public static class RoleNames
         ["unit"] = "填报单位",
         ["county"] = "县（区）",
         ["assessor"] = "考核办",
+        ["member"] = "考核组成员",
         ["leader"] = "领导",
         ["tenantadmin"] = "租户管理员",
         ["operator"] = "平台运维",

@@ -60,6 +60,36 @@ public enum Role
     Leader = 4,
     TenantAdmin = 5,
     Operator = 6,
+
+    /// <summary>
+    /// 考核组成员: scores the items the 考核组 scores (the 细则's lines on assessor-entered scores) and 复核s the scores of
+    /// others on the 考核组评分表 — nothing of the workflow (退回, 审核通过, 核查调整, rounds, bulletins) and no figures of
+    /// the counties beyond that table.
+    /// </summary>
+    Member = 7,
+}
+
+/// <summary>The wire names of roles (unit, county, assessor, member, leader, tenant_admin, operator), in one place.</summary>
+public static class RoleWire
+{
+    public static string Of(Role role) => role switch
+    {
+        Role.TenantAdmin => "tenant_admin",
+        _ => role.ToString().ToLowerInvariant(),
+    };
+
+    /// <summary>The role a wire name names; null for anything else (an enum number included).</summary>
+    public static Role? Parse(string? name) => name switch
+    {
+        "unit" => Role.Unit,
+        "county" => Role.County,
+        "assessor" => Role.Assessor,
+        "member" => Role.Member,
+        "leader" => Role.Leader,
+        "tenant_admin" => Role.TenantAdmin,
+        "operator" => Role.Operator,
+        _ => null,
+    };
 }
 
 /// <summary>What a credential may do; the tenant, county and unit of every call come from here only.</summary>

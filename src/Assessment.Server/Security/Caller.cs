@@ -62,6 +62,7 @@ public static class Roles
     public const string County = nameof(Role.County);
     public const string Assessor = nameof(Role.Assessor);
     public const string Leader = nameof(Role.Leader);
+    public const string Member = nameof(Role.Member);
     public const string TenantAdmin = nameof(Role.TenantAdmin);
     public const string Operator = nameof(Role.Operator);
 }

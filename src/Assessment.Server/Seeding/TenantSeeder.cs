@@ -139,6 +139,7 @@ public sealed class TenantSeeder(IClusterClient cluster, CredentialService crede
         var people = new List<(string Login, string Role, string Name, string? County, string? Unit)>
         {
             ("kaohe", "assessor", $"{seed.Tenant.Name}考核办（演示）", null, null),
+            ("kaohezu", "member", $"{seed.Tenant.Name}考核组成员（演示）", null, null),
             ("lingdao", "leader", $"{seed.Tenant.Name}领导（演示）", null, null),
             ("guanli", "tenant_admin", $"{seed.Tenant.Name}系统管理员（演示）", null, null),
         };

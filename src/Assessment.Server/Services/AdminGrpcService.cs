@@ -219,14 +219,5 @@ public sealed partial class AdminGrpcService(
     private static string TargetTenant(ServerCallContext context, string requested) =>
         TenantDesk.Target(Caller.From(context.GetHttpContext().User), requested);
 
-    private static Role? ParseRole(string role) => role switch
-    {
-        "unit" => Role.Unit,
-        "county" => Role.County,
-        "assessor" => Role.Assessor,
-        "leader" => Role.Leader,
-        "tenant_admin" => Role.TenantAdmin,
-        "operator" => Role.Operator,
-        _ => null,
-    };
+    private static Role? ParseRole(string role) => RoleWire.Parse(role);
 }

@@ -7,11 +7,7 @@ namespace Assessment.Server.Services;
 /// <summary>Protobuf messages of the admin service from the grains' records.</summary>
 internal static class AdminProtoMapping
 {
-    public static string RoleName(Role role) => role switch
-    {
-        Role.TenantAdmin => "tenant_admin",
-        _ => role.ToString().ToLowerInvariant(),
-    };
+    public static string RoleName(Role role) => RoleWire.Of(role);
 
     public static Contracts.V1.CredentialSummary ToProto(Grains.Abstractions.CredentialSummary s)
     {
@@ -103,7 +99,8 @@ internal static class AdminProtoMapping
 
     public static Domain.Accounts.ClaimMapping FromProto(SetSingleSignOnRequest r) => Domain.Accounts.ClaimMapping.With(
         r.Roles.Take(Domain.Accounts.SingleSignOnRules.MaxRoleMappings + 1).Select(m => new Domain.Accounts.RoleMapping(m.Value.Trim(), m.Role)).ToArray(),
-        r.RoleClaim, r.CountyClaim, r.UnitClaim, r.NameClaim, r.EmailClaim);
+        r.RoleClaim, r.CountyClaim, r.UnitClaim, r.NameClaim, r.EmailClaim, r.TenantClaim,
+        r.TenantValues.Take(Domain.Accounts.SingleSignOnRules.MaxTenantValues + 1).ToArray(), r.TrustProviderSecondFactor);
 
     public static SingleSignOn ToProto(Security.SingleSignOn.ProviderSettings? s) => s is null
         ? new SingleSignOn { Enabled = false, RedirectPath = Security.SingleSignOn.SingleSignOnDesk.CallbackPath }
@@ -120,6 +117,9 @@ internal static class AdminProtoMapping
             NameClaim = s.Mapping.NameClaim,
             EmailClaim = s.Mapping.EmailClaim,
             RedirectPath = Security.SingleSignOn.SingleSignOnDesk.CallbackPath,
+            TenantClaim = s.Mapping.TenantClaim ?? "",
+            TenantValues = { s.Mapping.TenantValues ?? [] },
+            TrustProviderSecondFactor = s.Mapping.TrustProviderSecondFactor,
             UpdatedAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(s.UpdatedAt),
         };
 

@@ -16,13 +16,15 @@ using static Assessment.Server.Services.AssessmentProtoMapping;
 namespace Assessment.Server.Services;
 
 /// <summary>Scores and rankings. Assessors and leaders see the tenant; a county sees only itself.</summary>
-[Authorize(Roles = $"{Roles.Assessor},{Roles.Leader},{Roles.TenantAdmin},{Roles.County}")]
+// Every method also names its own roles: the class admits the 考核组 member only for what a method grants it.
+[Authorize(Roles = $"{Roles.Assessor},{Roles.Member},{Roles.Leader},{Roles.TenantAdmin},{Roles.County}")]
 public sealed class AssessmentGrpcService(IClusterClient cluster, CountyDesk counties, RoundDesk rounds, RequestLedger ledger)
     : AssessmentService.AssessmentServiceBase
 {
     /// <summary>A ranking result is immutable; its protobuf message is built once and shared.</summary>
     private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<RankingResult, Ranking> BuiltRankings = new();
 
+    [Authorize(Roles = $"{Roles.Assessor},{Roles.Leader},{Roles.TenantAdmin},{Roles.County}")]
     public override async Task<County> GetCounty(GetCountyRequest request, ServerCallContext context) =>
         ToProto(await counties.GetAsync(Caller.From(context.GetHttpContext().User), request.Year, request.County));
 
@@ -36,6 +38,7 @@ public sealed class AssessmentGrpcService(IClusterClient cluster, CountyDesk cou
         return ranking;
     }
 
+    [Authorize(Roles = $"{Roles.Assessor},{Roles.Leader},{Roles.TenantAdmin},{Roles.County}")]
     public override async Task<RoundSummary> GetRound(GetRoundRequest request, ServerCallContext context)
     {
         var caller = Caller.From(context.GetHttpContext().User);
@@ -137,7 +140,8 @@ public sealed class AssessmentGrpcService(IClusterClient cluster, CountyDesk cou
             counties.AdjustAsync(caller, request.Year, request.County, NullIfEmpty(request.AdjustmentId), request.Target, request.Points, NullIfEmpty(request.Evidence),
                 request.Withdraw, NullIfEmpty(request.Reason), Expected(request.HasExpectedVersion, request.ExpectedVersion), once));
 
-    [Authorize(Roles = Roles.Assessor)]
+    // A 考核组 member too, for the 考核组's scores only (CountyDesk checks every value).
+    [Authorize(Roles = Roles.Assessor + "," + Roles.Member)]
     public override Task<Contracts.V1.CountyWorkflow> EnterAssessorValues(EnterAssessorValuesRequest request, ServerCallContext context) =>
         CountyCommand(context, request, request.RequestId, request.County, (caller, once) =>
         {

@@ -57,7 +57,7 @@ public sealed class CountyDesk(IClusterClient cluster, Grains.RoundCatalogs cata
             allowed.MayApprove && assessor,
             allowed.MayAdjust && assessor,
             allowed.MayExtend && assessor,
-            allowed.MayEnterAssessorValues && assessor);
+            allowed.MayEnterAssessorValues && caller.Role is Role.Assessor or Role.Member);
     }
 
     /// <summary>The round of the year, which must list the county (otherwise NOT_FOUND, the same for every tenant).</summary>
@@ -132,9 +132,21 @@ public sealed class CountyDesk(IClusterClient cluster, Grains.RoundCatalogs cata
             grain.Adjust(new AdjustmentCommand(adjustmentId, target, points, evidence, withdraw, command(reason, expected))));
 
     /// <summary>Values the assessor enters for a county (满意度, events); one submission id per entry, kept on retries.</summary>
-    public Task<(CountyWorkflowView View, CountyInfo County)> EnterAssessorValuesAsync(Caller caller, int year, string? county, Guid submissionId,
-        ValueEntry[] values, string? reason, int? expected, Guid? requestId) =>
-        RunAsync(caller, Role.Assessor, year, county, requestId, async (grain, command) =>
+    public async Task<(CountyWorkflowView View, CountyInfo County)> EnterAssessorValuesAsync(Caller caller, int year, string? county, Guid submissionId,
+        ValueEntry[] values, string? reason, int? expected, Guid? requestId)
+    {
+        // A 考核组 member enters the 考核组's scores only: every value one of the year's panel-scored indicators.
+        if (caller.Role == Role.Member)
+        {
+            RequestChecks.Require(RequestChecks.Year(year));
+            var catalog = (await catalogs.ForYearAsync(caller.Tenant, year)).Catalog;
+            if (values.Any(v => !catalog.TryGet(v.Code, out var indicator) || !indicator.PanelScored))
+            {
+                throw new PermissionDeniedException();
+            }
+        }
+
+        return await RunAsync(caller, caller.Role == Role.Member ? Role.Member : Role.Assessor, year, county, requestId, async (grain, command) =>
         {
             var entry = command(reason, expected);
             var (tenant, countyId, _) = GrainKeys.ParseCounty(grain.GetPrimaryKeyString());
@@ -143,6 +155,7 @@ public sealed class CountyDesk(IClusterClient cluster, Grains.RoundCatalogs cata
                 ActorId: caller.CredentialId));
             return await grain.GetWorkflow();
         });
+    }
 
     /// <summary>The 查阅资料 findings of a county, to whoever may read the county.</summary>
     public async Task<Dictionary<string, MaterialsReview>> MaterialsAsync(Caller caller, int year, string? county)
@@ -164,10 +177,10 @@ public sealed class CountyDesk(IClusterClient cluster, Grains.RoundCatalogs cata
         RunAsync(caller, Role.Assessor, year, county, requestId, (grain, command) =>
             grain.ReviewMaterials(new MaterialsReviewCommand(indicator, finding, command(reason, expected))));
 
-    /// <summary>复核: an assessor confirms a 考核组 score of a county as they saw it (another member scored it).</summary>
+    /// <summary>复核: an assessor or a 考核组 member confirms a 考核组 score of a county as they saw it (another member scored it).</summary>
     public Task<(CountyWorkflowView View, CountyInfo County)> ReviewScoreAsync(Caller caller, int year, string county, string indicator, double value,
         int? expected, Guid? requestId) =>
-        RunAsync(caller, Role.Assessor, year, county, requestId, (grain, command) =>
+        RunAsync(caller, caller.Role == Role.Member ? Role.Member : Role.Assessor, year, county, requestId, (grain, command) =>
             grain.ReviewScore(new ScoreReviewCommand(indicator, value, command(null, expected), caller.CredentialId)));
 
     /// <summary>

@@ -95,7 +95,7 @@ public sealed class TenantDesk(IClusterClient cluster, CredentialService credent
         county ??= "";
         unit ??= "";
         RequestChecks.Require(
-            role is null ? new FieldError("role", "须为 unit、county、assessor、leader、tenant_admin、operator 之一") : null,
+            role is null ? new FieldError("role", "须为 unit、county、assessor、member、leader、tenant_admin、operator 之一") : null,
             role is Role.Unit or Role.County ? RequestChecks.SlugField("county", county) : county.Length > 0 ? new FieldError("county", "只有县级与单位凭据有县（区）") : null,
             role is Role.Unit ? RequestChecks.SlugField("unit", unit) : unit.Length > 0 ? new FieldError("unit", "只有单位凭据有单位") : null,
             RequestChecks.Name("name", name, out var checkedName),

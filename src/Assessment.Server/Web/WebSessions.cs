@@ -32,7 +32,7 @@ public static class WebSessions
     public const string PendingCookie = "assess_pending";
 
     /// <summary>The roles that work in the browser: everyone of a tenant (the platform operator uses the CLI).</summary>
-    public static bool MaySignIn(Role role) => role is Role.Assessor or Role.Leader or Role.TenantAdmin or Role.County or Role.Unit;
+    public static bool MaySignIn(Role role) => role is Role.Assessor or Role.Member or Role.Leader or Role.TenantAdmin or Role.County or Role.Unit;
 
     public static void AddWebSessions(this IServiceCollection services, Npgsql.NpgsqlDataSource database, WebKeyOptions keys, bool secureCookies, bool embeddedDatabase)
     {
@@ -75,7 +75,8 @@ public static class WebSessions
                 var services = context.HttpContext.RequestServices;
                 var valid = hash is not null
                     ? await services.GetRequiredService<CredentialLookup>().FindByHashAsync(hash) is not null
-                    : Guid.TryParse(session, out var id) && await services.GetRequiredService<Security.Accounts.AccountDesk>().SessionAccountAsync(id) is not null;
+                    : Guid.TryParse(session, out var id) && await services.GetRequiredService<Security.Accounts.AccountDesk>().SessionAccountAsync(id) is { } account
+                      && ActsAs(account, context.Principal!);
                 if (!valid)
                 {
                     context.RejectPrincipal();
@@ -85,7 +86,15 @@ public static class WebSessions
         });
         services.AddAuthorizationBuilder().AddPolicy(Scheme, p => p
             .AddAuthenticationSchemes(Scheme)
-            .RequireRole(nameof(Role.Assessor), nameof(Role.Leader), nameof(Role.TenantAdmin), nameof(Role.County), nameof(Role.Unit)));
+            .RequireRole(nameof(Role.Assessor), nameof(Role.Member), nameof(Role.Leader), nameof(Role.TenantAdmin), nameof(Role.County), nameof(Role.Unit)));
+    }
+
+    /// <summary>Whether a session still acts as its account is now (role, county, unit): one whose account changed ends.</summary>
+    private static bool ActsAs(Security.Accounts.Account account, System.Security.Claims.ClaimsPrincipal principal)
+    {
+        var now = Security.Accounts.AccountDesk.CredentialOf(account);
+        var then = Caller.From(principal);
+        return (now.Role, now.Tenant, now.County, now.Unit) == (then.Role, then.Tenant, then.County, then.Unit);
     }
 
     /// <summary>Starts a session for an account that has just passed every step of its sign-in.</summary>

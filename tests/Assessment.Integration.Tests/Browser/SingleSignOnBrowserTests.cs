@@ -20,7 +20,7 @@ public sealed class SingleSignOnBrowserTests(PlatformFixture platform, BrowserSe
         {
             ["zhang"] = new { name = "张三", roles = new[] { "法治督察科" } },
             ["nobody"] = new { name = "赵六", roles = new[] { "食堂" } },
-        });
+        }, new Dictionary<string, string[]> { ["zhang"] = ["pwd", "otp"] });
         var tenant = await TestTenant.CreateAsync(platform.Server, 2025);
         var adminKey = (await new AdminService.AdminServiceClient(platform.Server.Channel).IssueCredentialAsync(
             new IssueCredentialRequest { Tenant = tenant.Id, Role = "tenant_admin", Name = "测试管理员" }, As(platform.Server.OperatorKey()))).Key;

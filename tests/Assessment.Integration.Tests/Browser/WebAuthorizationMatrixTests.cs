@@ -13,7 +13,7 @@ namespace Assessment.Integration.Tests.Browser;
 [Collection(ServerCollection.Name)]
 public sealed partial class WebAuthorizationMatrixTests(PlatformFixture platform)
 {
-    private const string Assessor = "assessor", Leader = "leader", Admin = "tenant-admin", County = "county", Unit = "unit", Anonymous = "anonymous";
+    private const string Assessor = "assessor", Member = "member", Leader = "leader", Admin = "tenant-admin", County = "county", Unit = "unit", Anonymous = "anonymous";
 
     private static readonly string[] Counties = ["alpha", "beta", "oc1", "zz-missing"];
 
@@ -21,7 +21,9 @@ public sealed partial class WebAuthorizationMatrixTests(PlatformFixture platform
     private static int Expect(string route, string person, string county) => (route, person) switch
     {
         (_, Anonymous) => 302, // to the sign-in page
-        ("/2024", County or Unit) => 302, // to their own county or form
+        ("/2024", County or Unit or Member) => 302, // to their own county, form or the 考核组评分表
+        ("/2024/panel", Assessor or Member) => 200,
+        ("/2024/panel", _) => 403,
         ("/2024", _) => 200,
         ("/2024/ranking", Assessor or Admin) => 200,
         ("/2024/ranking", Leader) => 409, // results not published
@@ -30,15 +32,15 @@ public sealed partial class WebAuthorizationMatrixTests(PlatformFixture platform
         ("/2024/form", _) => 403,
         ("/2024/evidence", County or Unit) => 200,
         ("/2024/evidence", _) => 403,
-        ("/2024/counties/{c}/materials", Unit or Leader) => 403,
+        ("/2024/counties/{c}/materials", Unit or Leader or Member) => 403,
         ("/2024/counties/{c}/materials", County) => county == "alpha" ? 200 : 403,
         ("/2024/counties/{c}/materials", _) when county is "oc1" or "zz-missing" => 404,
         ("/2024/counties/{c}/materials", _) => 200,
-        ("/2024/counties/{c}/evidence.zip", Unit or Leader) => 403,
+        ("/2024/counties/{c}/evidence.zip", Unit or Leader or Member) => 403,
         ("/2024/counties/{c}/evidence.zip", County) => county == "alpha" ? 200 : 403,
         ("/2024/counties/{c}/evidence.zip", _) when county is "oc1" or "zz-missing" => 404,
         ("/2024/counties/{c}/evidence.zip", _) => 200,
-        ("/evidence/{id}", Leader) => 403,
+        ("/evidence/{id}", Leader or Member) => 403,
         ("/evidence/{id}", _) => 404, // nobody's file: one answer for every reader
         ("/bulletins", Leader) => 200,
         ("/bulletins", _) => 302,
@@ -56,7 +58,7 @@ public sealed partial class WebAuthorizationMatrixTests(PlatformFixture platform
         ("/2024/scheme", _) => 403,
         ("/2024/scheme/edit", Assessor or Admin) => 200,
         ("/2024/scheme/edit", _) => 403,
-        ("/2024/counties/{c}", Unit) => 403,
+        ("/2024/counties/{c}", Unit or Member) => 403,
         ("/2024/counties/{c}", County) => county == "alpha" ? 200 : 403,
         ("/2024/counties/{c}", _) when county is "oc1" or "zz-missing" => 404,
         ("/2024/counties/{c}", Leader) => 409,
@@ -80,9 +82,10 @@ public sealed partial class WebAuthorizationMatrixTests(PlatformFixture platform
             [County] = platform.Keys["alpha"],
             [Assessor] = platform.Keys["assessor"],
             [Leader] = platform.Keys["leader"],
+            [Member] = (await admin.IssueCredentialAsync(new IssueCredentialRequest { Tenant = "itest", Role = "member", Name = "网页矩阵考核组成员" }, op)).Key,
             [Admin] = tenantAdmin,
         };
-        string[] routes = ["/2024", "/2024/ranking", "/2024/form", "/bulletins", "/bulletin/2024.html", "/admin", "/accounts", "/events", "/account", "/2024/scheme", "/2024/scheme/edit", "/2024/counties/{c}", "/2024/evidence", "/evidence/{id}", "/2024/counties/{c}/materials", "/2024/counties/{c}/evidence.zip"];
+        string[] routes = ["/2024", "/2024/panel", "/2024/ranking", "/2024/form", "/bulletins", "/bulletin/2024.html", "/admin", "/accounts", "/events", "/account", "/2024/scheme", "/2024/scheme/edit", "/2024/counties/{c}", "/2024/evidence", "/evidence/{id}", "/2024/counties/{c}/materials", "/2024/counties/{c}/evidence.zip"];
 
         var failures = new List<string>();
         var cells = 0;
@@ -148,6 +151,7 @@ public sealed partial class WebAuthorizationMatrixTests(PlatformFixture platform
             ("/2024/counties/alpha?handler=Adjust", [Assessor], new() { ["target"] = "org", ["points"] = "1", ["reason"] = "矩阵", ["version"] = "1" }),
             ("/2024/counties/alpha?handler=Submit", [County], new() { ["confirmed"] = "true", ["version"] = "1" }),
             ("/2024?handler=Publish", [Assessor], new() { ["version"] = "1" }),
+            ("/2024/panel", [Assessor, Member], new() { ["s.alpha"] = "80" }),
             ("/2024/scheme?handler=Define", [Assessor], new() { ["deadline"] = "2030-01-01T00:00" }),
             ("/admin?handler=Issue", [Admin], new() { ["role"] = "leader", ["name"] = "矩阵" }),
             ("/2024/form", [Unit, County], new() { ["v.legalaid.cases"] = "1" }),
@@ -160,7 +164,7 @@ public sealed partial class WebAuthorizationMatrixTests(PlatformFixture platform
             using var handler = new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = new CookieContainer() };
             using var http = new HttpClient(handler) { BaseAddress = new Uri($"http://127.0.0.1:{platform.Server.Config.WebPort}") };
             Assert.Equal(HttpStatusCode.Redirect, (await WebSignIn.PostLoginAsync(http, key!)).StatusCode);
-            var page = await http.GetStringAsync(person is Unit or County ? "/2024/form" : "/2024");
+            var page = await http.GetStringAsync(person is Unit or County ? "/2024/form" : person is Member ? "/2024/panel" : "/2024");
             var token = TokenValue().Match(page).Groups[1].Value;
             foreach (var (path, owners, fields) in actions.Where(a => !a.Owners.Contains(person)))
             {

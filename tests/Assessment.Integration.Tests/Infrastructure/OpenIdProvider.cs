@@ -26,7 +26,9 @@ public sealed class OpenIdProvider : IAsyncDisposable
     /// <summary>Exactly as the discovery document names it (no trailing slash).</summary>
     public string Issuer { get; }
 
-    public static async Task<OpenIdProvider> StartAsync(IEnumerable<string> redirectUris, IReadOnlyDictionary<string, object> users)
+    /// <param name="amr">How each user authenticates (RFC 8176 values); absent: a password alone.</param>
+    public static async Task<OpenIdProvider> StartAsync(IEnumerable<string> redirectUris, IReadOnlyDictionary<string, object> users,
+        IReadOnlyDictionary<string, string[]>? amr = null)
     {
         var folder = Path.GetDirectoryName(ServerProcess.RepositoryFile(Path.Combine("tests", "Assessment.Integration.Tests", "Tools", "oidc", "provider.mjs")))!;
         await EnsureInstalledAsync(folder);
@@ -44,6 +46,9 @@ public sealed class OpenIdProvider : IAsyncDisposable
                 },
             },
             users,
+            amr = amr ?? new Dictionary<string, string[]>(),
+            // A loopback address of its own: issuers stay unique across a run whatever ports the system hands out.
+            host = $"127.{Random.Shared.Next(1, 255)}.{Random.Shared.Next(0, 256)}.{Random.Shared.Next(1, 255)}",
         });
         var node = Process.Start(new ProcessStartInfo("/usr/bin/node", [Path.Combine(folder, "provider.mjs"), settings])
         {

@@ -41,7 +41,7 @@ public sealed class AccountDesk(AccountStore store, PasswordHashing passwords, C
 
     private readonly IDataProtector _secrets = protection.CreateProtector("assessment.accounts.totp");
 
-    private static readonly string[] RoleNames = ["unit", "county", "assessor", "leader", "tenant_admin"];
+    private static readonly string[] RoleNames = AccountRules.RoleNames;
 
     /// <summary>Creates an account and returns the one-time link's token (shown once to the admin, to pass on).</summary>
     public async Task<(Account Account, string SetupToken)> CreateAsync(Caller caller, string? tenant, string? login, string? name, string? role, string? county, string? unit, string? email)
@@ -54,7 +54,7 @@ public sealed class AccountDesk(AccountStore store, PasswordHashing passwords, C
         RequestChecks.Require(
             AccountRules.CheckLogin(login) is { } loginProblem ? new FieldError("login", loginProblem) : null,
             RequestChecks.Name("name", name ?? "", out var checkedName),
-            Array.IndexOf(RoleNames, role) < 0 ? new FieldError("role", "须为 unit、county、assessor、leader、tenant_admin 之一") : null,
+            Array.IndexOf(RoleNames, role) < 0 ? new FieldError("role", AccountRules.RoleProblem) : null,
             role is "unit" or "county" ? (county is null ? new FieldError("county", "县级与单位账号须属于一个县（区）") : null) : county is not null ? new FieldError("county", "只有县级与单位账号有县（区）") : null,
             role is "unit" ? (unit is null ? new FieldError("unit", "单位账号须属于一个单位") : null) : unit is not null ? new FieldError("unit", "只有单位账号有单位") : null,
             email is not null && (email.Length > 200 || !System.Net.Mail.MailAddress.TryCreate(email, out _)) ? new FieldError("email", "不是有效的电子邮件地址") : null);
@@ -326,14 +326,7 @@ public sealed class AccountDesk(AccountStore store, PasswordHashing passwords, C
 
     /// <summary>What a session of this account acts as: a credential of its role and scope, with the account's id.</summary>
     public static Credential CredentialOf(Account account) => new(
-        account.Role switch
-        {
-            "unit" => Role.Unit,
-            "county" => Role.County,
-            "assessor" => Role.Assessor,
-            "leader" => Role.Leader,
-            _ => Role.TenantAdmin,
-        },
+        RoleWire.Parse(account.Role) is { } role and not Role.Operator ? role : throw new InvalidOperationException($"account role '{account.Role}' is not a tenant role"),
         account.Tenant, account.County, account.Unit, account.Name);
 
     /// <summary>An account's id: 16 hex digits like a key's, stable for its tenant and login (distribution lists name it).</summary>

@@ -5,7 +5,7 @@ using Npgsql;
 
 namespace Assessment.Server.Security.Accounts;
 
-/// <summary>A personal account as stored (migration 0019). <see cref="Role"/> is the wire name: unit, county, assessor, leader, tenant_admin.</summary>
+/// <summary>A personal account as stored (migration 0019). <see cref="Role"/> is the wire name: unit, county, assessor, member, leader, tenant_admin.</summary>
 public sealed record Account(
     string Tenant, string Login, string Id, string Name, string Role, string? County, string? Unit, string? Email,
     string? PasswordHash, string? TotpSecret, bool TotpConfirmed, long TotpLastStep, int Failures, DateTimeOffset? LockedUntil,
@@ -268,6 +268,22 @@ public sealed class AccountStore(NpgsqlDataSource dataSource)
         }
 
         return list;
+    }
+
+    /// <summary>
+    /// Ends every live session of an account (<paramref name="login"/>), or of every single sign-on account of the tenant
+    /// (null): what a session acts as has changed, or the provider is gone.
+    /// </summary>
+    public async Task<int> EndSessionsAsync(string tenant, string? login, DateTimeOffset now)
+    {
+        await using var command = dataSource.CreateCommand("""
+            UPDATE account_sessions s SET revoked_at = @now FROM accounts a
+             WHERE s.tenant = @tenant AND s.revoked_at IS NULL AND a.tenant = s.tenant AND a.login = s.login
+               AND (CASE WHEN @login IS NULL THEN a.sso_subject IS NOT NULL ELSE a.login = @login END)
+            """);
+        Add(command, ("tenant", tenant), ("login", login));
+        command.Parameters.AddWithValue("now", now);
+        return await command.ExecuteNonQueryAsync();
     }
 
     /// <summary>Ends one of the account's own sessions; false when it is not theirs or already ended.</summary>

@@ -48,6 +48,11 @@ public sealed class OpenIdProviders : IDisposable
     private readonly ConcurrentDictionary<string, ConfigurationManager<OpenIdConnectConfiguration>> _discovery = new(StringComparer.Ordinal);
     private readonly JsonWebTokenHandler _tokens = new() { MaximumTokenSizeInBytes = 64 * 1024 };
 
+    /// <summary>Issuers whose discovery failed lately, until when: a provider that is down is not asked again by every anonymous visitor.</summary>
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _failedUntil = new(StringComparer.Ordinal);
+
+    private static readonly TimeSpan FailureMemory = TimeSpan.FromSeconds(30);
+
     public OpenIdProviders(IOptions<RoundOptions> rounds)
     {
         _rules = rounds.Value.WebhookRules;
@@ -58,6 +63,12 @@ public sealed class OpenIdProviders : IDisposable
     /// <summary>The provider's discovery document and keys, checked; refused with a reason the admin can act on.</summary>
     public async Task<OpenIdConnectConfiguration> DiscoverAsync(string issuer, CancellationToken ct)
     {
+        var unreachable = new ProviderRefusedException($"无法从认证服务取得发现文档（{issuer.TrimEnd('/')}/.well-known/openid-configuration）或其签名密钥，请核对 issuer 地址与网络。", "discovery");
+        if (_failedUntil.TryGetValue(issuer, out var until) && until > DateTimeOffset.UtcNow)
+        {
+            throw unreachable;
+        }
+
         OpenIdConnectConfiguration configuration;
         try
         {
@@ -66,8 +77,16 @@ public sealed class OpenIdProviders : IDisposable
         catch (Exception e) when (e is InvalidOperationException or HttpRequestException or IOException or ArgumentException or JsonException or TaskCanceledException && !ct.IsCancellationRequested)
         {
             _discovery.TryRemove(issuer, out _);
-            throw new ProviderRefusedException($"无法从认证服务取得发现文档（{issuer.TrimEnd('/')}/.well-known/openid-configuration）或其签名密钥，请核对 issuer 地址与网络。", "discovery");
+            if (_failedUntil.Count > MaxCachedIssuers)
+            {
+                _failedUntil.Clear();
+            }
+
+            _failedUntil[issuer] = DateTimeOffset.UtcNow + FailureMemory;
+            throw unreachable;
         }
+
+        _failedUntil.TryRemove(issuer, out _);
 
         if (!string.Equals(configuration.Issuer, issuer, StringComparison.Ordinal))
         {
@@ -140,10 +159,9 @@ public sealed class OpenIdProviders : IDisposable
         var result = await _tokens.ValidateTokenAsync(idToken, Parameters(issuer, clientId, configuration));
         if (result.Exception is SecurityTokenSignatureKeyNotFoundException)
         {
-            // The provider rolled its keys: fetch them again, once.
-            var manager = Manager(issuer);
-            manager.RequestRefresh();
-            result = await _tokens.ValidateTokenAsync(idToken, Parameters(issuer, clientId, await manager.GetConfigurationAsync(CancellationToken.None)));
+            // The provider rolled its keys: fetch them again, once (a failure to is a refusal like any other).
+            Manager(issuer).RequestRefresh();
+            result = await _tokens.ValidateTokenAsync(idToken, Parameters(issuer, clientId, await DiscoverAsync(issuer, CancellationToken.None)));
         }
 
         if (!result.IsValid)
@@ -165,8 +183,9 @@ public sealed class OpenIdProviders : IDisposable
             throw new ProviderRefusedException("身份令牌不属于这次登录（nonce 不符），登录被拒绝。", "nonce");
         }
 
-        var audiences = token.Audiences.ToArray();
-        if (audiences.Length > 1 && !(token.TryGetPayloadValue<string>("azp", out var party) && party == clientId))
+        // OIDC Core §3.1.3.7: with several audiences an azp is required; whenever there is one, it must be this client.
+        var hasParty = token.TryGetPayloadValue<string>("azp", out var party);
+        if ((hasParty && party != clientId) || (!hasParty && token.Audiences.Count() > 1))
         {
             throw new ProviderRefusedException("身份令牌不是签发给本平台的（受众不符），登录被拒绝。", "azp");
         }

@@ -23,7 +23,7 @@ public sealed record ProviderSignIn(Account? Account, string? Problem, int Statu
 /// PKCE (S256), a state and a nonce carried in a short-lived cookie protected by the cluster's key ring, the callback
 /// answered once (a replay is refused before the provider is asked), the id_token validated by
 /// <see cref="OpenIdProviders"/>, and the claims mapped by <see cref="SingleSignOnRules"/>. The person gets an account
-/// (login <c>sso:</c> and 12 hex digits of the subject's hash) that the tenant admin sees, disables and audits like any
+/// (login <c>sso:</c> and 20 hex digits of the subject's hash) that the tenant admin sees, disables and audits like any
 /// other; every refusal and change is in the tenant's chain <c>&lt;tenant&gt;/accounts</c>.
 /// </summary>
 public sealed class SingleSignOnDesk(
@@ -55,6 +55,8 @@ public sealed class SingleSignOnDesk(
         {
             if (await store.RemoveAsync(target))
             {
+                // Without the provider nobody can vouch for these people any more: their sessions end (the accounts stay).
+                await accounts.EndSessionsAsync(target, null, clock.GetUtcNow());
                 await AuditAsync(target, caller.Name, "sso_off", null, null);
             }
 
@@ -87,12 +89,25 @@ public sealed class SingleSignOnDesk(
             throw new PreconditionException("SSO_PROVIDER_REFUSED", e.Message);
         }
 
+        // A provider several tenants use signs in people of all of them: each tenant must say which are its own.
+        var others = await store.OthersAsync(issuer, target);
+        if (others.Count > 0 && (!mapping.NamesTenant || others.Any(o => !o.NamesTenant)))
+        {
+            throw new PreconditionException("SSO_SHARED_PROVIDER",
+                "该认证服务也为其他租户登录：每个使用它的租户都须设置租户声明（tenant_claim 与 tenant_values，如地市区划代码），本租户才能使用它，以免他市人员登录本租户；如其他租户尚未设置，请联系平台运维。");
+        }
+
         var existing = await store.FindAsync(target);
         var secret = !string.IsNullOrEmpty(clientSecret) ? _secrets.Protect(clientSecret)
             : existing is not null && existing.Issuer == issuer && existing.ClientId == clientId ? existing.ProtectedSecret
             : null;
         var settings = new ProviderSettings(target, issuer, clientId!, secret, mapping, clock.GetUtcNow());
         await store.SaveAsync(settings);
+        if (existing is not null && existing.Issuer != issuer)
+        {
+            // Another provider now vouches for this tenant's people: what the old one vouched for ends.
+            await accounts.EndSessionsAsync(target, null, clock.GetUtcNow());
+        }
         await AuditAsync(target, caller.Name, "sso_configure", existing is null ? null : $"{existing.Issuer} {existing.ClientId}",
             $"{issuer} {clientId} {string.Join(",", mapping.Roles.Select(r => $"{r.Value}={r.Role}"))}");
         return settings;
@@ -172,10 +187,11 @@ public sealed class SingleSignOnDesk(
             return Refused("登录请求与回调不符，请重新登录。", StatusCodes.Status400BadRequest, flow.Back);
         }
 
-        if (Param("error") is { } error)
+        // Answered once, whatever the answer (an error too): a replay is refused before anything is asked or written.
+        if (!await store.UseStateAsync(Hash(flow.State), clock.GetUtcNow() + SignInLifetime, clock.GetUtcNow()))
         {
-            await AuditAsync(flow.Tenant, "sso", "sso_refused", null, "provider:" + Short(error));
-            return Refused(error == "access_denied" ? "您在统一身份认证中取消了登录。" : "统一身份认证服务没有完成登录，请重新登录。", StatusCodes.Status401Unauthorized, flow.Back);
+            lookup.CountFailure(peer);
+            return Refused("这次登录已经完成过，回调不能重复使用，请重新登录。", StatusCodes.Status400BadRequest, flow.Back);
         }
 
         // RFC 9207: a provider that names itself must be the one this sign-in went to (no mix-up between providers).
@@ -186,11 +202,11 @@ public sealed class SingleSignOnDesk(
             return Refused("回调来自另一个认证服务，登录被拒绝。", StatusCodes.Status401Unauthorized, flow.Back);
         }
 
-        if (!await store.UseStateAsync(Hash(flow.State), clock.GetUtcNow() + SignInLifetime, clock.GetUtcNow()))
+        if (Param("error") is { } error)
         {
             lookup.CountFailure(peer);
-            await AuditAsync(flow.Tenant, "sso", "sso_refused", null, "replayed callback");
-            return Refused("这次登录已经完成过，回调不能重复使用，请重新登录。", StatusCodes.Status400BadRequest, flow.Back);
+            await AuditAsync(flow.Tenant, "sso", "sso_refused", null, "provider:" + (ProviderErrors.Contains(error) ? error : "other"));
+            return Refused(error == "access_denied" ? "您在统一身份认证中取消了登录。" : "统一身份认证服务没有完成登录，请重新登录。", StatusCodes.Status401Unauthorized, flow.Back);
         }
 
         if (await store.FindAsync(flow.Tenant) is not { } settings || settings.Issuer != flow.Issuer || Param("code") is not { } code)
@@ -204,7 +220,13 @@ public sealed class SingleSignOnDesk(
         }
         catch (ProviderRefusedException e)
         {
-            lookup.CountFailure(peer);
+            // Only what a caller can cause counts against the address (a provider that is down or misconfigured does
+            // not lock an office out of every other way in).
+            if (!ProviderFaults.Contains(e.Reason))
+            {
+                lookup.CountFailure(peer);
+            }
+
             log.LogWarning("Single sign-on to tenant {Tenant} refused: {Reason}", flow.Tenant, e.Reason);
             await AuditAsync(flow.Tenant, "sso", "sso_refused", null, e.Reason);
             return Refused(e.Message, e.Reason == "unreachable" ? StatusCodes.Status502BadGateway : StatusCodes.Status401Unauthorized, flow.Back);
@@ -246,12 +268,14 @@ public sealed class SingleSignOnDesk(
         }
 
         var subject = Hash($"{settings.Issuer}\n{token.Subject}");
-        var login = "sso:" + subject[..12];
+        var login = "sso:" + subject[..20];
         var (person, problem) = SingleSignOnRules.Map(settings.Mapping, claims.ToDictionary(c => c.Key, c => (IReadOnlyList<string>)c.Value),
             (county, unit) => profile?.County(county) is { } found && (unit is null || Array.Exists(found.Units, u => u.Id == unit)));
         if (person is null)
         {
-            await AuditAsync(flow.Tenant, login, "sso_refused", null, "no mapped role, county or unit");
+            // The provider no longer vouches for this person here: sessions an earlier sign-in began end too.
+            await accounts.EndSessionsAsync(flow.Tenant, login, clock.GetUtcNow());
+            await AuditAsync(flow.Tenant, login, "sso_refused", null, "no mapped role, county, unit, tenant or second factor");
             return Refused(problem!, StatusCodes.Status403Forbidden, flow.Back);
         }
 
@@ -269,6 +293,8 @@ public sealed class SingleSignOnDesk(
         }
         else if ((before.Role, before.County, before.Unit) != (account.Role, account.County, account.Unit))
         {
+            // Sessions act as what the account was when they began: those of the old role end.
+            await accounts.EndSessionsAsync(flow.Tenant, login, now);
             await AuditAsync(flow.Tenant, "sso", "account_change", $"{before.Role} {before.County}/{before.Unit}", $"{login} {account.Role} {account.County}/{account.Unit}");
         }
 
@@ -283,6 +309,16 @@ public sealed class SingleSignOnDesk(
 
     /// <summary>Where the provider sends the person back (register exactly this at the provider): this site's callback.</summary>
     public static string RedirectUri(HttpContext http) => $"{http.Request.Scheme}://{http.Request.Host}{http.Request.PathBase}{CallbackPath}";
+
+    /// <summary>The error codes of RFC 6749 §4.1.2.1 and OIDC Core §3.1.2.6, audited as such; any other as "other".</summary>
+    private static readonly HashSet<string> ProviderErrors = new(StringComparer.Ordinal)
+    {
+        "access_denied", "invalid_request", "unauthorized_client", "unsupported_response_type", "invalid_scope", "server_error",
+        "temporarily_unavailable", "interaction_required", "login_required", "account_selection_required", "consent_required",
+    };
+
+    /// <summary>Refusals that are the provider's or the configuration's fault, not the caller's.</summary>
+    private static readonly HashSet<string> ProviderFaults = new(StringComparer.Ordinal) { "unreachable", "discovery", "secret", "endpoint", "keys", "pkce", "token_endpoint" };
 
     private Flow? ReadFlow(HttpContext http)
     {

@@ -10,7 +10,8 @@ public sealed record ProviderSettings(string Tenant, string Issuer, string Clien
 /// <summary>Tenants' OpenID providers (migration 0021) and the states of sign-ins that came back, each answered once.</summary>
 public sealed class SingleSignOnStore(NpgsqlDataSource dataSource)
 {
-    private sealed record StoredMapping(string RoleClaim, RoleMapping[] Roles, string CountyClaim, string UnitClaim, string NameClaim, string EmailClaim);
+    private sealed record StoredMapping(string RoleClaim, RoleMapping[] Roles, string CountyClaim, string UnitClaim, string NameClaim, string EmailClaim,
+        string? TenantClaim = null, string[]? TenantValues = null, bool TrustProviderSecondFactor = false);
 
     public async Task<ProviderSettings?> FindAsync(string tenant)
     {
@@ -22,16 +23,38 @@ public sealed class SingleSignOnStore(NpgsqlDataSource dataSource)
             return null;
         }
 
-        var stored = JsonSerializer.Deserialize<StoredMapping>(reader.GetString(3))!;
-        var mapping = new ClaimMapping(stored.RoleClaim, stored.Roles, stored.CountyClaim, stored.UnitClaim, stored.NameClaim, stored.EmailClaim);
-        return new ProviderSettings(tenant, reader.GetString(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2), mapping,
+        return new ProviderSettings(tenant, reader.GetString(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2), MappingOf(reader.GetString(3)),
             reader.GetFieldValue<DateTimeOffset>(4));
+    }
+
+    /// <summary>The claim mappings of the other tenants that use the same issuer.</summary>
+    public async Task<IReadOnlyList<ClaimMapping>> OthersAsync(string issuer, string tenant)
+    {
+        await using var command = dataSource.CreateCommand("SELECT mapping::text FROM tenant_sso WHERE issuer = @issuer AND tenant <> @tenant LIMIT 1000");
+        command.Parameters.AddWithValue("issuer", issuer);
+        command.Parameters.AddWithValue("tenant", tenant);
+        var list = new List<ClaimMapping>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            list.Add(MappingOf(reader.GetString(0)));
+        }
+
+        return list;
+    }
+
+    private static ClaimMapping MappingOf(string json)
+    {
+        var stored = JsonSerializer.Deserialize<StoredMapping>(json)!;
+        return new ClaimMapping(stored.RoleClaim, stored.Roles, stored.CountyClaim, stored.UnitClaim, stored.NameClaim, stored.EmailClaim,
+            stored.TenantClaim, stored.TenantValues, stored.TrustProviderSecondFactor);
     }
 
     public async Task SaveAsync(ProviderSettings settings)
     {
         var m = settings.Mapping;
-        var mapping = JsonSerializer.Serialize(new StoredMapping(m.RoleClaim, [.. m.Roles], m.CountyClaim, m.UnitClaim, m.NameClaim, m.EmailClaim));
+        var mapping = JsonSerializer.Serialize(new StoredMapping(m.RoleClaim, [.. m.Roles], m.CountyClaim, m.UnitClaim, m.NameClaim, m.EmailClaim,
+            m.TenantClaim, m.TenantValues?.ToArray(), m.TrustProviderSecondFactor));
         await using var command = dataSource.CreateCommand("""
             INSERT INTO tenant_sso (tenant, issuer, client_id, client_secret, mapping, updated_at) VALUES (@tenant, @issuer, @client, @secret, @mapping::jsonb, @at)
             ON CONFLICT (tenant) DO UPDATE SET issuer = excluded.issuer, client_id = excluded.client_id, client_secret = excluded.client_secret,

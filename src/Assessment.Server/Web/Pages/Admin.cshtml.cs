@@ -54,15 +54,8 @@ public sealed class AdminModel(TenantDesk tenants) : WorkbenchPage
         ShowKeyAsync(() => OnceAsync("IssueCredential", requestId,
             new Contracts.V1.IssueCredentialRequest { Role = role ?? "", County = county ?? "", Unit = unit ?? "", Name = name ?? "", RequestId = requestId.ToString("D") },
             Services.InDoubt<Contracts.V1.IssuedCredential>.Unresolvable,
-            async () => ToIssued(await tenants.IssueAsync(Caller, null, role switch
-            {
-                "unit" => Role.Unit,
-                "county" => Role.County,
-                "assessor" => Role.Assessor,
-                "leader" => Role.Leader,
-                "tenant_admin" => Role.TenantAdmin,
-                _ => null,
-            }, county, unit, name ?? "", null))));
+            async () => ToIssued(await tenants.IssueAsync(Caller, null, RoleWire.Parse(role) is { } parsed and not Role.Operator ? parsed : null,
+                county, unit, name ?? "", null))));
 
     public Task<IActionResult> OnPostRotateAsync(string? id, Guid requestId) =>
         ShowKeyAsync(() => OnceAsync("RotateCredential", requestId, new Contracts.V1.CredentialRef { Id = id ?? "", RequestId = requestId.ToString("D") },

@@ -20,6 +20,7 @@ public sealed class IndexModel(RoundYears years) : PageModel
     {
         Role.County => $"/{year}/counties/{caller.County}",
         Role.Unit => $"/{year}/form",
+        Role.Member => $"/{year}/panel",
         _ => $"/{year}",
     };
 }

@@ -57,7 +57,7 @@ public sealed class PanelModel(RoundDesk rounds, CountyDesk counties, IClusterCl
 
     public async Task<IActionResult> OnGetAsync()
     {
-        if (Caller.Role != Role.Assessor)
+        if (Caller.Role is not (Role.Assessor or Role.Member))
         {
             return StatusCode(StatusCodes.Status403Forbidden);
         }
@@ -68,7 +68,7 @@ public sealed class PanelModel(RoundDesk rounds, CountyDesk counties, IClusterCl
 
     public async Task<IActionResult> OnPostAsync(Guid requestId)
     {
-        if (Caller.Role != Role.Assessor)
+        if (Caller.Role is not (Role.Assessor or Role.Member))
         {
             return StatusCode(StatusCodes.Status403Forbidden);
         }
@@ -174,7 +174,7 @@ public sealed class PanelModel(RoundDesk rounds, CountyDesk counties, IClusterCl
 
         var scheme = SchemeLoader.Load(text, "scheme", catalog);
         Lines = scheme.Dimensions.SelectMany(d => d.Lines)
-            .Where(l => catalog[l.Indicator] is { Source: IndicatorSource.Assessor, Kind: IndicatorKind.Score })
+            .Where(l => catalog[l.Indicator].PanelScored)
             .Select(l => new PanelLine(l.Indicator, catalog[l.Indicator].Name, catalog[l.Indicator].Max ?? 100, l.Points,
                 ScoringStandard.Of(l, catalog[l.Indicator], scheme.Missing), l.Review))
             .ToList();

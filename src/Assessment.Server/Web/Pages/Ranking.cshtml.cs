@@ -19,7 +19,7 @@ public sealed class RankingModel(RoundDesk rounds, BulletinComposer bulletins) :
 
     public async Task<IActionResult> OnGetAsync()
     {
-        if (Caller.Role is Role.County or Role.Unit)
+        if (Caller.Role is not (Role.Assessor or Role.Leader or Role.TenantAdmin))
         {
             return StatusCode(StatusCodes.Status403Forbidden);
         }

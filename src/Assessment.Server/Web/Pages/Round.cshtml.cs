@@ -28,11 +28,10 @@ public sealed class RoundModel(RoundDesk rounds, NoticeDesk notices, TimeProvide
 
     public async Task<IActionResult> OnGetAsync()
     {
-        switch (Caller.Role)
+        // The overview is the assessor's, the leader's and the tenant admin's; everyone else goes to their own page.
+        if (Caller.Role is not (Role.Assessor or Role.Leader or Role.TenantAdmin))
         {
-            case Role.County:
-            case Role.Unit:
-                return Redirect(IndexModel.Home(Caller, Year));
+            return Redirect(IndexModel.Home(Caller, Year));
         }
 
         (Info, Board, Notifications) = await rounds.BoardAsync(Caller, Year);

@@ -14,14 +14,17 @@ const jwk = { ...privateKey.export({ format: 'jwk' }), kid: crypto.randomBytes(8
 let tamper = {};
 
 const server = http.createServer();
-await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-const issuer = `http://127.0.0.1:${server.address().port}`;
+// A loopback address of its own (any of 127.0.0.0/8), so that no two providers of a test run share an issuer.
+const host = settings.host ?? '127.0.0.1';
+await new Promise((resolve) => server.listen(0, host, resolve));
+const issuer = `http://${host}:${server.address().port}`;
 
 const provider = new Provider(issuer, {
   clients: settings.clients ?? [],
   jwks: { keys: [jwk] },
   cookies: { keys: [crypto.randomBytes(32).toString('hex')] },
-  claims: { openid: ['sub'], profile: ['name', 'roles', 'county', 'unit', 'dept'], email: ['email'] },
+  // amr (how the person authenticated) goes with the openid scope, into every id_token.
+  claims: { openid: ['sub', 'amr'], profile: ['name', 'roles', 'county', 'unit', 'dept', 'city'], email: ['email', 'email_verified'] },
   // The claims go into the id_token itself (as many providers do); the userinfo endpoint answers them too.
   conformIdTokenClaims: false,
   pkce: { required: () => true },
@@ -34,7 +37,7 @@ const provider = new Provider(issuer, {
     if (existing) return ctx.oidc.provider.Grant.find(existing);
     const grant = new ctx.oidc.provider.Grant({ clientId: ctx.oidc.client.clientId, accountId: ctx.oidc.session.accountId });
     grant.addOIDCScope(ctx.oidc.params.scope ?? 'openid');
-    grant.addOIDCClaims(['sub', 'name', 'email', 'roles', 'county', 'unit', 'dept']);
+    grant.addOIDCClaims(['sub', 'amr', 'name', 'email', 'email_verified', 'roles', 'county', 'unit', 'dept', 'city']);
     await grant.save();
     return grant;
   },
@@ -93,7 +96,9 @@ server.on('request', async (req, res) => {
         res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(page(details.uid, '用户名或密码错误'));
         return;
       }
-      await provider.interactionFinished(req, res, { login: { accountId: login } }, { mergeWithLastSubmission: false });
+      // How the person authenticated (RFC 8176), as the user's settings say: a password alone unless told otherwise.
+      const amr = settings.amr?.[login] ?? ['pwd'];
+      await provider.interactionFinished(req, res, { login: { accountId: login, amr } }, { mergeWithLastSubmission: false });
       return;
     }
     callback(req, res);
