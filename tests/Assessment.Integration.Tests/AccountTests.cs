@@ -172,6 +172,25 @@ public sealed class AccountTests(PlatformFixture platform)
         Assert.Equal("pending", (await Admin.ListAccountsAsync(new ListAccountsRequest(), admin)).Accounts.Single().State);
     }
 
+    [Fact]
+    public async Task An_account_of_a_role_the_platform_does_not_know_is_never_stored()
+    {
+        var (tenant, _) = await TenantAsync();
+        await using var db = Npgsql.NpgsqlDataSource.Create(platform.Server.Config.ConnectionString);
+        foreach (var role in new[] { "operator", "Assessor", "admin", "", "tenant-admin", "member ", "tenantadmin", "7" })
+        {
+            await using var insert = db.CreateCommand("INSERT INTO accounts (tenant, login, id, name, role, created_at) VALUES (@t, @l, @i, '某人', @r, now())");
+            insert.Parameters.AddWithValue("t", tenant);
+            insert.Parameters.AddWithValue("l", "role-" + Guid.NewGuid().ToString("N")[..8]);
+            insert.Parameters.AddWithValue("i", Guid.NewGuid().ToString("N")[..16]);
+            insert.Parameters.AddWithValue("r", role);
+            var refused = await Assert.ThrowsAsync<Npgsql.PostgresException>(() => insert.ExecuteNonQueryAsync());
+            Assert.Equal("23514", refused.SqlState); // check_violation
+        }
+
+        Assert.Empty((await Admin.ListAccountsAsync(new ListAccountsRequest { Tenant = tenant }, As(platform.Server.OperatorKey()))).Accounts);
+    }
+
     private HttpClient Web() =>
         new(new HttpClientHandler { UseCookies = true, AllowAutoRedirect = false }) { BaseAddress = new Uri($"http://127.0.0.1:{platform.Server.Config.WebPort}") };
 

@@ -62,5 +62,7 @@ public sealed class PanelMemberTests(PlatformFixture platform)
         Assert.Contains(trail.Entries, e => e.Body.Contains("考核组成员甲", StringComparison.Ordinal));
         Assert.True(scored.MayEnterAssessorValues);
         Assert.False(scored.MayReturn || scored.MayApprove || scored.MayAdjust);
+        // The answer tells the member no more of the county than the 考核组评分表 does.
+        Assert.Equal(("", 0, null, null), (scored.ReturnReason, scored.Adjustments.Count, scored.Completeness, scored.AuditHead));
     }
 }

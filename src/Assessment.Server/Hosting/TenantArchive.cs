@@ -71,7 +71,8 @@ public static partial class TenantArchive
             "attached_at", "removed_at", "removed_by", "removal_reason"], t => $"tenant = {Literal(t)}", "year, county, file_id"),
         // Personal accounts (their audit is the chain <tenant>/accounts below); sessions belong to the deployment's key ring.
         new("accounts", ["tenant", "login", "id", "name", "role", "county", "unit", "email", "password_hash", "totp_secret", "totp_confirmed", "totp_last_step",
-            "failures", "locked_until", "disabled", "setup_hash", "setup_expires", "created_at", "sso_subject"], t => $"tenant = {Literal(t)}", "login"),
+            "failures", "locked_until", "disabled", "setup_hash", "setup_expires", "created_at", "sso_subject"], t => $"tenant = {Literal(t)}", "login",
+            Refused: $"role NOT IN ({string.Join(", ", Domain.Accounts.AccountRules.RoleNames.Select(r => $"'{r}'"))})"),
         // Its single sign-on provider (the client secret, like the TOTP secrets, readable only with the key ring it was protected by).
         new("tenant_sso", ["tenant", "issuer", "client_id", "client_secret", "mapping", "updated_at"], t => $"tenant = {Literal(t)}", "tenant"),
         new("audit_entries", ["chain", "idx", "prev_hash", "body", "hash"], t => $"split_part(chain, '/', 1) = {Literal(t)}", "chain, idx"),

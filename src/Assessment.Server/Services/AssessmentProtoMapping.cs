@@ -58,8 +58,18 @@ internal static class AssessmentProtoMapping
         return response;
     }
 
-    public static Contracts.V1.CountyWorkflow ToProto(CountyWorkflowView view, Caller caller, CountyInfo county) =>
-        ToProto(view, CountyDesk.For(caller, view.May), county);
+    public static Contracts.V1.CountyWorkflow ToProto(CountyWorkflowView view, Caller caller, CountyInfo county) => caller.Role == Role.Member
+        // A 考核组 member reads no more of a county than the 考核组评分表 shows: its status and version, not its 退回
+        // reason, adjustments or units.
+        ? new Contracts.V1.CountyWorkflow
+        {
+            County = view.County,
+            Status = Lower(view.Status),
+            Phase = Lower(view.Phase),
+            Version = view.Version,
+            MayEnterAssessorValues = CountyDesk.For(caller, view.May).MayEnterAssessorValues,
+        }
+        : ToProto(view, CountyDesk.For(caller, view.May), county);
 
     private static Contracts.V1.CountyWorkflow ToProto(CountyWorkflowView view, CountyPermissions may, CountyInfo county)
     {

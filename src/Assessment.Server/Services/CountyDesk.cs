@@ -135,16 +135,7 @@ public sealed class CountyDesk(IClusterClient cluster, Grains.RoundCatalogs cata
     public async Task<(CountyWorkflowView View, CountyInfo County)> EnterAssessorValuesAsync(Caller caller, int year, string? county, Guid submissionId,
         ValueEntry[] values, string? reason, int? expected, Guid? requestId)
     {
-        // A 考核组 member enters the 考核组's scores only: every value one of the year's panel-scored indicators.
-        if (caller.Role == Role.Member)
-        {
-            RequestChecks.Require(RequestChecks.Year(year));
-            var catalog = (await catalogs.ForYearAsync(caller.Tenant, year)).Catalog;
-            if (values.Any(v => !catalog.TryGet(v.Code, out var indicator) || !indicator.PanelScored))
-            {
-                throw new PermissionDeniedException();
-            }
-        }
+        await RequirePanelScoredAsync(caller, year, values.Select(v => v.Code));
 
         return await RunAsync(caller, caller.Role == Role.Member ? Role.Member : Role.Assessor, year, county, requestId, async (grain, command) =>
         {
@@ -178,10 +169,32 @@ public sealed class CountyDesk(IClusterClient cluster, Grains.RoundCatalogs cata
             grain.ReviewMaterials(new MaterialsReviewCommand(indicator, finding, command(reason, expected))));
 
     /// <summary>复核: an assessor or a 考核组 member confirms a 考核组 score of a county as they saw it (another member scored it).</summary>
-    public Task<(CountyWorkflowView View, CountyInfo County)> ReviewScoreAsync(Caller caller, int year, string county, string indicator, double value,
-        int? expected, Guid? requestId) =>
-        RunAsync(caller, caller.Role == Role.Member ? Role.Member : Role.Assessor, year, county, requestId, (grain, command) =>
+    public async Task<(CountyWorkflowView View, CountyInfo County)> ReviewScoreAsync(Caller caller, int year, string county, string indicator, double value,
+        int? expected, Guid? requestId)
+    {
+        await RequirePanelScoredAsync(caller, year, [indicator]);
+        return await RunAsync(caller, caller.Role == Role.Member ? Role.Member : Role.Assessor, year, county, requestId, (grain, command) =>
             grain.ReviewScore(new ScoreReviewCommand(indicator, value, command(null, expected), caller.CredentialId)));
+    }
+
+    /// <summary>
+    /// A 考核组 member acts on the 考核组's scores only: every code one of the year's panel-scored indicators, read from
+    /// the pinned catalog as the 考核组评分表 reads it (fresh, so a re-pin a moment ago cannot make the two disagree).
+    /// </summary>
+    private async Task RequirePanelScoredAsync(Caller caller, int year, IEnumerable<string> codes)
+    {
+        if (caller.Role != Role.Member)
+        {
+            return;
+        }
+
+        RequestChecks.Require(RequestChecks.Year(year));
+        var catalog = (await catalogs.ForYearAsync(caller.Tenant, year, fresh: true)).Catalog;
+        if (codes.Any(code => !catalog.TryGet(code, out var indicator) || !indicator.PanelScored))
+        {
+            throw new PermissionDeniedException();
+        }
+    }
 
     /// <summary>
     /// 催报: the county (or the assessor for a county) tells the units that have not reported everything, through the
