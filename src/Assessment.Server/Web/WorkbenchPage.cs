@@ -110,6 +110,23 @@ public abstract class WorkbenchPage : PageModel
     }
 
     /// <summary>A refusal of an action, said in the words of the API's field errors.</summary>
+    /// <summary>
+    /// Runs a form's action: null when it was done, else why not, as the page shows it ("未能办理：…"). A permission
+    /// refusal is not caught: it ends on the 403 page like any other.
+    /// </summary>
+    protected static async Task<string?> TryActAsync(Func<Task> action)
+    {
+        try
+        {
+            await action();
+            return null;
+        }
+        catch (AssessmentException ex) when (ex is not PermissionDeniedException)
+        {
+            return "未能办理：" + Describe(ex);
+        }
+    }
+
     protected static string Describe(AssessmentException refusal) => refusal is ValidationFailedException invalid
         ? string.Join("；", invalid.Violations.Select(v => v.Description))
         : refusal.Message;

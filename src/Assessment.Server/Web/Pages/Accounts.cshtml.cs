@@ -58,15 +58,7 @@ public sealed class AccountsModel(AccountDesk accounts, TenantDesk tenants) : Wo
 
     private async Task<IActionResult> ActAsync(Func<Task> action)
     {
-        try
-        {
-            await action();
-        }
-        catch (AssessmentException ex) when (ex is not PermissionDeniedException)
-        {
-            Refusal = "未能办理：" + Describe(ex);
-        }
-
+        Refusal = await TryActAsync(action);
         await LoadAsync();
         return Page();
     }

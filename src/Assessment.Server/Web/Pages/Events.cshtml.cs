@@ -69,15 +69,7 @@ public sealed class EventsModel(EventSubscriptions events) : WorkbenchPage
 
     private async Task<IActionResult> ActAsync(Func<Task> action)
     {
-        try
-        {
-            await action();
-        }
-        catch (AssessmentException ex) when (ex is not PermissionDeniedException)
-        {
-            Refusal = "未能办理：" + Describe(ex);
-        }
-
+        Refusal = await TryActAsync(action);
         await LoadAsync();
         return Page();
     }
