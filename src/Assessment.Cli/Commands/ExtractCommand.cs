@@ -23,12 +23,12 @@ public static class ExtractCommand
     public static Command Create()
     {
         var report = new Argument<FileInfo?>("REPORT") { Description = "年度报告：文本（UTF-8/UTF-16/GB18030）、PDF（含文字层）、Word（.docx）或网页（.html）", Arity = ArgumentArity.ZeroOrOne };
-        var json = new Option<bool>("--json") { Description = "以 JSON 输出：{\"values\": {代码: 数值}, \"evidence\": {代码: 原文}, \"confidence\": {代码: 置信度}, \"suggestions\": {代码: 待核实项}, \"warnings\": [...]}；values 只含置信度 ≥ 0.8、会自动填入的数值" };
+        var json = new Option<bool>("--json") { Description = "以 JSON 输出：{\"values\": {代码: 数值}, \"evidence\": {代码: 原文}, \"confidence\": {代码: 置信度}, \"suggestions\": {代码: 待核实项}, \"warnings\": [...]}；values 只含会自动填入的数值（置信度达到模型的自动填入阈值）" };
         var year = new Option<int?>("--year") { Description = "报告所属年度（写入 JSON 输出）" };
         var eval = new Option<DirectoryInfo[]>("--eval") { Description = "评测：对目录中的 *.txt 与 *.expected.json 计算准确率、召回率与 F1（可多次指定目录）", AllowMultipleArgumentsPerToken = true };
-        var cv = new Option<int?>("--cv") { Description = "与 --eval 同用：K 折交叉验证（提示词可靠度与上下文模型只用其他折的报告统计和训练，阈值在训练折内再做交叉验证选定）" };
-        var train = new Option<DirectoryInfo[]>("--train") { Description = "用目录中的已标注报告统计各提示词的可靠度并训练上下文模型（可多次指定），写入 -o 指定的目录", AllowMultipleArgumentsPerToken = true };
-        var output = new Option<DirectoryInfo?>("--output", "-o") { Description = "与 --train 同用：数据目录（如 src/Assessment.Domain/Data），写入 cue-reliability.json 与 context-model.json" };
+        var cv = new Option<int?>("--cv") { Description = "与 --eval 同用：按报告分组的 K 折嵌套交叉验证（模型只用其他折的报告训练，置信度校准与自动填入阈值在训练折内再做 K 折交叉验证选定），按层级与省份分别报告" };
+        var train = new Option<DirectoryInfo[]>("--train") { Description = "用目录中的已标注报告训练提取模型（可多次指定），写入 -o 指定的目录", AllowMultipleArgumentsPerToken = true };
+        var output = new Option<DirectoryInfo?>("--output", "-o") { Description = "与 --train 同用：数据目录（如 src/Assessment.Domain/Data），写入 extraction-model.json" };
         var command = new Command("extract", "从法治政府建设年度报告中提取指标数值（附原文依据）") { report, json, year, eval, cv, train, output };
         command.SetAction(parse =>
         {
@@ -93,7 +93,7 @@ public static class ExtractCommand
         var suggestions = result.Proposals.Count(p => p.Suggestion);
         Console.WriteLine(suggestions == 0
             ? $"共提取 {result.Proposals.Count} 项。"
-            : $"共提取 {result.Proposals.Count} 项，其中 {suggestions} 项置信度低于 {ReportExtractor.PrefillConfidence:0.0}，标为“待核实”，不会自动填入。");
+            : $"共提取 {result.Proposals.Count} 项，其中 {suggestions} 项置信度低于 {ReportExtractor.Default.PrefillConfidence:0.00} 或该指标尚无标注数据，标为“待核实”，不会自动填入。");
         foreach (var warning in result.Warnings)
         {
             Console.WriteLine("提示：" + warning);
@@ -127,24 +127,11 @@ public static class ExtractCommand
             throw new UsageException($"找不到目录 {output.FullName}");
         }
 
-        var catalog = IndicatorCatalog.Default;
-        var reliability = CueReliability.Fit(reports, new ReportExtractor(catalog, CueBook.Default));
-        var reliabilityFile = Path.Combine(output.FullName, "cue-reliability.json");
-        File.WriteAllText(reliabilityFile, reliability.ToJson() + "\n");
-        Console.WriteLine($"已用 {reports.Count} 份已标注报告统计 {reliability.Cues.Count} 条提示词的可靠度 → {reliabilityFile}");
-
-        var threshold = CrossValidation.ChooseThreshold(reports, 5, catalog, CueBook.Default, 0.95);
-        if (double.IsInfinity(threshold))
-        {
-            // Precision first: a model that cannot keep its own proposals right 95 % of the time proposes nothing.
-            Console.WriteLine($"用 {reports.Count} 份已标注报告做 5 折交叉验证，上下文模型在任何阈值下都达不到 0.95 的准确率，未写入模型（提取只用提示词表）；标注更多报告后再训练。");
-            return 0;
-        }
-
-        var model = ContextModel.Train(reports, catalog, CueBook.Default, threshold);
-        var modelFile = Path.Combine(output.FullName, "context-model.json");
-        File.WriteAllText(modelFile, model.ToJson() + "\n");
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"已用 {reports.Count} 份已标注报告训练上下文模型：{model.Indicators.Count} 个指标，阈值 {threshold:0.00}（5 折交叉验证、准确率 ≥ 0.95 选定）→ {modelFile}"));
+        var model = ProposalModelTraining.Fit(reports, new ReportExtractor(IndicatorCatalog.Default, CueBook.Default));
+        var file = Path.Combine(output.FullName, "extraction-model.json");
+        File.WriteAllText(file, model.ToJson() + "\n");
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"已用 {reports.Count} 份已标注报告训练提取模型：{model.Trained.Count} 个指标有标注数据，{model.Weights.Count + model.Wording.Values.Sum(w => w.Count)} 个特征权重，自动填入阈值 {model.Prefill:0.00}（5 折交叉验证、准确率 ≥ {ProposalModelTraining.TargetPrecision:0.00} 选定）→ {file}"));
         return 0;
     }
 
@@ -160,27 +147,37 @@ public static class ExtractCommand
         var all = byDir.Values.SelectMany(r => r).ToList();
         var result = CrossValidation.Run(all, k, IndicatorCatalog.Default, CueBook.Default);
         Print(result.Reports, result.Overall);
-        foreach (var (dir, reports) in byDir)
-        {
-            var names = reports.Select(r => r.Name).ToHashSet(StringComparer.Ordinal);
-            var part = result.Reports.Where(r => names.Contains(r.Name)).ToList();
-            var score = EvaluationScore.Sum(dir.Name, part);
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{dir.Name}: precision {score.Precision:0.000}  recall {score.Recall:0.000}  F1 {score.F1:0.000}（{score.TruePositives} 对，{score.FalsePositives} 错，{score.Misses} 漏；待核实 {score.SuggestedRight} 对 {score.SuggestedWrong} 错；连同待核实 precision {score.PrecisionWithSuggestions:0.000} recall {score.RecallWithSuggestions:0.000}）"));
-        }
-
-        if (Environment.GetEnvironmentVariable("ASSESS_CV_SCORES") == "1")
-        {
-            foreach (var (name, p, right) in CrossValidation.ModelProposals(all, k, IndicatorCatalog.Default, CueBook.Default).OrderByDescending(x => x.Proposal.ModelScore))
-            {
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {(right ? "✓" : "✗")} {p.ModelScore:0.00} {name} {p.Code} = {p.Value} «{p.Evidence}»"));
-            }
-        }
-
-        Console.WriteLine("各折阈值：" + string.Join(" ", result.Thresholds.Select(t => t.ToString("0.00", CultureInfo.InvariantCulture))));
+        var scores = result.Reports.ToDictionary(r => r.Name, StringComparer.Ordinal);
+        PrintGroups("语料", byDir.Select(e => (e.Key.Name, e.Value)), scores);
+        PrintGroups("层级", all.GroupBy(r => r.Level).OrderBy(g => g.Key).Select(g => (Level(g.Key), g.ToList())), scores);
+        PrintGroups("省份", all.GroupBy(r => r.Province.Length == 0 ? "未注明" : r.Province).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => (g.Key, g.ToList())), scores);
+        Console.WriteLine("各折自动填入阈值：" + string.Join(" ", result.Thresholds.Select(t => t.ToString("0.00", CultureInfo.InvariantCulture))));
         PrintCalibration(result.Overall);
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{k}-fold cross-validation: precision {result.Overall.Precision:0.000}  recall {result.Overall.Recall:0.000}  F1 {result.Overall.F1:0.000}"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{k}-fold nested cross-validation: precision {result.Overall.Precision:0.000}  recall {result.Overall.Recall:0.000}  F1 {result.Overall.F1:0.000}"));
         return 0;
+    }
+
+    private static string Level(ReportLevel level) => level switch
+    {
+        ReportLevel.Department => "县直部门",
+        ReportLevel.Township => "乡镇（街道）",
+        _ => "县（市、区）",
+    };
+
+    /// <summary>Cross-validated scores summed over groups of reports (a corpus, a level, a province).</summary>
+    private static void PrintGroups(string title, IEnumerable<(string Name, List<LabelledReport> Reports)> groups, IReadOnlyDictionary<string, EvaluationScore> scores)
+    {
+        var table = new TextTable(title, "报告", "标注值", "正确", "错误", "遗漏", "准确率", "召回率", "待核实（对/错）");
+        foreach (var (name, reports) in groups)
+        {
+            var s = EvaluationScore.Sum(name, reports.Select(r => scores[r.Name]));
+            table.Add(name, reports.Count.ToString(CultureInfo.InvariantCulture), (s.TruePositives + s.Misses).ToString(CultureInfo.InvariantCulture),
+                s.TruePositives.ToString(CultureInfo.InvariantCulture), s.FalsePositives.ToString(CultureInfo.InvariantCulture), s.Misses.ToString(CultureInfo.InvariantCulture),
+                s.Precision.ToString("0.000", CultureInfo.InvariantCulture), s.Recall.ToString("0.000", CultureInfo.InvariantCulture),
+                string.Create(CultureInfo.InvariantCulture, $"{s.SuggestedRight}/{s.SuggestedWrong}"));
+        }
+
+        Console.Write(table);
     }
 
     private static int Evaluate(List<LabelledReport> reports)
@@ -195,13 +192,13 @@ public static class ExtractCommand
     /// <summary>How right the proposals of each confidence band were: a calibrated band is right about as often as it says.</summary>
     private static void PrintCalibration(EvaluationScore overall)
     {
-        var table = new TextTable("置信度", "提议", "正确", "实际准确率");
-        foreach (var (low, high) in new[] { (0.0, 0.7), (0.7, ReportExtractor.PrefillConfidence), (ReportExtractor.PrefillConfidence, 0.9), (0.9, 1.01) })
+        var table = new TextTable("置信度", "提议", "正确", "平均置信度", "实际准确率");
+        foreach (var band in Calibration.Bands(overall.Outcomes))
         {
-            var band = overall.Outcomes.Where(o => o.Confidence >= low && o.Confidence < high).ToList();
-            table.Add(string.Create(CultureInfo.InvariantCulture, $"[{low:0.00}, {Math.Min(high, 1):0.00}{(high > 1 ? "]" : ")")}"), band.Count.ToString(CultureInfo.InvariantCulture),
-                band.Count(o => o.Right).ToString(CultureInfo.InvariantCulture),
-                band.Count == 0 ? "–" : ((double)band.Count(o => o.Right) / band.Count).ToString("0.000", CultureInfo.InvariantCulture));
+            table.Add(string.Create(CultureInfo.InvariantCulture, $"[{band.Low:0.00}, {Math.Min(band.High, 1):0.00}{(band.High > 1 ? "]" : ")")}"), band.Proposals.ToString(CultureInfo.InvariantCulture),
+                band.Right.ToString(CultureInfo.InvariantCulture),
+                band.Proposals == 0 ? "–" : band.MeanConfidence.ToString("0.000", CultureInfo.InvariantCulture),
+                band.Proposals == 0 ? "–" : band.Precision.ToString("0.000", CultureInfo.InvariantCulture));
         }
 
         Console.Write(table);

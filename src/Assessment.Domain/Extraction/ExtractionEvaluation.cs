@@ -15,6 +15,9 @@ public sealed record LabelledReport(string Name, string Text, IReadOnlyDictionar
     /// <summary>Who wrote the report, as labelled (county, department, township).</summary>
     public ReportLevel Level { get; init; }
 
+    /// <summary>The province the report's entity lies in, from the corpus's README table ("" when not listed).</summary>
+    public string Province { get; init; } = "";
+
     /// <summary>Reads a <c>name.txt</c> + <c>name.expected.json</c> pair (the fixture format).</summary>
     public static LabelledReport Load(string textFile)
     {
@@ -31,7 +34,41 @@ public sealed record LabelledReport(string Name, string Text, IReadOnlyDictionar
             ? un.EnumerateArray().Select(u => u.TryGetProperty("phrase", out var phrase) ? phrase.GetString() ?? "" : "").Where(p => p.Length > 0).ToList()
             : [];
         var level = doc.RootElement.TryGetProperty("level", out var lv) && Enum.TryParse<ReportLevel>(lv.GetString(), ignoreCase: true, out var parsed) ? parsed : ReportLevel.County;
-        return new LabelledReport(name, File.ReadAllText(textFile), values, alternatives) { Evidence = evidence, Uncatalogued = uncatalogued, Level = level };
+        var province = Provinces(Path.GetDirectoryName(textFile)!).GetValueOrDefault(name, "");
+        return new LabelledReport(name, File.ReadAllText(textFile), values, alternatives) { Evidence = evidence, Uncatalogued = uncatalogued, Level = level, Province = province };
+    }
+
+    /// <summary>
+    /// The provinces of a corpus's reports from its README table: a row <c>| `slug` | 长寿镇 (平江县, 岳阳市, 湖南) | …</c>
+    /// names the province last in the entity's parentheses.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> Provinces(string directory)
+    {
+        var provinces = new Dictionary<string, string>(StringComparer.Ordinal);
+        var readme = Path.Combine(directory, "README.md");
+        if (!File.Exists(readme))
+        {
+            return provinces;
+        }
+
+        foreach (var line in File.ReadLines(readme))
+        {
+            var cells = line.Split('|', StringSplitOptions.TrimEntries);
+            if (cells.Length < 4 || !cells[1].StartsWith('`') || !cells[1].EndsWith('`'))
+            {
+                continue;
+            }
+
+            var entity = cells[2];
+            var open = entity.LastIndexOf('(');
+            var close = entity.LastIndexOf(')');
+            if (open >= 0 && close > open)
+            {
+                provinces[cells[1].Trim('`')] = entity[(open + 1)..close].Split(',', StringSplitOptions.TrimEntries)[^1];
+            }
+        }
+
+        return provinces;
     }
 
     public bool IsCorrect(string code, double value) =>
@@ -128,84 +165,68 @@ public static class ExtractionEvaluation
 }
 
 /// <summary>
-/// Cross-validation of the extractor with its context model: the labelled reports are dealt into K folds; each fold is
-/// extracted by a model fitted on the other folds only, whose threshold is itself chosen by an inner K-fold on those
-/// reports (the lowest score at which the model's own proposals keep the target precision), and each cue's reliability
-/// (<see cref="CueReliability"/>) is counted on the other folds only. No report is ever read by a model fitted on it,
-/// and a cue no other report confirms is, for that report, a suggestion.
+/// Nested cross-validation of the learned extractor, grouped by report: the labelled reports are dealt into K folds;
+/// each fold is extracted by a model fitted on the other folds only, whose calibration and pre-fill confidence are
+/// themselves chosen by an inner K-fold on those reports (<see cref="ProposalModelTraining"/>). No report is ever read
+/// by a model fitted on it or calibrated with it.
 /// </summary>
 public static class CrossValidation
 {
     public sealed record Result(EvaluationScore Overall, IReadOnlyList<EvaluationScore> Reports, IReadOnlyList<double> Thresholds);
 
-    public static Result Run(IReadOnlyList<LabelledReport> reports, int k, IndicatorCatalog catalog, CueBook cues, double targetPrecision = 0.95)
+    public static Result Run(IReadOnlyList<LabelledReport> reports, int k, IndicatorCatalog catalog, CueBook cues, double targetPrecision = ProposalModelTraining.TargetPrecision)
     {
-        var folds = Deal(reports, k);
+        var extractor = new ReportExtractor(catalog, cues);
+        var examples = ProposalModelTraining.ReadAll(reports, extractor);
+        var folds = Deal(examples, k, e => e.Report.Name);
         var scores = new List<EvaluationScore>();
         var thresholds = new List<double>();
         for (var f = 0; f < folds.Count; f++)
         {
-            var training = folds.Where((_, i) => i != f).SelectMany(x => x).ToList();
-            var threshold = ChooseThreshold(training, k, catalog, cues, targetPrecision);
-            thresholds.Add(threshold);
-            var model = ContextModel.Train(training, catalog, cues, threshold);
-            var reliability = CueReliability.Fit(training, new ReportExtractor(catalog, cues));
-            scores.AddRange(ExtractionEvaluation.Evaluate(new ReportExtractor(catalog, cues, model, reliability), folds[f]).Reports);
+            var model = ProposalModelTraining.Fit(folds.Where((_, i) => i != f).SelectMany(x => x).ToList(), extractor, k, targetPrecision);
+            thresholds.Add(model.Prefill);
+            scores.AddRange(ExtractionEvaluation.Evaluate(extractor.WithModel(model), folds[f].Select(e => e.Report)).Reports);
         }
 
         var ordered = reports.Select(r => scores.First(s => s.Name == r.Name)).ToList();
         return new Result(EvaluationScore.Sum("overall", ordered), ordered, thresholds);
     }
 
-    /// <summary>The lowest model score whose proposals, in an inner K-fold over <paramref name="reports"/>, keep the target precision.</summary>
-    public static double ChooseThreshold(IReadOnlyList<LabelledReport> reports, int k, IndicatorCatalog catalog, CueBook cues, double targetPrecision)
+    /// <summary>Deals items into k folds by name, in turn: the same items always make the same folds.</summary>
+    internal static List<List<T>> Deal<T>(IReadOnlyList<T> items, int k, Func<T, string> name)
     {
-        var scored = ModelProposals(reports, k, catalog, cues).Select(p => (p.Proposal.ModelScore!.Value, p.Right)).ToList();
-
-        // Walk down from the highest score; the threshold is the lowest score at which precision still holds.
-        var best = double.PositiveInfinity;
-        int right = 0, all = 0;
-        foreach (var (score, ok) in scored.OrderByDescending(s => s.Item1))
-        {
-            all++;
-            right += ok ? 1 : 0;
-            if ((double)right / all >= targetPrecision)
-            {
-                best = score;
-            }
-        }
-
-        return best;
-    }
-
-    /// <summary>What the model alone proposes for each report when fitted on the other folds, with whether it is right.</summary>
-    public static List<(string Report, Proposal Proposal, bool Right)> ModelProposals(IReadOnlyList<LabelledReport> reports, int k, IndicatorCatalog catalog, CueBook cues)
-    {
-        var scored = new List<(string, Proposal, bool)>();
-        var folds = Deal(reports, Math.Min(k, reports.Count));
-        for (var f = 0; f < folds.Count; f++)
-        {
-            var model = ContextModel.Train(folds.Where((_, i) => i != f).SelectMany(x => x).ToList(), catalog, cues, threshold: 0);
-            var extractor = new ReportExtractor(catalog, cues, model);
-            foreach (var report in folds[f])
-            {
-                scored.AddRange(extractor.Extract(report.Text).Proposals.Where(p => p.ModelScore is not null)
-                    .Select(p => (report.Name, p, report.IsCorrect(p.Code, p.Value))));
-            }
-        }
-
-        return scored;
-    }
-
-    private static List<List<LabelledReport>> Deal(IReadOnlyList<LabelledReport> reports, int k)
-    {
-        var folds = Enumerable.Range(0, Math.Max(1, Math.Min(k, reports.Count))).Select(_ => new List<LabelledReport>()).ToList();
+        var folds = Enumerable.Range(0, Math.Max(1, Math.Min(k, items.Count))).Select(_ => new List<T>()).ToList();
         var i = 0;
-        foreach (var report in reports.OrderBy(r => r.Name, StringComparer.Ordinal))
+        foreach (var item in items.OrderBy(name, StringComparer.Ordinal))
         {
-            folds[i++ % folds.Count].Add(report);
+            folds[i++ % folds.Count].Add(item);
         }
 
         return folds;
+    }
+}
+
+/// <summary>How right proposals of each confidence band were: calibrated, a band is right about as often as it says.</summary>
+public static class Calibration
+{
+    public sealed record Band(double Low, double High, int Proposals, int Right, double MeanConfidence)
+    {
+        public double Precision => Proposals == 0 ? double.NaN : (double)Right / Proposals;
+
+        /// <summary>How far the observed precision lies outside the band (0 inside it).</summary>
+        public double Distance => Proposals == 0 ? 0 : Math.Max(0, Math.Max(Low - Precision, Precision - Math.Min(1, High)));
+    }
+
+    /// <summary>The bands read in docs/extraction.md; the last one includes 1.</summary>
+    public static readonly (double Low, double High)[] Edges = [(0, 0.5), (0.5, 0.7), (0.7, 0.8), (0.8, 0.9), (0.9, 0.95), (0.95, 1.01)];
+
+    public static IReadOnlyList<Band> Bands(IEnumerable<(double Confidence, bool Right)> outcomes)
+    {
+        var all = outcomes.ToList();
+        return Edges.Select(e =>
+        {
+            var band = all.Where(o => o.Confidence >= e.Low && o.Confidence < e.High).ToList();
+            return new Band(e.Low, e.High, band.Count, band.Count(o => o.Right), band.Count == 0 ? double.NaN : band.Average(o => o.Confidence));
+        }).ToList();
     }
 }

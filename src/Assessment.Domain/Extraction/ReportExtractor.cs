@@ -5,14 +5,15 @@ namespace Assessment.Domain.Extraction;
 /// <summary>A proposed value for one indicator with the exact phrase of the report that states it.</summary>
 public sealed record Proposal(string Code, double Value, string Evidence, int Start, int End, double Confidence, IReadOnlyList<double> Parts)
 {
-    /// <summary>The context model's score when the model, not a cue, named the figure.</summary>
-    public double? ModelScore { get; init; }
+    /// <summary>The learned model's score (log-odds) of the chosen figure, before calibration.</summary>
+    public double Score { get; init; }
 
-    /// <summary>The cue phrase that named the figure (as written in the cue data); null when the model did.</summary>
+    /// <summary>The cue phrase that named the figure (as written in the cue data); null when only the wording around it did.</summary>
     public string? Cue { get; init; }
 
-    /// <summary>Below <see cref="ReportExtractor.PrefillConfidence"/>: shown as a suggestion to check, never pre-filled.</summary>
-    public bool Suggestion => Confidence < ReportExtractor.PrefillConfidence;
+    /// <summary>Shown as a suggestion to check (待核实), never pre-filled: below the model's pre-fill confidence, or an
+    /// indicator the model has no labelled value of.</summary>
+    public bool Suggestion { get; init; } = true;
 }
 
 /// <summary>What a report yields: proposals in catalog order and warnings for the person confirming them.</summary>
@@ -22,29 +23,45 @@ public sealed record ExtractionResult(IReadOnlyList<Proposal> Proposals, IReadOn
     public ReportLevel Level { get; init; }
 }
 
-/// <summary>
-/// Reads a 法治政府建设年度报告 and proposes catalog values. Every figure with a measure word is a candidate; a cue of
-/// the cue book in the same clause, right before it or right after it, names the indicator; the longest cue wins, and a
-/// figure that is a change (同比增长…), a plan (不少于…) or narrower than the whole entity is not taken.
-/// </summary>
-public sealed class ReportExtractor(IndicatorCatalog catalog, CueBook cues, ContextModel? model = null, CueReliability? reliability = null)
+/// <summary>A figure of a report read as one indicator, with what the learned model weighs about it.</summary>
+internal sealed record FigureCandidate(string Code, NumberToken Token, int RegionStart, int RegionEnd, double Value, int CueWeight, string? Cue, int Sentence)
 {
-    /// <summary>A figure named by a cue (<see cref="Score"/> 0) or, failing any cue, by the learned context model.</summary>
-    private sealed record Candidate(string Code, NumberToken Token, int RegionStart, int RegionEnd, int Weight, double Value, double Score = 0, string? Cue = null);
+    /// <summary>What is said of this candidate itself (its cue, its rank among the indicator's figures…).</summary>
+    public List<string> Features { get; } = [];
 
-    /// <summary>What each cue's proposals are worth: without a record, every cue proposal is a suggestion.</summary>
-    private readonly CueReliability _reliability = reliability ?? CueReliability.Prior;
+    /// <summary>The character pairs around the figure, shared by the figure's candidates; the model weighs them
+    /// alone and together with the indicator.</summary>
+    public IReadOnlyList<string> Wording { get; set; } = [];
+}
 
-    public static ReportExtractor Default { get; } = new(IndicatorCatalog.Default, CueBook.Default, ContextModel.Default, CueReliability.Default);
+/// <summary>A report's candidates, independent of any model (read once, scored by many in cross-validation).</summary>
+internal sealed record ReadReport(NormalizedText Text, ReportLevel Level, IReadOnlyList<FigureCandidate> Candidates, IReadOnlyList<string> Warnings);
 
-    /// <summary>Proposals below this confidence are suggestions to check, never pre-filled into a submission.</summary>
-    public const double PrefillConfidence = 0.8;
+/// <summary>The figure chosen for an indicator, its score, and the figures of its sentence it adds up (sums).</summary>
+internal sealed record ChosenFigure(string Code, double Value, int RegionStart, int RegionEnd, double Score, string? Cue, IReadOnlyList<double> Parts);
 
-    /// <summary>The same cue book with another context model (null: cues only), for training and cross-validation.</summary>
-    public ReportExtractor WithModel(ContextModel? other) => new(catalog, cues, other, _reliability);
+/// <summary>
+/// Reads a 法治政府建设年度报告 and proposes catalog values. Every figure with a measure word is a candidate for the
+/// indicators whose measure words it carries when a cue of the cue book names it (in the same clause, right before or
+/// after it) or when the words around it share the indicator's vocabulary (its name, its cues); figures that are a
+/// change (同比增长…), a plan (不少于…) or narrower than the whole entity are not candidates. The learned
+/// <see cref="ProposalModel"/> scores every candidate from its features — the cue and its length among them, not as the
+/// decision — and the best-scored figure of each indicator is proposed, with the model's calibrated confidence.
+/// </summary>
+public sealed class ReportExtractor(IndicatorCatalog catalog, CueBook cues, ProposalModel? model = null)
+{
+    private readonly ProposalModel _model = model ?? ProposalModel.Untrained;
 
-    /// <summary>The same cue book and model with another record of the cues' reliability (cross-validation, training).</summary>
-    public ReportExtractor WithReliability(CueReliability? other) => new(catalog, cues, model, other);
+    /// <summary>The shipped cue book and model (read on first use, so a training run never depends on the file it replaces).</summary>
+    public static ReportExtractor Default => DefaultExtractor.Value;
+
+    private static readonly Lazy<ReportExtractor> DefaultExtractor = new(() => new(IndicatorCatalog.Default, CueBook.Default, ProposalModel.Default));
+
+    /// <summary>The same cue book with another model (null: untrained), for training and cross-validation.</summary>
+    public ReportExtractor WithModel(ProposalModel? other) => new(catalog, cues, other);
+
+    /// <summary>The pre-fill confidence of this extractor's model: proposals below it are suggestions to check.</summary>
+    public double PrefillConfidence => _model.Prefill;
 
     /// <summary>Figures examined in one report; a real report states a few hundred (a longer list is not a report).</summary>
     public const int MaxFigures = 3_000;
@@ -52,6 +69,20 @@ public sealed class ReportExtractor(IndicatorCatalog catalog, CueBook cues, Cont
     /// <summary>How far a clause or sentence reaches from a figure; real clauses are far shorter.</summary>
     private const int ClauseReach = 80;
     private const int SentenceReach = 240;
+
+    /// <summary>How many characters before a figure (within its clause) and after it are read as its wording.</summary>
+    internal const int BeforeReach = 12, AfterReach = 6;
+
+    /// <summary>A figure no cue names is a candidate when at least this many character pairs of its wording are the indicator's.</summary>
+    private const int LexicalOverlap = 1;
+
+    /// <summary>At most this many indicators take a figure no cue names (bounds the work a report of figures can cause).</summary>
+    private const int LexicalPerFigure = 5;
+
+    /// <summary>A candidate only the wording proposes is shown at all from this confidence on.</summary>
+    private const double LexicalFloor = 0.5;
+
+    private Dictionary<string, HashSet<string>>? _lexicon;
 
     /// <remarks>
     /// Linear in the text: clause and sentence bounds are found once for the whole text, a figure only looks at a
@@ -62,12 +93,38 @@ public sealed class ReportExtractor(IndicatorCatalog catalog, CueBook cues, Cont
     /// <param name="level">Who wrote the report when the caller knows it (a unit's kind); otherwise read from its start.</param>
     public ExtractionResult Extract(string report, ReportLevel? level = null)
     {
+        var read = Read(report, level);
+        var proposals = new List<Proposal>();
+        foreach (var chosen in Choose(read, _model.Score))
+        {
+            var confidence = _model.Confidence(chosen.Score);
+            if (chosen.Cue is null && (confidence < LexicalFloor || !_model.IsTrained(chosen.Code)))
+            {
+                continue;
+            }
+
+            var (from, to) = read.Text.Original(chosen.RegionStart, chosen.RegionEnd);
+            proposals.Add(new Proposal(chosen.Code, chosen.Value, report[from..to], from, to, confidence, chosen.Parts)
+            {
+                Score = chosen.Score,
+                Cue = chosen.Cue,
+                Suggestion = !_model.Prefills(chosen.Code, confidence),
+            });
+        }
+
+        var ordered = catalog.Indicators.Select(i => proposals.Find(p => p.Code == i.Code)).OfType<Proposal>().ToList();
+        return new ExtractionResult(ordered, [.. read.Warnings, .. RateWarnings(ordered)]) { Level = read.Level };
+    }
+
+    /// <summary>Every candidate of a report with its features: what the model is trained on and scores.</summary>
+    internal ReadReport Read(string report, ReportLevel? level = null)
+    {
         var text = NormalizedText.From(report);
         var s = text.Text;
         var readAs = level ?? ReportLevels.Detect(s);
         var narrowWords = cues.NarrowWordsFor(readAs);
         var bounds = new Bounds(s);
-        var candidates = new List<Candidate>();
+        var candidates = new List<FigureCandidate>();
         var tokens = NumberParser.Find(s, MaxFigures + 1);
         var warnings = new List<string>();
         if (tokens.Count > MaxFigures)
@@ -76,8 +133,10 @@ public sealed class ReportExtractor(IndicatorCatalog catalog, CueBook cues, Cont
             tokens = tokens.Take(MaxFigures).ToList();
         }
 
+        var lexicon = _lexicon ??= Lexicon();
         foreach (var token in tokens)
         {
+            var firstOfToken = candidates.Count;
             var clauseStart = Math.Max(bounds.ClauseStart[token.Start], token.Start - ClauseReach);
             var clauseEnd = Math.Min(bounds.ClauseEnd(token.End), token.End + ClauseReach);
             var sentenceStart = Math.Max(bounds.SentenceStart[clauseStart], token.Start - SentenceReach);
@@ -93,7 +152,8 @@ public sealed class ReportExtractor(IndicatorCatalog catalog, CueBook cues, Cont
                 continue;
             }
 
-            var found = new List<Candidate>();
+            // The strongest cue of each indicator that names this figure.
+            var found = new Dictionary<string, FigureCandidate>(StringComparer.Ordinal);
             foreach (var cue in cues.Cues)
             {
                 var settings = cues.Indicators[cue.Code];
@@ -135,69 +195,186 @@ public sealed class ReportExtractor(IndicatorCatalog catalog, CueBook cues, Cont
                     continue;
                 }
 
-                found.Add(new Candidate(cue.Code, token, regionStart, regionEnd, cue.Weight, Convert(catalog[cue.Code], token), Cue: cue.Text));
+                if (!found.TryGetValue(cue.Code, out var held) || held.CueWeight < cue.Weight)
+                {
+                    found[cue.Code] = new FigureCandidate(cue.Code, token, regionStart, regionEnd, Convert(catalog[cue.Code], token), cue.Weight, cue.Text, bounds.Sentence(token.Start));
+                }
             }
 
-            if (found.Count == 0 && model?.Classify(ContextModel.Features(s, token), token.Unit) is var (code, score)
-                && !narrowWords.Any(w => clause.Contains(w, StringComparison.Ordinal))
-                && (!cues.Indicators.TryGetValue(code, out var own)
-                    || (!own.Exclude.Any(w => clause.Contains(w, StringComparison.Ordinal))
-                        && (own.Context.Count == 0 || own.Context.Any(w => sentence.Contains(w, StringComparison.Ordinal))))))
+            var wording = new List<string>();
+            Pairs(s.AsSpan(WordingStart(s, token), token.Start - WordingStart(s, token)), "b:", wording);
+            Pairs(s.AsSpan(token.End, WordingEnd(s, token) - token.End), "a:", wording);
+            var strongest = found.Count == 0 ? 0 : found.Values.Max(c => c.CueWeight);
+            foreach (var candidate in found.Values)
             {
-                candidates.Add(new Candidate(code, token, clauseStart, token.End, 0, Convert(catalog[code], token), score));
+                candidate.Features.Add("cue");
+                candidate.Features.Add("cw:" + Bucket(candidate.CueWeight, 2, 3, 5, 7, 10));
+                candidate.Features.Add("cue:" + candidate.Code + "|" + candidate.Cue);
+                candidate.Features.Add(candidate.CueWeight == strongest ? (found.Values.Count(c => c.CueWeight == strongest) > 1 ? "shared" : "strongest") : "weaker");
+                candidate.Features.Add("gap:" + Bucket(token.Start - candidate.RegionStart, 2, 5, 9, 15));
+                candidates.Add(candidate);
             }
 
-            if (found.Count > 0)
+            // Figures no cue names: a candidate of the few indicators whose vocabulary the wording around it shares most.
+            var lexical = cues.Indicators
+                .Where(e => !found.ContainsKey(e.Key) && e.Value.Units.Contains(token.Unit))
+                .Select(e => (Code: e.Key, Settings: e.Value, Shared: wording.Count(w => lexicon[e.Key].Contains(w[2..]))))
+                .Where(e => e.Shared >= LexicalOverlap)
+                .OrderByDescending(e => e.Shared)
+                .ThenBy(e => e.Code, StringComparer.Ordinal)
+                .Take(LexicalPerFigure);
+            foreach (var (code, settings, shared) in lexical)
             {
-                // The most specific cue names the figure; equally specific cues of different indicators all take it
-                // (发现并纠正问题22个: found and rectified).
-                var best = found.Max(c => c.Weight);
-                candidates.AddRange(found.Where(c => c.Weight == best).GroupBy(c => c.Code).Select(g => g.First()));
+                if (narrowWords.Concat(settings.Exclude).Any(w => clause.Contains(w, StringComparison.Ordinal))
+                    || (settings.Context.Count > 0 && !settings.Context.Any(w => sentence.Contains(w, StringComparison.Ordinal))))
+                {
+                    continue;
+                }
+
+                var candidate = new FigureCandidate(code, token, clauseStart, token.End, Convert(catalog[code], token), 0, null, bounds.Sentence(token.Start));
+                candidate.Features.Add("lex");
+                candidate.Features.Add("lx:" + Bucket(shared, 2, 3, 4, 6));
+                candidate.Features.Add(found.Count > 0 ? "lex-other-cue" : "lex-alone");
+                candidates.Add(candidate);
+            }
+
+            for (var i = firstOfToken; i < candidates.Count; i++)
+            {
+                var candidate = candidates[i];
+                candidate.Wording = wording;
+                candidate.Features.Add("bias");
+                candidate.Features.Add("c:" + candidate.Code);
+                candidate.Features.Add("lv:" + readAs);
+                candidate.Features.Add("u:" + candidate.Code + "|" + token.Unit);
+                if (token.Hedged)
+                {
+                    candidate.Features.Add("hedged");
+                }
             }
         }
 
-        var proposals = new List<Proposal>();
-        foreach (var all in candidates.GroupBy(c => c.Code))
+        // How a candidate stands among the indicator's others in the report: the largest, the first, the only one.
+        foreach (var group in candidates.GroupBy(c => c.Code))
         {
-            // A cue outranks the model: the model speaks only for indicators no cue found in this report.
-            var learned = all.All(c => c.Weight == 0);
-            if (learned)
+            var all = group.ToList();
+            var max = all.Max(c => c.Value);
+            var first = all.Min(c => c.Token.Start);
+            var isRate = catalog[group.Key].Kind == IndicatorKind.Rate;
+            foreach (var c in all)
             {
-                var pick = all.MaxBy(c => c.Score)!;
-                var (from, to) = text.Original(pick.RegionStart, pick.RegionEnd);
-                proposals.Add(new Proposal(all.Key, pick.Value, report[from..to], from, to, ModelConfidence(pick.Score), []) { ModelScore = pick.Score });
-                continue;
-            }
+                c.Features.Add(all.Count == 1 ? "only" : c.Value == max ? (isRate ? "rate-max" : "max") : "not-max");
+                if (all.Count > 1 && c.Token.Start == first)
+                {
+                    c.Features.Add("first");
+                }
 
-            var group = all.Where(c => c.Weight > 0).ToList();
-            var settings = cues.Indicators[all.Key];
-            // One figure per indicator: the most specific cue; among equals, for counts and amounts the largest
-            // (a report names the entity's total and, elsewhere, smaller figures of single activities), for rates the
-            // first. A summing indicator adds the figures of the chosen figure's sentence.
-            var isRate = catalog[all.Key].Kind == IndicatorKind.Rate;
-            var first = group
-                .OrderByDescending(c => c.Weight)
-                .ThenByDescending(c => isRate ? 0 : c.Value)
-                .ThenBy(c => c.Token.Start)
-                .First();
-            var chosen = settings.Sum
-                ? group.Where(c => bounds.Sentence(first.Token.Start) == bounds.Sentence(c.Token.Start)).OrderBy(c => c.Token.Start).ToList()
-                : [first];
-            var start = chosen.Min(c => c.RegionStart);
-            var end = chosen.Max(c => c.RegionEnd);
-            var (originalStart, originalEnd) = text.Original(start, end);
-            proposals.Add(new Proposal(all.Key, chosen.Sum(c => c.Value), report[originalStart..originalEnd], originalStart, originalEnd,
-                _reliability.Confidence(all.Key, first.Cue!), chosen.Count > 1 ? chosen.Select(c => c.Value).ToArray() : [])
-            { Cue = first.Cue });
+                if (cues.Indicators[c.Code].Sum && c.Cue is not null && all.Count(o => o.Cue is not null && o.Sentence == c.Sentence) > 1)
+                {
+                    c.Features.Add("sum-part");
+                }
+            }
         }
 
-        var ordered = catalog.Indicators.Select(i => proposals.Find(p => p.Code == i.Code)).OfType<Proposal>().ToList();
-        return new ExtractionResult(ordered, [.. warnings, .. RateWarnings(ordered)]) { Level = readAs };
+        return new ReadReport(text, readAs, candidates, warnings);
     }
 
-    /// <summary>A learned proposal is a suggestion to check unless its score clears the threshold by far.</summary>
-    private double ModelConfidence(double score) =>
-        Math.Round(Math.Min(0.9, 0.5 + (0.3 * (score - model!.Threshold) / Math.Max(1, model.Threshold))), 2);
+    /// <summary>
+    /// One figure per indicator: the best-scored candidate (among equals, the longer cue, for counts and amounts the
+    /// larger, then the first). A summing indicator adds the cue-named figures of the chosen figure's sentence.
+    /// </summary>
+    internal List<ChosenFigure> Choose(ReadReport read, Func<FigureCandidate, double> score)
+    {
+        var chosen = new List<ChosenFigure>();
+        foreach (var group in read.Candidates.GroupBy(c => c.Code))
+        {
+            var isRate = catalog[group.Key].Kind == IndicatorKind.Rate;
+            var scored = group.Select(c => (Candidate: c, Score: score(c))).ToList();
+            var (best, bestScore) = scored
+                .OrderByDescending(x => x.Score)
+                .ThenByDescending(x => x.Candidate.CueWeight)
+                .ThenByDescending(x => isRate ? 0 : x.Candidate.Value)
+                .ThenBy(x => x.Candidate.Token.Start)
+                .First();
+            var parts = best.Cue is not null && cues.Indicators[group.Key].Sum
+                ? group.Where(c => c.Cue is not null && c.Sentence == best.Sentence).OrderBy(c => c.Token.Start).ToList()
+                : [best];
+            chosen.Add(new ChosenFigure(group.Key, parts.Sum(c => c.Value), parts.Min(c => c.RegionStart), parts.Max(c => c.RegionEnd), bestScore, best.Cue,
+                parts.Count > 1 ? parts.Select(c => c.Value).ToArray() : []));
+        }
+
+        return chosen;
+    }
+
+    private static string Bucket(int value, params int[] edges)
+    {
+        foreach (var edge in edges)
+        {
+            if (value < edge)
+            {
+                return "<" + edge.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
+        }
+
+        return ">=" + edges[^1].ToString(System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private static int WordingStart(string s, NumberToken token)
+    {
+        var start = token.Start;
+        while (start > 0 && token.Start - start < BeforeReach && !CueBook.IsBreak(s[start - 1]))
+        {
+            start--;
+        }
+
+        return start;
+    }
+
+    private static int WordingEnd(string s, NumberToken token)
+    {
+        var end = token.End;
+        while (end < s.Length && end - token.End < AfterReach && !CueBook.IsBreak(s[end]))
+        {
+            end++;
+        }
+
+        return end;
+    }
+
+    /// <summary>Adjacent pairs of ideographs, prefixed by where they stand (b: before the figure, a: after it).</summary>
+    internal static void Pairs(ReadOnlySpan<char> span, string prefix, List<string> into)
+    {
+        for (var i = 0; i + 1 < span.Length; i++)
+        {
+            if (IsIdeograph(span[i]) && IsIdeograph(span[i + 1]))
+            {
+                into.Add(string.Concat(prefix, span.Slice(i, 2)));
+            }
+        }
+    }
+
+    private static bool IsIdeograph(char c) => c >= '\u4E00' && c <= '\u9FFF';
+
+    /// <summary>Each indicator's vocabulary: the character pairs of its catalog name and of its cue phrases.</summary>
+    private Dictionary<string, HashSet<string>> Lexicon()
+    {
+        var lexicon = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
+        foreach (var code in cues.Indicators.Keys)
+        {
+            var pairs = new List<string>();
+            Pairs(NormalizedText.From(catalog[code].Name).Text, "", pairs);
+            foreach (var cue in cues.Cues.Where(c => c.Code == code))
+            {
+                foreach (var piece in cue.Text.Split('#', '*'))
+                {
+                    Pairs(piece, "", pairs);
+                }
+            }
+
+            lexicon[code] = [.. pairs];
+        }
+
+        return lexicon;
+    }
 
     private static double Convert(Indicator indicator, NumberToken token)
     {
