@@ -141,14 +141,19 @@ build:
 ## packages: what the tests need besides the SDK: PostgreSQL, Chromium with CJK fonts (reports and bulletins as PDF,
 ##           browser tests), Node.js and Python with aiosmtpd (the client examples, the mail tests); installs the Debian packages when run as root
 packages: postgres
-	@if command -v chromium >/dev/null 2>&1 && fc-list :lang=zh 2>/dev/null | grep -q . \
-	  && command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 && /usr/bin/python3 -c 'import aiosmtpd' >/dev/null 2>&1; then exit 0; fi; \
+	@missing=""; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	fc-list :lang=zh 2>/dev/null | grep -q . || missing="$$missing fonts-noto-cjk"; \
+	command -v node >/dev/null 2>&1 || missing="$$missing nodejs"; \
+	command -v npm >/dev/null 2>&1 || missing="$$missing npm"; \
+	/usr/bin/python3 -c 'import aiosmtpd' >/dev/null 2>&1 || missing="$$missing python3 python3-aiosmtpd"; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	  echo "Installing Chromium, CJK fonts, Node.js with npm, Python and its SMTP server (Debian packages chromium, fonts-noto-cjk, nodejs, npm, python3, python3-aiosmtpd)…"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk nodejs npm python3 python3-aiosmtpd >/dev/null; \
+	  echo "Installing the Debian packages the tests need:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	else \
 	  echo "Chromium and CJK fonts (bulletins as PDF), or Node.js with npm, Python and python3-aiosmtpd (the client examples, the single sign-on and mail tests), are missing."; \
-	  echo "Install them with:  sudo apt-get install -y chromium fonts-noto-cjk nodejs npm python3 python3-aiosmtpd   (Debian/Ubuntu)"; \
+	  echo "Install them with:  sudo apt-get install -y$$missing   (Debian/Ubuntu; a Node.js that brings its own npm needs no npm package)"; \
 	  if [ "$(CHROMIUM_OPTIONAL)" = 1 ]; then echo "Starting without them: HTML and Markdown bulletins work, PDF is refused."; else exit 1; fi; \
 	fi
 
