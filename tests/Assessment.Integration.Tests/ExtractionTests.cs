@@ -28,17 +28,19 @@ public sealed class ExtractionTests(PlatformFixture platform)
     }
 
     [Fact]
-    public async Task A_townships_report_is_read_as_one_and_an_unconfirmed_cue_comes_back_as_a_suggestion()
+    public async Task A_townships_report_is_read_as_one_and_an_indicator_without_labelled_values_comes_back_as_a_suggestion()
     {
         var client = new SubmissionService.SubmissionServiceClient(platform.Server.Channel);
-        const string township = "三都镇2025年法治政府建设年度报告。全年共办理依申请公开政府信息46件。全县共受理矛盾纠纷120件，本镇受理矛盾纠纷12件。";
+        const string township = "三都镇2025年法治政府建设年度报告。行政机关负责人出庭应诉3件。全县共受理矛盾纠纷120件，本镇受理矛盾纠纷12件。";
         var response = await client.ExtractReportAsync(new ExtractReportRequest { Text = township }, As(platform.Keys["gamma/u1"]));
 
         Assert.Equal("township", response.Level);
         var disputes = response.Values.Single(v => v.Code == "mediation.disputes_received");
         Assert.Equal((12.0, false), (disputes.Value, disputes.Suggestion)); // the county's 120 is not the township's
-        var disclosure = response.Values.Single(v => v.Code == "oversight.disclosure_requests");
-        Assert.True(disclosure.Suggestion && disclosure.Confidence < 0.8, $"{disclosure.Confidence}"); // no labelled report confirms this cue yet
+        // No labelled report states this indicator, so the model has never seen it right: a suggestion, however sure the cue.
+        Assert.DoesNotContain("dispute.head_appearances", Assessment.Domain.Extraction.ProposalModel.Default.Trained);
+        var appearances = response.Values.Single(v => v.Code == "dispute.head_appearances");
+        Assert.True(appearances.Suggestion, $"{appearances.Confidence}");
     }
 
     [Fact]

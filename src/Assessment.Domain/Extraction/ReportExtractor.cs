@@ -27,7 +27,7 @@ public sealed record ExtractionResult(IReadOnlyList<Proposal> Proposals, IReadOn
 internal sealed record FigureCandidate(string Code, NumberToken Token, int RegionStart, int RegionEnd, double Value, int CueWeight, string? Cue, int Sentence)
 {
     /// <summary>What is said of this candidate itself (its cue, its rank among the indicator's figures…).</summary>
-    public List<string> Features { get; } = [];
+    public List<string> Features { get; } = new(16);
 
     /// <summary>The character pairs around the figure, shared by the figure's candidates; the model weighs them
     /// alone and together with the indicator.</summary>
@@ -82,7 +82,7 @@ public sealed class ReportExtractor(IndicatorCatalog catalog, CueBook cues, Prop
     /// <summary>A candidate only the wording proposes is shown at all from this confidence on.</summary>
     private const double LexicalFloor = 0.5;
 
-    private Dictionary<string, HashSet<string>>? _lexicon;
+    private Dictionary<string, string[]>? _lexicon;
 
     /// <remarks>
     /// Linear in the text: clause and sentence bounds are found once for the whole text, a figure only looks at a
@@ -134,6 +134,12 @@ public sealed class ReportExtractor(IndicatorCatalog catalog, CueBook cues, Prop
         }
 
         var lexicon = _lexicon ??= Lexicon();
+        var levelFeature = "lv:" + readAs;
+
+        // Feature names repeat across a report's candidates: each is made once per report.
+        var names = new Dictionary<(string, string, string), string>();
+        string Feature(string prefix, string a, string b = "") =>
+            names.TryGetValue((prefix, a, b), out var name) ? name : names[(prefix, a, b)] = b.Length == 0 ? prefix + a : prefix + a + "|" + b;
         foreach (var token in tokens)
         {
             var firstOfToken = candidates.Count;
@@ -202,24 +208,33 @@ public sealed class ReportExtractor(IndicatorCatalog catalog, CueBook cues, Prop
             }
 
             var wording = new List<string>();
-            Pairs(s.AsSpan(WordingStart(s, token), token.Start - WordingStart(s, token)), "b:", wording);
+            var wordingStart = WordingStart(s, token);
+            Pairs(s.AsSpan(wordingStart, token.Start - wordingStart), "b:", wording);
             Pairs(s.AsSpan(token.End, WordingEnd(s, token) - token.End), "a:", wording);
             var strongest = found.Count == 0 ? 0 : found.Values.Max(c => c.CueWeight);
             foreach (var candidate in found.Values)
             {
                 candidate.Features.Add("cue");
-                candidate.Features.Add("cw:" + Bucket(candidate.CueWeight, 2, 3, 5, 7, 10));
-                candidate.Features.Add("cue:" + candidate.Code + "|" + candidate.Cue);
+                candidate.Features.Add(Feature("cw:", Bucket(candidate.CueWeight, 2, 3, 5, 7, 10)));
+                candidate.Features.Add(Feature("cue:", candidate.Code, candidate.Cue!));
                 candidate.Features.Add(candidate.CueWeight == strongest ? (found.Values.Count(c => c.CueWeight == strongest) > 1 ? "shared" : "strongest") : "weaker");
-                candidate.Features.Add("gap:" + Bucket(token.Start - candidate.RegionStart, 2, 5, 9, 15));
+                candidate.Features.Add(Feature("gap:", Bucket(token.Start - candidate.RegionStart, 2, 5, 9, 15)));
                 candidates.Add(candidate);
             }
 
-            // Figures no cue names: a candidate of the few indicators whose vocabulary the wording around it shares most.
-            var lexical = cues.Indicators
-                .Where(e => !found.ContainsKey(e.Key) && e.Value.Units.Contains(token.Unit))
-                .Select(e => (Code: e.Key, Settings: e.Value, Shared: wording.Count(w => lexicon[e.Key].Contains(w[2..]))))
-                .Where(e => e.Shared >= LexicalOverlap)
+            // A figure no cue names: a candidate of the few indicators whose vocabulary the wording around it shares most.
+            var shares = new Dictionary<string, int>(StringComparer.Ordinal);
+            foreach (var w in wording)
+            {
+                foreach (var code in lexicon.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(w.AsSpan(2), out var codes) ? codes : [])
+                {
+                    shares[code] = shares.GetValueOrDefault(code) + 1;
+                }
+            }
+
+            var lexical = shares
+                .Where(e => e.Value >= LexicalOverlap && !found.ContainsKey(e.Key) && cues.Indicators[e.Key].Units.Contains(token.Unit))
+                .Select(e => (Code: e.Key, Settings: cues.Indicators[e.Key], Shared: e.Value))
                 .OrderByDescending(e => e.Shared)
                 .ThenBy(e => e.Code, StringComparer.Ordinal)
                 .Take(LexicalPerFigure);
@@ -233,7 +248,7 @@ public sealed class ReportExtractor(IndicatorCatalog catalog, CueBook cues, Prop
 
                 var candidate = new FigureCandidate(code, token, clauseStart, token.End, Convert(catalog[code], token), 0, null, bounds.Sentence(token.Start));
                 candidate.Features.Add("lex");
-                candidate.Features.Add("lx:" + Bucket(shared, 2, 3, 4, 6));
+                candidate.Features.Add(Feature("lx:", Bucket(shared, 2, 3, 4, 6)));
                 candidate.Features.Add(found.Count > 0 ? "lex-other-cue" : "lex-alone");
                 candidates.Add(candidate);
             }
@@ -243,9 +258,9 @@ public sealed class ReportExtractor(IndicatorCatalog catalog, CueBook cues, Prop
                 var candidate = candidates[i];
                 candidate.Wording = wording;
                 candidate.Features.Add("bias");
-                candidate.Features.Add("c:" + candidate.Code);
-                candidate.Features.Add("lv:" + readAs);
-                candidate.Features.Add("u:" + candidate.Code + "|" + token.Unit);
+                candidate.Features.Add(Feature("c:", candidate.Code));
+                candidate.Features.Add(levelFeature);
+                candidate.Features.Add(Feature("u:", candidate.Code, token.Unit));
                 if (token.Hedged)
                 {
                     candidate.Features.Add("hedged");
@@ -260,6 +275,7 @@ public sealed class ReportExtractor(IndicatorCatalog catalog, CueBook cues, Prop
             var max = all.Max(c => c.Value);
             var first = all.Min(c => c.Token.Start);
             var isRate = catalog[group.Key].Kind == IndicatorKind.Rate;
+            var summing = cues.Indicators[group.Key].Sum ? all.Where(c => c.Cue is not null).CountBy(c => c.Sentence).ToDictionary() : null;
             foreach (var c in all)
             {
                 c.Features.Add(all.Count == 1 ? "only" : c.Value == max ? (isRate ? "rate-max" : "max") : "not-max");
@@ -268,7 +284,7 @@ public sealed class ReportExtractor(IndicatorCatalog catalog, CueBook cues, Prop
                     c.Features.Add("first");
                 }
 
-                if (cues.Indicators[c.Code].Sum && c.Cue is not null && all.Count(o => o.Cue is not null && o.Sentence == c.Sentence) > 1)
+                if (summing is not null && c.Cue is not null && summing[c.Sentence] > 1)
                 {
                     c.Features.Add("sum-part");
                 }
@@ -284,21 +300,34 @@ public sealed class ReportExtractor(IndicatorCatalog catalog, CueBook cues, Prop
     /// </summary>
     internal List<ChosenFigure> Choose(ReadReport read, Func<FigureCandidate, double> score)
     {
-        var chosen = new List<ChosenFigure>();
-        foreach (var group in read.Candidates.GroupBy(c => c.Code))
+        var ranked = read.Candidates.GroupBy(c => c.Code).Select(group =>
         {
             var isRate = catalog[group.Key].Kind == IndicatorKind.Rate;
-            var scored = group.Select(c => (Candidate: c, Score: score(c))).ToList();
-            var (best, bestScore) = scored
+            return group.Select(c => (Candidate: c, Score: score(c)))
                 .OrderByDescending(x => x.Score)
                 .ThenByDescending(x => x.Candidate.CueWeight)
                 .ThenByDescending(x => isRate ? 0 : x.Candidate.Value)
                 .ThenBy(x => x.Candidate.Token.Start)
-                .First();
-            var parts = best.Cue is not null && cues.Indicators[group.Key].Sum
-                ? group.Where(c => c.Cue is not null && c.Sentence == best.Sentence).OrderBy(c => c.Token.Start).ToList()
+                .ToList();
+        }).ToList();
+
+        // A figure chosen for an indicator by its cue is that indicator's: another indicator whose wording alone
+        // points at the same figure takes its next figure, or none.
+        var claimed = ranked.Select(r => r[0]).Where(x => x.Candidate.Cue is not null).Select(x => (x.Candidate.Token.Start, x.Candidate.Code)).ToList();
+        var chosen = new List<ChosenFigure>();
+        foreach (var list in ranked)
+        {
+            var code = list[0].Candidate.Code;
+            var pick = list.FirstOrDefault(x => x.Candidate.Cue is not null || !claimed.Any(c => c.Start == x.Candidate.Token.Start && c.Code != code));
+            if (pick.Candidate is not { } best)
+            {
+                continue;
+            }
+
+            var parts = best.Cue is not null && cues.Indicators[code].Sum
+                ? list.Select(x => x.Candidate).Where(c => c.Cue is not null && c.Sentence == best.Sentence).OrderBy(c => c.Token.Start).ToList()
                 : [best];
-            chosen.Add(new ChosenFigure(group.Key, parts.Sum(c => c.Value), parts.Min(c => c.RegionStart), parts.Max(c => c.RegionEnd), bestScore, best.Cue,
+            chosen.Add(new ChosenFigure(code, parts.Sum(c => c.Value), parts.Min(c => c.RegionStart), parts.Max(c => c.RegionEnd), pick.Score, best.Cue,
                 parts.Count > 1 ? parts.Select(c => c.Value).ToArray() : []));
         }
 
@@ -354,10 +383,10 @@ public sealed class ReportExtractor(IndicatorCatalog catalog, CueBook cues, Prop
 
     private static bool IsIdeograph(char c) => c >= '\u4E00' && c <= '\u9FFF';
 
-    /// <summary>Each indicator's vocabulary: the character pairs of its catalog name and of its cue phrases.</summary>
-    private Dictionary<string, HashSet<string>> Lexicon()
+    /// <summary>Each character pair of the indicators' vocabulary (catalog names, cue phrases) and the indicators it is of.</summary>
+    private Dictionary<string, string[]> Lexicon()
     {
-        var lexicon = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
+        var lexicon = new Dictionary<string, SortedSet<string>>(StringComparer.Ordinal);
         foreach (var code in cues.Indicators.Keys)
         {
             var pairs = new List<string>();
@@ -370,10 +399,13 @@ public sealed class ReportExtractor(IndicatorCatalog catalog, CueBook cues, Prop
                 }
             }
 
-            lexicon[code] = [.. pairs];
+            foreach (var pair in pairs)
+            {
+                (lexicon.TryGetValue(pair, out var codes) ? codes : lexicon[pair] = new(StringComparer.Ordinal)).Add(code);
+            }
         }
 
-        return lexicon;
+        return lexicon.ToDictionary(e => e.Key, e => e.Value.ToArray(), StringComparer.Ordinal);
     }
 
     private static double Convert(Indicator indicator, NumberToken token)

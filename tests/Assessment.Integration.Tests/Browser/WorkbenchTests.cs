@@ -509,7 +509,7 @@ public sealed class WorkbenchTests(PlatformFixture platform, BrowserSession brow
     {
         var tenant = await TestTenant.CreateAsync(Server, Year);
         var unit = await SignInAsync(tenant.Units["u1"]);
-        var report = "甲县司法局2025年法治政府建设年度报告\n一、主要工作\n全年共受理法律援助案件23件，为困难群众挽回经济损失。全年共办理依申请公开政府信息46件。\n";
+        var report = "甲县司法局2025年法治政府建设年度报告\n一、主要工作\n全年共受理法律援助案件23件，为困难群众挽回经济损失。行政机关负责人出庭应诉3件。\n";
         await unit.SetInputFilesAsync("#report-file", new FilePayload { Name = "年度报告.txt", MimeType = "text/plain", Buffer = System.Text.Encoding.UTF8.GetBytes(report) });
         await unit.ClickAsync("form[action*='handler=Report'] button[type=submit]");
         Assert.Contains("年度报告.txt", await unit.InnerTextAsync("#proposals-title"));
@@ -518,11 +518,11 @@ public sealed class WorkbenchTests(PlatformFixture platform, BrowserSession brow
         Assert.Equal("23", await row.Locator(".proposal mark").InnerTextAsync()); // the figure highlighted in its sentence
         Assert.Contains("法律援助案件", await row.Locator(".proposal .evidence").InnerTextAsync());
 
-        // A wording no labelled report has confirmed yet: shown beside its sentence as a suggestion, not filled in.
-        var suggested = unit.Locator("div.form-row[data-code='oversight.disclosure_requests']");
+        // An indicator no labelled report states: shown beside its sentence as a suggestion, not filled in.
+        var suggested = unit.Locator("div.form-row[data-code='dispute.head_appearances']");
         Assert.StartsWith("待核实（未填入）", await suggested.Locator(".proposal .evidence").InnerTextAsync());
         Assert.Equal("", await suggested.Locator("input[type=number]").InputValueAsync());
-        Assert.Equal(0, await suggested.Locator("input[name='ok.oversight.disclosure_requests']").CountAsync());
+        Assert.Equal(0, await suggested.Locator("input[name='ok.dispute.head_appearances']").CountAsync());
 
         // Not checked: the browser will not send it, and a client that does is refused by the server.
         await unit.EvalOnSelectorAsync($"input[name='ok.{Cases}']", "e => e.removeAttribute('required')");
