@@ -78,7 +78,7 @@ public sealed record LabelledReport(string Name, string Text, IReadOnlyDictionar
 
 /// <summary>
 /// Precision, recall and F1 of one report or a set, counting the values pre-filled for the unit (confidence at or above
-/// <see cref="ReportExtractor.PrefillConfidence"/>), with every false positive and miss; suggestions to check are
+/// the model's pre-fill confidence, <see cref="ProposalModel.Prefill"/>), with every false positive and miss; suggestions to check are
 /// counted apart.
 /// </summary>
 public sealed record EvaluationScore(string Name, int TruePositives, int FalsePositives, int Misses, IReadOnlyList<string> Errors)
