@@ -37,6 +37,11 @@ public static class ExtractCommand
                 return Train(Labelled(corpora), parse.GetValue(output) ?? throw new UsageException("--train 须用 -o 指定数据目录。"));
             }
 
+            if (parse.GetValue(cv) is not null && parse.GetValue(eval) is not { Length: > 0 })
+            {
+                throw new UsageException("--cv 须与 --eval 目录 同用。");
+            }
+
             if (parse.GetValue(eval) is { Length: > 0 } dirs)
             {
                 return parse.GetValue(cv) is { } k ? CrossValidate(dirs, k) : Evaluate(Labelled(dirs));
@@ -117,6 +122,12 @@ public static class ExtractCommand
             reports.AddRange(found.Count > 0 ? found : throw new UsageException($"{dir.FullName} 中没有成对的 *.txt 与 *.expected.json。"));
         }
 
+        // Folds are dealt by name: one report in two folds would be read by a model trained on it.
+        if (reports.GroupBy(r => r.Name, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } twice)
+        {
+            throw new UsageException($"已标注报告 {twice.Key} 出现了不止一次（各目录中的报告名须互不相同）。");
+        }
+
         return reports;
     }
 
@@ -131,7 +142,7 @@ public static class ExtractCommand
         var file = Path.Combine(output.FullName, "extraction-model.json");
         File.WriteAllText(file, model.ToJson() + "\n");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"已用 {reports.Count} 份已标注报告训练提取模型：{model.Trained.Count} 个指标有标注数据，{model.Weights.Count + model.Wording.Values.Sum(w => w.Count)} 个特征权重，自动填入阈值 {model.Prefill:0.00}（5 折交叉验证、准确率 ≥ {ProposalModelTraining.TargetPrecision:0.00} 选定）→ {file}"));
+            $"已用 {reports.Count} 份已标注报告训练提取模型：{model.Trained.Count} 个指标在训练报告中有提取正确的候选，{model.Weights.Count + model.Wording.Values.Sum(w => w.Count)} 个特征权重，自动填入阈值 {model.Prefill:0.00}（训练报告内 {ProposalModelTraining.InnerFolds} 折交叉验证、准确率 ≥ {ProposalModelTraining.TargetPrecision:0.00} 选定）→ {file}"));
         return 0;
     }
 

@@ -176,6 +176,11 @@ public static class CrossValidation
 
     public static Result Run(IReadOnlyList<LabelledReport> reports, int k, IndicatorCatalog catalog, CueBook cues, double targetPrecision = ProposalModelTraining.TargetPrecision)
     {
+        if (reports.GroupBy(r => r.Name, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } twice)
+        {
+            throw new ArgumentException($"two labelled reports are named {twice.Key}: folds are dealt by name", nameof(reports));
+        }
+
         var extractor = new ReportExtractor(catalog, cues);
         var examples = ProposalModelTraining.ReadAll(reports, extractor);
         var folds = Deal(examples, k, e => e.Report.Name);
@@ -193,7 +198,7 @@ public static class CrossValidation
     }
 
     /// <summary>Deals items into k folds by name, in turn: the same items always make the same folds.</summary>
-    internal static List<List<T>> Deal<T>(IReadOnlyList<T> items, int k, Func<T, string> name)
+    public static List<List<T>> Deal<T>(IReadOnlyList<T> items, int k, Func<T, string> name)
     {
         var folds = Enumerable.Range(0, Math.Max(1, Math.Min(k, items.Count))).Select(_ => new List<T>()).ToList();
         var i = 0;

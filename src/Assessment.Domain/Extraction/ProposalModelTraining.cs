@@ -28,7 +28,10 @@ public static class ProposalModelTraining
     /// <summary>An out-of-fold proposal: its score and whether it was right.</summary>
     public sealed record Scored(string Report, string Code, double Value, double Score, bool Right);
 
-    public static ProposalModel Fit(IReadOnlyList<LabelledReport> reports, ReportExtractor extractor, int innerFolds = 5, double targetPrecision = TargetPrecision) =>
+    /// <summary>How many folds the inner cross-validation deals the training reports into.</summary>
+    public const int InnerFolds = 5;
+
+    public static ProposalModel Fit(IReadOnlyList<LabelledReport> reports, ReportExtractor extractor, int innerFolds = InnerFolds, double targetPrecision = TargetPrecision) =>
         Fit(ReadAll(reports, extractor), extractor, innerFolds, targetPrecision);
 
     internal static List<Example> ReadAll(IEnumerable<LabelledReport> reports, ReportExtractor extractor) =>
@@ -36,6 +39,8 @@ public static class ProposalModelTraining
 
     internal static ProposalModel Fit(IReadOnlyList<Example> examples, ReportExtractor extractor, int innerFolds, double targetPrecision)
     {
+        // The order the reports come in (which directory first) changes no weight.
+        examples = examples.OrderBy(e => e.Report.Name, StringComparer.Ordinal).ToList();
         var outOfFold = OutOfFold(examples, extractor, innerFolds);
         var calibration = Isotonic(outOfFold.Select(o => (o.Score, o.Right)).ToList());
         var calibrated = new ProposalModel { Calibration = calibration };
@@ -46,7 +51,8 @@ public static class ProposalModelTraining
             Reports = examples.Count,
             Calibration = calibration,
             Prefill = prefill,
-            Trained = examples.SelectMany(e => e.Report.Values.Keys).Distinct().Order(StringComparer.Ordinal).ToList(),
+            Trained = examples.SelectMany(e => e.Read.Candidates.Where(c => e.Report.IsCorrect(c.Code, c.Value)).Select(c => c.Code))
+                .Distinct().Order(StringComparer.Ordinal).ToList(),
             Weights = weights,
             Wording = wording,
         };
@@ -72,7 +78,7 @@ public static class ProposalModelTraining
     }
 
     /// <summary>The lowest confidence at which the proposals at or above it are right at the target precision (1.01: none).</summary>
-    internal static double PrefillConfidence(IEnumerable<(double Confidence, bool Right)> outcomes, double targetPrecision)
+    public static double PrefillConfidence(IEnumerable<(double Confidence, bool Right)> outcomes, double targetPrecision)
     {
         var best = 1.01;
         int right = 0, all = 0;
@@ -95,12 +101,13 @@ public static class ProposalModelTraining
     /// smoothed by half a proposal each way, so a block of one is not certainty, and never below the point before it). Between points the confidence is read
     /// linearly.
     /// </summary>
-    internal static List<double[]> Isotonic(IReadOnlyList<(double Score, bool Right)> outcomes)
+    public static List<double[]> Isotonic(IReadOnlyList<(double Score, bool Right)> outcomes)
     {
         var blocks = new List<(double ScoreSum, int Right, int Count)>();
-        foreach (var (score, right) in outcomes.OrderBy(o => o.Score))
+        foreach (var tie in outcomes.GroupBy(o => o.Score).OrderBy(g => g.Key))
         {
-            blocks.Add((score, right ? 1 : 0, 1));
+            // Proposals of equal score are one block from the start: their order says nothing.
+            blocks.Add((tie.Key * tie.Count(), tie.Count(o => o.Right), tie.Count()));
             while (blocks.Count > 1 && Rate(blocks[^2]) >= Rate(blocks[^1]))
             {
                 var (s2, r2, n2) = blocks[^1];

@@ -83,6 +83,7 @@ public sealed class ReportExtractor(IndicatorCatalog catalog, CueBook cues, Prop
     private const double LexicalFloor = 0.5;
 
     private Dictionary<string, string[]>? _lexicon;
+    private Dictionary<string, Cue[]>? _cuesByUnit;
 
     /// <remarks>
     /// Linear in the text: clause and sentence bounds are found once for the whole text, a figure only looks at a
@@ -148,7 +149,7 @@ public sealed class ReportExtractor(IndicatorCatalog catalog, CueBook cues, Prop
             var sentenceStart = Math.Max(bounds.SentenceStart[clauseStart], token.Start - SentenceReach);
             var sentenceEnd = Math.Min(bounds.SentenceEnd(clauseEnd), token.End + SentenceReach);
 
-            var sentence = s[sentenceStart..sentenceEnd];
+            var sentence = s.AsSpan(sentenceStart, sentenceEnd - sentenceStart);
             var before = s[clauseStart..token.Start];
             var after = s[token.End..clauseEnd];
             var clause = s[clauseStart..clauseEnd];
@@ -158,13 +159,15 @@ public sealed class ReportExtractor(IndicatorCatalog catalog, CueBook cues, Prop
                 continue;
             }
 
-            // The strongest cue of each indicator that names this figure.
+            // The narrowing words this clause holds, looked for once per figure (a clause rarely holds any).
+            var narrowing = narrowWords.Where(w => clause.Contains(w, StringComparison.Ordinal)).ToArray();
+
+            // The strongest cue of each indicator that names this figure: only cues whose indicator takes its unit.
             var found = new Dictionary<string, FigureCandidate>(StringComparer.Ordinal);
-            foreach (var cue in cues.Cues)
+            foreach (var cue in (_cuesByUnit ??= CuesByUnit()).GetValueOrDefault(token.Unit) ?? [])
             {
                 var settings = cues.Indicators[cue.Code];
-                if (!settings.Units.Contains(token.Unit)
-                    || (settings.Context.Count > 0 && !settings.Context.Any(w => sentence.Contains(w, StringComparison.Ordinal))))
+                if (!HasContext(settings, sentence))
                 {
                     continue;
                 }
@@ -196,7 +199,8 @@ public sealed class ReportExtractor(IndicatorCatalog catalog, CueBook cues, Prop
                 // Narrowing words in the clause (《某法》, 专项整治, 其中, 等活动) make the figure narrower than the entity-wide
                 // indicator unless the cue itself names them; an indicator's own exclusions work the same way (学法 makes
                 // 法治讲座 a study figure, 专职 makes 调解员 a subset).
-                if (narrowWords.Concat(settings.Exclude).Any(w => clause.Contains(w, StringComparison.Ordinal) && !cue.Text.Contains(w, StringComparison.Ordinal)))
+                if (narrowing.Any(w => !cue.Text.Contains(w, StringComparison.Ordinal))
+                    || settings.Exclude.Any(w => clause.Contains(w, StringComparison.Ordinal) && !cue.Text.Contains(w, StringComparison.Ordinal)))
                 {
                     continue;
                 }
@@ -240,8 +244,7 @@ public sealed class ReportExtractor(IndicatorCatalog catalog, CueBook cues, Prop
                 .Take(LexicalPerFigure);
             foreach (var (code, settings, shared) in lexical)
             {
-                if (narrowWords.Concat(settings.Exclude).Any(w => clause.Contains(w, StringComparison.Ordinal))
-                    || (settings.Context.Count > 0 && !settings.Context.Any(w => sentence.Contains(w, StringComparison.Ordinal))))
+                if (narrowing.Length > 0 || settings.Exclude.Any(w => clause.Contains(w, StringComparison.Ordinal)) || !HasContext(settings, sentence))
                 {
                     continue;
                 }
@@ -324,8 +327,12 @@ public sealed class ReportExtractor(IndicatorCatalog catalog, CueBook cues, Prop
                 continue;
             }
 
+            // The parts of a sum lie in the chosen figure's sentence, and within a sentence's reach of it (a list without
+            // a full stop is no sentence that may add up a whole text).
             var parts = best.Cue is not null && cues.Indicators[code].Sum
-                ? list.Select(x => x.Candidate).Where(c => c.Cue is not null && c.Sentence == best.Sentence).OrderBy(c => c.Token.Start).ToList()
+                ? list.Select(x => x.Candidate)
+                    .Where(c => c.Cue is not null && c.Sentence == best.Sentence && Math.Abs(c.Token.Start - best.Token.Start) <= SentenceReach)
+                    .OrderBy(c => c.Token.Start).ToList()
                 : [best];
             chosen.Add(new ChosenFigure(code, parts.Sum(c => c.Value), parts.Min(c => c.RegionStart), parts.Max(c => c.RegionEnd), pick.Score, best.Cue,
                 parts.Count > 1 ? parts.Select(c => c.Value).ToArray() : []));
@@ -333,6 +340,29 @@ public sealed class ReportExtractor(IndicatorCatalog catalog, CueBook cues, Prop
 
         return chosen;
     }
+
+    /// <summary>Whether the sentence names the subject an indicator's bare-verb cues need (受理# only where it speaks of 复议).</summary>
+    private static bool HasContext(CueIndicator settings, ReadOnlySpan<char> sentence)
+    {
+        if (settings.Context.Count == 0)
+        {
+            return true;
+        }
+
+        foreach (var word in settings.Context)
+        {
+            if (sentence.Contains(word, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>The cues of the indicators that take each measure word.</summary>
+    private Dictionary<string, Cue[]> CuesByUnit() =>
+        NumberParser.Units.ToDictionary(unit => unit, unit => cues.Cues.Where(c => cues.Indicators[c.Code].Units.Contains(unit)).ToArray(), StringComparer.Ordinal);
 
     private static string Bucket(int value, params int[] edges)
     {
