@@ -227,6 +227,11 @@ public sealed class SingleSignOnTests(PlatformFixture platform)
         var trusting = Settings(provider, [("法治督察科", "assessor")]);
         trusting.TrustProviderSecondFactor = true;
         Assert.True((await Admin.SetSingleSignOnAsync(trusting, admin)).TrustProviderSecondFactor);
+        // Who decided to trust the provider, and what it replaced, is in the tenant's audit chain.
+        var configured = (await AuditAsync(tenant)).Select(r => AuditChain.Parse(r.Body)).Last(e => e.Action == "sso_configure");
+        Assert.Contains("trust_provider_second_factor=yes", configured.After, StringComparison.Ordinal);
+        Assert.Contains("trust_provider_second_factor=no", configured.Before, StringComparison.Ordinal);
+        Assert.Contains("tenant_condition=", configured.After, StringComparison.Ordinal);
         using var again = Browser();
         await ExpectAsync(HttpStatusCode.OK, await again.GetAsync(await ThroughProviderAsync(again, tenant, "pwdonly")));
         Assert.True(await SignedInAsync(again));

@@ -108,9 +108,17 @@ public sealed class SingleSignOnDesk(
             // Another provider now vouches for this tenant's people: what the old one vouched for ends.
             await accounts.EndSessionsAsync(target, null, clock.GetUtcNow());
         }
-        await AuditAsync(target, caller.Name, "sso_configure", existing is null ? null : $"{existing.Issuer} {existing.ClientId}",
-            $"{issuer} {clientId} {string.Join(",", mapping.Roles.Select(r => $"{r.Value}={r.Role}"))}");
+        await AuditAsync(target, caller.Name, "sso_configure", existing is null ? null : Describe(existing), Describe(settings));
         return settings;
+    }
+
+    /// <summary>What the audit records of a provider setting: everything that decides who gets in, not the secret.</summary>
+    private static string Describe(ProviderSettings settings)
+    {
+        var mapping = settings.Mapping;
+        var roles = string.Join(",", mapping.Roles.Select(r => $"{r.Value}={r.Role}"));
+        var tenantCondition = mapping.NamesTenant ? $"{mapping.TenantClaim}∈{string.Join(",", mapping.TenantValues!)}" : "none";
+        return $"{settings.Issuer} {settings.ClientId} roles={roles} tenant_condition={tenantCondition} trust_provider_second_factor={(mapping.TrustProviderSecondFactor ? "yes" : "no")}";
     }
 
     public async Task<ProviderSettings?> SettingsAsync(Caller caller, string? tenant) => await store.FindAsync(TenantDesk.Target(caller, tenant));
