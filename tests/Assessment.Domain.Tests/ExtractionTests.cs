@@ -54,6 +54,36 @@ public class ExtractionTests(ITestOutputHelper output)
         }
     }
 
+    [Theory]
+    [InlineData("全年开展村（社区）“法律明白人”培训320人次。", "pufa.understander_training", 320)]
+    [InlineData("组织培训村级法律明白人320人次。", "pufa.understander_training", 320)]
+    [InlineData("全镇签订法治建设承诺书的村（社区）达12个。", "org.pledged_villages", 12)]
+    [InlineData("全年走访企业开展法治体检45家。", "org.law_checkups", 45)]
+    public void A_tenants_own_indicator_is_suggested_from_its_name_and_guidance_and_never_pre_filled(string text, string code, double value)
+    {
+        var tenant = Catalog.CatalogLoader.Load("""
+            version: 1
+            dimensions:
+              - { code: org, name: 组织领导 }
+              - { code: pufa, name: 普法 }
+            indicators:
+              - { code: pufa.understander_training, name: "法律明白人培训人次", kind: count, unit: 人次, dimension: pufa, source: unit, guidance: "村（社区）法律明白人参加培训的人次" }
+              - { code: org.pledged_villages, name: "签订法治建设承诺书的村（社区）数", kind: count, unit: 个, dimension: org, source: unit }
+              - { code: org.law_checkups, name: "企业法治体检家数", kind: count, unit: 家, dimension: org, source: unit, guidance: "走访企业开展法治体检的家数" }
+              - { code: org.retired_checkups, name: "企业法治体检家数（旧）", kind: count, unit: 家, dimension: org, source: unit, retired: true }
+              - { code: org.pledge, name: "签订法治建设承诺书", kind: flag, dimension: org, source: unit }
+            """, "tenant.yaml");
+        var result = ReportExtractor.Default.Extract(text, tenant: tenant);
+        var p = Assert.Single(result.Proposals, x => x.Code == code);
+        Assert.Equal(value, p.Value);
+        Assert.True(p.Suggestion, $"{code} pre-filled at {p.Confidence}");
+        Assert.Equal(p.Evidence, text[p.Start..p.End]);
+        Assert.DoesNotContain(result.Proposals, x => x.Code is "org.retired_checkups" or "org.pledge");
+
+        // Without the tenant's catalog nothing is said of its indicators.
+        Assert.DoesNotContain(ReportExtractor.Default.Extract(text).Proposals, x => x.Code == code);
+    }
+
     [Fact]
     public void The_shipped_model_is_the_one_the_labelled_corpora_give()
     {

@@ -26,6 +26,9 @@ public sealed record ExtractionResult(IReadOnlyList<Proposal> Proposals, IReadOn
 /// <summary>A figure of a report read as one indicator, with what the learned model weighs about it.</summary>
 internal sealed record FigureCandidate(string Code, NumberToken Token, int RegionStart, int RegionEnd, double Value, int CueWeight, string? Cue, int Sentence)
 {
+    /// <summary>A rate (the first of equals is taken, not the largest).</summary>
+    public bool IsRate { get; init; }
+
     /// <summary>What is said of this candidate itself (its cue, its rank among the indicator's figures…).</summary>
     public List<string> Features { get; } = new(16);
 
@@ -92,14 +95,20 @@ public sealed class ReportExtractor(IndicatorCatalog catalog, CueBook cues, Prop
     /// </remarks>
     /// <param name="report">The report's text as read from its file.</param>
     /// <param name="level">Who wrote the report when the caller knows it (a unit's kind); otherwise read from its start.</param>
-    public ExtractionResult Extract(string report, ReportLevel? level = null)
+    /// <param name="tenant">The tenant's catalog: its own indicators (codes the cue book does not know) are suggested from
+    /// the wording their name and 填报口径 share with a figure's, never pre-filled.</param>
+    public ExtractionResult Extract(string report, ReportLevel? level = null, IndicatorCatalog? tenant = null)
     {
-        var read = Read(report, level);
+        var read = Read(report, level, tenant);
         var proposals = new List<Proposal>();
         foreach (var chosen in Choose(read, _model.Score))
         {
             var confidence = _model.Confidence(chosen.Score);
-            if (chosen.Cue is null && (confidence < LexicalFloor || !_model.IsTrained(chosen.Code)))
+            // A figure only the wording names is shown when the model is fairly sure of it; for the tenant's own
+            // indicators, which the model has never seen, the wording of their name and 填报口径 is all there is: shown
+            // as a suggestion to check, whatever the score.
+            var owned = !cues.Indicators.ContainsKey(chosen.Code);
+            if (chosen.Cue is null && !owned && (confidence < LexicalFloor || !_model.IsTrained(chosen.Code)))
             {
                 continue;
             }
@@ -113,13 +122,15 @@ public sealed class ReportExtractor(IndicatorCatalog catalog, CueBook cues, Prop
             });
         }
 
-        var ordered = catalog.Indicators.Select(i => proposals.Find(p => p.Code == i.Code)).OfType<Proposal>().ToList();
-        return new ExtractionResult(ordered, [.. read.Warnings, .. RateWarnings(ordered)]) { Level = read.Level };
+        var order = catalog.Indicators.Concat(tenant?.Indicators.Where(i => !catalog.TryGet(i.Code, out _)) ?? []);
+        var ordered = order.Select(i => proposals.Find(p => p.Code == i.Code)).OfType<Proposal>().ToList();
+        return new ExtractionResult(ordered, [.. read.Warnings, .. RateWarnings(ordered.Where(p => catalog.TryGet(p.Code, out _)).ToList())]) { Level = read.Level };
     }
 
     /// <summary>Every candidate of a report with its features: what the model is trained on and scores.</summary>
-    internal ReadReport Read(string report, ReportLevel? level = null)
+    internal ReadReport Read(string report, ReportLevel? level = null, IndicatorCatalog? tenant = null)
     {
+        var own = OwnIndicators(tenant);
         var text = NormalizedText.From(report);
         var s = text.Text;
         var readAs = level ?? ReportLevels.Detect(s);
@@ -207,7 +218,10 @@ public sealed class ReportExtractor(IndicatorCatalog catalog, CueBook cues, Prop
 
                 if (!found.TryGetValue(cue.Code, out var held) || held.CueWeight < cue.Weight)
                 {
-                    found[cue.Code] = new FigureCandidate(cue.Code, token, regionStart, regionEnd, Convert(catalog[cue.Code], token), cue.Weight, cue.Text, bounds.Sentence(token.Start));
+                    found[cue.Code] = new FigureCandidate(cue.Code, token, regionStart, regionEnd, Convert(catalog[cue.Code], token), cue.Weight, cue.Text, bounds.Sentence(token.Start))
+                    {
+                        IsRate = catalog[cue.Code].Kind == IndicatorKind.Rate,
+                    };
                 }
             }
 
@@ -249,12 +263,38 @@ public sealed class ReportExtractor(IndicatorCatalog catalog, CueBook cues, Prop
                     continue;
                 }
 
-                var candidate = new FigureCandidate(code, token, clauseStart, token.End, Convert(catalog[code], token), 0, null, bounds.Sentence(token.Start));
+                var candidate = new FigureCandidate(code, token, clauseStart, token.End, Convert(catalog[code], token), 0, null, bounds.Sentence(token.Start))
+                {
+                    IsRate = catalog[code].Kind == IndicatorKind.Rate,
+                };
                 candidate.Features.Add("lex");
                 candidate.Features.Add(Feature("lx:", Bucket(shared, 2, 3, 4, 6)));
                 candidate.Features.Add(found.Count > 0 ? "lex-other-cue" : "lex-alone");
                 candidates.Add(candidate);
             }
+
+            // The tenant's own indicators: the wording of their name and 填报口径, at least two pairs of it.
+            if (found.Count == 0 && narrowing.Length == 0)
+            {
+                foreach (var (indicator, units, pairs) in own)
+                {
+                    var shared = units.Contains(token.Unit) ? wording.Count(w => pairs.Contains(w[2..])) : 0;
+                    if (shared < OwnOverlap)
+                    {
+                        continue;
+                    }
+
+                    var candidate = new FigureCandidate(indicator.Code, token, clauseStart, token.End, Convert(indicator, token), 0, null, bounds.Sentence(token.Start))
+                    {
+                        IsRate = indicator.Kind == IndicatorKind.Rate,
+                    };
+                    candidate.Features.Add("lex");
+                    candidate.Features.Add(Feature("lx:", Bucket(shared, 2, 3, 4, 6)));
+                    candidate.Features.Add("lex-alone");
+                    candidates.Add(candidate);
+                }
+            }
+
 
             for (var i = firstOfToken; i < candidates.Count; i++)
             {
@@ -277,8 +317,8 @@ public sealed class ReportExtractor(IndicatorCatalog catalog, CueBook cues, Prop
             var all = group.ToList();
             var max = all.Max(c => c.Value);
             var first = all.Min(c => c.Token.Start);
-            var isRate = catalog[group.Key].Kind == IndicatorKind.Rate;
-            var summing = cues.Indicators[group.Key].Sum ? all.Where(c => c.Cue is not null).CountBy(c => c.Sentence).ToDictionary() : null;
+            var isRate = all[0].IsRate;
+            var summing = cues.Indicators.TryGetValue(group.Key, out var settings) && settings.Sum ? all.Where(c => c.Cue is not null).CountBy(c => c.Sentence).ToDictionary() : null;
             foreach (var c in all)
             {
                 c.Features.Add(all.Count == 1 ? "only" : c.Value == max ? (isRate ? "rate-max" : "max") : "not-max");
@@ -305,7 +345,7 @@ public sealed class ReportExtractor(IndicatorCatalog catalog, CueBook cues, Prop
     {
         var ranked = read.Candidates.GroupBy(c => c.Code).Select(group =>
         {
-            var isRate = catalog[group.Key].Kind == IndicatorKind.Rate;
+            var isRate = group.First().IsRate;
             return group.Select(c => (Candidate: c, Score: score(c)))
                 .OrderByDescending(x => x.Score)
                 .ThenByDescending(x => x.Candidate.CueWeight)
@@ -339,6 +379,38 @@ public sealed class ReportExtractor(IndicatorCatalog catalog, CueBook cues, Prop
         }
 
         return chosen;
+    }
+
+    /// <summary>A tenant's own indicator is a candidate when at least this many character pairs of its name and 填报口径 are the figure's.</summary>
+    private const int OwnOverlap = 2;
+
+    /// <summary>
+    /// The tenant's own figures (not flags or scores, not retired, codes the cue book does not know), with the measure
+    /// words their unit is written in and the character pairs of their name and 填报口径.
+    /// </summary>
+    private List<(Indicator Indicator, string[] Units, HashSet<string> Pairs)> OwnIndicators(IndicatorCatalog? tenant)
+    {
+        var own = new List<(Indicator, string[], HashSet<string>)>();
+        foreach (var indicator in tenant?.Indicators ?? [])
+        {
+            if (indicator.Retired || cues.Indicators.ContainsKey(indicator.Code) || indicator.Kind is not (IndicatorKind.Count or IndicatorKind.Amount or IndicatorKind.Rate))
+            {
+                continue;
+            }
+
+            string[] units = indicator.Kind == IndicatorKind.Rate ? ["%"]
+                : indicator.Unit == "万元" ? ["万元", "亿元", "元"]
+                : indicator.Unit is { } unit && NumberParser.Units.Contains(unit) ? [unit]
+                : [];
+            var pairs = new List<string>();
+            Pairs(NormalizedText.From(indicator.Name + "，" + (indicator.Guidance ?? "")).Text, "", pairs);
+            if (units.Length > 0)
+            {
+                own.Add((indicator, units, [.. pairs]));
+            }
+        }
+
+        return own;
     }
 
     /// <summary>Whether the sentence names the subject an indicator's bare-verb cues need (受理# only where it speaks of 复议).</summary>

@@ -23,6 +23,6 @@ public sealed class ReportGrpcService(ReportFiles files, ReportExtractor extract
         var caller = Caller.From(context.GetHttpContext().User);
         var catalog = (await catalogs.ForYearOrLatestAsync(caller.Tenant, request.Year)).Catalog;
         var report = await files.ReadAsync(request.Content.ToByteArray(), request.FileName, context.CancellationToken);
-        return ExtractionProtoMapping.ToProto(extractor.Extract(report.Text), catalog, report.Format == "pdf" ? report.PageOf : null, report.Format);
+        return ExtractionProtoMapping.ToProto(extractor.Extract(report.Text, tenant: catalog), catalog, report.Format == "pdf" ? report.PageOf : null, report.Format);
     }
 }

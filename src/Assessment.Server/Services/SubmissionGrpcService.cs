@@ -29,7 +29,7 @@ public sealed class SubmissionGrpcService(SubmissionDesk submissions, ReportExtr
             request.Year == 0 ? null : RequestChecks.Year(request.Year));
         var caller = Caller.From(context.GetHttpContext().User);
         var catalog = (await catalogs.ForYearOrLatestAsync(caller.Tenant, request.Year)).Catalog;
-        return ExtractionProtoMapping.ToProto(extractor.Extract(request.Text), catalog);
+        return ExtractionProtoMapping.ToProto(extractor.Extract(request.Text, tenant: catalog), catalog);
     }
 
     [Authorize(Roles = $"{Roles.Unit},{Roles.County}")]

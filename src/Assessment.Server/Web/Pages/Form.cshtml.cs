@@ -205,7 +205,7 @@ public sealed partial class FormModel(FillInForms forms, SubmissionDesk submissi
             using var buffer = new MemoryStream((int)report.Length);
             await report.CopyToAsync(buffer, HttpContext.RequestAborted);
             var text = await files.ReadAsync(buffer.ToArray(), Path.GetFileName(report.FileName), HttpContext.RequestAborted);
-            var result = extractor.Extract(text.Text);
+            var result = extractor.Extract(text.Text, tenant: Catalog);
             var rows = Form.Rows.Select(r => r.Code).ToHashSet(StringComparer.Ordinal);
             foreach (var proposal in result.Proposals.Where(p => rows.Contains(p.Code)))
             {
