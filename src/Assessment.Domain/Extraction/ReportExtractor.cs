@@ -152,6 +152,10 @@ public sealed class ReportExtractor(IndicatorCatalog catalog, CueBook cues, Prop
         var names = new Dictionary<(string, string, string), string>();
         string Feature(string prefix, string a, string b = "") =>
             names.TryGetValue((prefix, a, b), out var name) ? name : names[(prefix, a, b)] = b.Length == 0 ? prefix + a : prefix + a + "|" + b;
+        // Reused for every figure; pair features ("b:学法") made once per report.
+        var found = new Dictionary<string, FigureCandidate>(StringComparer.Ordinal);
+        var shares = new Dictionary<string, int>(StringComparer.Ordinal);
+        var pairNames = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var token in tokens)
         {
             var firstOfToken = candidates.Count;
@@ -171,10 +175,12 @@ public sealed class ReportExtractor(IndicatorCatalog catalog, CueBook cues, Prop
             }
 
             // The narrowing words this clause holds, looked for once per figure (a clause rarely holds any).
-            var narrowing = narrowWords.Where(w => clause.Contains(w, StringComparison.Ordinal)).ToArray();
+            var narrowing = narrowWords.Any(w => clause.Contains(w, StringComparison.Ordinal))
+                ? narrowWords.Where(w => clause.Contains(w, StringComparison.Ordinal)).ToArray()
+                : [];
 
             // The strongest cue of each indicator that names this figure: only cues whose indicator takes its unit.
-            var found = new Dictionary<string, FigureCandidate>(StringComparer.Ordinal);
+            found.Clear();
             foreach (var cue in (_cuesByUnit ??= CuesByUnit()).GetValueOrDefault(token.Unit) ?? [])
             {
                 var settings = cues.Indicators[cue.Code];
@@ -227,8 +233,8 @@ public sealed class ReportExtractor(IndicatorCatalog catalog, CueBook cues, Prop
 
             var wording = new List<string>();
             var wordingStart = WordingStart(s, token);
-            Pairs(s.AsSpan(wordingStart, token.Start - wordingStart), "b:", wording);
-            Pairs(s.AsSpan(token.End, WordingEnd(s, token) - token.End), "a:", wording);
+            Pairs(s.AsSpan(wordingStart, token.Start - wordingStart), 'b', wording, pairNames);
+            Pairs(s.AsSpan(token.End, WordingEnd(s, token) - token.End), 'a', wording, pairNames);
             var strongest = found.Count == 0 ? 0 : found.Values.Max(c => c.CueWeight);
             foreach (var candidate in found.Values)
             {
@@ -241,7 +247,7 @@ public sealed class ReportExtractor(IndicatorCatalog catalog, CueBook cues, Prop
             }
 
             // A figure no cue names: a candidate of the few indicators whose vocabulary the wording around it shares most.
-            var shares = new Dictionary<string, int>(StringComparer.Ordinal);
+            shares.Clear();
             foreach (var w in wording)
             {
                 foreach (var code in lexicon.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(w.AsSpan(2), out var codes) ? codes : [])
@@ -472,6 +478,30 @@ public sealed class ReportExtractor(IndicatorCatalog catalog, CueBook cues, Prop
     }
 
     /// <summary>Adjacent pairs of ideographs, prefixed by where they stand (b: before the figure, a: after it).</summary>
+    /// <summary>Adjacent pairs of ideographs as features ("b:学法"), each name made once and kept in <paramref name="names"/>.</summary>
+    private static void Pairs(ReadOnlySpan<char> span, char side, List<string> into, Dictionary<string, string> names)
+    {
+        var lookup = names.GetAlternateLookup<ReadOnlySpan<char>>();
+        Span<char> key = stackalloc char[4];
+        key[0] = side;
+        key[1] = ':';
+        for (var i = 0; i + 1 < span.Length; i++)
+        {
+            if (IsIdeograph(span[i]) && IsIdeograph(span[i + 1]))
+            {
+                key[2] = span[i];
+                key[3] = span[i + 1];
+                if (!lookup.TryGetValue(key, out var name))
+                {
+                    name = key.ToString();
+                    names[name] = name;
+                }
+
+                into.Add(name);
+            }
+        }
+    }
+
     internal static void Pairs(ReadOnlySpan<char> span, string prefix, List<string> into)
     {
         for (var i = 0; i + 1 < span.Length; i++)
