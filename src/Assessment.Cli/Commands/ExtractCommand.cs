@@ -25,9 +25,9 @@ public static class ExtractCommand
         var report = new Argument<FileInfo?>("REPORT") { Description = "年度报告：文本（UTF-8/UTF-16/GB18030）、PDF（含文字层）、Word（.docx）或网页（.html）", Arity = ArgumentArity.ZeroOrOne };
         var json = new Option<bool>("--json") { Description = "以 JSON 输出：{\"values\": {代码: 数值}, \"evidence\": {代码: 原文}, \"confidence\": {代码: 置信度}, \"suggestions\": {代码: 待核实项}, \"warnings\": [...]}；values 只含会自动填入的数值（置信度达到模型的自动填入阈值）" };
         var year = new Option<int?>("--year") { Description = "报告所属年度（写入 JSON 输出）" };
-        var eval = new Option<DirectoryInfo[]>("--eval") { Description = "评测：对目录中的 *.txt 与 *.expected.json 计算准确率、召回率与 F1（可多次指定目录）", AllowMultipleArgumentsPerToken = true };
-        var cv = new Option<int?>("--cv") { Description = "与 --eval 同用：按报告分组的 K 折嵌套交叉验证（模型只用其他折的报告训练，置信度校准与自动填入阈值在训练折内再做 K 折交叉验证选定），按层级与省份分别报告" };
-        var train = new Option<DirectoryInfo[]>("--train") { Description = "用目录中的已标注报告训练提取模型（可多次指定），写入 -o 指定的目录", AllowMultipleArgumentsPerToken = true };
+        var eval = new Option<DirectoryInfo[]>("--eval") { HelpName = "目录…", Description = "评测：对目录中的 *.txt 与 *.expected.json 计算精确率、召回率与 F1（可在其后列出多个目录）；不加 --cv 时是在模型训练所用的报告上评测（样本内）", AllowMultipleArgumentsPerToken = true };
+        var cv = new Option<int?>("--cv") { HelpName = "K", Description = "与 --eval 同用：按报告分组的 K 折嵌套交叉验证（模型只用其他折的报告训练，置信度校准与自动填入阈值在训练折内再做 K 折交叉验证选定），按层级与省份分别报告" };
+        var train = new Option<DirectoryInfo[]>("--train") { HelpName = "目录…", Description = "用目录中的已标注报告训练提取模型（可多次指定），写入 -o 指定的目录", AllowMultipleArgumentsPerToken = true };
         var output = new Option<DirectoryInfo?>("--output", "-o") { Description = "与 --train 同用：数据目录（如 src/Assessment.Domain/Data），写入 extraction-model.json" };
         var command = new Command("extract", "从法治政府建设年度报告中提取指标数值（附原文依据）") { report, json, year, eval, cv, train, output };
         command.SetAction(parse =>
@@ -39,11 +39,16 @@ public static class ExtractCommand
 
             if (parse.GetValue(cv) is not null && parse.GetValue(eval) is not { Length: > 0 })
             {
-                throw new UsageException("--cv 须与 --eval 目录 同用。");
+                throw new UsageException("--cv 须与 --eval 同用，如：assess extract --eval 目录 --cv 5");
             }
 
             if (parse.GetValue(eval) is { Length: > 0 } dirs)
             {
+                if (parse.GetValue(report) is not null)
+                {
+                    throw new UsageException("--eval 评测目录中的已标注报告，不能同时指定报告文件。");
+                }
+
                 return parse.GetValue(cv) is { } k ? CrossValidate(dirs, k) : Evaluate(Labelled(dirs));
             }
 
@@ -142,7 +147,7 @@ public static class ExtractCommand
         var file = Path.Combine(output.FullName, "extraction-model.json");
         File.WriteAllText(file, model.ToJson() + "\n");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"已用 {reports.Count} 份已标注报告训练提取模型：{model.Trained.Count} 个指标在训练报告中有提取正确的候选，{model.Weights.Count + model.Wording.Values.Sum(w => w.Count)} 个特征权重，自动填入阈值 {model.Prefill:0.00}（训练报告内 {ProposalModelTraining.InnerFolds} 折交叉验证、准确率 ≥ {ProposalModelTraining.TargetPrecision:0.00} 选定）→ {file}"));
+            $"已用 {reports.Count} 份已标注报告训练提取模型：{model.Trained.Count} 个指标在训练报告中有提取正确的候选，{model.Weights.Count + model.Wording.Values.Sum(w => w.Count)} 个特征权重，自动填入阈值 {model.Prefill:0.00}（训练报告内 {ProposalModelTraining.InnerFolds} 折交叉验证、精确率 ≥ {ProposalModelTraining.TargetPrecision:0.00} 选定）→ {file}"));
         return 0;
     }
 
@@ -156,6 +161,12 @@ public static class ExtractCommand
 
         var byDir = dirs.ToDictionary(d => d, d => Labelled([d]));
         var all = byDir.Values.SelectMany(r => r).ToList();
+        if (k > all.Count)
+        {
+            Console.WriteLine($"提示：只有 {all.Count} 份已标注报告，按 {all.Count} 折（每折一份）交叉验证。");
+            k = all.Count;
+        }
+
         var result = CrossValidation.Run(all, k, IndicatorCatalog.Default, CueBook.Default);
         Print(result.Reports, result.Overall);
         var scores = result.Reports.ToDictionary(r => r.Name, StringComparer.Ordinal);
@@ -164,7 +175,8 @@ public static class ExtractCommand
         PrintGroups("省份", all.GroupBy(r => r.Province.Length == 0 ? "未注明" : r.Province).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => (g.Key, g.ToList())), scores);
         Console.WriteLine("各折自动填入阈值：" + string.Join(" ", result.Thresholds.Select(t => t.ToString("0.00", CultureInfo.InvariantCulture))));
         PrintCalibration(result.Overall);
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{k}-fold nested cross-validation: precision {result.Overall.Precision:0.000}  recall {result.Overall.Recall:0.000}  F1 {result.Overall.F1:0.000}"));
+        Console.WriteLine("计数：填错的值同时计为遗漏（该指标没有自动填入正确的值）；没有自动填入任何值时精确率记为 1。");
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{k} 折嵌套交叉验证（样本外）：precision {result.Overall.Precision:0.000}  recall {result.Overall.Recall:0.000}  F1 {result.Overall.F1:0.000}（精确率、召回率、F1）"));
         return 0;
     }
 
@@ -178,7 +190,7 @@ public static class ExtractCommand
     /// <summary>Cross-validated scores summed over groups of reports (a corpus, a level, a province).</summary>
     private static void PrintGroups(string title, IEnumerable<(string Name, List<LabelledReport> Reports)> groups, IReadOnlyDictionary<string, EvaluationScore> scores)
     {
-        var table = new TextTable(title, "报告", "标注值", "正确", "错误", "遗漏", "准确率", "召回率", "待核实（对/错）");
+        var table = new TextTable(title, "报告", "标注值", "正确", "错误", "遗漏", "精确率", "召回率", "待核实（对/错）");
         foreach (var (name, reports) in groups)
         {
             var s = EvaluationScore.Sum(name, reports.Select(r => scores[r.Name]));
@@ -196,14 +208,16 @@ public static class ExtractCommand
         var (overall, scores) = ExtractionEvaluation.Evaluate(ReportExtractor.Default, reports);
         Print(scores, overall);
         PrintCalibration(overall);
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"precision {overall.Precision:0.000}  recall {overall.Recall:0.000}  F1 {overall.F1:0.000}"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"precision {overall.Precision:0.000}  recall {overall.Recall:0.000}  F1 {overall.F1:0.000}（精确率、召回率、F1）"));
+        Console.WriteLine("注意：这是在模型训练所用的已标注报告上评测（样本内），不是对新报告的度量；用 --cv K 做按报告分组的交叉验证。");
         return 0;
     }
 
     /// <summary>How right the proposals of each confidence band were: a calibrated band is right about as often as it says.</summary>
     private static void PrintCalibration(EvaluationScore overall)
     {
-        var table = new TextTable("置信度", "提议", "正确", "平均置信度", "实际准确率");
+        Console.WriteLine("置信度校准（全部提议，含待核实）：");
+        var table = new TextTable("置信度", "提议", "正确", "平均置信度", "实际精确率");
         foreach (var band in Calibration.Bands(overall.Outcomes))
         {
             table.Add(string.Create(CultureInfo.InvariantCulture, $"[{band.Low:0.00}, {Math.Min(band.High, 1):0.00}{(band.High > 1 ? "]" : ")")}"), band.Proposals.ToString(CultureInfo.InvariantCulture),
@@ -217,7 +231,7 @@ public static class ExtractCommand
 
     private static void Print(IReadOnlyList<EvaluationScore> scores, EvaluationScore overall)
     {
-        var table = new TextTable("报告", "正确", "错误", "遗漏", "准确率", "召回率", "F1", "待核实（对/错）");
+        var table = new TextTable("报告", "正确", "错误", "遗漏", "精确率", "召回率", "F1", "待核实（对/错）");
         foreach (var s in scores.Append(overall))
         {
             table.Add(s.Name == "overall" ? "合计" : s.Name, s.TruePositives.ToString(CultureInfo.InvariantCulture), s.FalsePositives.ToString(CultureInfo.InvariantCulture),

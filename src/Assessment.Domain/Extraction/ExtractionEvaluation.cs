@@ -131,12 +131,12 @@ public static class ExtractionEvaluation
             foreach (var p in all)
             {
                 var right = report.IsCorrect(p.Code, p.Value);
-                var expected = !right && report.Values.TryGetValue(p.Code, out var want) ? $" (expected {want})" : "";
+                var expected = !right && report.Values.TryGetValue(p.Code, out var want) ? $"（应为 {want}）" : "";
                 if (p.Suggestion)
                 {
                     suggestedRight += right ? 1 : 0;
                     suggestedWrong += right ? 0 : 1;
-                    errors.Add($"suggestion ({(right ? "right" : "wrong")}, confidence {p.Confidence:0.00}) {p.Code} = {p.Value} «{p.Evidence}»{expected}");
+                    errors.Add($"待核实（{(right ? "对" : "错")}，置信度 {p.Confidence:0.00}）{p.Code} = {p.Value} «{p.Evidence}»{expected}");
                 }
                 else if (right)
                 {
@@ -145,13 +145,13 @@ public static class ExtractionEvaluation
                 else
                 {
                     fp++;
-                    errors.Add($"false positive (confidence {p.Confidence:0.00}) {p.Code} = {p.Value} «{p.Evidence}»{expected}");
+                    errors.Add($"填错（置信度 {p.Confidence:0.00}）{p.Code} = {p.Value} «{p.Evidence}»{expected}");
                 }
             }
 
             var prefilled = all.Where(p => !p.Suggestion).ToList();
             var missed = report.Values.Keys.Where(code => !prefilled.Any(p => p.Code == code && report.IsCorrect(code, p.Value))).ToList();
-            errors.AddRange(missed.Where(code => all.All(p => p.Code != code)).Select(code => $"miss {code} = {report.Values[code]}"));
+            errors.AddRange(missed.Where(code => all.All(p => p.Code != code)).Select(code => $"遗漏 {code} = {report.Values[code]}"));
             scores.Add(new EvaluationScore(report.Name, tp, fp, missed.Count, errors)
             {
                 SuggestedRight = suggestedRight,
