@@ -1,47 +1,7 @@
 using Assessment.Domain.Catalog;
+using static Assessment.Domain.Extraction.Wording;
 
 namespace Assessment.Domain.Extraction;
-
-/// <summary>A proposed value for one indicator with the exact phrase of the report that states it.</summary>
-public sealed record Proposal(string Code, double Value, string Evidence, int Start, int End, double Confidence, IReadOnlyList<double> Parts)
-{
-    /// <summary>The learned model's score (log-odds) of the chosen figure, before calibration.</summary>
-    public double Score { get; init; }
-
-    /// <summary>The cue phrase that named the figure (as written in the cue data); null when only the wording around it did.</summary>
-    public string? Cue { get; init; }
-
-    /// <summary>Shown as a suggestion to check (待核实), never pre-filled: below the model's pre-fill confidence, or an
-    /// indicator the model has no labelled value of.</summary>
-    public bool Suggestion { get; init; } = true;
-}
-
-/// <summary>What a report yields: proposals in catalog order and warnings for the person confirming them.</summary>
-public sealed record ExtractionResult(IReadOnlyList<Proposal> Proposals, IReadOnlyList<string> Warnings)
-{
-    /// <summary>Who the report was read as written by (given, or found at its start).</summary>
-    public ReportLevel Level { get; init; }
-}
-
-/// <summary>A figure of a report read as one indicator, with what the learned model weighs about it.</summary>
-internal sealed record FigureCandidate(string Code, NumberToken Token, int RegionStart, int RegionEnd, double Value, int CueWeight, string? Cue, int Sentence)
-{
-    /// <summary>A rate (the first of equals is taken, not the largest).</summary>
-    public bool IsRate { get; init; }
-
-    /// <summary>What is said of this candidate itself (its cue, its rank among the indicator's figures…).</summary>
-    public List<string> Features { get; } = new(16);
-
-    /// <summary>The character pairs around the figure, shared by the figure's candidates; the model weighs them
-    /// alone and together with the indicator.</summary>
-    public IReadOnlyList<string> Wording { get; set; } = [];
-}
-
-/// <summary>A report's candidates, independent of any model (read once, scored by many in cross-validation).</summary>
-internal sealed record ReadReport(NormalizedText Text, ReportLevel Level, IReadOnlyList<FigureCandidate> Candidates, IReadOnlyList<string> Warnings);
-
-/// <summary>The figure chosen for an indicator, its score, and the figures of its sentence it adds up (sums).</summary>
-internal sealed record ChosenFigure(string Code, double Value, int RegionStart, int RegionEnd, double Score, string? Cue, IReadOnlyList<double> Parts);
 
 /// <summary>
 /// Reads a 法治政府建设年度报告 and proposes catalog values. Every figure with a measure word is a candidate for the
@@ -135,7 +95,7 @@ public sealed class ReportExtractor(IndicatorCatalog catalog, CueBook cues, Prop
         var s = text.Text;
         var readAs = level ?? ReportLevels.Detect(s);
         var narrowWords = cues.NarrowWordsFor(readAs);
-        var bounds = new Bounds(s);
+        var bounds = new TextBounds(s);
         var candidates = new List<FigureCandidate>();
         var tokens = NumberParser.Find(s, MaxFigures + 1);
         var warnings = new List<string>();
@@ -442,79 +402,6 @@ public sealed class ReportExtractor(IndicatorCatalog catalog, CueBook cues, Prop
     private Dictionary<string, Cue[]> CuesByUnit() =>
         NumberParser.Units.ToDictionary(unit => unit, unit => cues.Cues.Where(c => cues.Indicators[c.Code].Units.Contains(unit)).ToArray(), StringComparer.Ordinal);
 
-    private static string Bucket(int value, params int[] edges)
-    {
-        foreach (var edge in edges)
-        {
-            if (value < edge)
-            {
-                return "<" + edge.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            }
-        }
-
-        return ">=" + edges[^1].ToString(System.Globalization.CultureInfo.InvariantCulture);
-    }
-
-    private static int WordingStart(string s, NumberToken token)
-    {
-        var start = token.Start;
-        while (start > 0 && token.Start - start < BeforeReach && !CueBook.IsBreak(s[start - 1]))
-        {
-            start--;
-        }
-
-        return start;
-    }
-
-    private static int WordingEnd(string s, NumberToken token)
-    {
-        var end = token.End;
-        while (end < s.Length && end - token.End < AfterReach && !CueBook.IsBreak(s[end]))
-        {
-            end++;
-        }
-
-        return end;
-    }
-
-    /// <summary>Adjacent pairs of ideographs, prefixed by where they stand (b: before the figure, a: after it).</summary>
-    /// <summary>Adjacent pairs of ideographs as features ("b:学法"), each name made once and kept in <paramref name="names"/>.</summary>
-    private static void Pairs(ReadOnlySpan<char> span, char side, List<string> into, Dictionary<string, string> names)
-    {
-        var lookup = names.GetAlternateLookup<ReadOnlySpan<char>>();
-        Span<char> key = stackalloc char[4];
-        key[0] = side;
-        key[1] = ':';
-        for (var i = 0; i + 1 < span.Length; i++)
-        {
-            if (IsIdeograph(span[i]) && IsIdeograph(span[i + 1]))
-            {
-                key[2] = span[i];
-                key[3] = span[i + 1];
-                if (!lookup.TryGetValue(key, out var name))
-                {
-                    name = key.ToString();
-                    names[name] = name;
-                }
-
-                into.Add(name);
-            }
-        }
-    }
-
-    internal static void Pairs(ReadOnlySpan<char> span, string prefix, List<string> into)
-    {
-        for (var i = 0; i + 1 < span.Length; i++)
-        {
-            if (IsIdeograph(span[i]) && IsIdeograph(span[i + 1]))
-            {
-                into.Add(string.Concat(prefix, span.Slice(i, 2)));
-            }
-        }
-    }
-
-    private static bool IsIdeograph(char c) => c >= '\u4E00' && c <= '\u9FFF';
-
     /// <summary>Each character pair of the indicators' vocabulary (catalog names, cue phrases) and the indicators it is of.</summary>
     private Dictionary<string, string[]> Lexicon()
     {
@@ -553,71 +440,6 @@ public sealed class ReportExtractor(IndicatorCatalog catalog, CueBook cues, Prop
         }
 
         return token.Value;
-    }
-
-    private static readonly System.Buffers.SearchValues<char> SentenceEnds = System.Buffers.SearchValues.Create("。；;！？!?");
-
-    /// <summary>Clause and sentence bounds of a text, computed once in one pass each way.</summary>
-    private sealed class Bounds
-    {
-        private readonly int[] _clauseEnd;
-        private readonly int[] _sentenceEnd;
-        private readonly int[] _sentence;
-
-        public Bounds(string s)
-        {
-            ClauseStart = new int[s.Length + 1];
-            SentenceStart = new int[s.Length + 1];
-            _sentence = new int[s.Length + 1];
-            for (int i = 1, clause = 0, sentence = 0, id = 0; i <= s.Length; i++)
-            {
-                if (CueBook.IsBreak(s[i - 1]))
-                {
-                    clause = i;
-                }
-
-                if (SentenceEnds.Contains(s[i - 1]))
-                {
-                    sentence = i;
-                    id++;
-                }
-
-                ClauseStart[i] = clause;
-                SentenceStart[i] = sentence;
-                _sentence[i] = id;
-            }
-
-            _clauseEnd = new int[s.Length + 1];
-            _sentenceEnd = new int[s.Length + 1];
-            for (int i = s.Length, clause = s.Length, sentence = s.Length; i >= 0; i--)
-            {
-                if (i < s.Length && CueBook.IsBreak(s[i]))
-                {
-                    clause = i;
-                }
-
-                if (i < s.Length && SentenceEnds.Contains(s[i]))
-                {
-                    sentence = i;
-                }
-
-                _clauseEnd[i] = clause;
-                _sentenceEnd[i] = sentence;
-            }
-        }
-
-        /// <summary>Where the clause holding position i starts (after the last break before i).</summary>
-        public int[] ClauseStart { get; }
-
-        public int[] SentenceStart { get; }
-
-        /// <summary>Where the clause holding position i ends (at the next break from i on).</summary>
-        public int ClauseEnd(int i) => _clauseEnd[i];
-
-        public int SentenceEnd(int i) => _sentenceEnd[i];
-
-        /// <summary>The sentence a position belongs to, as a number.</summary>
-        public int Sentence(int i) => _sentence[i];
     }
 
     private List<string> RateWarnings(List<Proposal> proposals)
