@@ -84,6 +84,25 @@ public class ExtractionTests(ITestOutputHelper output)
         Assert.DoesNotContain(ReportExtractor.Default.Extract(text).Proposals, x => x.Code == code);
     }
 
+    [Theory]
+    [InlineData(10)]
+    [InlineData(200)]
+    [InlineData(1000)]
+    public void A_catalog_of_many_look_alike_indicators_gives_a_figure_to_a_few_of_them_only(int count)
+    {
+        var yaml = new System.Text.StringBuilder("version: 1\ndimensions:\n  - { code: pufa, name: 普法 }\nindicators:\n");
+        for (var i = 0; i < count; i++)
+        {
+            yaml.Append(string.Create(CultureInfo.InvariantCulture, $"  - {{ code: pufa.training{i}, name: \"法律明白人培训人次{i}\", kind: count, unit: 人次, dimension: pufa, source: unit }}\n"));
+        }
+
+        var tenant = Catalog.CatalogLoader.Load(yaml.ToString(), "tenant.yaml");
+        var text = string.Concat(Enumerable.Repeat("培训法律明白人320人次。", 3));
+        var own = ReportExtractor.Default.Extract(text, tenant: tenant).Proposals.Where(p => p.Code.StartsWith("pufa.training", StringComparison.Ordinal)).ToList();
+        Assert.InRange(own.Count, 1, 5); // the same wording each time: the same few indicators, never the whole catalog
+        Assert.All(own, p => Assert.True(p.Suggestion));
+    }
+
     [Fact]
     public void The_shipped_model_is_the_one_the_labelled_corpora_give()
     {

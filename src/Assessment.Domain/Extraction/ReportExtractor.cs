@@ -115,6 +115,7 @@ public sealed class ReportExtractor(IndicatorCatalog catalog, CueBook cues, Prop
         // Reused for every figure; pair features ("b:学法") made once per report.
         var found = new Dictionary<string, FigureCandidate>(StringComparer.Ordinal);
         var shares = new Dictionary<string, int>(StringComparer.Ordinal);
+        var ownShares = new Dictionary<(Indicator Indicator, string[] Units), int>();
         var pairNames = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var token in tokens)
         {
@@ -239,17 +240,27 @@ public sealed class ReportExtractor(IndicatorCatalog catalog, CueBook cues, Prop
                 candidates.Add(candidate);
             }
 
-            // The tenant's own indicators: the wording of their name and 填报口径, at least two pairs of it.
-            if (found.Count == 0 && narrowing.Length == 0)
+            // The tenant's own indicators: the wording of their name and 填报口径, at least two pairs of it; looked up by
+            // pair, and at most a few per figure, so a catalog of a thousand indicators costs a figure no more than a few.
+            if (found.Count == 0 && narrowing.Length == 0 && own.Count > 0)
             {
-                foreach (var (indicator, units, pairs) in own)
+                ownShares.Clear();
+                foreach (var w in wording)
                 {
-                    var shared = units.Contains(token.Unit) ? wording.Count(w => pairs.Contains(w[2..])) : 0;
-                    if (shared < OwnOverlap)
+                    foreach (var entry in own.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(w.AsSpan(2), out var entries) ? entries : [])
                     {
-                        continue;
+                        ownShares[entry] = ownShares.GetValueOrDefault(entry) + 1;
                     }
+                }
 
+                var best = ownShares
+                    .Where(e => e.Value >= OwnOverlap && e.Key.Units.Contains(token.Unit))
+                    .OrderByDescending(e => e.Value)
+                    .ThenBy(e => e.Key.Indicator.Code, StringComparer.Ordinal)
+                    .Take(LexicalPerFigure)
+                    .ToList();
+                foreach (var ((indicator, _), shared) in best)
+                {
                     var candidate = new FigureCandidate(indicator.Code, token, clauseStart, token.End, Convert(indicator, token), 0, null, bounds.Sentence(token.Start))
                     {
                         IsRate = indicator.Kind == IndicatorKind.Rate,
@@ -351,12 +362,12 @@ public sealed class ReportExtractor(IndicatorCatalog catalog, CueBook cues, Prop
     private const int OwnOverlap = 2;
 
     /// <summary>
-    /// The tenant's own figures (not flags or scores, not retired, codes the cue book does not know), with the measure
-    /// words their unit is written in and the character pairs of their name and 填报口径.
+    /// The tenant's own figures (not flags or scores, not retired, codes the cue book does not know) by the character
+    /// pairs of their name and 填报口径, each with the measure words its unit is written in.
     /// </summary>
-    private List<(Indicator Indicator, string[] Units, HashSet<string> Pairs)> OwnIndicators(IndicatorCatalog? tenant)
+    private Dictionary<string, List<(Indicator Indicator, string[] Units)>> OwnIndicators(IndicatorCatalog? tenant)
     {
-        var own = new List<(Indicator, string[], HashSet<string>)>();
+        var own = new Dictionary<string, List<(Indicator Indicator, string[] Units)>>(StringComparer.Ordinal);
         foreach (var indicator in tenant?.Indicators ?? [])
         {
             if (indicator.Retired || cues.Indicators.ContainsKey(indicator.Code) || indicator.Kind is not (IndicatorKind.Count or IndicatorKind.Amount or IndicatorKind.Rate))
@@ -370,9 +381,9 @@ public sealed class ReportExtractor(IndicatorCatalog catalog, CueBook cues, Prop
                 : [];
             var pairs = new List<string>();
             Pairs(NormalizedText.From(indicator.Name + "，" + (indicator.Guidance ?? "")).Text, "", pairs);
-            if (units.Length > 0)
+            foreach (var pair in units.Length == 0 ? [] : pairs.Distinct())
             {
-                own.Add((indicator, units, [.. pairs]));
+                (own.TryGetValue(pair, out var entries) ? entries : own[pair] = []).Add((indicator, units));
             }
         }
 
