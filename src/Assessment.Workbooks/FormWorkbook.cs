@@ -67,12 +67,9 @@ public static class FormWorkbook
         sheet.Width(7, 30);
         validations.Count = (uint)form.Rows.Count;
         var worksheet = workbook.AddNewPart<WorksheetPart>();
-        worksheet.Worksheet = new Worksheet(
-            SheetBuilder.FrozenAbove(HeaderRow + 1),
-            sheet.Columns(),
-            sheet.Data,
-            // Protection keeps the structure (codes, names, rows) as generated; it is a guard against slips, not a
-            // security boundary: the reader checks every row against the hidden sheet anyway.
+        // Protection keeps the structure (codes, names, rows) as generated; it is a guard against slips, not a
+        // security boundary: the reader checks every row against the hidden sheet anyway.
+        sheet.WriteTo(worksheet, HeaderRow + 1, columns: true,
             new SheetProtection { Sheet = true, Objects = true, Scenarios = true, FormatColumns = false, FormatRows = false },
             validations);
 
@@ -87,7 +84,7 @@ public static class FormWorkbook
             hidden.Add(4 + (uint)i, SheetStyle.Plain, (double)(HeaderRow + 1 + i), form.Rows[i].Code, form.Rows[i].Kind.ToString().ToLowerInvariant());
         }
 
-        identity.Worksheet = new Worksheet(hidden.Data);
+        hidden.WriteTo(identity, columns: false);
         workbook.Workbook.Append(
             new WorkbookProtection { LockStructure = true },
             new Sheets(

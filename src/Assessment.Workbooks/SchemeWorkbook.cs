@@ -85,7 +85,7 @@ public static class SchemeWorkbook
         using var document = SpreadsheetDocument.Create(output, DocumentFormat.OpenXml.SpreadsheetDocumentType.Workbook);
         var workbook = SheetBuilder.NewWorkbook(document);
         var worksheet = workbook.AddNewPart<WorksheetPart>();
-        worksheet.Worksheet = new Worksheet(SheetBuilder.FrozenAbove(HeaderRow + 1), sheet.Columns(), sheet.Data);
+        sheet.WriteTo(worksheet, HeaderRow + 1);
 
         // The settings the table does not show: the scheme as it was (grades, quota, caps, missing policy), in pieces
         // that fit a cell. The rows of the visible sheet replace its lines when read back.
@@ -99,7 +99,7 @@ public static class SchemeWorkbook
         }
 
         var hidden = workbook.AddNewPart<WorksheetPart>();
-        hidden.Worksheet = new Worksheet(settings.Data);
+        settings.WriteTo(hidden, columns: false);
         workbook.Workbook.Append(new Sheets(
             new Sheet { Id = workbook.GetIdOfPart(worksheet), SheetId = 1, Name = SheetName },
             new Sheet { Id = workbook.GetIdOfPart(hidden), SheetId = 2, Name = SettingsSheet, State = SheetStateValues.VeryHidden }));

@@ -23,42 +23,98 @@ public enum SheetStyle : uint
 /// </summary>
 public sealed class SheetBuilder
 {
-    private readonly SheetData _data = new();
+    private const string XmlNamespace = "http://www.w3.org/XML/1998/namespace";
+    private readonly List<(uint Number, (object? Value, SheetStyle Style)[] Cells)> _rows = [];
     private readonly List<double> _widths = [];
 
-    public SheetData Data => _data;
-
     /// <summary>Appends a row of cells from column A; null leaves a cell empty but styled.</summary>
-    public Row Add(uint number, SheetStyle style, params object?[] values) => Add(number, values.Select(v => (v, style)).ToArray());
+    public void Add(uint number, SheetStyle style, params object?[] values) => Add(number, values.Select(v => (v, style)).ToArray());
 
-    public Row Add(uint number, params (object? Value, SheetStyle Style)[] cells)
+    public void Add(uint number, params (object? Value, SheetStyle Style)[] cells)
     {
-        var row = new Row { RowIndex = number };
         for (var i = 0; i < cells.Length; i++)
         {
-            var (value, style) = cells[i];
-            var reference = WorkbookReader.ColumnName(i + 1) + number.ToString(CultureInfo.InvariantCulture);
-            var cell = new Cell { CellReference = reference, StyleIndex = (uint)style };
-            switch (value)
+            if (cells[i].Value is { } value and not (double or int or long or decimal))
             {
-                case null:
-                    break;
-                case double or int or long or decimal:
-                    cell.CellValue = new CellValue(Convert.ToDouble(value, CultureInfo.InvariantCulture).ToString("R", CultureInfo.InvariantCulture));
-                    break;
-                default:
-                    var text = Convert.ToString(value, CultureInfo.InvariantCulture) ?? "";
-                    cell.DataType = CellValues.InlineString;
-                    cell.InlineString = new InlineString(new Text(text) { Space = SpaceProcessingModeValues.Preserve });
-                    Fit(i, text, style);
-                    break;
+                Fit(i, Convert.ToString(value, CultureInfo.InvariantCulture) ?? "", cells[i].Style);
             }
-
-            row.Append(cell);
         }
 
-        _data.Append(row);
-        return row;
+        _rows.Add((number, cells));
+    }
+
+    /// <summary>
+    /// Writes the sheet into <paramref name="part"/> as a stream of elements (no document tree is built: a workbook
+    /// costs its bytes, not a tree per cell): the view with rows above <paramref name="frozenAbove"/> frozen, the column
+    /// widths when <paramref name="columns"/>, the rows, then <paramref name="after"/> in the order the schema wants them.
+    /// </summary>
+    public void WriteTo(WorksheetPart part, uint? frozenAbove = null, bool columns = true, params OpenXmlElement[] after)
+    {
+        using var writer = OpenXmlWriter.Create(part);
+        writer.WriteStartElement(new Worksheet());
+        if (frozenAbove is { } first)
+        {
+            writer.WriteElement(FrozenAbove(first));
+        }
+
+        if (columns && _widths.Count > 0)
+        {
+            writer.WriteElement(Columns());
+        }
+
+        writer.WriteStartElement(new SheetData());
+        Row row = new();
+        Cell cell = new();
+        CellValue value = new();
+        InlineString inline = new();
+        Text text = new();
+        OpenXmlAttribute[] preserve = [new("xml", "space", XmlNamespace, "preserve")];
+        var attributes = new List<OpenXmlAttribute>(3);
+        foreach (var (number, cells) in _rows)
+        {
+            var index = number.ToString(CultureInfo.InvariantCulture);
+            writer.WriteStartElement(row, [new OpenXmlAttribute("r", "", index)]);
+            for (var i = 0; i < cells.Length; i++)
+            {
+                var (content, style) = cells[i];
+                attributes.Clear();
+                attributes.Add(new OpenXmlAttribute("r", "", WorkbookReader.ColumnName(i + 1) + index));
+                attributes.Add(new OpenXmlAttribute("s", "", ((uint)style).ToString(CultureInfo.InvariantCulture)));
+                switch (content)
+                {
+                    case null:
+                        writer.WriteStartElement(cell, attributes);
+                        break;
+                    case double or int or long or decimal:
+                        writer.WriteStartElement(cell, attributes);
+                        writer.WriteStartElement(value);
+                        writer.WriteString(Convert.ToDouble(content, CultureInfo.InvariantCulture).ToString("R", CultureInfo.InvariantCulture));
+                        writer.WriteEndElement();
+                        break;
+                    default:
+                        attributes.Add(new OpenXmlAttribute("t", "", "inlineStr"));
+                        writer.WriteStartElement(cell, attributes);
+                        writer.WriteStartElement(inline);
+                        writer.WriteStartElement(text, preserve);
+                        writer.WriteString(Convert.ToString(content, CultureInfo.InvariantCulture) ?? "");
+                        writer.WriteEndElement();
+                        writer.WriteEndElement();
+                        break;
+                }
+
+                writer.WriteEndElement();
+            }
+
+            writer.WriteEndElement();
+        }
+
+        writer.WriteEndElement();
+        foreach (var element in after)
+        {
+            writer.WriteElement(element);
+        }
+
+        writer.WriteEndElement();
     }
 
     /// <summary>Sets a column's width in characters (CJK characters count twice).</summary>
@@ -115,7 +171,7 @@ public sealed class SheetBuilder
         using var document = SpreadsheetDocument.Create(output, SpreadsheetDocumentType.Workbook);
         var workbook = NewWorkbook(document);
         var worksheet = workbook.AddNewPart<WorksheetPart>();
-        worksheet.Worksheet = new Worksheet(FrozenAbove(firstDataRow), Columns(), Data);
+        WriteTo(worksheet, firstDataRow);
         workbook.Workbook.Append(new Sheets(new Sheet { Id = workbook.GetIdOfPart(worksheet), SheetId = 1, Name = sheetName }));
     }
 
