@@ -1,3 +1,4 @@
+using Assessment.Domain.Scoring;
 namespace Assessment.Bulletins;
 
 /// <summary>Output formats of a bulletin.</summary>
@@ -99,6 +100,9 @@ public sealed record BulletinInput(
     public IReadOnlyList<BulletinGradeLine> GradeLines { get; init; } = [];
 
     public BulletinTimeliness? Timeliness { get; init; }
+
+    /// <summary>The round's 细则 as a table, for the 评分细则 annex (its 评分标准 and 考核方式); empty: no such annex.</summary>
+    public IReadOnlyList<SchemeTableRow> Standards { get; init; } = [];
 
     /// <summary>The 文号 as printed, e.g. 某法治办〔2026〕3号; empty on a draft.</summary>
     public string DocumentNumber => Draft ? "" : FormatNumber(DocumentPrefix, IssuedOn.Year, Sequence);

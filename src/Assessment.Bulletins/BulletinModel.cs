@@ -130,8 +130,22 @@ internal static class BulletinModel
             annexes.Add(("adjustments", "核查调整情况"));
         }
 
+        if (input.Standards.Count > 0)
+        {
+            annexes.Add(("standards", $"{input.Year}年度法治政府建设考核评分细则"));
+        }
+
+        model["standards"] = new ScriptArray(input.Standards.Select(r => (object)new ScriptObject
+        {
+            ["level1"] = r.Level1,
+            ["level2"] = r.Level2,
+            ["level3"] = r.Level3,
+            ["points"] = r.Points,
+            ["standard"] = r.Standard,
+            ["method"] = r.Method,
+        }));
         model["annexes"] = new ScriptArray(annexes.Select((a, i) => (object)new ScriptObject { ["number"] = i + 1, ["key"] = a.Key, ["name"] = a.Name }));
-        foreach (var key in new[] { "ranking", "charts", "adjustments" })
+        foreach (var key in new[] { "ranking", "charts", "adjustments", "standards" })
         {
             var index = annexes.FindIndex(a => a.Key == key);
             model[$"annex_{key}"] = index < 0 ? 0 : index + 1;

@@ -1,10 +1,8 @@
 using System.Globalization;
+using Assessment.Domain.Scoring;
 using Scriban.Runtime;
 
 namespace Assessment.Bulletins;
-
-/// <summary>One row of the 细则 annex: 一级指标 | 二级指标 | 三级指标 | 分值 | 评分标准 | 考核方式.</summary>
-public sealed record NoticeRow(string Level1, string Level2, string Level3, string Points, string Standard, string Method);
 
 /// <summary>
 /// What a 考核通知 says: who issues it to whom, its 文号 and date, the year's scheme and deadlines, and the 细则 as its
@@ -21,7 +19,7 @@ public sealed record NoticeInput(
     DateTimeOffset SubmissionDeadline,
     DateTimeOffset? ReviewDeadline,
     IReadOnlyList<(string Name, double Weight)> Dimensions,
-    IReadOnlyList<NoticeRow> Rows,
+    IReadOnlyList<SchemeTableRow> Rows,
     IReadOnlyList<string> Grades,
     IReadOnlyDictionary<string, int> Methods,
     double BonusCap,

@@ -11,7 +11,10 @@ namespace Assessment.Workbooks;
 /// <summary>What a fill-in workbook is generated from (the server's form for one submitter and year).</summary>
 public sealed record FormSheet(string FormId, int Year, string Submitter, string Scheme, IReadOnlyList<FormSheetRow> Rows);
 
-public sealed record FormSheetRow(string Code, string Name, string Dimension, IndicatorKind Kind, string Measure, double? LastYear, double? Current);
+/// <param name="Guidance">填报口径: how the tenant's catalog says to count the figure ("" when it says nothing).</param>
+/// <param name="Standard">评分标准: how the year's 细则 scores it ("" when it does not).</param>
+public sealed record FormSheetRow(string Code, string Name, string Dimension, IndicatorKind Kind, string Measure, double? LastYear, double? Current,
+    string Guidance = "", string Standard = "");
 
 /// <summary>A value read back from a filled-in form, with the cell it came from.</summary>
 public sealed record FormEntry(string Code, FilledValue Value, string? Note, string Cell);
@@ -44,7 +47,7 @@ public static class FormWorkbook
         sheet.Add(1, (form.Year.ToString(CultureInfo.InvariantCulture) + " 年度法治政府建设考核 填报表", SheetStyle.Title));
         sheet.Add(2, ($"填报单位：{form.Submitter}　　考核细则：{(form.Scheme.Length == 0 ? "（本年度考核尚未定义）" : form.Scheme)}", SheetStyle.Note));
         sheet.Add(3, ("只填黄色的“本年数值”和“说明”两列。是/否类选“是”或“否”；留空表示不改变已报数值；确无此项填“未填报”。填好后用 assess submit 本文件 提交。", SheetStyle.Note));
-        sheet.Add(HeaderRow, SheetStyle.Header, "序号", "一级指标", "指标代码", "指标名称", "计量单位", "上年数值", "本年数值", "说明（可选）");
+        sheet.Add(HeaderRow, SheetStyle.Header, "序号", "一级指标", "指标代码", "指标名称", "计量单位", "上年数值", "本年数值", "说明（可选）", "填报口径", "评分标准");
         var validations = new DataValidations();
         for (var i = 0; i < form.Rows.Count; i++)
         {
@@ -58,13 +61,18 @@ public static class FormWorkbook
                 (r.Measure, SheetStyle.Text),
                 (Shown(r.Kind, r.LastYear), SheetStyle.Number),
                 (Shown(r.Kind, r.Current), SheetStyle.Input),
-                (null, SheetStyle.Input));
+                (null, SheetStyle.Input),
+                (r.Guidance.Length > 0 ? r.Guidance : null, SheetStyle.Text),
+                (r.Standard.Length > 0 ? r.Standard : null, SheetStyle.Text));
             validations.Append(Validation(r, "G" + number.ToString(CultureInfo.InvariantCulture)));
         }
 
         sheet.Width(0, 6);
         sheet.Width(6, 12);
         sheet.Width(7, 30);
+        // 填报口径 and 评分标准 wrap in columns of their own width rather than stretching to their longest text.
+        sheet.Width(8, 36);
+        sheet.Width(9, 44);
         validations.Count = (uint)form.Rows.Count;
         var worksheet = workbook.AddNewPart<WorksheetPart>();
         // Protection keeps the structure (codes, names, rows) as generated; it is a guard against slips, not a

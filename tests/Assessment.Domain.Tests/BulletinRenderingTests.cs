@@ -1,4 +1,6 @@
 using Assessment.Bulletins;
+using Assessment.Domain.Catalog;
+using Assessment.Domain.Scoring;
 
 namespace Assessment.Domain.Tests;
 
@@ -79,6 +81,28 @@ public class BulletinRenderingTests
         Assert.Contains("| 乙县 | 9.00 | 89.00 | 良好 | — | ↓1 |", md, StringComparison.Ordinal);
         Assert.Contains("| 丙县 | 8.00 | 88.00 | 良好 | — | — |", md, StringComparison.Ordinal);
         Assert.DoesNotContain("较上年", new BulletinRenderer().Render(Input("甲县"), BulletinFormat.Markdown).Content, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_评分细则_annex_prints_each_line_with_its_评分标准_and_考核方式_and_markup_literally()
+    {
+        var scheme = SchemeLoader.Default(IndicatorCatalog.Default);
+        var rows = SchemeTable.Rows(scheme, IndicatorCatalog.Default).Append(new SchemeTableRow("<b>x</b>", "|", "{{ 7*7 }}", "1", "*不*", "查阅资料")).ToArray();
+        var input = Input("甲县") with { Standards = rows };
+        var md = new BulletinRenderer().Render(input, BulletinFormat.Markdown).Content;
+        // The last annex, listed under 附件 with its number and headed by it.
+        var number = System.Text.RegularExpressions.Regex.Match(md, "## 附件(\\d)　2024年度法治政府建设考核评分细则").Groups[1].Value;
+        Assert.NotEmpty(number);
+        Assert.Matches($"附件：1\\. 2024年度法治政府建设考核得分排名表；.*{number}\\. 2024年度法治政府建设考核评分细则\n", md);
+        var first = rows[0];
+        Assert.Contains($"| {first.Level1} | {first.Level2} | {first.Level3} | {first.Points} | {first.Standard} | {first.Method} |", md, StringComparison.Ordinal);
+        Assert.Contains(@"| &lt;b&gt;x&lt;/b&gt; | \| | {{ 7\*7 }} | 1 | \*不\* | 查阅资料 |", md, StringComparison.Ordinal);
+        var html = new BulletinRenderer().Render(input, BulletinFormat.Html).Content;
+        Assert.Contains($"<p class=\"annex-label\">附件{number}</p>\n<h1 class=\"xbs\">2024年度法治政府建设考核评分细则</h1>", html, StringComparison.Ordinal);
+        Assert.Contains($"<td class=\"standard\">{System.Net.WebUtility.HtmlEncode(first.Standard)}</td>", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("<b>x</b>", html, StringComparison.Ordinal);
+        // Without the table (a tenant's earlier input, or a bulletin of the ranking alone) there is no such annex.
+        Assert.DoesNotContain("评分细则", new BulletinRenderer().Render(Input("甲县"), BulletinFormat.Markdown).Content, StringComparison.Ordinal);
     }
 
     [Fact]

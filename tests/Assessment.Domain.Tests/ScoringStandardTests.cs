@@ -82,4 +82,42 @@ public class ScoringStandardTests
         var ex = Assert.Throws<DataFileException>(() => Of($"{{ indicator: org.meetings, points: 100, rule: min_count, n: 3, deduct: 0.5, {extra} }}"));
         Assert.Contains(ex.Problems, p => p.Contains($"lines[0].{field}", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void Each_indicator_carries_the_评分标准_of_the_lines_that_score_it_directly_or_through_a_rate_made_from_it()
+    {
+        var scheme = SchemeLoader.Default(Catalog);
+        var table = SchemeTable.ByIndicator(scheme, Catalog);
+        foreach (var d in scheme.Dimensions)
+        {
+            foreach (var l in d.Lines)
+            {
+                var indicator = Catalog[l.Indicator];
+                var standard = ScoringStandard.Of(l, indicator, scheme.Missing);
+                Assert.Contains(standard, table[l.Indicator], StringComparison.Ordinal);
+                if (indicator.IsComputedRate)
+                {
+                    Assert.Contains($"用于计算“{indicator.Name}”：{standard}", table[indicator.Numerator!], StringComparison.Ordinal);
+                    Assert.Contains($"用于计算“{indicator.Name}”：{standard}", table[indicator.Denominator!], StringComparison.Ordinal);
+                }
+            }
+
+            foreach (var e in d.Deductions)
+            {
+                Assert.Contains(ScoringStandard.Deduction(e, Catalog[e.Indicator]), table[e.Indicator], StringComparison.Ordinal);
+            }
+        }
+
+        // An indicator no line, deduction, bonus or veto uses has no 评分标准 (the form shows none rather than a guess).
+        var used = scheme.Dimensions.SelectMany(d => d.Lines.Select(l => l.Indicator).Concat(d.Deductions.Select(e => e.Indicator)))
+            .Concat(scheme.Bonus.Select(e => e.Indicator)).Concat(scheme.Veto).ToHashSet(StringComparer.Ordinal);
+        var parts = used.Select(c => Catalog[c]).Where(i => i.IsComputedRate).SelectMany(i => new[] { i.Numerator!, i.Denominator! }).ToHashSet(StringComparer.Ordinal);
+        var unused = Catalog.Indicators.Where(i => !used.Contains(i.Code) && !parts.Contains(i.Code)).ToList();
+        Assert.NotEmpty(unused);
+        Assert.All(unused, i => Assert.False(table.ContainsKey(i.Code), i.Code));
+        // The annex table has a row per line, deduction, bonus and veto, in the 细则's order.
+        var rows = SchemeTable.Rows(scheme, Catalog);
+        Assert.Equal(scheme.Dimensions.Sum(d => d.Lines.Count + d.Deductions.Count) + scheme.Bonus.Count + scheme.Veto.Count, rows.Count);
+        Assert.Equal(scheme.Dimensions[0].Name, rows[0].Level1);
+    }
 }

@@ -22,6 +22,27 @@ public sealed class WorkbookTests
         }), Catalog);
 
     [Fact]
+    public void Each_row_shows_its_填报口径_and_评分标准_beside_the_columns_to_fill_and_a_filled_form_reads_as_before()
+    {
+        var form = Xlsx.UnitForm();
+        var scored = form.Rows.First(r => r.Standard.Length > 0 && r.Kind == IndicatorKind.Count);
+        var unscored = form.Rows.First(r => r.Standard.Length == 0);
+        using (var reader = WorkbookReader.Open(Xlsx.Write(form), WorkbookLimits.Form))
+        {
+            var sheet = reader.Read(FormWorkbook.SheetName)!;
+            var header = sheet.Rows.Single(r => r.Number == FormWorkbook.HeaderRow);
+            Assert.Equal(("填报口径", "评分标准"), (header[9]?.Text, header[10]?.Text));
+            var row = sheet.Rows.Single(r => r.Number == Xlsx.RowOf(form, scored.Code));
+            Assert.Equal(scored.Standard, row[10]?.Text);
+            Assert.Null(sheet.Rows.Single(r => r.Number == Xlsx.RowOf(form, unscored.Code))[10]);
+        }
+
+        var filled = Fill(form, (scored.Code, 3));
+        Assert.Empty(filled.Problems);
+        Assert.Equal(scored.Code, Assert.Single(filled.Entries).Code);
+    }
+
+    [Fact]
     public void A_generated_form_lists_every_indicator_the_submitter_reports_with_validation_protection_and_a_very_hidden_identity()
     {
         var form = Xlsx.UnitForm();
@@ -221,7 +242,7 @@ public sealed class WorkbookTests
     public void A_zip_bomb_and_a_million_rows_are_refused_in_bounded_time()
     {
         var form = Xlsx.Write(Xlsx.UnitForm());
-        var sheetPath = SheetPath(form);
+        var sheetPath = Xlsx.SheetPath(form);
         var clock = Stopwatch.StartNew();
         var bomb = Assert.Throws<WorkbookException>(() => FormWorkbook.Read(Xlsx.Bomb(form, 120, sheetPath), Catalog));
         Assert.Contains("过大", bomb.Message, StringComparison.Ordinal);
@@ -229,7 +250,7 @@ public sealed class WorkbookTests
         // A million rows: too large a file for a form, and past the row limit of a prefecture table.
         Assert.Throws<WorkbookException>(() => FormWorkbook.Read(Xlsx.WithRows(form, 1_000_000, sheetPath), Catalog));
         var table = ImportTemplate();
-        var rows = Assert.Throws<WorkbookException>(() => ImportWorkbook.Read(Xlsx.WithRows(table, 1_000_000, SheetPath(table)), Catalog));
+        var rows = Assert.Throws<WorkbookException>(() => ImportWorkbook.Read(Xlsx.WithRows(table, 1_000_000, Xlsx.SheetPath(table)), Catalog));
         Assert.Contains("超过 20000 行", rows.Message, StringComparison.Ordinal);
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), $"took {clock.Elapsed}");
     }
@@ -365,11 +386,4 @@ public sealed class WorkbookTests
         return stream.ToArray();
     }
 
-    private static string SheetPath(byte[] bytes)
-    {
-        using var document = SpreadsheetDocument.Open(new MemoryStream(bytes), false);
-        var workbook = document.WorkbookPart!;
-        var first = workbook.Workbook.Sheets!.Elements<Sheet>().First();
-        return workbook.GetPartById(first.Id!).Uri.OriginalString.TrimStart('/');
-    }
 }

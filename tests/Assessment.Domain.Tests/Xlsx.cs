@@ -2,6 +2,7 @@ using System.IO.Compression;
 using System.Text;
 using Assessment.Domain.Catalog;
 using Assessment.Domain.Forms;
+using Assessment.Domain.Scoring;
 using Assessment.Workbooks;
 using DocumentFormat.OpenXml;
 using DocumentFormat.OpenXml.Packaging;
@@ -21,8 +22,10 @@ internal static class Xlsx
     {
         var catalog = IndicatorCatalog.Default;
         var rows = FillInForm.Rows(catalog, submitter);
+        var standards = SchemeTable.ByIndicator(SchemeLoader.Default(catalog), catalog);
         return new FormSheet(FillInForm.Identity(year, scheme, rows.Select(r => r.Code)), year, "测试县 一号单位", scheme,
-            rows.Select(i => new FormSheetRow(i.Code, i.Name, catalog.Dimension(i.Dimension).Name, i.Kind, i.Unit ?? "", i.Code == "legalaid.cases" ? 7 : null, null)).ToList());
+            rows.Select(i => new FormSheetRow(i.Code, i.Name, catalog.Dimension(i.Dimension).Name, i.Kind, i.Unit ?? "", i.Code == "legalaid.cases" ? 7 : null, null,
+                i.Guidance ?? "", standards.GetValueOrDefault(i.Code) ?? "")).ToList());
     }
 
     public static byte[] Write(FormSheet form)
@@ -207,5 +210,14 @@ internal static class Xlsx
         }
 
         return stream.ToArray();
+    }
+
+    /// <summary>The package path of the workbook's first sheet (xl/worksheets/sheet1.xml as the SDK names it).</summary>
+    public static string SheetPath(byte[] bytes)
+    {
+        using var document = SpreadsheetDocument.Open(new MemoryStream(bytes), false);
+        var workbook = document.WorkbookPart!;
+        var first = workbook.Workbook.Sheets!.Elements<Sheet>().First();
+        return workbook.GetPartById(first.Id!).Uri.OriginalString.TrimStart('/');
     }
 }

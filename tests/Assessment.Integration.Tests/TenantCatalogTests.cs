@@ -19,7 +19,7 @@ public sealed class TenantCatalogTests(PlatformFixture platform)
 {
     private const int Year = 2025;
 
-    private static readonly string[] Retired =
+    internal static readonly string[] Retired =
         ["service.hotline_consultations", "service.hotline_complaints", "decision.counsel_consultations", "service.certificates_cancelled", "legalaid.cases"];
 
     private const string Added = """
@@ -45,7 +45,7 @@ public sealed class TenantCatalogTests(PlatformFixture platform)
             max: 10
         """;
 
-    private const string Scheme = """
+    internal const string Scheme = """
         code: yishi
         version: 1
         name: 乙市法治政府建设考核细则
@@ -126,6 +126,10 @@ public sealed class TenantCatalogTests(PlatformFixture platform)
         var townForm = await submissions.GetFormAsync(new GetFormRequest { Year = Year }, As(keys["c1/town"]));
         var deptForm = await submissions.GetFormAsync(new GetFormRequest { Year = Year }, As(keys["c1/sfj"]));
         Assert.Contains(townForm.Rows, r => r.Code == "org.rule_pledge" && r.Guidance.Contains("承诺书", StringComparison.Ordinal));
+        // Each row says how the year's 细则 scores it: the pledge directly, the participants through the rate made from them.
+        Assert.Equal("符合要求得 20 分，否则不得分", townForm.Rows.Single(r => r.Code == "org.rule_pledge").Standard);
+        Assert.StartsWith("用于计算“旁听庭审人次占参学人次比例”：达到 100% 得满分（20 分）", townForm.Rows.Single(r => r.Code == "study.participants").Standard, StringComparison.Ordinal);
+        Assert.Equal("", townForm.Rows.Single(r => r.Code == "org.shufa_heads").Standard); // reported, not scored this year
         Assert.DoesNotContain(deptForm.Rows, r => r.Code == "org.rule_pledge");
         foreach (var form in new[] { townForm, deptForm })
         {
@@ -152,6 +156,7 @@ public sealed class TenantCatalogTests(PlatformFixture platform)
             var townPage = await http.GetStringAsync($"/{Year}/form");
             Assert.Contains("乡镇签订法治建设承诺书", townPage, StringComparison.Ordinal);
             Assert.Contains("填报口径：以乡镇党委、政府联合签订的承诺书为准", townPage, StringComparison.Ordinal);
+            Assert.Contains("评分标准：符合要求得 20 分，否则不得分", townPage, StringComparison.Ordinal);
         }
 
         using (var handler = new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = new CookieContainer() })
@@ -225,6 +230,10 @@ public sealed class TenantCatalogTests(PlatformFixture platform)
         Assert.Contains("根据《乙市法治政府建设考核细则》", text, StringComparison.Ordinal);
         Assert.Contains("“组织领导与学法”平均得分率为50%", text, StringComparison.Ordinal); // (20 + 15 + 0 + 5) / 80
         Assert.Contains("优秀等次（1个）：甲县", text, StringComparison.Ordinal);
+        // The 评分细则 annex: the tenant's own lines with their 评分标准 and 考核方式.
+        Assert.Contains("2025年度法治政府建设考核评分细则", text, StringComparison.Ordinal);
+        Assert.Contains("| 组织领导与学法 |  | 乡镇签订法治建设承诺书 | 20 | 符合要求得 20 分，否则不得分 | 系统计算 |", text, StringComparison.Ordinal);
+        Assert.Contains("| 实地核查 |  | 实地核查评分 | 60 |", text, StringComparison.Ordinal);
 
         // A later version changes nothing in the pinned year: the form keeps the pinned name.
         var renamed = OwnCatalog().Replace("乡镇签订法治建设承诺书", "乡镇签订法治承诺书（新）", StringComparison.Ordinal);
@@ -391,7 +400,7 @@ public sealed class TenantCatalogTests(PlatformFixture platform)
         new($"k.{county}", System.Text.RegularExpressions.Regex.Match(page, $"name=\"k\\.{county}\" value=\"([^\"]+)\"").Groups[1].Value),
     ];
 
-    private static async Task<string> PostPanelAsync(HttpClient http, string page, Dictionary<string, (string Score, string Reason)> rows,
+    internal static async Task<string> PostPanelAsync(HttpClient http, string page, Dictionary<string, (string Score, string Reason)> rows,
         IEnumerable<KeyValuePair<string, string>>? extra = null)
     {
         var fields = new List<KeyValuePair<string, string>>

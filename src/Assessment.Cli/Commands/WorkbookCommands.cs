@@ -63,7 +63,7 @@ public static class WorkbookCommands
                 var form = await new SubmissionService.SubmissionServiceClient(channel).GetFormAsync(new GetFormRequest { Year = parse.GetValue(year) }, options);
                 var sheet = new FormSheet(form.FormId, form.Year, $"{form.CountyName}{(form.UnitName.Length > 0 ? " " + form.UnitName : "")}",
                     form.Scheme.Length == 0 ? "" : $"{form.SchemeName}（{form.Scheme}）",
-                    form.Rows.Select(r => new FormSheetRow(r.Code, r.Name, r.Dimension, Enum.Parse<IndicatorKind>(r.Kind, ignoreCase: true), r.Measure, r.HasLastYear ? r.LastYear : null, r.HasCurrent ? r.Current : null)).ToList());
+                    form.Rows.Select(r => new FormSheetRow(r.Code, r.Name, r.Dimension, Enum.Parse<IndicatorKind>(r.Kind, ignoreCase: true), r.Measure, r.HasLastYear ? r.LastYear : null, r.HasCurrent ? r.Current : null, r.Guidance, r.Standard)).ToList());
                 await using (var file = path.Create())
                 {
                     FormWorkbook.Write(sheet, file);

@@ -1,5 +1,6 @@
 using Assessment.Bulletins;
 using Assessment.Domain.Catalog;
+using Assessment.Domain.Scoring;
 using Assessment.Grains;
 using Assessment.Grains.Abstractions;
 
@@ -209,10 +210,13 @@ public sealed class BulletinComposer(
     {
         var profile = await ProfileAsync(tenant);
         var year = info.Year;
-        var catalog = (await catalogs.ForYearAsync(tenant, year)).Catalog;
+        var catalog = (await catalogs.ForYearAsync(tenant, year, fresh: withProgress)).Catalog;
         var settings = profile.Bulletin ?? BulletinProfile.Default;
         // Timeliness reads every county; charts do not need it.
         var progress = withProgress ? await cluster.GetGrain<IRoundGrain>(GrainKeys.Round(tenant, year)).GetProgress() : null;
+        // The 评分细则 annex: the pinned 细则 as its table, read with the round's pinned catalog.
+        var schemeText = withProgress ? await cluster.GetGrain<IRoundGrain>(GrainKeys.Round(tenant, year)).GetSchemeText() : null;
+        var standards = schemeText is null ? [] : SchemeTable.Rows(SchemeLoader.Load(schemeText, "scheme", catalog), catalog);
         var input = new BulletinInput(
             profile.Name, profile.Issuer, profile.DocumentPrefix, profile.Recipients, year, issue?.Sequence ?? 0,
             issue?.IssuedOn ?? DateOnly.FromDateTime(clock.GetUtcNow().ToOffset(ChinaStandardTime).DateTime), profile.PublishScores, info.SchemeName, ranking.Grades,
@@ -238,6 +242,7 @@ public sealed class BulletinComposer(
             Correction = correction,
             GradeLines = (ranking.GradeLines ?? []).Select(g => new BulletinGradeLine(g.Grade, g.Min)).ToArray(),
             Timeliness = progress is null ? null : new BulletinTimeliness(progress.UnitsExpected, progress.UnitsSubmitted, progress.Late, progress.MissingValues),
+            Standards = standards,
         };
         return input;
     }

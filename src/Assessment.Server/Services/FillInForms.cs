@@ -1,6 +1,8 @@
 using Assessment.Contracts.V1;
+using Assessment.Domain;
 using Assessment.Domain.Catalog;
 using Assessment.Domain.Forms;
+using Assessment.Domain.Scoring;
 using Assessment.Domain.Workflow;
 using Assessment.Grains.Abstractions;
 using Assessment.Server.Security;
@@ -13,6 +15,9 @@ namespace Assessment.Server.Services;
 /// </summary>
 public sealed class FillInForms(IClusterClient cluster, Grains.RoundCatalogs catalogs)
 {
+    private const int MaxStandards = 256;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Tenant, int Year, string Scheme, int Catalog), IReadOnlyDictionary<string, string>> _standards = new();
+
     /// <summary>The form of a unit (or a county's own figures, <paramref name="unit"/> = <see cref="GrainKeys.CountySelf"/>).</summary>
     public async Task<Form> BuildAsync(string tenant, string county, string unit, int year)
     {
@@ -41,6 +46,7 @@ public sealed class FillInForms(IClusterClient cluster, Grains.RoundCatalogs cat
             Scheme = round?.SchemeId ?? "",
             SchemeName = round?.SchemeName ?? "",
         };
+        var standards = await StandardsAsync(tenant, year, round?.SchemeId, resolved);
         var now = current.Values.Where(v => v.Value.HasValue).ToDictionary(v => v.Code, v => v.Value!.Value, StringComparer.Ordinal);
         var before = last?.Values.Where(v => v.Value.HasValue).ToDictionary(v => v.Code, v => v.Value!.Value, StringComparer.Ordinal) ?? [];
         foreach (var indicator in rows)
@@ -53,6 +59,7 @@ public sealed class FillInForms(IClusterClient cluster, Grains.RoundCatalogs cat
                 Measure = indicator.Unit ?? (indicator.Kind == IndicatorKind.Rate ? "%" : ""),
                 Dimension = catalog.Dimension(indicator.Dimension).Name,
                 Guidance = indicator.Guidance ?? "",
+                Standard = standards.GetValueOrDefault(indicator.Code) ?? "",
             };
             if (indicator.Max is { } max)
             {
@@ -73,6 +80,44 @@ public sealed class FillInForms(IClusterClient cluster, Grains.RoundCatalogs cat
         }
 
         return form;
+    }
+
+    /// <summary>
+    /// The 评分标准 of each indicator under the round's pinned 细则 (none before it is defined): made once per pinned
+    /// scheme and catalog version, which never change under the same names, and kept for a bounded number of them.
+    /// </summary>
+    private async ValueTask<IReadOnlyDictionary<string, string>> StandardsAsync(string tenant, int year, string? schemeId, Grains.ResolvedCatalog resolved)
+    {
+        if (schemeId is null)
+        {
+            return new Dictionary<string, string>();
+        }
+
+        var key = (tenant, year, schemeId, resolved.Version);
+        if (_standards.TryGetValue(key, out var known))
+        {
+            return known;
+        }
+
+        var text = await cluster.GetGrain<IRoundGrain>(GrainKeys.Round(tenant, year)).GetSchemeText();
+        IReadOnlyDictionary<string, string> made;
+        try
+        {
+            made = text is null ? new Dictionary<string, string>() : SchemeTable.ByIndicator(SchemeLoader.Load(text, "scheme", resolved.Catalog), resolved.Catalog);
+        }
+        catch (DataFileException)
+        {
+            // A re-pin in flight (the catalog read a moment before the scheme): the form goes without standards this once.
+            return new Dictionary<string, string>();
+        }
+
+        if (_standards.Count >= MaxStandards)
+        {
+            _standards.Clear();
+        }
+
+        _standards[key] = made;
+        return made;
     }
 
     /// <summary>Refuses (FAILED_PRECONDITION, FORM_OUTDATED) a workbook whose form is not this year's current one.</summary>

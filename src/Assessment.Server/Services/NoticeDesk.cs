@@ -169,27 +169,10 @@ public sealed class NoticeDesk(IClusterClient cluster, BulletinRenderer renderer
         var text = await cluster.GetGrain<IRoundGrain>(GrainKeys.Round(tenant, info.Year)).GetSchemeText()
             ?? throw new PreconditionException(Domain.Workflow.LockReasons.RoundNotOpen, $"{info.Year} 年度考核尚未定义。");
         var scheme = SchemeLoader.Load(text, "scheme", catalog);
-        var rows = new List<NoticeRow>();
-        var methods = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var d in scheme.Dimensions)
-        {
-            foreach (var l in d.Lines)
-            {
-                var indicator = catalog[l.Indicator];
-                var method = ScoringStandard.Chinese(l.Method ?? ScoringStandard.DefaultMethod(indicator));
-                methods[method] = methods.GetValueOrDefault(method) + 1;
-                var variants = l.Variants is { Count: > 0 } v ? "（" + string.Join("，", v.OrderBy(x => x.Key, StringComparer.Ordinal).Select(x => $"{x.Key} {F(x.Value)}")) + "）" : "";
-                rows.Add(new NoticeRow(d.Name, l.Group ?? "", indicator.Name, F(l.Points) + variants, ScoringStandard.Of(l, indicator, scheme.Missing), method));
-            }
-
-            rows.AddRange(d.Deductions.Select(e => new NoticeRow(d.Name, "扣分项", catalog[e.Indicator].Name, "",
-                ScoringStandard.Deduction(e, catalog[e.Indicator]), ScoringStandard.Chinese(ScoringStandard.DefaultMethod(catalog[e.Indicator])))));
-        }
-
-        rows.AddRange(scheme.Bonus.Select(e => new NoticeRow("加分项", "", catalog[e.Indicator].Name, "",
-            ScoringStandard.Bonus(e, catalog[e.Indicator]), ScoringStandard.Chinese(ScoringStandard.DefaultMethod(catalog[e.Indicator])))));
-        rows.AddRange(scheme.Veto.Select(code => new NoticeRow("一票否决", "", catalog[code].Name, "", ScoringStandard.Veto(scheme.LowestGrade),
-            ScoringStandard.Chinese(ScoringStandard.DefaultMethod(catalog[code])))));
+        var rows = SchemeTable.Rows(scheme, catalog);
+        var methods = scheme.Dimensions.SelectMany(d => d.Lines)
+            .GroupBy(l => ScoringStandard.Chinese(l.Method ?? ScoringStandard.DefaultMethod(catalog[l.Indicator])), StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
         var grades = scheme.Grades.Select((g, i) => i == scheme.Grades.Count - 1 ? $"{g.Label}（{F(scheme.Grades[Math.Max(0, i - 1)].Min)} 分以下）" : $"{g.Label}（{F(g.Min)} 分及以上）").ToArray();
         var settings = profile.Bulletin ?? BulletinProfile.Default;
         return new NoticeInput(profile.Issuer, number, profile.Recipients, info.Year, issuedOn, scheme.Name, info.Counties.Length,
