@@ -264,7 +264,11 @@ public static class SchemeWorkbook
 
         var scheme = baseline with
         {
-            Dimensions = dimensions.Select(d => new SchemeDimension(d.Code, d.Name, d.Lines.Sum(l => l.Points), d.Lines, d.Deductions)).ToList(),
+            // A 一级指标 that declared its 二级指标 keeps declaring them, with the 分值 its rows now add up to (when every row
+            // still names one; otherwise the rows' own 二级 stand, as in a 细则 that never declared them).
+            Dimensions = dimensions.Select(d => new SchemeDimension(d.Code, d.Name, d.Lines.Sum(l => l.Points), d.Lines, d.Deductions,
+                baseline.Dimensions.Any(b => b.Code == d.Code && b.Sections is not null) && d.Lines.All(l => l.Group is not null)
+                    ? SchemeSections.Of(d.Lines, null) : null)).ToList(),
             Bonus = bonus,
             Veto = veto,
         };

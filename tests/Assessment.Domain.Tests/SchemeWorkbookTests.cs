@@ -182,6 +182,9 @@ public class SchemeWorkbookTests
     [InlineData("legacy xls", ".xls")]
     [InlineData("truncated", "损坏")]
     [InlineData("a fill-in form", "不是本平台导出的评分细则")]
+    [InlineData("macro content type", "宏")]
+    [InlineData("zip bomb", "过大")]
+    [InlineData("a million rows", "过大")]
     public void Hostile_or_foreign_files_are_refused_whole(string what, string says)
     {
         using var stream = new MemoryStream();
@@ -193,6 +196,10 @@ public class SchemeWorkbookTests
             "not a zip" => "code: x\n"u8.ToArray(),
             "legacy xls" => [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0, 0, 0, 0],
             "truncated" => good[..(good.Length / 2)],
+            "macro content type" => Xlsx.AddEntry(good, "xl/extra.xml", "<x/>"u8.ToArray(),
+                types => types.Replace("spreadsheetml.sheet.main+xml", "sheet.macroEnabled.main+xml", StringComparison.Ordinal)),
+            "zip bomb" => Xlsx.Bomb(good, 120, Xlsx.SheetPath(good)),
+            "a million rows" => Xlsx.WithRows(good, 1_000_000, Xlsx.SheetPath(good)),
             _ => Xlsx.Write(Xlsx.UnitForm()),
         };
         var refused = Assert.Throws<WorkbookException>(() => SchemeWorkbook.Read(bytes, Catalog));
@@ -249,7 +256,10 @@ public class SchemeWorkbookTests
         throw new KeyNotFoundException(code);
     }
 
-    /// <summary>A valid scheme over the default catalog: random dimensions, rules that fit, groups, texts, methods, events.</summary>
+    /// <summary>
+    /// A valid scheme over the default catalog: random dimensions, rules that fit (考核组 items with and without 复核),
+    /// 二级指标 named or declared with 分值, texts, methods, 分值 per category, events, grade scales per roster group.
+    /// </summary>
     internal static Scheme Generate(Random random)
     {
         var unused = Catalog.Indicators.Where(i => i.Source != IndicatorSource.Computed || i.IsComputedRate).OrderBy(_ => random.Next()).ToList();
@@ -261,6 +271,7 @@ public class SchemeWorkbookTests
         }
 
         var dimensionCount = random.Next(1, 6);
+        var seedPanel = random.Next(2) == 0;
         var weights = Split(100, dimensionCount, random);
         var dimensions = new List<SchemeDimension>();
         for (var d = 0; d < dimensionCount; d++)
@@ -270,10 +281,13 @@ public class SchemeWorkbookTests
             var lines = new List<SchemeLine>();
             for (var l = 0; l < lineCount; l++)
             {
-                var indicator = Take(i => i.Kind is not IndicatorKind.Event);
+                // Every other scheme leads with the 考核组's own item (the catalog has few, so chance alone would rarely pick one).
+                var indicator = d == 0 && l == 0 && seedPanel ? Take(i => i.Kind is IndicatorKind.Score) : Take(i => i.Kind is not IndicatorKind.Event);
                 var line = indicator.Kind switch
                 {
                     IndicatorKind.Flag => new SchemeLine(indicator.Code, points[l], RuleKind.YesNo),
+                    // An item the 考核组 scores, sometimes confirmed by a second member (评分人/复核人).
+                    IndicatorKind.Score when random.Next(3) > 0 => new SchemeLine(indicator.Code, points[l], RuleKind.Panel, Review: random.Next(2) == 0),
                     IndicatorKind.Count when random.Next(2) == 0 => new SchemeLine(indicator.Code, points[l], RuleKind.MinCount, N: random.Next(1, 6), Deduct: random.Next(1, 5) * 0.25),
                     _ => random.Next(3) switch
                     {
@@ -314,12 +328,20 @@ public class SchemeWorkbookTests
             var deductions = Enumerable.Range(0, random.Next(0, 3))
                 .Select(_ => new EventLine(Take(i => i.Kind == IndicatorKind.Event).Code, random.Next(1, 8) * 0.5, random.Next(2) == 0 ? double.MaxValue : random.Next(1, 6)))
                 .ToList();
-            dimensions.Add(new SchemeDimension($"d{d}", $"一级指标{d}", weights[d], lines, deductions));
+            // Sometimes the 一级指标 declares its 二级指标 with their 分值: every line then names one, and each adds up.
+            IReadOnlyList<SchemeSection>? sections = null;
+            if (random.Next(4) == 0)
+            {
+                lines = lines.Select((l, i) => l with { Group = $"二级{d}-{(i % 2) + 1}" }).ToList();
+                sections = SchemeSections.Of(lines, null);
+            }
+
+            dimensions.Add(new SchemeDimension($"d{d}", $"一级指标{d}", weights[d], lines, deductions, sections));
         }
 
         // Sometimes 区 are scored with 分值 of their own: one line's points move to another for them (the total stays 100).
         var all = dimensions.SelectMany(d => d.Lines).ToList();
-        if (all.Count >= 2 && random.Next(3) == 0)
+        if (all.Count >= 2 && random.Next(3) == 0 && dimensions.All(d => d.Sections is null))
         {
             var (from, to) = (all[random.Next(all.Count)], all[random.Next(all.Count)]);
             if (from != to)
@@ -337,7 +359,16 @@ public class SchemeWorkbookTests
         var veto = unused.Where(i => i.Kind is IndicatorKind.Flag or IndicatorKind.Event).Take(random.Next(0, 3)).Select(i => i.Code).ToList();
         return new Scheme($"gen{random.Next(1000)}", random.Next(1, 9), "生成的细则", dimensions, double.MaxValue, bonus.Count > 0 ? 3 : 0, bonus, veto,
             [new GradeBand("优秀", 90), new GradeBand("合格", 60), new GradeBand("不合格", 0)], random.Next(2) == 0 ? new GradeQuota("优秀", 0.3) : null,
-            (MissingPolicy)random.Next(3));
+            (MissingPolicy)random.Next(3))
+        {
+            // Sometimes a roster group is graded on a scale of its own (bands, and a quota of its own or none).
+            GroupScales = random.Next(3) == 0
+                ? new Dictionary<string, GradeScale>
+                {
+                    ["区"] = new([new GradeBand("优秀", 85), new GradeBand("合格", 55), new GradeBand("不合格", 0)], random.Next(2) == 0 ? new GradeQuota("优秀", 0.2) : null),
+                }
+                : null,
+        };
     }
 
     /// <summary>A total split into whole, positive parts.</summary>
