@@ -239,11 +239,13 @@ public sealed class AuthorizationMatrixTests(PlatformFixture platform)
         var missing = $"none-{Guid.NewGuid():N}"[..13];
         await Admin(channel).CreateTenantAsync(new CreateTenantRequest { Tenant = other, Name = "他市", Issuer = "他市法治办", DocumentPrefix = "他法办", Recipients = "他市各县" }, op);
         await Admin(channel).AddCountyAsync(new AddCountyRequest { Tenant = other, County = "oc1", Name = "他市甲县" }, op);
-        // The other tenant's own catalog: an indicator whose name and code no answer to this tenant may carry.
+        // The other tenant's own catalog: an indicator whose name and code no answer to this tenant may carry (each
+        // looked for on its own: a code may travel without its name).
+        var otherCode = $"org.{other.Replace('-', '_')}_only";
         var otherAdmin = await Admin(channel).IssueCredentialAsync(new IssueCredentialRequest { Tenant = other, Role = "tenant_admin", Name = "他市管理员" }, op);
         await new CatalogService.CatalogServiceClient(channel).SaveCatalogAsync(new SaveCatalogRequest
         {
-            CatalogYaml = DefaultCatalogText.Replace("indicators:\n", $"indicators:\n  - {{ code: org.{other.Replace('-', '_')}_only, name: 他市特有指标, kind: count, dimension: org, source: unit }}\n", StringComparison.Ordinal),
+            CatalogYaml = DefaultCatalogText.Replace("indicators:\n", $"indicators:\n  - {{ code: {otherCode}, name: 他市特有指标, kind: count, dimension: org, source: unit }}\n", StringComparison.Ordinal),
             RequestId = Guid.NewGuid().ToString(),
         }, As(otherAdmin.Key));
         var issue = (string role, string? county, string? unit, Timestamp? expires) => Admin(channel).IssueCredentialAsync(new IssueCredentialRequest
@@ -331,7 +333,8 @@ public sealed class AuthorizationMatrixTests(PlatformFixture platform)
                     }
 
                     // No answer to this tenant's principals carries the other tenant's data.
-                    if (p.Role != Operator && System.Text.Encoding.UTF8.GetString(answer.Bytes) is var text && (text.Contains("他市", StringComparison.Ordinal) || text.Contains(other, StringComparison.Ordinal)))
+                    if (p.Role != Operator && System.Text.Encoding.UTF8.GetString(answer.Bytes) is var text && (text.Contains("他市", StringComparison.Ordinal) || text.Contains(other, StringComparison.Ordinal)
+                        || text.Contains(otherCode, StringComparison.Ordinal)))
                     {
                         failures.Add($"{transport} {row.Method} as {p.Name} on {target}: answer contains the other tenant's data");
                     }

@@ -27,7 +27,9 @@ public static class CatalogCommands
                 var reply = await new CatalogService.CatalogServiceClient(channel).GetCatalogAsync(new GetCatalogRequest { Year = wanted }, options);
                 var catalog = IndicatorCatalog.FromText(reply.Yaml);
                 var file = parse.GetValue(scheme);
-                var scored = Scored(file is null ? null : await File.ReadAllTextAsync(file.FullName, ct), file?.Name, catalog, out var schemeId);
+                var (schemeText, schemeName) = file is not null ? (await File.ReadAllTextAsync(file.FullName, ct), file.Name)
+                    : wanted != 0 ? (await PinnedSchemeAsync(channel, options, wanted), "scheme") : (null, null);
+                var scored = Scored(schemeText, schemeName, catalog, out var schemeId);
                 Func<Indicator, bool> shown = i => !i.Retired;
                 if (parse.GetValue(mine))
                 {
@@ -153,6 +155,20 @@ public static class CatalogCommands
     }
 
     /// <summary>The codes a scheme scores (its file, or the built-in one when it fits this catalog); null when none applies.</summary>
+    /// <summary>The 细则 the year pinned, when the caller may read it (a unit's key may not): its lines mark what is scored.</summary>
+    private static async Task<string?> PinnedSchemeAsync(ClientChannel channel, Grpc.Core.CallOptions options, int year)
+    {
+        try
+        {
+            var round = await new AssessmentService.AssessmentServiceClient(channel).GetRoundAsync(new GetRoundRequest { Year = year, WithSchemeText = true }, options);
+            return round.SchemeYaml.Length > 0 ? round.SchemeYaml : null;
+        }
+        catch (Grpc.Core.RpcException ex) when (ex.StatusCode is Grpc.Core.StatusCode.PermissionDenied or Grpc.Core.StatusCode.NotFound or Grpc.Core.StatusCode.FailedPrecondition)
+        {
+            return null;
+        }
+    }
+
     private static HashSet<string>? Scored(string? yaml, string? name, IndicatorCatalog catalog, out string? schemeId)
     {
         Scheme? scheme;
