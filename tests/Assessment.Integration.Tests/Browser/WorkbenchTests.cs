@@ -455,9 +455,11 @@ public sealed class WorkbenchTests(PlatformFixture platform, BrowserSession brow
             await admin.AddCountyAsync(new AddCountyRequest { Tenant = tenant, County = id, Name = name }, op);
         }
 
-        var zhang = (await admin.IssueCredentialAsync(new IssueCredentialRequest { Tenant = tenant, Role = "assessor", Name = "考核组张三" }, op)).Key;
-        var li = (await admin.IssueCredentialAsync(new IssueCredentialRequest { Tenant = tenant, Role = "assessor", Name = "考核组李四" }, op)).Key;
-        await new CatalogService.CatalogServiceClient(Server.Channel).SaveCatalogAsync(new SaveCatalogRequest { CatalogYaml = TenantCatalogTests.OwnCatalog() }, As(zhang));
+        // The 考核办 sets the year up; the scores are by 考核组成员 (the member role: the sheet and the county pages, nothing else).
+        var office = (await admin.IssueCredentialAsync(new IssueCredentialRequest { Tenant = tenant, Role = "assessor", Name = "戊市考核办" }, op)).Key;
+        var zhang = (await admin.IssueCredentialAsync(new IssueCredentialRequest { Tenant = tenant, Role = "member", Name = "考核组张三" }, op)).Key;
+        var li = (await admin.IssueCredentialAsync(new IssueCredentialRequest { Tenant = tenant, Role = "member", Name = "考核组李四" }, op)).Key;
+        await new CatalogService.CatalogServiceClient(Server.Channel).SaveCatalogAsync(new SaveCatalogRequest { CatalogYaml = TenantCatalogTests.OwnCatalog() }, As(office));
         const string scheme = """
             code: wushi
             version: 1
@@ -472,8 +474,8 @@ public sealed class WorkbenchTests(PlatformFixture platform, BrowserSession brow
               bands: [ { label: 合格, min: 60 }, { label: 不合格, min: 0 } ]
             """;
         var rounds = new AssessmentService.AssessmentServiceClient(Server.Channel);
-        await rounds.DefineRoundAsync(new DefineRoundRequest { Year = Year, SchemeYaml = scheme, SubmissionDeadline = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddDays(30)) }, As(zhang));
-        await rounds.OpenRoundAsync(new RoundTransitionRequest { Year = Year }, As(zhang));
+        await rounds.DefineRoundAsync(new DefineRoundRequest { Year = Year, SchemeYaml = scheme, SubmissionDeadline = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddDays(30)) }, As(office));
+        await rounds.OpenRoundAsync(new RoundTransitionRequest { Year = Year }, As(office));
 
         // 张三 scores the three counties on one sheet, each with its reason.
         var first = await SignInAsync(zhang);
