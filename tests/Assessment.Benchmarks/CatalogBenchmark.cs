@@ -43,9 +43,24 @@ internal static class CatalogBenchmark
     {
         var large = CatalogLoader.Load(Large(300), "large.yaml");
         var figures = new Dictionary<string, (double Default, double Large)>();
-        // Each catalog is measured twice, alternately, and the second figures kept: both warm (JIT tiering otherwise
+        // Each catalog is measured several times, alternately, and the lowest figure of each kept: the first round warms
+        // both (JIT tiering otherwise favours whichever runs later), and the lowest of the rest is the one a busy shared
+        // machine disturbed least — work that does not change between rounds is only ever slowed by noise.
         // favours whichever runs later).
-        foreach (var (name, catalog) in new[] { ("default", IndicatorCatalog.Default), ("large", large), ("default", IndicatorCatalog.Default), ("large", large) })
+        var rounds = smoke ? 1 : quick ? 3 : 5;
+        var order = Enumerable.Range(0, rounds + 1).SelectMany(round => new (int Round, string Name, IndicatorCatalog Catalog)[] { (round, "default", IndicatorCatalog.Default), (round, "large", large) });
+        void Keep(string scenario, string name, int round, double figure)
+        {
+            if (round == 0 && rounds > 0)
+            {
+                return; // warming up
+            }
+
+            var (d, l) = figures.TryGetValue(scenario, out var known) ? known : (double.MaxValue, double.MaxValue);
+            figures[scenario] = name == "default" ? (Math.Min(d, figure), l) : (d, Math.Min(l, figure));
+        }
+
+        foreach (var (round, name, catalog) in order)
         {
             var scheme = SchemeLoader.Default(catalog);
             var scorer = new Scorer(catalog, scheme);
@@ -90,19 +105,18 @@ internal static class CatalogBenchmark
             foreach (var (scenario, stats) in new[] { ("ranking 2850 counties, full rescoring", ranking), ("county page: one explained score card and its checks", page),
                 ("unit form: a township's rows built", rows), ("unit form as an Excel workbook", excel), ("county aggregation of 30 units", aggregate) })
             {
-                var (d, l) = figures.GetValueOrDefault(scenario);
-                figures[scenario] = name == "default" ? (stats.P50, l) : (d, stats.P50);
+                Keep(scenario, name, round, stats.P50);
             }
 
+            // The rows are built one by one, and the larger catalog asks a township 2.1 times as many: per row, too (the
+            // form as a unit receives it, over gRPC, is measured by CatalogServerBenchmark).
+            Keep("unit form: a township's rows built, per row (µs)", name, round, rows.P50 * 1000 / form.Count);
+
             // A workbook is written row by row, and the larger catalog asks a township more rows: per row, too.
-            var perRow = "unit form as an Excel workbook, per row (µs)";
-            var (rd, rl) = figures.GetValueOrDefault(perRow);
-            figures[perRow] = name == "default" ? (excel.P50 * 1000 / form.Count, rl) : (rd, excel.P50 * 1000 / form.Count);
+            Keep("unit form as an Excel workbook, per row (µs)", name, round, excel.P50 * 1000 / form.Count);
 
             // Aggregation is work per reported figure, and a larger catalog asks more of them: per figure, too.
-            var perValue = "county aggregation, per reported figure (µs)";
-            var (pd, pl) = figures.GetValueOrDefault(perValue);
-            figures[perValue] = name == "default" ? (aggregate.P50 * 1000 / reported, pl) : (pd, aggregate.P50 * 1000 / reported);
+            Keep("county aggregation, per reported figure (µs)", name, round, aggregate.P50 * 1000 / reported);
         }
 
         foreach (var (scenario, (baseline, figure)) in figures)

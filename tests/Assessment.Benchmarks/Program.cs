@@ -19,7 +19,7 @@ var results = new Results();
 var commit = GitCommit();
 var loadAtStart = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "n/a";
 
-// --only domain|catalog|submissions|national|server|ranking|noisy|import|deadline|evidence|memory runs one group (handy when working on one of
+// --only domain|catalog|catalog-server|submissions|national|server|ranking|noisy|import|deadline|evidence|memory runs one group (handy when working on one of
 // them); without it every group runs.
 var only = args.SkipWhile(a => a != "--only").Skip(1).FirstOrDefault();
 var domain = only is null or "domain";
@@ -229,6 +229,12 @@ if (!smoke && !args.Contains("--domain-only") && only is not "domain")
     {
         Progress("B4 ranking 2,850 counties over gRPC, cold, warm and after a restart");
         results.AddRange(await ServerBenchmarks.RankingOnlyAsync(quick));
+    }
+
+    if (only is null or "server" or "catalog-server")
+    {
+        Progress("a 300-indicator tenant catalog through the server: form, Excel form, county page");
+        results.AddRange(await CatalogServerBenchmark.RunAsync(quick));
     }
 
     if (only is "noisy")

@@ -261,7 +261,7 @@ internal static class ServerBenchmarks
         }
     }
 
-    private static async Task<string> CreateDatabaseAsync(EmbeddedPostgres postgres, string name)
+    internal static async Task<string> CreateDatabaseAsync(EmbeddedPostgres postgres, string name)
     {
         await using var connection = new NpgsqlConnection(postgres.ConnectionString);
         await connection.OpenAsync();
@@ -277,7 +277,7 @@ internal static class ServerBenchmarks
         return watch.Elapsed.TotalMilliseconds;
     }
 
-    private static async Task<Stats> MeasureAsync(int iterations, Func<Task> call)
+    internal static async Task<Stats> MeasureAsync(int iterations, Func<Task> call)
     {
         for (var i = 0; i < Math.Max(5, iterations / 10); i++)
         {
