@@ -104,6 +104,22 @@ public class SchemeFormTests
         Assert.Equal(SchemeWriter.Write(scheme), BackThroughTheForm(scheme));
     }
 
+    [Fact]
+    public void A_细则_of_provincial_size_comes_back_through_the_editor_and_the_workbook_and_scores()
+    {
+        // 8 一级, 40 二级 and 115 三级指标 on 100 points, as published provincial systems run to.
+        var scheme = SchemeLoader.Load(SchemeWriter.Write(SchemeWorkbookTests.ProvincialSize()), "province.yaml", Catalog);
+        Assert.Equal((8, 40, 115), (scheme.Dimensions.Count, scheme.Dimensions.Sum(d => d.Levels.Count), scheme.Dimensions.Sum(d => d.Lines.Count)));
+        var yaml = SchemeWriter.Write(scheme);
+        Assert.Equal(yaml, BackThroughTheForm(scheme));
+        Assert.Equal(yaml, SchemeWorkbookTests.RoundTrip(scheme));
+        // And it scores: a county with nothing reported gets a total within 0–100.
+        var scorer = new Scorer(Catalog, scheme);
+        var counties = new[] { new CountyFacts("c1", new Dictionary<string, double>()), new CountyFacts("c2", new Dictionary<string, double>(), Group: "区") };
+        var card = scorer.Score(counties[1], scorer.PeerRanges(counties));
+        Assert.InRange(card.Total, 0, 100);
+    }
+
     public static IEnumerable<object[]> Seeds() => Enumerable.Range(1, 60).Select(i => new object[] { i });
 
     [Theory]

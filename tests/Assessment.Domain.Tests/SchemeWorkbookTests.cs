@@ -13,7 +13,7 @@ public class SchemeWorkbookTests
 {
     private static readonly IndicatorCatalog Catalog = IndicatorCatalog.Default;
 
-    private static string RoundTrip(Scheme scheme)
+    internal static string RoundTrip(Scheme scheme)
     {
         using var stream = new MemoryStream();
         SchemeWorkbook.Write(scheme, Catalog, stream);
@@ -368,6 +368,47 @@ public class SchemeWorkbookTests
                     ["区"] = new([new GradeBand("优秀", 85), new GradeBand("合格", 55), new GradeBand("不合格", 0)], random.Next(2) == 0 ? new GradeQuota("优秀", 0.2) : null),
                 }
                 : null,
+        };
+    }
+
+    /// <summary>
+    /// A 细则 the size published provincial systems run to: 8 一级指标, 40 declared 二级指标 and 115 三级指标 on 100 points
+    /// (85 of 1 point, 30 of 0.5), every rule kind its indicator allows, 考核组 items with 复核, a 区 scale of its own.
+    /// </summary>
+    internal static Scheme ProvincialSize()
+    {
+        var usable = Catalog.Indicators.Where(i => i.Kind is not IndicatorKind.Event && (i.Source != IndicatorSource.Computed || i.IsComputedRate)).ToList();
+        Assert.True(usable.Count >= 115, $"the default catalog offers {usable.Count} indicators to score");
+        var dimensions = new List<SchemeDimension>();
+        var next = 0;
+        for (var d = 0; d < 8; d++)
+        {
+            var count = d < 3 ? 15 : 14; // 3 × 15 + 5 × 14 = 115
+            var lines = new List<SchemeLine>();
+            for (var l = 0; l < count; l++, next++)
+            {
+                var indicator = usable[next];
+                var points = next % 23 < 6 ? 0.5 : 1; // 30 lines of 0.5 (6 in each 23), the rest 1
+                var line = indicator.Kind switch
+                {
+                    IndicatorKind.Flag => new SchemeLine(indicator.Code, points, RuleKind.YesNo),
+                    IndicatorKind.Score => new SchemeLine(indicator.Code, points, RuleKind.Panel, Review: true),
+                    IndicatorKind.Count when next % 2 == 0 => new SchemeLine(indicator.Code, points, RuleKind.MinCount, N: 2, Deduct: points / 2),
+                    IndicatorKind.Rate => new SchemeLine(indicator.Code, points, RuleKind.Linear, Lo: 60, Hi: 100),
+                    _ => new SchemeLine(indicator.Code, points, RuleKind.PeerRelative),
+                };
+                lines.Add(line with { Group = $"二级指标{d + 1}.{(l % 5) + 1}" });
+            }
+
+            dimensions.Add(new SchemeDimension($"l{d + 1}", $"一级指标{d + 1}", lines.Sum(x => x.Points), lines, [], SchemeSections.Of(lines, null)));
+        }
+
+        Assert.Equal(115, dimensions.Sum(x => x.Lines.Count));
+        Assert.Equal(100, dimensions.Sum(x => x.Weight), 6);
+        return new Scheme("province", 1, "省级规模的细则", dimensions, double.MaxValue, 0, [], [],
+            [new GradeBand("优秀", 90), new GradeBand("良好", 80), new GradeBand("合格", 60), new GradeBand("不合格", 0)], new GradeQuota("优秀", 0.2))
+        {
+            GroupScales = new Dictionary<string, GradeScale> { ["区"] = new([new GradeBand("优秀", 88), new GradeBand("合格", 60), new GradeBand("不合格", 0)], null) },
         };
     }
 
