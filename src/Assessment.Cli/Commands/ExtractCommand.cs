@@ -29,7 +29,7 @@ public static class ExtractCommand
         var cv = new Option<int?>("--cv") { HelpName = "K", Description = "与 --eval 同用：按报告分组的 K 折嵌套交叉验证（模型只用其他折的报告训练，置信度校准与自动填入阈值在训练折内再做 K 折交叉验证选定），按层级与省份分别报告" };
         var train = new Option<DirectoryInfo[]>("--train") { HelpName = "目录…", Description = "用目录中的已标注报告训练提取模型（可多次指定），写入 -o 指定的目录", AllowMultipleArgumentsPerToken = true };
         var output = new Option<DirectoryInfo?>("--output", "-o") { Description = "与 --train 同用：数据目录（如 src/Assessment.Domain/Data），写入 extraction-model.json" };
-        var command = new Command("extract", "从法治政府建设年度报告中提取指标数值（附原文依据）") { report, json, year, eval, cv, train, output };
+        var command = new Command("extract", "从法治政府建设年度报告中提取指标数值（附原文依据）。离线运行，按全国默认指标目录；按本地区当年的指标目录（含自定指标）提取请用 assess submit --from-report 报告 --dry-run，或在工作台填报页上传报告") { report, json, year, eval, cv, train, output };
         command.SetAction(parse =>
         {
             if (parse.GetValue(train) is { Length: > 0 } corpora)
