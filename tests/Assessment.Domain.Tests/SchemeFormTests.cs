@@ -120,6 +120,41 @@ public class SchemeFormTests
         Assert.InRange(card.Total, 0, 100);
     }
 
+    public static IEnumerable<object[]> BrokenCorpus() =>
+        Directory.GetFiles(Path.Combine(AppContext.BaseDirectory, "Schemes", "broken"), "*.yaml").Order(StringComparer.Ordinal)
+            .Select(f => new object[] { Path.GetFileName(f) });
+
+    [Theory]
+    [MemberData(nameof(BrokenCorpus))]
+    public void Every_rule_of_the_broken_corpus_lands_on_the_editor_field_it_concerns(string file)
+    {
+        // Each file is the corpus' valid scheme with one defect, and names the loader path that must report it; the
+        // editor showing the valid scheme has the same rows, so the path must map to a field the editor renders (a
+        // rule about a whole list — 一级指标 adding up, the bands — goes above that list, not on a field).
+        var expect = File.ReadLines(Path.Combine(AppContext.BaseDirectory, "Schemes", "broken", file)).First()["# expect: ".Length..];
+        var path = expect.Split(':')[0].Trim();
+        if (!path.StartsWith("scheme.", StringComparison.Ordinal))
+        {
+            return; // YAML syntax, or a rule without a place: not something a form can type
+        }
+
+        var valid = SchemeLoader.Load(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Schemes", "valid.yaml")), "valid.yaml", Catalog);
+        var form = SchemeForm.Parse(Posted(SchemeForm.Of(valid), valid), out var problems);
+        Assert.Empty(problems);
+        var field = form.ToYaml(valid, valid.Code, valid.Version).FieldOf(path);
+        if (path is "scheme.dimensions" or "scheme.grades.bands")
+        {
+            Assert.Null(field);
+            return;
+        }
+
+        Assert.NotNull(field);
+        Assert.Equal(path["scheme.".Length..], field); // the valid scheme's rows are the editor's rows, in order
+        // The loader's message, as it words it, is put on that field.
+        var problem = SchemeForm.Problem($"第 3 行，{path}：{expect[path.Length..].TrimStart(':', ' ')}", form.ToYaml(valid, valid.Code, valid.Version).FieldOf);
+        Assert.Equal(field, problem.Field);
+    }
+
     public static IEnumerable<object[]> Seeds() => Enumerable.Range(1, 60).Select(i => new object[] { i });
 
     [Theory]
