@@ -70,6 +70,9 @@ public sealed class TenantCatalogConsumersTests(PlatformFixture platform)
         var mine = await AssessCli.RunAsync(platform.Server, town, "catalog", "--mine", "--year", $"{Year}");
         Assert.True(mine.Exit == 0, mine.Err);
         Assert.Contains("org.rule_pledge", mine.Out, StringComparison.Ordinal);
+        // A unit may not read the 细则 itself: its 计分 comes from its own form's 评分标准, and says so.
+        Assert.Contains("计分（yishi@1，本单位填报的指标）", mine.Out, StringComparison.Ordinal);
+        Assert.EndsWith("是", mine.Out.Split('\n').Single(l => l.Contains("org.rule_pledge", StringComparison.Ordinal)).TrimEnd());
         var theirs = await AssessCli.RunAsync(platform.Server, sfj, "catalog", "--mine", "--year", $"{Year}");
         Assert.DoesNotContain("org.rule_pledge", theirs.Out, StringComparison.Ordinal);
 
@@ -124,6 +127,53 @@ public sealed class TenantCatalogConsumersTests(PlatformFixture platform)
         var alphaAfter = await rounds.GetRankingAsync(new GetRankingRequest { Year = 2024 }, As(platform.Keys["assessor"]));
         Assert.Equal(alphaBefore.Entries.Select(e => (e.County, e.Rank, e.Total, e.Grade)), alphaAfter.Entries.Select(e => (e.County, e.Rank, e.Total, e.Grade)));
         Assert.Equal(alphaBefore.Dimensions.Select(d => d.Name), alphaAfter.Dimensions.Select(d => d.Name));
+    }
+
+    [Fact]
+    public async Task A_forms_评分标准_follow_the_pinned_text_even_when_a_re_pin_reuses_a_schemes_id()
+    {
+        var tenant = await TestTenant.CreateAsync(platform.Server, Year);
+        var rounds = new AssessmentService.AssessmentServiceClient(platform.Server.Channel);
+        var submissions = new SubmissionService.SubmissionServiceClient(platform.Server.Channel);
+        static string Scheme(int version, string standard) => $$"""
+            code: own
+            version: {{version}}
+            name: 本市细则
+            dimensions:
+              - code: org
+                name: 组织领导
+                weight: 100
+                lines:
+                  - { indicator: legalaid.cases, points: 100, rule: min_count, n: 10, deduct: 10, standard: "{{standard}}" }
+            grades:
+              bands: [ { label: 合格, min: 60 }, { label: 不合格, min: 0 } ]
+            """;
+        async Task<string> Standard() =>
+            (await submissions.GetFormAsync(new GetFormRequest { Year = Year }, As(tenant.Units["u1"]))).Rows.Single(r => r.Code == "legalaid.cases").Standard;
+
+        foreach (var (version, standard) in new[] { (1, "第一稿：办案 10 件得满分"), (2, "第二稿：办案 10 件得满分"), (1, "同一编号的另一稿：办案 10 件得满分") })
+        {
+            await rounds.RepinSchemeAsync(new RepinSchemeRequest { Year = Year, SchemeYaml = Scheme(version, standard), Reason = "细则修订", RequestId = Guid.NewGuid().ToString() }, As(tenant.Assessor));
+            Assert.Equal(standard, await Standard());
+        }
+    }
+
+    [Fact]
+    public async Task The_评分细则_annex_is_in_the_platforms_通报_and_a_tenants_own_template_is_not_told_of_it()
+    {
+        var tenant = await TestTenant.CreateAsync(platform.Server, Year);
+        var bulletins = new BulletinService.BulletinServiceClient(platform.Server.Channel);
+        async Task<string> Render() => (await bulletins.RenderAsync(new RenderBulletinRequest { Year = Year, Format = BulletinFormat.Markdown }, As(tenant.Assessor))).Content;
+
+        Assert.Contains("2025年度法治政府建设考核评分细则", await Render(), StringComparison.Ordinal);
+        // The tenant's template lists the annexes it is given; the 评分细则 is not among them (it does not render it).
+        await new AdminService.AdminServiceClient(platform.Server.Channel).UploadTemplateAsync(new UploadTemplateRequest
+        {
+            Tenant = tenant.Id, Format = "markdown", Source = "# {{ title }}\n附件：{{ for a in annexes }}{{ a.name }}；{{ end }}\n",
+        }, As(platform.Server.OperatorKey()));
+        var own = await Render();
+        Assert.Contains("附件：", own, StringComparison.Ordinal);
+        Assert.DoesNotContain("评分细则", own, StringComparison.Ordinal);
     }
 
     /// <summary>Catalogs of each hostile class, several of each, generated.</summary>

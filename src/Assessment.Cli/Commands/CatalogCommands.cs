@@ -27,9 +27,17 @@ public static class CatalogCommands
                 var reply = await new CatalogService.CatalogServiceClient(channel).GetCatalogAsync(new GetCatalogRequest { Year = wanted }, options);
                 var catalog = IndicatorCatalog.FromText(reply.Yaml);
                 var file = parse.GetValue(scheme);
-                var (schemeText, schemeName) = file is not null ? (await File.ReadAllTextAsync(file.FullName, ct), file.Name)
-                    : wanted != 0 ? (await PinnedSchemeAsync(channel, options, wanted), "scheme") : (null, null);
-                var scored = Scored(schemeText, schemeName, catalog, out var schemeId);
+                // 计分 by the scheme file given, else by the year's own 细则, else by the built-in one.
+                HashSet<string>? scored;
+                string? schemeId;
+                if (file is null && wanted != 0 && await YearScoredAsync(channel, options, wanted, catalog) is { } pinned)
+                {
+                    (scored, schemeId) = pinned;
+                }
+                else
+                {
+                    scored = Scored(file is null ? null : await File.ReadAllTextAsync(file.FullName, ct), file?.Name, catalog, out schemeId);
+                }
                 Func<Indicator, bool> shown = i => !i.Retired;
                 if (parse.GetValue(mine))
                 {
@@ -154,21 +162,30 @@ public static class CatalogCommands
         return command;
     }
 
-    /// <summary>The codes a scheme scores (its file, or the built-in one when it fits this catalog); null when none applies.</summary>
-    /// <summary>The 细则 the year pinned, when the caller may read it (a unit's key may not): its lines mark what is scored.</summary>
-    private static async Task<string?> PinnedSchemeAsync(ClientChannel channel, Grpc.Core.CallOptions options, int year)
+    /// <summary>
+    /// What the year's own 细则 scores, as far as the caller may know it: the pinned scheme for those who may read it; for
+    /// a unit or county key (which may not), the rows of its own form that carry a 评分标准. Null when the year has none.
+    /// </summary>
+    private static async Task<(HashSet<string> Codes, string Label)?> YearScoredAsync(ClientChannel channel, Grpc.Core.CallOptions options, int year, IndicatorCatalog catalog)
     {
         try
         {
             var round = await new AssessmentService.AssessmentServiceClient(channel).GetRoundAsync(new GetRoundRequest { Year = year, WithSchemeText = true }, options);
-            return round.SchemeYaml.Length > 0 ? round.SchemeYaml : null;
+            return round.SchemeYaml.Length > 0 && Scored(round.SchemeYaml, "scheme", catalog, out var id) is { } codes ? (codes, id!) : null;
         }
-        catch (Grpc.Core.RpcException ex) when (ex.StatusCode is Grpc.Core.StatusCode.PermissionDenied or Grpc.Core.StatusCode.NotFound or Grpc.Core.StatusCode.FailedPrecondition)
+        catch (Grpc.Core.RpcException ex) when (ex.StatusCode == Grpc.Core.StatusCode.PermissionDenied)
+        {
+            var form = await new SubmissionService.SubmissionServiceClient(channel).GetFormAsync(new GetFormRequest { Year = year }, options);
+            return form.Scheme.Length == 0 ? null
+                : (form.Rows.Where(r => r.Standard.Length > 0).Select(r => r.Code).ToHashSet(StringComparer.Ordinal), $"{form.Scheme}，本单位填报的指标");
+        }
+        catch (Grpc.Core.RpcException ex) when (ex.StatusCode is Grpc.Core.StatusCode.NotFound or Grpc.Core.StatusCode.FailedPrecondition)
         {
             return null;
         }
     }
 
+    /// <summary>The codes a scheme scores (its file, or the built-in one when it fits this catalog); null when none applies.</summary>
     private static HashSet<string>? Scored(string? yaml, string? name, IndicatorCatalog catalog, out string? schemeId)
     {
         Scheme? scheme;

@@ -252,6 +252,12 @@ public sealed class BulletinComposer(
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var custom = format == BulletinFormat.Verification ? null
             : await cluster.GetGrain<ITenantGrain>(GrainKeys.Tenant(tenant)).GetTemplate(format == BulletinFormat.Html ? "html" : "markdown");
+        if (custom is not null)
+        {
+            // A tenant's own template lays out its own 附件: it is not told of an annex it may not render.
+            input = input with { Standards = [] };
+        }
+
         var key = custom is null && input.Draft ? DraftCache.Key(input) : null;
         if (key is not null && drafts.Find(tenant, input.Year, format, key) is { } kept)
         {

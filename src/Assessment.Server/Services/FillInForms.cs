@@ -16,7 +16,7 @@ namespace Assessment.Server.Services;
 public sealed class FillInForms(IClusterClient cluster, Grains.RoundCatalogs catalogs)
 {
     private const int MaxStandards = 256;
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Tenant, int Year, string Scheme, int Catalog), IReadOnlyDictionary<string, string>> _standards = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(int Catalog, string TextHash), IReadOnlyDictionary<string, string>> _standards = new();
 
     /// <summary>The form of a unit (or a county's own figures, <paramref name="unit"/> = <see cref="GrainKeys.CountySelf"/>).</summary>
     public async Task<Form> BuildAsync(string tenant, string county, string unit, int year)
@@ -24,14 +24,15 @@ public sealed class FillInForms(IClusterClient cluster, Grains.RoundCatalogs cat
         var resolved = await catalogs.ForYearAsync(tenant, year);
         var catalog = resolved.Catalog;
         var rows = FillInForm.Rows(catalog, Submitter(unit), await catalogs.UnitKindAsync(tenant, county, unit, year));
-        // Four independent reads, made at once.
+        // Five independent reads, made at once.
         var roundRead = cluster.GetGrain<IRoundGrain>(GrainKeys.Round(tenant, year)).GetInfo();
+        var schemeRead = cluster.GetGrain<IRoundGrain>(GrainKeys.Round(tenant, year)).GetSchemeText();
         var profileRead = cluster.GetGrain<ITenantGrain>(GrainKeys.Tenant(tenant)).GetProfile();
         var currentRead = cluster.GetGrain<IUnitGrain>(GrainKeys.Unit(tenant, county, unit, year)).GetSnapshot();
         var lastRead = GrainKeys.IsValidYear(year - 1)
             ? cluster.GetGrain<IUnitGrain>(GrainKeys.Unit(tenant, county, unit, year - 1)).GetSnapshot()
             : Task.FromResult<UnitSnapshot>(null!);
-        await Task.WhenAll(roundRead, profileRead, currentRead, lastRead);
+        await Task.WhenAll(roundRead, schemeRead, profileRead, currentRead, lastRead);
         var (round, profile, current, last) = (await roundRead, await profileRead, await currentRead, (UnitSnapshot?)await lastRead);
         var countyInfo = profile?.County(county);
         var form = new Form
@@ -46,7 +47,7 @@ public sealed class FillInForms(IClusterClient cluster, Grains.RoundCatalogs cat
             Scheme = round?.SchemeId ?? "",
             SchemeName = round?.SchemeName ?? "",
         };
-        var standards = await StandardsAsync(tenant, year, round?.SchemeId, resolved);
+        var standards = await StandardsAsync(tenant, year, await schemeRead, resolved);
         var now = current.Values.Where(v => v.Value.HasValue).ToDictionary(v => v.Code, v => v.Value!.Value, StringComparer.Ordinal);
         var before = last?.Values.Where(v => v.Value.HasValue).ToDictionary(v => v.Code, v => v.Value!.Value, StringComparer.Ordinal) ?? [];
         foreach (var indicator in rows)
@@ -83,32 +84,34 @@ public sealed class FillInForms(IClusterClient cluster, Grains.RoundCatalogs cat
     }
 
     /// <summary>
-    /// The 评分标准 of each indicator under the round's pinned 细则 (none before it is defined): made once per pinned
-    /// scheme and catalog version, which never change under the same names, and kept for a bounded number of them.
+    /// The 评分标准 of each indicator under the round's pinned 细则 (none before it is defined), made once per scheme text
+    /// and catalog version — the text's hash is the key, not the scheme's id: a draft redefined or a scheme re-pinned
+    /// under the same id is another text — and kept for a bounded number of them.
     /// </summary>
-    private async ValueTask<IReadOnlyDictionary<string, string>> StandardsAsync(string tenant, int year, string? schemeId, Grains.ResolvedCatalog resolved)
+    private async ValueTask<IReadOnlyDictionary<string, string>> StandardsAsync(string tenant, int year, string? text, Grains.ResolvedCatalog resolved)
     {
-        if (schemeId is null)
+        if (text is null)
         {
             return new Dictionary<string, string>();
         }
 
-        var key = (tenant, year, schemeId, resolved.Version);
-        if (_standards.TryGetValue(key, out var known))
+        var hash = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)));
+        if (_standards.TryGetValue((resolved.Version, hash), out var known))
         {
             return known;
         }
 
-        var text = await cluster.GetGrain<IRoundGrain>(GrainKeys.Round(tenant, year)).GetSchemeText();
         IReadOnlyDictionary<string, string> made;
         try
         {
-            made = text is null ? new Dictionary<string, string>() : SchemeTable.ByIndicator(SchemeLoader.Load(text, "scheme", resolved.Catalog), resolved.Catalog);
+            made = SchemeTable.ByIndicator(SchemeLoader.Load(text, "scheme", resolved.Catalog), resolved.Catalog);
         }
         catch (DataFileException)
         {
-            // A re-pin in flight (the catalog read a moment before the scheme): the form goes without standards this once.
-            return new Dictionary<string, string>();
+            // The catalog was read from the cache a moment before a re-pin of the catalog: read the pinned one again. A
+            // scheme that still does not load with its own pinned catalog is a real fault and is not hidden.
+            resolved = await catalogs.ForYearAsync(tenant, year, fresh: true);
+            made = SchemeTable.ByIndicator(SchemeLoader.Load(text, "scheme", resolved.Catalog), resolved.Catalog);
         }
 
         if (_standards.Count >= MaxStandards)
@@ -116,7 +119,7 @@ public sealed class FillInForms(IClusterClient cluster, Grains.RoundCatalogs cat
             _standards.Clear();
         }
 
-        _standards[key] = made;
+        _standards[(resolved.Version, hash)] = made;
         return made;
     }
 
