@@ -46,7 +46,6 @@ internal static class CatalogBenchmark
         // Each catalog is measured several times, alternately, and the lowest figure of each kept: the first round warms
         // both (JIT tiering otherwise favours whichever runs later), and the lowest of the rest is the one a busy shared
         // machine disturbed least — work that does not change between rounds is only ever slowed by noise.
-        // favours whichever runs later).
         var rounds = smoke ? 1 : quick ? 3 : 5;
         var order = Enumerable.Range(0, rounds + 1).SelectMany(round => new (int Round, string Name, IndicatorCatalog Catalog)[] { (round, "default", IndicatorCatalog.Default), (round, "large", large) });
         void Keep(string scenario, string name, int round, double figure)
@@ -76,8 +75,11 @@ internal static class CatalogBenchmark
                 ConsistencyWarnings.Check(catalog, counties[7].Values);
             });
             // The form as the server builds it: the rows the unit is asked, each with its 一级指标, unit of measure and values.
+            // With its 填报口径 and 评分标准, as the form ships.
+            var standards = SchemeTable.ByIndicator(scheme, catalog);
             List<FormSheetRow> Form() => FillInForm.Rows(catalog, IndicatorSource.Unit, UnitKinds.Township)
-                .Select(i => new FormSheetRow(i.Code, i.Name, catalog.Dimension(i.Dimension).Name, i.Kind, i.Unit ?? "", 1, null)).ToList();
+                .Select(i => new FormSheetRow(i.Code, i.Name, catalog.Dimension(i.Dimension).Name, i.Kind, i.Unit ?? "", 1, null,
+                    i.Guidance ?? "", standards.GetValueOrDefault(i.Code) ?? "")).ToList();
             var rows = measure(small, () => Form());
             var form = Form();
             var excel = measure(smoke ? 3 : quick ? 20 : 100, () =>
