@@ -1,4 +1,5 @@
 using System.Globalization;
+using Assessment.Domain.Scoring;
 using Scriban.Runtime;
 
 namespace Assessment.Bulletins;
@@ -135,15 +136,7 @@ internal static class BulletinModel
             annexes.Add(("standards", $"{input.Year}年度法治政府建设考核评分细则"));
         }
 
-        model["standards"] = new ScriptArray(input.Standards.Select(r => (object)new ScriptObject
-        {
-            ["level1"] = r.Level1,
-            ["level2"] = r.Level2,
-            ["level3"] = r.Level3,
-            ["points"] = r.Points,
-            ["standard"] = r.Standard,
-            ["method"] = r.Method,
-        }));
+        model["standards"] = SchemeRows(input.Standards);
         model["annexes"] = new ScriptArray(annexes.Select((a, i) => (object)new ScriptObject { ["number"] = i + 1, ["key"] = a.Key, ["name"] = a.Name }));
         foreach (var key in new[] { "ranking", "charts", "adjustments", "standards" })
         {
@@ -160,6 +153,17 @@ internal static class BulletinModel
         }));
         return model;
     }
+
+    /// <summary>The 细则 table's rows for a template (the 通知's 附件 and the 通报's 评分细则 annex).</summary>
+    internal static ScriptArray SchemeRows(IEnumerable<SchemeTableRow> rows) => new(rows.Select(r => (object)new ScriptObject
+    {
+        ["level1"] = r.Level1,
+        ["level2"] = r.Level2,
+        ["level3"] = r.Level3,
+        ["points"] = r.Points,
+        ["standard"] = r.Standard,
+        ["method"] = r.Method,
+    }));
 
     /// <summary>成文日期 in Arabic numerals with 年月日 in full, no leading zeros (GB/T 9704-2012 7.3.5.1).</summary>
     public static string Date(DateOnly date) => $"{date.Year}年{date.Month}月{date.Day}日";

@@ -81,15 +81,7 @@ internal static class NoticeModel
             ["printer"] = input.Settings.Printer.Length > 0 ? input.Settings.Printer : input.Issuer,
             ["copy_to"] = input.Settings.CopyTo,
             ["disclosure"] = input.Settings.Public ? "（此件公开发布）" : "（此件不公开）",
-            ["rows"] = new ScriptArray(input.Rows.Select(r => (object)new ScriptObject
-            {
-                ["level1"] = r.Level1,
-                ["level2"] = r.Level2,
-                ["level3"] = r.Level3,
-                ["points"] = r.Points,
-                ["standard"] = r.Standard,
-                ["method"] = r.Method,
-            })),
+            ["rows"] = BulletinModel.SchemeRows(input.Rows),
         };
         if (input.Correction is { } corrected)
         {
