@@ -253,6 +253,13 @@ public static class SchemeWorkbook
 
             if (Dimension(row, level1, dimensions, problems) is { } dimension)
             {
+                // A 一级指标 that declares its 二级指标 has every row under one of them.
+                if (scored.Group is null && baseline.Dimensions.Any(b => b.Code == dimension.Code && b.Sections is not null))
+                {
+                    problems.Add(new(row.Number, "B", $"“{dimension.Name}”设有二级指标：请填写本行所属的二级指标"));
+                    continue;
+                }
+
                 dimension.Lines.Add(scored);
             }
         }
@@ -264,11 +271,9 @@ public static class SchemeWorkbook
 
         var scheme = baseline with
         {
-            // A 一级指标 that declared its 二级指标 keeps declaring them, with the 分值 its rows now add up to (when every row
-            // still names one; otherwise the rows' own 二级 stand, as in a 细则 that never declared them).
+            // A 一级指标 that declared its 二级指标 keeps declaring them, with the 分值 its rows now add up to.
             Dimensions = dimensions.Select(d => new SchemeDimension(d.Code, d.Name, d.Lines.Sum(l => l.Points), d.Lines, d.Deductions,
-                baseline.Dimensions.Any(b => b.Code == d.Code && b.Sections is not null) && d.Lines.All(l => l.Group is not null)
-                    ? SchemeSections.Of(d.Lines, null) : null)).ToList(),
+                baseline.Dimensions.Any(b => b.Code == d.Code && b.Sections is not null) ? SchemeSections.Of(d.Lines, null) : null)).ToList(),
             Bonus = bonus,
             Veto = veto,
         };

@@ -107,6 +107,21 @@ public class SchemeWorkbookTests
     }
 
     [Fact]
+    public void Under_a_一级指标_that_declares_its_二级指标_a_row_without_one_is_named_not_undeclared()
+    {
+        var scheme = SchemeLoader.Load(SchemeWriter.Write(ProvincialSize()), "province.yaml", Catalog);
+        using var stream = new MemoryStream();
+        SchemeWorkbook.Write(scheme, Catalog, stream);
+        var row = SchemeWorkbook.HeaderRow + 3;
+        var bytes = Xlsx.Edit(stream.ToArray(), (_, sheet) => Xlsx.Set(sheet, "B" + row, null), SchemeWorkbook.SheetName);
+        var read = SchemeWorkbook.Read(bytes, Catalog);
+        Assert.Null(read.Yaml);
+        var problem = Assert.Single(read.Problems);
+        Assert.Equal((row, "B"), (problem.Row, problem.Column));
+        Assert.Contains("设有二级指标", problem.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_category_column_added_in_Excel_gives_区_their_own_分值_and_a_bad_one_is_named()
     {
         var scheme = SchemeLoader.Default(Catalog);
