@@ -123,7 +123,12 @@ internal static class CatalogBenchmark
 
         foreach (var (scenario, (baseline, figure)) in figures)
         {
-            results.Add(new Result($"300-indicator tenant catalog: {scenario}{(scenario.EndsWith(')') ? "" : " (ms")}{(scenario.EndsWith(')') ? "" : ")")}; target ≤ 2×", figure, baseline, "the default catalog (149 indicators)"));
+            // Whole forms and aggregations grow with the rows a township is asked (82 → 172): their target is measured as a
+            // unit meets it, through the server (CatalogServerBenchmark); here they are the row ratio, and per row ≤ 2×.
+            var whole = scenario is "unit form: a township's rows built" or "unit form as an Excel workbook" or "county aggregation of 30 units";
+            var unit = scenario.EndsWith(')') ? "" : " (ms)";
+            results.Add(new Result($"300-indicator tenant catalog: {scenario}{unit}; {(whole ? "grows with the rows asked, see per row and the server figures" : "target ≤ 2×")}",
+                figure, baseline, "the default catalog (149 indicators)"));
         }
     }
 }
