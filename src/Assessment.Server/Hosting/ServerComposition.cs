@@ -99,6 +99,7 @@ public static class ServerComposition
         builder.Services.AddSingleton<NoticeDesk>();
         builder.Services.Configure<PdfOptions>(builder.Configuration.GetSection("Pdf"));
         builder.Services.AddSingleton<PdfPrinter>();
+        builder.Services.AddSingleton<PinnedSchemeTables>();
         builder.Services.AddSingleton<FillInForms>();
         builder.Services.AddSingleton<CountyDesk>();
         builder.Services.AddSingleton<SubmissionDesk>();

@@ -1,6 +1,5 @@
 using Assessment.Bulletins;
 using Assessment.Domain.Catalog;
-using Assessment.Domain.Scoring;
 using Assessment.Grains;
 using Assessment.Grains.Abstractions;
 
@@ -14,8 +13,8 @@ namespace Assessment.Server.Services;
 /// the others.
 /// </summary>
 public sealed class BulletinComposer(
-    IClusterClient cluster, BulletinRenderer renderer, DraftCache drafts, Grains.RoundCatalogs catalogs, PdfPrinter printer, TimeProvider clock,
-    ILogger<BulletinComposer> logger) : IDisposable
+    IClusterClient cluster, BulletinRenderer renderer, DraftCache drafts, Grains.RoundCatalogs catalogs, PinnedSchemeTables tables, PdfPrinter printer,
+    TimeProvider clock, ILogger<BulletinComposer> logger) : IDisposable
 {
     public const int PerTenant = 2;
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(2);
@@ -210,13 +209,12 @@ public sealed class BulletinComposer(
     {
         var profile = await ProfileAsync(tenant);
         var year = info.Year;
-        var catalog = (await catalogs.ForYearAsync(tenant, year, fresh: withProgress)).Catalog;
+        var catalog = (await catalogs.ForYearAsync(tenant, year)).Catalog;
         var settings = profile.Bulletin ?? BulletinProfile.Default;
         // Timeliness reads every county; charts do not need it.
         var progress = withProgress ? await cluster.GetGrain<IRoundGrain>(GrainKeys.Round(tenant, year)).GetProgress() : null;
-        // The 评分细则 annex: the pinned 细则 as its table, read with the round's pinned catalog.
-        var schemeText = withProgress ? await cluster.GetGrain<IRoundGrain>(GrainKeys.Round(tenant, year)).GetSchemeText() : null;
-        var standards = schemeText is null ? [] : SchemeTable.Rows(SchemeLoader.Load(schemeText, "scheme", catalog), catalog);
+        // The 评分细则 annex: the pinned 细则 as its table (charts do not need it).
+        var standards = withProgress ? (await tables.ForYearAsync(tenant, year)).Rows : [];
         var input = new BulletinInput(
             profile.Name, profile.Issuer, profile.DocumentPrefix, profile.Recipients, year, issue?.Sequence ?? 0,
             issue?.IssuedOn ?? DateOnly.FromDateTime(clock.GetUtcNow().ToOffset(ChinaStandardTime).DateTime), profile.PublishScores, info.SchemeName, ranking.Grades,

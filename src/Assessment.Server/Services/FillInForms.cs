@@ -1,8 +1,6 @@
 using Assessment.Contracts.V1;
-using Assessment.Domain;
 using Assessment.Domain.Catalog;
 using Assessment.Domain.Forms;
-using Assessment.Domain.Scoring;
 using Assessment.Domain.Workflow;
 using Assessment.Grains.Abstractions;
 using Assessment.Server.Security;
@@ -13,10 +11,8 @@ namespace Assessment.Server.Services;
 /// The caller's fill-in form: which indicators it reports this year, under which scheme, with last year's and this
 /// year's values. The same identity checks a workbook coming back, so a form made for another year or scheme is refused.
 /// </summary>
-public sealed class FillInForms(IClusterClient cluster, Grains.RoundCatalogs catalogs)
+public sealed class FillInForms(IClusterClient cluster, Grains.RoundCatalogs catalogs, PinnedSchemeTables tables)
 {
-    private const int MaxStandards = 256;
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<(int Catalog, string TextHash), IReadOnlyDictionary<string, string>> _standards = new();
 
     /// <summary>The form of a unit (or a county's own figures, <paramref name="unit"/> = <see cref="GrainKeys.CountySelf"/>).</summary>
     public async Task<Form> BuildAsync(string tenant, string county, string unit, int year)
@@ -47,7 +43,7 @@ public sealed class FillInForms(IClusterClient cluster, Grains.RoundCatalogs cat
             Scheme = round?.SchemeId ?? "",
             SchemeName = round?.SchemeName ?? "",
         };
-        var standards = await StandardsAsync(tenant, year, await schemeRead, resolved);
+        var standards = (await tables.ForYearAsync(tenant, year, await schemeRead)).ByIndicator;
         var now = current.Values.Where(v => v.Value.HasValue).ToDictionary(v => v.Code, v => v.Value!.Value, StringComparer.Ordinal);
         var before = last?.Values.Where(v => v.Value.HasValue).ToDictionary(v => v.Code, v => v.Value!.Value, StringComparer.Ordinal) ?? [];
         foreach (var indicator in rows)
@@ -81,46 +77,6 @@ public sealed class FillInForms(IClusterClient cluster, Grains.RoundCatalogs cat
         }
 
         return form;
-    }
-
-    /// <summary>
-    /// The 评分标准 of each indicator under the round's pinned 细则 (none before it is defined), made once per scheme text
-    /// and catalog version — the text's hash is the key, not the scheme's id: a draft redefined or a scheme re-pinned
-    /// under the same id is another text — and kept for a bounded number of them.
-    /// </summary>
-    private async ValueTask<IReadOnlyDictionary<string, string>> StandardsAsync(string tenant, int year, string? text, Grains.ResolvedCatalog resolved)
-    {
-        if (text is null)
-        {
-            return new Dictionary<string, string>();
-        }
-
-        var hash = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)));
-        if (_standards.TryGetValue((resolved.Version, hash), out var known))
-        {
-            return known;
-        }
-
-        IReadOnlyDictionary<string, string> made;
-        try
-        {
-            made = SchemeTable.ByIndicator(SchemeLoader.Load(text, "scheme", resolved.Catalog), resolved.Catalog);
-        }
-        catch (DataFileException)
-        {
-            // The catalog was read from the cache a moment before a re-pin of the catalog: read the pinned one again. A
-            // scheme that still does not load with its own pinned catalog is a real fault and is not hidden.
-            resolved = await catalogs.ForYearAsync(tenant, year, fresh: true);
-            made = SchemeTable.ByIndicator(SchemeLoader.Load(text, "scheme", resolved.Catalog), resolved.Catalog);
-        }
-
-        if (_standards.Count >= MaxStandards)
-        {
-            _standards.Clear();
-        }
-
-        _standards[(resolved.Version, hash)] = made;
-        return made;
     }
 
     /// <summary>Refuses (FAILED_PRECONDITION, FORM_OUTDATED) a workbook whose form is not this year's current one.</summary>
